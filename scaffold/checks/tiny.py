@@ -1,0 +1,55 @@
+"""A small random config derived from a config class: every size knob the class has, shrunk."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# attribute -> small value; set only where the config class has the attribute
+SMALL: dict[str, Any] = {
+    "vocab_size": 99,
+    "hidden_size": 32,
+    "embedding_size": 16,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 2,
+    "intermediate_size": 37,
+    "max_position_embeddings": 64,
+    "d_model": 32,
+    "d_kv": 8,
+    "d_ff": 37,
+    "num_layers": 2,
+    "num_decoder_layers": 2,
+    "num_heads": 4,
+    "encoder_layers": 2,
+    "decoder_layers": 2,
+    "encoder_attention_heads": 4,
+    "decoder_attention_heads": 4,
+    "encoder_ffn_dim": 37,
+    "decoder_ffn_dim": 37,
+    "n_embd": 32,
+    "n_layer": 2,
+    "n_head": 4,
+    "n_positions": 64,
+    "dim": 32,
+    "hidden_dim": 37,
+    "n_layers": 2,
+    "n_heads": 4,
+    "image_size": 32,
+    "patch_size": 4,
+    "num_conv_pos_embeddings": 16,
+    "num_conv_pos_embedding_groups": 2,
+    "head_dim": 8,
+}
+CONV_TUPLES = {"conv_dim": 32, "conv_stride": 4, "conv_kernel": 8}
+
+
+def tiny_config(config_class, **overrides):
+    default = config_class()
+    values: dict[str, Any] = {k: v for k, v in SMALL.items() if getattr(default, k, None) is not None}
+    for name, value in CONV_TUPLES.items():
+        if getattr(default, name, None) is not None:
+            values[name] = (value,) * 3
+    if "num_feat_extract_layers" in default.to_dict():
+        values["num_feat_extract_layers"] = 3
+    values.update(overrides)
+    return config_class(**values)

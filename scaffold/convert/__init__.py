@@ -1,0 +1,110 @@
+"""The pure core: PyTorch modeling source text in, TF modeling source text and its TODOs out."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import libcst as cst
+
+from ..errors import ScaffoldError
+from .analysis import analyze
+from .context import ConvertContext
+from .passes import build, decorators, dunder_all, imports, main_layer, pretrained
+from .passes.imports import UsagePass
+from .passes.layers import LayersPass
+from .passes.modules import ModulesPass
+from .passes.ops import OpsPass
+from .passes.outputs import OutputsPass
+from .passes.pytorch_only import PytorchOnlyPass
+from .passes.rename import RenamePass
+from .passes.training import TrainingPass
+from .pipeline import TODO_MARK, Todos, run_node_passes
+
+# The node-level passes, in the order each node sees them (one traversal; see pipeline.py).
+NODE_PASSES = (
+    PytorchOnlyPass,  # drop torch-only members first, so nothing else works on them
+    RenamePass,  # TF prefix on the file's classes
+    ModulesPass,  # nn.Module -> keras layer; forward -> call(training)
+    LayersPass,  # torch.nn constructors -> keras layers with name=
+    TrainingPass,  # training passed down
+    OpsPass,  # forward-body ops and annotations
+    OutputsPass,  # modeling_outputs -> modeling_tf_outputs
+    UsagePass,  # names still used, for the import rewrite
+)
+# The class-level passes, in order, after the traversal.
+CLASS_PASSES = (
+    pretrained.apply,
+    main_layer.apply,
+    build.apply,
+    decorators.apply,
+    dunder_all.apply,
+    imports.apply,
+)
+
+
+@dataclass(frozen=True)
+class Todo:
+    line: int  # 1-based, in the converted code
+    message: str
+
+
+@dataclass(frozen=True)
+class ConversionResult:
+    code: str
+    todos: tuple[Todo, ...]
+
+
+def model_name_from_path(path: str | Path) -> str:
+    stem = Path(path).stem
+    return stem[len("modeling_") :] if stem.startswith("modeling_") else stem
+
+
+def parse(source: str, filename: str = "<string>") -> cst.Module:
+    try:
+        return cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        raise ScaffoldError(
+            f"{filename}:{error.raw_line}:{error.raw_column + 1}: syntax error: {error.message}; "
+            "fix the PyTorch file first"
+        ) from None
+
+
+def convert_module(module: cst.Module, model_name: str) -> cst.Module:
+    ctx = ConvertContext(info=analyze(module, model_name))
+    module = run_node_passes(module, NODE_PASSES, ctx, Todos())
+    for apply in CLASS_PASSES:
+        module = apply(module, ctx)
+    return _retitle(module)
+
+
+def _retitle(module: cst.Module) -> cst.Module:
+    """`\"\"\"PyTorch BERT model.\"\"\"` -> `\"\"\"TF 2.0 BERT model.\"\"\"`."""
+    first = module.body[0] if module.body else None
+    if isinstance(first, cst.SimpleStatementLine) and isinstance(first.body[0], cst.Expr):
+        value = first.body[0].value
+        if isinstance(value, cst.SimpleString) and "PyTorch" in value.value:
+            doc = first.body[0].with_changes(value=value.with_changes(value=value.value.replace("PyTorch", "TF 2.0", 1)))
+            return module.with_changes(body=[first.with_changes(body=[doc]), *module.body[1:]])
+    return module
+
+
+def find_todos(code: str) -> tuple[Todo, ...]:
+    marker = re.compile(rf"#\s*{re.escape(TODO_MARK)}:\s*(.*)")
+    return tuple(
+        Todo(number, match.group(1).strip())
+        for number, line in enumerate(code.splitlines(), start=1)
+        if (match := marker.search(line))
+    )
+
+
+def convert_source(source: str, model_name: str, *, filename: str = "<string>", format_code: bool = True) -> ConversionResult:
+    """Convert the text of a PyTorch `modeling_<m>.py` into the text of a TF `modeling_tf_<m>.py`."""
+    module = convert_module(parse(source, filename), model_name)
+    code = module.code
+    if format_code:
+        from ..formatting import format_source
+
+        code = format_source(code)
+    return ConversionResult(code=code, todos=find_todos(code))

@@ -1,0 +1,459 @@
+"""Read a PyTorch modeling module once and record what the passes need to know about it.
+
+Structural only: it walks module-level statements, class bodies and `__init__` bodies directly rather than
+visiting every node, so it costs a fraction of a parse. Everything here describes the *original* tree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from ..errors import ScaffoldError
+from .names import ImportTable, dotted, torch_nn_name
+from .tables import KERAS_RESERVED_ATTRIBUTES
+
+# torch.nn layers with a keras twin; everything else inside torch.nn is flagged for a TODO.
+LAYER_KINDS = {
+    "Linear",
+    "LayerNorm",
+    "Dropout",
+    "Embedding",
+    "Conv1d",
+    "Conv2d",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "GroupNorm",
+    "Identity",
+    "GELU",
+    "ReLU",
+    "Tanh",
+    "SiLU",
+    "Sigmoid",
+    "Softmax",
+    "LeakyReLU",
+    "Mish",
+}
+ACTIVATION_KINDS = {"GELU", "ReLU", "Tanh", "SiLU", "Sigmoid", "Softmax", "LeakyReLU", "Mish", "Identity"}
+# Layers whose weights are created by build(); Dropout and activations have none.
+WEIGHTED_KINDS = {
+    "Linear",
+    "LayerNorm",
+    "Embedding",
+    "Conv1d",
+    "Conv2d",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "GroupNorm",
+    "Conv1D",
+    "custom",
+    "list",
+    "parameter",
+    "keras_base",
+}
+
+MODULE_BASES = {"torch.nn.Module", "transformers.modeling_layers.GradientCheckpointingLayer"}
+PRETRAINED_BASES = {"transformers.modeling_utils.PreTrainedModel"}
+OUTPUT_BASES = {"transformers.utils.ModelOutput", "transformers.modeling_outputs.ModelOutput"}
+GPT2_CONV1D = {"transformers.pytorch_utils.Conv1D", "transformers.modeling_utils.Conv1D"}
+ACT2FN_NAMES = {"transformers.activations.ACT2FN", "transformers.activations.get_activation"}
+# torch.nn layer classes that a file's own class may subclass and keep as a keras builtin subclass
+KERAS_BASE_KINDS = {"Embedding", "Linear", "LayerNorm", "Conv1d", "Conv2d", "GroupNorm"}
+ATTENTION_VARIANT = re.compile(r"(Sdpa|Flash|FlashAttention2|Flex)")
+
+
+@dataclass
+class SubLayer:
+    """One `self.<attr> = ...` in an `__init__` that holds (or may hold) a layer, weight or buffer."""
+
+    attr: str
+    kind: str  # a LAYER_KINDS member, "Conv1D", "custom", "list", "sequential", "parameter", "buffer", "activation", "other"
+    call: cst.Call | None = None
+    cls: str | None = None  # the file's own class, for kind == "custom"
+    items: list[SubLayer] = field(default_factory=list)  # for lists and Sequential
+    optional: bool = False
+    weight_norm: bool = False
+
+    @property
+    def has_weights(self) -> bool:
+        if self.kind in ("list", "sequential"):
+            return any(item.has_weights for item in self.items)
+        return self.kind in WEIGHTED_KINDS
+
+
+@dataclass
+class ClassInfo:
+    name: str
+    node: cst.ClassDef
+    bases: list[str]
+    base_nodes: list[cst.BaseExpression]
+    role: str = "other"  # "layer", "pretrained", "model", "output", "other"
+    keras_base: str | None = None  # a torch.nn layer this class subclasses (BartLearnedPositionalEmbedding)
+    serializable: bool = False  # a PreTrainedModel subclass used as a sub-layer (BartEncoder): @keras_serializable
+    init: cst.FunctionDef | None = None
+    init_params: list[str] = field(default_factory=list)
+    init_locals: dict[str, cst.BaseExpression] = field(default_factory=dict)
+    sublayers: dict[str, SubLayer] = field(default_factory=dict)
+    list_locals: dict[str, str] = field(default_factory=dict)  # `layers = [...]; self.x = nn.ModuleList(layers)`
+    self_attrs: set[str] = field(default_factory=set)
+    self_values: dict[str, cst.BaseExpression] = field(default_factory=dict)  # `self.x = <value>` in __init__
+    renamed: dict[str, str] = field(default_factory=dict)  # attributes keras reserves -> the TF attribute name
+
+    def tf_attr(self, attr: str) -> str:
+        return self.renamed.get(attr, attr)
+
+    def method(self, name: str) -> cst.FunctionDef | None:
+        for statement in self.node.body.body:
+            if isinstance(statement, cst.FunctionDef) and statement.name.value == name:
+                return statement
+        return None
+
+
+@dataclass
+class ModuleInfo:
+    imports: ImportTable
+    model_name: str
+    classes: dict[str, ClassInfo]
+    prefix: str | None = None  # "Bert"
+    pretrained_class: str | None = None
+    config_class: str | None = None
+    base_model_prefix: str | None = None
+    base_model_class: str | None = None
+    main_input_name: str | None = None
+    public: set[str] = field(default_factory=set)  # the PyTorch file's __all__
+    attention_dispatch: dict[str, str] = field(default_factory=dict)  # BERT_SELF_ATTENTION_CLASSES -> eager class
+    dropped_classes: set[str] = field(default_factory=set)
+
+    @property
+    def converted_classes(self) -> list[ClassInfo]:
+        return [c for c in self.classes.values() if c.name not in self.dropped_classes]
+
+    def is_layer_like(self, name: str) -> bool:
+        info = self.classes.get(name)
+        return info is not None and info.role in ("layer", "model", "pretrained") and name not in self.dropped_classes
+
+    @property
+    def main_layer_class(self) -> str | None:
+        return None if self.base_model_class is None else f"TF{self.prefix}MainLayer"
+
+
+def analyze(module: cst.Module, model_name: str) -> ModuleInfo:
+    imports = ImportTable(module)
+    classes = {
+        statement.name.value: ClassInfo(
+            name=statement.name.value,
+            node=statement,
+            bases=[dotted(arg.value) or "" for arg in statement.bases if arg.keyword is None],
+            base_nodes=[arg.value for arg in statement.bases if arg.keyword is None],
+        )
+        for statement in module.body
+        if isinstance(statement, cst.ClassDef)
+    }
+    info = ModuleInfo(imports=imports, model_name=model_name, classes=classes, public=_dunder_all(module))
+    _assign_roles(info)
+    if not any(c.role in ("layer", "model") for c in classes.values()):
+        raise ScaffoldError(
+            "no torch.nn.Module subclass found: give scaffold a PyTorch modeling file (modeling_<model>.py)"
+        )
+    _find_attention_dispatch(module, info)
+    for cls in classes.values():
+        if cls.role in ("layer", "model", "pretrained"):
+            _read_init(cls, info)
+    _find_model_names(info)
+    return info
+
+
+def _assign_roles(info: ModuleInfo) -> None:
+    resolve = info.imports.resolve
+
+    def role_of(cls: ClassInfo, seen: frozenset[str]) -> str:
+        for base, node in zip(cls.bases, cls.base_nodes):
+            if base in info.classes and base not in seen:
+                parent = info.classes[base]
+                parent_role = role_of(parent, seen | {cls.name})
+                if parent_role == "pretrained":
+                    return "model"
+                if parent_role != "other":
+                    if parent.keras_base and not cls.keras_base:
+                        cls.keras_base = parent.keras_base
+                    return parent_role
+                continue
+            qualified = resolve(node)
+            if qualified in PRETRAINED_BASES:
+                return "pretrained"
+            if qualified in MODULE_BASES:
+                return "layer"
+            if qualified in OUTPUT_BASES:
+                return "output"
+            kind = torch_nn_name(qualified)
+            if kind in KERAS_BASE_KINDS:
+                cls.keras_base = kind
+                return "layer"
+        return "other"
+
+    for cls in info.classes.values():
+        cls.role = role_of(cls, frozenset())
+
+
+def _find_attention_dispatch(module: cst.Module, info: ModuleInfo) -> None:
+    """`X_ATTENTION_CLASSES = {"eager": XAttention, "sdpa": XSdpaAttention}`: TF ports keep only the eager path."""
+    for statement in module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if not (isinstance(small, cst.Assign) and isinstance(small.value, cst.Dict)):
+                continue
+            target = small.targets[0].target
+            if not isinstance(target, cst.Name):
+                continue
+            entries = {}
+            for element in small.value.elements:
+                if (
+                    isinstance(element, cst.DictElement)
+                    and isinstance(element.key, cst.SimpleString)
+                    and isinstance(element.value, cst.Name)
+                    and element.value.value in info.classes
+                ):
+                    entries[element.key.evaluated_value] = element.value.value
+            if entries and "eager" in entries:
+                info.attention_dispatch[target.value] = entries["eager"]
+                info.dropped_classes.update(name for key, name in entries.items() if key != "eager")
+    # Attention variants (XSdpaAttention, XFlashAttention2) that subclass a class of the file are eager-only
+    # in TF: they are dropped as well.
+    for cls in info.classes.values():
+        if ATTENTION_VARIANT.search(cls.name) and any(b in info.classes for b in cls.bases):
+            info.dropped_classes.add(cls.name)
+
+
+def _params(function: cst.FunctionDef) -> list[str]:
+    params = function.params
+    return [p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)]
+
+
+def _self_attr(target: cst.BaseExpression) -> str | None:
+    if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":
+        return target.attr.value
+    return None
+
+
+def _read_init(cls: ClassInfo, info: ModuleInfo) -> None:
+    init = cls.method("__init__")
+    if init is None:
+        return
+    cls.init = init
+    cls.init_params = _params(init)
+
+    def walk(statements, optional: bool) -> None:
+        for statement in statements:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    _read_small_statement(small, cls, info, optional)
+            elif isinstance(statement, cst.If):
+                walk(statement.body.body, True)
+                orelse = statement.orelse
+                while orelse is not None:
+                    walk(orelse.body.body, True)
+                    orelse = orelse.orelse if isinstance(orelse, cst.If) else None
+            elif isinstance(statement, cst.For):
+                walk(statement.body.body, optional)
+            elif isinstance(statement, (cst.With, cst.Try)):
+                walk(statement.body.body, optional)
+
+    walk(init.body.body, False)
+    for attr in cls.self_attrs & KERAS_RESERVED_ATTRIBUTES:
+        cls.renamed[attr] = f"{info.model_name}_{attr}"
+
+
+def _read_small_statement(small: cst.BaseSmallStatement, cls: ClassInfo, info: ModuleInfo, optional: bool) -> None:
+    if isinstance(small, (cst.Assign, cst.AnnAssign)):
+        targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+        for target in targets:
+            attr = _self_attr(target)
+            if attr is not None and small.value is not None:
+                cls.self_attrs.add(attr)
+                cls.self_values.setdefault(attr, small.value)
+                sub = classify(small.value, attr, info, cls.init_locals)
+                if sub is not None and sub.kind == "list" and sub.call is not None and sub.call.args:
+                    source = sub.call.args[0].value
+                    if isinstance(source, cst.Name):
+                        cls.list_locals[source.value] = attr
+                if sub is not None:
+                    sub.optional = sub.optional or optional
+                    previous = cls.sublayers.get(attr)
+                    # `self.x = A(...)` in one branch, `self.x = None` in another: keep the layer
+                    if previous is None or sub.kind != "other":
+                        cls.sublayers[attr] = sub
+            elif isinstance(target, cst.Name) and small.value is not None:
+                if target.value in cls.init_locals and isinstance(small.value, (cst.List, cst.BinaryOperation)):
+                    # a list built differently in two branches: keep every candidate item
+                    small_value = cst.BinaryOperation(cls.init_locals[target.value], cst.Add(), small.value)
+                    cls.init_locals[target.value] = small_value
+                else:
+                    cls.init_locals.setdefault(target.value, small.value)
+    elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+        call = small.value
+        func = call.func
+        if isinstance(func, cst.Attribute) and _self_attr(func) == "register_buffer" and call.args:
+            name = call.args[0].value
+            if isinstance(name, cst.SimpleString):
+                attr = name.evaluated_value
+                cls.self_attrs.add(attr)
+                cls.sublayers[attr] = SubLayer(attr=attr, kind="buffer", call=call, optional=optional)
+        elif (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "append"
+            and _self_attr(func.value) is not None
+            and call.args
+        ):
+            attr = _self_attr(func.value)
+            target = cls.sublayers.get(attr)
+            item = classify(call.args[0].value, attr, info, cls.init_locals)
+            if target is not None and target.kind == "list" and item is not None:
+                target.items.append(item)
+
+
+def classify(
+    expr: cst.BaseExpression, attr: str, info: ModuleInfo, local_values: dict[str, cst.BaseExpression] | None = None
+) -> SubLayer | None:
+    """What the value assigned to `self.<attr>` in `__init__` is, as far as weights go."""
+    if isinstance(expr, cst.IfExp):
+        inner = classify(expr.body, attr, info) or classify(expr.orelse, attr, info)
+        if inner is not None:
+            inner.optional = True
+        return inner
+    if isinstance(expr, cst.Subscript):
+        if info.imports.resolve(expr.value) in ACT2FN_NAMES:
+            return SubLayer(attr=attr, kind="activation")
+        return None
+    if not isinstance(expr, cst.Call):
+        return SubLayer(attr=attr, kind="other") if isinstance(expr, cst.Name) and expr.value != "None" else None
+    func = expr.func
+    # X_ATTENTION_CLASSES[config._attn_implementation](...)
+    if isinstance(func, cst.Subscript) and isinstance(func.value, cst.Name):
+        eager = info.attention_dispatch.get(func.value.value)
+        if eager is not None:
+            return SubLayer(attr=attr, kind="custom", call=expr, cls=eager)
+        return None
+    name = dotted(func)
+    if name in info.classes:
+        if info.classes[name].role in ("layer", "model", "pretrained"):
+            return SubLayer(attr=attr, kind="custom", call=expr, cls=name)
+        return None
+    qualified = info.imports.resolve(func)
+    if qualified in GPT2_CONV1D:
+        return SubLayer(attr=attr, kind="Conv1D", call=expr)
+    if qualified in ACT2FN_NAMES:
+        return SubLayer(attr=attr, kind="activation")
+    if qualified and qualified.endswith("weight_norm") and expr.args:
+        inner = classify(expr.args[0].value, attr, info)
+        if inner is not None:
+            inner.weight_norm = True
+        return inner
+    kind = torch_nn_name(qualified)
+    if kind is None:
+        return None
+    if kind == "ModuleList":
+        sub = SubLayer(attr=attr, kind="list", call=expr)
+        if expr.args:
+            sub.items = _list_items(expr.args[0].value, attr, info, local_values or {})
+        return sub
+    if kind == "Sequential":
+        items = [classify(arg.value, attr, info) for arg in expr.args]
+        return SubLayer(attr=attr, kind="sequential", call=expr, items=[i for i in items if i is not None])
+    if kind == "Parameter":
+        return SubLayer(attr=attr, kind="parameter", call=expr)
+    if kind in LAYER_KINDS:
+        return SubLayer(attr=attr, kind=kind, call=expr)
+    return SubLayer(attr=attr, kind="other", call=expr)
+
+
+def _list_items(
+    expr: cst.BaseExpression, attr: str, info: ModuleInfo, local_values: dict[str, cst.BaseExpression]
+) -> list[SubLayer]:
+    if isinstance(expr, cst.Name) and expr.value in local_values:
+        return _list_items(local_values[expr.value], attr, info, {})
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+        return _list_items(expr.left, attr, info, local_values) + _list_items(expr.right, attr, info, local_values)
+    if isinstance(expr, cst.ListComp):
+        item = classify(expr.elt, attr, info)
+        return [item] if item is not None else []
+    if isinstance(expr, (cst.List, cst.Tuple)):
+        items = [classify(e.value, attr, info) for e in expr.elements if isinstance(e, cst.Element)]
+        return [i for i in items if i is not None]
+    return []
+
+
+def _class_attribute(cls: ClassInfo, name: str) -> cst.BaseExpression | None:
+    for statement in cls.node.body.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assign):
+                    for target in small.targets:
+                        if isinstance(target.target, cst.Name) and target.target.value == name:
+                            return small.value
+                if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                    if small.target.value == name:
+                        return small.value if small.value is not None else small.annotation.annotation
+    return None
+
+
+def _find_model_names(info: ModuleInfo) -> None:
+    pretrained = [c for c in info.classes.values() if c.role == "pretrained"]
+    if not pretrained:
+        return
+    base = pretrained[0]
+    info.pretrained_class = base.name
+    info.prefix = base.name[: -len("PreTrainedModel")] if base.name.endswith("PreTrainedModel") else base.name
+    for attribute, slot in (("base_model_prefix", "base_model_prefix"), ("main_input_name", "main_input_name")):
+        value = _class_attribute(base, attribute)
+        if isinstance(value, cst.SimpleString):
+            setattr(info, slot, value.evaluated_value)
+    config = _class_attribute(base, "config_class") or _class_attribute(base, "config")
+    if config is not None:
+        info.config_class = dotted(config)
+    models = [c for c in info.classes.values() if c.role == "model" and c.name not in info.dropped_classes]
+    # The base model: what heads hold as `self.<base_model_prefix>`; else `<Prefix>Model`.
+    for cls in models:
+        sub = cls.sublayers.get(info.base_model_prefix or "")
+        if sub is not None and sub.kind == "custom" and sub.cls in info.classes and sub.cls != cls.name:
+            info.base_model_class = sub.cls
+            break
+    if info.base_model_class is None and f"{info.prefix}Model" in info.classes:
+        info.base_model_class = f"{info.prefix}Model"
+    # Model classes used as sub-layers of other classes (BartEncoder inside BartModel) become keras layers.
+    used_inside = {
+        sub.cls
+        for c in info.classes.values()
+        for sub in _flatten(c.sublayers.values())
+        if sub.kind == "custom" and sub.cls is not None
+    }
+    for cls in models:
+        if cls.name in used_inside and cls.name != info.base_model_class and cls.name not in info.public:
+            cls.role = "layer"
+            cls.serializable = True
+
+
+def _dunder_all(module: cst.Module) -> set[str]:
+    for statement in module.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if (
+                    isinstance(small, cst.Assign)
+                    and isinstance(small.targets[0].target, cst.Name)
+                    and small.targets[0].target.value == "__all__"
+                    and isinstance(small.value, (cst.List, cst.Tuple))
+                ):
+                    return {
+                        e.value.evaluated_value
+                        for e in small.value.elements
+                        if isinstance(e.value, cst.SimpleString)
+                    }
+    return set()
+
+
+def _flatten(subs):
+    for sub in subs:
+        yield sub
+        yield from _flatten(sub.items)

@@ -1,0 +1,90 @@
+"""Resolve the names a modeling file uses to what they mean, through its imports.
+
+`nn.Linear`, `torch.nn.Linear` and `from torch.nn import Linear` all resolve to `torch.nn.Linear`; a class the
+file defines itself stays unresolved (None), so a user's own `Linear` is never mistaken for torch's.
+
+This is a module-level import table, not libcst's QualifiedNameProvider: scope analysis costs about ten
+parses on a large modeling file, and modeling files do not shadow their imported module names.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+# Where a relative import lands from `transformers/models/<m>/modeling_<m>.py`, by its number of dots.
+RELATIVE_PREFIXES = {1: "transformers.models.<model>", 2: "transformers.models", 3: "transformers"}
+
+
+def dotted(node: cst.BaseExpression) -> str | None:
+    """`a.b.c` as a string, or None when the expression is not a plain attribute chain."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        head = dotted(node.value)
+        return None if head is None else f"{head}.{node.attr.value}"
+    return None
+
+
+def _module_name(node: cst.BaseExpression | None) -> str:
+    return "" if node is None else (dotted(node) or "")
+
+
+class ImportTable:
+    """Maps each name bound by a module-level import to its fully qualified origin."""
+
+    def __init__(self, module: cst.Module):
+        self.origins: dict[str, str] = {}
+        for statement in module.body:
+            self._collect(statement)
+
+    def _collect(self, statement: cst.CSTNode) -> None:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Import):
+                    for alias in small.names:
+                        full = _module_name(alias.name)
+                        if alias.asname is not None:
+                            self.origins[alias.asname.name.value] = full
+                        else:
+                            head = full.split(".")[0]
+                            self.origins[head] = head
+                elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+                    base = _module_name(small.module)
+                    if small.relative:
+                        # `from ...utils import x` inside transformers/models/<m>/ means transformers.utils.x
+                        prefix = RELATIVE_PREFIXES.get(len(small.relative), RELATIVE_PREFIXES[3])
+                        base = prefix + ("." + base if base else "")
+                    for alias in small.names:
+                        name = alias.name.value if isinstance(alias.name, cst.Name) else _module_name(alias.name)
+                        local = alias.asname.name.value if alias.asname is not None else name
+                        self.origins[local] = f"{base}.{name}" if base else name
+        elif isinstance(statement, (cst.If, cst.Try)):
+            # `if is_torch_available(): import ...` and try/except import blocks
+            for inner in statement.body.body:
+                self._collect(inner)
+
+    def resolve(self, node: cst.BaseExpression) -> str | None:
+        """The qualified name of a Name/Attribute chain whose head is imported, else None."""
+        name = dotted(node)
+        if name is None:
+            return None
+        head, _, rest = name.partition(".")
+        origin = self.origins.get(head)
+        if origin is None:
+            return None
+        return f"{origin}.{rest}" if rest else origin
+
+    def module_of(self, local: str) -> str | None:
+        """The module an imported name comes from (`nn` -> `torch`, `BertConfig` -> `...configuration_bert`)."""
+        origin = self.origins.get(local)
+        return None if origin is None else origin.rpartition(".")[0]
+
+
+def torch_nn_name(qualified: str | None) -> str | None:
+    """`torch.nn.Linear` / `torch.nn.modules.linear.Linear` -> `Linear`; None for anything else."""
+    if not qualified or not qualified.startswith("torch.nn."):
+        return None
+    rest = qualified[len("torch.nn.") :]
+    if rest.startswith("modules."):
+        rest = rest.rpartition(".")[2]
+    return rest if "." not in rest else None

@@ -1,0 +1,201 @@
+"""An explicit `build(self, input_shape=None)` on every layer and model class.
+
+transformers builds TF models by name scope with no forward pass (`build_in_name_scope()`), so a sub-layer
+that `build()` does not build has no weights to load into. Each sub-layer is built inside
+`tf.name_scope(<sub-layer>.name)` with the input shape its torch constructor implies; `nn.Parameter`s become
+`add_weight(name=<attr>)`. Shapes written in `__init__`'s terms are lifted into `build()`'s: `config` ->
+`self.config`, `__init__` locals are inlined, `__init__` parameters are kept on `self`.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..analysis import ClassInfo, SubLayer
+from ..context import ConvertContext
+from ..names import dotted
+from ..torch_layers import input_shape
+from .classes import map_classes, method, todo_lines
+
+INITIALIZERS = {
+    "torch.zeros": '"zeros"',
+    "torch.ones": '"ones"',
+    "torch.empty": '"zeros"',
+    "torch.randn": None,
+    "torch.rand": None,
+    "torch.Tensor": '"zeros"',
+    "torch.FloatTensor": '"zeros"',
+}
+
+
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node)
+
+
+def _lift(expr: cst.BaseExpression, cls: ClassInfo, stored: set[str], depth: int = 0) -> cst.BaseExpression:
+    """Rewrite an expression from `__init__` scope into `build()` scope (only chain heads are names to lift)."""
+    if isinstance(expr, cst.Name):
+        name = expr.value
+        if name == "config":
+            stored.add("config")
+            return cst.parse_expression("self.config")
+        if name in cls.init_locals and depth < 4:
+            value = _lift(cls.init_locals[name], cls, stored, depth + 1)
+            simple = isinstance(value, (cst.Name, cst.Attribute, cst.Integer, cst.Call, cst.Subscript))
+            return value if simple else cst.parse_expression(f"({_code(value)})")
+        if name in cls.init_params and name != "self":
+            stored.add(name)
+            return cst.parse_expression(f"self.{name}")
+        return expr
+    if isinstance(expr, cst.Attribute):
+        return expr.with_changes(value=_lift(expr.value, cls, stored, depth))
+    if isinstance(expr, cst.Call):
+        return expr.with_changes(
+            func=_lift(expr.func, cls, stored, depth),
+            args=[a.with_changes(value=_lift(a.value, cls, stored, depth)) for a in expr.args],
+        )
+    if isinstance(expr, cst.BinaryOperation):
+        return expr.with_changes(left=_lift(expr.left, cls, stored, depth), right=_lift(expr.right, cls, stored, depth))
+    if isinstance(expr, cst.UnaryOperation):
+        return expr.with_changes(expression=_lift(expr.expression, cls, stored, depth))
+    if isinstance(expr, (cst.List, cst.Tuple)):
+        return expr.with_changes(
+            elements=[e.with_changes(value=_lift(e.value, cls, stored, depth)) for e in expr.elements]
+        )
+    if isinstance(expr, cst.Subscript):
+        return expr.with_changes(value=_lift(expr.value, cls, stored, depth))
+    return expr
+
+
+def _shape_code(sub: SubLayer, cls: ClassInfo, stored: set[str]) -> str:
+    if sub.kind == "custom" or sub.call is None:
+        return "None"
+    shape = input_shape(sub.kind, sub.call)
+    if shape is None:
+        return "None"
+    return _code(_lift(shape, cls, stored))
+
+
+def _parameter(sub: SubLayer, cls: ClassInfo, stored: set[str], ctx: ConvertContext) -> list[str]:
+    """`self.<attr> = self.add_weight(...)` for `self.<attr> = nn.Parameter(torch.zeros(...))`."""
+    call = sub.call
+    assert call is not None
+    value = call.args[0].value if call.args else None
+    trainable = "True"
+    for arg in call.args[1:]:
+        if arg.keyword is not None and arg.keyword.value == "requires_grad":
+            trainable = _code(arg.value)
+    if not isinstance(value, cst.Call):
+        return [f"# TODO(scaffold): give `{sub.attr}` its shape and initial value (torch: {_code(call)[:80]})",
+                f'self.{sub.attr} = self.add_weight(name="{sub.attr}", shape=None, trainable={trainable})']
+    creator = ctx.info.imports.resolve(value.func) or ""
+    dims = [a.value for a in value.args if a.keyword is None]
+    if len(dims) == 1 and isinstance(dims[0], (cst.Tuple, cst.List)):
+        dims = [e.value for e in dims[0].elements]
+    shape = ", ".join(_code(_lift(d, cls, stored)) for d in dims)
+    if len(dims) == 1:
+        shape += ","
+    initializer = INITIALIZERS.get(creator, "missing")
+    if initializer == "missing":
+        return [f"# TODO(scaffold): `{sub.attr}` starts as {_code(value)[:70]}: give its shape and initializer",
+                f'self.{sub.attr} = self.add_weight(name="{sub.attr}", shape=None, trainable={trainable})']
+    if initializer is None:
+        ctx.imports.need_helper("get_initializer")
+        range_ = "self.config.initializer_range" if "config" in cls.init_params else ""
+        if range_:
+            stored.add("config")
+        initializer = f"get_initializer({range_})"
+    return [
+        f'self.{sub.attr} = self.add_weight(name="{sub.attr}", shape=({shape}), initializer={initializer}, trainable={trainable})'
+    ]
+
+
+def build_method(cls: ClassInfo, sublayers: dict[str, SubLayer], ctx: ConvertContext) -> tuple[cst.FunctionDef, set[str]]:
+    stored: set[str] = set()
+    lines = ["if self.built:", "    return", "self.built = True"]
+    notes: list[str] = []
+    for sub in sublayers.values():
+        if sub.kind == "parameter":
+            block = _parameter(sub, cls, stored, ctx)
+            if sub.optional:
+                lines.append(f'# `{sub.attr}` is optional in torch: check the condition under which it exists')
+            lines += block
+    for attr, sub in sublayers.items():
+        if not sub.has_weights or sub.kind == "parameter":
+            continue
+        if sub.weight_norm:
+            notes.append(f"`{attr}` is weight-normed in torch (weight_g/weight_v): port the weight-norm layer")
+        attr = cls.tf_attr(attr)
+        if sub.kind in ("list", "sequential"):
+            shapes = {_shape_code(item, cls, stored) for item in sub.items} or {"None"}
+            shape = shapes.pop() if len(shapes) == 1 else "None"
+            if len(shapes) > 0:
+                notes.append(f"items of `{attr}` differ in input shape: check the shape each one is built with")
+            lines += [
+                f'if getattr(self, "{attr}", None) is not None:',
+                f"    for layer in self.{attr}:",
+                "        with tf.name_scope(layer.name):",
+                f"            layer.build({shape})",
+            ]
+            continue
+        lines += [
+            f'if getattr(self, "{attr}", None) is not None:',
+            f"    with tf.name_scope(self.{attr}.name):",
+            f"        self.{attr}.build({_shape_code(sub, cls, stored)})",
+        ]
+    ctx.imports.need_tf()
+    source = "def build(self, input_shape=None):\n" + "".join(f"    {line}\n" for line in lines)
+    function = cst.parse_statement(source)
+    assert isinstance(function, cst.FunctionDef)
+    if notes:
+        function = function.with_changes(leading_lines=todo_lines(notes))
+    return function, stored
+
+
+def _store_params(init: cst.FunctionDef, cls: ClassInfo, stored: set[str]) -> cst.FunctionDef:
+    """Keep on `self` the __init__ parameters that build() reads (`self.config = config`)."""
+    missing = []
+    for name in sorted(stored):
+        value = cls.self_values.get(name)
+        if value is not None and dotted(value) == name:
+            continue  # already `self.<name> = <name>`
+        if value is not None:
+            continue  # `self.<name>` holds something else: the lifted shape reads that, as torch's code does
+        missing.append(cst.parse_statement(f"self.{name} = {name}"))
+    if not missing:
+        return init
+    body = list(init.body.body)
+    position = next((i + 1 for i, s in enumerate(body) if "super().__init__" in _code(s)), 0)
+    body[position:position] = missing
+    return init.with_changes(body=init.body.with_changes(body=body))
+
+
+def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
+    info = ctx.info
+
+    def change(class_def: cst.ClassDef) -> cst.ClassDef:
+        name = class_def.name.value
+        if method(class_def, "build") is not None:
+            return class_def
+        if name == info.main_layer_class:
+            cls = info.classes[info.base_model_class]
+            sublayers = cls.sublayers
+        elif info.base_model_class and name == ctx.tf_name(info.base_model_class):
+            cls = info.classes[info.base_model_class]
+            prefix = info.base_model_prefix or info.model_name
+            sublayers = {prefix: SubLayer(attr=prefix, kind="custom")}
+        else:
+            cls = info.classes.get(name[2:]) if name.startswith("TF") else None
+            if cls is None or cls.role not in ("layer", "model") or cls.keras_base:
+                return class_def
+            sublayers = cls.sublayers
+        function, stored = build_method(cls, sublayers, ctx)
+        body = []
+        for statement in class_def.body.body:
+            if isinstance(statement, cst.FunctionDef) and statement.name.value == "__init__" and name != ctx.tf_name(info.base_model_class or ""):
+                statement = _store_params(statement, cls, stored)
+            body.append(statement)
+        body.append(function)
+        return class_def.with_changes(body=class_def.body.with_changes(body=body))
+
+    return map_classes(module, change)

@@ -1,0 +1,54 @@
+"""Helpers the class-level passes share: find, replace and extend module-level classes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+
+
+def find_class(module: cst.Module, name: str) -> cst.ClassDef | None:
+    for statement in module.body:
+        if isinstance(statement, cst.ClassDef) and statement.name.value == name:
+            return statement
+    return None
+
+
+def classes(module: cst.Module) -> list[cst.ClassDef]:
+    return [s for s in module.body if isinstance(s, cst.ClassDef)]
+
+
+def replace_class(module: cst.Module, name: str, replacement: Sequence[cst.BaseStatement]) -> cst.Module:
+    body: list[cst.BaseStatement] = []
+    for statement in module.body:
+        if isinstance(statement, cst.ClassDef) and statement.name.value == name:
+            body.extend(replacement)
+        else:
+            body.append(statement)
+    return module.with_changes(body=body)
+
+
+def map_classes(module: cst.Module, change) -> cst.Module:
+    """Apply `change(class_def) -> class_def` to every module-level class."""
+    return module.with_changes(
+        body=[change(s) if isinstance(s, cst.ClassDef) else s for s in module.body]
+    )
+
+
+def method(class_def: cst.ClassDef, name: str) -> cst.FunctionDef | None:
+    for statement in class_def.body.body:
+        if isinstance(statement, cst.FunctionDef) and statement.name.value == name:
+            return statement
+    return None
+
+
+def with_decorator(function: cst.FunctionDef | cst.ClassDef, name: str) -> cst.FunctionDef | cst.ClassDef:
+    if any(isinstance(d.decorator, cst.Name) and d.decorator.value == name for d in function.decorators):
+        return function
+    return function.with_changes(decorators=[cst.Decorator(cst.Name(name)), *function.decorators])
+
+
+def todo_lines(messages: Sequence[str]) -> list[cst.EmptyLine]:
+    from ..pipeline import TODO_MARK
+
+    return [cst.EmptyLine(comment=cst.Comment(f"# {TODO_MARK}: {m}")) for m in messages]

@@ -1,0 +1,59 @@
+"""`@keras_serializable` (+ `config_class`) on the MainLayer and on model stacks used as layers;
+`@unpack_inputs` on `call` of the MainLayer and of every model class (porting checklist items 3 and 4)."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..context import ConvertContext
+from .classes import map_classes, with_decorator
+
+
+def _has_class_attribute(class_def: cst.ClassDef, name: str) -> bool:
+    for statement in class_def.body.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assign) and any(
+                    isinstance(t.target, cst.Name) and t.target.value == name for t in small.targets
+                ):
+                    return True
+    return False
+
+
+def with_class_attribute(class_def: cst.ClassDef, name: str, value: str) -> cst.ClassDef:
+    if _has_class_attribute(class_def, name):
+        return class_def
+    body = list(class_def.body.body)
+    first = body[0] if body else None
+    position = 1 if (
+        isinstance(first, cst.SimpleStatementLine)
+        and isinstance(first.body[0], cst.Expr)
+        and isinstance(first.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    ) else 0
+    body.insert(position, cst.parse_statement(f"{name} = {value}"))
+    return class_def.with_changes(body=class_def.body.with_changes(body=body))
+
+
+def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
+    info = ctx.info
+    serializable = {info.main_layer_class} | {ctx.tf_name(c.name) for c in info.classes.values() if c.serializable}
+    models = {ctx.tf_name(c.name) for c in info.classes.values() if c.role == "model"}
+    unpack = models | {info.main_layer_class}
+
+    def change(class_def: cst.ClassDef) -> cst.ClassDef:
+        name = class_def.name.value
+        if name in serializable and info.config_class:
+            ctx.imports.need_helper("keras_serializable")
+            class_def = with_class_attribute(class_def, "config_class", info.config_class)
+            class_def = with_decorator(class_def, "keras_serializable")
+        if name in unpack:
+            body = []
+            for statement in class_def.body.body:
+                if isinstance(statement, cst.FunctionDef) and statement.name.value == "call":
+                    ctx.imports.need_helper("unpack_inputs")
+                    statement = with_decorator(statement, "unpack_inputs")
+                body.append(statement)
+            class_def = class_def.with_changes(body=class_def.body.with_changes(body=body))
+        return class_def
+
+    return map_classes(module, change)

@@ -1,0 +1,135 @@
+"""Imports: drop torch-only modules and unused names, add what the passes scheduled.
+
+`UsagePass` runs last in the batched traversal and records every name the converted code still uses;
+`apply` then rewrites the module's import block once: nothing here edits import text by hand.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..context import ConvertContext
+from ..names import RELATIVE_PREFIXES, dotted
+from ..pipeline import NodePass
+from ..tables import TORCH_ONLY_MODULES
+
+# Order of the scheduled `from ... import` lines, after the kept ones
+SCHEDULED_ORDER = (
+    "transformers.activations_tf",
+    "transformers.modeling_tf_outputs",
+    "transformers.modeling_tf_utils",
+    "transformers.tf_utils",
+    "transformers.utils",
+)
+
+
+class UsagePass(NodePass):
+    def visit_Import(self, node: cst.Import):
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom):
+        return False
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name):
+        self.ctx.imports.used.add(updated.value)
+        return updated
+
+
+def _qualified_module(node: cst.ImportFrom) -> str:
+    base = dotted(node.module) if node.module is not None else ""
+    if node.relative:
+        prefix = RELATIVE_PREFIXES.get(len(node.relative), RELATIVE_PREFIXES[3])
+        return prefix + ("." + base if base else "")
+    return base or ""
+
+
+def _torch_only(module: str) -> bool:
+    return any(module == m or module.startswith(m + ".") for m in TORCH_ONLY_MODULES)
+
+
+def _relative(module: str) -> str:
+    """transformers.modeling_tf_utils -> ...modeling_tf_utils (as written inside models/<m>/)."""
+    return "..." + module[len("transformers.") :] if module.startswith("transformers.") else module
+
+
+def _keep(small: cst.BaseSmallStatement, used: set[str]) -> cst.BaseSmallStatement | None:
+    if isinstance(small, cst.Import):
+        names = []
+        for alias in small.names:
+            full = dotted(alias.name) or ""
+            local = alias.asname.name.value if alias.asname is not None else full.split(".")[0]
+            if not _torch_only(full) and local in used:
+                names.append(alias)
+        return small.with_changes(names=_commas(names)) if names else None
+    if isinstance(small, cst.ImportFrom):
+        module = _qualified_module(small)
+        if _torch_only(module) or isinstance(small.names, cst.ImportStar):
+            return None if _torch_only(module) else small
+        if module == "__future__":
+            return small
+        names = [
+            a
+            for a in small.names
+            if (a.asname.name.value if a.asname is not None else dotted(a.name)) in used
+        ]
+        return small.with_changes(names=_commas(names)) if names else None
+    return small
+
+
+def _commas(aliases):
+    aliases = list(aliases)
+    return [
+        a.with_changes(comma=cst.MaybeSentinel.DEFAULT if i == len(aliases) - 1 else cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        for i, a in enumerate(aliases)
+    ]
+
+
+def _is_import_line(statement: cst.CSTNode) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and all(
+        isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body
+    )
+
+
+def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
+    plan = ctx.imports
+    used = plan.used
+    needed = {m: set(names) for m, names in plan.needed.items()}
+    body: list[cst.BaseStatement] = []
+    last_import = -1
+    for statement in module.body:
+        if _is_import_line(statement):
+            kept = []
+            for small in statement.body:
+                small = _keep(small, used)
+                if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+                    # fold scheduled names into an existing `from <module> import ...`
+                    extra = needed.pop(_qualified_module(small), set())
+                    present = {dotted(a.name) for a in small.names}
+                    more = [cst.ImportAlias(cst.Name(n)) for n in sorted(extra - present)]
+                    if more:
+                        small = small.with_changes(names=_commas([*small.names, *more]))
+                if small is not None:
+                    kept.append(small)
+            if kept:
+                body.append(statement.with_changes(body=kept))
+                last_import = len(body) - 1
+            continue
+        if isinstance(statement, cst.If) and "is_torch_available" in cst.Module([]).code_for_node(statement.test):
+            continue  # `if is_torch_available(): import torch ...`
+        body.append(statement)
+    scheduled = []
+    if "" in needed:
+        scheduled.append(cst.parse_statement("import tensorflow as tf"))
+        needed.pop("")
+    for module_name in sorted(needed, key=lambda m: (SCHEDULED_ORDER.index(m) if m in SCHEDULED_ORDER else 99, m)):
+        names = ", ".join(sorted(needed[module_name]))
+        scheduled.append(cst.parse_statement(f"from {_relative(module_name)} import {names}"))
+    position = last_import + 1 if last_import >= 0 else _after_docstring(body)
+    body[position:position] = scheduled
+    return module.with_changes(body=body)
+
+
+def _after_docstring(body) -> int:
+    if body and isinstance(body[0], cst.SimpleStatementLine) and isinstance(body[0].body[0], cst.Expr):
+        return 1
+    return 0

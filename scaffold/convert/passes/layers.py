@@ -1,0 +1,221 @@
+"""Layer swaps in `__init__`: torch.nn constructors -> keras layers, each named after its PyTorch attribute.
+
+`name=` is what makes `from_pretrained(..., from_pt=True)` find the weights: the TF weight path is the chain
+of layer names, and list items are named `<attr>_._<i>` (read back as `<attr>.<i>`). The file's own layer
+classes get `name=` too; the base model held by a head becomes the MainLayer. `nn.Parameter`s leave
+`__init__`: the build pass creates them with `add_weight`, inside the layer's name scope.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..analysis import ACT2FN_NAMES, GPT2_CONV1D, LAYER_KINDS
+from ..names import dotted, torch_nn_name
+from ..pipeline import NodePass
+from ..tables import NN_ACTIVATIONS
+from ..torch_layers import bind, keras_constructor
+
+
+def _kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
+    return cst.Arg(
+        value=value,
+        keyword=cst.Name(name),
+        equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
+    )
+
+
+def _with_name(call: cst.Call, name: cst.BaseExpression) -> cst.Call:
+    if any(a.keyword is not None and a.keyword.value == "name" for a in call.args):
+        return call
+    args = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in call.args]
+    return call.with_changes(args=[*args, _kwarg("name", name)])
+
+
+def _fstring(template: str) -> cst.BaseExpression:
+    return cst.parse_expression(template)
+
+
+class LayersPass(NodePass):
+    def _init_class(self):
+        if self.cursor.function_name != "__init__" or not self.cursor.in_method:
+            return None
+        cls = self.ctx.current_class()
+        if cls is None or cls.role not in ("layer", "model", "pretrained"):
+            return None
+        return cls
+
+    def _local_class(self, name: str | None) -> str | None:
+        """The PyTorch name of the file's class a (possibly already TF-renamed) name refers to."""
+        if name is None:
+            return None
+        if name.startswith("TF") and name[2:] in self.info.classes:
+            return name[2:]
+        return name if name in self.info.classes else None
+
+    # -- statements -------------------------------------------------------------------------------------------
+
+    def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
+        cls = self._init_class()
+        if cls is None:
+            return updated
+        body = [s for s in updated.body if not self._is_parameter_assignment(s)]
+        if not body:
+            return cst.RemovalSentinel.REMOVE
+        return updated.with_changes(body=body)
+
+    def _is_parameter_assignment(self, small: cst.BaseSmallStatement) -> bool:
+        if not isinstance(small, cst.Assign):
+            return False
+        value = small.value
+        if isinstance(value, cst.IfExp):
+            value = value.body
+        return isinstance(value, cst.Call) and torch_nn_name(self.info.imports.resolve(value.func)) == "Parameter"
+
+    def leave_Assign(self, original: cst.Assign, updated: cst.Assign):
+        cls = self._init_class()
+        if cls is None or len(original.targets) != 1:
+            return updated
+        target = original.targets[0].target
+        attr = None
+        if isinstance(target, cst.Attribute) and dotted(target.value) == "self":
+            attr = target.attr.value
+        elif isinstance(target, cst.Name):
+            attr = cls.list_locals.get(target.value)
+            if attr is not None:
+                return updated.with_changes(value=self._list(updated.value, attr, 0))
+        if attr is None:
+            return updated
+        return updated.with_changes(value=self._convert(updated.value, attr, cst.SimpleString(f'"{attr}"')))
+
+    def leave_Expr(self, original: cst.Expr, updated: cst.Expr):
+        cls = self._init_class()
+        if cls is None or not isinstance(updated.value, cst.Call):
+            return updated
+        call = updated.value
+        name = dotted(call.func) or ""
+        if name == "self.register_buffer" and len(call.args) >= 2:
+            # a buffer is a constant of the layer; the ops pass has already translated its value
+            attr = call.args[0].value
+            if isinstance(attr, cst.SimpleString):
+                return cst.Assign(
+                    targets=[cst.AssignTarget(cst.parse_expression(f"self.{attr.evaluated_value}"))],
+                    value=call.args[1].value,
+                )
+        if name.startswith("self.") and name.endswith(".append") and call.args:
+            attr = name[len("self.") : -len(".append")]
+            sub = cls.sublayers.get(attr)
+            if sub is not None and sub.kind == "list":
+                item = self._convert(call.args[0].value, attr, _fstring(f'f"{attr}_._{{len(self.{attr})}}"'))
+                return updated.with_changes(value=call.with_changes(args=[call.args[0].with_changes(value=item)]))
+        return updated
+
+    # -- expressions ------------------------------------------------------------------------------------------
+
+    def _convert(self, expr: cst.BaseExpression, attr: str, name: cst.BaseExpression) -> cst.BaseExpression:
+        if isinstance(expr, cst.IfExp):
+            return expr.with_changes(body=self._convert(expr.body, attr, name), orelse=self._convert(expr.orelse, attr, name))
+        if isinstance(expr, cst.Subscript) and self.info.imports.resolve(expr.value) in ACT2FN_NAMES:
+            return expr  # the ops pass turns ACT2FN[...] into get_tf_activation(...)
+        if not isinstance(expr, cst.Call):
+            return expr
+        func = expr.func
+        if isinstance(func, cst.Subscript) and isinstance(func.value, cst.Name):
+            eager = self.info.attention_dispatch.get(func.value.value)
+            if eager is not None:
+                return _with_name(expr.with_changes(func=cst.Name(self.ctx.tf_name(eager))), name)
+            return expr
+        local = self._local_class(dotted(func))
+        if local is not None:
+            current = self.cursor.class_name
+            if local == self.info.base_model_class and current != local and self.info.main_layer_class:
+                expr = expr.with_changes(func=cst.Name(self.info.main_layer_class))
+            return _with_name(expr, name)
+        qualified = self.info.imports.resolve(func)
+        if qualified in GPT2_CONV1D:
+            self.ctx.imports.need_helper("TFConv1D")
+            args = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in expr.args]
+            if self._config_in_scope():
+                args.append(_kwarg("initializer_range", cst.parse_expression("config.initializer_range")))
+            return _with_name(expr.with_changes(func=cst.Name("TFConv1D"), args=args), name)
+        kind = torch_nn_name(qualified)
+        if kind is None:
+            return expr
+        if kind == "ModuleList":
+            return self._list(expr.args[0].value, attr, 0) if expr.args else cst.List([])
+        if kind == "Sequential":
+            self.todo(f"nn.Sequential `{attr}` became a list: where it is called, call its items in order")
+            items = [
+                cst.Element(self._convert(a.value, attr, cst.SimpleString(f'"{attr}_._{i}"')))
+                for i, a in enumerate(expr.args)
+            ]
+            return cst.List(items)
+        if kind in NN_ACTIVATIONS:
+            value = NN_ACTIVATIONS[kind]
+            if kind == "GELU":
+                approximate = bind("GELU", expr).get("approximate")
+                if isinstance(approximate, cst.SimpleString) and approximate.evaluated_value == "tanh":
+                    value = "gelu_new"
+            self.ctx.imports.need_helper("get_tf_activation")
+            return cst.parse_expression(f'get_tf_activation("{value}")')
+        if kind == "Identity":
+            self.ctx.imports.need_tf()
+            return cst.parse_expression("tf.identity")
+        if kind == "Softmax":
+            self.ctx.imports.need_helper("stable_softmax")
+            dim = bind("Softmax", expr).get("dim", cst.Integer("-1"))
+            return cst.parse_expression(f"lambda x: stable_softmax(x, axis={cst.Module([]).code_for_node(dim)})")
+        if kind == "LeakyReLU":
+            self.ctx.imports.need_tf()
+            slope = bind("LeakyReLU", expr).get("negative_slope", cst.Float("0.01"))
+            return cst.parse_expression(f"lambda x: tf.nn.leaky_relu(x, alpha={cst.Module([]).code_for_node(slope)})")
+        if kind in LAYER_KINDS:
+            initializer = cst.parse_expression("get_initializer(config.initializer_range)") if self._config_in_scope() else None
+            if initializer is not None:
+                self.ctx.imports.need_helper("get_initializer")
+            keras_call, kwargs, notes = keras_constructor(kind, expr, initializer)
+            for note in notes:
+                self.todo(note)
+            self.ctx.imports.need_helper("keras")
+            args = [_kwarg(k, v) for k, v in kwargs]
+            if kind != "Dropout":
+                args.append(_kwarg("name", name))
+            return cst.Call(func=cst.parse_expression(keras_call), args=args)
+        if kind == "Parameter":
+            return expr
+        self.todo(f"nn.{kind} has no keras twin in scaffold's table: port `{attr}` by hand")
+        return expr
+
+    def _list(self, expr: cst.BaseExpression, attr: str, offset) -> cst.BaseExpression:
+        """Name the items of a list of layers `<attr>_._<index>`; `offset` counts the items before this part."""
+        if isinstance(expr, cst.ListComp):
+            target = expr.for_in.target
+            if offset is None or not isinstance(target, cst.Name):
+                self.todo(f"name the items of `{attr}` `{attr}_._<index>` by hand: scaffold cannot count them")
+                return expr
+            for_in = expr.for_in
+            if target.value == "_":
+                for_in = for_in.with_changes(target=cst.Name("i"))
+            index = for_in.target.value
+            position = index if offset == 0 else f"{index} + {offset}"
+            elt = self._convert(expr.elt, attr, _fstring(f'f"{attr}_._{{{position}}}"'))
+            return expr.with_changes(elt=elt, for_in=for_in)
+        if isinstance(expr, (cst.List, cst.Tuple)):
+            if not isinstance(offset, int):
+                self.todo(f"items of `{attr}` follow a comprehension: name them `{attr}_._<index>` by hand")
+                return expr
+            elements = [
+                e.with_changes(value=self._convert(e.value, attr, cst.SimpleString(f'"{attr}_._{offset + i}"')))
+                for i, e in enumerate(expr.elements)
+            ]
+            return cst.List(elements)
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+            left = self._list(expr.left, attr, offset)
+            size = len(expr.left.elements) if isinstance(expr.left, (cst.List, cst.Tuple)) else None
+            next_offset = offset + size if isinstance(offset, int) and size is not None else None
+            return expr.with_changes(left=left, right=self._list(expr.right, attr, next_offset))
+        return expr
+
+    def _config_in_scope(self) -> bool:
+        cls = self.ctx.current_class()
+        return cls is not None and "config" in cls.init_params

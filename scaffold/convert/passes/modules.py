@@ -1,0 +1,127 @@
+"""nn.Module classes become keras layers: bases, `__init__(**kwargs)`, `forward` -> `call(..., training=False)`.
+
+PreTrainedModel subclasses keep their (renamed) local base and take `*inputs, **kwargs` like every TF model.
+A class that subclasses a torch layer (`class XPositionalEmbedding(nn.Embedding)`) subclasses the keras twin.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..names import dotted
+from ..pipeline import NodePass
+
+KERAS_BASES = {"Embedding": "keras.layers.Embedding", "LayerNorm": "keras.layers.LayerNormalization"}
+# How many positional constructor arguments the keras twin takes the same way as torch
+KERAS_BASE_POSITIONAL = {"Embedding": 2, "LayerNorm": 0}
+LAYER_ROLES = ("layer",)
+MODEL_ROLES = ("model",)
+
+
+def _param(name: str, default: str | None = None, annotation: str | None = None) -> cst.Param:
+    return cst.Param(
+        name=cst.Name(name),
+        annotation=cst.Annotation(cst.parse_expression(annotation)) if annotation else None,
+        default=cst.parse_expression(default) if default is not None else None,
+        equal=cst.AssignEqual(
+            whitespace_before=cst.SimpleWhitespace(" " if annotation else ""),
+            whitespace_after=cst.SimpleWhitespace(" " if annotation else ""),
+        )
+        if default is not None
+        else cst.MaybeSentinel.DEFAULT,
+    )
+
+
+def add_training_param(params: cst.Parameters) -> cst.Parameters:
+    names = {p.name.value for p in (*params.params, *params.kwonly_params)}
+    if "training" in names:
+        return params
+    training = _param("training", "False", "bool")
+    if isinstance(params.star_arg, cst.Param):
+        return params.with_changes(kwonly_params=[*params.kwonly_params, training])
+    return params.with_changes(params=[*params.params, training])
+
+
+class ModulesPass(NodePass):
+    def _role(self) -> str | None:
+        cls = self.ctx.current_class()
+        return None if cls is None else cls.role
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef):
+        cls = self.info.classes.get(original.name.value)
+        if cls is None or cls.role not in ("layer", "model", "pretrained"):
+            return updated
+        positional = [arg for arg in updated.bases if arg.keyword is None]
+        local = [(arg, name) for arg, name in zip(positional, cls.bases) if name in self.info.classes]
+        if cls.role == "pretrained":
+            self.ctx.imports.need_helper("TFPreTrainedModel")
+            bases = [cst.Arg(cst.Name("TFPreTrainedModel"))]
+        elif cls.role == "model":
+            bases = [arg for arg, _ in local] or [cst.Arg(cst.Name("TFPreTrainedModel"))]
+        else:
+            bases = [arg for arg, name in local if self.info.classes[name].role == "layer"]
+            if not bases:
+                self.ctx.imports.need_helper("keras")
+                keras_base = KERAS_BASES.get(cls.keras_base or "", "keras.layers.Layer")
+                bases = [cst.Arg(cst.parse_expression(keras_base))]
+        bases = [b.with_changes(comma=cst.MaybeSentinel.DEFAULT) for b in bases]
+        return updated.with_changes(bases=bases)
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef):
+        role = self._role()
+        if role not in ("layer", "model", "pretrained") or not self.cursor.in_method:
+            return updated
+        name = original.name.value
+        params = updated.params
+        if name == "__init__":
+            if role in MODEL_ROLES and params.star_arg is cst.MaybeSentinel.DEFAULT:
+                params = params.with_changes(star_arg=cst.Param(cst.Name("inputs")))
+            if params.star_kwarg is None:
+                params = params.with_changes(star_kwarg=cst.Param(cst.Name("kwargs")))
+            return updated.with_changes(params=params)
+        if name == "forward":
+            return updated.with_changes(name=cst.Name("call"), params=add_training_param(params))
+        return updated
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call):
+        func = updated.func
+        if not (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Call)
+            and dotted(func.value.func) == "super"
+            and self.cursor.in_method
+        ):
+            return updated
+        if func.attr.value == "forward":
+            return updated.with_changes(func=func.with_changes(attr=cst.Name("call")))
+        if func.attr.value != "__init__" or self.cursor.function_name != "__init__":
+            return updated
+        cls = self.ctx.current_class()
+        if cls is None:
+            return updated
+        args = list(updated.args)
+        if cls.role in MODEL_ROLES:
+            args = [a for a in args if a.star == ""] + [
+                cst.Arg(cst.Name("inputs"), star="*"),
+                cst.Arg(cst.Name("kwargs"), star="**"),
+            ]
+        elif cls.role in LAYER_ROLES:
+            local_parent = any(
+                b in self.info.classes and self.info.classes[b].role == "layer" for b in cls.bases
+            )
+            if local_parent:
+                args = [a for a in args if a.star == ""]
+            elif cls.keras_base:
+                keep = KERAS_BASE_POSITIONAL.get(cls.keras_base, 0)
+                positional = [a for a in args if a.keyword is None and a.star == ""]
+                if len(positional) > keep or any(a.keyword is not None for a in args):
+                    self.todo(f"keras.layers.{KERAS_BASES.get(cls.keras_base, cls.keras_base)} takes other "
+                              "constructor arguments than torch: check the dropped ones")
+                args = positional[:keep]
+            else:
+                args = []
+            args.append(cst.Arg(cst.Name("kwargs"), star="**"))
+        else:
+            return updated
+        args = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in args]
+        return updated.with_changes(args=args)

@@ -1,0 +1,315 @@
+"""Forward-body ops: torch functions and tensor methods with a faithful TF twin, and torch type annotations.
+
+Only translations that keep the numbers are made; a torch call left over gets a TODO naming it.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..analysis import ACT2FN_NAMES
+from ..names import dotted
+from ..pipeline import NodePass
+
+# torch function -> (tf function, {torch keyword: tf keyword}); positional arguments keep their order
+FUNCTIONS: dict[str, tuple[str, dict[str, str]]] = {
+    "torch.matmul": ("tf.matmul", {}),
+    "torch.bmm": ("tf.matmul", {}),
+    "torch.einsum": ("tf.einsum", {}),
+    "torch.cat": ("tf.concat", {"dim": "axis"}),
+    "torch.concat": ("tf.concat", {"dim": "axis"}),
+    "torch.stack": ("tf.stack", {"dim": "axis"}),
+    "torch.tanh": ("tf.math.tanh", {}),
+    "torch.sigmoid": ("tf.math.sigmoid", {}),
+    "torch.exp": ("tf.math.exp", {}),
+    "torch.log": ("tf.math.log", {}),
+    "torch.sqrt": ("tf.math.sqrt", {}),
+    "torch.rsqrt": ("tf.math.rsqrt", {}),
+    "torch.abs": ("tf.math.abs", {}),
+    "torch.pow": ("tf.math.pow", {}),
+    "torch.sin": ("tf.math.sin", {}),
+    "torch.cos": ("tf.math.cos", {}),
+    "torch.where": ("tf.where", {}),
+    "torch.maximum": ("tf.math.maximum", {}),
+    "torch.minimum": ("tf.math.minimum", {}),
+    "torch.erf": ("tf.math.erf", {}),
+    "torch.zeros": ("tf.zeros", {}),
+    "torch.ones": ("tf.ones", {}),
+    "torch.arange": ("tf.range", {}),
+    "torch.full": ("tf.fill", {}),
+    "torch.zeros_like": ("tf.zeros_like", {}),
+    "torch.ones_like": ("tf.ones_like", {}),
+    "torch.tensor": ("tf.constant", {}),
+    "torch.mean": ("tf.reduce_mean", {"dim": "axis", "keepdim": "keepdims"}),
+    "torch.sum": ("tf.reduce_sum", {"dim": "axis", "keepdim": "keepdims"}),
+    "torch.nn.functional.softmax": ("stable_softmax", {"dim": "axis"}),
+    "torch.softmax": ("stable_softmax", {"dim": "axis"}),
+    "torch.nn.functional.pad": ("tf.pad", {}),
+}
+DTYPES = {
+    "torch.float": "tf.float32",
+    "torch.float32": "tf.float32",
+    "torch.float16": "tf.float16",
+    "torch.half": "tf.float16",
+    "torch.bfloat16": "tf.bfloat16",
+    "torch.float64": "tf.float64",
+    "torch.long": "tf.int64",
+    "torch.int64": "tf.int64",
+    "torch.int": "tf.int32",
+    "torch.int32": "tf.int32",
+    "torch.bool": "tf.bool",
+    "torch.uint8": "tf.uint8",
+}
+TENSOR_TYPES = {"Tensor", "FloatTensor", "LongTensor", "BoolTensor", "IntTensor", "HalfTensor", "ByteTensor"}
+ACTIVATION_FUNCTIONS = {
+    "torch.nn.functional.gelu": "gelu",
+    "torch.nn.functional.silu": "silu",
+    "torch.nn.functional.relu": "relu",
+    "torch.nn.functional.tanh": "tanh",
+    "torch.nn.functional.sigmoid": "sigmoid",
+    "torch.nn.functional.mish": "mish",
+}
+DROPPED_KEYWORDS = {"device", "layout", "pin_memory", "requires_grad", "non_blocking", "memory_format"}
+
+
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node)
+
+
+def _expr(code: str) -> cst.BaseExpression:
+    return cst.parse_expression(code)
+
+
+def _arg(value: cst.BaseExpression, keyword: str | None = None) -> cst.Arg:
+    if keyword is None:
+        return cst.Arg(value)
+    return cst.Arg(value, keyword=cst.Name(keyword), equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
+
+
+def _clean(args) -> list[cst.Arg]:
+    return [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in args]
+
+
+def _call(func: str, args) -> cst.Call:
+    return cst.Call(func=_expr(func), args=_clean(args))
+
+
+class OpsPass(NodePass):
+    def _in_body(self) -> bool:
+        return bool(self.cursor.functions)
+
+    # annotations: torch.Tensor and friends -> tf.Tensor
+    def leave_Annotation(self, original: cst.Annotation, updated: cst.Annotation):
+        return updated.with_changes(annotation=self._retype(updated.annotation))
+
+    def _retype(self, node: cst.BaseExpression) -> cst.BaseExpression:
+        qualified = self.info.imports.resolve(node)
+        if qualified and qualified.startswith("transformers.cache_utils."):
+            # TF ports pass past key/values as tuples of tensors
+            return _expr("tuple")
+        if qualified and qualified.startswith("torch.") and qualified.rpartition(".")[2] in TENSOR_TYPES:
+            self.ctx.imports.need_tf()
+            return _expr("tf.Tensor")
+        if isinstance(node, cst.Subscript):
+            elements = [
+                e.with_changes(slice=e.slice.with_changes(value=self._retype(e.slice.value)))
+                if isinstance(e.slice, cst.Index)
+                else e
+                for e in node.slice
+            ]
+            return node.with_changes(slice=elements)
+        if isinstance(node, cst.BinaryOperation):
+            return node.with_changes(left=self._retype(node.left), right=self._retype(node.right))
+        return node
+
+    def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript):
+        # ACT2FN["gelu"] -> get_tf_activation("gelu")
+        if self.info.imports.resolve(original.value) in ACT2FN_NAMES and len(updated.slice) == 1:
+            index = updated.slice[0].slice
+            if isinstance(index, cst.Index):
+                self.ctx.imports.need_helper("get_tf_activation")
+                return cst.Call(func=cst.Name("get_tf_activation"), args=[cst.Arg(index.value)])
+        return updated
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute):
+        qualified = self.info.imports.resolve(original)
+        if qualified in DTYPES:
+            self.ctx.imports.need_tf()
+            return _expr(DTYPES[qualified])
+        if self._in_body() and original.attr.value == "shape":
+            owner = dotted(original.value)
+            if owner is None or (
+                owner != "self"
+                and not owner.startswith(("self.config", "config"))
+                and self.info.imports.resolve(original.value) is None
+            ):
+                self.ctx.imports.need_helper("shape_list")
+                return _call("shape_list", [_arg(updated.value)])
+        return updated
+
+    def leave_BinaryOperation(self, original: cst.BinaryOperation, updated: cst.BinaryOperation):
+        # torch.Size is a tuple, shape_list() a list: `shape_list(x)[:-2] + (n,)` -> `... + [n]`
+        left = updated.left.value if isinstance(updated.left, cst.Subscript) else updated.left
+        if (
+            isinstance(updated.operator, cst.Add)
+            and isinstance(left, cst.Call)
+            and dotted(left.func) == "shape_list"
+            and isinstance(updated.right, cst.Tuple)
+        ):
+            return updated.with_changes(right=cst.List(updated.right.elements))
+        return updated
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call):
+        if not self._in_body():
+            return updated
+        qualified = self.info.imports.resolve(original.func)
+        if qualified is not None:
+            return self._function(qualified, original, updated)
+        if isinstance(updated.func, cst.Attribute):
+            return self._method(updated)
+        if dotted(original.func) == "apply_chunking_to_forward" and len(updated.args) >= 4:
+            # chunking changes memory use, not numbers: call the function on the inputs
+            return cst.Call(func=updated.args[0].value, args=_clean(updated.args[3:]))
+        return updated
+
+    def _function(self, qualified: str, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        args = [a for a in updated.args if a.keyword is None or a.keyword.value not in DROPPED_KEYWORDS]
+        if qualified == "transformers.pytorch_utils.apply_chunking_to_forward" and len(args) >= 4:
+            return cst.Call(func=args[0].value, args=_clean(args[3:]))
+        if qualified in FUNCTIONS:
+            tf_name, keywords = FUNCTIONS[qualified]
+            if tf_name == "stable_softmax":
+                self.ctx.imports.need_helper("stable_softmax")
+            else:
+                self.ctx.imports.need_tf()
+            renamed = [
+                a.with_changes(keyword=cst.Name(keywords[a.keyword.value]))
+                if a.keyword is not None and a.keyword.value in keywords
+                else a
+                for a in args
+            ]
+            if qualified in ("torch.zeros", "torch.ones") and len([a for a in renamed if a.keyword is None]) > 1:
+                dims = [a for a in renamed if a.keyword is None]
+                rest = [a for a in renamed if a.keyword is not None]
+                shape = cst.List([cst.Element(a.value) for a in dims])
+                renamed = [_arg(shape), *rest]
+            return _call(tf_name, renamed)
+        if qualified in ACTIVATION_FUNCTIONS and args:
+            self.ctx.imports.need_helper("get_tf_activation")
+            return cst.Call(
+                func=_call("get_tf_activation", [_arg(cst.SimpleString(f'"{ACTIVATION_FUNCTIONS[qualified]}"'))]),
+                args=_clean(args[:1]),
+            )
+        if qualified == "torch.nn.functional.dropout" and args:
+            keywords = {a.keyword.value: a.value for a in args if a.keyword is not None}
+            positional = [a.value for a in args if a.keyword is None]
+            rate = keywords.get("p", positional[1] if len(positional) > 1 else _expr("0.5"))
+            training = keywords.get("training", cst.Name("False") if len(positional) < 3 else positional[2])
+            self.ctx.imports.need_tf()
+            return cst.IfExp(
+                test=training,
+                body=_call("tf.nn.dropout", [_arg(positional[0]), _arg(rate, "rate")]),
+                orelse=positional[0],
+                whitespace_before_if=cst.SimpleWhitespace(" "),
+                whitespace_after_if=cst.SimpleWhitespace(" "),
+                whitespace_before_else=cst.SimpleWhitespace(" "),
+                whitespace_after_else=cst.SimpleWhitespace(" "),
+            )
+        if qualified == "torch.finfo" and args:
+            return updated.with_changes(func=_expr("tf.experimental.numpy.finfo"), args=_clean(args[:1]))
+        if qualified.startswith("torch.nn.") and qualified.rpartition(".")[2][:1].isupper():
+            if self.cursor.function_name == "__init__":
+                return updated  # a layer constructor: the layers pass swaps it or marks it
+            if qualified.endswith("Loss"):
+                self.todo(f"{qualified}: compute the loss with the TF loss mixin of this head (hf_compute_loss)")
+                return updated
+        if qualified.startswith("torch."):
+            self.todo(f"no TF translation for {qualified} yet")
+        return updated
+
+    def _method(self, call: cst.Call) -> cst.BaseExpression:
+        func = call.func
+        assert isinstance(func, cst.Attribute)
+        name, target = func.attr.value, func.value
+        if dotted(target) == "self" or (isinstance(target, cst.Call) and dotted(target.func) == "super"):
+            return call
+        args = [a for a in call.args if a.keyword is None or a.keyword.value not in DROPPED_KEYWORDS]
+        positional = [a for a in args if a.keyword is None]
+        if name in ("view", "reshape") and positional:
+            if len(positional) == 1 and not isinstance(positional[0].value, cst.Integer | cst.UnaryOperation):
+                shape = positional[0].value  # a shape variable or tuple
+            else:
+                shape = cst.List([cst.Element(a.value) for a in positional])
+            self.ctx.imports.need_tf()
+            return _call("tf.reshape", [_arg(target), _arg(shape)])
+        if name == "transpose" and len(positional) == 2:
+            self.ctx.imports.need_tf()
+            return _call("tf.experimental.numpy.swapaxes", [_arg(target), *positional])
+        if name == "permute" and positional:
+            perm = positional[0].value if len(positional) == 1 else cst.List([cst.Element(a.value) for a in positional])
+            self.ctx.imports.need_tf()
+            return _call("tf.transpose", [_arg(target), _arg(perm, "perm")])
+        if name == "expand" and positional:
+            first = positional[0].value
+            if len(positional) == 1 and isinstance(first, (cst.Tuple, cst.List)):
+                values = [e.value for e in first.elements]
+            elif len(positional) == 1 and not isinstance(first, (cst.Integer, cst.UnaryOperation)):
+                self.todo("tensor method .expand() with a shape variable is not translated yet")
+                return call
+            else:
+                values = [a.value for a in positional]
+            # torch's -1 keeps that dim; counted from the end it is the same dim of the input
+            shape = [
+                _expr(f"shape_list({_code(target)})[{i - len(values)}]") if _code(v).replace(" ", "") == "-1" else v
+                for i, v in enumerate(values)
+            ]
+            if any(_code(v).replace(" ", "") == "-1" for v in values):
+                self.ctx.imports.need_helper("shape_list")
+            self.ctx.imports.need_tf()
+            return _call("tf.broadcast_to", [_arg(target), _arg(cst.List([cst.Element(d) for d in shape]))])
+        if name == "contiguous" and not args:
+            return target
+        if name == "size":
+            self.ctx.imports.need_helper("shape_list")
+            shape = _call("shape_list", [_arg(target)])
+            if positional:
+                return cst.Subscript(value=shape, slice=[cst.SubscriptElement(cst.Index(positional[0].value))])
+            return shape
+        if name == "unsqueeze" and len(positional) == 1:
+            self.ctx.imports.need_tf()
+            return _call("tf.expand_dims", [_arg(target), *positional])
+        if name == "squeeze":
+            self.ctx.imports.need_tf()
+            return _call("tf.squeeze", [_arg(target), *[_arg(a.value, "axis") for a in positional]])
+        dtype_keyword = [a.value for a in args if a.keyword is not None and a.keyword.value == "dtype"]
+        if name == "to" and (len(positional) == 1 and not args[1:] or dtype_keyword and not positional):
+            value = positional[0].value if positional else dtype_keyword[0]
+            if _code(value).startswith("tf."):
+                return _call("tf.cast", [_arg(target), _arg(value)])
+            return target  # .to(device)
+        if name in ("float", "half", "long", "bool", "int") and not args:
+            dtype = {"float": "tf.float32", "half": "tf.float16", "long": "tf.int64", "bool": "tf.bool", "int": "tf.int32"}[name]
+            self.ctx.imports.need_tf()
+            return _call("tf.cast", [_arg(target), _arg(_expr(dtype))])
+        if name == "masked_fill" and len(positional) == 2:
+            self.ctx.imports.need_tf()
+            return _call("tf.where", [positional[0], positional[1], _arg(target)])
+        if name == "type_as" and len(positional) == 1:
+            return _call("tf.cast", [_arg(target), _arg(cst.Attribute(positional[0].value, cst.Name("dtype")))])
+        if name in ("mean", "sum", "max", "min") and all(a.keyword is None or a.keyword.value in ("dim", "keepdim") for a in args):
+            if name in ("max", "min") and (positional or any(a.keyword and a.keyword.value == "dim" for a in args)):
+                self.todo(f"torch .{name}(dim) returns (values, indices); tf.reduce_{name} returns values only")
+                return call
+            renamed = [
+                a.with_changes(keyword=cst.Name({"dim": "axis", "keepdim": "keepdims"}[a.keyword.value]))
+                if a.keyword is not None
+                else _arg(a.value, "axis")
+                for a in args
+            ]
+            self.ctx.imports.need_tf()
+            return _call(f"tf.reduce_{name}", [_arg(target), *renamed])
+        if name == "pow" and len(positional) == 1:
+            return _call("tf.pow", [_arg(target), *positional])
+        if name in ("repeat", "masked_fill_", "scatter", "gather", "index_select", "new_zeros", "new_ones", "fill_", "copy_", "detach", "clone", "numel", "dim", "split", "chunk", "flatten", "narrow", "tril", "triu", "softmax", "matmul", "bmm"):
+            self.todo(f"tensor method .{name}() is not translated yet")
+        return call

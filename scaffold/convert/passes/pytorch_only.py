@@ -1,0 +1,99 @@
+"""Drop what only PyTorch needs: weight init, device/parallelism helpers, SDPA/flash variants, torch decorators.
+
+Dropped subtrees are pruned on visit, so no later pass spends time on them or counts their names as used.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..names import dotted
+from ..pipeline import NodePass
+from ..tables import (
+    PYTORCH_ONLY_ATTRIBUTE_PREFIXES,
+    PYTORCH_ONLY_ATTRIBUTES,
+    PYTORCH_ONLY_DECORATORS,
+    PYTORCH_ONLY_METHODS,
+)
+
+
+def _decorator_name(decorator: cst.Decorator) -> str:
+    target = decorator.decorator
+    if isinstance(target, cst.Call):
+        target = target.func
+    return dotted(target) or ""
+
+
+def keep_decorators(decorators) -> list[cst.Decorator]:
+    return [d for d in decorators if _decorator_name(d) not in PYTORCH_ONLY_DECORATORS]
+
+
+def _mentions_gradient_checkpointing(node: cst.BaseExpression) -> bool:
+    code = cst.Module(body=[]).code_for_node(node)
+    return "gradient_checkpointing" in code
+
+
+class PytorchOnlyPass(NodePass):
+    def _drops_function(self, node: cst.FunctionDef) -> bool:
+        name = node.name.value
+        if self.cursor.class_name is None:
+            return name.startswith("load_tf_weights_in_")
+        return self.cursor.in_method and name in PYTORCH_ONLY_METHODS
+
+    def visit_FunctionDef(self, node: cst.FunctionDef):
+        if self._drops_function(node):
+            return False
+        return None
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef):
+        if self._drops_function(original):
+            return cst.RemovalSentinel.REMOVE
+        return updated.with_changes(decorators=keep_decorators(updated.decorators))
+
+    def visit_ClassDef(self, node: cst.ClassDef):
+        if node.name.value in self.info.dropped_classes:
+            return False
+        return None
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef):
+        if original.name.value in self.info.dropped_classes:
+            return cst.RemovalSentinel.REMOVE
+        return updated.with_changes(decorators=keep_decorators(updated.decorators))
+
+    def visit_If(self, node: cst.If):
+        if self.cursor.function_name and _mentions_gradient_checkpointing(node.test):
+            return False
+        return None
+
+    def leave_If(self, original: cst.If, updated: cst.If):
+        # `if self.gradient_checkpointing and self.training: ...` has no TF meaning
+        if self.cursor.function_name and _mentions_gradient_checkpointing(original.test):
+            if isinstance(updated.orelse, cst.Else):
+                return cst.FlattenSentinel(updated.orelse.body.body)
+            return cst.RemovalSentinel.REMOVE
+        return updated
+
+    def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
+        if any(self._drops_statement(small) for small in original.body):
+            return cst.RemovalSentinel.REMOVE
+        return updated
+
+    def _drops_statement(self, small: cst.BaseSmallStatement) -> bool:
+        cursor = self.cursor
+        if isinstance(small, (cst.Assign, cst.AnnAssign)):
+            targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+            names = [dotted(t) or "" for t in targets]
+            if cursor.class_name is None and not cursor.functions:
+                return any(n in self.info.attention_dispatch for n in names)
+            if cursor.class_name is not None and not cursor.functions:
+                return any(
+                    n in PYTORCH_ONLY_ATTRIBUTES or n.startswith(PYTORCH_ONLY_ATTRIBUTE_PREFIXES) for n in names
+                )
+            return any(
+                n in ("self.gradient_checkpointing", "self.model_parallel", "self.device_map", "self._requires_grad")
+                for n in names
+            )
+        if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+            name = dotted(small.value.func) or ""
+            return name in ("self.post_init", "self.init_weights", "self.tie_weights", "self._init_weights")
+        return False

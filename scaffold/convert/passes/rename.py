@@ -1,0 +1,38 @@
+"""`TF` prefix on every class the file defines, and on every reference to one.
+
+Attribute names (`x.BertLayer`) and keyword names are not references and keep their spelling.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..pipeline import NodePass
+
+
+class RenamePass(NodePass):
+    def leave_Name(self, original: cst.Name, updated: cst.Name):
+        if original.value in self.info.classes:
+            return updated.with_changes(value=self.ctx.tf_name(original.value))
+        return updated
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute):
+        if updated.attr.value != original.attr.value:
+            updated = updated.with_changes(attr=original.attr)
+        # `self.output` -> `self.bert_output`: keras reserves the name (the weight keeps name="output")
+        cls = self.ctx.current_class()
+        if cls is not None and cls.renamed and isinstance(original.value, cst.Name) and original.value.value == "self":
+            new = cls.renamed.get(original.attr.value)
+            if new is not None:
+                return updated.with_changes(attr=cst.Name(new))
+        return updated
+
+    def leave_Arg(self, original: cst.Arg, updated: cst.Arg):
+        if original.keyword is not None and updated.keyword is not original.keyword:
+            return updated.with_changes(keyword=original.keyword)
+        return updated
+
+    def leave_Param(self, original: cst.Param, updated: cst.Param):
+        if updated.name.value != original.name.value:
+            return updated.with_changes(name=original.name)
+        return updated

@@ -1,0 +1,129 @@
+"""Run the conversion passes: one batched traversal for the node-level passes, then the class-level ones.
+
+Node-level passes are ordinary classes with libcst-style `visit_<Node>` / `leave_<Node>` hooks, one pass per
+file. Running each as its own transformer would cost a full traversal apiece (0.3 s on modeling_bert.py);
+the runner below dispatches every node once to the hooks of all passes, in pipeline order, the way Fixit
+batches lint rules. A `visit_` hook that returns False prunes the subtree for every pass (used for code that
+is dropped anyway). A `leave_` hook that returns a node of another type ends that node's chain.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+
+import libcst as cst
+
+from .context import ConvertContext
+
+TODO_MARK = "TODO(scaffold)"
+_EMPTY = cst.Module(body=[])
+_STATEMENTS = (
+    cst.SimpleStatementLine,
+    cst.If,
+    cst.For,
+    cst.While,
+    cst.With,
+    cst.Try,
+    cst.FunctionDef,
+    cst.ClassDef,
+)
+
+
+class Todos:
+    """TODOs raised while a statement is being converted, attached to that statement as comments."""
+
+    def __init__(self) -> None:
+        self._stack: list[list[str]] = []
+
+    def push(self) -> None:
+        self._stack.append([])
+
+    def add(self, message: str) -> None:
+        if self._stack and message not in self._stack[-1]:
+            self._stack[-1].append(message)
+
+    def pop_into(self, original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
+        messages = self._stack.pop()
+        if not messages or not isinstance(updated, _STATEMENTS):
+            return updated
+        lines = [cst.EmptyLine(comment=cst.Comment(f"# {TODO_MARK}: {m}")) for m in messages]
+        lines += [cst.EmptyLine(comment=cst.Comment(f"#   PyTorch: {line}")) for line in _source_lines(original)]
+        return updated.with_changes(leading_lines=[*updated.leading_lines, *lines])
+
+
+def _source_lines(node: cst.CSTNode, limit: int = 4) -> list[str]:
+    if isinstance(node, cst.SimpleStatementLine):
+        node = node.with_changes(leading_lines=[])
+        lines = [line.strip() for line in _EMPTY.code_for_node(node).strip().splitlines()]
+    else:
+        header = node.with_changes(leading_lines=[]) if hasattr(node, "leading_lines") else node
+        lines = [_EMPTY.code_for_node(header).strip().splitlines()[0]]
+    lines = [line for line in lines if line]
+    return lines[:limit] + (["..."] if len(lines) > limit else [])
+
+
+class NodePass:
+    """Base of the passes that run inside the batched traversal."""
+
+    def __init__(self, ctx: ConvertContext, todos: Todos):
+        self.ctx = ctx
+        self.info = ctx.info
+        self.cursor = ctx.cursor
+        self.todos = todos
+
+    def todo(self, message: str) -> None:
+        """Mark the enclosing statement: it has no faithful TF translation (yet)."""
+        self.todos.add(message)
+
+
+class _Batched(cst.CSTTransformer):
+    def __init__(self, passes: Sequence[NodePass], ctx: ConvertContext, todos: Todos):
+        super().__init__()
+        self.ctx = ctx
+        self.todos = todos
+        self.visits: dict[str, list[Callable]] = defaultdict(list)
+        self.leaves: dict[str, list[Callable]] = defaultdict(list)
+        for p in passes:
+            for attr in dir(type(p)):
+                if attr.startswith("visit_"):
+                    self.visits[attr[len("visit_") :]].append(getattr(p, attr))
+                elif attr.startswith("leave_"):
+                    self.leaves[attr[len("leave_") :]].append(getattr(p, attr))
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        kind = type(node).__name__
+        cursor = self.ctx.cursor
+        if kind == "ClassDef":
+            cursor.classes.append(node.name.value)
+        elif kind == "FunctionDef":
+            cursor.functions.append(node.name.value)
+        if isinstance(node, _STATEMENTS):
+            self.todos.push()
+        descend = True
+        for hook in self.visits.get(kind, ()):
+            if hook(node) is False:
+                descend = False
+        return descend
+
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):
+        kind = type(original).__name__
+        for hook in self.leaves.get(kind, ()):
+            updated = hook(original, updated)
+            if type(updated).__name__ != kind:
+                break
+        if isinstance(original, _STATEMENTS):
+            updated = self.todos.pop_into(original, updated)
+        cursor = self.ctx.cursor
+        if kind == "ClassDef":
+            cursor.classes.pop()
+        elif kind == "FunctionDef":
+            cursor.functions.pop()
+        return updated
+
+
+def run_node_passes(
+    module: cst.Module, pass_types: Sequence[type[NodePass]], ctx: ConvertContext, todos: Todos
+) -> cst.Module:
+    passes = [pass_type(ctx, todos) for pass_type in pass_types]
+    return module.visit(_Batched(passes, ctx, todos))

@@ -1,0 +1,151 @@
+"""torch.nn layers and their keras twins: argument binding, the keras constructor, and the build input shape.
+
+Shared by the layer-swap pass (constructor) and the build pass (input shape), so both read a torch
+constructor the same way.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+# torch constructor signatures (positional order), enough to bind the arguments modeling files pass
+SIGNATURES = {
+    "Linear": ("in_features", "out_features", "bias"),
+    "LayerNorm": ("normalized_shape", "eps", "elementwise_affine", "bias"),
+    "Embedding": ("num_embeddings", "embedding_dim", "padding_idx"),
+    "Conv1d": ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias"),
+    "Conv2d": ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias"),
+    "BatchNorm1d": ("num_features", "eps", "momentum", "affine", "track_running_stats"),
+    "BatchNorm2d": ("num_features", "eps", "momentum", "affine", "track_running_stats"),
+    "GroupNorm": ("num_groups", "num_channels", "eps", "affine"),
+    "Dropout": ("p", "inplace"),
+    "Conv1D": ("nf", "nx"),
+    "Softmax": ("dim",),
+    "LeakyReLU": ("negative_slope", "inplace"),
+    "GELU": ("approximate",),
+}
+
+
+def bind(kind: str, call: cst.Call) -> dict[str, cst.BaseExpression]:
+    names = SIGNATURES.get(kind, ())
+    bound: dict[str, cst.BaseExpression] = {}
+    position = 0
+    for arg in call.args:
+        if arg.star:
+            continue
+        if arg.keyword is not None:
+            bound[arg.keyword.value] = arg.value
+        elif position < len(names):
+            bound[names[position]] = arg.value
+            position += 1
+    return bound
+
+
+def _shape(*dims: cst.BaseExpression | None) -> cst.List:
+    return cst.List([cst.Element(d if d is not None else cst.Name("None")) for d in dims])
+
+
+def input_shape(kind: str, call: cst.Call | None) -> cst.BaseExpression | None:
+    """The `build()` input shape the torch constructor implies; None where the layer needs none."""
+    if call is None:
+        return None
+    args = bind(kind, call)
+    dim = {
+        "Linear": "in_features",
+        "LayerNorm": "normalized_shape",
+        "Conv1d": "in_channels",
+        "BatchNorm1d": "num_features",
+        "GroupNorm": "num_channels",
+        "Conv1D": "nx",
+    }.get(kind)
+    if dim is not None and dim in args:
+        return _shape(None, None, args[dim])
+    if kind == "Conv2d" and "in_channels" in args:
+        return _shape(None, None, None, args["in_channels"])
+    if kind == "BatchNorm2d" and "num_features" in args:
+        return _shape(None, None, None, args["num_features"])
+    return None
+
+
+def _is_false(expr: cst.BaseExpression | None) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "False"
+
+
+def _number(expr: cst.BaseExpression | None) -> float | None:
+    if isinstance(expr, (cst.Float, cst.Integer)):
+        return float(expr.evaluated_value)
+    return None
+
+
+def keras_constructor(
+    kind: str, call: cst.Call, initializer: cst.BaseExpression | None
+) -> tuple[str, list[tuple[str, cst.BaseExpression]], list[str]]:
+    """(keras callable, keyword arguments, TODO notes) for a torch layer constructor."""
+    a = bind(kind, call)
+    kw: list[tuple[str, cst.BaseExpression]] = []
+    notes: list[str] = []
+
+    def put(name: str, value: cst.BaseExpression | None) -> None:
+        if value is not None:
+            kw.append((name, value))
+
+    def expr(code: str) -> cst.BaseExpression:
+        return cst.parse_expression(code)
+
+    if kind == "Linear":
+        put("units", a.get("out_features"))
+        if "bias" in a:
+            put("use_bias", a["bias"])
+        put("kernel_initializer", initializer)
+        return "keras.layers.Dense", kw, notes
+    if kind == "LayerNorm":
+        put("epsilon", a.get("eps", expr("1e-05")))
+        if _is_false(a.get("elementwise_affine")):
+            kw += [("center", expr("False")), ("scale", expr("False"))]
+        elif _is_false(a.get("bias")):
+            put("center", expr("False"))
+        shape = a.get("normalized_shape")
+        if isinstance(shape, (cst.Tuple, cst.List)) and len(shape.elements) > 1:
+            notes.append("LayerNorm over several trailing dims: set keras axis= to match")
+        return "keras.layers.LayerNormalization", kw, notes
+    if kind == "Dropout":
+        put("rate", a.get("p", expr("0.5")))
+        return "keras.layers.Dropout", kw, notes
+    if kind == "Embedding":
+        put("input_dim", a.get("num_embeddings"))
+        put("output_dim", a.get("embedding_dim"))
+        put("embeddings_initializer", initializer)
+        return "keras.layers.Embedding", kw, notes
+    if kind in ("Conv1d", "Conv2d"):
+        put("filters", a.get("out_channels"))
+        put("kernel_size", a.get("kernel_size"))
+        put("strides", a.get("stride"))
+        put("dilation_rate", a.get("dilation"))
+        put("groups", a.get("groups"))
+        if "bias" in a:
+            put("use_bias", a["bias"])
+        padding = a.get("padding")
+        if padding is not None and _number(padding) != 0:
+            notes.append(
+                f"torch pads this {kind} by {cst.Module([]).code_for_node(padding)}: keras only has 'valid'/'same'; "
+                "pad the input with tf.pad before the conv (TF is channels-last: transpose NCW/NCHW inputs)"
+            )
+        kw.append(("padding", cst.SimpleString('"valid"')))
+        return f"keras.layers.{kind[:-1]}D", kw, notes
+    if kind in ("BatchNorm1d", "BatchNorm2d"):
+        put("epsilon", a.get("eps", expr("1e-05")))
+        momentum = _number(a.get("momentum")) if "momentum" in a else 0.1
+        if momentum is None:
+            notes.append("BatchNorm momentum is not a literal: keras momentum = 1 - torch momentum")
+            momentum = 0.1
+        kw.append(("momentum", expr(repr(round(1 - momentum, 10)))))
+        return "keras.layers.BatchNormalization", kw, notes
+    if kind == "GroupNorm":
+        put("groups", a.get("num_groups"))
+        put("epsilon", a.get("eps", expr("1e-05")))
+        if _is_false(a.get("affine")):
+            kw += [("center", expr("False")), ("scale", expr("False"))]
+        return "keras.layers.GroupNormalization", kw, notes
+    if kind == "Conv1D":
+        return "TFConv1D", [], notes
+    raise KeyError(kind)
