@@ -27,7 +27,10 @@ def format_source(code: str, *, settings: Path | None = None, filename: str = "m
                 return formatted
     import black
 
-    return black.format_str(code, mode=black.Mode(line_length=LINE_LENGTH))
+    try:
+        return black.format_str(code, mode=black.Mode(line_length=LINE_LENGTH))
+    except black.InvalidInput:
+        return code
 
 
 def _run(command: list[str], code: str) -> str | None:

@@ -11,9 +11,10 @@ import libcst as cst
 from ..errors import ScaffoldError
 from .analysis import analyze
 from .context import ConvertContext
-from .passes import build, decorators, dunder_all, imports, main_layer, pretrained
+from .passes import build, decorators, dunder_all, helpers, imports, main_layer, pretrained
 from .passes.imports import UsagePass
 from .passes.layers import LayersPass
+from .passes.helpers import ModelHelpersPass
 from .passes.modules import ModulesPass
 from .passes.ops import OpsPass
 from .passes.outputs import OutputsPass
@@ -25,6 +26,7 @@ from .pipeline import TODO_MARK, Todos, run_node_passes
 # The node-level passes, in the order each node sees them (one traversal; see pipeline.py).
 NODE_PASSES = (
     PytorchOnlyPass,  # drop torch-only members first, so nothing else works on them
+    ModelHelpersPass,  # torch PreTrainedModel helpers (masks, head mask) -> TF functions
     RenamePass,  # TF prefix on the file's classes
     ModulesPass,  # nn.Module -> keras layer; forward -> call(training)
     LayersPass,  # torch.nn constructors -> keras layers with name=
@@ -40,6 +42,7 @@ CLASS_PASSES = (
     build.apply,
     decorators.apply,
     dunder_all.apply,
+    helpers.apply,
     imports.apply,
 )
 
@@ -71,8 +74,8 @@ def parse(source: str, filename: str = "<string>") -> cst.Module:
         ) from None
 
 
-def convert_module(module: cst.Module, model_name: str) -> cst.Module:
-    ctx = ConvertContext(info=analyze(module, model_name))
+def convert_module(module: cst.Module, model_name: str, source: str | None = None) -> cst.Module:
+    ctx = ConvertContext(info=analyze(module, model_name, source))
     module = run_node_passes(module, NODE_PASSES, ctx, Todos())
     for apply in CLASS_PASSES:
         module = apply(module, ctx)
@@ -101,8 +104,15 @@ def find_todos(code: str) -> tuple[Todo, ...]:
 
 def convert_source(source: str, model_name: str, *, filename: str = "<string>", format_code: bool = True) -> ConversionResult:
     """Convert the text of a PyTorch `modeling_<m>.py` into the text of a TF `modeling_tf_<m>.py`."""
-    module = convert_module(parse(source, filename), model_name)
+    module = convert_module(parse(source, filename), model_name, source)
     code = module.code
+    try:
+        compile(code, f"modeling_tf_{model_name}.py", "exec", dont_inherit=True)
+    except SyntaxError as error:  # a converter bug: say so rather than hand out broken code
+        raise ScaffoldError(
+            f"scaffold produced invalid Python at line {error.lineno} ({error.msg}) for {filename}: "
+            "this is a scaffold bug, please report it with the input file"
+        ) from None
     if format_code:
         from ..formatting import format_source
 

@@ -123,6 +123,7 @@ class ModuleInfo:
     base_model_class: str | None = None
     main_input_name: str | None = None
     public: set[str] = field(default_factory=set)  # the PyTorch file's __all__
+    uses_initializer_range: bool = True  # the config has `initializer_range` (T5 has `initializer_factor`)
     attention_dispatch: dict[str, str] = field(default_factory=dict)  # BERT_SELF_ATTENTION_CLASSES -> eager class
     dropped_classes: set[str] = field(default_factory=set)
 
@@ -139,7 +140,7 @@ class ModuleInfo:
         return None if self.base_model_class is None else f"TF{self.prefix}MainLayer"
 
 
-def analyze(module: cst.Module, model_name: str) -> ModuleInfo:
+def analyze(module: cst.Module, model_name: str, source: str | None = None) -> ModuleInfo:
     imports = ImportTable(module)
     classes = {
         statement.name.value: ClassInfo(
@@ -152,6 +153,8 @@ def analyze(module: cst.Module, model_name: str) -> ModuleInfo:
         if isinstance(statement, cst.ClassDef)
     }
     info = ModuleInfo(imports=imports, model_name=model_name, classes=classes, public=_dunder_all(module))
+    if source is not None:
+        info.uses_initializer_range = "initializer_range" in source
     _assign_roles(info)
     if not any(c.role in ("layer", "model") for c in classes.values()):
         raise ScaffoldError(
@@ -274,6 +277,9 @@ def _read_small_statement(small: cst.BaseSmallStatement, cls: ClassInfo, info: M
             if attr is not None and small.value is not None:
                 cls.self_attrs.add(attr)
                 cls.self_values.setdefault(attr, small.value)
+                if _is_weight_norm_of(small.value, attr) and attr in cls.sublayers:
+                    cls.sublayers[attr].weight_norm = True  # `self.conv = weight_norm(self.conv, ...)`
+                    continue
                 sub = classify(small.value, attr, info, cls.init_locals)
                 if sub is not None and sub.kind == "list" and sub.call is not None and sub.call.args:
                     source = sub.call.args[0].value
@@ -285,6 +291,15 @@ def _read_small_statement(small: cst.BaseSmallStatement, cls: ClassInfo, info: M
                     # `self.x = A(...)` in one branch, `self.x = None` in another: keep the layer
                     if previous is None or sub.kind != "other":
                         cls.sublayers[attr] = sub
+            elif (
+                isinstance(target, cst.Tuple)
+                and isinstance(small.value, cst.Tuple)
+                and len(target.elements) == len(small.value.elements)
+            ):
+                # `num_channels, hidden_size = config.num_channels, config.hidden_size`
+                for name, value in zip(target.elements, small.value.elements):
+                    if isinstance(name.value, cst.Name):
+                        cls.init_locals.setdefault(name.value.value, value.value)
             elif isinstance(target, cst.Name) and small.value is not None:
                 if target.value in cls.init_locals and isinstance(small.value, (cst.List, cst.BinaryOperation)):
                     # a list built differently in two branches: keep every candidate item
@@ -312,6 +327,15 @@ def _read_small_statement(small: cst.BaseSmallStatement, cls: ClassInfo, info: M
             item = classify(call.args[0].value, attr, info, cls.init_locals)
             if target is not None and target.kind == "list" and item is not None:
                 target.items.append(item)
+
+
+def _is_weight_norm_of(value: cst.BaseExpression, attr: str) -> bool:
+    return (
+        isinstance(value, cst.Call)
+        and (dotted(value.func) or "").endswith("weight_norm")
+        and bool(value.args)
+        and dotted(value.args[0].value) == f"self.{attr}"
+    )
 
 
 def classify(

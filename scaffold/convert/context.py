@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .analysis import ModuleInfo
+from .tables import TF_HELPERS
 
 TF_PREFIX = "TF"
 
@@ -42,8 +43,6 @@ class ImportPlan:
         self.used.add(name)
 
     def need_helper(self, name: str) -> None:
-        from .tables import TF_HELPERS
-
         self.need(TF_HELPERS[name], name)
 
     def need_tf(self) -> None:
@@ -57,6 +56,8 @@ class ConvertContext:
     info: ModuleInfo
     cursor: Cursor = field(default_factory=Cursor)
     imports: ImportPlan = field(default_factory=ImportPlan)
+    helpers: set[str] = field(default_factory=set)  # module-level TF helper functions the file needs
+    config_readers: set[str] = field(default_factory=set)  # classes whose methods read `self.config`
 
     def tf_name(self, pt_class: str) -> str:
         """The TF name of a class the file defines (`BertLayer` -> `TFBertLayer`)."""

@@ -50,20 +50,17 @@ def input_shape(kind: str, call: cst.Call | None) -> cst.BaseExpression | None:
     if call is None:
         return None
     args = bind(kind, call)
-    dim = {
-        "Linear": "in_features",
-        "LayerNorm": "normalized_shape",
-        "Conv1d": "in_channels",
-        "BatchNorm1d": "num_features",
-        "GroupNorm": "num_channels",
-        "Conv1D": "nx",
-    }.get(kind)
+    dim = {"Linear": "in_features", "LayerNorm": "normalized_shape", "Conv1d": "in_channels", "Conv1D": "nx"}.get(kind)
     if dim is not None and dim in args:
         return _shape(None, None, args[dim])
     if kind == "Conv2d" and "in_channels" in args:
         return _shape(None, None, None, args["in_channels"])
+    # norms over the channel axis of channels-first tensors (keras axis=1)
+    if kind in ("BatchNorm1d", "GroupNorm"):
+        channels = args.get("num_features", args.get("num_channels"))
+        return _shape(None, channels, None) if channels is not None else None
     if kind == "BatchNorm2d" and "num_features" in args:
-        return _shape(None, None, None, args["num_features"])
+        return _shape(None, args["num_features"], None, None)
     return None
 
 
@@ -117,6 +114,7 @@ def keras_constructor(
         put("embeddings_initializer", initializer)
         return "keras.layers.Embedding", kw, notes
     if kind in ("Conv1d", "Conv2d"):
+        # torch convs are channels-first with numeric padding: the helper layers keep both at the call
         put("filters", a.get("out_channels"))
         put("kernel_size", a.get("kernel_size"))
         put("strides", a.get("stride"))
@@ -125,13 +123,11 @@ def keras_constructor(
         if "bias" in a:
             put("use_bias", a["bias"])
         padding = a.get("padding")
-        if padding is not None and _number(padding) != 0:
-            notes.append(
-                f"torch pads this {kind} by {cst.Module([]).code_for_node(padding)}: keras only has 'valid'/'same'; "
-                "pad the input with tf.pad before the conv (TF is channels-last: transpose NCW/NCHW inputs)"
-            )
-        kw.append(("padding", cst.SimpleString('"valid"')))
-        return f"keras.layers.{kind[:-1]}D", kw, notes
+        if isinstance(padding, cst.SimpleString):
+            kw.append(("padding", padding))
+        elif padding is not None and _number(padding) != 0:
+            kw.append(("torch_padding", padding))
+        return f"ChannelsFirst{kind[:-1]}D", kw, notes
     if kind in ("BatchNorm1d", "BatchNorm2d"):
         put("epsilon", a.get("eps", expr("1e-05")))
         momentum = _number(a.get("momentum")) if "momentum" in a else 0.1
@@ -139,12 +135,14 @@ def keras_constructor(
             notes.append("BatchNorm momentum is not a literal: keras momentum = 1 - torch momentum")
             momentum = 0.1
         kw.append(("momentum", expr(repr(round(1 - momentum, 10)))))
+        kw.append(("axis", expr("1")))  # torch normalises the channel axis of channels-first tensors
         return "keras.layers.BatchNormalization", kw, notes
     if kind == "GroupNorm":
         put("groups", a.get("num_groups"))
         put("epsilon", a.get("eps", expr("1e-05")))
         if _is_false(a.get("affine")):
             kw += [("center", expr("False")), ("scale", expr("False"))]
+        kw.append(("axis", expr("1")))  # torch groups the channel axis of channels-first tensors
         return "keras.layers.GroupNormalization", kw, notes
     if kind == "Conv1D":
         return "TFConv1D", [], notes

@@ -123,8 +123,6 @@ def build_method(cls: ClassInfo, sublayers: dict[str, SubLayer], ctx: ConvertCon
     for attr, sub in sublayers.items():
         if not sub.has_weights or sub.kind == "parameter":
             continue
-        if sub.weight_norm:
-            notes.append(f"`{attr}` is weight-normed in torch (weight_g/weight_v): port the weight-norm layer")
         attr = cls.tf_attr(attr)
         if sub.kind in ("list", "sequential"):
             shapes = {_shape_code(item, cls, stored) for item in sub.items} or {"None"}
@@ -190,6 +188,8 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
                 return class_def
             sublayers = cls.sublayers
         function, stored = build_method(cls, sublayers, ctx)
+        if cls.name in ctx.config_readers and "config" in cls.init_params:
+            stored.add("config")  # its methods read self.config (a torch PreTrainedModel had it for free)
         body = []
         for statement in class_def.body.body:
             if isinstance(statement, cst.FunctionDef) and statement.name.value == "__init__" and name != ctx.tf_name(info.base_model_class or ""):

@@ -34,6 +34,33 @@ def with_class_attribute(class_def: cst.ClassDef, name: str, value: str) -> cst.
     return class_def.with_changes(body=class_def.body.with_changes(body=body))
 
 
+OUTPUT_FLAGS = ("output_hidden_states", "return_dict")
+
+
+def _with_output_flags(call: cst.FunctionDef) -> cst.FunctionDef:
+    """unpack_inputs reads `output_hidden_states` and `return_dict` from the signature: newer torch models take
+    them through `**kwargs`, so the TF `call` declares them (before `training`)."""
+    params = call.params
+    present = {p.name.value for p in (*params.params, *params.kwonly_params)}
+    missing = [
+        cst.Param(
+            cst.Name(flag),
+            annotation=cst.Annotation(cst.parse_expression("Optional[bool]")),
+            default=cst.Name("None"),
+            equal=cst.AssignEqual(cst.SimpleWhitespace(" "), cst.SimpleWhitespace(" ")),
+        )
+        for flag in OUTPUT_FLAGS
+        if flag not in present
+    ]
+    if not missing:
+        return call
+    slot = "kwonly_params" if isinstance(params.star_arg, cst.Param) else "params"
+    existing = list(getattr(params, slot))
+    position = next((i for i, p in enumerate(existing) if p.name.value == "training"), len(existing))
+    existing[position:position] = missing
+    return call.with_changes(params=params.with_changes(**{slot: existing}))
+
+
 def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
     info = ctx.info
     serializable = {info.main_layer_class} | {ctx.tf_name(c.name) for c in info.classes.values() if c.serializable}
@@ -51,7 +78,8 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
             for statement in class_def.body.body:
                 if isinstance(statement, cst.FunctionDef) and statement.name.value == "call":
                     ctx.imports.need_helper("unpack_inputs")
-                    statement = with_decorator(statement, "unpack_inputs")
+                    ctx.imports.need("typing", "Optional")
+                    statement = with_decorator(_with_output_flags(statement), "unpack_inputs")
                 body.append(statement)
             class_def = class_def.with_changes(body=class_def.body.with_changes(body=body))
         return class_def

@@ -34,6 +34,12 @@ class UsagePass(NodePass):
         self.ctx.imports.used.add(updated.value)
         return updated
 
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute):
+        # (not an import concern, but this pass already sees every name: classes that read self.config)
+        if self.cursor.class_name and (dotted(original) or "").startswith("self.config"):
+            self.ctx.config_readers.add(self.cursor.class_name)
+        return updated
+
 
 def _qualified_module(node: cst.ImportFrom) -> str:
     base = dotted(node.module) if node.module is not None else ""

@@ -77,6 +77,9 @@ class LayersPass(NodePass):
         if cls is None or len(original.targets) != 1:
             return updated
         target = original.targets[0].target
+        tied = self._tied_layer(original)
+        if tied is not None:
+            return tied
         attr = None
         if isinstance(target, cst.Attribute) and dotted(target.value) == "self":
             attr = target.attr.value
@@ -87,6 +90,16 @@ class LayersPass(NodePass):
         if attr is None:
             return updated
         return updated.with_changes(value=self._convert(updated.value, attr, cst.SimpleString(f'"{attr}"')))
+
+    def _tied_layer(self, assign: cst.Assign) -> cst.Assign | None:
+        """`self.embed_tokens.weight = embed_tokens.weight` ties weights in torch; TF shares the layer."""
+        target, value = dotted(assign.targets[0].target) or "", dotted(assign.value) or ""
+        if target.startswith("self.") and target.endswith(".weight") and value.endswith(".weight"):
+            return assign.with_changes(
+                targets=[cst.AssignTarget(cst.parse_expression(target[: -len(".weight")]))],
+                value=cst.parse_expression(value[: -len(".weight")]),
+            )
+        return None
 
     def leave_Expr(self, original: cst.Expr, updated: cst.Expr):
         cls = self._init_class()
@@ -132,6 +145,8 @@ class LayersPass(NodePass):
                 expr = expr.with_changes(func=cst.Name(self.info.main_layer_class))
             return _with_name(expr, name)
         qualified = self.info.imports.resolve(func)
+        if (dotted(func) or "").endswith("weight_norm") and expr.args:
+            return self._weight_norm(expr, attr, name)
         if qualified in GPT2_CONV1D:
             self.ctx.imports.need_helper("TFConv1D")
             args = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in expr.args]
@@ -176,6 +191,8 @@ class LayersPass(NodePass):
             keras_call, kwargs, notes = keras_constructor(kind, expr, initializer)
             for note in notes:
                 self.todo(note)
+            if keras_call.startswith("ChannelsFirst"):
+                self.ctx.helpers.add(keras_call)
             self.ctx.imports.need_helper("keras")
             args = [_kwarg(k, v) for k, v in kwargs]
             if kind != "Dropout":
@@ -186,8 +203,30 @@ class LayersPass(NodePass):
         self.todo(f"nn.{kind} has no keras twin in scaffold's table: port `{attr}` by hand")
         return expr
 
+    def _weight_norm(self, expr: cst.Call, attr: str, name: cst.BaseExpression) -> cst.BaseExpression:
+        """`weight_norm(self.conv, name="weight", dim=2)` on a Conv1d -> the same conv as WeightNormConv1D."""
+        cls = self.ctx.current_class()
+        inner = expr.args[0].value
+        sub = cls.sublayers.get(attr) if cls is not None else None
+        keywords = {a.keyword.value: a.value for a in expr.args if a.keyword is not None}
+        dim = keywords.get("dim")
+        if (
+            sub is None
+            or sub.kind != "Conv1d"
+            or dotted(inner) != f"self.{attr}"
+            or not (isinstance(dim, cst.Integer) and dim.evaluated_value == 2)
+        ):
+            self.todo("weight_norm: scaffold ports it on a Conv1d over dim=2 only; port this one by hand")
+            return expr
+        keras_call, kwargs, notes = keras_constructor("Conv1d", sub.call, None)
+        self.ctx.helpers.add("WeightNormConv1D")
+        args = [_kwarg(k, v) for k, v in kwargs] + [_kwarg("name", name)]
+        return cst.Call(func=cst.Name("WeightNormConv1D"), args=args)
+
     def _list(self, expr: cst.BaseExpression, attr: str, offset) -> cst.BaseExpression:
         """Name the items of a list of layers `<attr>_._<index>`; `offset` counts the items before this part."""
+        if isinstance(expr, cst.GeneratorExp):
+            expr = cst.ListComp(elt=expr.elt, for_in=expr.for_in)
         if isinstance(expr, cst.ListComp):
             target = expr.for_in.target
             if offset is None or not isinstance(target, cst.Name):
@@ -218,4 +257,4 @@ class LayersPass(NodePass):
 
     def _config_in_scope(self) -> bool:
         cls = self.ctx.current_class()
-        return cls is not None and "config" in cls.init_params
+        return cls is not None and "config" in cls.init_params and self.info.uses_initializer_range

@@ -10,6 +10,7 @@ import libcst as cst
 from ..analysis import ACT2FN_NAMES
 from ..names import dotted
 from ..pipeline import NodePass
+from ..snippets import snippets
 
 # torch function -> (tf function, {torch keyword: tf keyword}); positional arguments keep their order
 FUNCTIONS: dict[str, tuple[str, dict[str, str]]] = {
@@ -53,8 +54,10 @@ DTYPES = {
     "torch.half": "tf.float16",
     "torch.bfloat16": "tf.bfloat16",
     "torch.float64": "tf.float64",
-    "torch.long": "tf.int64",
-    "torch.int64": "tf.int64",
+    # TF does not promote int32 and int64 into each other, and its shapes, ranges and ids are int32: index
+    # tensors stay int32 (values far below 2**31), as the hand-written ports keep them
+    "torch.long": "tf.int32",
+    "torch.int64": "tf.int32",
     "torch.int": "tf.int32",
     "torch.int32": "tf.int32",
     "torch.bool": "tf.bool",
@@ -69,6 +72,8 @@ ACTIVATION_FUNCTIONS = {
     "torch.nn.functional.sigmoid": "sigmoid",
     "torch.nn.functional.mish": "mish",
 }
+MASK_MODULES = {"transformers.masking_utils", "transformers.modeling_attn_mask_utils"}
+COMPARISONS = {"ne": "not_equal", "eq": "equal", "gt": "greater", "lt": "less", "ge": "greater_equal", "le": "less_equal"}
 DROPPED_KEYWORDS = {"device", "layout", "pin_memory", "requires_grad", "non_blocking", "memory_format"}
 
 
@@ -132,6 +137,11 @@ class OpsPass(NodePass):
         return updated
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute):
+        if original.attr.value == "_attn_implementation":
+            return cst.SimpleString('"eager"')  # TF ports have one attention path: eager
+        layer_weight = self._layer_weight(original)
+        if layer_weight is not None:
+            return layer_weight
         qualified = self.info.imports.resolve(original)
         if qualified in DTYPES:
             self.ctx.imports.need_tf()
@@ -145,6 +155,31 @@ class OpsPass(NodePass):
             ):
                 self.ctx.imports.need_helper("shape_list")
                 return _call("shape_list", [_arg(updated.value)])
+        return updated
+
+    def _layer_weight(self, node: cst.Attribute) -> cst.BaseExpression | None:
+        """`self.x.weight.dtype` -> `self.x.compute_dtype`; an Embedding's `.weight` -> `.embeddings`."""
+        name = dotted(node) or ""
+        parts = name.split(".")
+        cls = self.ctx.current_class()
+        if cls is None or parts[0] != "self":
+            return None
+        if len(parts) >= 4 and parts[-2:] == ["weight", "dtype"]:
+            return _expr(".".join(["self", cls.tf_attr(parts[1]), *parts[2:-2], "compute_dtype"]))
+        if len(parts) == 3 and parts[2] == "weight":
+            sub = cls.sublayers.get(parts[1])
+            keras_base = self.info.classes[sub.cls].keras_base if sub and sub.cls in self.info.classes else None
+            if sub is not None and (sub.kind == "Embedding" or keras_base == "Embedding"):
+                return _expr(f"self.{cls.tf_attr(parts[1])}.embeddings")
+        if len(parts) == 2 and parts[1] == "weight" and cls.keras_base == "Embedding":
+            return _expr("self.embeddings")
+        return None
+
+    def leave_AssignTarget(self, original: cst.AssignTarget, updated: cst.AssignTarget):
+        if isinstance(updated.target, cst.SimpleString):  # `self._attn_implementation = ...` stays a target
+            return updated.with_changes(target=original.target)
+        if isinstance(original.target, cst.Subscript) and self._in_body():
+            self.todo("in-place assignment into a tensor: TF tensors are immutable (use tf.tensor_scatter_nd_update or tf.concat)")
         return updated
 
     def leave_BinaryOperation(self, original: cst.BinaryOperation, updated: cst.BinaryOperation):
@@ -162,6 +197,10 @@ class OpsPass(NodePass):
     def leave_Call(self, original: cst.Call, updated: cst.Call):
         if not self._in_body():
             return updated
+        if dotted(original.func) == "isinstance" and len(original.args) == 2:
+            kind = self.info.imports.resolve(original.args[1].value) or ""
+            if kind.startswith("transformers.cache_utils."):
+                return cst.Name("False")  # no torch Cache object exists in the TF port
         qualified = self.info.imports.resolve(original.func)
         if qualified is not None:
             return self._function(qualified, original, updated)
@@ -174,8 +213,48 @@ class OpsPass(NodePass):
 
     def _function(self, qualified: str, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         args = [a for a in updated.args if a.keyword is None or a.keyword.value not in DROPPED_KEYWORDS]
+        if qualified.startswith("transformers.cache_utils."):
+            # torch Cache objects have no TF twin; TF ports pass past key/values as tuples
+            self.todo("past_key_values caching is not ported (TF ports use tuples): this runs without a cache")
+            return cst.Name("None")
+        if qualified == "isinstance" or qualified == "builtins.isinstance":
+            return updated
+        positional = [a for a in args if a.keyword is None]
+        if qualified in ("torch.min", "torch.max") and len(args) == 2 and len(positional) == 2:
+            second = positional[1].value
+            if not isinstance(second, (cst.Integer, cst.UnaryOperation)):  # two tensors: elementwise
+                self.ctx.imports.need_tf()
+                return _call(f"tf.math.{'minimum' if qualified == 'torch.min' else 'maximum'}", args)
+        if qualified in ("torch.min", "torch.max") and len(args) == 1:
+            self.ctx.imports.need_tf()
+            return _call(f"tf.reduce_{qualified[6:]}", args)
+        if qualified == "torch.full_like" and len(positional) == 2:
+            self.ctx.imports.need_tf()
+            like = _code(positional[0].value)
+            return _expr(f"tf.fill(tf.shape({like}), tf.cast({_code(positional[1].value)}, {like}.dtype))")
+        if qualified == "torch.clamp" and positional:
+            keywords = {a.keyword.value: a.value for a in args if a.keyword is not None}
+            low = keywords.get("min", positional[1].value if len(positional) > 1 else None)
+            high = keywords.get("max", positional[2].value if len(positional) > 2 else None)
+            result = positional[0].value
+            self.ctx.imports.need_tf()
+            if low is not None:
+                result = _call("tf.math.maximum", [_arg(result), _arg(low)])
+            if high is not None:
+                result = _call("tf.math.minimum", [_arg(result), _arg(high)])
+            return result
+        if qualified in ("torch.tril", "torch.triu") and len(args) == 1:
+            # the main diagonal and below (tril) / above (triu)
+            self.ctx.imports.need_tf()
+            bounds = "-1, 0" if qualified == "torch.tril" else "0, -1"
+            return _call("tf.linalg.band_part", [args[0], *[_arg(_expr(b)) for b in bounds.split(", ")]])
         if qualified == "transformers.pytorch_utils.apply_chunking_to_forward" and len(args) >= 4:
             return cst.Call(func=args[0].value, args=_clean(args[3:]))
+        if qualified.rpartition(".")[0] in MASK_MODULES and qualified.rpartition(".")[2] in snippets():
+            # mask builders: the file gets their TF twin under the same name
+            helper = qualified.rpartition(".")[2]
+            self.ctx.helpers.add(helper)
+            return updated.with_changes(func=cst.Name(helper), args=_clean(args))
         if qualified in FUNCTIONS:
             tf_name, keywords = FUNCTIONS[qualified]
             if tf_name == "stable_softmax":
@@ -206,6 +285,10 @@ class OpsPass(NodePass):
             rate = keywords.get("p", positional[1] if len(positional) > 1 else _expr("0.5"))
             training = keywords.get("training", cst.Name("False") if len(positional) < 3 else positional[2])
             self.ctx.imports.need_tf()
+            if isinstance(training, cst.Attribute) and training.attr.value == "training":
+                # `training=module.training` in a module-level attention function: the caller already passes
+                # dropout=0.0 outside training, and tf.nn.dropout at rate 0 is the identity
+                return _call("tf.nn.dropout", [_arg(positional[0]), _arg(rate, "rate")])
             return cst.IfExp(
                 test=training,
                 body=_call("tf.nn.dropout", [_arg(positional[0]), _arg(rate, "rate")]),
@@ -288,9 +371,12 @@ class OpsPass(NodePass):
                 return _call("tf.cast", [_arg(target), _arg(value)])
             return target  # .to(device)
         if name in ("float", "half", "long", "bool", "int") and not args:
-            dtype = {"float": "tf.float32", "half": "tf.float16", "long": "tf.int64", "bool": "tf.bool", "int": "tf.int32"}[name]
+            dtype = {"float": "tf.float32", "half": "tf.float16", "long": "tf.int32", "bool": "tf.bool", "int": "tf.int32"}[name]
             self.ctx.imports.need_tf()
             return _call("tf.cast", [_arg(target), _arg(_expr(dtype))])
+        if name in COMPARISONS and len(positional) == 1:
+            self.ctx.imports.need_tf()
+            return _call(f"tf.math.{COMPARISONS[name]}", [_arg(target), *positional])
         if name == "masked_fill" and len(positional) == 2:
             self.ctx.imports.need_tf()
             return _call("tf.where", [positional[0], positional[1], _arg(target)])

@@ -28,9 +28,36 @@ def keep_decorators(decorators) -> list[cst.Decorator]:
     return [d for d in decorators if _decorator_name(d) not in PYTORCH_ONLY_DECORATORS]
 
 
+# `if <test>:` blocks about torch-only machinery; their else branch (if any) is what TF runs
+TORCH_ONLY_TESTS = (
+    "gradient_checkpointing",
+    "model_parallel",
+    "is_torchdynamo_compiling",
+    "torch.jit.is_tracing",
+    "is_deepspeed_zero3_enabled",
+    "nn.utils.parametrizations",
+)
+
+
 def _mentions_gradient_checkpointing(node: cst.BaseExpression) -> bool:
     code = cst.Module(body=[]).code_for_node(node)
-    return "gradient_checkpointing" in code
+    return any(marker in code for marker in TORCH_ONLY_TESTS)
+
+
+def _constant_test(test: cst.BaseExpression) -> bool | None:
+    """`"eager" != "eager"` (what attention dispatch reads as once the implementation is fixed to eager)."""
+    if (
+        isinstance(test, cst.Comparison)
+        and isinstance(test.left, cst.SimpleString)
+        and len(test.comparisons) == 1
+        and isinstance(test.comparisons[0].comparator, cst.SimpleString)
+    ):
+        left, right = test.left.evaluated_value, test.comparisons[0].comparator.evaluated_value
+        if isinstance(test.comparisons[0].operator, cst.Equal):
+            return left == right
+        if isinstance(test.comparisons[0].operator, cst.NotEqual):
+            return left != right
+    return None
 
 
 class PytorchOnlyPass(NodePass):
@@ -61,16 +88,41 @@ class PytorchOnlyPass(NodePass):
         return updated.with_changes(decorators=keep_decorators(updated.decorators))
 
     def visit_If(self, node: cst.If):
-        if self.cursor.function_name and _mentions_gradient_checkpointing(node.test):
-            return False
+        if isinstance(node.orelse, cst.If):
+            self._elifs.add(id(node.orelse))
+        if self.cursor.function_name and _mentions_gradient_checkpointing(node.test) and node.orelse is None:
+            return False  # dropped whole: nothing in it needs converting
         return None
 
+    def __init__(self, ctx, todos):
+        super().__init__(ctx, todos)
+        self._elifs: set[int] = set()
+
+    def _keep(self, original: cst.If, branch: cst.BaseSuite | cst.If | cst.Else | None):
+        """Replace an `if` by one of its branches; an `elif` can only become an `else` or go."""
+        if original is not None and id(original) in self._elifs:
+            if branch is None:
+                return cst.RemovalSentinel.REMOVE
+            if isinstance(branch, (cst.If, cst.Else)):
+                return branch
+            return cst.Else(body=branch)
+        if branch is None:
+            return cst.RemovalSentinel.REMOVE
+        if isinstance(branch, cst.If):
+            return branch.with_changes(leading_lines=original.leading_lines)
+        if isinstance(branch, cst.Else):
+            return cst.FlattenSentinel(branch.body.body)
+        return cst.FlattenSentinel(branch.body)
+
     def leave_If(self, original: cst.If, updated: cst.If):
+        decided = _constant_test(updated.test)
+        if decided is True:
+            return self._keep(original, updated.body)
+        if decided is False:
+            return self._keep(original, updated.orelse)
         # `if self.gradient_checkpointing and self.training: ...` has no TF meaning
         if self.cursor.function_name and _mentions_gradient_checkpointing(original.test):
-            if isinstance(updated.orelse, cst.Else):
-                return cst.FlattenSentinel(updated.orelse.body.body)
-            return cst.RemovalSentinel.REMOVE
+            return self._keep(original, updated.orelse)
         return updated
 
     def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
@@ -89,10 +141,14 @@ class PytorchOnlyPass(NodePass):
                 return any(
                     n in PYTORCH_ONLY_ATTRIBUTES or n.startswith(PYTORCH_ONLY_ATTRIBUTE_PREFIXES) for n in names
                 )
-            return any(
+            if any(
                 n in ("self.gradient_checkpointing", "self.model_parallel", "self.device_map", "self._requires_grad")
                 for n in names
-            )
+            ):
+                return True
+            # `weight_norm = nn.utils.weight_norm`: the layers pass ports weight norm as a layer
+            value = small.value
+            return value is not None and (self.info.imports.resolve(value) or "").startswith("torch.nn.utils.")
         if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
             name = dotted(small.value.func) or ""
             return name in ("self.post_init", "self.init_weights", "self.tie_weights", "self._init_weights")

@@ -1,0 +1,70 @@
+"""Torch-side helpers the forward bodies call -> TF twins copied into the generated file.
+
+`self.get_extended_attention_mask(...)`, `self.invert_attention_mask(...)`, `self.get_head_mask(...)` come from
+torch's ModuleUtilsMixin, which a keras layer does not have; they become module-level functions.
+`self.warn_if_padding_and_no_attention_mask(...)` only warns and is dropped. A module-level function that has a twin there (`shift_tokens_right`) is replaced by it. Other passes ask for helpers
+too (mask builders, channels-first convs) through `ctx.helpers`; `apply` copies every requested definition,
+and the ones they use, from `snippets/tf_helpers.py`.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..context import ConvertContext
+from ..names import dotted
+from ..pipeline import NodePass
+from ..snippets import snippets
+
+SELF_HELPERS = {"get_extended_attention_mask", "invert_attention_mask", "get_head_mask"}
+DROPPED_CALLS = {"self.warn_if_padding_and_no_attention_mask"}
+
+
+class ModelHelpersPass(NodePass):
+    def _replaced(self, node: cst.FunctionDef) -> bool:
+        """A module-level function with a TF twin in the snippets (shift_tokens_right) is replaced by it."""
+        return not self.cursor.classes and len(self.cursor.functions) == 1 and node.name.value in snippets()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef):
+        return False if self._replaced(node) else None
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef):
+        if self._replaced(original):
+            self.ctx.helpers.add(original.name.value)
+            return cst.RemovalSentinel.REMOVE
+        return updated
+
+    def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
+        for small in original.body:
+            if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                if dotted(small.value.func) in DROPPED_CALLS:
+                    return cst.RemovalSentinel.REMOVE
+        return updated
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call):
+        name = dotted(original.func) or ""
+        helper = name[len("self.") :] if name.startswith("self.") else None
+        if helper not in SELF_HELPERS:
+            return updated
+        self.ctx.helpers.add(helper)
+        args = [a for a in updated.args if a.keyword is None or a.keyword.value not in ("device", "dtype")]
+        if helper == "get_extended_attention_mask":
+            args = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in args[:2]]
+            args.append(cst.Arg(cst.parse_expression("self.config.is_decoder")))
+        return cst.Call(func=cst.Name(helper), args=args)
+
+
+def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
+    """Insert the requested helpers (and those they use) before the file's first class."""
+    if not ctx.helpers:
+        return module
+    library = snippets()
+    names = library.closure(ctx.helpers)
+    for local, origin in library.imported_names(names).items():
+        if local == "tf":
+            ctx.imports.need_tf()
+        else:
+            ctx.imports.need(origin.rpartition(".")[0], local)
+    definitions = [library.nodes[name] for name in names]
+    position = next((i for i, s in enumerate(module.body) if isinstance(s, cst.ClassDef)), len(module.body))
+    return module.with_changes(body=[*module.body[:position], *definitions, *module.body[position:]])

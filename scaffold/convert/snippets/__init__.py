@@ -1,0 +1,64 @@
+"""Runtime helpers a converted file may need, copied from `tf_helpers.py` (read as text, never imported).
+
+`Snippets.needed(names)` returns the definitions for `names` and every helper they use, in file order, and
+the names each one imports (scheduled through the ImportPlan, never pasted as text).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import libcst as cst
+
+from ..names import ImportTable
+
+SOURCE = Path(__file__).with_name("tf_helpers.py")
+
+
+class _Names(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+
+class Snippets:
+    def __init__(self, source: str):
+        module = cst.parse_module(source)
+        self.imports = ImportTable(module)
+        self.order: list[str] = []
+        self.nodes: dict[str, cst.BaseStatement] = {}
+        self.uses: dict[str, set[str]] = {}
+        for statement in module.body:
+            if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+                name = statement.name.value
+                visitor = _Names()
+                statement.visit(visitor)
+                self.order.append(name)
+                self.nodes[name] = statement
+                self.uses[name] = visitor.names - {name}
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.nodes
+
+    def closure(self, names) -> list[str]:
+        todo, seen = list(names), set()
+        while todo:
+            name = todo.pop()
+            if name in seen or name not in self.nodes:
+                continue
+            seen.add(name)
+            todo.extend(self.uses[name] & set(self.nodes))
+        return [n for n in self.order if n in seen]
+
+    def imported_names(self, names) -> dict[str, str]:
+        """local name -> qualified origin, for the imports the given helpers use."""
+        used = set().union(*(self.uses[n] for n in names)) if names else set()
+        return {local: origin for local, origin in self.imports.origins.items() if local in used}
+
+
+@lru_cache(maxsize=1)
+def snippets() -> Snippets:
+    return Snippets(SOURCE.read_text())

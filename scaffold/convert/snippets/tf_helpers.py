@@ -1,0 +1,231 @@
+"""TF twins of torch-side helpers that converted forward bodies call.
+
+scaffold never imports this module: it reads it as text and copies each top-level definition a converted
+file uses into that file (with the imports below, made relative). The tests import it to check the numbers
+against the torch originals. Every mask here is additive: 0 where attended, `dtype.min` where masked, as
+transformers' eager attention expects.
+"""
+
+import tensorflow as tf
+
+from transformers.modeling_tf_utils import keras
+from transformers.tf_utils import shape_list
+
+
+def get_extended_attention_mask(attention_mask, input_shape, is_decoder=False, dtype=tf.float32):
+    """TF twin of PreTrainedModel.get_extended_attention_mask."""
+    attention_mask = tf.cast(attention_mask, dtype)
+    if len(shape_list(attention_mask)) == 3:
+        extended_attention_mask = attention_mask[:, None, :, :]
+    else:
+        extended_attention_mask = attention_mask[:, None, None, :]
+        if is_decoder:
+            seq_length = input_shape[1]
+            mask_length = shape_list(attention_mask)[1]
+            causal_mask = tf.linalg.band_part(tf.ones((seq_length, seq_length), dtype=dtype), -1, 0)
+            if mask_length > seq_length:
+                causal_mask = tf.concat(
+                    [tf.ones((seq_length, mask_length - seq_length), dtype=dtype), causal_mask], axis=-1
+                )
+            extended_attention_mask = causal_mask[None, None, :, :] * extended_attention_mask
+    return (1.0 - extended_attention_mask) * dtype.min
+
+
+def invert_attention_mask(encoder_attention_mask, dtype=tf.float32):
+    """TF twin of PreTrainedModel.invert_attention_mask."""
+    encoder_attention_mask = tf.cast(encoder_attention_mask, dtype)
+    if len(shape_list(encoder_attention_mask)) == 3:
+        encoder_extended_attention_mask = encoder_attention_mask[:, None, :, :]
+    else:
+        encoder_extended_attention_mask = encoder_attention_mask[:, None, None, :]
+    return (1.0 - encoder_extended_attention_mask) * dtype.min
+
+
+def get_head_mask(head_mask, num_hidden_layers):
+    """TF twin of PreTrainedModel.get_head_mask: one mask (or None) per layer."""
+    if head_mask is None:
+        return [None] * num_hidden_layers
+    head_mask = tf.convert_to_tensor(head_mask)
+    if len(shape_list(head_mask)) == 1:
+        num_heads = shape_list(head_mask)[0]
+        head_mask = tf.broadcast_to(head_mask[None, None, :, None, None], [num_hidden_layers, 1, num_heads, 1, 1])
+    elif len(shape_list(head_mask)) == 2:
+        head_mask = head_mask[:, None, :, None, None]
+    return head_mask
+
+
+def _prepare_4d_attention_mask(mask, dtype, tgt_len=None):
+    """TF twin of modeling_attn_mask_utils._prepare_4d_attention_mask: [bsz, src] -> [bsz, 1, tgt, src]."""
+    batch_size, src_len = shape_list(mask)[:2]
+    tgt_len = tgt_len if tgt_len is not None else src_len
+    expanded = tf.broadcast_to(tf.cast(mask, dtype)[:, None, None, :], [batch_size, 1, tgt_len, src_len])
+    return tf.where(expanded > 0, tf.constant(0, dtype), tf.constant(dtype.min, dtype))
+
+
+def _prepare_4d_attention_mask_for_sdpa(mask, dtype, tgt_len=None):
+    """TF twin of the SDPA variant: the same mask (TF has only the explicit-mask path)."""
+    return _prepare_4d_attention_mask(mask, dtype, tgt_len)
+
+
+def _causal_additive_mask(query_length, key_length, past_length, dtype, sliding_window=None):
+    """[1, 1, q, k]: query i (at absolute position past + i) sees key j <= past + i (within the window)."""
+    query_positions = tf.range(query_length)[:, None] + past_length
+    key_positions = tf.range(key_length)[None, :]
+    allowed = key_positions <= query_positions
+    if sliding_window is not None:
+        allowed = tf.logical_and(allowed, query_positions - key_positions < sliding_window)
+    mask = tf.where(allowed, tf.constant(0, dtype), tf.constant(dtype.min, dtype))
+    return mask[None, None, :, :]
+
+
+def _combine_with_padding(causal, attention_mask, dtype):
+    if attention_mask is None:
+        return causal
+    padding = tf.cast(attention_mask, dtype)[:, None, None, :]
+    return tf.where(padding > 0, causal, tf.constant(dtype.min, dtype))
+
+
+def _prepare_4d_causal_attention_mask(
+    attention_mask, input_shape, inputs_embeds, past_key_values_length, sliding_window=None
+):
+    """TF twin of modeling_attn_mask_utils._prepare_4d_causal_attention_mask."""
+    dtype = inputs_embeds.dtype
+    if attention_mask is not None and len(shape_list(attention_mask)) == 4:
+        return tf.where(tf.cast(attention_mask, tf.bool), tf.constant(0, dtype), tf.constant(dtype.min, dtype))
+    query_length = input_shape[-1]
+    key_length = query_length + past_key_values_length
+    causal = _causal_additive_mask(query_length, key_length, past_key_values_length, dtype, sliding_window)
+    batch_size = input_shape[0]
+    causal = tf.broadcast_to(causal, [batch_size, 1, query_length, key_length])
+    return _combine_with_padding(causal, attention_mask, dtype)
+
+
+def _prepare_4d_causal_attention_mask_for_sdpa(
+    attention_mask, input_shape, inputs_embeds, past_key_values_length, sliding_window=None
+):
+    """TF twin of the SDPA variant: the same explicit mask."""
+    return _prepare_4d_causal_attention_mask(
+        attention_mask, input_shape, inputs_embeds, past_key_values_length, sliding_window
+    )
+
+
+def create_causal_mask(config, input_embeds, attention_mask, cache_position=None, past_key_values=None, **kwargs):
+    """TF twin of masking_utils.create_causal_mask for the eager path: an additive [bsz, 1, q, k] mask."""
+    dtype = input_embeds.dtype
+    if attention_mask is not None and len(shape_list(attention_mask)) == 4:
+        return attention_mask
+    batch_size, query_length = shape_list(input_embeds)[:2]
+    past_length = 0 if cache_position is None else cache_position[0]
+    key_length = query_length + past_length
+    if attention_mask is not None:
+        key_length = shape_list(attention_mask)[-1]
+    causal = _causal_additive_mask(query_length, key_length, past_length, dtype)
+    causal = tf.broadcast_to(causal, [batch_size, 1, query_length, key_length])
+    return _combine_with_padding(causal, attention_mask, dtype)
+
+
+def create_sliding_window_causal_mask(
+    config, input_embeds, attention_mask, cache_position=None, past_key_values=None, **kwargs
+):
+    """TF twin of masking_utils.create_sliding_window_causal_mask (window: config.sliding_window)."""
+    dtype = input_embeds.dtype
+    if attention_mask is not None and len(shape_list(attention_mask)) == 4:
+        return attention_mask
+    batch_size, query_length = shape_list(input_embeds)[:2]
+    past_length = 0 if cache_position is None else cache_position[0]
+    key_length = query_length + past_length
+    if attention_mask is not None:
+        key_length = shape_list(attention_mask)[-1]
+    window = getattr(config, "sliding_window", None)
+    causal = _causal_additive_mask(query_length, key_length, past_length, dtype, window)
+    causal = tf.broadcast_to(causal, [batch_size, 1, query_length, key_length])
+    return _combine_with_padding(causal, attention_mask, dtype)
+
+
+def create_bidirectional_mask(config, input_embeds, attention_mask, encoder_hidden_states=None, **kwargs):
+    """TF twin of masking_utils.create_bidirectional_mask: padding only."""
+    if attention_mask is None:
+        return None
+    dtype = input_embeds.dtype
+    query_length = shape_list(input_embeds)[1]
+    return _prepare_4d_attention_mask(attention_mask, dtype, tgt_len=query_length)
+
+
+def _torch_padding(padding, rank):
+    """torch's symmetric `padding=` of a conv, as a tf.pad spec for channels-last inputs of that rank."""
+    if isinstance(padding, int):
+        padding = (padding,) * (rank - 2)
+    return [[0, 0]] + [[p, p] for p in padding] + [[0, 0]]
+
+
+def shift_tokens_right(input_ids, pad_token_id, decoder_start_token_id):
+    """TF twin of the seq2seq models' shift_tokens_right: prepend the start token, drop the last, -100 -> pad."""
+    if pad_token_id is None:
+        raise ValueError("self.model.config.pad_token_id has to be defined.")
+    input_ids = tf.convert_to_tensor(input_ids)
+    start_tokens = tf.fill((shape_list(input_ids)[0], 1), tf.cast(decoder_start_token_id, input_ids.dtype))
+    shifted_input_ids = tf.concat([start_tokens, input_ids[:, :-1]], -1)
+    return tf.where(
+        shifted_input_ids == -100, tf.fill(shape_list(shifted_input_ids), tf.cast(pad_token_id, input_ids.dtype)), shifted_input_ids
+    )
+
+
+class _ChannelsFirstSpec:
+    """Keras checks inputs against a channels-last spec before `call`; these layers take channels-first."""
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        self.input_spec = keras.layers.InputSpec(min_ndim=self.rank + 2)
+
+
+class ChannelsFirstConv1D(_ChannelsFirstSpec, keras.layers.Conv1D):
+    """keras Conv1D that takes and returns torch's [batch, channels, length] and pads like torch `padding=`."""
+
+    def __init__(self, *args, torch_padding=0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.torch_padding = torch_padding
+
+    def call(self, inputs):
+        hidden_states = tf.transpose(inputs, perm=[0, 2, 1])
+        if self.torch_padding:
+            hidden_states = tf.pad(hidden_states, _torch_padding(self.torch_padding, 3))
+        return tf.transpose(super().call(hidden_states), perm=[0, 2, 1])
+
+
+class ChannelsFirstConv2D(_ChannelsFirstSpec, keras.layers.Conv2D):
+    """keras Conv2D that takes and returns torch's [batch, channels, height, width] and pads like torch."""
+
+    def __init__(self, *args, torch_padding=0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.torch_padding = torch_padding
+
+    def call(self, inputs):
+        hidden_states = tf.transpose(inputs, perm=[0, 2, 3, 1])
+        if self.torch_padding:
+            hidden_states = tf.pad(hidden_states, _torch_padding(self.torch_padding, 4))
+        return tf.transpose(super().call(hidden_states), perm=[0, 3, 1, 2])
+
+
+class WeightNormConv1D(ChannelsFirstConv1D):
+    """ChannelsFirstConv1D under torch's weight_norm(name="weight", dim=2): weight = g * v / ||v||.
+
+    `weight_v` keeps torch's [out, in/groups, kernel] layout and `weight_g` its [1, 1, kernel] shape, so
+    `from_pretrained(..., from_pt=True)` loads `parametrizations.weight.original0/1` into them.
+    """
+
+    def build(self, input_shape):
+        if self.built:
+            return
+        channels, width = input_shape[-1], self.kernel_size[0]
+        self.weight_v = self.add_weight(
+            name="weight_v", shape=(self.filters, channels // self.groups, width), initializer="glorot_uniform"
+        )
+        self.weight_g = self.add_weight(name="weight_g", shape=(1, 1, width), initializer="ones")
+        self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer="zeros") if self.use_bias else None
+        self.built = True
+
+    def call(self, inputs):
+        norm = tf.sqrt(tf.reduce_sum(tf.square(self.weight_v), axis=[0, 1], keepdims=True))
+        weight = self.weight_g * self.weight_v / norm
+        self.kernel = tf.transpose(weight, perm=[2, 1, 0])
+        return super().call(inputs)
