@@ -11,7 +11,7 @@ import libcst as cst
 from ..errors import ScaffoldError
 from .analysis import analyze
 from .context import ConvertContext
-from .passes import build, decorators, dunder_all, helpers, imports, main_layer, pretrained
+from .passes import build, decorators, dunder_all, helpers, imports, inherited, main_layer, pretrained
 from .passes.imports import UsagePass
 from .passes.layers import LayersPass
 from .passes.helpers import ModelHelpersPass
@@ -39,6 +39,7 @@ NODE_PASSES = (
 CLASS_PASSES = (
     pretrained.apply,
     main_layer.apply,
+    inherited.apply,
     build.apply,
     decorators.apply,
     dunder_all.apply,

@@ -58,6 +58,8 @@ def _source_lines(node: cst.CSTNode, limit: int = 4) -> list[str]:
         lines = [line.strip() for line in _EMPTY.code_for_node(node).strip().splitlines()]
     else:
         header = node.with_changes(leading_lines=[]) if hasattr(node, "leading_lines") else node
+        if hasattr(header, "decorators"):
+            header = header.with_changes(decorators=[])
         lines = [_EMPTY.code_for_node(header).strip().splitlines()[0]]
     lines = [line for line in lines if line]
     return lines[:limit] + (["..."] if len(lines) > limit else [])

@@ -105,8 +105,6 @@ PYTORCH_ONLY_METHODS = frozenset(
         "freeze_base_model",
         "_freeze_parameters",
         "set_attn_implementation",
-        "_update_causal_mask",
-        "_prepare_4d_causal_attention_mask_with_cache_position",
         "_reorder_cache",
     }
 )

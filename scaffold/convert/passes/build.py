@@ -28,6 +28,14 @@ INITIALIZERS = {
 }
 
 
+KERAS_BASE_BUILD = """
+def build(self, input_shape=None):
+    if self.built:
+        return
+    super().build(input_shape)
+"""
+
+
 def _code(node: cst.CSTNode) -> str:
     return cst.Module([]).code_for_node(node)
 
@@ -110,6 +118,14 @@ def _parameter(sub: SubLayer, cls: ClassInfo, stored: set[str], ctx: ConvertCont
     ]
 
 
+def _condition(sub: SubLayer, cls: ClassInfo, stored: set[str]) -> str | None:
+    """`self.x = nn.Parameter(...) if cond else None` -> `cond`, lifted into build() terms."""
+    value = cls.self_values.get(sub.attr)
+    if isinstance(value, cst.IfExp) and isinstance(value.orelse, cst.Name) and value.orelse.value == "None":
+        return _code(_lift(value.test, cls, stored))
+    return None
+
+
 def build_method(cls: ClassInfo, sublayers: dict[str, SubLayer], ctx: ConvertContext) -> tuple[cst.FunctionDef, set[str]]:
     stored: set[str] = set()
     lines = ["if self.built:", "    return", "self.built = True"]
@@ -117,9 +133,15 @@ def build_method(cls: ClassInfo, sublayers: dict[str, SubLayer], ctx: ConvertCon
     for sub in sublayers.values():
         if sub.kind == "parameter":
             block = _parameter(sub, cls, stored, ctx)
-            if sub.optional:
-                lines.append(f'# `{sub.attr}` is optional in torch: check the condition under which it exists')
-            lines += block
+            condition = _condition(sub, cls, stored)
+            if sub.optional and condition is not None:
+                lines.append(f"if {condition}:")
+                lines += [f"    {line}" for line in block]
+                lines += ["else:", f"    self.{sub.attr} = None"]
+            else:
+                if sub.optional:
+                    lines.append(f"# TODO(scaffold): `{sub.attr}` is optional in torch: create it only when torch does")
+                lines += block
     for attr, sub in sublayers.items():
         if not sub.has_weights or sub.kind == "parameter":
             continue
@@ -184,8 +206,13 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
             sublayers = {prefix: SubLayer(attr=prefix, kind="custom")}
         else:
             cls = info.classes.get(name[2:]) if name.startswith("TF") else None
-            if cls is None or cls.role not in ("layer", "model") or cls.keras_base:
+            if cls is None or cls.role not in ("layer", "model"):
                 return class_def
+            if cls.keras_base:
+                # keras' own build() re-creates its weights when called again (a layer shared with a
+                # parent, as tied embeddings are, is built by both): build once
+                guard = cst.parse_statement(KERAS_BASE_BUILD)
+                return class_def.with_changes(body=class_def.body.with_changes(body=[*class_def.body.body, guard]))
             sublayers = cls.sublayers
         function, stored = build_method(cls, sublayers, ctx)
         if cls.name in ctx.config_readers and "config" in cls.init_params:

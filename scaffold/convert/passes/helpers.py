@@ -17,6 +17,13 @@ from ..pipeline import NodePass
 from ..snippets import snippets
 
 SELF_HELPERS = {"get_extended_attention_mask", "invert_attention_mask", "get_head_mask"}
+# methods torch models define with sdpa/flash/Cache branches; TF keeps the eager path, from the snippets
+METHOD_TWINS = {
+    "_update_causal_mask",
+    "_update_full_mask",
+    "_update_cross_attn_mask",
+    "_prepare_4d_causal_attention_mask_with_cache_position",
+}
 DROPPED_CALLS = {"self.warn_if_padding_and_no_attention_mask"}
 
 
@@ -25,14 +32,32 @@ class ModelHelpersPass(NodePass):
         """A module-level function with a TF twin in the snippets (shift_tokens_right) is replaced by it."""
         return not self.cursor.classes and len(self.cursor.functions) == 1 and node.name.value in snippets()
 
+    def _delegated(self, node: cst.FunctionDef) -> bool:
+        return self.cursor.in_method and node.name.value in METHOD_TWINS
+
     def visit_FunctionDef(self, node: cst.FunctionDef):
-        return False if self._replaced(node) else None
+        return False if self._replaced(node) or self._delegated(node) else None
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef):
         if self._replaced(original):
             self.ctx.helpers.add(original.name.value)
             return cst.RemovalSentinel.REMOVE
+        if self._delegated(original):
+            return self._delegate(original)
         return updated
+
+    def _delegate(self, method: cst.FunctionDef) -> cst.FunctionDef:
+        """The method keeps its signature and calls the module-level TF twin of the same name."""
+        name = method.name.value
+        self.ctx.helpers.add(name)
+        params = [p.name.value for p in method.params.params if p.name.value not in ("self", "cls")]
+        call = f"{name}({', '.join(f'{p}={p}' for p in params)})"
+        body = cst.parse_statement(f"def _(self):\n    return {call}\n").body
+        decorators = [d for d in method.decorators if dotted(d.decorator) == "staticmethod"]
+        params_node = method.params.with_changes(
+            params=[p.with_changes(annotation=None) for p in method.params.params]
+        )
+        return method.with_changes(body=body, decorators=decorators, params=params_node, returns=None)
 
     def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
         for small in original.body:

@@ -99,6 +99,11 @@ def _call(func: str, args) -> cst.Call:
     return cst.Call(func=_expr(func), args=_clean(args))
 
 
+def _shape_tuple(tensor: cst.BaseExpression) -> cst.Call:
+    """torch.Size is a tuple (`size()[:-1] + (n,)` works), so a whole shape becomes `tuple(shape_list(x))`."""
+    return _call("tuple", [_arg(_call("shape_list", [_arg(tensor)]))])
+
+
 class OpsPass(NodePass):
     def _in_body(self) -> bool:
         return bool(self.cursor.functions)
@@ -128,6 +133,18 @@ class OpsPass(NodePass):
         return node
 
     def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript):
+        # `tuple(shape_list(x))[i]` -> `shape_list(x)[i]`
+        value = updated.value
+        if (
+            isinstance(value, cst.Call)
+            and dotted(value.func) == "tuple"
+            and value.args
+            and isinstance(value.args[0].value, cst.Call)
+            and dotted(value.args[0].value.func) == "shape_list"
+            and len(updated.slice) == 1
+            and isinstance(updated.slice[0].slice, cst.Index)
+        ):
+            return updated.with_changes(value=value.args[0].value)
         # ACT2FN["gelu"] -> get_tf_activation("gelu")
         if self.info.imports.resolve(original.value) in ACT2FN_NAMES and len(updated.slice) == 1:
             index = updated.slice[0].slice
@@ -139,6 +156,8 @@ class OpsPass(NodePass):
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute):
         if original.attr.value == "_attn_implementation":
             return cst.SimpleString('"eager"')  # TF ports have one attention path: eager
+        if dotted(original) in ("self.gradient_checkpointing", "self._requires_grad") and self._in_body():
+            return cst.Name("False")
         layer_weight = self._layer_weight(original)
         if layer_weight is not None:
             return layer_weight
@@ -154,7 +173,11 @@ class OpsPass(NodePass):
                 and self.info.imports.resolve(original.value) is None
             ):
                 self.ctx.imports.need_helper("shape_list")
-                return _call("shape_list", [_arg(updated.value)])
+                return _shape_tuple(updated.value)
+        qualified_type = (qualified or "").rpartition(".")[2]
+        if qualified and qualified.startswith("torch.") and qualified_type in TENSOR_TYPES:
+            self.ctx.imports.need_tf()
+            return _expr("tf.Tensor")
         return updated
 
     def _layer_weight(self, node: cst.Attribute) -> cst.BaseExpression | None:
@@ -166,11 +189,14 @@ class OpsPass(NodePass):
             return None
         if len(parts) >= 4 and parts[-2:] == ["weight", "dtype"]:
             return _expr(".".join(["self", cls.tf_attr(parts[1]), *parts[2:-2], "compute_dtype"]))
+        sub = cls.sublayers.get(parts[1]) if len(parts) > 1 else None
         if len(parts) == 3 and parts[2] == "weight":
-            sub = cls.sublayers.get(parts[1])
             keras_base = self.info.classes[sub.cls].keras_base if sub and sub.cls in self.info.classes else None
             if sub is not None and (sub.kind == "Embedding" or keras_base == "Embedding"):
                 return _expr(f"self.{cls.tf_attr(parts[1])}.embeddings")
+        if len(parts) == 3 and parts[2] == "weight" and sub is not None and sub.kind in ("Linear", "Conv1d", "Conv2d"):
+            self.todo(f"`{name}`: keras keeps this as `.kernel`, transposed from torch's layout")
+            return _expr(f"self.{cls.tf_attr(parts[1])}.kernel")
         if len(parts) == 2 and parts[1] == "weight" and cls.keras_base == "Embedding":
             return _expr("self.embeddings")
         return None
@@ -180,18 +206,6 @@ class OpsPass(NodePass):
             return updated.with_changes(target=original.target)
         if isinstance(original.target, cst.Subscript) and self._in_body():
             self.todo("in-place assignment into a tensor: TF tensors are immutable (use tf.tensor_scatter_nd_update or tf.concat)")
-        return updated
-
-    def leave_BinaryOperation(self, original: cst.BinaryOperation, updated: cst.BinaryOperation):
-        # torch.Size is a tuple, shape_list() a list: `shape_list(x)[:-2] + (n,)` -> `... + [n]`
-        left = updated.left.value if isinstance(updated.left, cst.Subscript) else updated.left
-        if (
-            isinstance(updated.operator, cst.Add)
-            and isinstance(left, cst.Call)
-            and dotted(left.func) == "shape_list"
-            and isinstance(updated.right, cst.Tuple)
-        ):
-            return updated.with_changes(right=cst.List(updated.right.elements))
         return updated
 
     def leave_Call(self, original: cst.Call, updated: cst.Call):
@@ -213,6 +227,8 @@ class OpsPass(NodePass):
 
     def _function(self, qualified: str, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         args = [a for a in updated.args if a.keyword is None or a.keyword.value not in DROPPED_KEYWORDS]
+        if qualified.rpartition(".")[2] in ("is_deepspeed_zero3_enabled", "is_fsdp_managed_module"):
+            return cst.Name("False")  # no torch sharding in a TF port
         if qualified.startswith("transformers.cache_utils."):
             # torch Cache objects have no TF twin; TF ports pass past key/values as tuples
             self.todo("past_key_values caching is not ported (TF ports use tuples): this runs without a cache")
@@ -257,6 +273,8 @@ class OpsPass(NodePass):
             return updated.with_changes(func=cst.Name(helper), args=_clean(args))
         if qualified in FUNCTIONS:
             tf_name, keywords = FUNCTIONS[qualified]
+            if tf_name == "stable_softmax":  # computes in the input's dtype; float32 models are unchanged
+                args = [a for a in args if a.keyword is None or a.keyword.value != "dtype"]
             if tf_name == "stable_softmax":
                 self.ctx.imports.need_helper("stable_softmax")
             else:
@@ -350,14 +368,32 @@ class OpsPass(NodePass):
                 self.ctx.imports.need_helper("shape_list")
             self.ctx.imports.need_tf()
             return _call("tf.broadcast_to", [_arg(target), _arg(cst.List([cst.Element(d) for d in shape]))])
+        if name in ("split", "chunk") and positional and len(args) <= 2:
+            dim = next((a.value for a in args if a.keyword is not None and a.keyword.value == "dim"), None)
+            dim = dim or (positional[1].value if len(positional) > 1 else cst.Integer("0"))
+            if name == "chunk":
+                self.ctx.imports.need_tf()
+                return _call("tf.split", [_arg(target), positional[0], _arg(dim, "axis")])
+            self.ctx.helpers.add("torch_split")  # torch takes a chunk size where tf.split takes a count
+            return _call("torch_split", [_arg(target), positional[0], _arg(dim)])
+        if name == "dim" and not args:
+            self.ctx.imports.need_helper("shape_list")
+            return _call("len", [_arg(_call("shape_list", [_arg(target)]))])
         if name == "contiguous" and not args:
             return target
         if name == "size":
             self.ctx.imports.need_helper("shape_list")
-            shape = _call("shape_list", [_arg(target)])
             if positional:
+                shape = _call("shape_list", [_arg(target)])
                 return cst.Subscript(value=shape, slice=[cst.SubscriptElement(cst.Index(positional[0].value))])
-            return shape
+            return _shape_tuple(target)
+        if name == "flatten" and len(positional) <= 1 and len(args) == len(positional):
+            self.ctx.imports.need_tf()
+            if not positional:
+                return _call("tf.reshape", [_arg(target), _arg(_expr("[-1]"))])
+            self.ctx.imports.need_helper("shape_list")
+            start = _code(positional[0].value)
+            return _expr(f"tf.reshape({_code(target)}, shape_list({_code(target)})[:{start}] + [-1])")
         if name == "unsqueeze" and len(positional) == 1:
             self.ctx.imports.need_tf()
             return _call("tf.expand_dims", [_arg(target), *positional])
@@ -396,6 +432,6 @@ class OpsPass(NodePass):
             return _call(f"tf.reduce_{name}", [_arg(target), *renamed])
         if name == "pow" and len(positional) == 1:
             return _call("tf.pow", [_arg(target), *positional])
-        if name in ("repeat", "masked_fill_", "scatter", "gather", "index_select", "new_zeros", "new_ones", "fill_", "copy_", "detach", "clone", "numel", "dim", "split", "chunk", "flatten", "narrow", "tril", "triu", "softmax", "matmul", "bmm"):
+        if name in ("repeat", "masked_fill_", "scatter", "gather", "index_select", "new_zeros", "new_ones", "fill_", "copy_", "detach", "clone", "numel", "flatten", "narrow", "tril", "triu", "softmax", "matmul", "bmm"):
             self.todo(f"tensor method .{name}() is not translated yet")
         return call

@@ -26,6 +26,33 @@ def _drop_config_annotation(class_def: cst.ClassDef) -> cst.ClassDef:
     return class_def.with_changes(body=class_def.body.with_changes(body=body))
 
 
+# TFPreTrainedModel derives its input signature (and so its dummy inputs) for input_ids and pixel_values
+# only: an audio model declares its own; one second of 16 kHz audio is long enough for any conv front end.
+AUDIO_SIGNATURE = """
+@property
+def input_signature(self):
+    return {"input_values": tf.TensorSpec((None, None), tf.float32, name="input_values")}
+"""
+AUDIO_DUMMY = """
+@property
+def dummy_inputs(self):
+    return {"input_values": tf.random.uniform((1, 16000), dtype=tf.float32)}
+"""
+
+
+def _with_audio_inputs(class_def: cst.ClassDef, ctx: ConvertContext) -> cst.ClassDef:
+    defined = {s.name.value for s in class_def.body.body if isinstance(s, cst.FunctionDef)}
+    extra = [
+        cst.parse_statement(source)
+        for name, source in (("input_signature", AUDIO_SIGNATURE), ("dummy_inputs", AUDIO_DUMMY))
+        if name not in defined
+    ]
+    if not extra:
+        return class_def
+    ctx.imports.need_tf()
+    return class_def.with_changes(body=class_def.body.with_changes(body=[*class_def.body.body, *extra]))
+
+
 def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
     info = ctx.info
     if info.pretrained_class is None:
@@ -40,6 +67,8 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
             class_def = with_class_attribute(class_def, "base_model_prefix", f'"{info.model_name}"')
         if info.config_class:
             class_def = with_class_attribute(class_def, "config_class", info.config_class)
+        if info.main_input_name == "input_values":
+            class_def = _with_audio_inputs(class_def, ctx)
         return class_def
 
     return map_classes(module, change)

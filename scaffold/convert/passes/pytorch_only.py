@@ -36,6 +36,7 @@ TORCH_ONLY_TESTS = (
     "torch.jit.is_tracing",
     "is_deepspeed_zero3_enabled",
     "nn.utils.parametrizations",
+    "_requires_grad",
 )
 
 

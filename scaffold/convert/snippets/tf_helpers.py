@@ -151,6 +151,64 @@ def create_bidirectional_mask(config, input_embeds, attention_mask, encoder_hidd
     return _prepare_4d_attention_mask(attention_mask, dtype, tgt_len=query_length)
 
 
+def _update_full_mask(attention_mask, inputs_embeds, **kwargs):
+    """TF twin of the encoders' `_update_full_mask` (eager path): padding mask for self-attention."""
+    if attention_mask is None:
+        return None
+    return _prepare_4d_attention_mask(attention_mask, inputs_embeds.dtype)
+
+
+def _update_cross_attn_mask(encoder_hidden_states, encoder_attention_mask, input_shape, inputs_embeds, **kwargs):
+    """TF twin of the decoders' `_update_cross_attn_mask` (eager path)."""
+    if encoder_hidden_states is None or encoder_attention_mask is None:
+        return None
+    return _prepare_4d_attention_mask(encoder_attention_mask, inputs_embeds.dtype, tgt_len=input_shape[-1])
+
+
+def _update_causal_mask(attention_mask, input_tensor, cache_position=None, past_key_values=None, **kwargs):
+    """TF twin of the decoders' `_update_causal_mask` (eager path): causal mask merged with padding."""
+    dtype = input_tensor.dtype
+    if attention_mask is not None and len(shape_list(attention_mask)) == 4:
+        return attention_mask
+    batch_size, query_length = shape_list(input_tensor)[:2]
+    past_length = 0 if cache_position is None else cache_position[0]
+    key_length = query_length + past_length
+    if attention_mask is not None:
+        key_length = shape_list(attention_mask)[-1]
+    causal = tf.broadcast_to(
+        _causal_additive_mask(query_length, key_length, past_length, dtype),
+        [batch_size, 1, query_length, key_length],
+    )
+    return _combine_with_padding(causal, attention_mask, dtype)
+
+
+def _prepare_4d_causal_attention_mask_with_cache_position(
+    attention_mask, sequence_length, target_length, dtype, cache_position, batch_size, **kwargs
+):
+    """TF twin of the static `_prepare_4d_causal_attention_mask_with_cache_position`."""
+    if attention_mask is not None and len(shape_list(attention_mask)) == 4:
+        return attention_mask
+    past_length = cache_position[0]
+    causal = tf.broadcast_to(
+        _causal_additive_mask(sequence_length, target_length, past_length, dtype),
+        [batch_size, 1, sequence_length, target_length],
+    )
+    if attention_mask is not None:
+        attention_mask = attention_mask[:, :target_length]
+    return _combine_with_padding(causal, attention_mask, dtype)
+
+
+def torch_split(tensor, split_size_or_sections, dim=0):
+    """torch's Tensor.split: an int is the size of each chunk (the last may be smaller), a list the sizes."""
+    if isinstance(split_size_or_sections, int):
+        total = shape_list(tensor)[dim]
+        sizes = [split_size_or_sections] * (total // split_size_or_sections)
+        if total % split_size_or_sections:
+            sizes.append(total % split_size_or_sections)
+        return tf.split(tensor, sizes, axis=dim)
+    return tf.split(tensor, split_size_or_sections, axis=dim)
+
+
 def _torch_padding(padding, rank):
     """torch's symmetric `padding=` of a conv, as a tf.pad spec for channels-last inputs of that rank."""
     if isinstance(padding, int):
