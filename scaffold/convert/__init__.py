@@ -11,7 +11,7 @@ import libcst as cst
 from ..errors import ScaffoldError
 from .analysis import analyze
 from .context import ConvertContext
-from .passes import build, decorators, dunder_all, helpers, imports, inherited, main_layer, pretrained
+from .passes import build, decorators, dunder_all, helpers, imports, inherited, main_layer, outputs, pretrained
 from .passes.imports import UsagePass
 from .passes.layers import LayersPass
 from .passes.helpers import ModelHelpersPass
@@ -44,6 +44,7 @@ CLASS_PASSES = (
     decorators.apply,
     dunder_all.apply,
     helpers.apply,
+    outputs.apply,
     imports.apply,
 )
 

@@ -58,6 +58,7 @@ class ConvertContext:
     imports: ImportPlan = field(default_factory=ImportPlan)
     helpers: set[str] = field(default_factory=set)  # module-level TF helper functions the file needs
     config_readers: set[str] = field(default_factory=set)  # classes whose methods read `self.config`
+    output_twins: set[str] = field(default_factory=set)  # torch output classes the file must define for TF
 
     def tf_name(self, pt_class: str) -> str:
         """The TF name of a class the file defines (`BertLayer` -> `TFBertLayer`)."""

@@ -93,6 +93,11 @@ def _parameter(sub: SubLayer, cls: ClassInfo, stored: set[str], ctx: ConvertCont
     for arg in call.args[1:]:
         if arg.keyword is not None and arg.keyword.value == "requires_grad":
             trainable = _code(arg.value)
+    in_place = None
+    # torch.Tensor(n).uniform_() / torch.empty(n).normal_(): the creator gives the shape
+    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value.endswith("_"):
+        in_place = value.func.attr.value
+        value = value.func.value
     if not isinstance(value, cst.Call):
         return [f"# TODO(scaffold): give `{sub.attr}` its shape and initial value (torch: {_code(call)[:80]})",
                 f'self.{sub.attr} = self.add_weight(name="{sub.attr}", shape=None, trainable={trainable})']
@@ -104,6 +109,9 @@ def _parameter(sub: SubLayer, cls: ClassInfo, stored: set[str], ctx: ConvertCont
     if len(dims) == 1:
         shape += ","
     initializer = INITIALIZERS.get(creator, "missing")
+    if in_place in ("uniform_", "normal_") and initializer != "missing":
+        initializer = None if in_place == "normal_" else '"uniform"'
+
     if initializer == "missing":
         return [f"# TODO(scaffold): `{sub.attr}` starts as {_code(value)[:70]}: give its shape and initializer",
                 f'self.{sub.attr} = self.add_weight(name="{sub.attr}", shape=None, trainable={trainable})']

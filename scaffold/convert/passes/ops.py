@@ -37,7 +37,8 @@ FUNCTIONS: dict[str, tuple[str, dict[str, str]]] = {
     "torch.zeros": ("tf.zeros", {}),
     "torch.ones": ("tf.ones", {}),
     "torch.arange": ("tf.range", {}),
-    "torch.full": ("tf.fill", {}),
+    "torch.rand": ("tf.random.uniform", {}),
+    "torch.randn": ("tf.random.normal", {}),
     "torch.zeros_like": ("tf.zeros_like", {}),
     "torch.ones_like": ("tf.ones_like", {}),
     "torch.tensor": ("tf.constant", {}),
@@ -190,6 +191,8 @@ class OpsPass(NodePass):
         if len(parts) >= 4 and parts[-2:] == ["weight", "dtype"]:
             return _expr(".".join(["self", cls.tf_attr(parts[1]), *parts[2:-2], "compute_dtype"]))
         sub = cls.sublayers.get(parts[1]) if len(parts) > 1 else None
+        if len(parts) == 3 and parts[2] == "p" and sub is not None and sub.kind == "Dropout":
+            return _expr(f"self.{cls.tf_attr(parts[1])}.rate")
         if len(parts) == 3 and parts[2] == "weight":
             keras_base = self.info.classes[sub.cls].keras_base if sub and sub.cls in self.info.classes else None
             if sub is not None and (sub.kind == "Embedding" or keras_base == "Embedding"):
@@ -244,6 +247,13 @@ class OpsPass(NodePass):
         if qualified in ("torch.min", "torch.max") and len(args) == 1:
             self.ctx.imports.need_tf()
             return _call(f"tf.reduce_{qualified[6:]}", args)
+        if qualified == "torch.full" and len(positional) == 2:
+            self.ctx.imports.need_tf()
+            dtype = next((a.value for a in args if a.keyword is not None and a.keyword.value == "dtype"), None)
+            value = positional[1].value
+            if dtype is not None:
+                value = _call("tf.constant", [_arg(value), _arg(dtype, "dtype")])
+            return _call("tf.fill", [positional[0], _arg(value)])
         if qualified == "torch.full_like" and len(positional) == 2:
             self.ctx.imports.need_tf()
             like = _code(positional[0].value)
@@ -337,10 +347,10 @@ class OpsPass(NodePass):
         args = [a for a in call.args if a.keyword is None or a.keyword.value not in DROPPED_KEYWORDS]
         positional = [a for a in args if a.keyword is None]
         if name in ("view", "reshape") and positional:
-            if len(positional) == 1 and not isinstance(positional[0].value, cst.Integer | cst.UnaryOperation):
+            if len(positional) == 1 and not positional[0].star and not isinstance(positional[0].value, cst.Integer | cst.UnaryOperation):
                 shape = positional[0].value  # a shape variable or tuple
             else:
-                shape = cst.List([cst.Element(a.value) for a in positional])
+                shape = cst.List([cst.StarredElement(a.value) if a.star == "*" else cst.Element(a.value) for a in positional])
             self.ctx.imports.need_tf()
             return _call("tf.reshape", [_arg(target), _arg(shape)])
         if name == "transpose" and len(positional) == 2:
@@ -416,6 +426,8 @@ class OpsPass(NodePass):
         if name == "masked_fill" and len(positional) == 2:
             self.ctx.imports.need_tf()
             return _call("tf.where", [positional[0], positional[1], _arg(target)])
+        if name == "type" and len(positional) == 1:
+            return _call("tf.cast", [_arg(target), positional[0]])
         if name == "type_as" and len(positional) == 1:
             return _call("tf.cast", [_arg(target), _arg(cst.Attribute(positional[0].value, cst.Name("dtype")))])
         if name in ("mean", "sum", "max", "min") and all(a.keyword is None or a.keyword.value in ("dim", "keepdim") for a in args):

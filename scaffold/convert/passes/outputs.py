@@ -1,10 +1,15 @@
-"""Output classes: `modeling_outputs.X` -> `modeling_tf_outputs.TFX`; the file's own ModelOutput dataclasses are
-renamed by the rename pass and typed by the ops pass."""
+"""Output classes: `modeling_outputs.X` -> `modeling_tf_outputs.TFX`.
+
+Where modeling_tf_outputs has no twin, the converted file defines `TFX` itself, with the torch class's fields
+(from output_fields.py). The file's own ModelOutput dataclasses are renamed by the rename pass and typed by
+the ops pass."""
 
 from __future__ import annotations
 
 import libcst as cst
 
+from ..context import ConvertContext
+from ..output_fields import OUTPUT_FIELDS
 from ..pipeline import NodePass
 from ..tables import TF_OUTPUTS
 
@@ -21,5 +26,27 @@ class OutputsPass(NodePass):
         if tf_name in TF_OUTPUTS:
             self.ctx.imports.need(TF_OUTPUTS_MODULE, tf_name)
             return updated.with_changes(value=tf_name)
-        self.todo(f"modeling_tf_outputs has no TF{original.value}: define it here as a ModelOutput dataclass")
+        if original.value in OUTPUT_FIELDS:
+            self.ctx.output_twins.add(original.value)
+            return updated.with_changes(value=tf_name)
+        self.todo(f"no TF twin of {original.value}: define {tf_name} here as a ModelOutput dataclass")
         return updated
+
+
+def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
+    """Define the TF output dataclasses modeling_tf_outputs lacks, before the file's first class."""
+    if not ctx.output_twins:
+        return module
+    definitions = []
+    for name in sorted(ctx.output_twins):
+        fields = "".join(f"    {field}: tf.Tensor | None = None\n" for field in OUTPUT_FIELDS[name])
+        source = (
+            f"@dataclass\nclass TF{name}(ModelOutput):\n"
+            f'    """TF twin of transformers.modeling_outputs.{name} (modeling_tf_outputs has none)."""\n\n{fields}'
+        )
+        definitions.append(cst.parse_statement(source))
+    ctx.imports.need_tf()
+    ctx.imports.need("dataclasses", "dataclass")
+    ctx.imports.need_helper("ModelOutput")
+    position = next((i for i, s in enumerate(module.body) if isinstance(s, cst.ClassDef)), len(module.body))
+    return module.with_changes(body=[*module.body[:position], *definitions, *module.body[position:]])
