@@ -70,10 +70,15 @@ def parse(source: str, filename: str = "<string>") -> cst.Module:
     try:
         return cst.parse_module(source)
     except cst.ParserSyntaxError as error:
-        raise ScaffoldError(
-            f"{filename}:{error.raw_line}:{error.raw_column + 1}: syntax error: {error.message}; "
-            "fix the PyTorch file first"
-        ) from None
+        # CPython places syntax errors more precisely than libcst's parser: ask it first
+        line, column, message = error.raw_line, error.raw_column + 1, "invalid syntax"
+        try:
+            compile(source, filename, "exec", dont_inherit=True)
+        except SyntaxError as python_error:
+            line, column, message = python_error.lineno or line, python_error.offset or column, python_error.msg
+        except ValueError:
+            pass
+        raise ScaffoldError(f"{filename}:{line}:{column}: syntax error: {message}; fix the PyTorch file first") from None
 
 
 def convert_module(module: cst.Module, model_name: str, source: str | None = None) -> cst.Module:
@@ -106,7 +111,12 @@ def find_todos(code: str) -> tuple[Todo, ...]:
 
 def convert_source(source: str, model_name: str, *, filename: str = "<string>", format_code: bool = True) -> ConversionResult:
     """Convert the text of a PyTorch `modeling_<m>.py` into the text of a TF `modeling_tf_<m>.py`."""
-    module = convert_module(parse(source, filename), model_name, source)
+    try:
+        module = convert_module(parse(source, filename), model_name, source)
+    except ScaffoldError as error:
+        if error.message.startswith(filename):
+            raise
+        raise ScaffoldError(f"{filename}: {error.message}") from None
     code = module.code
     try:
         compile(code, f"modeling_tf_{model_name}.py", "exec", dont_inherit=True)

@@ -136,6 +136,16 @@ class ModuleInfo:
         return info is not None and info.role in ("layer", "model", "pretrained") and name not in self.dropped_classes
 
     @property
+    def base_scope(self) -> str:
+        """The name scope (and so the weight-name prefix) of the MainLayer: base_model_prefix."""
+        return self.base_model_prefix or self.model_name
+
+    @property
+    def base_attr(self) -> str:
+        """The attribute holding the MainLayer: base_model_prefix as an identifier (`sew-d` -> `sew_d`)."""
+        return re.sub(r"\W", "_", self.base_scope)
+
+    @property
     def main_layer_class(self) -> str | None:
         return None if self.base_model_class is None else f"TF{self.prefix}MainLayer"
 
@@ -156,7 +166,7 @@ def analyze(module: cst.Module, model_name: str, source: str | None = None) -> M
     if source is not None:
         info.uses_initializer_range = "initializer_range" in source
     _assign_roles(info)
-    if not any(c.role in ("layer", "model") for c in classes.values()):
+    if not any(c.role in ("layer", "model", "pretrained") for c in classes.values()):
         raise ScaffoldError(
             "no torch.nn.Module subclass found: give scaffold a PyTorch modeling file (modeling_<model>.py)"
         )

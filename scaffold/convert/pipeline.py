@@ -30,6 +30,16 @@ _STATEMENTS = (
 )
 
 
+def one_line(text: str, limit: int = 160) -> str:
+    """Text for a `#` comment: one line (code in a message may span several), cut to `limit`."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def todo_comment(message: str) -> cst.EmptyLine:
+    return cst.EmptyLine(comment=cst.Comment(f"# {TODO_MARK}: {one_line(message)}"))
+
+
 class Todos:
     """TODOs raised while a statement is being converted, attached to that statement as comments."""
 
@@ -47,7 +57,7 @@ class Todos:
         messages = self._stack.pop()
         if not messages or not isinstance(updated, _STATEMENTS):
             return updated
-        lines = [cst.EmptyLine(comment=cst.Comment(f"# {TODO_MARK}: {m}")) for m in messages]
+        lines = [todo_comment(m) for m in messages]
         lines += [cst.EmptyLine(comment=cst.Comment(f"#   PyTorch: {line}")) for line in _source_lines(original)]
         return updated.with_changes(leading_lines=[*updated.leading_lines, *lines])
 
@@ -110,10 +120,19 @@ class _Batched(cst.CSTTransformer):
 
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):
         kind = type(original).__name__
+        parens = getattr(updated, "lpar", None), getattr(updated, "rpar", None)
         for hook in self.leaves.get(kind, ()):
-            updated = hook(original, updated)
+            try:
+                updated = hook(original, updated)
+            except Exception as error:  # a pass bug leaves this node as it was, marked, instead of crashing
+                owner = type(hook.__self__).__name__
+                self.todos.add(f"scaffold internal error in {owner} ({type(error).__name__}: {error}); please report it")
+                continue
             if type(updated).__name__ != kind:
                 break
+        if parens[0] and getattr(updated, "lpar", None) == ():
+            # a pass replaced a parenthesised expression: the parentheses (and the line breaks they allow) stay
+            updated = updated.with_changes(lpar=parens[0], rpar=parens[1])
         if isinstance(original, _STATEMENTS):
             updated = self.todos.pop_into(original, updated)
         cursor = self.ctx.cursor

@@ -15,6 +15,7 @@ from ..analysis import ClassInfo, SubLayer
 from ..context import ConvertContext
 from ..names import dotted
 from ..torch_layers import input_shape
+from ..pipeline import one_line
 from .classes import map_classes, method, todo_lines
 
 INITIALIZERS = {
@@ -36,8 +37,15 @@ def build(self, input_shape=None):
 """
 
 
+class _NoComments(cst.CSTTransformer):
+    def leave_Comment(self, original: cst.Comment, updated: cst.Comment):
+        return cst.RemovalSentinel.REMOVE
+
+
 def _code(node: cst.CSTNode) -> str:
-    return cst.Module([]).code_for_node(node)
+    """An expression's code, on one logical line (comments inside it dropped), to paste into build()."""
+    code = cst.Module([]).code_for_node(node.visit(_NoComments()))
+    return f"({code})" if "\n" in code else code
 
 
 def _lift(expr: cst.BaseExpression, cls: ClassInfo, stored: set[str], depth: int = 0) -> cst.BaseExpression:
@@ -99,7 +107,7 @@ def _parameter(sub: SubLayer, cls: ClassInfo, stored: set[str], ctx: ConvertCont
         in_place = value.func.attr.value
         value = value.func.value
     if not isinstance(value, cst.Call):
-        return [f"# TODO(scaffold): give `{sub.attr}` its shape and initial value (torch: {_code(call)[:80]})",
+        return [f"# TODO(scaffold): {one_line(f'give `{sub.attr}` its shape and initial value (torch: {_code(call)})')}",
                 f'self.{sub.attr} = self.add_weight(name="{sub.attr}", shape=None, trainable={trainable})']
     creator = ctx.info.imports.resolve(value.func) or ""
     dims = [a.value for a in value.args if a.keyword is None]
@@ -113,7 +121,7 @@ def _parameter(sub: SubLayer, cls: ClassInfo, stored: set[str], ctx: ConvertCont
         initializer = None if in_place == "normal_" else '"uniform"'
 
     if initializer == "missing":
-        return [f"# TODO(scaffold): `{sub.attr}` starts as {_code(value)[:70]}: give its shape and initializer",
+        return [f"# TODO(scaffold): {one_line(f'`{sub.attr}` starts as {_code(value)}: give its shape and initializer')}",
                 f'self.{sub.attr} = self.add_weight(name="{sub.attr}", shape=None, trainable={trainable})']
     if initializer is None:
         ctx.imports.need_helper("get_initializer")
@@ -210,8 +218,7 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
             sublayers = cls.sublayers
         elif info.base_model_class and name == ctx.tf_name(info.base_model_class):
             cls = info.classes[info.base_model_class]
-            prefix = info.base_model_prefix or info.model_name
-            sublayers = {prefix: SubLayer(attr=prefix, kind="custom")}
+            sublayers = {info.base_attr: SubLayer(attr=info.base_attr, kind="custom")}
         else:
             cls = info.classes.get(name[2:]) if name.startswith("TF") else None
             if cls is None or cls.role not in ("layer", "model"):

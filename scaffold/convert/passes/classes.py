@@ -6,11 +6,13 @@ from collections.abc import Sequence
 
 import libcst as cst
 
+from ..pipeline import todo_comment
+
 
 def find_class(module: cst.Module, name: str) -> cst.ClassDef | None:
     for statement in module.body:
         if isinstance(statement, cst.ClassDef) and statement.name.value == name:
-            return statement
+            return indented(statement)
     return None
 
 
@@ -28,10 +30,18 @@ def replace_class(module: cst.Module, name: str, replacement: Sequence[cst.BaseS
     return module.with_changes(body=body)
 
 
+def indented(class_def: cst.ClassDef) -> cst.ClassDef:
+    """`class X(Y): ...` on one line -> an indented body, so that passes can add methods to it."""
+    if isinstance(class_def.body, cst.SimpleStatementSuite):
+        line = cst.SimpleStatementLine(body=class_def.body.body)
+        return class_def.with_changes(body=cst.IndentedBlock(body=[line]))
+    return class_def
+
+
 def map_classes(module: cst.Module, change) -> cst.Module:
     """Apply `change(class_def) -> class_def` to every module-level class."""
     return module.with_changes(
-        body=[change(s) if isinstance(s, cst.ClassDef) else s for s in module.body]
+        body=[change(indented(s)) if isinstance(s, cst.ClassDef) else s for s in module.body]
     )
 
 
@@ -49,6 +59,4 @@ def with_decorator(function: cst.FunctionDef | cst.ClassDef, name: str) -> cst.F
 
 
 def todo_lines(messages: Sequence[str]) -> list[cst.EmptyLine]:
-    from ..pipeline import TODO_MARK
-
-    return [cst.EmptyLine(comment=cst.Comment(f"# {TODO_MARK}: {m}")) for m in messages]
+    return [todo_comment(m) for m in messages]

@@ -75,7 +75,13 @@ class ModelHelpersPass(NodePass):
         args = [a for a in updated.args if a.keyword is None or a.keyword.value not in ("device", "dtype")]
         if helper == "get_extended_attention_mask":
             args = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in args[:2]]
-            args.append(cst.Arg(cst.parse_expression("self.config.is_decoder")))
+            args.append(
+                cst.Arg(
+                    cst.parse_expression("self.config.is_decoder"),
+                    keyword=cst.Name("is_decoder"),
+                    equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+                )
+            )
         return cst.Call(func=cst.Name(helper), args=args)
 
 

@@ -157,7 +157,13 @@ class LayersPass(NodePass):
         if kind is None:
             return expr
         if kind == "ModuleList":
-            return self._list(expr.args[0].value, attr, 0) if expr.args else cst.List([])
+            if not expr.args:
+                return cst.List([])
+            items = self._list(expr.args[0].value, attr, 0)
+            if isinstance(items, cst.BinaryOperation) and not items.lpar:
+                # `nn.ModuleList(a\n + b)`: the call's parentheses allowed the line break; keep some
+                items = items.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+            return items
         if kind == "Sequential":
             self.todo(f"nn.Sequential `{attr}` became a list: where it is called, call its items in order")
             items = [
@@ -178,7 +184,7 @@ class LayersPass(NodePass):
             return cst.parse_expression("tf.identity")
         if kind == "Softmax":
             self.ctx.imports.need_helper("stable_softmax")
-            dim = bind("Softmax", expr).get("dim", cst.Integer("-1"))
+            dim = bind("Softmax", expr).get("dim", cst.parse_expression("-1"))
             return cst.parse_expression(f"lambda x: stable_softmax(x, axis={cst.Module([]).code_for_node(dim)})")
         if kind == "LeakyReLU":
             self.ctx.imports.need_tf()

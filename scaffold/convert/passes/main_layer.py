@@ -13,59 +13,74 @@ from ..context import ConvertContext
 from ..names import dotted
 from .classes import find_class, replace_class
 
-TEMPLATE_INIT = """
-def __init__(self, {params}*inputs, **kwargs):
-    super().__init__(config, *inputs, **kwargs)
-    self.{prefix} = {main_layer}({args}name="{prefix}")
-"""
+
+def _is_docstring(statement: cst.BaseStatement) -> bool:
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return False
+    small = statement.body[0]
+    return isinstance(small, cst.Expr) and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString))
 
 
-def _init_signature(init: cst.FunctionDef) -> tuple[str, str]:
-    """(extra parameters with defaults, the matching keyword arguments) of the base model's __init__."""
-    params, args = [], []
-    for p in init.params.params:
-        name = p.name.value
-        if name in ("self",):
-            continue
-        code = cst.Module([]).code_for_node(p).rstrip(", ")
-        params.append(code + ", ")
-        args.append(f"{name}, " if name == "config" else f"{name}={name}, ")
-    return "".join(params), "".join(args)
+def _is_super_init(statement: cst.BaseStatement) -> bool:
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return False
+    small = statement.body[0]
+    if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
+        return False
+    func = small.value.func
+    return isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call) and dotted(func.value.func) == "super"
 
 
 def _main_layer_init(init: cst.FunctionDef) -> cst.FunctionDef:
     """The base model's __init__, as a keras layer's: `super().__init__(**kwargs)`, `self.config = config`."""
     params = init.params.with_changes(star_arg=cst.MaybeSentinel.DEFAULT)
-    body = []
+    body: list[cst.BaseStatement] = []
     has_config = False
     for statement in init.body.body:
-        if isinstance(statement, cst.SimpleStatementLine):
+        if _is_super_init(statement):
+            statement = cst.parse_statement("super().__init__(**kwargs)").with_changes(
+                leading_lines=statement.leading_lines
+            )
+        elif isinstance(statement, cst.SimpleStatementLine):
             small = statement.body[0]
-            if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
-                func = small.value.func
-                if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call) and dotted(func.value.func) == "super":
-                    statement = statement.with_changes(body=[cst.parse_statement("super().__init__(**kwargs)").body[0]])
-                    body.append(statement)
-                    continue
             if isinstance(small, cst.Assign) and dotted(small.targets[0].target) == "self.config":
                 has_config = True
         body.append(statement)
     if not has_config:
-        position = next((i + 1 for i, s in enumerate(body) if "super().__init__" in cst.Module([]).code_for_node(s)), 0)
+        position = next((i + 1 for i, s in enumerate(body) if _is_super_init(s)), 0)
         body.insert(position, cst.parse_statement("self.config = config"))
     return init.with_changes(params=params, body=init.body.with_changes(body=body))
 
 
-def _delegating_call(call: cst.FunctionDef, prefix: str) -> cst.FunctionDef:
+def _wrapper_init(init: cst.FunctionDef, attr: str, scope: str, main_layer: str) -> cst.FunctionDef:
+    """`__init__(self, config, <the base model's other parameters>, *inputs, **kwargs)` creating the MainLayer."""
+    params = init.params
+    own = [p for p in (*params.params, *params.kwonly_params) if p.name.value not in ("self", "config")]
+    arguments = ", ".join(["config", *(f"{p.name.value}={p.name.value}" for p in own), f'name="{scope}"'])
+    template = cst.parse_statement(
+        "def __init__(self, config, *inputs, **kwargs):\n"
+        "    super().__init__(config, *inputs, **kwargs)\n"
+        f"    self.{attr} = {main_layer}({arguments})\n"
+    )
+    assert isinstance(template, cst.FunctionDef)
+    positional = [p for p in params.params if p.name.value != "self"]
+    if not any(p.name.value == "config" for p in positional):
+        positional.insert(0, cst.Param(cst.Name("config")))
+    signature = template.params.with_changes(
+        params=[template.params.params[0], *[p.with_changes(comma=cst.MaybeSentinel.DEFAULT) for p in positional]],
+        kwonly_params=[p.with_changes(comma=cst.MaybeSentinel.DEFAULT) for p in params.kwonly_params],
+    )
+    return template.with_changes(params=signature)
+
+
+def _delegating_call(call: cst.FunctionDef, attr: str) -> cst.FunctionDef:
     params = call.params
-    keywords = [
-        f"{p.name.value}={p.name.value}"
-        for p in (*params.params, *params.kwonly_params)
-        if p.name.value != "self"
-    ]
+    keywords = [f"{p.name.value}={p.name.value}" for p in (*params.params, *params.kwonly_params) if p.name.value != "self"]
+    if isinstance(params.star_arg, cst.Param):
+        keywords.insert(0, f"*{params.star_arg.name.value}")
     if isinstance(params.star_kwarg, cst.Param):
         keywords.append(f"**{params.star_kwarg.name.value}")
-    body = cst.parse_module(f"outputs = self.{prefix}({', '.join(keywords)})\nreturn outputs\n").body
+    body = cst.parse_module(f"outputs = self.{attr}({', '.join(keywords)})\nreturn outputs\n").body
     return call.with_changes(body=cst.IndentedBlock(body=body), decorators=[])
 
 
@@ -76,32 +91,20 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
     model = find_class(module, ctx.tf_name(info.base_model_class))
     if model is None:
         return module
-    prefix = info.base_model_prefix or info.model_name
     init = next((s for s in model.body.body if isinstance(s, cst.FunctionDef) and s.name.value == "__init__"), None)
     call = next((s for s in model.body.body if isinstance(s, cst.FunctionDef) and s.name.value == "call"), None)
     if init is None or call is None:
         return module
 
     ctx.imports.need_helper("keras")
-    main_body = [
-        _main_layer_init(s) if s is init else s
-        for s in model.body.body
-        if not isinstance(s, cst.SimpleStatementLine) or not _is_docstring(s)
-    ]
+    main_body = [_main_layer_init(s) if s is init else s for s in model.body.body if not _is_docstring(s)]
     main_layer = cst.ClassDef(
         name=cst.Name(info.main_layer_class),
         bases=[cst.Arg(cst.parse_expression("keras.layers.Layer"))],
         body=cst.IndentedBlock(body=main_body),
     )
-    params, args = _init_signature(init)
-    wrapper_init = cst.parse_statement(
-        TEMPLATE_INIT.format(params=params, prefix=prefix, main_layer=info.main_layer_class, args=args)
-    )
-    docstring = [s for s in model.body.body if isinstance(s, cst.SimpleStatementLine) and _is_docstring(s)]
-    wrapper = model.with_changes(body=model.body.with_changes(body=[*docstring, wrapper_init, _delegating_call(call, prefix)]))
+    wrapper_init = _wrapper_init(init, info.base_attr, info.base_scope, info.main_layer_class)
+    docstring = [s for s in model.body.body if _is_docstring(s)]
+    body = [*docstring, wrapper_init, _delegating_call(call, info.base_attr)]
+    wrapper = model.with_changes(body=model.body.with_changes(body=body))
     return replace_class(module, model.name.value, [main_layer, wrapper])
-
-
-def _is_docstring(statement: cst.SimpleStatementLine) -> bool:
-    small = statement.body[0]
-    return isinstance(small, cst.Expr) and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString))

@@ -58,6 +58,13 @@ class ModulesPass(NodePass):
             bases = [cst.Arg(cst.Name("TFPreTrainedModel"))]
         elif cls.role == "model":
             bases = [arg for arg, _ in local] or [cst.Arg(cst.Name("TFPreTrainedModel"))]
+            mixins = [
+                name
+                for name, node in zip(cls.bases, cls.base_nodes)
+                if (self.info.imports.resolve(node) or "").startswith("transformers.modeling_layers.")
+            ]
+            if mixins:
+                self.todo(f"{', '.join(mixins)} (torch's generic head) has no TF twin: write this head's layers and call")
         else:
             bases = [arg for arg, name in local if self.info.classes[name].role == "layer"]
             if not bases:

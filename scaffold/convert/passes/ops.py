@@ -106,6 +106,15 @@ def _shape_tuple(tensor: cst.BaseExpression) -> cst.Call:
 
 
 class OpsPass(NodePass):
+    _in_fstring = 0
+
+    def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        self._in_fstring += 1
+
+    def leave_FormattedString(self, original: cst.FormattedString, updated: cst.FormattedString):
+        self._in_fstring -= 1
+        return updated
+
     def _in_body(self) -> bool:
         return bool(self.cursor.functions)
 
@@ -155,7 +164,7 @@ class OpsPass(NodePass):
         return updated
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute):
-        if original.attr.value == "_attn_implementation":
+        if original.attr.value == "_attn_implementation" and not self._in_fstring:
             return cst.SimpleString('"eager"')  # TF ports have one attention path: eager
         if dotted(original) in ("self.gradient_checkpointing", "self._requires_grad") and self._in_body():
             return cst.Name("False")

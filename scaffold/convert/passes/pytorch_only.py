@@ -112,7 +112,9 @@ class PytorchOnlyPass(NodePass):
         if isinstance(branch, cst.If):
             return branch.with_changes(leading_lines=original.leading_lines)
         if isinstance(branch, cst.Else):
-            return cst.FlattenSentinel(branch.body.body)
+            branch = branch.body
+        if isinstance(branch, cst.SimpleStatementSuite):  # `if x: a; b` on one line
+            return cst.SimpleStatementLine(body=branch.body)
         return cst.FlattenSentinel(branch.body)
 
     def leave_If(self, original: cst.If, updated: cst.If):
