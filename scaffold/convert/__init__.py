@@ -12,9 +12,9 @@ from ..errors import ScaffoldError
 from .analysis import analyze
 from .context import ConvertContext
 from .passes import build, decorators, dunder_all, helpers, imports, inherited, main_layer, outputs, pretrained
+from .passes.helpers import ModelHelpersPass
 from .passes.imports import UsagePass
 from .passes.layers import LayersPass
-from .passes.helpers import ModelHelpersPass
 from .passes.modules import ModulesPass
 from .passes.ops import OpsPass
 from .passes.outputs import OutputsPass

@@ -28,6 +28,8 @@ _STATEMENTS = (
     cst.FunctionDef,
     cst.ClassDef,
 )
+# isinstance() against libcst's abstract node classes is slow; the runner dispatches on type names
+_STATEMENT_NAMES = frozenset(t.__name__ for t in _STATEMENTS)
 
 
 def one_line(text: str, limit: int = 160) -> str:
@@ -55,7 +57,7 @@ class Todos:
 
     def pop_into(self, original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
         messages = self._stack.pop()
-        if not messages or not isinstance(updated, _STATEMENTS):
+        if not messages or type(updated).__name__ not in _STATEMENT_NAMES:
             return updated
         lines = [todo_comment(m) for m in messages]
         lines += [cst.EmptyLine(comment=cst.Comment(f"#   PyTorch: {line}")) for line in _source_lines(original)]
@@ -103,6 +105,13 @@ class _Batched(cst.CSTTransformer):
                 elif attr.startswith("leave_"):
                     self.leaves[attr[len("leave_") :]].append(getattr(p, attr))
 
+    # libcst's per-field hooks (visit_<Node>_<field>) are not used: skip their dispatch cost
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        return None
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        return None
+
     def on_visit(self, node: cst.CSTNode) -> bool:
         kind = type(node).__name__
         cursor = self.ctx.cursor
@@ -110,7 +119,7 @@ class _Batched(cst.CSTTransformer):
             cursor.classes.append(node.name.value)
         elif kind == "FunctionDef":
             cursor.functions.append(node.name.value)
-        if isinstance(node, _STATEMENTS):
+        if kind in _STATEMENT_NAMES:
             self.todos.push()
         descend = True
         for hook in self.visits.get(kind, ()):
@@ -133,7 +142,7 @@ class _Batched(cst.CSTTransformer):
         if parens[0] and getattr(updated, "lpar", None) == ():
             # a pass replaced a parenthesised expression: the parentheses (and the line breaks they allow) stay
             updated = updated.with_changes(lpar=parens[0], rpar=parens[1])
-        if isinstance(original, _STATEMENTS):
+        if kind in _STATEMENT_NAMES:
             updated = self.todos.pop_into(original, updated)
         cursor = self.ctx.cursor
         if kind == "ClassDef":

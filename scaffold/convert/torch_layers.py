@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from .nodes import fragment
+
 # torch constructor signatures (positional order), enough to bind the arguments modeling files pass
 SIGNATURES = {
     "Linear": ("in_features", "out_features", "bias"),
@@ -86,9 +88,6 @@ def keras_constructor(
         if value is not None:
             kw.append((name, value))
 
-    def expr(code: str) -> cst.BaseExpression:
-        return cst.parse_expression(code)
-
     if kind == "Linear":
         put("units", a.get("out_features"))
         if "bias" in a:
@@ -96,17 +95,17 @@ def keras_constructor(
         put("kernel_initializer", initializer)
         return "keras.layers.Dense", kw, notes
     if kind == "LayerNorm":
-        put("epsilon", a.get("eps", expr("1e-05")))
+        put("epsilon", a.get("eps", fragment("1e-05")))
         if _is_false(a.get("elementwise_affine")):
-            kw += [("center", expr("False")), ("scale", expr("False"))]
+            kw += [("center", fragment("False")), ("scale", fragment("False"))]
         elif _is_false(a.get("bias")):
-            put("center", expr("False"))
+            put("center", fragment("False"))
         shape = a.get("normalized_shape")
         if isinstance(shape, (cst.Tuple, cst.List)) and len(shape.elements) > 1:
             notes.append("LayerNorm over several trailing dims: set keras axis= to match")
         return "keras.layers.LayerNormalization", kw, notes
     if kind == "Dropout":
-        put("rate", a.get("p", expr("0.5")))
+        put("rate", a.get("p", fragment("0.5")))
         return "keras.layers.Dropout", kw, notes
     if kind == "Embedding":
         put("input_dim", a.get("num_embeddings"))
@@ -129,20 +128,20 @@ def keras_constructor(
             kw.append(("torch_padding", padding))
         return f"ChannelsFirst{kind[:-1]}D", kw, notes
     if kind in ("BatchNorm1d", "BatchNorm2d"):
-        put("epsilon", a.get("eps", expr("1e-05")))
+        put("epsilon", a.get("eps", fragment("1e-05")))
         momentum = _number(a.get("momentum")) if "momentum" in a else 0.1
         if momentum is None:
             notes.append("BatchNorm momentum is not a literal: keras momentum = 1 - torch momentum")
             momentum = 0.1
-        kw.append(("momentum", expr(repr(round(1 - momentum, 10)))))
-        kw.append(("axis", expr("1")))  # torch normalises the channel axis of channels-first tensors
+        kw.append(("momentum", fragment(repr(round(1 - momentum, 10)))))
+        kw.append(("axis", fragment("1")))  # torch normalises the channel axis of channels-first tensors
         return "keras.layers.BatchNormalization", kw, notes
     if kind == "GroupNorm":
         put("groups", a.get("num_groups"))
-        put("epsilon", a.get("eps", expr("1e-05")))
+        put("epsilon", a.get("eps", fragment("1e-05")))
         if _is_false(a.get("affine")):
-            kw += [("center", expr("False")), ("scale", expr("False"))]
-        kw.append(("axis", expr("1")))  # torch groups the channel axis of channels-first tensors
+            kw += [("center", fragment("False")), ("scale", fragment("False"))]
+        kw.append(("axis", fragment("1")))  # torch groups the channel axis of channels-first tensors
         return "keras.layers.GroupNormalization", kw, notes
     if kind == "Conv1D":
         return "TFConv1D", [], notes

@@ -14,8 +14,9 @@ import libcst as cst
 from ..analysis import ClassInfo, SubLayer
 from ..context import ConvertContext
 from ..names import dotted
-from ..torch_layers import input_shape
+from ..nodes import fragment, statement_fragment
 from ..pipeline import one_line
+from ..torch_layers import input_shape
 from .classes import map_classes, method, todo_lines
 
 INITIALIZERS = {
@@ -54,14 +55,14 @@ def _lift(expr: cst.BaseExpression, cls: ClassInfo, stored: set[str], depth: int
         name = expr.value
         if name == "config":
             stored.add("config")
-            return cst.parse_expression("self.config")
+            return fragment("self.config")
         if name in cls.init_locals and depth < 4:
             value = _lift(cls.init_locals[name], cls, stored, depth + 1)
             simple = isinstance(value, (cst.Name, cst.Attribute, cst.Integer, cst.Call, cst.Subscript))
-            return value if simple else cst.parse_expression(f"({_code(value)})")
+            return value if simple else fragment(f"({_code(value)})")
         if name in cls.init_params and name != "self":
             stored.add(name)
-            return cst.parse_expression(f"self.{name}")
+            return fragment(f"self.{name}")
         return expr
     if isinstance(expr, cst.Attribute):
         return expr.with_changes(value=_lift(expr.value, cls, stored, depth))
@@ -181,7 +182,7 @@ def build_method(cls: ClassInfo, sublayers: dict[str, SubLayer], ctx: ConvertCon
         ]
     ctx.imports.need_tf()
     source = "def build(self, input_shape=None):\n" + "".join(f"    {line}\n" for line in lines)
-    function = cst.parse_statement(source)
+    function = statement_fragment(source)
     assert isinstance(function, cst.FunctionDef)
     if notes:
         function = function.with_changes(leading_lines=todo_lines(notes))
@@ -197,7 +198,7 @@ def _store_params(init: cst.FunctionDef, cls: ClassInfo, stored: set[str]) -> cs
             continue  # already `self.<name> = <name>`
         if value is not None:
             continue  # `self.<name>` holds something else: the lifted shape reads that, as torch's code does
-        missing.append(cst.parse_statement(f"self.{name} = {name}"))
+        missing.append(statement_fragment(f"self.{name} = {name}"))
     if not missing:
         return init
     body = list(init.body.body)
@@ -226,7 +227,7 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
             if cls.keras_base:
                 # keras' own build() re-creates its weights when called again (a layer shared with a
                 # parent, as tied embeddings are, is built by both): build once
-                guard = cst.parse_statement(KERAS_BASE_BUILD)
+                guard = statement_fragment(KERAS_BASE_BUILD)
                 return class_def.with_changes(body=class_def.body.with_changes(body=[*class_def.body.body, guard]))
             sublayers = cls.sublayers
         function, stored = build_method(cls, sublayers, ctx)

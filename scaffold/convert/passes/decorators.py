@@ -6,6 +6,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..context import ConvertContext
+from ..nodes import fragment, statement_fragment
 from .classes import map_classes, with_decorator
 
 
@@ -30,7 +31,7 @@ def with_class_attribute(class_def: cst.ClassDef, name: str, value: str) -> cst.
         and isinstance(first.body[0], cst.Expr)
         and isinstance(first.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
     ) else 0
-    body.insert(position, cst.parse_statement(f"{name} = {value}"))
+    body.insert(position, statement_fragment(f"{name} = {value}"))
     return class_def.with_changes(body=class_def.body.with_changes(body=body))
 
 
@@ -45,7 +46,7 @@ def _with_output_flags(call: cst.FunctionDef) -> cst.FunctionDef:
     missing = [
         cst.Param(
             cst.Name(flag),
-            annotation=cst.Annotation(cst.parse_expression("Optional[bool]")),
+            annotation=cst.Annotation(fragment("Optional[bool]")),
             default=cst.Name("None"),
             equal=cst.AssignEqual(cst.SimpleWhitespace(" "), cst.SimpleWhitespace(" ")),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..context import ConvertContext
+from ..nodes import statement_fragment
 from .classes import classes
 
 
@@ -22,7 +23,7 @@ def public_names(module: cst.Module, ctx: ConvertContext) -> list[str]:
 
 def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
     names = public_names(module, ctx)
-    statement = cst.parse_statement("__all__ = [" + ", ".join(f'"{n}"' for n in names) + "]\n")
+    statement = statement_fragment("__all__ = [" + ", ".join(f'"{n}"' for n in names) + "]\n")
     body = []
     for s in module.body:
         if isinstance(s, cst.SimpleStatementLine) and isinstance(s.body[0], cst.Assign):

@@ -13,6 +13,7 @@ import libcst as cst
 
 from ..context import ConvertContext
 from ..names import dotted
+from ..nodes import fragment, statement_fragment
 from ..pipeline import NodePass
 from ..snippets import snippets
 
@@ -52,7 +53,7 @@ class ModelHelpersPass(NodePass):
         self.ctx.helpers.add(name)
         params = [p.name.value for p in method.params.params if p.name.value not in ("self", "cls")]
         call = f"{name}({', '.join(f'{p}={p}' for p in params)})"
-        body = cst.parse_statement(f"def _(self):\n    return {call}\n").body
+        body = statement_fragment(f"def _(self):\n    return {call}\n").body
         decorators = [d for d in method.decorators if dotted(d.decorator) == "staticmethod"]
         params_node = method.params.with_changes(
             params=[p.with_changes(annotation=None) for p in method.params.params]
@@ -77,7 +78,7 @@ class ModelHelpersPass(NodePass):
             args = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in args[:2]]
             args.append(
                 cst.Arg(
-                    cst.parse_expression("self.config.is_decoder"),
+                    fragment("self.config.is_decoder"),
                     keyword=cst.Name("is_decoder"),
                     equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
                 )

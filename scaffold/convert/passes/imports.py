@@ -10,6 +10,7 @@ import libcst as cst
 
 from ..context import ConvertContext
 from ..names import RELATIVE_PREFIXES, dotted
+from ..nodes import statement_fragment
 from ..pipeline import NodePass
 from ..tables import TORCH_ONLY_MODULES
 
@@ -125,11 +126,11 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
         body.append(statement)
     scheduled = []
     if "" in needed:
-        scheduled.append(cst.parse_statement("import tensorflow as tf"))
+        scheduled.append(statement_fragment("import tensorflow as tf"))
         needed.pop("")
     for module_name in sorted(needed, key=lambda m: (SCHEDULED_ORDER.index(m) if m in SCHEDULED_ORDER else 99, m)):
         names = ", ".join(sorted(needed[module_name]))
-        scheduled.append(cst.parse_statement(f"from {_relative(module_name)} import {names}"))
+        scheduled.append(statement_fragment(f"from {_relative(module_name)} import {names}"))
     position = last_import + 1 if last_import >= 0 else _after_docstring(body)
     body[position:position] = scheduled
     return module.with_changes(body=body)

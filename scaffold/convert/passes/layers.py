@@ -12,6 +12,7 @@ import libcst as cst
 
 from ..analysis import ACT2FN_NAMES, GPT2_CONV1D, LAYER_KINDS
 from ..names import dotted, torch_nn_name
+from ..nodes import fragment
 from ..pipeline import NodePass
 from ..tables import NN_ACTIVATIONS
 from ..torch_layers import bind, keras_constructor
@@ -33,7 +34,7 @@ def _with_name(call: cst.Call, name: cst.BaseExpression) -> cst.Call:
 
 
 def _fstring(template: str) -> cst.BaseExpression:
-    return cst.parse_expression(template)
+    return fragment(template)
 
 
 class LayersPass(NodePass):
@@ -96,8 +97,8 @@ class LayersPass(NodePass):
         target, value = dotted(assign.targets[0].target) or "", dotted(assign.value) or ""
         if target.startswith("self.") and target.endswith(".weight") and value.endswith(".weight"):
             return assign.with_changes(
-                targets=[cst.AssignTarget(cst.parse_expression(target[: -len(".weight")]))],
-                value=cst.parse_expression(value[: -len(".weight")]),
+                targets=[cst.AssignTarget(fragment(target[: -len(".weight")]))],
+                value=fragment(value[: -len(".weight")]),
             )
         return None
 
@@ -112,7 +113,7 @@ class LayersPass(NodePass):
             attr = call.args[0].value
             if isinstance(attr, cst.SimpleString):
                 return cst.Assign(
-                    targets=[cst.AssignTarget(cst.parse_expression(f"self.{attr.evaluated_value}"))],
+                    targets=[cst.AssignTarget(fragment(f"self.{attr.evaluated_value}"))],
                     value=call.args[1].value,
                 )
         if name.startswith("self.") and name.endswith(".append") and call.args:
@@ -151,7 +152,7 @@ class LayersPass(NodePass):
             self.ctx.imports.need_helper("TFConv1D")
             args = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in expr.args]
             if self._config_in_scope():
-                args.append(_kwarg("initializer_range", cst.parse_expression("config.initializer_range")))
+                args.append(_kwarg("initializer_range", fragment("config.initializer_range")))
             return _with_name(expr.with_changes(func=cst.Name("TFConv1D"), args=args), name)
         kind = torch_nn_name(qualified)
         if kind is None:
@@ -178,20 +179,20 @@ class LayersPass(NodePass):
                 if isinstance(approximate, cst.SimpleString) and approximate.evaluated_value == "tanh":
                     value = "gelu_new"
             self.ctx.imports.need_helper("get_tf_activation")
-            return cst.parse_expression(f'get_tf_activation("{value}")')
+            return fragment(f'get_tf_activation("{value}")')
         if kind == "Identity":
             self.ctx.imports.need_tf()
-            return cst.parse_expression("tf.identity")
+            return fragment("tf.identity")
         if kind == "Softmax":
             self.ctx.imports.need_helper("stable_softmax")
-            dim = bind("Softmax", expr).get("dim", cst.parse_expression("-1"))
-            return cst.parse_expression(f"lambda x: stable_softmax(x, axis={cst.Module([]).code_for_node(dim)})")
+            dim = bind("Softmax", expr).get("dim", fragment("-1"))
+            return fragment(f"lambda x: stable_softmax(x, axis={cst.Module([]).code_for_node(dim)})")
         if kind == "LeakyReLU":
             self.ctx.imports.need_tf()
             slope = bind("LeakyReLU", expr).get("negative_slope", cst.Float("0.01"))
-            return cst.parse_expression(f"lambda x: tf.nn.leaky_relu(x, alpha={cst.Module([]).code_for_node(slope)})")
+            return fragment(f"lambda x: tf.nn.leaky_relu(x, alpha={cst.Module([]).code_for_node(slope)})")
         if kind in LAYER_KINDS:
-            initializer = cst.parse_expression("get_initializer(config.initializer_range)") if self._config_in_scope() else None
+            initializer = fragment("get_initializer(config.initializer_range)") if self._config_in_scope() else None
             if initializer is not None:
                 self.ctx.imports.need_helper("get_initializer")
             keras_call, kwargs, notes = keras_constructor(kind, expr, initializer)
@@ -203,7 +204,7 @@ class LayersPass(NodePass):
             args = [_kwarg(k, v) for k, v in kwargs]
             if kind != "Dropout":
                 args.append(_kwarg("name", name))
-            return cst.Call(func=cst.parse_expression(keras_call), args=args)
+            return cst.Call(func=fragment(keras_call), args=args)
         if kind == "Parameter":
             return expr
         self.todo(f"nn.{kind} has no keras twin in scaffold's table: port `{attr}` by hand")

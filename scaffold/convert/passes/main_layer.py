@@ -11,6 +11,7 @@ import libcst as cst
 
 from ..context import ConvertContext
 from ..names import dotted
+from ..nodes import fragment, statement_fragment
 from .classes import find_class, replace_class
 
 
@@ -38,7 +39,7 @@ def _main_layer_init(init: cst.FunctionDef) -> cst.FunctionDef:
     has_config = False
     for statement in init.body.body:
         if _is_super_init(statement):
-            statement = cst.parse_statement("super().__init__(**kwargs)").with_changes(
+            statement = statement_fragment("super().__init__(**kwargs)").with_changes(
                 leading_lines=statement.leading_lines
             )
         elif isinstance(statement, cst.SimpleStatementLine):
@@ -48,7 +49,7 @@ def _main_layer_init(init: cst.FunctionDef) -> cst.FunctionDef:
         body.append(statement)
     if not has_config:
         position = next((i + 1 for i, s in enumerate(body) if _is_super_init(s)), 0)
-        body.insert(position, cst.parse_statement("self.config = config"))
+        body.insert(position, statement_fragment("self.config = config"))
     return init.with_changes(params=params, body=init.body.with_changes(body=body))
 
 
@@ -57,7 +58,7 @@ def _wrapper_init(init: cst.FunctionDef, attr: str, scope: str, main_layer: str)
     params = init.params
     own = [p for p in (*params.params, *params.kwonly_params) if p.name.value not in ("self", "config")]
     arguments = ", ".join(["config", *(f"{p.name.value}={p.name.value}" for p in own), f'name="{scope}"'])
-    template = cst.parse_statement(
+    template = statement_fragment(
         "def __init__(self, config, *inputs, **kwargs):\n"
         "    super().__init__(config, *inputs, **kwargs)\n"
         f"    self.{attr} = {main_layer}({arguments})\n"
@@ -100,7 +101,7 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
     main_body = [_main_layer_init(s) if s is init else s for s in model.body.body if not _is_docstring(s)]
     main_layer = cst.ClassDef(
         name=cst.Name(info.main_layer_class),
-        bases=[cst.Arg(cst.parse_expression("keras.layers.Layer"))],
+        bases=[cst.Arg(fragment("keras.layers.Layer"))],
         body=cst.IndentedBlock(body=main_body),
     )
     wrapper_init = _wrapper_init(init, info.base_attr, info.base_scope, info.main_layer_class)

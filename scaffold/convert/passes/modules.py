@@ -9,6 +9,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..names import dotted
+from ..nodes import fragment
 from ..pipeline import NodePass
 
 KERAS_BASES = {"Embedding": "keras.layers.Embedding", "LayerNorm": "keras.layers.LayerNormalization"}
@@ -21,8 +22,8 @@ MODEL_ROLES = ("model",)
 def _param(name: str, default: str | None = None, annotation: str | None = None) -> cst.Param:
     return cst.Param(
         name=cst.Name(name),
-        annotation=cst.Annotation(cst.parse_expression(annotation)) if annotation else None,
-        default=cst.parse_expression(default) if default is not None else None,
+        annotation=cst.Annotation(fragment(annotation)) if annotation else None,
+        default=fragment(default) if default is not None else None,
         equal=cst.AssignEqual(
             whitespace_before=cst.SimpleWhitespace(" " if annotation else ""),
             whitespace_after=cst.SimpleWhitespace(" " if annotation else ""),
@@ -70,7 +71,7 @@ class ModulesPass(NodePass):
             if not bases:
                 self.ctx.imports.need_helper("keras")
                 keras_base = KERAS_BASES.get(cls.keras_base or "", "keras.layers.Layer")
-                bases = [cst.Arg(cst.parse_expression(keras_base))]
+                bases = [cst.Arg(fragment(keras_base))]
         bases = [b.with_changes(comma=cst.MaybeSentinel.DEFAULT) for b in bases]
         return updated.with_changes(bases=bases)
 

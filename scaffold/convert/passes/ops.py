@@ -9,6 +9,7 @@ import libcst as cst
 
 from ..analysis import ACT2FN_NAMES
 from ..names import dotted
+from ..nodes import fragment
 from ..pipeline import NodePass
 from ..snippets import snippets
 
@@ -82,8 +83,7 @@ def _code(node: cst.CSTNode) -> str:
     return cst.Module([]).code_for_node(node)
 
 
-def _expr(code: str) -> cst.BaseExpression:
-    return cst.parse_expression(code)
+_expr = fragment
 
 
 def _arg(value: cst.BaseExpression, keyword: str | None = None) -> cst.Arg:

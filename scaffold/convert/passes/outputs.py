@@ -9,6 +9,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..context import ConvertContext
+from ..nodes import statement_fragment
 from ..output_fields import OUTPUT_FIELDS
 from ..pipeline import NodePass
 from ..tables import TF_OUTPUTS
@@ -44,7 +45,7 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
             f"@dataclass\nclass TF{name}(ModelOutput):\n"
             f'    """TF twin of transformers.modeling_outputs.{name} (modeling_tf_outputs has none)."""\n\n{fields}'
         )
-        definitions.append(cst.parse_statement(source))
+        definitions.append(statement_fragment(source))
     ctx.imports.need_tf()
     ctx.imports.need("dataclasses", "dataclass")
     ctx.imports.need_helper("ModelOutput")

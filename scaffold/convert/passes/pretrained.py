@@ -7,6 +7,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..context import ConvertContext
+from ..nodes import statement_fragment
 from .classes import map_classes
 from .decorators import with_class_attribute
 
@@ -43,7 +44,7 @@ def dummy_inputs(self):
 def _with_audio_inputs(class_def: cst.ClassDef, ctx: ConvertContext) -> cst.ClassDef:
     defined = {s.name.value for s in class_def.body.body if isinstance(s, cst.FunctionDef)}
     extra = [
-        cst.parse_statement(source)
+        statement_fragment(source)
         for name, source in (("input_signature", AUDIO_SIGNATURE), ("dummy_inputs", AUDIO_DUMMY))
         if name not in defined
     ]

@@ -7,7 +7,6 @@ transformers' eager attention expects.
 """
 
 import tensorflow as tf
-
 from transformers.modeling_tf_utils import keras
 from transformers.tf_utils import shape_list
 
