@@ -34,9 +34,7 @@ def corpus() -> list[Path]:
     import importlib.util
 
     root = Path(importlib.util.find_spec("transformers").origin).parent / "models"
-    return sorted(
-        p for p in root.glob("*/modeling_*.py") if not p.name.startswith(("modeling_tf_", "modeling_flax_"))
-    )
+    return sorted(p for p in root.glob("*/modeling_*.py") if not p.name.startswith(("modeling_tf_", "modeling_flax_")))
 
 
 def best_of(function, repeat: int) -> float:
@@ -50,7 +48,19 @@ def best_of(function, repeat: int) -> float:
 
 def undefined_names(folder: Path) -> dict[str, int]:
     done = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--select", "F821", "--output-format", "json", "--no-cache", "--quiet", str(folder)],
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--select",
+            "F821",
+            "--output-format",
+            "json",
+            "--no-cache",
+            "--quiet",
+            str(folder),
+        ],
         capture_output=True,
         text=True,
     )
@@ -76,14 +86,14 @@ def main() -> None:
             name = model_name_from_path(path)
             row = {"file": f"{path.parent.name}/{path.name}", "lines": source.count("\n")}
             try:
-                floor = best_of(lambda: cst.parse_module(source).code, args.repeat)
-                result = None
+                floor = best_of(lambda source=source: cst.parse_module(source).code, args.repeat)
+                results = []
 
-                def run():
-                    nonlocal result
-                    result = convert_source(source, name, filename=str(path), format_code=False)
+                def run(source=source, name=name, path=path, results=results):
+                    results.append(convert_source(source, name, filename=str(path), format_code=False))
 
                 seconds = best_of(run, args.repeat)
+                result = results[-1]
                 start = time.perf_counter()
                 formatted = format_source(result.code)
                 row.update(

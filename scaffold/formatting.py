@@ -20,7 +20,21 @@ def format_source(code: str, *, settings: Path | None = None, filename: str = "m
     ruff = _ruff()
     if ruff is not None:
         config = ["--config", str(settings)] if settings else ["--line-length", str(LINE_LENGTH)]
-        fixed = _run([*ruff, "check", "--quiet", "--fix-only", "--select", "I,F401", *config, "--stdin-filename", filename, "-"], code)
+        fixed = _run(
+            [
+                *ruff,
+                "check",
+                "--quiet",
+                "--fix-only",
+                "--select",
+                "I,F401",
+                *config,
+                "--stdin-filename",
+                filename,
+                "-",
+            ],
+            code,
+        )
         if fixed is not None:
             formatted = _run([*ruff, "format", "--quiet", *config, "--stdin-filename", filename, "-"], fixed)
             if formatted is not None:

@@ -1,6 +1,6 @@
 """Regenerate scaffold/convert/output_fields.py from transformers' modeling_outputs.py (run after a transformers bump).
 
-    python scripts/gen_output_fields.py [path/to/modeling_outputs.py]
+python scripts/gen_output_fields.py [path/to/modeling_outputs.py]
 """
 
 from __future__ import annotations

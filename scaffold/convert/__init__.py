@@ -78,7 +78,9 @@ def parse(source: str, filename: str = "<string>") -> cst.Module:
             line, column, message = python_error.lineno or line, python_error.offset or column, python_error.msg
         except ValueError:
             pass
-        raise ScaffoldError(f"{filename}:{line}:{column}: syntax error: {message}; fix the PyTorch file first") from None
+        raise ScaffoldError(
+            f"{filename}:{line}:{column}: syntax error: {message}; fix the PyTorch file first"
+        ) from None
 
 
 def convert_module(module: cst.Module, model_name: str, source: str | None = None) -> cst.Module:
@@ -95,7 +97,9 @@ def _retitle(module: cst.Module) -> cst.Module:
     if isinstance(first, cst.SimpleStatementLine) and isinstance(first.body[0], cst.Expr):
         value = first.body[0].value
         if isinstance(value, cst.SimpleString) and "PyTorch" in value.value:
-            doc = first.body[0].with_changes(value=value.with_changes(value=value.value.replace("PyTorch", "TF 2.0", 1)))
+            doc = first.body[0].with_changes(
+                value=value.with_changes(value=value.value.replace("PyTorch", "TF 2.0", 1))
+            )
             return module.with_changes(body=[first.with_changes(body=[doc]), *module.body[1:]])
     return module
 
@@ -109,7 +113,9 @@ def find_todos(code: str) -> tuple[Todo, ...]:
     )
 
 
-def convert_source(source: str, model_name: str, *, filename: str = "<string>", format_code: bool = True) -> ConversionResult:
+def convert_source(
+    source: str, model_name: str, *, filename: str = "<string>", format_code: bool = True
+) -> ConversionResult:
     """Convert the text of a PyTorch `modeling_<m>.py` into the text of a TF `modeling_tf_<m>.py`."""
     try:
         module = convert_module(parse(source, filename), model_name, source)

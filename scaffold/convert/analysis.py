@@ -480,9 +480,7 @@ def _dunder_all(module: cst.Module) -> set[str]:
                     and isinstance(small.value, (cst.List, cst.Tuple))
                 ):
                     return {
-                        e.value.evaluated_value
-                        for e in small.value.elements
-                        if isinstance(e.value, cst.SimpleString)
+                        e.value.evaluated_value for e in small.value.elements if isinstance(e.value, cst.SimpleString)
                     }
     return set()
 

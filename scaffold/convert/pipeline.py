@@ -135,7 +135,9 @@ class _Batched(cst.CSTTransformer):
                 updated = hook(original, updated)
             except Exception as error:  # a pass bug leaves this node as it was, marked, instead of crashing
                 owner = type(hook.__self__).__name__
-                self.todos.add(f"scaffold internal error in {owner} ({type(error).__name__}: {error}); please report it")
+                self.todos.add(
+                    f"scaffold internal error in {owner} ({type(error).__name__}: {error}); please report it"
+                )
                 continue
             if type(updated).__name__ != kind:
                 break

@@ -38,7 +38,20 @@ TF_OUTPUTS = frozenset(
 
 # activations_tf.ACT2FN keys: get_tf_activation() accepts these strings.
 TF_ACTIVATIONS = frozenset(
-    {"gelu", "gelu_10", "gelu_fast", "gelu_new", "glu", "mish", "quick_gelu", "relu", "sigmoid", "silu", "swish", "tanh"}
+    {
+        "gelu",
+        "gelu_10",
+        "gelu_fast",
+        "gelu_new",
+        "glu",
+        "mish",
+        "quick_gelu",
+        "relu",
+        "sigmoid",
+        "silu",
+        "swish",
+        "tanh",
+    }
 )
 # torch.nn activation modules -> the activations_tf name with the same numbers
 NN_ACTIVATIONS = {"GELU": "gelu", "ReLU": "relu", "Tanh": "tanh", "SiLU": "silu", "Sigmoid": "sigmoid", "Mish": "mish"}
@@ -159,10 +172,35 @@ TF_HELPERS = {
 # so `self.output = BertOutput(...)` becomes `self.bert_output = TFBertOutput(..., name="output")`.
 KERAS_RESERVED_ATTRIBUTES = frozenset(
     {
-        "activity_regularizer", "compute_dtype", "dtype", "dtype_policy", "dynamic", "inbound_nodes", "input",
-        "input_mask", "input_shape", "input_spec", "losses", "metrics", "name", "name_scope",
-        "non_trainable_variables", "non_trainable_weights", "outbound_nodes", "output", "output_mask",
-        "output_shape", "stateful", "submodules", "supports_masking", "trainable", "trainable_variables",
-        "trainable_weights", "updates", "variable_dtype", "variables", "weights",
+        "activity_regularizer",
+        "compute_dtype",
+        "dtype",
+        "dtype_policy",
+        "dynamic",
+        "inbound_nodes",
+        "input",
+        "input_mask",
+        "input_shape",
+        "input_spec",
+        "losses",
+        "metrics",
+        "name",
+        "name_scope",
+        "non_trainable_variables",
+        "non_trainable_weights",
+        "outbound_nodes",
+        "output",
+        "output_mask",
+        "output_shape",
+        "stateful",
+        "submodules",
+        "supports_masking",
+        "trainable",
+        "trainable_variables",
+        "trainable_weights",
+        "updates",
+        "variable_dtype",
+        "variables",
+        "weights",
     }
 )

@@ -72,7 +72,9 @@ def _lift(expr: cst.BaseExpression, cls: ClassInfo, stored: set[str], depth: int
             args=[a.with_changes(value=_lift(a.value, cls, stored, depth)) for a in expr.args],
         )
     if isinstance(expr, cst.BinaryOperation):
-        return expr.with_changes(left=_lift(expr.left, cls, stored, depth), right=_lift(expr.right, cls, stored, depth))
+        return expr.with_changes(
+            left=_lift(expr.left, cls, stored, depth), right=_lift(expr.right, cls, stored, depth)
+        )
     if isinstance(expr, cst.UnaryOperation):
         return expr.with_changes(expression=_lift(expr.expression, cls, stored, depth))
     if isinstance(expr, (cst.List, cst.Tuple)):
@@ -104,12 +106,16 @@ def _parameter(sub: SubLayer, cls: ClassInfo, stored: set[str], ctx: ConvertCont
             trainable = _code(arg.value)
     in_place = None
     # torch.Tensor(n).uniform_() / torch.empty(n).normal_(): the creator gives the shape
-    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value.endswith("_"):
+    while (
+        isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value.endswith("_")
+    ):
         in_place = value.func.attr.value
         value = value.func.value
     if not isinstance(value, cst.Call):
-        return [f"# TODO(scaffold): {one_line(f'give `{sub.attr}` its shape and initial value (torch: {_code(call)})')}",
-                f'self.{sub.attr} = self.add_weight(name="{sub.attr}", shape=None, trainable={trainable})']
+        return [
+            f"# TODO(scaffold): {one_line(f'give `{sub.attr}` its shape and initial value (torch: {_code(call)})')}",
+            f'self.{sub.attr} = self.add_weight(name="{sub.attr}", shape=None, trainable={trainable})',
+        ]
     creator = ctx.info.imports.resolve(value.func) or ""
     dims = [a.value for a in value.args if a.keyword is None]
     if len(dims) == 1 and isinstance(dims[0], (cst.Tuple, cst.List)):
@@ -122,8 +128,10 @@ def _parameter(sub: SubLayer, cls: ClassInfo, stored: set[str], ctx: ConvertCont
         initializer = None if in_place == "normal_" else '"uniform"'
 
     if initializer == "missing":
-        return [f"# TODO(scaffold): {one_line(f'`{sub.attr}` starts as {_code(value)}: give its shape and initializer')}",
-                f'self.{sub.attr} = self.add_weight(name="{sub.attr}", shape=None, trainable={trainable})']
+        return [
+            f"# TODO(scaffold): {one_line(f'`{sub.attr}` starts as {_code(value)}: give its shape and initializer')}",
+            f'self.{sub.attr} = self.add_weight(name="{sub.attr}", shape=None, trainable={trainable})',
+        ]
     if initializer is None:
         ctx.imports.need_helper("get_initializer")
         range_ = "self.config.initializer_range" if "config" in cls.init_params else ""
@@ -143,7 +151,9 @@ def _condition(sub: SubLayer, cls: ClassInfo, stored: set[str]) -> str | None:
     return None
 
 
-def build_method(cls: ClassInfo, sublayers: dict[str, SubLayer], ctx: ConvertContext) -> tuple[cst.FunctionDef, set[str]]:
+def build_method(
+    cls: ClassInfo, sublayers: dict[str, SubLayer], ctx: ConvertContext
+) -> tuple[cst.FunctionDef, set[str]]:
     stored: set[str] = set()
     lines = ["if self.built:", "    return", "self.built = True"]
     notes: list[str] = []
@@ -157,7 +167,9 @@ def build_method(cls: ClassInfo, sublayers: dict[str, SubLayer], ctx: ConvertCon
                 lines += ["else:", f"    self.{sub.attr} = None"]
             else:
                 if sub.optional:
-                    lines.append(f"# TODO(scaffold): `{sub.attr}` is optional in torch: create it only when torch does")
+                    lines.append(
+                        f"# TODO(scaffold): `{sub.attr}` is optional in torch: create it only when torch does"
+                    )
                 lines += block
     for attr, sub in sublayers.items():
         if not sub.has_weights or sub.kind == "parameter":
@@ -191,14 +203,15 @@ def build_method(cls: ClassInfo, sublayers: dict[str, SubLayer], ctx: ConvertCon
 
 def _store_params(init: cst.FunctionDef, cls: ClassInfo, stored: set[str]) -> cst.FunctionDef:
     """Keep on `self` the __init__ parameters that build() reads (`self.config = config`)."""
-    missing = []
-    for name in sorted(stored):
-        value = cls.self_values.get(name)
-        if value is not None and dotted(value) == name:
-            continue  # already `self.<name> = <name>`
-        if value is not None:
-            continue  # `self.<name>` holds something else: the lifted shape reads that, as torch's code does
-        missing.append(statement_fragment(f"self.{name} = {name}"))
+    assigned = set()
+    for line in init.body.body:
+        if isinstance(line, cst.SimpleStatementLine) and isinstance(line.body[0], cst.Assign):
+            target = dotted(line.body[0].targets[0].target) or ""
+            if target.startswith("self."):
+                assigned.add(target[len("self.") :])
+    # `self.<name>` already set in __init__ (to the parameter or to something else: the lifted shape reads
+    # whatever torch's code put there) needs nothing more
+    missing = [statement_fragment(f"self.{name} = {name}") for name in sorted(stored - assigned - cls.self_attrs)]
     if not missing:
         return init
     body = list(init.body.body)
@@ -235,7 +248,11 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
             stored.add("config")  # its methods read self.config (a torch PreTrainedModel had it for free)
         body = []
         for statement in class_def.body.body:
-            if isinstance(statement, cst.FunctionDef) and statement.name.value == "__init__" and name != ctx.tf_name(info.base_model_class or ""):
+            if (
+                isinstance(statement, cst.FunctionDef)
+                and statement.name.value == "__init__"
+                and name != ctx.tf_name(info.base_model_class or "")
+            ):
                 statement = _store_params(statement, cls, stored)
             body.append(statement)
         body.append(function)

@@ -40,9 +40,7 @@ def indented(class_def: cst.ClassDef) -> cst.ClassDef:
 
 def map_classes(module: cst.Module, change) -> cst.Module:
     """Apply `change(class_def) -> class_def` to every module-level class."""
-    return module.with_changes(
-        body=[change(indented(s)) if isinstance(s, cst.ClassDef) else s for s in module.body]
-    )
+    return module.with_changes(body=[change(indented(s)) if isinstance(s, cst.ClassDef) else s for s in module.body])
 
 
 def method(class_def: cst.ClassDef, name: str) -> cst.FunctionDef | None:

@@ -26,11 +26,15 @@ def with_class_attribute(class_def: cst.ClassDef, name: str, value: str) -> cst.
         return class_def
     body = list(class_def.body.body)
     first = body[0] if body else None
-    position = 1 if (
-        isinstance(first, cst.SimpleStatementLine)
-        and isinstance(first.body[0], cst.Expr)
-        and isinstance(first.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    ) else 0
+    position = (
+        1
+        if (
+            isinstance(first, cst.SimpleStatementLine)
+            and isinstance(first.body[0], cst.Expr)
+            and isinstance(first.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+        )
+        else 0
+    )
     body.insert(position, statement_fragment(f"{name} = {value}"))
     return class_def.with_changes(body=class_def.body.with_changes(body=body))
 
@@ -38,7 +42,7 @@ def with_class_attribute(class_def: cst.ClassDef, name: str, value: str) -> cst.
 OUTPUT_FLAGS = ("output_hidden_states", "return_dict")
 
 
-def _with_output_flags(call: cst.FunctionDef) -> cst.FunctionDef:
+def with_output_flags(call: cst.FunctionDef) -> cst.FunctionDef:
     """unpack_inputs reads `output_hidden_states` and `return_dict` from the signature: newer torch models take
     them through `**kwargs`, so the TF `call` declares them (before `training`)."""
     params = call.params
@@ -80,7 +84,7 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
                 if isinstance(statement, cst.FunctionDef) and statement.name.value == "call":
                     ctx.imports.need_helper("unpack_inputs")
                     ctx.imports.need("typing", "Optional")
-                    statement = with_decorator(_with_output_flags(statement), "unpack_inputs")
+                    statement = with_decorator(with_output_flags(statement), "unpack_inputs")
                 body.append(statement)
             class_def = class_def.with_changes(body=class_def.body.with_changes(body=body))
         return class_def

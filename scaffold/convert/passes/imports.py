@@ -74,11 +74,7 @@ def _keep(small: cst.BaseSmallStatement, used: set[str]) -> cst.BaseSmallStateme
             return None if _torch_only(module) else small
         if module == "__future__":
             return small
-        names = [
-            a
-            for a in small.names
-            if (a.asname.name.value if a.asname is not None else dotted(a.name)) in used
-        ]
+        names = [a for a in small.names if (a.asname.name.value if a.asname is not None else dotted(a.name)) in used]
         return small.with_changes(names=_commas(names)) if names else None
     return small
 
@@ -86,7 +82,11 @@ def _keep(small: cst.BaseSmallStatement, used: set[str]) -> cst.BaseSmallStateme
 def _commas(aliases):
     aliases = list(aliases)
     return [
-        a.with_changes(comma=cst.MaybeSentinel.DEFAULT if i == len(aliases) - 1 else cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        a.with_changes(
+            comma=cst.MaybeSentinel.DEFAULT
+            if i == len(aliases) - 1
+            else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        )
         for i, a in enumerate(aliases)
     ]
 

@@ -128,7 +128,9 @@ class LayersPass(NodePass):
 
     def _convert(self, expr: cst.BaseExpression, attr: str, name: cst.BaseExpression) -> cst.BaseExpression:
         if isinstance(expr, cst.IfExp):
-            return expr.with_changes(body=self._convert(expr.body, attr, name), orelse=self._convert(expr.orelse, attr, name))
+            return expr.with_changes(
+                body=self._convert(expr.body, attr, name), orelse=self._convert(expr.orelse, attr, name)
+            )
         if isinstance(expr, cst.Subscript) and self.info.imports.resolve(expr.value) in ACT2FN_NAMES:
             return expr  # the ops pass turns ACT2FN[...] into get_tf_activation(...)
         if not isinstance(expr, cst.Call):

@@ -13,6 +13,7 @@ from ..context import ConvertContext
 from ..names import dotted
 from ..nodes import fragment, statement_fragment
 from .classes import find_class, replace_class
+from .decorators import with_output_flags
 
 
 def _is_docstring(statement: cst.BaseStatement) -> bool:
@@ -76,7 +77,9 @@ def _wrapper_init(init: cst.FunctionDef, attr: str, scope: str, main_layer: str)
 
 def _delegating_call(call: cst.FunctionDef, attr: str) -> cst.FunctionDef:
     params = call.params
-    keywords = [f"{p.name.value}={p.name.value}" for p in (*params.params, *params.kwonly_params) if p.name.value != "self"]
+    keywords = [
+        f"{p.name.value}={p.name.value}" for p in (*params.params, *params.kwonly_params) if p.name.value != "self"
+    ]
     if isinstance(params.star_arg, cst.Param):
         keywords.insert(0, f"*{params.star_arg.name.value}")
     if isinstance(params.star_kwarg, cst.Param):
@@ -98,7 +101,12 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
         return module
 
     ctx.imports.need_helper("keras")
-    main_body = [_main_layer_init(s) if s is init else s for s in model.body.body if not _is_docstring(s)]
+    call_with_flags = with_output_flags(call)  # both halves take the flags unpack_inputs reads, and pass them on
+    main_body = [
+        _main_layer_init(s) if s is init else call_with_flags if s is call else s
+        for s in model.body.body
+        if not _is_docstring(s)
+    ]
     main_layer = cst.ClassDef(
         name=cst.Name(info.main_layer_class),
         bases=[cst.Arg(fragment("keras.layers.Layer"))],
@@ -106,6 +114,6 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
     )
     wrapper_init = _wrapper_init(init, info.base_attr, info.base_scope, info.main_layer_class)
     docstring = [s for s in model.body.body if _is_docstring(s)]
-    body = [*docstring, wrapper_init, _delegating_call(call, info.base_attr)]
+    body = [*docstring, wrapper_init, _delegating_call(call_with_flags, info.base_attr)]
     wrapper = model.with_changes(body=model.body.with_changes(body=body))
     return replace_class(module, model.name.value, [main_layer, wrapper])

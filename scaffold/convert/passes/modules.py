@@ -65,7 +65,9 @@ class ModulesPass(NodePass):
                 if (self.info.imports.resolve(node) or "").startswith("transformers.modeling_layers.")
             ]
             if mixins:
-                self.todo(f"{', '.join(mixins)} (torch's generic head) has no TF twin: write this head's layers and call")
+                self.todo(
+                    f"{', '.join(mixins)} (torch's generic head) has no TF twin: write this head's layers and call"
+                )
         else:
             bases = [arg for arg, name in local if self.info.classes[name].role == "layer"]
             if not bases:
@@ -114,17 +116,17 @@ class ModulesPass(NodePass):
                 cst.Arg(cst.Name("kwargs"), star="**"),
             ]
         elif cls.role in LAYER_ROLES:
-            local_parent = any(
-                b in self.info.classes and self.info.classes[b].role == "layer" for b in cls.bases
-            )
+            local_parent = any(b in self.info.classes and self.info.classes[b].role == "layer" for b in cls.bases)
             if local_parent:
                 args = [a for a in args if a.star == ""]
             elif cls.keras_base:
                 keep = KERAS_BASE_POSITIONAL.get(cls.keras_base, 0)
                 positional = [a for a in args if a.keyword is None and a.star == ""]
                 if len(positional) > keep or any(a.keyword is not None for a in args):
-                    self.todo(f"keras.layers.{KERAS_BASES.get(cls.keras_base, cls.keras_base)} takes other "
-                              "constructor arguments than torch: check the dropped ones")
+                    self.todo(
+                        f"keras.layers.{KERAS_BASES.get(cls.keras_base, cls.keras_base)} takes other "
+                        "constructor arguments than torch: check the dropped ones"
+                    )
                 args = positional[:keep]
             else:
                 args = []

@@ -75,7 +75,14 @@ ACTIVATION_FUNCTIONS = {
     "torch.nn.functional.mish": "mish",
 }
 MASK_MODULES = {"transformers.masking_utils", "transformers.modeling_attn_mask_utils"}
-COMPARISONS = {"ne": "not_equal", "eq": "equal", "gt": "greater", "lt": "less", "ge": "greater_equal", "le": "less_equal"}
+COMPARISONS = {
+    "ne": "not_equal",
+    "eq": "equal",
+    "gt": "greater",
+    "lt": "less",
+    "ge": "greater_equal",
+    "le": "less_equal",
+}
 DROPPED_KEYWORDS = {"device", "layout", "pin_memory", "requires_grad", "non_blocking", "memory_format"}
 
 
@@ -89,7 +96,9 @@ _expr = fragment
 def _arg(value: cst.BaseExpression, keyword: str | None = None) -> cst.Arg:
     if keyword is None:
         return cst.Arg(value)
-    return cst.Arg(value, keyword=cst.Name(keyword), equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
+    return cst.Arg(
+        value, keyword=cst.Name(keyword), equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
+    )
 
 
 def _clean(args) -> list[cst.Arg]:
@@ -217,7 +226,9 @@ class OpsPass(NodePass):
         if isinstance(updated.target, cst.SimpleString):  # `self._attn_implementation = ...` stays a target
             return updated.with_changes(target=original.target)
         if isinstance(original.target, cst.Subscript) and self._in_body():
-            self.todo("in-place assignment into a tensor: TF tensors are immutable (use tf.tensor_scatter_nd_update or tf.concat)")
+            self.todo(
+                "in-place assignment into a tensor: TF tensors are immutable (use tf.tensor_scatter_nd_update or tf.concat)"
+            )
         return updated
 
     def leave_Call(self, original: cst.Call, updated: cst.Call):
@@ -322,7 +333,11 @@ class OpsPass(NodePass):
             rate = keywords.get("p", positional[1] if len(positional) > 1 else _expr("0.5"))
             training = keywords.get("training", cst.Name("False") if len(positional) < 3 else positional[2])
             self.ctx.imports.need_tf()
-            if isinstance(training, cst.Attribute) and training.attr.value == "training":
+            if (
+                isinstance(training, cst.Attribute)
+                and training.attr.value == "training"
+                and dotted(training) != "self.training"
+            ):
                 # `training=module.training` in a module-level attention function: the caller already passes
                 # dropout=0.0 outside training, and tf.nn.dropout at rate 0 is the identity
                 return _call("tf.nn.dropout", [_arg(positional[0]), _arg(rate, "rate")])
@@ -356,17 +371,25 @@ class OpsPass(NodePass):
         args = [a for a in call.args if a.keyword is None or a.keyword.value not in DROPPED_KEYWORDS]
         positional = [a for a in args if a.keyword is None]
         if name in ("view", "reshape") and positional:
-            if len(positional) == 1 and not positional[0].star and not isinstance(positional[0].value, cst.Integer | cst.UnaryOperation):
+            if (
+                len(positional) == 1
+                and not positional[0].star
+                and not isinstance(positional[0].value, cst.Integer | cst.UnaryOperation)
+            ):
                 shape = positional[0].value  # a shape variable or tuple
             else:
-                shape = cst.List([cst.StarredElement(a.value) if a.star == "*" else cst.Element(a.value) for a in positional])
+                shape = cst.List(
+                    [cst.StarredElement(a.value) if a.star == "*" else cst.Element(a.value) for a in positional]
+                )
             self.ctx.imports.need_tf()
             return _call("tf.reshape", [_arg(target), _arg(shape)])
         if name == "transpose" and len(positional) == 2:
             self.ctx.imports.need_tf()
             return _call("tf.experimental.numpy.swapaxes", [_arg(target), *positional])
         if name == "permute" and positional:
-            perm = positional[0].value if len(positional) == 1 else cst.List([cst.Element(a.value) for a in positional])
+            perm = (
+                positional[0].value if len(positional) == 1 else cst.List([cst.Element(a.value) for a in positional])
+            )
             self.ctx.imports.need_tf()
             return _call("tf.transpose", [_arg(target), _arg(perm, "perm")])
         if name == "expand" and positional:
@@ -426,7 +449,13 @@ class OpsPass(NodePass):
                 return _call("tf.cast", [_arg(target), _arg(value)])
             return target  # .to(device)
         if name in ("float", "half", "long", "bool", "int") and not args:
-            dtype = {"float": "tf.float32", "half": "tf.float16", "long": "tf.int32", "bool": "tf.bool", "int": "tf.int32"}[name]
+            dtype = {
+                "float": "tf.float32",
+                "half": "tf.float16",
+                "long": "tf.int32",
+                "bool": "tf.bool",
+                "int": "tf.int32",
+            }[name]
             self.ctx.imports.need_tf()
             return _call("tf.cast", [_arg(target), _arg(_expr(dtype))])
         if name in COMPARISONS and len(positional) == 1:
@@ -439,7 +468,9 @@ class OpsPass(NodePass):
             return _call("tf.cast", [_arg(target), positional[0]])
         if name == "type_as" and len(positional) == 1:
             return _call("tf.cast", [_arg(target), _arg(cst.Attribute(positional[0].value, cst.Name("dtype")))])
-        if name in ("mean", "sum", "max", "min") and all(a.keyword is None or a.keyword.value in ("dim", "keepdim") for a in args):
+        if name in ("mean", "sum", "max", "min") and all(
+            a.keyword is None or a.keyword.value in ("dim", "keepdim") for a in args
+        ):
             if name in ("max", "min") and (positional or any(a.keyword and a.keyword.value == "dim" for a in args)):
                 self.todo(f"torch .{name}(dim) returns (values, indices); tf.reduce_{name} returns values only")
                 return call
@@ -453,6 +484,26 @@ class OpsPass(NodePass):
             return _call(f"tf.reduce_{name}", [_arg(target), *renamed])
         if name == "pow" and len(positional) == 1:
             return _call("tf.pow", [_arg(target), *positional])
-        if name in ("repeat", "masked_fill_", "scatter", "gather", "index_select", "new_zeros", "new_ones", "fill_", "copy_", "detach", "clone", "numel", "flatten", "narrow", "tril", "triu", "softmax", "matmul", "bmm"):
+        if name in (
+            "repeat",
+            "masked_fill_",
+            "scatter",
+            "gather",
+            "index_select",
+            "new_zeros",
+            "new_ones",
+            "fill_",
+            "copy_",
+            "detach",
+            "clone",
+            "numel",
+            "flatten",
+            "narrow",
+            "tril",
+            "triu",
+            "softmax",
+            "matmul",
+            "bmm",
+        ):
             self.todo(f"tensor method .{name}() is not translated yet")
         return call

@@ -223,7 +223,9 @@ def shift_tokens_right(input_ids, pad_token_id, decoder_start_token_id):
     start_tokens = tf.fill((shape_list(input_ids)[0], 1), tf.cast(decoder_start_token_id, input_ids.dtype))
     shifted_input_ids = tf.concat([start_tokens, input_ids[:, :-1]], -1)
     return tf.where(
-        shifted_input_ids == -100, tf.fill(shape_list(shifted_input_ids), tf.cast(pad_token_id, input_ids.dtype)), shifted_input_ids
+        shifted_input_ids == -100,
+        tf.fill(shape_list(shifted_input_ids), tf.cast(pad_token_id, input_ids.dtype)),
+        shifted_input_ids,
     )
 
 

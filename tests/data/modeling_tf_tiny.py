@@ -1,0 +1,322 @@
+# Golden input for scaffold's whole-pipeline test: a small PyTorch model in transformers 4.5x style that
+# uses the constructs the converter rewrites. Its expected TF output is tests/data/modeling_tf_tiny.py,
+# regenerated with `python scripts/regen_golden.py`.
+"""TF 2.0 Tiny model."""
+
+import math
+from typing import Optional, Union
+
+import tensorflow as tf
+
+from ...activations_tf import get_tf_activation
+from ...modeling_tf_outputs import TFBaseModelOutputWithPooling, TFSequenceClassifierOutput
+from ...modeling_tf_utils import TFPreTrainedModel, get_initializer, keras, keras_serializable, unpack_inputs
+from ...tf_utils import shape_list, stable_softmax
+from ...utils import logging
+from .configuration_tiny import TinyConfig
+
+logger = logging.get_logger(__name__)
+
+
+def get_extended_attention_mask(attention_mask, input_shape, is_decoder=False, dtype=tf.float32):
+    """TF twin of PreTrainedModel.get_extended_attention_mask."""
+    attention_mask = tf.cast(attention_mask, dtype)
+    if len(shape_list(attention_mask)) == 3:
+        extended_attention_mask = attention_mask[:, None, :, :]
+    else:
+        extended_attention_mask = attention_mask[:, None, None, :]
+        if is_decoder:
+            seq_length = input_shape[1]
+            mask_length = shape_list(attention_mask)[1]
+            causal_mask = tf.linalg.band_part(tf.ones((seq_length, seq_length), dtype=dtype), -1, 0)
+            if mask_length > seq_length:
+                causal_mask = tf.concat(
+                    [tf.ones((seq_length, mask_length - seq_length), dtype=dtype), causal_mask], axis=-1
+                )
+            extended_attention_mask = causal_mask[None, None, :, :] * extended_attention_mask
+    return (1.0 - extended_attention_mask) * dtype.min
+
+
+class TFTinyEmbeddings(keras.layers.Layer):
+    def __init__(self, config, **kwargs):
+        super().__init__(**kwargs)
+        self.config = config
+        self.word_embeddings = keras.layers.Embedding(
+            input_dim=config.vocab_size,
+            output_dim=config.hidden_size,
+            embeddings_initializer=get_initializer(config.initializer_range),
+            name="word_embeddings",
+        )
+        self.position_embeddings = keras.layers.Embedding(
+            input_dim=config.max_position_embeddings,
+            output_dim=config.hidden_size,
+            embeddings_initializer=get_initializer(config.initializer_range),
+            name="position_embeddings",
+        )
+        self.LayerNorm = keras.layers.LayerNormalization(epsilon=config.layer_norm_eps, name="LayerNorm")
+        self.dropout = keras.layers.Dropout(rate=config.hidden_dropout_prob)
+        self.position_ids = tf.broadcast_to(
+            tf.range(config.max_position_embeddings), [1, shape_list(tf.range(config.max_position_embeddings))[-1]]
+        )
+
+    def call(self, input_ids: tf.Tensor, training: bool = False) -> tf.Tensor:
+        seq_length = shape_list(input_ids)[1]
+        position_ids = self.position_ids[:, :seq_length]
+        embeddings = self.word_embeddings(input_ids) + self.position_embeddings(position_ids)
+        embeddings = self.LayerNorm(embeddings)
+        return self.dropout(embeddings, training=training)
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        self.built = True
+        if getattr(self, "word_embeddings", None) is not None:
+            with tf.name_scope(self.word_embeddings.name):
+                self.word_embeddings.build(None)
+        if getattr(self, "position_embeddings", None) is not None:
+            with tf.name_scope(self.position_embeddings.name):
+                self.position_embeddings.build(None)
+        if getattr(self, "LayerNorm", None) is not None:
+            with tf.name_scope(self.LayerNorm.name):
+                self.LayerNorm.build([None, None, self.config.hidden_size])
+
+
+class TFTinySelfAttention(keras.layers.Layer):
+    def __init__(self, config, **kwargs):
+        super().__init__(**kwargs)
+        self.config = config
+        self.num_heads = config.num_attention_heads
+        self.head_size = config.hidden_size // config.num_attention_heads
+        self.query = keras.layers.Dense(
+            units=config.hidden_size, kernel_initializer=get_initializer(config.initializer_range), name="query"
+        )
+        self.key = keras.layers.Dense(
+            units=config.hidden_size, kernel_initializer=get_initializer(config.initializer_range), name="key"
+        )
+        self.value = keras.layers.Dense(
+            units=config.hidden_size, kernel_initializer=get_initializer(config.initializer_range), name="value"
+        )
+        self.dropout = keras.layers.Dropout(rate=config.attention_probs_dropout_prob)
+
+    def call(
+        self, hidden_states: tf.Tensor, attention_mask: Optional[tf.Tensor] = None, training: bool = False
+    ) -> tf.Tensor:
+        batch_size, seq_length, _ = tuple(shape_list(hidden_states))
+        query = tf.experimental.numpy.swapaxes(
+            tf.reshape(self.query(hidden_states), [batch_size, -1, self.num_heads, self.head_size]), 1, 2
+        )
+        key = tf.experimental.numpy.swapaxes(
+            tf.reshape(self.key(hidden_states), [batch_size, -1, self.num_heads, self.head_size]), 1, 2
+        )
+        value = tf.experimental.numpy.swapaxes(
+            tf.reshape(self.value(hidden_states), [batch_size, -1, self.num_heads, self.head_size]), 1, 2
+        )
+        scores = tf.matmul(query, tf.experimental.numpy.swapaxes(key, -1, -2)) / math.sqrt(self.head_size)
+        if attention_mask is not None:
+            scores = scores + attention_mask
+        probs = self.dropout(stable_softmax(scores, axis=-1), training=training)
+        context = tf.transpose(tf.matmul(probs, value), perm=[0, 2, 1, 3])
+        return tf.reshape(context, [batch_size, seq_length, -1])
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        self.built = True
+        if getattr(self, "query", None) is not None:
+            with tf.name_scope(self.query.name):
+                self.query.build([None, None, self.config.hidden_size])
+        if getattr(self, "key", None) is not None:
+            with tf.name_scope(self.key.name):
+                self.key.build([None, None, self.config.hidden_size])
+        if getattr(self, "value", None) is not None:
+            with tf.name_scope(self.value.name):
+                self.value.build([None, None, self.config.hidden_size])
+
+
+class TFTinyOutput(keras.layers.Layer):
+    def __init__(self, config, **kwargs):
+        super().__init__(**kwargs)
+        self.config = config
+        self.dense = keras.layers.Dense(
+            units=config.hidden_size, kernel_initializer=get_initializer(config.initializer_range), name="dense"
+        )
+        self.LayerNorm = keras.layers.LayerNormalization(epsilon=config.layer_norm_eps, name="LayerNorm")
+
+    def call(self, hidden_states, input_tensor, training: bool = False):
+        return self.LayerNorm(self.dense(hidden_states) + input_tensor)
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        self.built = True
+        if getattr(self, "dense", None) is not None:
+            with tf.name_scope(self.dense.name):
+                self.dense.build([None, None, self.config.intermediate_size])
+        if getattr(self, "LayerNorm", None) is not None:
+            with tf.name_scope(self.LayerNorm.name):
+                self.LayerNorm.build([None, None, self.config.hidden_size])
+
+
+class TFTinyLayer(keras.layers.Layer):
+    def __init__(self, config, **kwargs):
+        super().__init__(**kwargs)
+        self.config = config
+        self.attention = TFTinySelfAttention(config, name="attention")
+        self.intermediate = keras.layers.Dense(
+            units=config.intermediate_size,
+            kernel_initializer=get_initializer(config.initializer_range),
+            name="intermediate",
+        )
+        self.act = get_tf_activation(config.hidden_act)
+        self.tiny_output = TFTinyOutput(config, name="output")
+
+    def call(self, hidden_states, attention_mask=None, training: bool = False):
+        attention_output = self.attention(hidden_states, attention_mask, training=training)
+        return self.tiny_output(self.act(self.intermediate(attention_output)), attention_output, training=training)
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        self.built = True
+        if getattr(self, "attention", None) is not None:
+            with tf.name_scope(self.attention.name):
+                self.attention.build(None)
+        if getattr(self, "intermediate", None) is not None:
+            with tf.name_scope(self.intermediate.name):
+                self.intermediate.build([None, None, self.config.hidden_size])
+        if getattr(self, "tiny_output", None) is not None:
+            with tf.name_scope(self.tiny_output.name):
+                self.tiny_output.build(None)
+
+
+class TFTinyPreTrainedModel(TFPreTrainedModel):
+    config_class = TinyConfig
+    base_model_prefix = "tiny"
+
+
+@keras_serializable
+class TFTinyMainLayer(keras.layers.Layer):
+    config_class = TinyConfig
+
+    def __init__(self, config, add_pooling_layer=True, **kwargs):
+        super().__init__(**kwargs)
+        self.config = config
+        self.embeddings = TFTinyEmbeddings(config, name="embeddings")
+        self.layer = [TFTinyLayer(config, name=f"layer_._{i}") for i in range(config.num_hidden_layers)]
+        self.pooler = (
+            keras.layers.Dense(
+                units=config.hidden_size, kernel_initializer=get_initializer(config.initializer_range), name="pooler"
+            )
+            if add_pooling_layer
+            else None
+        )
+
+    @unpack_inputs
+    def call(
+        self,
+        input_ids: Optional[tf.Tensor] = None,
+        attention_mask: Optional[tf.Tensor] = None,
+        return_dict: Optional[bool] = None,
+        output_hidden_states: Optional[bool] = None,
+        training: bool = False,
+    ) -> Union[tuple, TFBaseModelOutputWithPooling]:
+        if attention_mask is None:
+            attention_mask = tf.ones(tuple(shape_list(input_ids)))
+        extended_attention_mask = get_extended_attention_mask(
+            attention_mask, tuple(shape_list(input_ids)), is_decoder=self.config.is_decoder
+        )
+        hidden_states = self.embeddings(input_ids, training=training)
+        for layer_module in self.layer:
+            hidden_states = layer_module(hidden_states, extended_attention_mask, training=training)
+        pooled = tf.math.tanh(self.pooler(hidden_states[:, 0])) if self.pooler is not None else None
+        return TFBaseModelOutputWithPooling(last_hidden_state=hidden_states, pooler_output=pooled)
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        self.built = True
+        if getattr(self, "embeddings", None) is not None:
+            with tf.name_scope(self.embeddings.name):
+                self.embeddings.build(None)
+        if getattr(self, "layer", None) is not None:
+            for layer in self.layer:
+                with tf.name_scope(layer.name):
+                    layer.build(None)
+        if getattr(self, "pooler", None) is not None:
+            with tf.name_scope(self.pooler.name):
+                self.pooler.build([None, None, self.config.hidden_size])
+
+
+class TFTinyModel(TFTinyPreTrainedModel):
+    def __init__(self, config, add_pooling_layer=True, *inputs, **kwargs):
+        super().__init__(config, *inputs, **kwargs)
+        self.tiny = TFTinyMainLayer(config, add_pooling_layer=add_pooling_layer, name="tiny")
+
+    @unpack_inputs
+    def call(
+        self,
+        input_ids: Optional[tf.Tensor] = None,
+        attention_mask: Optional[tf.Tensor] = None,
+        return_dict: Optional[bool] = None,
+        output_hidden_states: Optional[bool] = None,
+        training: bool = False,
+    ) -> Union[tuple, TFBaseModelOutputWithPooling]:
+        outputs = self.tiny(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            return_dict=return_dict,
+            output_hidden_states=output_hidden_states,
+            training=training,
+        )
+        return outputs
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        self.built = True
+        if getattr(self, "tiny", None) is not None:
+            with tf.name_scope(self.tiny.name):
+                self.tiny.build(None)
+
+
+class TFTinyForSequenceClassification(TFTinyPreTrainedModel):
+    def __init__(self, config, *inputs, **kwargs):
+        super().__init__(config, *inputs, **kwargs)
+        self.config = config
+        self.tiny = TFTinyMainLayer(config, name="tiny")
+        self.classifier = keras.layers.Dense(
+            units=config.num_labels, kernel_initializer=get_initializer(config.initializer_range), name="classifier"
+        )
+
+    @unpack_inputs
+    def call(
+        self,
+        input_ids=None,
+        attention_mask=None,
+        labels=None,
+        output_hidden_states: Optional[bool] = None,
+        return_dict: Optional[bool] = None,
+        training: bool = False,
+    ):
+        outputs = self.tiny(input_ids, attention_mask=attention_mask, training=training)
+        logits = self.classifier(outputs.pooler_output)
+        loss = None
+        if labels is not None:
+            # TODO(scaffold): torch.nn.CrossEntropyLoss: compute the loss with the TF loss mixin of this head (hf_compute_loss)
+            #   PyTorch: loss = CrossEntropyLoss()(logits, labels)
+            loss = CrossEntropyLoss()(logits, labels)
+        return TFSequenceClassifierOutput(loss=loss, logits=logits)
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        self.built = True
+        if getattr(self, "tiny", None) is not None:
+            with tf.name_scope(self.tiny.name):
+                self.tiny.build(None)
+        if getattr(self, "classifier", None) is not None:
+            with tf.name_scope(self.classifier.name):
+                self.classifier.build([None, None, self.config.hidden_size])
+
+
+__all__ = ["TFTinyForSequenceClassification", "TFTinyMainLayer", "TFTinyModel", "TFTinyPreTrainedModel"]

@@ -1,0 +1,169 @@
+import pytest
+
+from scaffold.convert.passes.layers import LayersPass
+from tests.conftest import run_passes
+
+
+def init_line(statement: str, params: str = "config", initializer_range: bool = True) -> str:
+    # real modeling files name config.initializer_range in _init_weights; T5-style configs do not have it
+    docstring = '"""std: config.initializer_range"""' if initializer_range else '"""std: config.initializer_factor"""'
+    code = run_passes(
+        f"""
+        class TinyLayer(nn.Module):
+            {docstring}
+
+            def __init__(self, {params}):
+                {statement}
+        """,
+        LayersPass,
+    )
+    return code.split("\n")[4].strip()
+
+
+@pytest.mark.parametrize(
+    ("torch", "keras"),
+    [
+        pytest.param(
+            "self.dense = nn.Linear(config.hidden_size, config.intermediate_size)",
+            'self.dense = keras.layers.Dense(units=config.intermediate_size, kernel_initializer=get_initializer(config.initializer_range), name="dense")',
+            id="linear",
+        ),
+        pytest.param(
+            "self.q = nn.Linear(4, 8, bias=False)",
+            'self.q = keras.layers.Dense(units=8, use_bias=False, name="q")',
+            id="linear-no-bias",
+        ),
+        pytest.param(
+            "self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)",
+            'self.LayerNorm = keras.layers.LayerNormalization(epsilon=config.layer_norm_eps, name="LayerNorm")',
+            id="layernorm",
+        ),
+        pytest.param(
+            "self.norm = nn.LayerNorm(8)",
+            'self.norm = keras.layers.LayerNormalization(epsilon=1e-05, name="norm")',
+            id="layernorm-torch-default-eps-not-keras-default",
+        ),
+        pytest.param(
+            "self.dropout = nn.Dropout(config.hidden_dropout_prob)",
+            "self.dropout = keras.layers.Dropout(rate=config.hidden_dropout_prob)",
+            id="dropout",
+        ),
+        pytest.param(
+            "self.wte = nn.Embedding(config.vocab_size, config.hidden_size)",
+            'self.wte = keras.layers.Embedding(input_dim=config.vocab_size, output_dim=config.hidden_size, embeddings_initializer=get_initializer(config.initializer_range), name="wte")',
+            id="embedding",
+        ),
+        pytest.param(
+            "self.bn = nn.BatchNorm2d(8)",
+            'self.bn = keras.layers.BatchNormalization(epsilon=1e-05, momentum=0.9, axis=1, name="bn")',
+            id="batchnorm-torch-eps-and-momentum",
+        ),
+        pytest.param(
+            "self.bn = nn.BatchNorm1d(8, eps=1e-3, momentum=0.01)",
+            'self.bn = keras.layers.BatchNormalization(epsilon=1e-3, momentum=0.99, axis=1, name="bn")',
+            id="batchnorm-explicit",
+        ),
+        pytest.param(
+            "self.proj = nn.Conv2d(3, 8, kernel_size=4, stride=4)",
+            'self.proj = ChannelsFirstConv2D(filters=8, kernel_size=4, strides=4, name="proj")',
+            id="conv2d",
+        ),
+        pytest.param(
+            "self.conv = nn.Conv1d(8, 8, kernel_size=3, padding=1, groups=2)",
+            'self.conv = ChannelsFirstConv1D(filters=8, kernel_size=3, groups=2, torch_padding=1, name="conv")',
+            id="conv1d-numeric-padding",
+        ),
+        pytest.param(
+            "self.c_attn = Conv1D(3 * config.hidden_size, config.hidden_size)",
+            'self.c_attn = TFConv1D(3 * config.hidden_size, config.hidden_size, initializer_range=config.initializer_range, name="c_attn")',
+            id="gpt2-conv1d",
+        ),
+        pytest.param(
+            "self.act = nn.GELU()",
+            'self.act = get_tf_activation("gelu")',
+            id="activation-module",
+        ),
+        pytest.param(
+            'self.act = nn.GELU(approximate="tanh")',
+            'self.act = get_tf_activation("gelu_new")',
+            id="tanh-gelu",
+        ),
+        pytest.param(
+            "self.layer = nn.ModuleList([TinyLayer(config) for _ in range(config.num_hidden_layers)])",
+            'self.layer = [TFTinyLayer(config, name=f"layer_._{i}") for i in range(config.num_hidden_layers)]',
+            id="module-list-items-named-attr-dot-index",
+        ),
+        pytest.param(
+            "self.blocks = nn.ModuleList([TinyLayer(config), TinyLayer(config)])",
+            'self.blocks = [TFTinyLayer(config, name="blocks_._0"), TFTinyLayer(config, name="blocks_._1")]',
+            id="module-list-literal",
+        ),
+        pytest.param(
+            "self.sub = TinyLayer(config)",
+            'self.sub = TFTinyLayer(config, name="sub")',
+            id="own-layer-class",
+        ),
+        pytest.param(
+            "self.dense = nn.Linear(4, 4)",
+            'self.dense = keras.layers.Dense(units=4, name="dense")',
+            id="no-initializer-without-config",
+        ),
+    ],
+)
+def test_layer_swap(torch, keras):
+    params = "config" if "config" in torch else "other"
+    swapped = init_line(torch, params)
+    assert swapped == keras.replace("TFTinyLayer", "TinyLayer") or swapped == keras
+
+
+def test_no_initializer_when_the_config_has_no_initializer_range():
+    swapped = init_line("self.wi = nn.Linear(config.d_model, config.d_ff, bias=False)", initializer_range=False)
+    assert swapped == 'self.wi = keras.layers.Dense(units=config.d_ff, use_bias=False, name="wi")'
+
+
+def test_no_change_outside_init():
+    code = run_passes(
+        """
+        class TinyLayer(nn.Module):
+            def forward(self, x):
+                self.dense = nn.Linear(4, 4)
+                return x
+        """,
+        LayersPass,
+    )
+    assert "self.dense = nn.Linear(4, 4)" in code
+
+
+def test_parameter_leaves_init_for_build():
+    code = run_passes(
+        """
+        class TinyEmbeddings(nn.Module):
+            def __init__(self, config):
+                self.cls_token = nn.Parameter(torch.zeros(1, 1, config.hidden_size))
+                self.keep = 1
+        """,
+        LayersPass,
+    )
+    assert "cls_token" not in code
+    assert "self.keep = 1" in code
+
+
+def test_base_model_inside_a_head_becomes_the_main_layer():
+    code = run_passes(
+        """
+        class TinyPreTrainedModel(PreTrainedModel):
+            base_model_prefix = "tiny"
+
+
+        class TinyModel(TinyPreTrainedModel):
+            def __init__(self, config):
+                self.dense = nn.Linear(4, 4)
+
+
+        class TinyForMaskedLM(TinyPreTrainedModel):
+            def __init__(self, config):
+                self.tiny = TinyModel(config)
+        """,
+        LayersPass,
+    )
+    assert 'self.tiny = TFTinyMainLayer(config, name="tiny")' in code

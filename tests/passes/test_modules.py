@@ -1,0 +1,70 @@
+from scaffold.convert.passes.modules import ModulesPass
+from tests.conftest import run_passes
+
+
+def test_module_becomes_keras_layer_with_kwargs_and_call():
+    code = run_passes(
+        """
+        class TinyLayer(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.x = 1
+
+            def forward(self, hidden_states, mask=None):
+                return hidden_states
+        """,
+        ModulesPass,
+    )
+    assert "class TinyLayer(keras.layers.Layer):" in code
+    assert "def __init__(self, config, **kwargs):" in code
+    assert "super().__init__(**kwargs)" in code
+    assert "def call(self, hidden_states, mask=None, training: bool = False):" in code
+
+
+def test_pretrained_and_model_classes():
+    code = run_passes(
+        """
+        class TinyPreTrainedModel(PreTrainedModel):
+            base_model_prefix = "tiny"
+
+
+        class TinyModel(TinyPreTrainedModel):
+            def __init__(self, config):
+                super().__init__(config)
+        """,
+        ModulesPass,
+    )
+    assert "class TinyPreTrainedModel(TFPreTrainedModel):" in code
+    assert "def __init__(self, config, *inputs, **kwargs):" in code
+    assert "super().__init__(config, *inputs, **kwargs)" in code
+
+
+def test_subclass_of_torch_embedding_subclasses_keras_embedding():
+    code = run_passes(
+        """
+        class TinyPositions(nn.Embedding):
+            def __init__(self, num, dim):
+                super().__init__(num + 2, dim)
+
+            def forward(self, ids):
+                return super().forward(ids + 2)
+        """,
+        ModulesPass,
+    )
+    assert "class TinyPositions(keras.layers.Embedding):" in code
+    assert "super().__init__(num + 2, dim, **kwargs)" in code
+    assert "return super().call(ids + 2)" in code
+
+
+def test_plain_classes_are_left_alone():
+    source = """
+    class Helper:
+        def forward(self, x):
+            return x
+
+
+    class TinyLayer(nn.Module):
+        pass
+    """
+    code = run_passes(source, ModulesPass)
+    assert "class Helper:\n    def forward(self, x):" in code

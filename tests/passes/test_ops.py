@@ -1,0 +1,87 @@
+import pytest
+
+from scaffold.convert.passes.ops import OpsPass
+from tests.conftest import run_passes
+
+
+def translate(expression: str) -> str:
+    code = run_passes(
+        f"""
+        class TinyLayer(nn.Module):
+            def forward(self, x, y):
+                return {expression}
+        """,
+        OpsPass,
+    )
+    line = next(line for line in code.splitlines() if line.strip().startswith("return"))
+    return line.strip()[len("return ") :]
+
+
+@pytest.mark.parametrize(
+    ("torch", "tf"),
+    [
+        pytest.param("torch.matmul(x, y)", "tf.matmul(x, y)", id="matmul"),
+        pytest.param("torch.cat([x, y], dim=-1)", "tf.concat([x, y], axis=-1)", id="cat"),
+        pytest.param("nn.functional.softmax(x, dim=-1)", "stable_softmax(x, axis=-1)", id="softmax"),
+        pytest.param("x.view(2, -1, 4)", "tf.reshape(x, [2, -1, 4])", id="view-dims"),
+        pytest.param("x.view(new_shape)", "tf.reshape(x, new_shape)", id="view-shape-variable"),
+        pytest.param(
+            "x.reshape(*x.shape[:-1], -1)", "tf.reshape(x, [*tuple(shape_list(x))[:-1], -1])", id="reshape-starred"
+        ),
+        pytest.param("x.transpose(1, 2)", "tf.experimental.numpy.swapaxes(x, 1, 2)", id="transpose"),
+        pytest.param("x.permute(0, 2, 1, 3)", "tf.transpose(x, perm=[0, 2, 1, 3])", id="permute"),
+        pytest.param("x.size()", "tuple(shape_list(x))", id="size-is-a-tuple-like-torch-size"),
+        pytest.param("x.size(-1)", "shape_list(x)[-1]", id="size-dim"),
+        pytest.param("x.shape[0]", "shape_list(x)[0]", id="shape-index"),
+        pytest.param("x.unsqueeze(1)", "tf.expand_dims(x, 1)", id="unsqueeze"),
+        pytest.param("x.contiguous()", "x", id="contiguous"),
+        pytest.param("x.masked_fill(y, -1.0)", "tf.where(y, -1.0, x)", id="masked-fill"),
+        pytest.param("x.to(torch.float32)", "tf.cast(x, tf.float32)", id="to-dtype"),
+        pytest.param("x.to(y.device)", "x", id="to-device"),
+        pytest.param("torch.arange(10, dtype=torch.long)", "tf.range(10, dtype=tf.int32)", id="arange-long-is-int32"),
+        pytest.param("torch.zeros(2, 3)", "tf.zeros([2, 3])", id="zeros-dims"),
+        pytest.param("torch.ones(x.shape, device=x.device)", "tf.ones(tuple(shape_list(x)))", id="ones-drop-device"),
+        pytest.param("x.expand(2, -1)", "tf.broadcast_to(x, [2, shape_list(x)[-1]])", id="expand-minus-one"),
+        pytest.param("torch.tril(x)", "tf.linalg.band_part(x, -1, 0)", id="tril"),
+        pytest.param("torch.min(x, y)", "tf.math.minimum(x, y)", id="min-elementwise"),
+        pytest.param("x.flatten(2)", "tf.reshape(x, shape_list(x)[:2] + [-1])", id="flatten"),
+        pytest.param("x.ne(0)", "tf.math.not_equal(x, 0)", id="ne"),
+        pytest.param("x.chunk(2, dim=-1)", "tf.split(x, 2, axis=-1)", id="chunk"),
+        pytest.param("x.split(4, dim=2)", "torch_split(x, 4, 2)", id="split-by-size"),
+        pytest.param(
+            "nn.functional.dropout(x, p=0.1, training=self.training)",
+            "tf.nn.dropout(x, rate=0.1) if self.training else x",
+            id="functional-dropout",
+        ),
+        pytest.param('ACT2FN["gelu"](x)', 'get_tf_activation("gelu")(x)', id="act2fn"),
+        pytest.param("self.config._attn_implementation", '"eager"', id="attention-is-eager"),
+        pytest.param("x + y", "x + y", id="no-change"),
+    ],
+)
+def test_translation(torch, tf):
+    assert translate(torch) == tf
+
+
+def test_untranslated_torch_call_gets_a_todo_and_keeps_the_original():
+    code = run_passes(
+        """
+        class TinyLayer(nn.Module):
+            def forward(self, x):
+                return torch.special.entr(x)
+        """,
+        OpsPass,
+    )
+    assert "# TODO(scaffold): no TF translation for torch.special.entr yet" in code
+    assert "#   PyTorch: return torch.special.entr(x)" in code
+
+
+def test_annotations_become_tf_tensor():
+    code = run_passes(
+        """
+        class TinyLayer(nn.Module):
+            def forward(self, x: Optional[torch.FloatTensor] = None) -> torch.Tensor:
+                return x
+        """,
+        OpsPass,
+    )
+    assert "def forward(self, x: Optional[tf.Tensor] = None) -> tf.Tensor:" in code

@@ -1,0 +1,88 @@
+from scaffold.convert.passes.pytorch_only import PytorchOnlyPass
+from tests.conftest import run_passes
+
+
+def test_drops_weight_init_flags_and_post_init():
+    code = run_passes(
+        """
+        class TinyPreTrainedModel(PreTrainedModel):
+            base_model_prefix = "tiny"
+            supports_gradient_checkpointing = True
+            _supports_sdpa = True
+            _no_split_modules = ["TinyLayer"]
+
+            def _init_weights(self, module):
+                module.weight.data.normal_()
+
+
+        class TinyModel(TinyPreTrainedModel):
+            def __init__(self, config):
+                super().__init__(config)
+                self.gradient_checkpointing = False
+                self.post_init()
+        """,
+        PytorchOnlyPass,
+    )
+    for gone in (
+        "supports_gradient_checkpointing",
+        "_supports_sdpa",
+        "_no_split_modules",
+        "_init_weights",
+        "post_init",
+        "gradient_checkpointing",
+    ):
+        assert gone not in code
+    assert 'base_model_prefix = "tiny"' in code
+
+
+def test_attention_dispatch_keeps_eager_only():
+    code = run_passes(
+        """
+        class TinyAttention(nn.Module):
+            pass
+
+
+        class TinySdpaAttention(TinyAttention):
+            pass
+
+
+        TINY_ATTENTION_CLASSES = {"eager": TinyAttention, "sdpa": TinySdpaAttention}
+        """,
+        PytorchOnlyPass,
+    )
+    assert "class TinyAttention(nn.Module)" in code
+    assert "TinySdpaAttention" not in code
+    assert "TINY_ATTENTION_CLASSES" not in code
+
+
+def test_gradient_checkpointing_branch_keeps_the_else():
+    code = run_passes(
+        """
+        class TinyEncoder(nn.Module):
+            def forward(self, x):
+                if self.gradient_checkpointing and self.training:
+                    x = checkpoint(x)
+                else:
+                    x = self.layer(x)
+                return x
+        """,
+        PytorchOnlyPass,
+    )
+    assert "checkpoint" not in code
+    assert "x = self.layer(x)" in code
+
+
+def test_constant_eager_test_is_folded():
+    code = run_passes(
+        """
+        class TinyAttention(nn.Module):
+            def forward(self, x):
+                interface = eager
+                if "eager" != "eager":
+                    interface = ALL_ATTENTION_FUNCTIONS["sdpa"]
+                return interface(x)
+        """,
+        PytorchOnlyPass,
+    )
+    assert "ALL_ATTENTION_FUNCTIONS" not in code
+    assert "interface = eager" in code

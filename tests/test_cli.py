@@ -1,0 +1,86 @@
+"""The CLI as a user runs it: exit codes, one-line errors, nothing written on failure, fast start-up."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from scaffold.cli import main
+from tests.conftest import DATA
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def test_convert_to_stdout_lists_todos_on_stderr(runner):
+    result = runner.invoke(main, ["convert", str(DATA / "modeling_tiny.py")])
+    assert result.exit_code == 0
+    assert "class TFTinyModel(TFTinyPreTrainedModel):" in result.stdout
+    assert "TODO(scaffold) in <stdout>" in result.stderr
+    assert "<stdout>:" in result.stderr
+
+
+def test_convert_to_file(runner, tmp_path):
+    target = tmp_path / "modeling_tf_tiny.py"
+    result = runner.invoke(main, ["convert", str(DATA / "modeling_tiny.py"), "-o", str(target)])
+    assert result.exit_code == 0
+    assert target.read_text() == (DATA / "modeling_tf_tiny.py").read_text()
+    assert not [p for p in tmp_path.iterdir() if p.name != target.name], "no temp file left behind"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param(None, "no such file", id="missing-file"),
+        pytest.param(b"\x7fELF\x00\x01binary", "not a Python source file", id="binary"),
+        pytest.param(b"\xff\xfe not utf-8", "not UTF-8", id="not-utf8"),
+        pytest.param(
+            b"import torch\n\ndef f(:\n    pass\n", "bad.py:3:7: syntax error", id="syntax-error-with-position"
+        ),
+        pytest.param(b"import os\nx = 1\n", "no torch.nn.Module subclass found", id="no-model"),
+    ],
+)
+def test_bad_input_one_line_exit_2_nothing_written(runner, tmp_path, content, message):
+    source = tmp_path / "bad.py"
+    if content is not None:
+        source.write_bytes(content)
+    target = tmp_path / "out" / "modeling_tf_bad.py"
+    target.parent.mkdir()
+    result = runner.invoke(main, ["convert", str(source), "-o", str(target)])
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not target.exists()
+    assert list(target.parent.iterdir()) == []
+
+
+def test_read_only_output_is_refused_and_kept(runner, tmp_path):
+    target = tmp_path / "modeling_tf_tiny.py"
+    target.write_text("keep me\n")
+    target.chmod(0o444)
+    if os.access(target, os.W_OK):
+        pytest.skip("running as a user who can write read-only files")
+    result = runner.invoke(main, ["convert", str(DATA / "modeling_tiny.py"), "-o", str(target)])
+    assert result.exit_code == 2
+    assert "read-only" in result.stderr
+    assert target.read_text() == "keep me\n"
+
+
+def test_start_up_imports_neither_tensorflow_nor_torch():
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from scaffold.cli import main\n"
+        "r = CliRunner().invoke(main, ['--help'])\n"
+        "assert r.exit_code == 0, r.output\n"
+        f"r = CliRunner().invoke(main, ['convert', {str(DATA / 'modeling_tiny.py')!r}])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "heavy = sorted(m for m in ('tensorflow', 'torch', 'transformers') if m in sys.modules)\n"
+        "print(heavy)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
