@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -20,6 +21,7 @@ import tempfile
 import time
 import traceback
 from collections import Counter
+from importlib import metadata
 from pathlib import Path
 
 import libcst as cst
@@ -46,7 +48,8 @@ def best_of(function, repeat: int) -> float:
     return min(times)
 
 
-def undefined_names(folder: Path) -> dict[str, int]:
+def undefined_names(folder: Path) -> tuple[dict[str, int], Counter[str]]:
+    """Per output file, how many undefined names ruff finds; and which names, over the corpus."""
     done = subprocess.run(
         [
             sys.executable,
@@ -65,9 +68,11 @@ def undefined_names(folder: Path) -> dict[str, int]:
         text=True,
     )
     counts: Counter[str] = Counter()
+    names: Counter[str] = Counter()
     for item in json.loads(done.stdout or "[]"):
         counts[Path(item["filename"]).name] += 1
-    return dict(counts)
+        names[item["message"].split("`")[1] if "`" in item["message"] else item["message"]] += 1
+    return dict(counts), names
 
 
 def main() -> None:
@@ -115,7 +120,7 @@ def main() -> None:
                 failures.append((row["file"], traceback.format_exc(limit=3)))
             rows.append(row)
             print(f"{row['file']:<70} {'ok' if row.get('valid') else 'FAIL'}", file=sys.stderr, flush=True)
-        undefined = undefined_names(out_dir)
+        undefined, undefined_by_name = undefined_names(out_dir)
     for row in rows:
         key = row["file"].replace("/modeling_", "__modeling_tf_", 1)
         row["undefined_names"] = undefined.get(key, 0)
@@ -124,13 +129,14 @@ def main() -> None:
     ratios = [r["seconds"] / r["floor"] for r in done]
     bert = next((r for r in done if r["file"] == "bert/modeling_bert.py"), None)
     summary = {
-        "machine": f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
-        f"libcst {cst.__version__ if hasattr(cst, '__version__') else '?'}",
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} "
+        f"{platform.python_version()}, libcst {metadata.version('libcst')}",
         "files": len(rows),
         "converted": len(done),
         "valid_python": sum(1 for r in rows if r.get("valid")),
         "undefined_names_total": sum(r["undefined_names"] for r in rows),
         "files_with_undefined_names": sum(1 for r in rows if r["undefined_names"]),
+        "most_common_undefined_names": undefined_by_name.most_common(15),
         "todos_total": sum(r.get("todos", 0) for r in rows),
         "files_without_todo": sum(1 for r in done if r.get("todos") == 0),
         "median_seconds_per_file": statistics.median(r["seconds"] for r in done) if done else None,

@@ -131,6 +131,17 @@ class ModuleInfo:
     def converted_classes(self) -> list[ClassInfo]:
         return [c for c in self.classes.values() if c.name not in self.dropped_classes]
 
+    @property
+    def torch_only_names(self) -> set[str]:
+        """Names the file imports from modules that need torch (they cannot appear in the TF file)."""
+        from .tables import TORCH_ONLY_MODULES
+
+        return {
+            local
+            for local, origin in self.imports.origins.items()
+            if any(origin == m or origin.startswith(m + ".") for m in TORCH_ONLY_MODULES)
+        }
+
     def is_layer_like(self, name: str) -> bool:
         info = self.classes.get(name)
         return info is not None and info.role in ("layer", "model", "pretrained") and name not in self.dropped_classes

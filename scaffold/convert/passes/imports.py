@@ -121,8 +121,16 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
                 body.append(statement.with_changes(body=kept))
                 last_import = len(body) - 1
             continue
-        if isinstance(statement, cst.If) and "is_torch_available" in cst.Module([]).code_for_node(statement.test):
-            continue  # `if is_torch_available(): import torch ...`
+        if isinstance(statement, cst.If) and _only_imports(statement):
+            # `if is_torch_available(): import torch` / `if is_flash_attn_available(): from ... import ...`
+            kept_lines = [
+                line.with_changes(body=[k for k in map(lambda s: _keep(s, used), line.body) if k])
+                for line in statement.body.body
+            ]
+            kept_lines = [line for line in kept_lines if line.body]
+            if kept_lines and "is_torch_available" not in cst.Module([]).code_for_node(statement.test):
+                body.append(statement.with_changes(body=statement.body.with_changes(body=kept_lines)))
+            continue
         body.append(statement)
     scheduled = []
     if "" in needed:
@@ -134,6 +142,14 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
     position = last_import + 1 if last_import >= 0 else _after_docstring(body)
     body[position:position] = scheduled
     return module.with_changes(body=body)
+
+
+def _only_imports(statement: cst.If) -> bool:
+    return (
+        statement.orelse is None
+        and isinstance(statement.body, cst.IndentedBlock)
+        and all(_is_import_line(line) for line in statement.body.body)
+    )
 
 
 def _after_docstring(body) -> int:

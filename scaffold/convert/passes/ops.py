@@ -48,6 +48,18 @@ FUNCTIONS: dict[str, tuple[str, dict[str, str]]] = {
     "torch.nn.functional.softmax": ("stable_softmax", {"dim": "axis"}),
     "torch.softmax": ("stable_softmax", {"dim": "axis"}),
     "torch.nn.functional.pad": ("tf.pad", {}),
+    "torch.cumsum": ("tf.math.cumsum", {"dim": "axis"}),
+    "torch.cumprod": ("tf.math.cumprod", {"dim": "axis"}),
+    "torch.argmax": ("tf.math.argmax", {"dim": "axis"}),
+    "torch.argmin": ("tf.math.argmin", {"dim": "axis"}),
+    "torch.square": ("tf.math.square", {}),
+    "torch.isinf": ("tf.math.is_inf", {}),
+    "torch.isnan": ("tf.math.is_nan", {}),
+    "torch.logical_and": ("tf.math.logical_and", {}),
+    "torch.logical_or": ("tf.math.logical_or", {}),
+    "torch.logical_not": ("tf.math.logical_not", {}),
+    "torch.outer": ("tf.experimental.numpy.outer", {}),
+    "torch.flatten": ("tf.experimental.numpy.ravel", {}),
 }
 DTYPES = {
     "torch.float": "tf.float32",
@@ -75,6 +87,20 @@ ACTIVATION_FUNCTIONS = {
     "torch.nn.functional.mish": "mish",
 }
 MASK_MODULES = {"transformers.masking_utils", "transformers.modeling_attn_mask_utils"}
+UNARY_MATH = {
+    "cos": "cos",
+    "sin": "sin",
+    "exp": "exp",
+    "log": "log",
+    "sqrt": "sqrt",
+    "rsqrt": "rsqrt",
+    "abs": "abs",
+    "tanh": "tanh",
+    "sigmoid": "sigmoid",
+    "neg": "negative",
+    "square": "square",
+    "reciprocal": "reciprocal",
+}
 COMPARISONS = {
     "ne": "not_equal",
     "eq": "equal",
@@ -84,6 +110,28 @@ COMPARISONS = {
     "le": "less_equal",
 }
 DROPPED_KEYWORDS = {"device", "layout", "pin_memory", "requires_grad", "non_blocking", "memory_format"}
+
+
+class _NameCollector(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        head = node.value
+        while isinstance(head, cst.Attribute):
+            head = head.value
+        if isinstance(head, cst.Name):
+            self.names.add(head.value)
+        return False
+
+    @classmethod
+    def of(cls, node: cst.CSTNode) -> set[str]:
+        collector = cls()
+        node.visit(collector)
+        return collector.names
 
 
 def _code(node: cst.CSTNode) -> str:
@@ -124,12 +172,43 @@ class OpsPass(NodePass):
         self._in_fstring -= 1
         return updated
 
-    def _in_body(self) -> bool:
-        return bool(self.cursor.functions)
+    _in_decorator = 0
 
-    # annotations: torch.Tensor and friends -> tf.Tensor
+    def visit_Decorator(self, node: cst.Decorator) -> None:
+        self._in_decorator += 1
+
+    def leave_Decorator(self, original: cst.Decorator, updated: cst.Decorator):
+        self._in_decorator -= 1
+        return updated
+
+    def _in_body(self) -> bool:
+        return bool(self.cursor.functions) and not self._in_decorator
+
+    # annotations: torch.Tensor and friends -> tf.Tensor; one naming another torch-only type is dropped
     def leave_Annotation(self, original: cst.Annotation, updated: cst.Annotation):
         return updated.with_changes(annotation=self._retype(updated.annotation))
+
+    def _torch_only_annotation(self, annotation: cst.Annotation | None) -> bool:
+        if annotation is None:
+            return False
+        names = _NameCollector.of(annotation.annotation)
+        return bool(names & (self._torch_only or set()))
+
+    @property
+    def _torch_only(self) -> set[str]:
+        if not hasattr(self, "_torch_only_cache"):
+            self._torch_only_cache = self.info.torch_only_names
+        return self._torch_only_cache
+
+    def leave_Param(self, original: cst.Param, updated: cst.Param):
+        if self._torch_only_annotation(updated.annotation):
+            return updated.with_changes(annotation=None)
+        return updated
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef):
+        if self._torch_only_annotation(updated.returns):
+            return updated.with_changes(returns=None)
+        return updated
 
     def _retype(self, node: cst.BaseExpression) -> cst.BaseExpression:
         qualified = self.info.imports.resolve(node)
@@ -173,6 +252,15 @@ class OpsPass(NodePass):
         return updated
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute):
+        finfo = original.value
+        if (
+            isinstance(finfo, cst.Call)
+            and self.info.imports.resolve(finfo.func) == "torch.finfo"
+            and original.attr.value in ("min", "max")
+            and finfo.args
+            and isinstance(updated.value, cst.Call)
+        ):
+            return cst.Attribute(value=updated.value.args[0].value, attr=original.attr)  # tf DTypes carry min/max
         if original.attr.value == "_attn_implementation" and not self._in_fstring:
             return cst.SimpleString('"eager"')  # TF ports have one attention path: eager
         if dotted(original) in ("self.gradient_checkpointing", "self._requires_grad") and self._in_body():
@@ -221,6 +309,12 @@ class OpsPass(NodePass):
         if len(parts) == 2 and parts[1] == "weight" and cls.keras_base == "Embedding":
             return _expr("self.embeddings")
         return None
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name):
+        # a torch-side name with a TF twin in the snippets (ROPE_INIT_FUNCTIONS, mask builders): use the twin
+        if original.value in self._torch_only and original.value in snippets():
+            self.ctx.helpers.add(original.value)
+        return updated
 
     def leave_AssignTarget(self, original: cst.AssignTarget, updated: cst.AssignTarget):
         if isinstance(updated.target, cst.SimpleString):  # `self._attn_implementation = ...` stays a target
@@ -321,6 +415,9 @@ class OpsPass(NodePass):
                 shape = cst.List([cst.Element(a.value) for a in dims])
                 renamed = [_arg(shape), *rest]
             return _call(tf_name, renamed)
+        if qualified == "transformers.activations.get_activation" and len(args) == 1:
+            self.ctx.imports.need_helper("get_tf_activation")
+            return _call("get_tf_activation", args)
         if qualified in ACTIVATION_FUNCTIONS and args:
             self.ctx.imports.need_helper("get_tf_activation")
             return cst.Call(
@@ -362,6 +459,65 @@ class OpsPass(NodePass):
             self.todo(f"no TF translation for {qualified} yet")
         return updated
 
+    def _simple_method(self, name, target, args, positional) -> cst.BaseExpression | None:
+        """Tensor methods with a one-call TF twin that keeps the numbers."""
+        keywords = {a.keyword.value: a.value for a in args if a.keyword is not None}
+        one = positional[0] if len(positional) == 1 and not keywords else None
+        t = _arg(target)
+        made = None
+        if name == "expand_as" and one:
+            made = _call("tf.broadcast_to", [t, _arg(_call("tf.shape", [one]))])
+        elif name in ("view_as", "reshape_as") and one:
+            made = _call("tf.reshape", [t, _arg(_call("tf.shape", [one]))])
+        elif name == "repeat" and positional and not keywords and not any(a.star for a in positional):
+            # torch repeats per dim (= tf.tile when one count per dim; more counts fail loudly in TF)
+            repeats = (
+                positional[0].value if len(positional) == 1 else cst.List([cst.Element(a.value) for a in positional])
+            )
+            made = _call("tf.tile", [t, _arg(repeats)])
+        elif name == "clone" and not args:
+            made = _call("tf.identity", [t])
+        elif name == "detach" and not args:
+            made = _call("tf.stop_gradient", [t])
+        elif name in ("new_zeros", "new_ones") and one:
+            made = _call(f"tf.{name[4:]}", [one, _arg(cst.Attribute(target, cst.Name("dtype")), "dtype")])
+        elif name == "numel" and not args:
+            made = _call("tf.size", [t])
+        elif name == "gather" and len(positional) == 2 and not keywords:
+            made = _call(
+                "tf.experimental.numpy.take_along_axis", [t, positional[1], _arg(positional[0].value, "axis")]
+            )
+        elif name == "index_select" and len(positional) == 2 and not keywords:
+            made = _call("tf.gather", [t, positional[1], _arg(positional[0].value, "axis")])
+        elif name == "softmax" and (one or "dim" in keywords) and len(args) == 1:
+            self.ctx.imports.need_helper("stable_softmax")
+            return _call("stable_softmax", [t, _arg(one.value if one else keywords["dim"], "axis")])
+        elif name in ("matmul", "bmm") and one:
+            made = _call("tf.matmul", [t, one])
+        elif name in ("tril", "triu") and not args:
+            made = _call(
+                "tf.linalg.band_part",
+                [t, _arg(_expr("-1" if name == "tril" else "0")), _arg(_expr("0" if name == "tril" else "-1"))],
+            )
+        if made is not None:
+            self.ctx.imports.need_tf()
+        return made
+
+    def _to(self, call, target, args, positional) -> cst.BaseExpression:
+        """`.to(dtype)` casts, `.to(device)` is a no-op in TF; what cannot be told apart gets a TODO."""
+        dtype = next((a.value for a in args if a.keyword is not None and a.keyword.value == "dtype"), None)
+        if dtype is None and positional:
+            code = _code(positional[0].value)
+            if code.startswith("tf.") or code.endswith("dtype"):
+                dtype = positional[0].value
+            elif not code.endswith(("device", "device)")) and "device" not in code:
+                self.todo(f"`.to({code})`: a dtype (cast) or a device (drop)? scaffold cannot tell")
+                return call
+        if dtype is None:
+            return target
+        self.ctx.imports.need_tf()
+        return _call("tf.cast", [_arg(target), _arg(dtype)])
+
     def _method(self, call: cst.Call) -> cst.BaseExpression:
         func = call.func
         assert isinstance(func, cst.Attribute)
@@ -397,8 +553,9 @@ class OpsPass(NodePass):
             if len(positional) == 1 and isinstance(first, (cst.Tuple, cst.List)):
                 values = [e.value for e in first.elements]
             elif len(positional) == 1 and not isinstance(first, (cst.Integer, cst.UnaryOperation)):
-                self.todo("tensor method .expand() with a shape variable is not translated yet")
-                return call
+                # a shape variable (a torch.Size) holds no -1; if it did, broadcast_to fails loudly
+                self.ctx.imports.need_tf()
+                return _call("tf.broadcast_to", [_arg(target), positional[0]])
             else:
                 values = [a.value for a in positional]
             # torch's -1 keeps that dim; counted from the end it is the same dim of the input
@@ -418,6 +575,9 @@ class OpsPass(NodePass):
                 return _call("tf.split", [_arg(target), positional[0], _arg(dim, "axis")])
             self.ctx.helpers.add("torch_split")  # torch takes a chunk size where tf.split takes a count
             return _call("torch_split", [_arg(target), positional[0], _arg(dim)])
+        simple = self._simple_method(name, target, args, positional)
+        if simple is not None:
+            return simple
         if name == "dim" and not args:
             self.ctx.imports.need_helper("shape_list")
             return _call("len", [_arg(_call("shape_list", [_arg(target)]))])
@@ -442,12 +602,8 @@ class OpsPass(NodePass):
         if name == "squeeze":
             self.ctx.imports.need_tf()
             return _call("tf.squeeze", [_arg(target), *[_arg(a.value, "axis") for a in positional]])
-        dtype_keyword = [a.value for a in args if a.keyword is not None and a.keyword.value == "dtype"]
-        if name == "to" and (len(positional) == 1 and not args[1:] or dtype_keyword and not positional):
-            value = positional[0].value if positional else dtype_keyword[0]
-            if _code(value).startswith("tf."):
-                return _call("tf.cast", [_arg(target), _arg(value)])
-            return target  # .to(device)
+        if name == "to":
+            return self._to(call, target, args, positional)
         if name in ("float", "half", "long", "bool", "int") and not args:
             dtype = {
                 "float": "tf.float32",
@@ -458,6 +614,9 @@ class OpsPass(NodePass):
             }[name]
             self.ctx.imports.need_tf()
             return _call("tf.cast", [_arg(target), _arg(_expr(dtype))])
+        if name in UNARY_MATH and not args:
+            self.ctx.imports.need_tf()
+            return _call(f"tf.math.{UNARY_MATH[name]}", [_arg(target)])
         if name in COMPARISONS and len(positional) == 1:
             self.ctx.imports.need_tf()
             return _call(f"tf.math.{COMPARISONS[name]}", [_arg(target), *positional])

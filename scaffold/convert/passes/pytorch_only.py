@@ -8,6 +8,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..names import dotted
+from ..nodes import fragment
 from ..pipeline import NodePass
 from ..tables import (
     PYTORCH_ONLY_ATTRIBUTE_PREFIXES,
@@ -128,6 +129,14 @@ class PytorchOnlyPass(NodePass):
             return self._keep(original, updated.orelse)
         return updated
 
+    def leave_With(self, original: cst.With, updated: cst.With):
+        # `with torch.autocast(...)` / `with torch.no_grad():` only steer torch: keep the body
+        items = [dotted(i.item.func if isinstance(i.item, cst.Call) else i.item) or "" for i in original.items]
+        resolved = [self.info.imports.resolve(fragment(name)) or name for name in items if name]
+        if resolved and all(name.startswith("torch.") for name in resolved):
+            return self._keep(None, updated.body)
+        return updated
+
     def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
         if any(self._drops_statement(small) for small in original.body):
             return cst.RemovalSentinel.REMOVE
@@ -148,6 +157,9 @@ class PytorchOnlyPass(NodePass):
                 n in ("self.gradient_checkpointing", "self.model_parallel", "self.device_map", "self._requires_grad")
                 for n in names
             ):
+                return True
+            # `device = x.device` / `device_type = ...`: TF places tensors itself
+            if any(n.split(".")[-1] in ("device", "device_type") for n in names):
                 return True
             # `weight_norm = nn.utils.weight_norm`: the layers pass ports weight norm as a layer
             value = small.value

@@ -24,6 +24,17 @@ class _Names(cst.CSTVisitor):
         self.names.add(node.value)
 
 
+def _defined_name(statement: cst.BaseStatement) -> str | None:
+    """The name a top-level def, class or `NAME = ...` defines."""
+    if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+        return statement.name.value
+    if isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], cst.Assign):
+        target = statement.body[0].targets[0].target
+        if isinstance(target, cst.Name):
+            return target.value
+    return None
+
+
 class Snippets:
     def __init__(self, source: str):
         module = cst.parse_module(source)
@@ -32,8 +43,8 @@ class Snippets:
         self.nodes: dict[str, cst.BaseStatement] = {}
         self.uses: dict[str, set[str]] = {}
         for statement in module.body:
-            if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-                name = statement.name.value
+            name = _defined_name(statement)
+            if name is not None:
                 visitor = _Names()
                 statement.visit(visitor)
                 self.order.append(name)

@@ -208,6 +208,21 @@ def torch_split(tensor, split_size_or_sections, dim=0):
     return tf.split(tensor, split_size_or_sections, axis=dim)
 
 
+def _compute_default_rope_parameters(config=None, device=None, seq_len=None, **kwargs):
+    """TF twin of modeling_rope_utils._compute_default_rope_parameters: (inverse frequencies, scaling 1.0)."""
+    base = config.rope_theta
+    partial_rotary_factor = getattr(config, "partial_rotary_factor", 1.0)
+    head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
+    dim = int(head_dim * partial_rotary_factor)
+    inv_freq = 1.0 / (base ** (tf.cast(tf.range(0, dim, 2), tf.float32) / dim))
+    return inv_freq, 1.0
+
+
+# TF twin of modeling_rope_utils.ROPE_INIT_FUNCTIONS: the default RoPE only; another rope_type fails loudly
+# (KeyError naming it) rather than computing other frequencies
+ROPE_INIT_FUNCTIONS = {"default": _compute_default_rope_parameters}
+
+
 def _torch_padding(padding, rank):
     """torch's symmetric `padding=` of a conv, as a tf.pad spec for channels-last inputs of that rank."""
     if isinstance(padding, int):
