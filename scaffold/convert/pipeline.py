@@ -43,24 +43,42 @@ def todo_comment(message: str) -> cst.EmptyLine:
 
 
 class Todos:
-    """TODOs raised while a statement is being converted, attached to that statement as comments."""
+    """TODOs raised while a statement is being converted, attached to that statement as comments.
+
+    A TODO about a construct with no TF translation (`blocking`) also turns the statement, inside a forward
+    body, into `raise NotImplementedError(...)` naming the construct: a port that cannot compute a value says
+    so when it gets there, never computes something else.
+    """
 
     def __init__(self) -> None:
-        self._stack: list[list[str]] = []
+        self._stack: list[list[tuple[str, str | None]]] = []
 
     def push(self) -> None:
         self._stack.append([])
 
-    def add(self, message: str) -> None:
-        if self._stack and message not in self._stack[-1]:
-            self._stack[-1].append(message)
+    def add(self, message: str, blocking: str | None = None) -> None:
+        if self._stack and all(message != m for m, _ in self._stack[-1]):
+            self._stack[-1].append((message, blocking))
 
-    def pop_into(self, original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
-        messages = self._stack.pop()
-        if not messages or type(updated).__name__ not in _STATEMENT_NAMES:
+    def pop_into(self, original: cst.CSTNode, updated: cst.CSTNode, raises: bool = False) -> cst.CSTNode:
+        entries = self._stack.pop()
+        if not entries or type(updated).__name__ not in _STATEMENT_NAMES:
+            if entries and self._stack:  # an expression-level TODO under a non-statement: the parent takes it
+                self._stack[-1].extend(entries)
             return updated
-        lines = [todo_comment(m) for m in messages]
+        lines = [todo_comment(m) for m, _ in entries]
         lines += [cst.EmptyLine(comment=cst.Comment(f"#   PyTorch: {line}")) for line in _source_lines(original)]
+        blocking = [b for _, b in entries if b]
+        if raises and blocking and isinstance(updated, cst.SimpleStatementLine):
+            message = one_line(f"scaffold: no TF translation for {', '.join(blocking)} (see the TODO above)", 110)
+            return cst.SimpleStatementLine(
+                body=[
+                    cst.Raise(
+                        exc=cst.Call(cst.Name("NotImplementedError"), [cst.Arg(cst.SimpleString(repr(message)))])
+                    )
+                ],
+                leading_lines=[*updated.leading_lines, *lines],
+            )
         return updated.with_changes(leading_lines=[*updated.leading_lines, *lines])
 
 
@@ -87,8 +105,13 @@ class NodePass:
         self.todos = todos
 
     def todo(self, message: str) -> None:
-        """Mark the enclosing statement: it has no faithful TF translation (yet)."""
+        """Mark the enclosing statement with a note: translated, but check this."""
         self.todos.add(message)
+
+    def untranslated(self, construct: str, message: str) -> None:
+        """Mark the enclosing statement: `construct` has no faithful TF translation. In a forward body the
+        statement becomes `raise NotImplementedError` naming it; elsewhere it stays, marked."""
+        self.todos.add(message, blocking=construct)
 
 
 class _Batched(cst.CSTTransformer):
@@ -145,7 +168,9 @@ class _Batched(cst.CSTTransformer):
             # a pass replaced a parenthesised expression: the parentheses (and the line breaks they allow) stay
             updated = updated.with_changes(lpar=parens[0], rpar=parens[1])
         if kind in _STATEMENT_NAMES:
-            updated = self.todos.pop_into(original, updated)
+            functions = self.ctx.cursor.functions
+            raises = bool(functions) and functions[0] not in ("__init__", "build") and kind == "SimpleStatementLine"
+            updated = self.todos.pop_into(original, updated, raises)
         cursor = self.ctx.cursor
         if kind == "ClassDef":
             cursor.classes.pop()

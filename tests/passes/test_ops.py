@@ -62,7 +62,7 @@ def test_translation(torch, tf):
     assert translate(torch) == tf
 
 
-def test_untranslated_torch_call_gets_a_todo_and_keeps_the_original():
+def test_untranslated_call_raises_in_forward_naming_the_construct():
     code = run_passes(
         """
         class TinyLayer(nn.Module):
@@ -73,6 +73,22 @@ def test_untranslated_torch_call_gets_a_todo_and_keeps_the_original():
     )
     assert "# TODO(scaffold): no TF translation for torch.special.entr yet" in code
     assert "#   PyTorch: return torch.special.entr(x)" in code
+    assert 'raise NotImplementedError("scaffold: no TF translation for torch.special.entr (see the TODO above)")' in code
+    assert "return torch.special.entr(x)\n" not in code
+
+
+def test_untranslated_call_in_init_is_marked_but_kept():
+    code = run_passes(
+        """
+        class TinyLayer(nn.Module):
+            def __init__(self, config):
+                self.table = torch.special.entr(config.x)
+        """,
+        OpsPass,
+    )
+    assert "# TODO(scaffold): no TF translation for torch.special.entr yet" in code
+    assert "self.table = torch.special.entr(config.x)" in code
+    assert "NotImplementedError" not in code
 
 
 def test_annotations_become_tf_tensor():

@@ -453,10 +453,13 @@ class OpsPass(NodePass):
             if self.cursor.function_name == "__init__":
                 return updated  # a layer constructor: the layers pass swaps it or marks it
             if qualified.endswith("Loss"):
-                self.todo(f"{qualified}: compute the loss with the TF loss mixin of this head (hf_compute_loss)")
+                name = qualified.rpartition(".")[2]
+                self.untranslated(
+                    name, f"{qualified}: compute the loss with the TF loss mixin of this head (hf_compute_loss)"
+                )
                 return updated
         if qualified.startswith("torch."):
-            self.todo(f"no TF translation for {qualified} yet")
+            self.untranslated(qualified, f"no TF translation for {qualified} yet")
         return updated
 
     def _simple_method(self, name, target, args, positional) -> cst.BaseExpression | None:
@@ -511,7 +514,9 @@ class OpsPass(NodePass):
             if code.startswith("tf.") or code.endswith("dtype"):
                 dtype = positional[0].value
             elif not code.endswith(("device", "device)")) and "device" not in code:
-                self.todo(f"`.to({code})`: a dtype (cast) or a device (drop)? scaffold cannot tell")
+                self.untranslated(
+                    f".to({code})", f"`.to({code})`: a dtype (cast) or a device (drop)? scaffold cannot tell"
+                )
                 return call
         if dtype is None:
             return target
@@ -631,7 +636,10 @@ class OpsPass(NodePass):
             a.keyword is None or a.keyword.value in ("dim", "keepdim") for a in args
         ):
             if name in ("max", "min") and (positional or any(a.keyword and a.keyword.value == "dim" for a in args)):
-                self.todo(f"torch .{name}(dim) returns (values, indices); tf.reduce_{name} returns values only")
+                self.untranslated(
+                    f".{name}(dim)",
+                    f"torch .{name}(dim) returns (values, indices); tf.reduce_{name} returns values only",
+                )
                 return call
             renamed = [
                 a.with_changes(keyword=cst.Name({"dim": "axis", "keepdim": "keepdims"}[a.keyword.value]))
@@ -664,5 +672,5 @@ class OpsPass(NodePass):
             "matmul",
             "bmm",
         ):
-            self.todo(f"tensor method .{name}() is not translated yet")
+            self.untranslated(f".{name}()", f"tensor method .{name}() is not translated yet")
         return call
