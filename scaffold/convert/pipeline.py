@@ -74,7 +74,7 @@ class Todos:
             return cst.SimpleStatementLine(
                 body=[
                     cst.Raise(
-                        exc=cst.Call(cst.Name("NotImplementedError"), [cst.Arg(cst.SimpleString(repr(message)))])
+                        exc=cst.Call(cst.Name("NotImplementedError"), [cst.Arg(cst.SimpleString('"' + message.replace('"', "'").replace("\\", "") + '"'))])
                     )
                 ],
                 leading_lines=[*updated.leading_lines, *lines],
