@@ -74,7 +74,7 @@ def test_untranslated_call_raises_in_forward_naming_the_construct():
     assert "# TODO(scaffold): no TF translation for torch.special.entr yet" in code
     assert "#   PyTorch: return torch.special.entr(x)" in code
     assert 'raise NotImplementedError("scaffold: no TF translation for torch.special.entr (see the TODO above)")' in code
-    assert "return torch.special.entr(x)\n" not in code
+    assert not any(line.strip().startswith("return torch") for line in code.splitlines())
 
 
 def test_untranslated_call_in_init_is_marked_but_kept():
