@@ -12,29 +12,12 @@ import click
 
 from . import __version__
 from .errors import ScaffoldError
+from .files import read_python_source
 
 
 def _fail(error: ScaffoldError) -> None:
     click.echo(f"scaffold: error: {error.message}", err=True)
     sys.exit(error.exit_code)
-
-
-def read_python_source(path: Path) -> str:
-    """The text of a Python file, or a ScaffoldError naming the problem."""
-    if not path.exists():
-        raise ScaffoldError(f"{path}: no such file; give the path to a PyTorch modeling_<model>.py")
-    if path.is_dir():
-        raise ScaffoldError(f"{path}: is a folder; give the path to a PyTorch modeling_<model>.py")
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise ScaffoldError(f"{path}: cannot read it ({error.strerror}); check its permissions") from None
-    if b"\0" in data:
-        raise ScaffoldError(f"{path}: not a Python source file (binary data); give a modeling_<model>.py")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ScaffoldError(f"{path}: not UTF-8 text; give a Python source file saved as UTF-8") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -75,6 +58,54 @@ def convert(src: Path, output: Path | None, model_name: str | None, no_format: b
             click.echo(f"  {where}:{todo.line}: {todo.message}", err=True)
     else:
         click.echo(f"scaffold: converted {src} with no TODO", err=True)
+
+
+@main.command()
+@click.argument("model")
+@click.option("--repo", type=click.Path(path_type=Path), help="The transformers checkout (default: the one around .).")
+@click.option("--dry-run", is_flag=True, help="Print the changes as a unified diff; write nothing.")
+@click.option("--force", is_flag=True, help="Replace an existing modeling_tf_<model>.py and test file.")
+def port(model: str, repo: Path | None, dry_run: bool, force: bool) -> None:
+    """Port MODEL (its folder under src/transformers/models) to TensorFlow in a transformers checkout.
+
+    Writes modeling_tf_<model>.py and registers it: package __init__, TF auto mappings, docs, dummy objects
+    (legacy layout) and a TF test file. Every change is planned and checked first; nothing is half-written.
+    """
+    from .checkout import Checkout
+    from .port import plan_port
+    from .templates import render
+
+    try:
+        checkout = Checkout.open(repo, model)
+        plan, report = plan_port(checkout, force=force)
+        plan.validate()
+        if dry_run:
+            click.echo(plan.diff(), nl=False)
+        elif plan.effective:
+            plan.apply()
+    except ScaffoldError as error:
+        _fail(error)
+        return
+    if not plan.effective:
+        click.echo(f"scaffold: nothing to change: the TF port of {model} is already in place", err=True)
+        return
+    click.echo(
+        render(
+            "port_summary.txt.jinja",
+            dry_run=dry_run,
+            model=model,
+            layout=report.layout,
+            changes=[(c.kind, plan.rel(c.path)) for c in plan.effective],
+            kept=[(plan.rel(p), why) for p, why in plan.kept],
+            notes=report.notes,
+            todos=report.todos,
+            modeling=f"src/transformers/models/{model}/modeling_tf_{model}.py",
+            prefix=report.prefix,
+            test_file=f"tests/models/{model}/test_modeling_tf_{model}.py",
+        ),
+        err=True,
+        nl=False,
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

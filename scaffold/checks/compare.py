@@ -1,11 +1,13 @@
 """Compare a converted TF base model with its PyTorch original and with the hand-written TF port.
 
 Imports TensorFlow, torch and transformers: only the tests, benchmarks and `verify` load this module.
+A comparison goes through stages (convert, build, load, run, match) and records where it stopped and why.
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,50 +15,77 @@ from ..convert import convert_source
 from .tiny import tiny_config
 from .weights import LoadReport, import_generated, load_from_pt, pt_names
 
+STAGES = ("convert", "build", "load", "run", "match")
+ATOL = 1e-5
+
 
 @dataclass
 class ModelComparison:
     model_type: str
+    stage: str = "convert"  # the last stage reached; "match" with max_abs_diff < ATOL is a full pass
+    error: str | None = None  # why the next stage failed
     todos: int = 0
     generated_names: set[str] = field(default_factory=set)
     reference_names: set[str] | None = None  # None where transformers has no hand-written TF port
     load: LoadReport | None = None
     reference_load: LoadReport | None = None
     max_abs_diff: float | None = None
-    error: str | None = None
+    graph_max_abs_diff: float | None = None  # the same run under tf.function, when asked for
 
     @property
     def names_match(self) -> bool | None:
         return None if self.reference_names is None else self.generated_names == self.reference_names
 
+    @property
+    def matches(self) -> bool:
+        return self.max_abs_diff is not None and self.max_abs_diff < ATOL
 
-def _classes(model_type: str):
-    """(module name, class prefix, config class) of a transformers model type."""
+
+def model_classes(model_type: str):
+    """(module folder, base model class name, config class) of a transformers model type."""
     from transformers import CONFIG_MAPPING
     from transformers.models.auto.modeling_auto import MODEL_MAPPING_NAMES
 
     config_class = CONFIG_MAPPING[model_type]
     base = MODEL_MAPPING_NAMES[model_type]
+    if isinstance(base, (tuple, list)):
+        base = base[0]
     return config_class.__module__.split(".")[-2], base, config_class
 
 
-def model_inputs(config, main_input: str, seed: int = 0) -> dict:
-    """Random inputs for a base model's main input (text, encoder-decoder, vision, audio)."""
+def model_inputs(config, forward, seed: int = 0) -> dict:
+    """Random inputs for every main input the PyTorch forward takes (text, encoder-decoder, vision, audio)."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    if main_input == "pixel_values":
-        size = config.image_size if isinstance(config.image_size, int) else config.image_size[0]
-        return {"pixel_values": rng.standard_normal((2, config.num_channels, size, size)).astype("float32")}
-    if main_input == "input_values":
-        return {"input_values": rng.standard_normal((2, 2000)).astype("float32")}
-    inputs = {"input_ids": rng.integers(1, config.vocab_size, (2, 7)).astype("int64")}
-    if getattr(config, "is_encoder_decoder", False):
-        inputs["decoder_input_ids"] = rng.integers(1, config.vocab_size, (2, 5)).astype("int64")
+    params = inspect.signature(forward).parameters
+    text = getattr(config, "text_config", None) or config
+    vision = getattr(config, "vision_config", None) or config
+    inputs = {}
+    if "input_ids" in params:
+        inputs["input_ids"] = rng.integers(1, text.vocab_size, (2, 7)).astype("int64")
+        if "attention_mask" in params:
+            inputs["attention_mask"] = np.ones((2, 7), dtype="int64")
+    if "decoder_input_ids" in params and getattr(config, "is_encoder_decoder", False):
+        inputs["decoder_input_ids"] = rng.integers(1, text.vocab_size, (2, 5)).astype("int64")
+    if "pixel_values" in params:
+        size = vision.image_size if isinstance(vision.image_size, int) else vision.image_size[0]
+        inputs["pixel_values"] = rng.standard_normal((2, vision.num_channels, size, size)).astype("float32")
+    if "input_values" in params:
+        inputs["input_values"] = rng.standard_normal((2, 2000)).astype("float32")
+    if "input_features" in params:
+        bins = getattr(config, "num_mel_bins", 80)
+        inputs["input_features"] = rng.standard_normal((2, bins, 60)).astype("float32")
     return inputs
 
 
-def compare(model_type: str, source: str | None = None, overrides: dict | None = None) -> ModelComparison:
+def _first_tensor(output):
+    return output[0] if isinstance(output, (tuple, list)) or hasattr(output, "to_tuple") else output
+
+
+def compare(
+    model_type: str, source: str | None = None, overrides: dict | None = None, graph: bool = False
+) -> ModelComparison:
     """Convert `models/<m>/modeling_<m>.py`, build both base models from one tiny config, load the PyTorch
     weights into the TF one through from_pretrained(from_pt=True), and run both on the same inputs."""
     import numpy as np
@@ -64,35 +93,69 @@ def compare(model_type: str, source: str | None = None, overrides: dict | None =
     import transformers
 
     result = ModelComparison(model_type)
-    module_name, base_class, config_class = _classes(model_type)
-    package = Path(transformers.__file__).parent / "models" / module_name
-    if source is None:
-        source = (package / f"modeling_{module_name}.py").read_text()
-    converted = convert_source(source, module_name)
-    result.todos = len(converted.todos)
-    generated = import_generated(converted.code, module_name)
-    tf_class = getattr(generated, f"TF{base_class}")
-    config = tiny_config(config_class, **(overrides or {}))
+    try:
+        module_name, base_class, config_class = model_classes(model_type)
+        package = Path(transformers.__file__).parent / "models" / module_name
+        if source is None:
+            source = (package / f"modeling_{module_name}.py").read_text()
+        converted = convert_source(source, module_name)
+        result.todos = len(converted.todos)
+        generated = import_generated(converted.code, module_name)
+        tf_class = getattr(generated, f"TF{base_class}")
+    except Exception as error:
+        result.error = f"{type(error).__name__}: {error}"
+        return result
 
-    tf_model = tf_class(config)
-    tf_model.build_in_name_scope()
-    result.generated_names = set(pt_names(tf_model))
+    result.stage = "build"
+    try:
+        config = tiny_config(config_class, **(overrides or {}))
+        tf_model = tf_class(config)
+        tf_model.build_in_name_scope()
+        result.generated_names = set(pt_names(tf_model))
+        pt_model = getattr(transformers, base_class)(config).eval()
+    except Exception as error:
+        result.error = f"{type(error).__name__}: {error}"
+        return result
     try:
         reference_module = importlib.import_module(f"transformers.models.{module_name}.modeling_tf_{module_name}")
         reference_class = getattr(reference_module, f"TF{base_class}")
-    except (ImportError, AttributeError):
-        reference_class = None
-    pt_model = getattr(transformers, base_class)(config).eval()
-    if reference_class is not None:
         reference = reference_class(config)
         reference.build_in_name_scope()
         result.reference_names = set(pt_names(reference))
         _, result.reference_load = load_from_pt(reference_class, pt_model)
+    except Exception:  # no hand-written port (or it cannot take this config): compare with PyTorch only
+        pass
 
-    loaded, result.load = load_from_pt(tf_class, pt_model)
-    inputs = model_inputs(config, pt_model.main_input_name)
-    with torch.no_grad():
-        expected = pt_model(**{k: torch.tensor(v) for k, v in inputs.items()})[0].numpy()
-    actual = np.asarray(loaded(**inputs, training=False)[0])
-    result.max_abs_diff = float(np.max(np.abs(expected - actual))) if expected.shape == actual.shape else float("inf")
+    result.stage = "load"
+    try:
+        loaded, result.load = load_from_pt(tf_class, pt_model)
+    except Exception as error:
+        result.error = f"{type(error).__name__}: {error}"
+        return result
+
+    result.stage = "run"
+    try:
+        inputs = model_inputs(config, pt_model.forward)
+        with torch.no_grad():
+            expected = _first_tensor(pt_model(**{k: torch.tensor(v) for k, v in inputs.items()})).numpy()
+        actual = np.asarray(_first_tensor(loaded(**inputs, training=False)))
+        if graph:
+            import tensorflow as tf
+
+            traced = tf.function(lambda **kw: _first_tensor(loaded(**kw, training=False)))
+            graph_actual = np.asarray(traced(**inputs))
+    except Exception as error:
+        result.error = f"{type(error).__name__}: {error}"
+        return result
+
+    result.stage = "match"
+    if expected.shape != actual.shape:
+        result.error = f"output shape {actual.shape} != PyTorch {expected.shape}"
+        result.max_abs_diff = float("inf")
+        return result
+    result.max_abs_diff = float(np.max(np.abs(expected - actual)))
+    if graph:
+        result.graph_max_abs_diff = float(np.max(np.abs(expected - graph_actual)))
+    if not result.matches:
+        result.error = f"max abs diff {result.max_abs_diff:.2e} >= {ATOL}"
     return result

@@ -1,4 +1,5 @@
-"""A small random config derived from a config class: every size knob the class has, shrunk."""
+"""A small random config derived from a config class: every size knob the class has, shrunk (sub-configs of
+composite models too)."""
 
 from __future__ import annotations
 
@@ -39,17 +40,26 @@ SMALL: dict[str, Any] = {
     "num_conv_pos_embeddings": 16,
     "num_conv_pos_embedding_groups": 2,
     "head_dim": 8,
+    "projection_dim": 16,
 }
 CONV_TUPLES = {"conv_dim": 32, "conv_stride": 4, "conv_kernel": 8}
 
 
-def tiny_config(config_class, **overrides):
-    default = config_class()
+def small_values(default) -> dict[str, Any]:
     values: dict[str, Any] = {k: v for k, v in SMALL.items() if getattr(default, k, None) is not None}
     for name, value in CONV_TUPLES.items():
         if getattr(default, name, None) is not None:
             values[name] = (value,) * 3
     if "num_feat_extract_layers" in default.to_dict():
         values["num_feat_extract_layers"] = 3
+    for name, sub in list(vars(default).items()):
+        # composite models (CLIP, ...) keep their parts in sub-configs: shrink those too
+        if name.endswith("_config") and hasattr(sub, "to_dict") and hasattr(sub, "model_type"):
+            values[name] = {**sub.to_dict(), **small_values(sub)}
+    return values
+
+
+def tiny_config(config_class, **overrides):
+    values = small_values(config_class())
     values.update(overrides)
     return config_class(**values)

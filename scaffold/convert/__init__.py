@@ -56,9 +56,22 @@ class Todo:
 
 
 @dataclass(frozen=True)
+class ModelSummary:
+    """What the repository edits of a port need to know about the model."""
+
+    prefix: str | None  # "Bert"
+    config_class: str | None
+    pt_public: tuple[str, ...]  # the PyTorch file's public classes
+    tf_public: tuple[str, ...]  # the converted file's __all__
+    main_input_name: str
+    base_model_inputs: tuple[str, ...]  # parameters of the base model's forward
+
+
+@dataclass(frozen=True)
 class ConversionResult:
     code: str
     todos: tuple[Todo, ...]
+    summary: ModelSummary | None = None
 
 
 def model_name_from_path(path: str | Path) -> str:
@@ -84,11 +97,26 @@ def parse(source: str, filename: str = "<string>") -> cst.Module:
 
 
 def convert_module(module: cst.Module, model_name: str, source: str | None = None) -> cst.Module:
-    ctx = ConvertContext(info=analyze(module, model_name, source))
+    return _convert(module, model_name, source)[0]
+
+
+def _convert(module: cst.Module, model_name: str, source: str | None) -> tuple[cst.Module, ModelSummary]:
+    info = analyze(module, model_name, source)
+    ctx = ConvertContext(info=info)
     module = run_node_passes(module, NODE_PASSES, ctx, Todos())
     for apply in CLASS_PASSES:
         module = apply(module, ctx)
-    return _retitle(module)
+    base = info.classes.get(info.base_model_class or "")
+    forward = base.method("forward") if base is not None else None
+    summary = ModelSummary(
+        prefix=info.prefix,
+        config_class=info.config_class,
+        pt_public=tuple(sorted(info.public or (c.name for c in info.classes.values() if c.role == "model"))),
+        tf_public=tuple(dunder_all.public_names(module, ctx)),
+        main_input_name=info.main_input_name or "input_ids",
+        base_model_inputs=tuple(p.name.value for p in forward.params.params) if forward is not None else (),
+    )
+    return _retitle(module), summary
 
 
 def _retitle(module: cst.Module) -> cst.Module:
@@ -114,11 +142,11 @@ def find_todos(code: str) -> tuple[Todo, ...]:
 
 
 def convert_source(
-    source: str, model_name: str, *, filename: str = "<string>", format_code: bool = True
+    source: str, model_name: str, *, filename: str = "<string>", format_code: bool = True, settings=None
 ) -> ConversionResult:
     """Convert the text of a PyTorch `modeling_<m>.py` into the text of a TF `modeling_tf_<m>.py`."""
     try:
-        module = convert_module(parse(source, filename), model_name, source)
+        module, summary = _convert(parse(source, filename), model_name, source)
     except ScaffoldError as error:
         if error.message.startswith(filename):
             raise
@@ -134,5 +162,5 @@ def convert_source(
     if format_code:
         from ..formatting import format_source
 
-        code = format_source(code)
-    return ConversionResult(code=code, todos=find_todos(code))
+        code = format_source(code, settings=settings)
+    return ConversionResult(code=code, todos=find_todos(code), summary=summary)

@@ -74,7 +74,10 @@ class Todos:
             return cst.SimpleStatementLine(
                 body=[
                     cst.Raise(
-                        exc=cst.Call(cst.Name("NotImplementedError"), [cst.Arg(cst.SimpleString('"' + message.replace('"', "'").replace("\\", "") + '"'))])
+                        exc=cst.Call(
+                            cst.Name("NotImplementedError"),
+                            [cst.Arg(cst.SimpleString('"' + message.replace('"', "'").replace("\\", "") + '"'))],
+                        )
                     )
                 ],
                 leading_lines=[*updated.leading_lines, *lines],

@@ -73,7 +73,9 @@ def test_untranslated_call_raises_in_forward_naming_the_construct():
     )
     assert "# TODO(scaffold): no TF translation for torch.special.entr yet" in code
     assert "#   PyTorch: return torch.special.entr(x)" in code
-    assert 'raise NotImplementedError("scaffold: no TF translation for torch.special.entr (see the TODO above)")' in code
+    assert (
+        'raise NotImplementedError("scaffold: no TF translation for torch.special.entr (see the TODO above)")' in code
+    )
     assert not any(line.strip().startswith("return torch") for line in code.splitlines())
 
 

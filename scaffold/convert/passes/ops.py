@@ -260,7 +260,9 @@ class OpsPass(NodePass):
             and finfo.args
             and isinstance(updated.value, cst.Call)
         ):
-            return cst.Attribute(value=updated.value.args[0].value, attr=original.attr)  # tf DTypes carry min/max
+            # tf DTypes carry min/max; as_dtype also takes a keras layer's dtype, which is a string
+            self.ctx.imports.need_tf()
+            return cst.Attribute(value=_call("tf.as_dtype", [updated.value.args[0]]), attr=original.attr)
         if original.attr.value == "_attn_implementation" and not self._in_fstring:
             return cst.SimpleString('"eager"')  # TF ports have one attention path: eager
         if dotted(original) in ("self.gradient_checkpointing", "self._requires_grad") and self._in_body():

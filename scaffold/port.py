@@ -1,0 +1,133 @@
+"""`scaffold port <model>`: plan every change a TF port makes to a transformers checkout.
+
+Reads the checkout (through `Checkout`), computes each target file's new text with the pure functions in
+`scaffold.edits`, and returns a `Plan`; writing is the Plan's job, never this module's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from .checkout import Checkout
+from .convert import ConversionResult, convert_source
+from .edits import auto, docs, inits, tests_file
+from .errors import ScaffoldError
+from .files import read_python_source
+from .formatting import format_source
+from .plan import Plan
+
+
+@dataclass
+class PortReport:
+    model: str
+    layout: str
+    prefix: str = ""
+    todos: int = 0
+    auto_entries: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def config_attributes(source: str | None, config_class: str | None) -> set[str]:
+    """The parameters of the config class's __init__ (what a tiny test config may set)."""
+    if not source or not config_class:
+        return set()
+    for statement in cst.parse_module(source).body:
+        if isinstance(statement, cst.ClassDef) and statement.name.value == config_class:
+            for item in statement.body.body:
+                if isinstance(item, cst.FunctionDef) and item.name.value == "__init__":
+                    return {p.name.value for p in (*item.params.params, *item.params.kwonly_params)}
+    return set()
+
+
+def plan_port(checkout: Checkout, force: bool = False) -> tuple[Plan, PortReport]:
+    model = checkout.model
+    plan = Plan(checkout.root)
+    report = PortReport(model=model, layout=checkout.layout)
+
+    # 1. the modeling file
+    pt_path = checkout.model_dir / f"modeling_{model}.py"
+    source = read_python_source(pt_path)
+    result: ConversionResult = convert_source(source, model, filename=checkout.rel(pt_path), format_code=False)
+    code = format_source(result.code, settings=checkout.ruff_settings, filename=f"modeling_tf_{model}.py")
+    report.todos = len(code.split("# TODO(scaffold):")) - 1
+    summary = result.summary
+    report.prefix = summary.prefix or model.capitalize()
+    tf_path = checkout.model_dir / f"modeling_tf_{model}.py"
+    existing = checkout.read(tf_path)
+    if existing is not None and existing != code and not force:
+        raise ScaffoldError(
+            f"{checkout.rel(tf_path)} already exists and differs from what scaffold generates; "
+            "keep it, or pass --force to replace it"
+        )
+    plan.add(tf_path, existing, code)
+    tf_classes = list(summary.tf_public)
+
+    # 2. package init (and, in the legacy layout, the top-level init and the dummy objects)
+    init_path = checkout.model_dir / "__init__.py"
+    init_text = checkout.read(init_path) or ""
+    if report.layout == "modern":
+        plan.add(init_path, init_text, inits.modern_model_init(init_text, model))
+    else:
+        plan.add(init_path, init_text, inits.legacy_model_init(init_text, model, tf_classes))
+        top_path = checkout.src / "__init__.py"
+        top_text = checkout.read(top_path) or ""
+        new_top = inits.legacy_toplevel_init(top_text, model, tf_classes)
+        plan.add(top_path, top_text, new_top)
+        dummy_path = checkout.src / "utils" / "dummy_tf_objects.py"
+        plan.add(dummy_path, checkout.read(dummy_path), inits.tf_dummy_objects(new_top))
+
+    # 3. auto mappings
+    tf_auto_path = checkout.src / "models/auto/modeling_tf_auto.py"
+    tf_auto = checkout.read(tf_auto_path)
+    pt_auto = checkout.read(checkout.src / "models/auto/modeling_auto.py")
+    if tf_auto is None or pt_auto is None:
+        report.notes.append("no models/auto/modeling_tf_auto.py (or modeling_auto.py): auto mappings not edited")
+    else:
+        new_auto, report.auto_entries = auto.tf_auto_mappings(
+            tf_auto, pt_auto, set(summary.pt_public), set(tf_classes)
+        )
+        plan.add(tf_auto_path, tf_auto, new_auto)
+
+    # 4. docs
+    page_path = checkout.doc_page()
+    documented = [c for c in tf_classes if not c.endswith("MainLayer")]
+    if page_path is None:
+        report.notes.append(f"no docs/source/en/model_doc/{model}.md: document the TF classes by hand")
+    else:
+        page = checkout.read(page_path) or ""
+        plan.add(
+            page_path, page, docs.model_doc_page(page, [c for c in documented if not c.endswith("PreTrainedModel")])
+        )
+        index = checkout.read(checkout.doc_index)
+        if index is not None:
+            new_index, found = docs.index_row(index, page_path.stem)
+            if found:
+                plan.add(checkout.doc_index, index, new_index)
+            elif "TensorFlow support" in index:
+                report.notes.append(f"docs/source/en/index.md has no row linking model_doc/{page_path.stem}")
+    listing = checkout.read(checkout.doctest_list)
+    if listing is not None:
+        rel = f"src/transformers/models/{model}/modeling_tf_{model}.py"
+        plan.add(checkout.doctest_list, listing, docs.documentation_tests(listing, rel))
+
+    # 5. the TF test file
+    if (checkout.root / "tests").is_dir():
+        test_path = checkout.tests_dir / f"test_modeling_tf_{model}.py"
+        existing_test = checkout.read(test_path)
+        if existing_test is not None and not force:
+            plan.kept.append((test_path, "exists (--force regenerates it)"))
+        else:
+            config_source = checkout.read(checkout.model_dir / f"configuration_{model}.py")
+            text = tests_file.test_file(
+                prefix=summary.prefix or model.capitalize(),
+                config_class=summary.config_class or f"{summary.prefix}Config",
+                config_attributes=config_attributes(config_source, summary.config_class),
+                tf_classes=tf_classes,
+                main_input=summary.main_input_name,
+                is_encoder_decoder="decoder_input_ids" in summary.base_model_inputs,
+                pt_test=checkout.read(checkout.tests_dir / f"test_modeling_{model}.py"),
+            )
+            plan.add(test_path, existing_test, format_source(text, settings=checkout.ruff_settings))
+    return plan, report
