@@ -42,7 +42,9 @@ class ModelComparison:
 
 
 def model_classes(model_type: str):
-    """(module folder, base model class name, config class) of a transformers model type."""
+    """(modeling module, base model class name, config class) of a transformers model type; the module is
+    the PyTorch file's dotted name (`transformers.models.data2vec.modeling_data2vec_vision`)."""
+    import transformers
     from transformers import CONFIG_MAPPING
     from transformers.models.auto.modeling_auto import MODEL_MAPPING_NAMES
 
@@ -50,7 +52,7 @@ def model_classes(model_type: str):
     base = MODEL_MAPPING_NAMES[model_type]
     if isinstance(base, (tuple, list)):
         base = base[0]
-    return config_class.__module__.split(".")[-2], base, config_class
+    return getattr(transformers, base).__module__, base, config_class
 
 
 def model_inputs(config, forward, seed: int = 0) -> dict:
@@ -94,13 +96,14 @@ def compare(
 
     result = ModelComparison(model_type)
     try:
-        module_name, base_class, config_class = model_classes(model_type)
-        package = Path(transformers.__file__).parent / "models" / module_name
+        module, base_class, config_class = model_classes(model_type)
+        package, _, file_stem = module.rpartition(".")
+        model_name = file_stem[len("modeling_") :]
         if source is None:
-            source = (package / f"modeling_{module_name}.py").read_text()
-        converted = convert_source(source, module_name)
+            source = Path(importlib.import_module(module).__file__).read_text()
+        converted = convert_source(source, model_name)
         result.todos = len(converted.todos)
-        generated = import_generated(converted.code, module_name)
+        generated = import_generated(converted.code, model_name, package=package)
         tf_class = getattr(generated, f"TF{base_class}")
     except Exception as error:
         result.error = f"{type(error).__name__}: {error}"
@@ -117,7 +120,7 @@ def compare(
         result.error = f"{type(error).__name__}: {error}"
         return result
     try:
-        reference_module = importlib.import_module(f"transformers.models.{module_name}.modeling_tf_{module_name}")
+        reference_module = importlib.import_module(f"{package}.modeling_tf_{model_name}")
         reference_class = getattr(reference_module, f"TF{base_class}")
         reference = reference_class(config)
         reference.build_in_name_scope()

@@ -13,10 +13,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 
 
-def import_generated(code: str, model_name: str, suffix: str = "scaffold") -> types.ModuleType:
-    """Import generated TF modeling code as `transformers.models.<m>.modeling_tf_<m>_<suffix>`, so its
-    relative imports resolve exactly as they would inside a checkout, without writing any file."""
-    package = f"transformers.models.{model_name}"
+def import_generated(
+    code: str, model_name: str, suffix: str = "scaffold", package: str | None = None
+) -> types.ModuleType:
+    """Import generated TF modeling code as `<package>.modeling_tf_<m>_<suffix>` (package: by default
+    `transformers.models.<m>`), so its relative imports resolve exactly as they would inside a checkout,
+    without writing any file."""
+    package = package or f"transformers.models.{model_name}"
     importlib.import_module(package)
     name = f"{package}.modeling_tf_{model_name}_{suffix}"
     spec = importlib.util.spec_from_loader(name, loader=None)

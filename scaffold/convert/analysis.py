@@ -75,6 +75,7 @@ class SubLayer:
     items: list[SubLayer] = field(default_factory=list)  # for lists and Sequential
     optional: bool = False
     weight_norm: bool = False
+    tied: bool = False  # `self.<attr>.weight = other.weight`: TF shares the other layer, built once
 
     @property
     def has_weights(self) -> bool:
@@ -294,6 +295,11 @@ def _read_small_statement(small: cst.BaseSmallStatement, cls: ClassInfo, info: M
     if isinstance(small, (cst.Assign, cst.AnnAssign)):
         targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
         for target in targets:
+            tied = dotted(target) or ""
+            if tied.startswith("self.") and tied.endswith(".weight") and tied.count(".") == 2:
+                sub = cls.sublayers.get(tied.split(".")[1])
+                if sub is not None:
+                    sub.tied = True
             attr = _self_attr(target)
             if attr is not None and small.value is not None:
                 cls.self_attrs.add(attr)
@@ -309,9 +315,14 @@ def _read_small_statement(small: cst.BaseSmallStatement, cls: ClassInfo, info: M
                 if sub is not None:
                     sub.optional = sub.optional or optional
                     previous = cls.sublayers.get(attr)
-                    # `self.x = A(...)` in one branch, `self.x = None` in another: keep the layer
+                    # `self.x = A(...)` in one branch, `self.x = None` in another: keep the layer.
+                    # `self.x = embed_tokens` in another: a layer passed in (tied weights), built once
                     if previous is None or sub.kind != "other":
+                        if previous is not None and previous.kind == "other":
+                            sub.tied = True
                         cls.sublayers[attr] = sub
+                    elif previous.kind != "other":
+                        previous.tied = True
             elif (
                 isinstance(target, cst.Tuple)
                 and isinstance(small.value, cst.Tuple)

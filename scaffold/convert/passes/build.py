@@ -187,8 +187,10 @@ def build_method(
                 f"            layer.build({shape})",
             ]
             continue
+        # a tied layer is another layer's object, which keras would build (and give weights) a second time
+        guard = f" and not self.{attr}.built" if sub.tied else ""
         lines += [
-            f'if getattr(self, "{attr}", None) is not None:',
+            f'if getattr(self, "{attr}", None) is not None{guard}:',
             f"    with tf.name_scope(self.{attr}.name):",
             f"        self.{attr}.build({_shape_code(sub, cls, stored)})",
         ]

@@ -28,10 +28,18 @@ METHOD_TWINS = {
 DROPPED_CALLS = {"self.warn_if_padding_and_no_attention_mask"}
 
 
+def _param_names(function: cst.FunctionDef) -> list[str]:
+    return [p.name.value for p in (*function.params.params, *function.params.kwonly_params)]
+
+
 class ModelHelpersPass(NodePass):
     def _replaced(self, node: cst.FunctionDef) -> bool:
-        """A module-level function with a TF twin in the snippets (shift_tokens_right) is replaced by it."""
-        return not self.cursor.classes and len(self.cursor.functions) == 1 and node.name.value in snippets()
+        """A module-level function with a TF twin in the snippets (shift_tokens_right) is replaced by it, when
+        it takes the same parameters (mbart's two-argument shift_tokens_right is another function)."""
+        if self.cursor.classes or len(self.cursor.functions) != 1 or node.name.value not in snippets():
+            return False
+        twin = snippets().nodes[node.name.value]
+        return isinstance(twin, cst.FunctionDef) and _param_names(twin) == _param_names(node)
 
     def _delegated(self, node: cst.FunctionDef) -> bool:
         return self.cursor.in_method and node.name.value in METHOD_TWINS

@@ -12,6 +12,7 @@ from ..names import dotted
 from ..nodes import fragment
 from ..pipeline import NodePass
 from ..snippets import snippets
+from ..tables import TF_ACTIVATIONS
 
 # torch function -> (tf function, {torch keyword: tf keyword}); positional arguments keep their order
 FUNCTIONS: dict[str, tuple[str, dict[str, str]]] = {
@@ -47,7 +48,6 @@ FUNCTIONS: dict[str, tuple[str, dict[str, str]]] = {
     "torch.sum": ("tf.reduce_sum", {"dim": "axis", "keepdim": "keepdims"}),
     "torch.nn.functional.softmax": ("stable_softmax", {"dim": "axis"}),
     "torch.softmax": ("stable_softmax", {"dim": "axis"}),
-    "torch.nn.functional.pad": ("tf.pad", {}),
     "torch.cumsum": ("tf.math.cumsum", {"dim": "axis"}),
     "torch.cumprod": ("tf.math.cumprod", {"dim": "axis"}),
     "torch.argmax": ("tf.math.argmax", {"dim": "axis"}),
@@ -230,6 +230,19 @@ class OpsPass(NodePass):
             return node.with_changes(left=self._retype(node.left), right=self._retype(node.right))
         return node
 
+    def _act2cls(self, call: cst.Call) -> cst.BaseExpression | None:
+        """`ACT2CLS["gelu"]()` -> `get_tf_activation("gelu")` (the class instantiated is the activation)."""
+        func = call.func
+        if (
+            isinstance(func, cst.Subscript)
+            and self.info.imports.resolve(func.value) == "transformers.activations.ACT2CLS"
+            and not call.args
+            and isinstance(func.slice[0].slice, cst.Index)
+        ):
+            self.ctx.imports.need_helper("get_tf_activation")
+            return _call("get_tf_activation", [_arg(func.slice[0].slice.value)])
+        return None
+
     def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript):
         # `tuple(shape_list(x))[i]` -> `shape_list(x)[i]`
         value = updated.value
@@ -313,9 +326,20 @@ class OpsPass(NodePass):
         return None
 
     def leave_Name(self, original: cst.Name, updated: cst.Name):
+        name = original.value
+        if name not in self._torch_only:
+            return updated
+        origin = self.info.imports.origins.get(name, "")
         # a torch-side name with a TF twin in the snippets (ROPE_INIT_FUNCTIONS, mask builders): use the twin
-        if original.value in self._torch_only and original.value in snippets():
-            self.ctx.helpers.add(original.value)
+        if name in snippets():
+            self.ctx.helpers.add(name)
+        # activations.gelu & co: the activations_tf function of the same name
+        elif origin == f"transformers.activations.{name}" and name in TF_ACTIVATIONS and self._in_body():
+            self.ctx.imports.need_helper("get_tf_activation")
+            return cst.Call(cst.Name("get_tf_activation"), [cst.Arg(cst.SimpleString(f'"{name}"'))])
+        # ModelOutput is re-exported by modeling_outputs (torch-only) but lives in transformers.utils
+        elif name == "ModelOutput":
+            self.ctx.imports.need_helper("ModelOutput")
         return updated
 
     def leave_AssignTarget(self, original: cst.AssignTarget, updated: cst.AssignTarget):
@@ -328,6 +352,9 @@ class OpsPass(NodePass):
         return updated
 
     def leave_Call(self, original: cst.Call, updated: cst.Call):
+        activation = self._act2cls(original)
+        if activation is not None:
+            return activation
         if not self._in_body():
             return updated
         if dotted(original.func) == "isinstance" and len(original.args) == 2:
@@ -420,6 +447,23 @@ class OpsPass(NodePass):
         if qualified == "transformers.activations.get_activation" and len(args) == 1:
             self.ctx.imports.need_helper("get_tf_activation")
             return _call("get_tf_activation", args)
+        if qualified == "torch.nn.functional.pad" and args:
+            self.ctx.helpers.add("torch_pad")  # torch's pad spec is flat and starts at the last dim
+            return _call("torch_pad", args)
+        if qualified in ("torch.div", "torch.true_divide") and len(positional) == 2:
+            rounding = next(
+                (a.value for a in args if a.keyword is not None and a.keyword.value == "rounding_mode"), None
+            )
+            self.ctx.imports.need_tf()
+            if rounding is None:
+                return _call("tf.math.divide", positional)
+            if isinstance(rounding, cst.SimpleString) and rounding.evaluated_value == "floor":
+                return _call("tf.math.floordiv", positional)
+        if qualified in ("torch.ceil", "torch.floor", "torch.round"):
+            self.ctx.imports.need_tf()
+            return _call(f"tf.math.{qualified[6:]}", args)
+        if qualified == "torch.jit.is_tracing":
+            return cst.Name("False")
         if qualified in ACTIVATION_FUNCTIONS and args:
             self.ctx.imports.need_helper("get_tf_activation")
             return cst.Call(
@@ -513,7 +557,7 @@ class OpsPass(NodePass):
         dtype = next((a.value for a in args if a.keyword is not None and a.keyword.value == "dtype"), None)
         if dtype is None and positional:
             code = _code(positional[0].value)
-            if code.startswith("tf.") or code.endswith("dtype"):
+            if code.startswith("tf.") or code.endswith(("dtype", "_type")):
                 dtype = positional[0].value
             elif not code.endswith(("device", "device)")) and "device" not in code:
                 self.untranslated(

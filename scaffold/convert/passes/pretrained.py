@@ -41,6 +41,19 @@ def dummy_inputs(self):
 """
 
 
+# pixel_values: TFPreTrainedModel needs config.image_size; configs without one (ResNet, RegNet) use 224
+VISION_SIGNATURE = """
+@property
+def input_signature(self):
+    vision_config = getattr(self.config, "vision_config", None) or self.config
+    size = getattr(vision_config, "image_size", 224)
+    size = size if isinstance(size, int) else size[0]
+    return {
+        "pixel_values": tf.TensorSpec((None, vision_config.num_channels, size, size), tf.float32, name="pixel_values")
+    }
+"""
+
+
 def _with_audio_inputs(class_def: cst.ClassDef, ctx: ConvertContext) -> cst.ClassDef:
     defined = {s.name.value for s in class_def.body.body if isinstance(s, cst.FunctionDef)}
     extra = [
@@ -52,6 +65,15 @@ def _with_audio_inputs(class_def: cst.ClassDef, ctx: ConvertContext) -> cst.Clas
         return class_def
     ctx.imports.need_tf()
     return class_def.with_changes(body=class_def.body.with_changes(body=[*class_def.body.body, *extra]))
+
+
+def _with_property(class_def: cst.ClassDef, name: str, source: str, ctx: ConvertContext) -> cst.ClassDef:
+    if any(isinstance(s, cst.FunctionDef) and s.name.value == name for s in class_def.body.body):
+        return class_def
+    ctx.imports.need_tf()
+    return class_def.with_changes(
+        body=class_def.body.with_changes(body=[*class_def.body.body, statement_fragment(source)])
+    )
 
 
 def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
@@ -70,6 +92,8 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
             class_def = with_class_attribute(class_def, "config_class", info.config_class)
         if info.main_input_name == "input_values":
             class_def = _with_audio_inputs(class_def, ctx)
+        elif info.main_input_name == "pixel_values":
+            class_def = _with_property(class_def, "input_signature", VISION_SIGNATURE, ctx)
         return class_def
 
     return map_classes(module, change)

@@ -25,8 +25,16 @@ def _decorator_name(decorator: cst.Decorator) -> str:
     return dotted(target) or ""
 
 
-def keep_decorators(decorators) -> list[cst.Decorator]:
-    return [d for d in decorators if _decorator_name(d) not in PYTORCH_ONLY_DECORATORS]
+def keep_decorators(decorators, imports=None) -> list[cst.Decorator]:
+    """Drop torch-only decorators: the listed ones, and any that resolves into torch (`@torch.fx.wrap`)."""
+    kept = []
+    for decorator in decorators:
+        name = _decorator_name(decorator)
+        resolved = imports.resolve(fragment(name)) if imports is not None and name else None
+        if name in PYTORCH_ONLY_DECORATORS or (resolved or "").startswith("torch."):
+            continue
+        kept.append(decorator)
+    return kept
 
 
 # `if <test>:` blocks about torch-only machinery; their else branch (if any) is what TF runs
@@ -77,7 +85,7 @@ class PytorchOnlyPass(NodePass):
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef):
         if self._drops_function(original):
             return cst.RemovalSentinel.REMOVE
-        return updated.with_changes(decorators=keep_decorators(updated.decorators))
+        return updated.with_changes(decorators=keep_decorators(updated.decorators, self.info.imports))
 
     def visit_ClassDef(self, node: cst.ClassDef):
         if node.name.value in self.info.dropped_classes:
@@ -87,7 +95,7 @@ class PytorchOnlyPass(NodePass):
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef):
         if original.name.value in self.info.dropped_classes:
             return cst.RemovalSentinel.REMOVE
-        return updated.with_changes(decorators=keep_decorators(updated.decorators))
+        return updated.with_changes(decorators=keep_decorators(updated.decorators, self.info.imports))
 
     def visit_If(self, node: cst.If):
         if isinstance(node.orelse, cst.If):

@@ -223,6 +223,16 @@ def _compute_default_rope_parameters(config=None, device=None, seq_len=None, **k
 ROPE_INIT_FUNCTIONS = {"default": _compute_default_rope_parameters}
 
 
+def torch_pad(tensor, pad, mode="constant", value=None):
+    """torch.nn.functional.pad: `pad` lists (before, after) pairs from the LAST dim backwards, flat."""
+    pairs = [[pad[i], pad[i + 1]] for i in range(0, len(pad), 2)]
+    rank = len(shape_list(tensor))
+    paddings = [[0, 0]] * (rank - len(pairs)) + pairs[::-1]
+    if mode == "constant":
+        return tf.pad(tensor, paddings, constant_values=0 if value is None else value)
+    return tf.pad(tensor, paddings, mode={"reflect": "REFLECT", "replicate": "SYMMETRIC"}[mode])
+
+
 def _torch_padding(padding, rank):
     """torch's symmetric `padding=` of a conv, as a tf.pad spec for channels-last inputs of that rank."""
     if isinstance(padding, int):
