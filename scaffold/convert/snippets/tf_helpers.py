@@ -108,8 +108,8 @@ def _prepare_4d_causal_attention_mask_for_sdpa(
     )
 
 
-def create_causal_mask(config, input_embeds, attention_mask, cache_position=None, past_key_values=None, **kwargs):
-    """TF twin of masking_utils.create_causal_mask for the eager path: an additive [bsz, 1, q, k] mask."""
+def _eager_causal_mask(input_embeds, attention_mask, cache_position=None, sliding_window=None):
+    """Additive [bsz, 1, q, k] causal mask (within a window, if any) merged with the padding mask."""
     dtype = input_embeds.dtype
     if attention_mask is not None and len(shape_list(attention_mask)) == 4:
         return attention_mask
@@ -118,27 +118,21 @@ def create_causal_mask(config, input_embeds, attention_mask, cache_position=None
     key_length = query_length + past_length
     if attention_mask is not None:
         key_length = shape_list(attention_mask)[-1]
-    causal = _causal_additive_mask(query_length, key_length, past_length, dtype)
+    causal = _causal_additive_mask(query_length, key_length, past_length, dtype, sliding_window)
     causal = tf.broadcast_to(causal, [batch_size, 1, query_length, key_length])
     return _combine_with_padding(causal, attention_mask, dtype)
+
+
+def create_causal_mask(config, input_embeds, attention_mask, cache_position=None, past_key_values=None, **kwargs):
+    """TF twin of masking_utils.create_causal_mask for the eager path."""
+    return _eager_causal_mask(input_embeds, attention_mask, cache_position)
 
 
 def create_sliding_window_causal_mask(
     config, input_embeds, attention_mask, cache_position=None, past_key_values=None, **kwargs
 ):
     """TF twin of masking_utils.create_sliding_window_causal_mask (window: config.sliding_window)."""
-    dtype = input_embeds.dtype
-    if attention_mask is not None and len(shape_list(attention_mask)) == 4:
-        return attention_mask
-    batch_size, query_length = shape_list(input_embeds)[:2]
-    past_length = 0 if cache_position is None else cache_position[0]
-    key_length = query_length + past_length
-    if attention_mask is not None:
-        key_length = shape_list(attention_mask)[-1]
-    window = getattr(config, "sliding_window", None)
-    causal = _causal_additive_mask(query_length, key_length, past_length, dtype, window)
-    causal = tf.broadcast_to(causal, [batch_size, 1, query_length, key_length])
-    return _combine_with_padding(causal, attention_mask, dtype)
+    return _eager_causal_mask(input_embeds, attention_mask, cache_position, getattr(config, "sliding_window", None))
 
 
 def create_bidirectional_mask(config, input_embeds, attention_mask, encoder_hidden_states=None, **kwargs):
@@ -166,19 +160,7 @@ def _update_cross_attn_mask(encoder_hidden_states, encoder_attention_mask, input
 
 def _update_causal_mask(attention_mask, input_tensor, cache_position=None, past_key_values=None, **kwargs):
     """TF twin of the decoders' `_update_causal_mask` (eager path): causal mask merged with padding."""
-    dtype = input_tensor.dtype
-    if attention_mask is not None and len(shape_list(attention_mask)) == 4:
-        return attention_mask
-    batch_size, query_length = shape_list(input_tensor)[:2]
-    past_length = 0 if cache_position is None else cache_position[0]
-    key_length = query_length + past_length
-    if attention_mask is not None:
-        key_length = shape_list(attention_mask)[-1]
-    causal = tf.broadcast_to(
-        _causal_additive_mask(query_length, key_length, past_length, dtype),
-        [batch_size, 1, query_length, key_length],
-    )
-    return _combine_with_padding(causal, attention_mask, dtype)
+    return _eager_causal_mask(input_tensor, attention_mask, cache_position)
 
 
 def _prepare_4d_causal_attention_mask_with_cache_position(
