@@ -71,7 +71,8 @@ def model_inputs(config, forward, seed: int = 0) -> dict:
     if "decoder_input_ids" in params and getattr(config, "is_encoder_decoder", False):
         inputs["decoder_input_ids"] = rng.integers(1, text.vocab_size, (2, 5)).astype("int64")
     if "pixel_values" in params:
-        size = vision.image_size if isinstance(vision.image_size, int) else vision.image_size[0]
+        size = getattr(vision, "image_size", 32)  # ResNet-style configs have no image size
+        size = size if isinstance(size, int) else size[0]
         inputs["pixel_values"] = rng.standard_normal((2, vision.num_channels, size, size)).astype("float32")
     if "input_values" in params:
         inputs["input_values"] = rng.standard_normal((2, 2000)).astype("float32")

@@ -35,8 +35,13 @@ LAYER_KINDS = {
     "Softmax",
     "LeakyReLU",
     "Mish",
+    "MaxPool2d",
+    "AvgPool2d",
+    "AdaptiveAvgPool2d",
+    "AdaptiveAvgPool1d",
+    "Flatten",
 }
-ACTIVATION_KINDS = {"GELU", "ReLU", "Tanh", "SiLU", "Sigmoid", "Softmax", "LeakyReLU", "Mish", "Identity"}
+ACTIVATION_KINDS = {"GELU", "ReLU", "Tanh", "SiLU", "Sigmoid", "Softmax", "LeakyReLU", "Mish"}
 # Layers whose weights are created by build(); Dropout and activations have none.
 WEIGHTED_KINDS = {
     "Linear",
@@ -98,6 +103,7 @@ class ClassInfo:
     init_locals: dict[str, cst.BaseExpression] = field(default_factory=dict)
     sublayers: dict[str, SubLayer] = field(default_factory=dict)
     list_locals: dict[str, str] = field(default_factory=dict)  # `layers = [...]; self.x = nn.ModuleList(layers)`
+    item_locals: dict[str, str] = field(default_factory=dict)  # `first = X(...); nn.Sequential(first, ...)`: its name
     self_attrs: set[str] = field(default_factory=set)
     self_values: dict[str, cst.BaseExpression] = field(default_factory=dict)  # `self.x = <value>` in __init__
     renamed: dict[str, str] = field(default_factory=dict)  # attributes keras reserves -> the TF attribute name
@@ -312,6 +318,12 @@ def _read_small_statement(small: cst.BaseSmallStatement, cls: ClassInfo, info: M
                     source = sub.call.args[0].value
                     if isinstance(source, cst.Name):
                         cls.list_locals[source.value] = attr
+                if sub is not None and sub.kind == "sequential" and sub.call is not None:
+                    for index, arg in enumerate(sub.call.args):
+                        if arg.star:
+                            break
+                        if isinstance(arg.value, cst.Name):
+                            cls.item_locals[arg.value.value] = f"{attr}_._{index}"
                 if sub is not None:
                     sub.optional = sub.optional or optional
                     previous = cls.sublayers.get(attr)

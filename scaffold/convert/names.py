@@ -11,8 +11,18 @@ from __future__ import annotations
 
 import libcst as cst
 
-# Where a relative import lands from `transformers/models/<m>/modeling_<m>.py`, by its number of dots.
-RELATIVE_PREFIXES = {1: "transformers.models.<model>", 2: "transformers.models", 3: "transformers"}
+RELATIVE_ROOT = "transformers"
+
+
+def _import_froms(module: cst.Module):
+    for statement in module.body:
+        bodies = [statement] if isinstance(statement, cst.SimpleStatementLine) else []
+        if isinstance(statement, (cst.If, cst.Try)):
+            bodies = [s for s in statement.body.body if isinstance(s, cst.SimpleStatementLine)]
+        for line in bodies:
+            for small in line.body:
+                if isinstance(small, cst.ImportFrom):
+                    yield small
 
 
 def dotted(node: cst.BaseExpression) -> str | None:
@@ -34,8 +44,24 @@ class ImportTable:
 
     def __init__(self, module: cst.Module):
         self.origins: dict[str, str] = {}
+        # how many dots lead from this file to the transformers package: 3 in models/<m>/, 4 in
+        # models/deprecated/<m>/ (the deepest relative import the file makes)
+        self.root_dots = max((len(s.relative) for s in _import_froms(module) if s.relative), default=3)
         for statement in module.body:
             self._collect(statement)
+
+    def prefix(self, dots: int) -> str:
+        """The package a relative import with `dots` dots lands in."""
+        up = self.root_dots - dots
+        if up <= 0:
+            return RELATIVE_ROOT
+        return RELATIVE_ROOT + ".models" + ".<model>" * (up - 1)
+
+    def relative(self, qualified: str) -> str:
+        """`transformers.modeling_tf_utils` -> `...modeling_tf_utils` (as many dots as this file needs)."""
+        if qualified.startswith(RELATIVE_ROOT + "."):
+            return "." * self.root_dots + qualified[len(RELATIVE_ROOT) + 1 :]
+        return qualified
 
     def _collect(self, statement: cst.CSTNode) -> None:
         if isinstance(statement, cst.SimpleStatementLine):
@@ -52,8 +78,7 @@ class ImportTable:
                     base = _module_name(small.module)
                     if small.relative:
                         # `from ...utils import x` inside transformers/models/<m>/ means transformers.utils.x
-                        prefix = RELATIVE_PREFIXES.get(len(small.relative), RELATIVE_PREFIXES[3])
-                        base = prefix + ("." + base if base else "")
+                        base = self.prefix(len(small.relative)) + ("." + base if base else "")
                     for alias in small.names:
                         name = alias.name.value if isinstance(alias.name, cst.Name) else _module_name(alias.name)
                         local = alias.asname.name.value if alias.asname is not None else name

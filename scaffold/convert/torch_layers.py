@@ -25,6 +25,11 @@ SIGNATURES = {
     "Softmax": ("dim",),
     "LeakyReLU": ("negative_slope", "inplace"),
     "GELU": ("approximate",),
+    "MaxPool2d": ("kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode"),
+    "AvgPool2d": ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"),
+    "AdaptiveAvgPool2d": ("output_size",),
+    "AdaptiveAvgPool1d": ("output_size",),
+    "Flatten": ("start_dim", "end_dim"),
 }
 
 
@@ -145,4 +150,25 @@ def keras_constructor(
         return "keras.layers.GroupNormalization", kw, notes
     if kind == "Conv1D":
         return "TFConv1D", [], notes
+    if kind in ("MaxPool2d", "AvgPool2d"):
+        put("pool_size", a.get("kernel_size"))
+        put("strides", a.get("stride", a.get("kernel_size")))
+        padding = a.get("padding")
+        if padding is not None and _number(padding) != 0:
+            kw.append(("torch_padding", padding))
+        if not _is_false(a.get("ceil_mode")) and "ceil_mode" in a:
+            notes.append(f"{kind}(ceil_mode=True): keras pools with floor; pad the input to match")
+        return f"ChannelsFirst{'Max' if kind == 'MaxPool2d' else 'Avg'}Pool2D", kw, notes
+    if kind in ("AdaptiveAvgPool2d", "AdaptiveAvgPool1d"):
+        size = a.get("output_size")
+        code = cst.Module([]).code_for_node(size).replace(" ", "") if size is not None else ""
+        if code not in ("1", "(1,1)", "1,"):
+            notes.append(f"{kind}({code}): only output size 1 has a keras twin (global pooling)")
+        kw += [("data_format", cst.SimpleString('"channels_first"')), ("keepdims", fragment("True"))]
+        return f"keras.layers.GlobalAveragePooling{kind[-2:-1]}D", kw, notes
+    if kind == "Flatten":
+        start = a.get("start_dim")
+        if start is not None and _number(start) != 1 or "end_dim" in a:
+            notes.append("nn.Flatten with start_dim/end_dim other than 1/-1: reshape by hand")
+        return "keras.layers.Flatten", kw, notes
     raise KeyError(kind)

@@ -104,6 +104,13 @@ def _parameter(sub: SubLayer, cls: ClassInfo, stored: set[str], ctx: ConvertCont
     for arg in call.args[1:]:
         if arg.keyword is not None and arg.keyword.value == "requires_grad":
             trainable = _code(arg.value)
+    scale = None
+    # `config.layer_scale_init_value * torch.ones(dim)`: the creator gives the shape, the factor the value
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Multiply):
+        for creator_side, factor in ((value.right, value.left), (value.left, value.right)):
+            if isinstance(creator_side, cst.Call) and ctx.info.imports.resolve(creator_side.func) == "torch.ones":
+                value, scale = creator_side, factor
+                break
     in_place = None
     # torch.Tensor(n).uniform_() / torch.empty(n).normal_(): the creator gives the shape
     while (
@@ -132,6 +139,9 @@ def _parameter(sub: SubLayer, cls: ClassInfo, stored: set[str], ctx: ConvertCont
             f"# TODO(scaffold): {one_line(f'`{sub.attr}` starts as {_code(value)}: give its shape and initializer')}",
             f'self.{sub.attr} = self.add_weight(name="{sub.attr}", shape=None, trainable={trainable})',
         ]
+    if scale is not None:
+        ctx.imports.need_helper("keras")
+        initializer = f"keras.initializers.Constant({_code(_lift(scale, cls, stored))})"
     if initializer is None:
         ctx.imports.need_helper("get_initializer")
         range_ = "self.config.initializer_range" if "config" in cls.init_params else ""
@@ -175,17 +185,37 @@ def build_method(
         if not sub.has_weights or sub.kind == "parameter":
             continue
         attr = cls.tf_attr(attr)
-        if sub.kind in ("list", "sequential"):
+        if sub.kind == "sequential":
+            # items differ (conv, norm, activation): each is built with its own input shape, by index
+            for index, item in enumerate(sub.items):
+                if item.has_weights:
+                    lines += [
+                        f'if getattr(self, "{attr}", None) is not None:',
+                        f"    with tf.name_scope(self.{attr}[{index}].name):",
+                        f"        self.{attr}[{index}].build({_shape_code(item, cls, stored)})",
+                    ]
+            continue
+        if sub.kind == "list":
             shapes = {_shape_code(item, cls, stored) for item in sub.items} or {"None"}
             shape = shapes.pop() if len(shapes) == 1 else "None"
             if len(shapes) > 0:
                 notes.append(f"items of `{attr}` differ in input shape: check the shape each one is built with")
-            lines += [
-                f'if getattr(self, "{attr}", None) is not None:',
-                f"    for layer in self.{attr}:",
-                "        with tf.name_scope(layer.name):",
-                f"            layer.build({shape})",
-            ]
+            if all(item.has_weights for item in sub.items):
+                lines += [
+                    f'if getattr(self, "{attr}", None) is not None:',
+                    f"    for layer in self.{attr}:",
+                    "        with tf.name_scope(layer.name):",
+                    f"            layer.build({shape})",
+                ]
+            else:  # some items are plain functions (nn.Identity, activations): build the layers only
+                ctx.imports.need_helper("keras")
+                lines += [
+                    f'if getattr(self, "{attr}", None) is not None:',
+                    f"    for layer in self.{attr}:",
+                    "        if isinstance(layer, keras.layers.Layer):",
+                    "            with tf.name_scope(layer.name):",
+                    f"                layer.build({shape})",
+                ]
             continue
         # a tied layer is another layer's object, which keras would build (and give weights) a second time
         guard = f" and not self.{attr}.built" if sub.tied else ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..context import ConvertContext
-from ..names import RELATIVE_PREFIXES, dotted
+from ..names import ImportTable, dotted
 from ..nodes import statement_fragment
 from ..pipeline import NodePass
 from ..tables import TORCH_ONLY_MODULES
@@ -42,11 +42,10 @@ class UsagePass(NodePass):
         return updated
 
 
-def _qualified_module(node: cst.ImportFrom) -> str:
+def _qualified_module(node: cst.ImportFrom, table: ImportTable) -> str:
     base = dotted(node.module) if node.module is not None else ""
     if node.relative:
-        prefix = RELATIVE_PREFIXES.get(len(node.relative), RELATIVE_PREFIXES[3])
-        return prefix + ("." + base if base else "")
+        return table.prefix(len(node.relative)) + ("." + base if base else "")
     return base or ""
 
 
@@ -54,12 +53,7 @@ def _torch_only(module: str) -> bool:
     return any(module == m or module.startswith(m + ".") for m in TORCH_ONLY_MODULES)
 
 
-def _relative(module: str) -> str:
-    """transformers.modeling_tf_utils -> ...modeling_tf_utils (as written inside models/<m>/)."""
-    return "..." + module[len("transformers.") :] if module.startswith("transformers.") else module
-
-
-def _keep(small: cst.BaseSmallStatement, used: set[str]) -> cst.BaseSmallStatement | None:
+def _keep(small: cst.BaseSmallStatement, used: set[str], table: ImportTable) -> cst.BaseSmallStatement | None:
     if isinstance(small, cst.Import):
         names = []
         for alias in small.names:
@@ -69,7 +63,7 @@ def _keep(small: cst.BaseSmallStatement, used: set[str]) -> cst.BaseSmallStateme
                 names.append(alias)
         return small.with_changes(names=_commas(names)) if names else None
     if isinstance(small, cst.ImportFrom):
-        module = _qualified_module(small)
+        module = _qualified_module(small, table)
         if _torch_only(module) or isinstance(small.names, cst.ImportStar):
             return None if _torch_only(module) else small
         if module == "__future__":
@@ -99,6 +93,7 @@ def _is_import_line(statement: cst.CSTNode) -> bool:
 
 def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
     plan = ctx.imports
+    table = ctx.info.imports
     used = plan.used
     needed = {m: set(names) for m, names in plan.needed.items()}
     body: list[cst.BaseStatement] = []
@@ -107,10 +102,10 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
         if _is_import_line(statement):
             kept = []
             for small in statement.body:
-                small = _keep(small, used)
+                small = _keep(small, used, table)
                 if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
                     # fold scheduled names into an existing `from <module> import ...`
-                    extra = needed.pop(_qualified_module(small), set())
+                    extra = needed.pop(_qualified_module(small, table), set())
                     present = {dotted(a.name) for a in small.names}
                     more = [cst.ImportAlias(cst.Name(n)) for n in sorted(extra - present)]
                     if more:
@@ -138,7 +133,7 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
         needed.pop("")
     for module_name in sorted(needed, key=lambda m: (SCHEDULED_ORDER.index(m) if m in SCHEDULED_ORDER else 99, m)):
         names = ", ".join(sorted(needed[module_name]))
-        scheduled.append(statement_fragment(f"from {_relative(module_name)} import {names}"))
+        scheduled.append(statement_fragment(f"from {table.relative(module_name)} import {names}"))
     position = last_import + 1 if last_import >= 0 else _after_docstring(body)
     body[position:position] = scheduled
     return module.with_changes(body=body)

@@ -88,6 +88,10 @@ class LayersPass(NodePass):
             attr = cls.list_locals.get(target.value)
             if attr is not None:
                 return updated.with_changes(value=self._list(updated.value, attr, 0))
+            item = cls.item_locals.get(target.value)
+            if item is not None and isinstance(updated.value, cst.Call):
+                # `first_layer = layer(...)` later placed at an index of a Sequential: it takes that name
+                return updated.with_changes(value=_with_name(updated.value, cst.SimpleString(f'"{item}"')))
         if attr is None:
             return updated
         return updated.with_changes(value=self._convert(updated.value, attr, cst.SimpleString(f'"{attr}"')))
@@ -126,10 +130,12 @@ class LayersPass(NodePass):
 
     # -- expressions ------------------------------------------------------------------------------------------
 
-    def _convert(self, expr: cst.BaseExpression, attr: str, name: cst.BaseExpression) -> cst.BaseExpression:
+    def _convert(
+        self, expr: cst.BaseExpression, attr: str, name: cst.BaseExpression, item: bool = False
+    ) -> cst.BaseExpression:
         if isinstance(expr, cst.IfExp):
             return expr.with_changes(
-                body=self._convert(expr.body, attr, name), orelse=self._convert(expr.orelse, attr, name)
+                body=self._convert(expr.body, attr, name, item), orelse=self._convert(expr.orelse, attr, name, item)
             )
         if isinstance(expr, cst.Subscript) and self.info.imports.resolve(expr.value) in ACT2FN_NAMES:
             return expr  # the ops pass turns ACT2FN[...] into get_tf_activation(...)
@@ -158,6 +164,10 @@ class LayersPass(NodePass):
             return _with_name(expr.with_changes(func=cst.Name("TFConv1D"), args=args), name)
         kind = torch_nn_name(qualified)
         if kind is None:
+            cls = self.ctx.current_class()
+            if item and isinstance(func, cst.Name) and cls is not None and func.value in cls.init_locals:
+                # `layer(...)` with `layer = XBlock if ... else YBlock`: an item of a layer list is a layer
+                return _with_name(expr, name)
             return expr
         if kind == "ModuleList":
             if not expr.args:
@@ -168,11 +178,22 @@ class LayersPass(NodePass):
                 items = items.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
             return items
         if kind == "Sequential":
-            self.todo(f"nn.Sequential `{attr}` became a list: where it is called, call its items in order")
-            items = [
-                cst.Element(self._convert(a.value, attr, cst.SimpleString(f'"{attr}_._{i}"')))
-                for i, a in enumerate(expr.args)
-            ]
+            # a list whose items keep torch's indices as names; calls go through call_sequential
+            items: list[cst.BaseElement] = []
+            position: int | None = 0
+            for arg in expr.args:
+                if arg.star == "*":
+                    items.append(cst.StarredElement(self._list(arg.value, attr, position)))
+                    position = None
+                    continue
+                if position is None:
+                    self.todo(f"items of `{attr}` follow a starred part: name them `{attr}_._<index>` by hand")
+                    items.append(cst.Element(arg.value))
+                    continue
+                items.append(
+                    cst.Element(self._convert(arg.value, attr, cst.SimpleString(f'"{attr}_._{position}"'), item=True))
+                )
+                position += 1
             return cst.List(items)
         if kind in NN_ACTIVATIONS:
             value = NN_ACTIVATIONS[kind]
@@ -183,8 +204,9 @@ class LayersPass(NodePass):
             self.ctx.imports.need_helper("get_tf_activation")
             return fragment(f'get_tf_activation("{value}")')
         if kind == "Identity":
-            self.ctx.imports.need_tf()
-            return fragment("tf.identity")
+            # a layer (not tf.identity): it can be built, named and called with training like any other
+            self.ctx.imports.need_helper("keras")
+            return cst.Call(fragment("keras.layers.Identity"), [_kwarg("name", name)])
         if kind == "Softmax":
             self.ctx.imports.need_helper("stable_softmax")
             dim = bind("Softmax", expr).get("dim", fragment("-1"))
@@ -204,7 +226,7 @@ class LayersPass(NodePass):
                 self.ctx.helpers.add(keras_call)
             self.ctx.imports.need_helper("keras")
             args = [_kwarg(k, v) for k, v in kwargs]
-            if kind != "Dropout":
+            if kind not in ("Dropout", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveAvgPool1d", "Flatten"):
                 args.append(_kwarg("name", name))
             return cst.Call(func=fragment(keras_call), args=args)
         if kind == "Parameter":
@@ -246,14 +268,16 @@ class LayersPass(NodePass):
                 for_in = for_in.with_changes(target=cst.Name("i"))
             index = for_in.target.value
             position = index if offset == 0 else f"{index} + {offset}"
-            elt = self._convert(expr.elt, attr, _fstring(f'f"{attr}_._{{{position}}}"'))
+            elt = self._convert(expr.elt, attr, _fstring(f'f"{attr}_._{{{position}}}"'), item=True)
             return expr.with_changes(elt=elt, for_in=for_in)
         if isinstance(expr, (cst.List, cst.Tuple)):
             if not isinstance(offset, int):
                 self.todo(f"items of `{attr}` follow a comprehension: name them `{attr}_._<index>` by hand")
                 return expr
             elements = [
-                e.with_changes(value=self._convert(e.value, attr, cst.SimpleString(f'"{attr}_._{offset + i}"')))
+                e.with_changes(
+                    value=self._convert(e.value, attr, cst.SimpleString(f'"{attr}_._{offset + i}"'), item=True)
+                )
                 for i, e in enumerate(expr.elements)
             ]
             return cst.List(elements)

@@ -342,6 +342,24 @@ class OpsPass(NodePass):
             self.ctx.imports.need_helper("ModelOutput")
         return updated
 
+    def leave_Expr(self, original: cst.Expr, updated: cst.Expr):
+        """`x.masked_fill_(mask, value)` as a statement -> `x = tf.where(mask, value, x)`."""
+        call = original.value
+        if (
+            self._in_body()
+            and isinstance(call, cst.Call)
+            and isinstance(call.func, cst.Attribute)
+            and call.func.attr.value == "masked_fill_"
+            and isinstance(call.func.value, cst.Name)
+            and len(call.args) == 2
+            and all(a.keyword is None for a in call.args)
+        ):
+            self.ctx.imports.need_tf()
+            target = call.func.value
+            value = _call("tf.where", [_arg(call.args[0].value), _arg(call.args[1].value), _arg(target)])
+            return cst.Assign(targets=[cst.AssignTarget(target)], value=value)
+        return updated
+
     def leave_AssignTarget(self, original: cst.AssignTarget, updated: cst.AssignTarget):
         if isinstance(updated.target, cst.SimpleString):  # `self._attn_implementation = ...` stays a target
             return updated.with_changes(target=original.target)
@@ -459,6 +477,11 @@ class OpsPass(NodePass):
                 return _call("tf.math.divide", positional)
             if isinstance(rounding, cst.SimpleString) and rounding.evaluated_value == "floor":
                 return _call("tf.math.floordiv", positional)
+        if qualified == "torch.linspace" and len(positional) >= 3:
+            # tf.linspace wants float bounds where torch takes ints
+            self.ctx.imports.need_tf()
+            bounds = [_arg(_call("float", [positional[0]])), _arg(_call("float", [positional[1]]))]
+            return _call("tf.linspace", [*bounds, positional[2]])
         if qualified in ("torch.ceil", "torch.floor", "torch.round"):
             self.ctx.imports.need_tf()
             return _call(f"tf.math.{qualified[6:]}", args)
@@ -530,6 +553,13 @@ class OpsPass(NodePass):
             made = _call("tf.stop_gradient", [t])
         elif name in ("new_zeros", "new_ones") and one:
             made = _call(f"tf.{name[4:]}", [one, _arg(cst.Attribute(target, cst.Name("dtype")), "dtype")])
+        elif name in ("any", "all") and not args:
+            made = _call(f"tf.reduce_{name}", [_arg(_call("tf.cast", [t, _arg(_expr("tf.bool"))]))])
+        elif name == "tolist" and not args:
+            return cst.Call(cst.Attribute(cst.Call(cst.Attribute(target, cst.Name("numpy"))), cst.Name("tolist")))
+        elif name == "item" and not args:
+            # eager value of a scalar tensor (torch's .item())
+            return cst.Call(cst.Attribute(cst.Call(cst.Attribute(target, cst.Name("numpy"))), cst.Name("item")))
         elif name == "numel" and not args:
             made = _call("tf.size", [t])
         elif name == "gather" and len(positional) == 2 and not keywords:

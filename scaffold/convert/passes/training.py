@@ -143,6 +143,21 @@ class TrainingPass(NodePass):
             return updated
         name = dotted(original.func) or ""
         head, _, rest = name.partition(".")
+        sub = cls.sublayers.get(rest) if head == "self" else None
+        if sub is not None and sub.kind == "sequential" and len(updated.args) == 1:
+            self.ctx.helpers.add("call_sequential")
+            return cst.Call(
+                cst.Name("call_sequential"),
+                [
+                    cst.Arg(updated.func, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+                    updated.args[0].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+                    cst.Arg(
+                        cst.Name("training"),
+                        keyword=cst.Name("training"),
+                        equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+                    ),
+                ],
+            )
         if head == "self" and "." not in rest:
             if rest in _training_attrs(cls) or rest in self._helpers(cls):
                 return _add_training(updated)

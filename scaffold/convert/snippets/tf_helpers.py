@@ -179,6 +179,16 @@ def _prepare_4d_causal_attention_mask_with_cache_position(
     return _combine_with_padding(causal, attention_mask, dtype)
 
 
+def call_sequential(layers, hidden_states, training=False):
+    """A torch nn.Sequential, kept as a list of layers (weights named `<attr>_._<i>`): apply them in order."""
+    for layer in layers:
+        if isinstance(layer, keras.layers.Layer):
+            hidden_states = layer(hidden_states, training=training)
+        else:
+            hidden_states = layer(hidden_states)
+    return hidden_states
+
+
 def torch_split(tensor, split_size_or_sections, dim=0):
     """torch's Tensor.split: an int is the size of each chunk (the last may be smaller), a list the sizes."""
     if isinstance(split_size_or_sections, int):
@@ -260,6 +270,34 @@ class ChannelsFirstConv1D(_ChannelsFirstSpec, keras.layers.Conv1D):
 
 class ChannelsFirstConv2D(_ChannelsFirstSpec, keras.layers.Conv2D):
     """keras Conv2D that takes and returns torch's [batch, channels, height, width] and pads like torch."""
+
+    def __init__(self, *args, torch_padding=0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.torch_padding = torch_padding
+
+    def call(self, inputs):
+        hidden_states = tf.transpose(inputs, perm=[0, 2, 3, 1])
+        if self.torch_padding:
+            hidden_states = tf.pad(hidden_states, _torch_padding(self.torch_padding, 4))
+        return tf.transpose(super().call(hidden_states), perm=[0, 3, 1, 2])
+
+
+class ChannelsFirstMaxPool2D(keras.layers.MaxPool2D):
+    """torch's nn.MaxPool2d on [batch, channels, height, width]; `torch_padding` pads with -inf, as torch does."""
+
+    def __init__(self, *args, torch_padding=0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.torch_padding = torch_padding
+
+    def call(self, inputs):
+        hidden_states = tf.transpose(inputs, perm=[0, 2, 3, 1])
+        if self.torch_padding:
+            hidden_states = tf.pad(hidden_states, _torch_padding(self.torch_padding, 4), constant_values=float("-inf"))
+        return tf.transpose(super().call(hidden_states), perm=[0, 3, 1, 2])
+
+
+class ChannelsFirstAvgPool2D(keras.layers.AveragePooling2D):
+    """torch's nn.AvgPool2d (count_include_pad=True) on [batch, channels, height, width]."""
 
     def __init__(self, *args, torch_padding=0, **kwargs):
         super().__init__(*args, **kwargs)

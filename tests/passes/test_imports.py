@@ -1,0 +1,44 @@
+from scaffold.convert import convert_source
+
+
+def convert(source: str) -> str:
+    return convert_source(source, "tiny", format_code=False).code
+
+
+MODEL = """
+import math
+
+import torch
+from torch import nn
+
+from {dots}modeling_utils import PreTrainedModel
+from {dots}utils import logging
+
+
+class TinyLayer(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.dense = nn.Linear(4, 4)
+
+    def forward(self, x):
+        return self.dense(x) * math.pi
+"""
+
+
+def test_torch_imports_go_and_tf_imports_come():
+    code = convert(MODEL.format(dots="..."))
+    assert "import torch" not in code and "from torch" not in code
+    assert "modeling_utils import" not in code.replace("modeling_tf_utils", "")
+    assert "import tensorflow as tf" in code
+    assert "from ...modeling_tf_utils import keras" in code
+    assert "import math" in code
+
+
+def test_unused_imports_are_dropped():
+    assert "logging" not in convert(MODEL.format(dots="..."))
+
+
+def test_deprecated_models_keep_their_import_depth():
+    code = convert(MODEL.format(dots="...."))
+    assert "from ....modeling_tf_utils import keras" in code
+    assert "from ...modeling_tf_utils" not in code.replace("....", "")
