@@ -38,14 +38,17 @@ def convert(src: Path, output: Path | None, model_name: str | None, no_format: b
     listed on stderr with its line number.
     """
     from .convert import convert_source, model_name_from_path
-    from .files import write_atomic
+    from .plan import Plan
 
     try:
         source = read_python_source(src)
         name = model_name or model_name_from_path(src)
         result = convert_source(source, name, filename=str(src), format_code=not no_format)
         if output is not None:
-            write_atomic(output, result.code)
+            target = output.resolve()
+            plan = Plan(target.parent)
+            plan.add(target, target.read_text(encoding="utf-8") if target.is_file() else None, result.code)
+            plan.apply()
     except ScaffoldError as error:
         _fail(error)
         return

@@ -1,47 +1,10 @@
-"""File I/O at the edge: atomic writes (a sibling temp file, then os.replace), mode preserved."""
+"""File I/O at the edge: reading the Python files scaffold is given (writes go through scaffold.plan.Plan)."""
 
 from __future__ import annotations
 
-import os
-import stat
-import tempfile
 from pathlib import Path
 
 from .errors import ScaffoldError
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` so that readers see the old file or the new one, never half of one."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ScaffoldError(f"{path}: folder {folder} does not exist; create it or pick another output path")
-    mode = None
-    if path.exists():
-        if not os.access(path, os.W_OK):
-            raise ScaffoldError(f"{path}: file is read-only; make it writable (chmod u+w) and run again")
-        mode = stat.S_IMODE(path.stat().st_mode)
-    try:
-        handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as error:
-        raise ScaffoldError(f"{path}: cannot write in {folder} ({error.strerror}); check its permissions") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        if mode is not None:
-            os.chmod(temp, mode)
-        else:
-            os.chmod(temp, 0o666 & ~_umask())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
 
 
 def read_python_source(path: Path) -> str:
