@@ -42,3 +42,16 @@ def test_deprecated_models_keep_their_import_depth():
     code = convert(MODEL.format(dots="...."))
     assert "from ....modeling_tf_utils import keras" in code
     assert "from ...modeling_tf_utils" not in code.replace("....", "")
+
+
+def test_guarded_torch_only_imports_disappear_with_their_guard():
+    source = MODEL.format(dots="...").replace(
+        "from ...utils import logging\n",
+        "from ...utils import is_flash_attn_available, logging\n\n"
+        "if is_flash_attn_available():\n"
+        "    from ...modeling_flash_attention_utils import _flash_attention_forward\n",
+    )
+    code = convert(source)
+    assert "is_flash_attn_available" not in code
+    assert "_flash_attention_forward" not in code
+    compile(code, "modeling_tf_tiny.py", "exec")
