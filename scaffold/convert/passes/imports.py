@@ -119,7 +119,7 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
         if isinstance(statement, cst.If) and _only_imports(statement):
             # `if is_torch_available(): import torch` / `if is_flash_attn_available(): from ... import ...`
             kept_lines = [
-                line.with_changes(body=[k for k in map(lambda s: _keep(s, used), line.body) if k])
+                line.with_changes(body=[k for k in (_keep(s, used, table) for s in line.body) if k])
                 for line in statement.body.body
             ]
             kept_lines = [line for line in kept_lines if line.body]
