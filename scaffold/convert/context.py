@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from .analysis import ModuleInfo
@@ -36,11 +37,11 @@ class ImportPlan:
     """Imports scheduled by passes (`need`) and names the converted code still uses (`used`)."""
 
     needed: dict[str, set[str]] = field(default_factory=dict)  # module -> names; "" for `import tensorflow as tf`
-    used: set[str] = field(default_factory=set)
+    used: Counter[str] = field(default_factory=Counter)  # how often each name is used (a dropped use subtracts)
 
     def need(self, module: str, name: str) -> None:
         self.needed.setdefault(module, set()).add(name)
-        self.used.add(name)
+        self.used[name] += 1
 
     def need_helper(self, name: str) -> None:
         self.need(TF_HELPERS[name], name)

@@ -32,7 +32,7 @@ class UsagePass(NodePass):
         return False
 
     def leave_Name(self, original: cst.Name, updated: cst.Name):
-        self.ctx.imports.used.add(updated.value)
+        self.ctx.imports.used[updated.value] += 1
         return updated
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute):
@@ -53,13 +53,13 @@ def _torch_only(module: str) -> bool:
     return any(module == m or module.startswith(m + ".") for m in TORCH_ONLY_MODULES)
 
 
-def _keep(small: cst.BaseSmallStatement, used: set[str], table: ImportTable) -> cst.BaseSmallStatement | None:
+def _keep(small: cst.BaseSmallStatement, used, table: ImportTable) -> cst.BaseSmallStatement | None:
     if isinstance(small, cst.Import):
         names = []
         for alias in small.names:
             full = dotted(alias.name) or ""
             local = alias.asname.name.value if alias.asname is not None else full.split(".")[0]
-            if not _torch_only(full) and local in used:
+            if not _torch_only(full) and used[local] > 0:
                 names.append(alias)
         return small.with_changes(names=_commas(names)) if names else None
     if isinstance(small, cst.ImportFrom):
@@ -68,7 +68,7 @@ def _keep(small: cst.BaseSmallStatement, used: set[str], table: ImportTable) -> 
             return None if _torch_only(module) else small
         if module == "__future__":
             return small
-        names = [a for a in small.names if (a.asname.name.value if a.asname is not None else dotted(a.name)) in used]
+        names = [a for a in small.names if used[a.asname.name.value if a.asname is not None else dotted(a.name)] > 0]
         return small.with_changes(names=_commas(names)) if names else None
     return small
 
@@ -96,6 +96,18 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
     table = ctx.info.imports
     used = plan.used
     needed = {m: set(names) for m, names in plan.needed.items()}
+    # a guard whose imports all go (`if is_flash_attn_available(): from <torch-only> import ...`) goes too;
+    # the names its test uses are then used once less
+    dropped_guards = set()
+    for statement in module.body:
+        if (
+            isinstance(statement, cst.If)
+            and _only_imports(statement)
+            and not _kept_guard_lines(statement, used, table)
+        ):
+            dropped_guards.add(id(statement))
+            for name in _names(statement.test):
+                used[name] -= 1
     body: list[cst.BaseStatement] = []
     last_import = -1
     for statement in module.body:
@@ -118,12 +130,8 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
             continue
         if isinstance(statement, cst.If) and _only_imports(statement):
             # `if is_torch_available(): import torch` / `if is_flash_attn_available(): from ... import ...`
-            kept_lines = [
-                line.with_changes(body=[k for k in (_keep(s, used, table) for s in line.body) if k])
-                for line in statement.body.body
-            ]
-            kept_lines = [line for line in kept_lines if line.body]
-            if kept_lines and "is_torch_available" not in cst.Module([]).code_for_node(statement.test):
+            if id(statement) not in dropped_guards:
+                kept_lines = _kept_guard_lines(statement, used, table)
                 body.append(statement.with_changes(body=statement.body.with_changes(body=kept_lines)))
             continue
         body.append(statement)
@@ -137,6 +145,27 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
     position = last_import + 1 if last_import >= 0 else _after_docstring(body)
     body[position:position] = scheduled
     return module.with_changes(body=body)
+
+
+def _kept_guard_lines(statement: cst.If, used, table: ImportTable) -> list[cst.SimpleStatementLine]:
+    if "is_torch_available" in cst.Module([]).code_for_node(statement.test):
+        return []
+    lines = [
+        line.with_changes(body=[k for k in (_keep(s, used, table) for s in line.body) if k])
+        for line in statement.body.body
+    ]
+    return [line for line in lines if line.body]
+
+
+def _names(node: cst.CSTNode) -> list[str]:
+    found: list[str] = []
+
+    class Collect(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.append(name.value)
+
+    node.visit(Collect())
+    return found
 
 
 def _only_imports(statement: cst.If) -> bool:
