@@ -105,8 +105,14 @@ class Plan:
             raise
 
 
+def is_read_only(path: Path) -> bool:
+    """No write permission for its owner (what `chmod a-w` does), or none for us: root may write anyway,
+    but a file marked read-only is not scaffold's to change."""
+    return not (path.stat().st_mode & stat.S_IWUSR) or not os.access(path, os.W_OK)
+
+
 def _check_writable(path: Path, name: str) -> None:
-    if path.exists() and not os.access(path, os.W_OK):
+    if path.exists() and is_read_only(path):
         raise ScaffoldError(f"{name} is read-only; make it writable (chmod u+w) and run again")
     folder = path.parent
     while not folder.exists():

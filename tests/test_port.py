@@ -200,8 +200,6 @@ def test_errors_leave_the_tree_untouched(checkout, tmp_path, setup, args, messag
     elif setup == "read-only":
         auto = checkout / "src/transformers/models/auto/modeling_tf_auto.py"
         auto.chmod(0o444)
-        if os.access(auto, os.W_OK):
-            pytest.skip("running as a user who can write read-only files")
     before = tree(checkout)
     (tmp_path / "empty").mkdir()
     args = [a.format(root=checkout, tmp=tmp_path / "empty") for a in args]
