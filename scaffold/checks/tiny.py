@@ -47,6 +47,8 @@ CONV_TUPLES = {"conv_dim": 32, "conv_stride": 4, "conv_kernel": 8}
 
 def small_values(default) -> dict[str, Any]:
     values: dict[str, Any] = {k: v for k, v in SMALL.items() if getattr(default, k, None) is not None}
+    if hasattr(default, "vocab_size") and getattr(default, "vocab_size", None) is None:
+        values["vocab_size"] = SMALL["vocab_size"]  # ESM-style configs ship without one
     for name, value in CONV_TUPLES.items():
         if getattr(default, name, None) is not None:
             values[name] = (value,) * 3
@@ -78,6 +80,8 @@ def tiny_config(config_class, **overrides):
         except (NotImplementedError, ValueError, AttributeError, TypeError) as error:
             # a knob this config refuses (funnel's num_hidden_layers, xlnet's max_position_embeddings): drop it
             refused = [name for name in values if name in str(error) and name not in overrides]
+            if not refused and "sequence length" in str(error):
+                refused = [n for n in ("max_position_embeddings", "n_positions") if n in values]
             if not refused:
                 raise
             values.pop(refused[0])

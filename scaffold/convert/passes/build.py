@@ -49,47 +49,54 @@ def _code(node: cst.CSTNode) -> str:
     return f"({code})" if "\n" in code else code
 
 
-def _lift(expr: cst.BaseExpression, cls: ClassInfo, stored: set[str], depth: int = 0) -> cst.BaseExpression:
-    """Rewrite an expression from `__init__` scope into `build()` scope (only chain heads are names to lift)."""
+def _lift(
+    expr: cst.BaseExpression, cls: ClassInfo, stored: set[str], depth: int = 0, params_only: frozenset = frozenset()
+) -> cst.BaseExpression:
+    """Rewrite an expression from `__init__` scope into `build()` scope (only chain heads are names to lift).
+    `params_only`: names that mean the parameter, not the local rebinding it (`x = x or default`)."""
     if isinstance(expr, cst.Name):
         name = expr.value
         if name == "config":
             stored.add("config")
             return fragment("self.config")
-        if name in cls.init_locals and depth < 4:
-            value = _lift(cls.init_locals[name], cls, stored, depth + 1)
+        if name in cls.init_locals and name not in params_only and depth < 4:
+            value = _lift(cls.init_locals[name], cls, stored, depth + 1, params_only | {name})
             simple = isinstance(value, (cst.Name, cst.Attribute, cst.Integer, cst.Call, cst.Subscript))
             return value if simple else fragment(f"({_code(value)})")
         if name in cls.init_params and name != "self":
             stored.add(name)
             return fragment(f"self.{name}")
         return expr
+
+    def lift(node):
+        return _lift(node, cls, stored, depth, params_only)
+
     if isinstance(expr, cst.Attribute):
-        return expr.with_changes(value=_lift(expr.value, cls, stored, depth))
+        return expr.with_changes(value=lift(expr.value))
     if isinstance(expr, cst.Call):
-        return expr.with_changes(
-            func=_lift(expr.func, cls, stored, depth),
-            args=[a.with_changes(value=_lift(a.value, cls, stored, depth)) for a in expr.args],
-        )
-    if isinstance(expr, cst.BinaryOperation):
-        return expr.with_changes(
-            left=_lift(expr.left, cls, stored, depth), right=_lift(expr.right, cls, stored, depth)
-        )
+        return expr.with_changes(func=lift(expr.func), args=[a.with_changes(value=lift(a.value)) for a in expr.args])
+    if isinstance(expr, (cst.BinaryOperation, cst.BooleanOperation)):
+        return expr.with_changes(left=lift(expr.left), right=lift(expr.right))
     if isinstance(expr, cst.UnaryOperation):
-        return expr.with_changes(expression=_lift(expr.expression, cls, stored, depth))
+        return expr.with_changes(expression=lift(expr.expression))
     if isinstance(expr, (cst.List, cst.Tuple)):
-        return expr.with_changes(
-            elements=[e.with_changes(value=_lift(e.value, cls, stored, depth)) for e in expr.elements]
-        )
+        return expr.with_changes(elements=[e.with_changes(value=lift(e.value)) for e in expr.elements])
     if isinstance(expr, cst.Subscript):
-        return expr.with_changes(value=_lift(expr.value, cls, stored, depth))
+        return expr.with_changes(value=lift(expr.value))
     return expr
 
 
-def _shape_code(sub: SubLayer, cls: ClassInfo, stored: set[str]) -> str:
-    if sub.kind == "custom" or sub.call is None:
+def _shape_code(sub: SubLayer, cls: ClassInfo, stored: set[str], info=None) -> str:
+    if sub.call is None:
         return "None"
-    shape = input_shape(sub.kind, sub.call)
+    kind = sub.kind
+    if kind == "custom":
+        # a file's subclass of a torch layer (`XLayerNorm(nn.LayerNorm)`) is built like that layer
+        base = info.classes[sub.cls].keras_base if info is not None and sub.cls in info.classes else None
+        if base not in ("LayerNorm", "Linear", "Conv1d", "Conv2d"):
+            return "None"
+        kind = base
+    shape = input_shape(kind, sub.call)
     if shape is None:
         return "None"
     return _code(_lift(shape, cls, stored))
@@ -222,7 +229,7 @@ def build_method(
         lines += [
             f'if getattr(self, "{attr}", None) is not None{guard}:',
             f"    with tf.name_scope(self.{attr}.name):",
-            f"        self.{attr}.build({_shape_code(sub, cls, stored)})",
+            f"        self.{attr}.build({_shape_code(sub, cls, stored, ctx.info)})",
         ]
     ctx.imports.need_tf()
     source = "def build(self, input_shape=None):\n" + "".join(f"    {line}\n" for line in lines)

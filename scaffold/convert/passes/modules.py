@@ -15,6 +15,7 @@ from ..pipeline import NodePass
 KERAS_BASES = {"Embedding": "keras.layers.Embedding", "LayerNorm": "keras.layers.LayerNormalization"}
 # How many positional constructor arguments the keras twin takes the same way as torch
 KERAS_BASE_POSITIONAL = {"Embedding": 2, "LayerNorm": 0}
+KERAS_BASE_KEYWORDS = {"Embedding": ("num_embeddings", "embedding_dim")}
 LAYER_ROLES = ("layer",)
 MODEL_ROLES = ("model",)
 
@@ -121,6 +122,14 @@ class ModulesPass(NodePass):
                 args = [a for a in args if a.star == ""]
             elif cls.keras_base:
                 keep = KERAS_BASE_POSITIONAL.get(cls.keras_base, 0)
+                renames = KERAS_BASE_KEYWORDS.get(cls.keras_base, {})
+                # `super().__init__(num_embeddings=n, embedding_dim=d)`: keras takes them positionally too
+                by_keyword = {a.keyword.value: a for a in args if a.keyword is not None}
+                if all(name in by_keyword for name in renames) and renames:
+                    args = [
+                        by_keyword[name].with_changes(keyword=None, equal=cst.MaybeSentinel.DEFAULT)
+                        for name in renames
+                    ] + [a for a in args if a.keyword is None or a.keyword.value not in renames]
                 positional = [a for a in args if a.keyword is None and a.star == ""]
                 if len(positional) > keep or any(a.keyword is not None for a in args):
                     self.todo(

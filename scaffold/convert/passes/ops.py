@@ -45,7 +45,7 @@ FUNCTIONS: dict[str, tuple[str, dict[str, str]]] = {
     "torch.ones_like": ("tf.ones_like", {}),
     "torch.tensor": ("tf.constant", {}),
     "torch.mean": ("tf.reduce_mean", {"dim": "axis", "keepdim": "keepdims"}),
-    "torch.sum": ("tf.reduce_sum", {"dim": "axis", "keepdim": "keepdims"}),
+    "torch.sum": ("torch_sum", {"dim": "axis", "keepdim": "keepdims"}),
     "torch.nn.functional.softmax": ("stable_softmax", {"dim": "axis"}),
     "torch.softmax": ("stable_softmax", {"dim": "axis"}),
     "torch.cumsum": ("tf.math.cumsum", {"dim": "axis"}),
@@ -355,8 +355,9 @@ class OpsPass(NodePass):
             and all(a.keyword is None for a in call.args)
         ):
             self.ctx.imports.need_tf()
+            translated = updated.value if isinstance(updated.value, cst.Call) else call
             target = call.func.value
-            value = _call("tf.where", [_arg(call.args[0].value), _arg(call.args[1].value), _arg(target)])
+            value = _call("tf.where", [_arg(translated.args[0].value), _arg(translated.args[1].value), _arg(target)])
             return cst.Assign(targets=[cst.AssignTarget(target)], value=value)
         return updated
 
@@ -444,9 +445,13 @@ class OpsPass(NodePass):
             return updated.with_changes(func=cst.Name(helper), args=_clean(args))
         if qualified in FUNCTIONS:
             tf_name, keywords = FUNCTIONS[qualified]
-            if tf_name == "stable_softmax":  # computes in the input's dtype; float32 models are unchanged
+            if tf_name == "torch_sum":
+                self.ctx.helpers.add("torch_sum")
+            elif tf_name == "stable_softmax":  # computes in the input's dtype; float32 models are unchanged
                 args = [a for a in args if a.keyword is None or a.keyword.value != "dtype"]
-            if tf_name == "stable_softmax":
+            if tf_name == "torch_sum":
+                self.ctx.helpers.add("torch_sum")
+            elif tf_name == "stable_softmax":
                 self.ctx.imports.need_helper("stable_softmax")
             else:
                 self.ctx.imports.need_tf()
@@ -465,6 +470,12 @@ class OpsPass(NodePass):
         if qualified == "transformers.activations.get_activation" and len(args) == 1:
             self.ctx.imports.need_helper("get_tf_activation")
             return _call("get_tf_activation", args)
+        if qualified.rpartition(".")[2] in TENSOR_TYPES and qualified.startswith("torch.") and len(args) == 1:
+            dtype = {"LongTensor": "tf.int32", "IntTensor": "tf.int32", "BoolTensor": "tf.bool"}.get(
+                qualified.rpartition(".")[2], "tf.float32"
+            )
+            self.ctx.imports.need_tf()
+            return _call("tf.constant", [args[0], _arg(_expr(dtype), "dtype")])
         if qualified == "torch.nn.functional.pad" and args:
             self.ctx.helpers.add("torch_pad")  # torch's pad spec is flat and starts at the last dim
             return _call("torch_pad", args)
@@ -723,13 +734,15 @@ class OpsPass(NodePass):
                 else _arg(a.value, "axis")
                 for a in args
             ]
+            if name == "sum":  # booleans sum as integers in torch
+                self.ctx.helpers.add("torch_sum")
+                return _call("torch_sum", [_arg(target), *renamed])
             self.ctx.imports.need_tf()
             return _call(f"tf.reduce_{name}", [_arg(target), *renamed])
         if name == "pow" and len(positional) == 1:
             return _call("tf.pow", [_arg(target), *positional])
         if name in (
             "repeat",
-            "masked_fill_",
             "scatter",
             "gather",
             "index_select",

@@ -189,6 +189,13 @@ def call_sequential(layers, hidden_states, training=False):
     return hidden_states
 
 
+def torch_sum(tensor, axis=None, keepdims=False):
+    """torch's sum: booleans count as integers (tf.reduce_sum refuses them)."""
+    if tensor.dtype == tf.bool:
+        tensor = tf.cast(tensor, tf.int32)
+    return tf.reduce_sum(tensor, axis=axis, keepdims=keepdims)
+
+
 def torch_split(tensor, split_size_or_sections, dim=0):
     """torch's Tensor.split: an int is the size of each chunk (the last may be smaller), a list the sizes."""
     if isinstance(split_size_or_sections, int):
