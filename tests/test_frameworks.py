@@ -88,3 +88,23 @@ def test_torch_split_takes_chunk_sizes():
 
     parts = tf_helpers.torch_split(tf_helpers.tf.zeros([2, 10]), 4, 1)
     assert [p.shape[1] for p in parts] == [4, 4, 2]
+
+
+def test_channels_first_conv2d_and_pooling_match_torch():
+    import numpy as np
+    import torch
+
+    from scaffold.convert.snippets import tf_helpers
+
+    x = np.random.default_rng(0).standard_normal((1, 3, 9, 9)).astype("float32")
+    conv = torch.nn.Conv2d(3, 4, kernel_size=3, stride=2, padding=1)
+    layer = tf_helpers.ChannelsFirstConv2D(filters=4, kernel_size=3, strides=2, torch_padding=1)
+    layer.build([None, None, None, 3])
+    layer.set_weights([conv.weight.detach().numpy().transpose(2, 3, 1, 0), conv.bias.detach().numpy()])
+    with torch.no_grad():
+        assert np.max(np.abs(np.asarray(layer(x)) - conv(torch.tensor(x)).numpy())) < 1e-5
+    for tf_pool, pt_pool in (
+        (tf_helpers.ChannelsFirstMaxPool2D(pool_size=3, strides=2, torch_padding=1), torch.nn.MaxPool2d(3, 2, 1)),
+        (tf_helpers.ChannelsFirstAvgPool2D(pool_size=3, strides=2, torch_padding=1), torch.nn.AvgPool2d(3, 2, 1)),
+    ):
+        assert np.max(np.abs(np.asarray(tf_pool(x)) - pt_pool(torch.tensor(x)).numpy())) < 1e-6

@@ -275,8 +275,11 @@ class ChannelsFirstConv1D(_ChannelsFirstSpec, keras.layers.Conv1D):
         return tf.transpose(super().call(hidden_states), perm=[0, 2, 1])
 
 
-class ChannelsFirstConv2D(_ChannelsFirstSpec, keras.layers.Conv2D):
-    """keras Conv2D that takes and returns torch's [batch, channels, height, width] and pads like torch."""
+class _ChannelsFirst2D:
+    """A keras 2-D layer taking and returning torch's [batch, channels, height, width], padded like torch's
+    `padding=` (with `pad_value`: -inf for max pooling, as torch pads)."""
+
+    pad_value = 0.0
 
     def __init__(self, *args, torch_padding=0, **kwargs):
         super().__init__(*args, **kwargs)
@@ -285,36 +288,23 @@ class ChannelsFirstConv2D(_ChannelsFirstSpec, keras.layers.Conv2D):
     def call(self, inputs):
         hidden_states = tf.transpose(inputs, perm=[0, 2, 3, 1])
         if self.torch_padding:
-            hidden_states = tf.pad(hidden_states, _torch_padding(self.torch_padding, 4))
+            padding = _torch_padding(self.torch_padding, 4)
+            hidden_states = tf.pad(hidden_states, padding, constant_values=self.pad_value)
         return tf.transpose(super().call(hidden_states), perm=[0, 3, 1, 2])
 
 
-class ChannelsFirstMaxPool2D(keras.layers.MaxPool2D):
-    """torch's nn.MaxPool2d on [batch, channels, height, width]; `torch_padding` pads with -inf, as torch does."""
-
-    def __init__(self, *args, torch_padding=0, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.torch_padding = torch_padding
-
-    def call(self, inputs):
-        hidden_states = tf.transpose(inputs, perm=[0, 2, 3, 1])
-        if self.torch_padding:
-            hidden_states = tf.pad(hidden_states, _torch_padding(self.torch_padding, 4), constant_values=float("-inf"))
-        return tf.transpose(super().call(hidden_states), perm=[0, 3, 1, 2])
+class ChannelsFirstConv2D(_ChannelsFirstSpec, _ChannelsFirst2D, keras.layers.Conv2D):
+    """keras Conv2D on torch's channels-first layout, padded like torch."""
 
 
-class ChannelsFirstAvgPool2D(keras.layers.AveragePooling2D):
+class ChannelsFirstMaxPool2D(_ChannelsFirst2D, keras.layers.MaxPool2D):
+    """torch's nn.MaxPool2d on [batch, channels, height, width]."""
+
+    pad_value = float("-inf")
+
+
+class ChannelsFirstAvgPool2D(_ChannelsFirst2D, keras.layers.AveragePooling2D):
     """torch's nn.AvgPool2d (count_include_pad=True) on [batch, channels, height, width]."""
-
-    def __init__(self, *args, torch_padding=0, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.torch_padding = torch_padding
-
-    def call(self, inputs):
-        hidden_states = tf.transpose(inputs, perm=[0, 2, 3, 1])
-        if self.torch_padding:
-            hidden_states = tf.pad(hidden_states, _torch_padding(self.torch_padding, 4))
-        return tf.transpose(super().call(hidden_states), perm=[0, 3, 1, 2])
 
 
 class WeightNormConv1D(ChannelsFirstConv1D):
