@@ -60,6 +60,7 @@ def main() -> None:
                 "matches": r.matches,
                 "max_abs_diff": r.max_abs_diff,
                 "graph_max_abs_diff": r.graph_max_abs_diff,
+                "graph_error": r.graph_error,
                 "names_match_hand_written": r.names_match,
                 "missing": len(r.load.missing) if r.load else None,
                 "todos": r.todos,

@@ -31,6 +31,7 @@ class ModelComparison:
     reference_load: LoadReport | None = None
     max_abs_diff: float | None = None
     graph_max_abs_diff: float | None = None  # the same run under tf.function, when asked for
+    graph_error: str | None = None
 
     @property
     def names_match(self) -> bool | None:
@@ -143,14 +144,18 @@ def compare(
         with torch.no_grad():
             expected = _first_tensor(pt_model(**{k: torch.tensor(v) for k, v in inputs.items()})).numpy()
         actual = np.asarray(_first_tensor(loaded(**inputs, training=False)))
-        if graph:
-            import tensorflow as tf
-
-            traced = tf.function(lambda **kw: _first_tensor(loaded(**kw, training=False)))
-            graph_actual = np.asarray(traced(**inputs))
     except Exception as error:
         result.error = f"{type(error).__name__}: {error}"
         return result
+    graph_actual = None
+    if graph:  # a failure under tf.function is reported apart: it does not hide the eager result
+        import tensorflow as tf
+
+        try:
+            traced = tf.function(lambda **kw: _first_tensor(loaded(**kw, training=False)))
+            graph_actual = np.asarray(traced(**inputs))
+        except Exception as error:
+            result.graph_error = f"{type(error).__name__}: {str(error)[:300]}"
 
     result.stage = "match"
     if expected.shape != actual.shape:
@@ -158,7 +163,7 @@ def compare(
         result.max_abs_diff = float("inf")
         return result
     result.max_abs_diff = float(np.max(np.abs(expected - actual)))
-    if graph:
+    if graph_actual is not None:
         result.graph_max_abs_diff = float(np.max(np.abs(expected - graph_actual)))
     if not result.matches:
         result.error = f"max abs diff {result.max_abs_diff:.2e} >= {ATOL}"
