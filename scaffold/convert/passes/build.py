@@ -79,6 +79,12 @@ def _lift(
         return expr.with_changes(left=lift(expr.left), right=lift(expr.right))
     if isinstance(expr, cst.UnaryOperation):
         return expr.with_changes(expression=lift(expr.expression))
+    if isinstance(expr, cst.IfExp):
+        return expr.with_changes(test=lift(expr.test), body=lift(expr.body), orelse=lift(expr.orelse))
+    if isinstance(expr, cst.Comparison):
+        return expr.with_changes(
+            left=lift(expr.left), comparisons=[c.with_changes(comparator=lift(c.comparator)) for c in expr.comparisons]
+        )
     if isinstance(expr, (cst.List, cst.Tuple)):
         return expr.with_changes(elements=[e.with_changes(value=lift(e.value)) for e in expr.elements])
     if isinstance(expr, cst.Subscript):
