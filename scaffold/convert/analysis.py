@@ -41,7 +41,6 @@ LAYER_KINDS = {
     "AdaptiveAvgPool1d",
     "Flatten",
 }
-ACTIVATION_KINDS = {"GELU", "ReLU", "Tanh", "SiLU", "Sigmoid", "Softmax", "LeakyReLU", "Mish"}
 # Layers whose weights are created by build(); Dropout and activations have none.
 WEIGHTED_KINDS = {
     "Linear",
@@ -135,10 +134,6 @@ class ModuleInfo:
     dropped_classes: set[str] = field(default_factory=set)
 
     @property
-    def converted_classes(self) -> list[ClassInfo]:
-        return [c for c in self.classes.values() if c.name not in self.dropped_classes]
-
-    @property
     def torch_only_names(self) -> set[str]:
         """Names the file imports from modules that need torch (they cannot appear in the TF file)."""
         from .tables import TORCH_ONLY_MODULES
@@ -148,10 +143,6 @@ class ModuleInfo:
             for local, origin in self.imports.origins.items()
             if any(origin == m or origin.startswith(m + ".") for m in TORCH_ONLY_MODULES)
         }
-
-    def is_layer_like(self, name: str) -> bool:
-        info = self.classes.get(name)
-        return info is not None and info.role in ("layer", "model", "pretrained") and name not in self.dropped_classes
 
     @property
     def base_scope(self) -> str:

@@ -99,10 +99,20 @@ class ImportTable:
             return None
         return f"{origin}.{rest}" if rest else origin
 
-    def module_of(self, local: str) -> str | None:
-        """The module an imported name comes from (`nn` -> `torch`, `BertConfig` -> `...configuration_bert`)."""
-        origin = self.origins.get(local)
-        return None if origin is None else origin.rpartition(".")[0]
+
+class _NameCollector(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.found: list[str] = []
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.found.append(node.value)
+
+
+def names_in(node: cst.CSTNode) -> list[str]:
+    """Every Name in `node`, one entry per occurrence (attribute names included)."""
+    collector = _NameCollector()
+    node.visit(collector)
+    return collector.found
 
 
 def torch_nn_name(qualified: str | None) -> str | None:

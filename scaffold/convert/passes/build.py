@@ -17,7 +17,7 @@ from ..names import dotted
 from ..nodes import fragment, statement_fragment
 from ..pipeline import one_line
 from ..torch_layers import input_shape
-from .classes import map_classes, method, todo_lines
+from .classes import is_super_init, map_classes, method, todo_lines
 
 INITIALIZERS = {
     "torch.zeros": '"zeros"',
@@ -260,7 +260,7 @@ def _store_params(init: cst.FunctionDef, cls: ClassInfo, stored: set[str]) -> cs
     if not missing:
         return init
     body = list(init.body.body)
-    position = next((i + 1 for i, s in enumerate(body) if "super().__init__" in _code(s)), 0)
+    position = next((i + 1 for i, s in enumerate(body) if is_super_init(s)), 0)
     body[position:position] = missing
     return init.with_changes(body=init.body.with_changes(body=body))
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import libcst as cst
 
+from ..names import dotted
 from ..pipeline import todo_comment
 
 
@@ -58,3 +59,19 @@ def with_decorator(function: cst.FunctionDef | cst.ClassDef, name: str) -> cst.F
 
 def todo_lines(messages: Sequence[str]) -> list[cst.EmptyLine]:
     return [todo_comment(m) for m in messages]
+
+
+def is_super_init(statement: cst.BaseStatement) -> bool:
+    """`super().__init__(...)` as a statement of its own."""
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return False
+    small = statement.body[0]
+    if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
+        return False
+    func = small.value.func
+    return (
+        isinstance(func, cst.Attribute)
+        and func.attr.value == "__init__"
+        and isinstance(func.value, cst.Call)
+        and dotted(func.value.func) == "super"
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..context import ConvertContext
-from ..names import ImportTable, dotted
+from ..names import ImportTable, dotted, names_in
 from ..nodes import statement_fragment
 from ..pipeline import NodePass
 from ..tables import TORCH_ONLY_MODULES
@@ -106,7 +106,7 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
             and not _kept_guard_lines(statement, used, table)
         ):
             dropped_guards.add(id(statement))
-            for name in _names(statement.test):
+            for name in names_in(statement.test):
                 used[name] -= 1
     body: list[cst.BaseStatement] = []
     last_import = -1
@@ -155,17 +155,6 @@ def _kept_guard_lines(statement: cst.If, used, table: ImportTable) -> list[cst.S
         for line in statement.body.body
     ]
     return [line for line in lines if line.body]
-
-
-def _names(node: cst.CSTNode) -> list[str]:
-    found: list[str] = []
-
-    class Collect(cst.CSTVisitor):
-        def visit_Name(self, name: cst.Name) -> None:
-            found.append(name.value)
-
-    node.visit(Collect())
-    return found
 
 
 def _only_imports(statement: cst.If) -> bool:

@@ -12,7 +12,7 @@ import libcst as cst
 from ..context import ConvertContext
 from ..names import dotted
 from ..nodes import fragment, statement_fragment
-from .classes import find_class, replace_class
+from .classes import find_class, is_super_init, replace_class
 from .decorators import with_output_flags
 
 
@@ -23,23 +23,13 @@ def _is_docstring(statement: cst.BaseStatement) -> bool:
     return isinstance(small, cst.Expr) and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString))
 
 
-def _is_super_init(statement: cst.BaseStatement) -> bool:
-    if not isinstance(statement, cst.SimpleStatementLine):
-        return False
-    small = statement.body[0]
-    if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
-        return False
-    func = small.value.func
-    return isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call) and dotted(func.value.func) == "super"
-
-
 def _main_layer_init(init: cst.FunctionDef) -> cst.FunctionDef:
     """The base model's __init__, as a keras layer's: `super().__init__(**kwargs)`, `self.config = config`."""
     params = init.params.with_changes(star_arg=cst.MaybeSentinel.DEFAULT)
     body: list[cst.BaseStatement] = []
     has_config = False
     for statement in init.body.body:
-        if _is_super_init(statement):
+        if is_super_init(statement):
             statement = statement_fragment("super().__init__(**kwargs)").with_changes(
                 leading_lines=statement.leading_lines
             )
@@ -49,7 +39,7 @@ def _main_layer_init(init: cst.FunctionDef) -> cst.FunctionDef:
                 has_config = True
         body.append(statement)
     if not has_config:
-        position = next((i + 1 for i, s in enumerate(body) if _is_super_init(s)), 0)
+        position = next((i + 1 for i, s in enumerate(body) if is_super_init(s)), 0)
         body.insert(position, statement_fragment("self.config = config"))
     return init.with_changes(params=params, body=init.body.with_changes(body=body))
 

@@ -11,17 +11,9 @@ from pathlib import Path
 
 import libcst as cst
 
-from ..names import ImportTable
+from ..names import ImportTable, names_in
 
 SOURCE = Path(__file__).with_name("tf_helpers.py")
-
-
-class _Names(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.names: set[str] = set()
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
 
 
 def _defined_name(statement: cst.BaseStatement) -> str | None:
@@ -45,11 +37,9 @@ class Snippets:
         for statement in module.body:
             name = _defined_name(statement)
             if name is not None:
-                visitor = _Names()
-                statement.visit(visitor)
                 self.order.append(name)
                 self.nodes[name] = statement
-                self.uses[name] = visitor.names - {name}
+                self.uses[name] = set(names_in(statement)) - {name}
 
     def __contains__(self, name: str) -> bool:
         return name in self.nodes
