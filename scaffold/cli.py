@@ -111,5 +111,50 @@ def port(model: str, repo: Path | None, dry_run: bool, force: bool) -> None:
     )
 
 
+@main.command()
+@click.argument("model")
+@click.option("--repo", type=click.Path(path_type=Path), help="The transformers checkout (default: the one around .).")
+@click.option("--atol", type=float, default=1e-5, show_default=True, help="Largest max abs difference that passes.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="A config.json to build from.")
+@click.option("--class", "classes", multiple=True, help="Check only this TF class (repeatable; default: all).")
+def verify(model: str, repo: Path | None, atol: float, config_path: Path | None, classes: tuple[str, ...]) -> None:
+    """Prove the TF port of MODEL against PyTorch: weights, outputs, and the first diverging module.
+
+    Builds every TF model class that has a PyTorch twin from a small random config (or --config), loads the
+    PyTorch weights with from_pretrained(from_pt=True), names every weight that did not load, compares every
+    output and then every module. Imports transformers from the checkout's own src. Exit 0 pass, 1 mismatch.
+    """
+    from .verify_command import run_verify
+
+    try:
+        text, status = run_verify(repo, model, atol, config_path, classes)
+    except ScaffoldError as error:
+        _fail(error)
+        return
+    click.echo(text, nl=False)
+    sys.exit(status)
+
+
+@main.command()
+@click.argument("model")
+@click.option("--repo", type=click.Path(path_type=Path), help="The transformers checkout (default: the one around .).")
+def check(model: str, repo: Path | None) -> None:
+    """Run the porting checklist on modeling_tf_MODEL.py and the repository, statically (no TensorFlow).
+
+    (1) training passed down, (2) `# Copied from` bodies match, (3) @unpack_inputs on call, (4)
+    @keras_serializable MainLayer, (5) name= mirrors the PyTorch attribute and build() builds it, (6) package
+    init, TF auto mapping, docs and test file. Prints ✓/✗ per item with file:line; exit 1 on any ✗.
+    """
+    from .check_command import run_check
+
+    try:
+        text, status = run_check(repo, model)
+    except ScaffoldError as error:
+        _fail(error)
+        return
+    click.echo(text, nl=False)
+    sys.exit(status)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

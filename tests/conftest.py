@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -55,3 +56,72 @@ def run_passes(body: str, *pass_types, model_name: str = "tiny") -> str:
 @pytest.fixture(scope="session")
 def models_dir() -> Path:
     return transformers_models()
+
+
+# -- a transformers checkout made from the installed package -------------------------------------------------
+
+
+def _center(text: str, width: int) -> str:
+    """utils/check_table.py's centring: ✅/❌ count as two columns."""
+    length = 2 if text in ("✅", "❌") else len(text)
+    left = (width - length) // 2
+    return " " * left + text + " " * (width - length - left)
+
+
+def index_table(rows: list[tuple[str, str, str, str, str]]) -> str:
+    header = ["Model", "PyTorch support", "TensorFlow support", "Flax Support"]
+    cells = [[f"[{name}](model_doc/{doc})", pt, tf, flax] for name, doc, pt, tf, flax in rows]
+    widths = [max(len(header[i]), *(2 if c[i] in "✅❌" else len(c[i]) for c in cells)) + 2 for i in range(4)]
+    lines = ["|" + "|".join(_center(h, w) for h, w in zip(header, widths)) + "|"]
+    lines.append("|" + "|".join(":" + "-" * (w - 2) + ":" for w in widths) + "|")
+    lines += ["|" + "|".join(_center(c, w) for c, w in zip(row, widths)) + "|" for row in cells]
+    return "\n".join(lines) + "\n"
+
+
+LLAMA_DOC = """\
+# Llama
+
+Llama is a family of large language models.
+
+## LlamaConfig
+
+[[autodoc]] LlamaConfig
+
+## LlamaModel
+
+[[autodoc]] LlamaModel
+    - forward
+
+## LlamaForCausalLM
+
+[[autodoc]] LlamaForCausalLM
+    - forward
+
+## LlamaForSequenceClassification
+
+[[autodoc]] LlamaForSequenceClassification
+    - forward
+
+## FlaxLlamaModel
+
+[[autodoc]] FlaxLlamaModel
+    - __call__
+"""
+
+
+@pytest.fixture(scope="session")
+def pristine_checkout(tmp_path_factory) -> Path:
+    """A transformers checkout made from the installed 4.57.6 package, with docs pages and the index table."""
+    root = tmp_path_factory.mktemp("pristine") / "transformers"
+    shutil.copytree(
+        transformers_models().parent, root / "src/transformers", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    docs = root / "docs/source/en"
+    (docs / "model_doc").mkdir(parents=True)
+    (docs / "model_doc/llama.md").write_text(LLAMA_DOC)
+    intro = "# Transformers\n\n## Supported models and frameworks\n\n"
+    rows = [("BERT", "bert", "✅", "✅", "✅"), ("LLaMA", "llama", "✅", "❌", "✅"), ("ViT", "vit", "✅", "✅", "✅")]
+    (docs / "index.md").write_text(intro + index_table(rows))
+    (root / "tests/models/llama").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[tool.ruff]\nline-length = 119\n")
+    return root

@@ -39,6 +39,16 @@ def _entries(block: str) -> list[tuple[str, list[str]]]:
     return [(m.group("key"), re.findall(r'"([^"]+)"', m.group("value"))) for m in _ENTRY.finditer(block)]
 
 
+def mapped_classes(auto_text: str) -> dict[str, list[str]]:
+    """Class -> the mappings of an auto file that list it."""
+    found: dict[str, list[str]] = {}
+    for name, (start, end) in _blocks(auto_text).items():
+        for _, classes in _entries(auto_text[start:end]):
+            for cls in classes:
+                found.setdefault(cls, []).append(name)
+    return found
+
+
 def pt_entries(pt_auto: str, pt_classes: set[str]) -> dict[str, list[tuple[str, str]]]:
     """PyTorch mapping name -> (model type, class) entries naming one of `pt_classes`."""
     found: dict[str, list[tuple[str, str]]] = {}

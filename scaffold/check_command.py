@@ -1,0 +1,73 @@
+"""`scaffold check` at the edge: read the TF file, its PyTorch twin and the registration files, run the pure
+checklist (`scaffold.checks.checklist`, `scaffold.checks.registration`), render ✓/✗ per item with file:line."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from .checkout import Checkout
+from .checks.checklist import Item, check_modeling
+from .checks.registration import RegistrationFiles, check_registration
+from .errors import ScaffoldError
+from .files import read_python_source
+
+
+def public_names(source: str | None) -> list[str]:
+    """A module's `__all__` (a literal list or tuple of strings), or []."""
+    if not source:
+        return []
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in node.targets):
+            try:
+                return [str(n) for n in ast.literal_eval(node.value)]
+            except ValueError:
+                return []
+    return []
+
+
+def run_check(repo: Path | None, model: str) -> tuple[str, int]:
+    checkout = Checkout.open(repo, model)
+    tf_path = checkout.model_dir / f"modeling_tf_{model}.py"
+    if not tf_path.is_file():
+        raise ScaffoldError(f"no {checkout.rel(tf_path)}: run `scaffold port {model}` first, then check")
+    source = read_python_source(tf_path)
+    pt_source = checkout.read(checkout.model_dir / f"modeling_{model}.py")
+
+    def lookup(module: str) -> str | None:
+        return checkout.read(checkout.src.parent / (module.replace(".", "/") + ".py"))
+
+    items = check_modeling(source, pt_source, lookup)
+    page = checkout.doc_page()
+    test_path = checkout.tests_dir / f"test_modeling_tf_{model}.py"
+    files = RegistrationFiles(
+        model=model,
+        layout=checkout.layout,
+        tf_classes=public_names(source),
+        pt_classes=public_names(pt_source),
+        package_init=checkout.read(checkout.model_dir / "__init__.py") or "",
+        toplevel_init=checkout.read(checkout.src / "__init__.py") if checkout.layout == "legacy" else None,
+        dummies=checkout.read(checkout.src / "utils/dummy_tf_objects.py") if checkout.layout == "legacy" else None,
+        tf_auto=checkout.read(checkout.src / "models/auto/modeling_tf_auto.py"),
+        pt_auto=checkout.read(checkout.src / "models/auto/modeling_auto.py"),
+        doc_name=page.stem if page else None,
+        doc_page=checkout.read(page) if page else None,
+        doc_index=checkout.read(checkout.doc_index),
+        test_file=checkout.rel(test_path) if test_path.is_file() else None,
+    )
+    registration, registration_files = check_registration(files)
+    return render(model, checkout.rel(tf_path), [*items, registration], registration_files)
+
+
+def render(model: str, tf_file: str, items: list[Item], registration_files: dict[int, str]) -> tuple[str, int]:
+    lines = [f"scaffold check {model}: {tf_file}"]
+    for item in items:
+        mark = "✓" if item.ok else "✗"
+        lines.append(f"{mark} {item.number}. {item.title} ({item.checked} checked)")
+        for index, finding in enumerate(item.findings):
+            path = registration_files.get(index, tf_file) if item.number == 6 else tf_file
+            where = f"{path}:{finding.line}" if finding.line else path
+            lines.append(f"    {'warning: ' if finding.warning else ''}{where}: {finding.message}")
+    failed = [i for i in items if not i.ok]
+    lines.append(f"FAIL: {len(failed)} of {len(items)} items" if failed else f"PASS: all {len(items)} items")
+    return "\n".join(lines) + "\n", 1 if failed else 0

@@ -1,0 +1,267 @@
+"""`scaffold verify`'s worker: prove a TF port against its PyTorch twin, class by class.
+
+Runs in its own process (`python -m scaffold.checks.verify --request JSON`) with the checkout's `src` first on
+sys.path, so the transformers imported is the checkout's own. It writes a plain-data report (JSON) that the
+CLI renders (`scaffold.checks.verify_report`); nothing here prints the verdict.
+
+Per TF class with a PyTorch twin (the base model and each head): build the PyTorch model from a small random
+config, save it, load it with `TF<X>.from_pretrained(<folder>, from_pt=True)`, name every TF weight that got
+no value and every PyTorch weight that found no home, run both on the same inputs, compare every output tensor
+(hidden states and attentions included), then module by module to name the first one that diverges.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import os
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+
+
+def tf_model_classes(tf_module) -> list[type]:
+    """The public TF model classes of a modeling_tf file: TFPreTrainedModel subclasses, base first."""
+    from transformers.modeling_tf_utils import TFPreTrainedModel
+
+    names = getattr(tf_module, "__all__", None) or [n for n in vars(tf_module) if n.startswith("TF")]
+    classes = []
+    for name in names:
+        cls = getattr(tf_module, name, None)
+        if isinstance(cls, type) and issubclass(cls, TFPreTrainedModel) and cls.__module__ == tf_module.__name__:
+            classes.append(cls)
+    # the TF<X>PreTrainedModel base (or TF<X>PretrainedModel) is the parent of the others, not a model
+    classes = [c for c in classes if not any(o is not c and issubclass(o, c) for o in classes)]
+    base = min((c for c in classes if c.__name__.endswith("Model")), key=lambda c: len(c.__name__), default=None)
+    return sorted(classes, key=lambda c: (c is not base, names.index(c.__name__)))
+
+
+def load_config(config_class, config_path: str | None):
+    from .tiny import tiny_config
+
+    if config_path:
+        config = config_class.from_json_file(config_path)
+    else:
+        config = tiny_config(config_class)
+        if getattr(config, "pad_token_id", 0) is None:  # sequence-classification heads pool at the last non-pad
+            config.pad_token_id = 0  # token; the random inputs never use id 0
+    config._attn_implementation = "eager"  # attention weights are returned only by the eager path
+    config.output_hidden_states = True  # forwards that take these through **kwargs read them from the config
+    config.output_attentions = True
+    return config
+
+
+def class_inputs(cls_name: str, config, forward) -> dict:
+    """The main inputs for one class: `model_inputs`, with a choices axis for multiple-choice heads."""
+    import numpy as np
+
+    from .compare import model_inputs
+
+    inputs = model_inputs(config, forward)
+    eos, ids = getattr(config, "eos_token_id", None), inputs.get("input_ids")
+    if isinstance(eos, int) and ids is not None:  # every row ends with one <eos>, as real text does (BART's
+        ids[ids == eos] = 1 if eos != 1 else 2  # classification head pools at it)
+        ids[:, -1] = eos
+    if "SequenceClassification" in cls_name or "QuestionAnswering" in cls_name:
+        inputs.pop("decoder_input_ids", None)  # encoder-decoder heads read the decoder side from input_ids
+    if "MultipleChoice" in cls_name:
+        inputs = {k: np.stack([v, v[::-1]], axis=1) for k, v in inputs.items()}
+    return inputs
+
+
+def call_options(forward, **wanted) -> dict:
+    params = inspect.signature(forward).parameters
+    return {k: v for k, v in wanted.items() if k in params}
+
+
+def flatten_outputs(output) -> dict:
+    """name -> numpy array for every tensor of a model output (`hidden_states.2`, ...); caches are skipped."""
+    import numpy as np
+
+    flat = {}
+    items = (
+        output.items() if hasattr(output, "items") else enumerate(output if isinstance(output, tuple) else [output])
+    )
+    for key, value in items:
+        if key in ("past_key_values", "mems") or value is None:
+            continue
+        if isinstance(value, (tuple, list)):
+            for i, item in enumerate(value):
+                if hasattr(item, "shape") and not isinstance(item, (tuple, list)):
+                    flat[f"{key}.{i}"] = np.asarray(item.detach().numpy() if hasattr(item, "detach") else item)
+        elif hasattr(value, "shape"):
+            flat[str(key)] = np.asarray(value.detach().numpy() if hasattr(value, "detach") else value)
+    return flat
+
+
+def compare_outputs(expected: dict, actual: dict) -> list[dict]:
+    import numpy as np
+
+    rows = []
+    for name, want in expected.items():
+        if name not in actual:
+            rows.append({"name": name, "shape": list(want.shape), "max_abs_diff": None, "note": "not in TF output"})
+            continue
+        got = actual[name]
+        if got.shape != want.shape:
+            note = f"TF shape {tuple(got.shape)} != PyTorch {tuple(want.shape)}"
+            rows.append({"name": name, "shape": list(want.shape), "max_abs_diff": None, "note": note})
+            continue
+        diff = float(np.max(np.abs(want.astype("float64") - got.astype("float64")))) if want.size else 0.0
+        rows.append({"name": name, "shape": list(want.shape), "max_abs_diff": diff, "note": None})
+    return rows
+
+
+def split_tied(pt_model, unexpected: list[str]) -> tuple[list[str], list[str]]:
+    """Unexpected PyTorch keys, less the aliases of a tied weight that did load (`decoder.bias` of BERT's
+    LM head is `predictions.bias`: the state dict holds the one tensor under both names)."""
+    groups: dict = {}
+    for key, tensor in pt_model.state_dict(keep_vars=True).items():
+        groups.setdefault((tensor.data_ptr(), tuple(tensor.shape)), []).append(key)
+    missing_home = set(unexpected)
+    tied = sorted(
+        k for keys in groups.values() for k in keys if k in missing_home and any(o not in missing_home for o in keys)
+    )
+    return sorted(missing_home - set(tied)), tied
+
+
+def perturb(pt_model, scale: float = 0.1) -> None:
+    """Move every weight off its initial value. Fresh models start with zero biases, unit LayerNorm scales and
+    BatchNorm statistics of 0 and 1: a port that drops a bias or gets an epsilon wrong matches them anyway."""
+    import torch
+
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for name, tensor in pt_model.state_dict(keep_vars=True).items():
+            if not tensor.is_floating_point() or tensor.numel() == 0:
+                continue
+            noise = torch.randn(tensor.shape, generator=generator, dtype=tensor.dtype) * scale
+            if name.endswith("running_var"):
+                tensor.mul_(noise.abs() + 0.5)
+            elif name.endswith(("weight", "bias", "running_mean")) or "." not in name or tensor.requires_grad:
+                tensor.add_(noise * (tensor.std() if tensor.numel() > 1 and tensor.std() > 0 else 1.0))
+
+
+def verify_class(tf_class, pt_class, config, atol: float) -> dict:
+    import torch
+
+    from .trace import compare_recordings, first_divergence, record_tf, record_torch
+
+    row: dict = {"name": tf_class.__name__, "pt_name": pt_class.__name__, "error": None, "stage": "build"}
+    try:
+        torch.manual_seed(0)
+        pt_model = pt_class(config).eval()
+        perturb(pt_model)
+        row["stage"] = "load"
+        with tempfile.TemporaryDirectory() as folder:
+            pt_model.save_pretrained(folder, safe_serialization=False)
+            tf_model, info = tf_class.from_pretrained(folder, from_pt=True, output_loading_info=True)
+        row["tf_weights"] = len(tf_model.weights)
+        row["missing"] = sorted(info.get("missing_keys", []))
+        row["unexpected"], row["tied"] = split_tied(pt_model, info.get("unexpected_keys", []))
+        row["mismatched"] = [[k, list(a), list(b)] for k, a, b in info.get("mismatched_keys", [])]
+
+        row["stage"] = "run"
+        inputs = class_inputs(tf_class.__name__, config, pt_model.forward)
+        options = dict(output_hidden_states=True, output_attentions=True, use_cache=False, return_dict=True)
+        pt_options = call_options(pt_model.forward, **options)
+        tf_options = call_options(tf_model.call, **options)
+        with torch.no_grad():
+            pt_out, pt_trace = record_torch(
+                pt_model, lambda: pt_model(**{k: torch.tensor(v) for k, v in inputs.items()}, **pt_options)
+            )
+        # the PyTorch twin of the TF MainLayer: the base model itself, or the head's base-model attribute
+        prefix = tf_model.base_model_prefix
+        strip = prefix if not any(n.split(".")[0] == prefix for n, _ in pt_model.named_modules()) else None
+        tf_out, tf_trace = record_tf(tf_model, lambda: tf_model(**inputs, **tf_options, training=False), strip)
+
+        row["stage"] = "compare"
+        expected, actual = flatten_outputs(pt_out), flatten_outputs(tf_out)
+        row["outputs"] = compare_outputs(expected, actual)
+        diffs = compare_recordings(pt_trace, tf_trace)
+        row["modules_compared"] = sum(d.max_abs_diff is not None for d in diffs)
+        row["modules_incomparable"] = sum(d.max_abs_diff is None for d in diffs)
+        row["modules_pt"] = len(pt_trace.order)
+        diverged = first_divergence(diffs, atol)
+        pt_modules = dict(pt_model.named_modules())
+        row["first_divergence"] = (
+            None
+            if diverged is None
+            else {
+                "module": diverged.module,
+                "pt_class": type(pt_modules.get(diverged.module)).__name__,
+                "max_abs_diff": diverged.max_abs_diff,
+            }
+        )
+        row["stage"] = "done"
+    except Exception as error:  # the port itself failed: report where, keep going with the next class
+        row["error"] = f"{type(error).__name__}: {' '.join(str(error).split())[:400]}"
+        row["traceback"] = traceback.format_exc(limit=-4)
+    return row
+
+
+def verify(model: str, atol: float, config_path: str | None, only: list[str] | None = None) -> dict:
+    import importlib
+
+    import transformers
+
+    report: dict = {"model": model, "atol": atol, "transformers": str(Path(transformers.__file__).parent)}
+    tf_module = importlib.import_module(f"transformers.models.{model}.modeling_tf_{model}")
+    pt_module = importlib.import_module(f"transformers.models.{model}.modeling_{model}")
+    classes = tf_model_classes(tf_module)
+    report["classes"], report["skipped"] = [], []
+    if only:
+        report["known_classes"] = [c.__name__ for c in classes]
+        report["unknown_classes"] = [n for n in only if n not in report["known_classes"]]
+        if report["unknown_classes"]:
+            return report
+        classes = [c for c in classes if c.__name__ in only]
+    if not classes:
+        report["error"] = f"modeling_tf_{model}.py defines no TFPreTrainedModel subclass"
+        return report
+    config = load_config(classes[0].config_class, config_path)
+    for tf_class in classes:
+        pt_class = getattr(pt_module, tf_class.__name__[2:], None)
+        if pt_class is None:
+            report["skipped"].append(tf_class.__name__)
+            continue
+        report["classes"].append(verify_class(tf_class, pt_class, config, atol))
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--src", required=True, help="the checkout's src folder, imported first")
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--atol", type=float, default=1e-5)
+    parser.add_argument("--config")
+    parser.add_argument("--class", dest="classes", action="append")
+    parser.add_argument("--out", required=True, help="where to write the JSON report")
+    args = parser.parse_args()
+
+    sys.path.insert(0, args.src)
+    report: dict
+    try:
+        import transformers
+
+        where = Path(transformers.__file__).resolve()
+        if Path(args.src).resolve() not in where.parents:
+            report = {"model": args.model, "error": f"imported transformers from {where.parent}, not {args.src}"}
+        else:
+            report = verify(args.model, args.atol, args.config, args.classes)
+    except Exception as error:
+        report = {
+            "model": args.model,
+            "error": f"{type(error).__name__}: {' '.join(str(error).split())[:400]}",
+            "traceback": traceback.format_exc(limit=-4),
+        }
+    Path(args.out).write_text(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()

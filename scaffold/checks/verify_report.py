@@ -1,0 +1,103 @@
+"""Render `verify`'s report (plain data from the worker) as the table a contributor reads, and decide the verdict.
+
+Pure: no framework imports, so it is tested on hand-made reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class ClassVerdict:
+    name: str
+    passed: bool
+    problems: list[str]  # one line each, most important first
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1e}"
+
+
+MAX_NAMES = 8  # weight names listed per kind before "... and N more"
+
+
+def _names(label: str, keys: list[str]) -> list[str]:
+    lines = [f"{label}: {key}" for key in keys[:MAX_NAMES]]
+    if len(keys) > MAX_NAMES:
+        lines.append(f"{label}: ... and {len(keys) - MAX_NAMES} more")
+    return lines
+
+
+def judge(row: dict, atol: float) -> ClassVerdict:
+    problems: list[str] = []
+    if row.get("error"):
+        problems.append(f"failed at {row.get('stage', '?')}: {row['error']}")
+    problems += _names("TF weight got no PyTorch value", row.get("missing", []))
+    problems += _names("PyTorch weight found no TF home", row.get("unexpected", []))
+    for key, pt_shape, tf_shape in row.get("mismatched", []):
+        problems.append(f"shape mismatch: {key} PyTorch {tuple(pt_shape)} vs TF {tuple(tf_shape)}")
+    beyond = []
+    for output in row.get("outputs", []):
+        if output["max_abs_diff"] is None:
+            problems.append(f"output {output['name']}: {output['note']}")
+        elif not output["max_abs_diff"] <= atol:
+            beyond.append(f"{output['name']} {_fmt(output['max_abs_diff'])}")
+    if beyond:
+        problems.append(f"outputs beyond {atol:g}: {', '.join(beyond)}")
+    divergence = row.get("first_divergence")
+    if divergence:
+        where = f"first divergence at {divergence['module']} ({divergence['pt_class']})"
+        problems.append(f"{where}: max abs diff {_fmt(divergence['max_abs_diff'])}")
+    return ClassVerdict(row["name"], not problems, problems)
+
+
+def render(report: dict) -> tuple[str, int]:
+    """(text, exit status): 0 every class passes, 1 any problem."""
+    atol = report.get("atol", 1e-5)
+    lines = [
+        f"scaffold verify {report.get('model')}: transformers from {report.get('transformers', '?')}, atol {atol:g}"
+    ]
+    if report.get("error"):
+        lines.append(f"error: {report['error']}")
+        return "\n".join(lines) + "\n", 1
+    header = ("class", "weights loaded", "outputs", "max abs diff", "modules", "first divergence")
+    table = [header]
+    verdicts = []
+    for row in report.get("classes", []):
+        verdict = judge(row, atol)
+        verdicts.append(verdict)
+        total = row.get("tf_weights")
+        loaded = None if total is None else total - len(row.get("missing", [])) - len(row.get("mismatched", []))
+        outputs = row.get("outputs", [])
+        diffs = [o["max_abs_diff"] for o in outputs if o["max_abs_diff"] is not None]
+        good = sum(1 for d in diffs if d <= atol)
+        divergence = row.get("first_divergence")
+        table.append(
+            (
+                ("✓ " if verdict.passed else "✗ ") + row["name"],
+                "-" if total is None else f"{loaded}/{total}",
+                f"{good}/{len(outputs)}" if outputs else "-",
+                _fmt(max(diffs)) if diffs else "-",
+                f"{row['modules_compared']}/{row['modules_pt']}" if "modules_compared" in row else "-",
+                divergence["module"] if divergence else ("-" if not row.get("error") else f"({row['stage']} failed)"),
+            )
+        )
+    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+    for r in table:
+        lines.append("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())
+    for verdict in verdicts:
+        if not verdict.passed:
+            lines.append(f"{verdict.name}:")
+            lines += [f"  {p}" for p in verdict.problems]
+    if report.get("skipped"):
+        lines.append(f"not checked (no PyTorch twin): {', '.join(report['skipped'])}")
+    failed = [v.name for v in verdicts if not v.passed]
+    if not verdicts:
+        lines.append("FAIL: no TF model class with a PyTorch twin was checked")
+        return "\n".join(lines) + "\n", 1
+    if failed:
+        lines.append(f"FAIL: {len(failed)} of {len(verdicts)} classes")
+        return "\n".join(lines) + "\n", 1
+    lines.append(f"PASS: {len(verdicts)} classes, every weight loaded, every output within {atol:g}")
+    return "\n".join(lines) + "\n", 0
