@@ -108,3 +108,27 @@ def test_channels_first_conv2d_and_pooling_match_torch():
         (tf_helpers.ChannelsFirstAvgPool2D(pool_size=3, strides=2, torch_padding=1), torch.nn.AvgPool2d(3, 2, 1)),
     ):
         assert np.max(np.abs(np.asarray(tf_pool(x)) - pt_pool(torch.tensor(x)).numpy())) < 1e-6
+
+
+def test_torch_layer_norm_twin_matches_torch_at_any_rank():
+    import numpy as np
+    import torch
+
+    from scaffold.convert.snippets import tf_helpers
+
+    norm = torch.nn.LayerNorm(6, eps=1e-6)
+    with torch.no_grad():
+        norm.weight.normal_()
+        norm.bias.normal_()
+    layer = tf_helpers.TorchLayerNorm(6, eps=1e-6)
+    layer.build(None)
+    layer.set_weights([norm.weight.detach().numpy(), norm.bias.detach().numpy()])
+    rng = np.random.default_rng(0)
+    for shape in ((2, 6), (2, 3, 6), (2, 3, 4, 6)):
+        x = rng.standard_normal(shape).astype("float32")
+        with torch.no_grad():
+            expected = norm(torch.tensor(x)).numpy()
+        assert np.max(np.abs(np.asarray(layer(x)) - expected)) < 1e-5
+    no_affine = tf_helpers.TorchLayerNorm([6], elementwise_affine=False)
+    no_affine.build(None)
+    assert no_affine.weights == []

@@ -46,7 +46,13 @@ CONV_TUPLES = {"conv_dim": 32, "conv_stride": 4, "conv_kernel": 8}
 
 
 def small_values(default) -> dict[str, Any]:
-    values: dict[str, Any] = {k: v for k, v in SMALL.items() if getattr(default, k, None) is not None}
+    # a knob the class keeps per stage (swin's num_heads, cvt's embed_dim lists) keeps its default: a scalar
+    # there is not a smaller value, it is another type
+    values: dict[str, Any] = {
+        k: v
+        for k, v in SMALL.items()
+        if getattr(default, k, None) is not None and not isinstance(getattr(default, k), (list, tuple))
+    }
     if hasattr(default, "vocab_size") and getattr(default, "vocab_size", None) is None:
         values["vocab_size"] = SMALL["vocab_size"]  # ESM-style configs ship without one
     for name, value in CONV_TUPLES.items():

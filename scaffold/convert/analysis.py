@@ -106,6 +106,8 @@ class ClassInfo:
     self_attrs: set[str] = field(default_factory=set)
     self_values: dict[str, cst.BaseExpression] = field(default_factory=dict)  # `self.x = <value>` in __init__
     renamed: dict[str, str] = field(default_factory=dict)  # attributes keras reserves -> the TF attribute name
+    # `__init__` parameters defaulting to a layer class (`norm_layer=nn.LayerNorm`): calling one makes a layer
+    layer_params: set[str] = field(default_factory=set)
 
     def tf_attr(self, attr: str) -> str:
         return self.renamed.get(attr, attr)
@@ -132,6 +134,9 @@ class ModuleInfo:
     uses_initializer_range: bool = True  # the config has `initializer_range` (T5 has `initializer_factor`)
     attention_dispatch: dict[str, str] = field(default_factory=dict)  # BERT_SELF_ATTENTION_CLASSES -> eager class
     dropped_classes: set[str] = field(default_factory=set)
+    # module-level dicts of layer classes (`NORM2FN = {"layer_norm": nn.LayerNorm, "no_norm": NoNorm}`):
+    # `NORM2FN[key](...)` in an `__init__` makes a layer
+    layer_tables: set[str] = field(default_factory=set)
 
     @property
     def torch_only_names(self) -> set[str]:
@@ -180,6 +185,7 @@ def analyze(module: cst.Module, model_name: str, source: str | None = None) -> M
             "no torch.nn.Module subclass found: give scaffold a PyTorch modeling file (modeling_<model>.py)"
         )
     _find_attention_dispatch(module, info)
+    _find_layer_tables(module, info)
     for cls in classes.values():
         if cls.role in ("layer", "model", "pretrained"):
             _read_init(cls, info)
@@ -249,6 +255,31 @@ def _find_attention_dispatch(module: cst.Module, info: ModuleInfo) -> None:
             info.dropped_classes.add(cls.name)
 
 
+def is_layer_class(node: cst.BaseExpression, info: ModuleInfo) -> bool:
+    """A reference (not a call) to a torch.nn layer class or to one of the file's layer classes."""
+    name = dotted(node)
+    if name is None:
+        return False
+    if name in info.classes:
+        return info.classes[name].role in ("layer", "model", "pretrained")
+    kind = torch_nn_name(info.imports.resolve(node))
+    return kind is not None and kind[:1].isupper()
+
+
+def _find_layer_tables(module: cst.Module, info: ModuleInfo) -> None:
+    for statement in module.body:
+        if not (isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], cst.Assign)):
+            continue
+        small = statement.body[0]
+        target = small.targets[0].target
+        if not isinstance(target, cst.Name) or target.value in info.attention_dispatch:
+            continue
+        if isinstance(small.value, cst.Dict) and small.value.elements:
+            values = [e.value for e in small.value.elements if isinstance(e, cst.DictElement)]
+            if len(values) == len(small.value.elements) and all(is_layer_class(v, info) for v in values):
+                info.layer_tables.add(target.value)
+
+
 def _params(function: cst.FunctionDef) -> list[str]:
     params = function.params
     return [p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)]
@@ -266,6 +297,11 @@ def _read_init(cls: ClassInfo, info: ModuleInfo) -> None:
         return
     cls.init = init
     cls.init_params = _params(init)
+    cls.layer_params = {
+        p.name.value
+        for p in (*init.params.params, *init.params.kwonly_params)
+        if p.default is not None and is_layer_class(p.default, info)
+    }
 
     def walk(statements, optional: bool) -> None:
         for statement in statements:
@@ -304,7 +340,7 @@ def _read_small_statement(small: cst.BaseSmallStatement, cls: ClassInfo, info: M
                 if _is_weight_norm_of(small.value, attr) and attr in cls.sublayers:
                     cls.sublayers[attr].weight_norm = True  # `self.conv = weight_norm(self.conv, ...)`
                     continue
-                sub = classify(small.value, attr, info, cls.init_locals)
+                sub = classify(small.value, attr, info, cls.init_locals, cls.layer_params)
                 if sub is not None and sub.kind == "list" and sub.call is not None and sub.call.args:
                     source = sub.call.args[0].value
                     if isinstance(source, cst.Name):
@@ -359,7 +395,7 @@ def _read_small_statement(small: cst.BaseSmallStatement, cls: ClassInfo, info: M
         ):
             attr = _self_attr(func.value)
             target = cls.sublayers.get(attr)
-            item = classify(call.args[0].value, attr, info, cls.init_locals)
+            item = classify(call.args[0].value, attr, info, cls.init_locals, cls.layer_params)
             if target is not None and target.kind == "list" and item is not None:
                 target.items.append(item)
 
@@ -374,11 +410,18 @@ def _is_weight_norm_of(value: cst.BaseExpression, attr: str) -> bool:
 
 
 def classify(
-    expr: cst.BaseExpression, attr: str, info: ModuleInfo, local_values: dict[str, cst.BaseExpression] | None = None
+    expr: cst.BaseExpression,
+    attr: str,
+    info: ModuleInfo,
+    local_values: dict[str, cst.BaseExpression] | None = None,
+    layer_params: set[str] | frozenset[str] = frozenset(),
 ) -> SubLayer | None:
-    """What the value assigned to `self.<attr>` in `__init__` is, as far as weights go."""
+    """What the value assigned to `self.<attr>` in `__init__` is, as far as weights go. `layer_params`: the
+    `__init__` parameters that hold a layer class."""
     if isinstance(expr, cst.IfExp):
-        inner = classify(expr.body, attr, info) or classify(expr.orelse, attr, info)
+        inner = classify(expr.body, attr, info, layer_params=layer_params) or classify(
+            expr.orelse, attr, info, layer_params=layer_params
+        )
         if inner is not None:
             inner.optional = True
         return inner
@@ -394,7 +437,11 @@ def classify(
         eager = info.attention_dispatch.get(func.value.value)
         if eager is not None:
             return SubLayer(attr=attr, kind="custom", call=expr, cls=eager)
+        if func.value.value in info.layer_tables:  # NORM2FN[config.norm_type](...): one of its layer classes
+            return SubLayer(attr=attr, kind="custom", call=expr)
         return None
+    if isinstance(func, cst.Name) and func.value in layer_params:  # `norm_layer(dim)`: a layer class passed in
+        return SubLayer(attr=attr, kind="custom", call=expr)
     name = dotted(func)
     if name in info.classes:
         if info.classes[name].role in ("layer", "model", "pretrained"):

@@ -44,11 +44,28 @@ class ImportTable:
 
     def __init__(self, module: cst.Module):
         self.origins: dict[str, str] = {}
+        self.aliases: set[str] = set()  # module-level `X = torch.y` names (in origins too)
         # how many dots lead from this file to the transformers package: 3 in models/<m>/, 4 in
         # models/deprecated/<m>/ (the deepest relative import the file makes)
         self.root_dots = max((len(s.relative) for s in _import_froms(module) if s.relative), default=3)
         for statement in module.body:
             self._collect(statement)
+        for statement in module.body:
+            self._collect_alias(statement)
+
+    def _collect_alias(self, statement: cst.CSTNode) -> None:
+        """`LayoutLMLayerNorm = nn.LayerNorm` at module level: another local name for a torch object."""
+        if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
+            return
+        small = statement.body[0]
+        if not (isinstance(small, cst.Assign) and len(small.targets) == 1):
+            return
+        target = small.targets[0].target
+        if isinstance(target, cst.Name) and isinstance(small.value, (cst.Name, cst.Attribute)):
+            origin = self.resolve(small.value)
+            if origin is not None and origin.startswith("torch.") and target.value not in self.origins:
+                self.origins[target.value] = origin
+                self.aliases.add(target.value)
 
     def prefix(self, dots: int) -> str:
         """The package a relative import with `dots` dots lands in."""

@@ -10,6 +10,10 @@ import libcst as cst
 
 from .nodes import fragment
 
+# torch.nn layer classes with a snippet twin that takes torch's own constructor arguments: where a modeling
+# file passes the class around (`norm_layer=nn.LayerNorm`, a dict of classes, a subclass), the twin stands in
+TORCH_SIGNATURE_TWINS = {"LayerNorm": "TorchLayerNorm"}
+
 # torch constructor signatures (positional order), enough to bind the arguments modeling files pass
 SIGNATURES = {
     "Linear": ("in_features", "out_features", "bias"),

@@ -167,3 +167,81 @@ def test_base_model_inside_a_head_becomes_the_main_layer():
         LayersPass,
     )
     assert 'self.tiny = TFTinyMainLayer(config, name="tiny")' in code
+
+
+def test_module_level_table_of_layer_classes():
+    """`NORM2FN[kind](...)`: the torch class in the table becomes its torch-signature twin, the call a named
+    layer, and a table of activations holds the TF activations."""
+    code = run_passes(
+        """
+        from ...activations import gelu_new
+
+        NORM2FN = {"layer_norm": nn.LayerNorm, "no_norm": TinyNoNorm}
+        ACT_FNS = {"relu": nn.ReLU(), "gelu": gelu_new}
+
+
+        class TinyNoNorm(nn.Module):
+            pass
+
+
+        class TinyLayer(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.LayerNorm = NORM2FN[config.norm](config.hidden_size, eps=config.layer_norm_eps)
+                self.act = ACT_FNS[config.afn]
+        """,
+        LayersPass,
+    )
+    assert 'NORM2FN = {"layer_norm": TorchLayerNorm, "no_norm": TinyNoNorm}' in code
+    assert 'ACT_FNS = {"relu": get_tf_activation("relu"), "gelu": get_tf_activation("gelu_new")}' in code
+    assert (
+        'self.LayerNorm = NORM2FN[config.norm](config.hidden_size, eps=config.layer_norm_eps, name="LayerNorm")'
+        in code
+    )
+    assert "self.act = ACT_FNS[config.afn]\n" in code
+
+
+def test_layer_class_passed_as_a_default_or_an_argument():
+    code = run_passes(
+        """
+        class TinyMerge(nn.Module):
+            def __init__(self, dim, norm_layer=nn.LayerNorm):
+                super().__init__()
+                self.norm = norm_layer(4 * dim)
+
+
+        class TinyStage(nn.Module):
+            def __init__(self, dim):
+                super().__init__()
+                self.merge = TinyMerge(dim, norm_layer=nn.LayerNorm)
+
+            def forward(self, x):
+                if isinstance(self.merge.norm, nn.LayerNorm):
+                    return x
+        """,
+        LayersPass,
+    )
+    assert "def __init__(self, dim, norm_layer=TorchLayerNorm):" in code
+    assert 'self.norm = norm_layer(4 * dim, name="norm")' in code
+    assert 'self.merge = TinyMerge(dim, norm_layer=TorchLayerNorm, name="merge")' in code
+    assert "isinstance(self.merge.norm, nn.LayerNorm)" in code  # a type check is not a construction
+
+
+def test_module_level_alias_of_a_torch_layer_is_resolved():
+    from scaffold.convert.passes.pytorch_only import PytorchOnlyPass
+
+    code = run_passes(
+        """
+        TinyLayerNorm = nn.LayerNorm
+
+
+        class TinyLayer(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.LayerNorm = TinyLayerNorm(config.hidden_size, eps=1e-12)
+        """,
+        PytorchOnlyPass,
+        LayersPass,
+    )
+    assert "TinyLayerNorm =" not in code
+    assert 'self.LayerNorm = keras.layers.LayerNormalization(epsilon=1e-12, name="LayerNorm")' in code

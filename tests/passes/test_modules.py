@@ -68,3 +68,20 @@ def test_plain_classes_are_left_alone():
     """
     code = run_passes(source, ModulesPass)
     assert "class Helper:\n    def forward(self, x):" in code
+
+
+def test_subclass_of_torch_layernorm_subclasses_its_torch_signature_twin():
+    """keras' LayerNormalization takes other arguments (epsilon=, no shape): the twin takes torch's, so the
+    subclass passes them on unchanged (eps included)."""
+    code = run_passes(
+        """
+        class TinyLayerNorm(nn.LayerNorm):
+            def __init__(self, normalized_shape, *, eps=1e-6, data_format="channels_last", **kwargs):
+                super().__init__(normalized_shape, eps=eps, **kwargs)
+                self.data_format = data_format
+        """,
+        ModulesPass,
+    )
+    assert "class TinyLayerNorm(TorchLayerNorm):" in code
+    assert "super().__init__(normalized_shape, eps=eps, **kwargs)" in code
+    assert "TODO" not in code

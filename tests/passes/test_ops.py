@@ -103,3 +103,7 @@ def test_annotations_become_tf_tensor():
         OpsPass,
     )
     assert "def forward(self, x: Optional[tf.Tensor] = None) -> tf.Tensor:" in code
+
+
+def test_dtype_of_the_first_parameter_is_the_compute_dtype():
+    assert translate("next(self.parameters()).dtype") == "tf.as_dtype(self.compute_dtype)"

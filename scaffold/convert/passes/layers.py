@@ -14,8 +14,8 @@ from ..analysis import ACT2FN_NAMES, GPT2_CONV1D, LAYER_KINDS
 from ..names import dotted, torch_nn_name
 from ..nodes import fragment
 from ..pipeline import NodePass
-from ..tables import NN_ACTIVATIONS
-from ..torch_layers import bind, keras_constructor
+from ..tables import NN_ACTIVATIONS, TF_ACTIVATIONS
+from ..torch_layers import TORCH_SIGNATURE_TWINS, bind, keras_constructor
 
 
 def _kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
@@ -128,6 +128,61 @@ class LayersPass(NodePass):
                 return updated.with_changes(value=call.with_changes(args=[call.args[0].with_changes(value=item)]))
         return updated
 
+    # -- references to torch layer classes (not calls): module-level tables, defaults, arguments -------------
+
+    def _twin_reference(self, value: cst.BaseExpression) -> cst.BaseExpression | None:
+        """`nn.LayerNorm` passed around as a class -> its snippet twin taking torch's constructor arguments;
+        in a module-level table, `nn.ReLU()` / `activations.silu` -> the TF activation of that name."""
+        kind = torch_nn_name(self.info.imports.resolve(value))
+        if kind in TORCH_SIGNATURE_TWINS:
+            self.ctx.helpers.add(TORCH_SIGNATURE_TWINS[kind])
+            return cst.Name(TORCH_SIGNATURE_TWINS[kind])
+        if kind in LAYER_KINDS:
+            self.todo(f"nn.{kind} is passed around as a class: scaffold has no twin taking torch's arguments")
+        return None
+
+    def _module_level(self) -> bool:
+        return not self.cursor.classes and not self.cursor.functions
+
+    def leave_DictElement(self, original: cst.DictElement, updated: cst.DictElement):
+        if not self._module_level():
+            return updated
+        value = original.value
+        twin = self._twin_reference(value)
+        if twin is not None:
+            return updated.with_changes(value=twin)
+        activation = None
+        if isinstance(value, cst.Call) and not value.args:
+            activation = NN_ACTIVATIONS.get(torch_nn_name(self.info.imports.resolve(value.func)) or "")
+        elif isinstance(value, cst.Name):
+            origin = self.info.imports.origins.get(value.value, "")
+            if origin == f"transformers.activations.{value.value}" and value.value in TF_ACTIVATIONS:
+                activation = value.value
+        if activation is not None:
+            self.ctx.imports.need_helper("get_tf_activation")
+            return updated.with_changes(value=fragment(f'get_tf_activation("{activation}")'))
+        return updated
+
+    def leave_Param(self, original: cst.Param, updated: cst.Param):
+        twin = self._twin_reference(original.default) if original.default is not None else None
+        return updated.with_changes(default=twin) if twin is not None else updated
+
+    _calls: list[bool] = []  # for each enclosing call: is it an isinstance/issubclass check?
+
+    def visit_Call(self, node: cst.Call):
+        self._calls = [*self._calls, dotted(node.func) in ("isinstance", "issubclass")]
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call):
+        self._calls = self._calls[:-1]
+        return updated
+
+    def leave_Arg(self, original: cst.Arg, updated: cst.Arg):
+        # an argument of a call (not a class base), outside type checks: `partial(nn.LayerNorm, eps=...)`
+        if not self._calls or any(self._calls) or original.star:
+            return updated
+        twin = self._twin_reference(original.value)
+        return updated.with_changes(value=twin) if twin is not None else updated
+
     # -- expressions ------------------------------------------------------------------------------------------
 
     def _convert(
@@ -146,7 +201,12 @@ class LayersPass(NodePass):
             eager = self.info.attention_dispatch.get(func.value.value)
             if eager is not None:
                 return _with_name(expr.with_changes(func=cst.Name(self.ctx.tf_name(eager))), name)
+            if func.value.value in self.info.layer_tables:
+                return _with_name(expr, name)
             return expr
+        cls = self.ctx.current_class()
+        if isinstance(func, cst.Name) and cls is not None and func.value in cls.layer_params:
+            return _with_name(expr, name)  # `norm_layer(dim)`: the layer class passed in takes torch's arguments
         local = self._local_class(dotted(func))
         if local is not None:
             current = self.cursor.class_name

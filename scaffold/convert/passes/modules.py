@@ -12,9 +12,11 @@ from ..names import dotted
 from ..nodes import fragment
 from ..pipeline import NodePass
 
-KERAS_BASES = {"Embedding": "keras.layers.Embedding", "LayerNorm": "keras.layers.LayerNormalization"}
+KERAS_BASES = {"Embedding": "keras.layers.Embedding", "LayerNorm": "TorchLayerNorm"}
+# Bases that are snippets taking torch's own constructor arguments: `super().__init__(...)` keeps them all
+TORCH_SIGNATURE_BASES = {"TorchLayerNorm"}
 # How many positional constructor arguments the keras twin takes the same way as torch
-KERAS_BASE_POSITIONAL = {"Embedding": 2, "LayerNorm": 0}
+KERAS_BASE_POSITIONAL = {"Embedding": 2}
 KERAS_BASE_KEYWORDS = {"Embedding": ("num_embeddings", "embedding_dim")}
 LAYER_ROLES = ("layer",)
 MODEL_ROLES = ("model",)
@@ -74,6 +76,8 @@ class ModulesPass(NodePass):
             if not bases:
                 self.ctx.imports.need_helper("keras")
                 keras_base = KERAS_BASES.get(cls.keras_base or "", "keras.layers.Layer")
+                if keras_base in TORCH_SIGNATURE_BASES:
+                    self.ctx.helpers.add(keras_base)
                 bases = [cst.Arg(fragment(keras_base))]
         bases = [b.with_changes(comma=cst.MaybeSentinel.DEFAULT) for b in bases]
         return updated.with_changes(bases=bases)
@@ -120,6 +124,8 @@ class ModulesPass(NodePass):
             local_parent = any(b in self.info.classes and self.info.classes[b].role == "layer" for b in cls.bases)
             if local_parent:
                 args = [a for a in args if a.star == ""]
+            elif KERAS_BASES.get(cls.keras_base or "") in TORCH_SIGNATURE_BASES:
+                args = [a for a in args if a.star != "**"]  # torch's arguments, as they are
             elif cls.keras_base:
                 keep = KERAS_BASE_POSITIONAL.get(cls.keras_base, 0)
                 renames = KERAS_BASE_KEYWORDS.get(cls.keras_base, {})
@@ -133,7 +139,7 @@ class ModulesPass(NodePass):
                 positional = [a for a in args if a.keyword is None and a.star == ""]
                 if len(positional) > keep or any(a.keyword is not None for a in args):
                     self.todo(
-                        f"keras.layers.{KERAS_BASES.get(cls.keras_base, cls.keras_base)} takes other "
+                        f"{KERAS_BASES.get(cls.keras_base, cls.keras_base)} takes other "
                         "constructor arguments than torch: check the dropped ones"
                     )
                 args = positional[:keep]

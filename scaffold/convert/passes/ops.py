@@ -162,6 +162,18 @@ def _shape_tuple(tensor: cst.BaseExpression) -> cst.Call:
     return _call("tuple", [_arg(_call("shape_list", [_arg(tensor)]))])
 
 
+def _is_first_parameter(node: cst.BaseExpression) -> bool:
+    """`next(self.parameters())`"""
+    return (
+        isinstance(node, cst.Call)
+        and dotted(node.func) == "next"
+        and len(node.args) == 1
+        and isinstance(node.args[0].value, cst.Call)
+        and dotted(node.args[0].value.func) == "self.parameters"
+        and not node.args[0].value.args
+    )
+
+
 class OpsPass(NodePass):
     _in_fstring = 0
 
@@ -276,6 +288,10 @@ class OpsPass(NodePass):
             # tf DTypes carry min/max; as_dtype also takes a keras layer's dtype, which is a string
             self.ctx.imports.need_tf()
             return cst.Attribute(value=_call("tf.as_dtype", [updated.value.args[0]]), attr=original.attr)
+        if original.attr.value == "dtype" and _is_first_parameter(original.value):
+            # `next(self.parameters()).dtype`: the dtype the layer computes in
+            self.ctx.imports.need_tf()
+            return _call("tf.as_dtype", [_arg(_expr("self.compute_dtype"))])
         if original.attr.value == "_attn_implementation" and not self._in_fstring:
             return cst.SimpleString('"eager"')  # TF ports have one attention path: eager
         if dotted(original) in ("self.gradient_checkpointing", "self._requires_grad") and self._in_body():

@@ -156,7 +156,8 @@ class PytorchOnlyPass(NodePass):
             targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
             names = [dotted(t) or "" for t in targets]
             if cursor.class_name is None and not cursor.functions:
-                return any(n in self.info.attention_dispatch for n in names)
+                # attention dispatch dicts; `XLayerNorm = nn.LayerNorm` (its uses resolve to the torch class)
+                return any(n in self.info.attention_dispatch or n in self.info.imports.aliases for n in names)
             if cursor.class_name is not None and not cursor.functions:
                 return any(
                     n in PYTORCH_ONLY_ATTRIBUTES or n.startswith(PYTORCH_ONLY_ATTRIBUTE_PREFIXES) for n in names

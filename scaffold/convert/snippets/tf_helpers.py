@@ -330,3 +330,32 @@ class WeightNormConv1D(ChannelsFirstConv1D):
         weight = self.weight_g * self.weight_v / norm
         self.kernel = tf.transpose(weight, perm=[2, 1, 0])
         return super().call(inputs)
+
+
+class TorchLayerNorm(keras.layers.LayerNormalization):
+    """torch's nn.LayerNorm, with torch's constructor arguments, over the last dim whatever the input's rank
+    (keras' LayerNormalization fixes its axis to the rank it was built with). Weights: gamma/beta, as keras."""
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, **kwargs):
+        super().__init__(
+            epsilon=eps, center=bool(elementwise_affine and bias), scale=bool(elementwise_affine), **kwargs
+        )
+        if not isinstance(normalized_shape, int):
+            if len(normalized_shape) != 1:
+                raise NotImplementedError("scaffold: a LayerNorm over several trailing dims has no twin yet")
+            normalized_shape = normalized_shape[0]
+        self.normalized_shape = normalized_shape
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        super().build([None, self.normalized_shape])
+
+    def call(self, inputs):
+        mean, variance = tf.nn.moments(inputs, axes=[-1], keepdims=True)
+        outputs = (inputs - mean) * tf.math.rsqrt(variance + self.epsilon)
+        if self.scale:
+            outputs = outputs * self.gamma
+        if self.center:
+            outputs = outputs + self.beta
+        return outputs
