@@ -117,7 +117,9 @@ class TFModule:
             kind = func.rpartition(".")[2]
             is_layer = "layers." in func or kind.startswith("TF") or kind in in_file
             if is_layer and kind[:1].isupper() and attr not in sublayers:
-                sublayers[attr] = SubLayer(attr, kind, statement.lineno, _keyword(call, "name"), is_list)
+                name = _keyword(call, "name")
+                line = name.lineno if name is not None else statement.lineno  # where a fix goes
+                sublayers[attr] = SubLayer(attr, kind, line, name, is_list)
         weights = any(
             isinstance(n, ast.Attribute) and n.attr == "add_weight" for f in methods.values() for n in ast.walk(f)
         )

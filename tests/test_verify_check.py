@@ -1,0 +1,192 @@
+"""`scaffold check` and `scaffold verify` on hand-written ports in a checkout made from the installed package, and
+on faults injected into them: each fault must be caught and located."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from scaffold.check_command import public_names
+from scaffold.cli import main
+from tests.conftest import index_table
+
+MODELS = ("bert", "gpt2", "vit", "bart")
+
+
+@pytest.fixture(scope="session")
+def registered(pristine_checkout, tmp_path_factory) -> Path:
+    """The pristine checkout plus what the installed package lacks and a real checkout has for these models:
+    docs pages documenting the TF classes, index rows with TF ✅, and the TF test files."""
+    root = tmp_path_factory.mktemp("registered") / "transformers"
+    shutil.copytree(pristine_checkout, root)
+    docs = root / "docs/source/en"
+    rows = []
+    for model in MODELS:
+        tf_source = (root / f"src/transformers/models/{model}/modeling_tf_{model}.py").read_text()
+        sections = [
+            f"## {name}\n\n[[autodoc]] {name}\n    - call\n"
+            for name in public_names(tf_source)
+            if not name.endswith(("MainLayer", "PreTrainedModel", "PretrainedModel"))
+        ]
+        (docs / f"model_doc/{model}.md").write_text(f"# {model}\n\n<tf>\n\n" + "\n".join(sections) + "\n</tf>\n")
+        rows.append((model.upper(), model, "✅", "✅", "✅"))
+        tests = root / f"tests/models/{model}"
+        tests.mkdir(parents=True, exist_ok=True)
+        (tests / f"test_modeling_tf_{model}.py").write_text("# the TF tests of this model\n")
+    (docs / "index.md").write_text("# Transformers\n\n" + index_table(rows))
+    return root
+
+
+@contextlib.contextmanager
+def edited(path: Path, old: str, new: str, count: int = 1):
+    """The file with `old` replaced by `new` for the duration (restored after, whatever happens)."""
+    text = path.read_text()
+    assert text.count(old) >= count, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, count))
+    try:
+        yield
+    finally:
+        path.write_text(text)
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def tf_file(root: Path, model: str) -> Path:
+    return root / f"src/transformers/models/{model}/modeling_tf_{model}.py"
+
+
+# -- check: static, fast ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_check_passes_on_hand_written_ports(registered, model):
+    result = run("check", model, "--repo", str(registered))
+    assert result.exit_code == 0, result.output
+    assert result.output.count("✓") == 6 and "✗" not in result.output
+
+
+def line_of(path: Path, needle: str, start: str | None = None) -> int:
+    lines = path.read_text().splitlines()
+    begin = next(i for i, line in enumerate(lines) if start in line) if start else 0
+    return next(i for i in range(begin, len(lines)) if needle in lines[i]) + 1
+
+
+def test_check_catches_a_dropout_called_without_training(registered):
+    path = tf_file(registered, "bert")
+    with edited(path, "self.dropout(inputs=hidden_states, training=training)", "self.dropout(inputs=hidden_states)"):
+        line = line_of(path, "self.dropout(inputs=hidden_states)")
+        result = run("check", "bert", "--repo", str(registered))
+    assert result.exit_code == 1
+    assert "✗ 1. `training` passed" in result.output
+    assert f"modeling_tf_bert.py:{line}: TFBertSelfOutput.call: self.dropout(...) (Dropout)" in result.output
+
+
+def test_check_catches_unpack_inputs_removed_from_a_model_call(registered):
+    path = tf_file(registered, "bert")
+    text = path.read_text()
+    start = text.index("class TFBertForMaskedLM(")
+    target = text.index("    @unpack_inputs\n", start)
+    path.write_text(text[:target] + text[target + len("    @unpack_inputs\n") :])
+    try:
+        line = line_of(path, "def call(", start="class TFBertForMaskedLM(")
+        result = run("check", "bert", "--repo", str(registered))
+    finally:
+        path.write_text(text)
+    assert result.exit_code == 1
+    assert "✗ 3." in result.output
+    assert f"modeling_tf_bert.py:{line}: TFBertForMaskedLM.call has no @unpack_inputs" in result.output
+
+
+def test_check_catches_keras_serializable_removed_from_the_main_layer(registered):
+    path = tf_file(registered, "gpt2")
+    with edited(path, "@keras_serializable\nclass TFGPT2MainLayer", "class TFGPT2MainLayer"):
+        line = line_of(path, "class TFGPT2MainLayer")
+        result = run("check", "gpt2", "--repo", str(registered))
+    assert result.exit_code == 1
+    assert "✗ 4." in result.output
+    assert f"modeling_tf_gpt2.py:{line}: TFGPT2MainLayer has no @keras_serializable" in result.output
+
+
+def test_check_catches_a_renamed_sub_layer_and_an_unbuilt_one(registered):
+    path = tf_file(registered, "vit")
+    unbuilt = (
+        "with tf.name_scope(self.value.name):\n                self.value.build([None, None, self.config.hidden_size])"
+    )
+    with edited(path, 'name="query"', 'name="querry"'), edited(path, unbuilt, "pass"):
+        line = line_of(path, 'name="querry"')
+        result = run("check", "vit", "--repo", str(registered))
+    assert result.exit_code == 1
+    assert f"modeling_tf_vit.py:{line}: TFViTSelfAttention.query is named 'querry'" in result.output
+    assert "TFViTSelfAttention.build() does not build self.value" in result.output
+
+
+def test_check_catches_a_copy_that_drifted(registered):
+    path = tf_file(registered, "roberta")
+    old = "self.all_head_size = self.num_attention_heads * self.attention_head_size"
+    with edited(path, old, "self.all_head_size = self.attention_head_size"):
+        result = run("check", "roberta", "--repo", str(registered))
+    assert "✗ 2." in result.output
+    assert re.search(
+        r"modeling_tf_roberta.py:\d+: TFRobertaSelfAttention differs from "
+        r"transformers.models.bert.modeling_tf_bert.TFBertSelfAttention",
+        result.output,
+    )
+
+
+def test_check_names_missing_registrations(registered):
+    init = registered / "src/transformers/models/vit/__init__.py"
+    with edited(init, "from .modeling_tf_vit import *\n", ""):
+        result = run("check", "vit", "--repo", str(registered))
+    assert result.exit_code == 1
+    assert "src/transformers/models/vit/__init__.py: does not import modeling_tf_vit" in result.output
+    with edited(registered / "docs/source/en/model_doc/vit.md", "[[autodoc]] TFViTForImageClassification", ""):
+        result = run("check", "vit", "--repo", str(registered))
+    assert "vit.md: has no [[autodoc]] section for TFViTForImageClassification" in result.output
+
+
+def test_check_and_verify_refuse_a_model_without_a_tf_file(registered):
+    for command in ("check", "verify"):
+        result = run(command, "llama", "--repo", str(registered))
+        assert result.exit_code == 2
+        assert "run `scaffold port llama` first" in result.output
+
+
+# -- verify: runs both frameworks in a worker process on the checkout's own src ----------------------------------
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize("model", MODELS)
+def test_verify_passes_on_hand_written_ports(registered, model):
+    result = run("verify", model, "--repo", str(registered))
+    assert result.exit_code == 0, result.output
+    assert f"transformers from {registered / 'src/transformers'}" in result.output
+    assert "PASS" in result.output and "✗" not in result.output
+
+
+@pytest.mark.frameworks
+def test_verify_names_weights_that_did_not_load(registered):
+    with edited(tf_file(registered, "bert"), 'name="query"', 'name="querry"'):
+        result = run("verify", "bert", "--repo", str(registered), "--class", "TFBertModel")
+    assert result.exit_code == 1
+    assert "TF weight got no PyTorch value: encoder.layer.0.attention.self.querry.weight" in result.output
+    assert "PyTorch weight found no TF home: encoder.layer.0.attention.self.query.weight" in result.output
+    assert "35/39" in result.output  # 4 of 39 weights (2 layers x kernel, bias) kept their random values
+
+
+@pytest.mark.frameworks
+def test_verify_names_the_first_diverging_module(registered):
+    # one LayerNorm, in the second layer only, gets another epsilon
+    old = 'self.layer = [TFBertLayer(config, name=f"layer_._{i}") for i in range(config.num_hidden_layers)]'
+    new = old + "\n        self.layer[1].attention.dense_output.LayerNorm.epsilon = 1e-3"
+    with edited(tf_file(registered, "bert"), old, new):
+        result = run("verify", "bert", "--repo", str(registered), "--class", "TFBertModel")
+    assert result.exit_code == 1, result.output
+    assert "39/39" in result.output  # every weight loaded: only the numbers say something is wrong
+    assert "first divergence at encoder.layer.1.attention.output.LayerNorm (LayerNorm)" in result.output

@@ -1,0 +1,78 @@
+"""The verdict and table of `scaffold verify`, from hand-made worker reports (no frameworks needed)."""
+
+from __future__ import annotations
+
+from scaffold.checks.trace import ModuleDiff, first_divergence
+from scaffold.checks.verify_report import render
+
+
+def row(name="TFTinyModel", **changes) -> dict:
+    base = {
+        "name": name,
+        "pt_name": name[2:],
+        "stage": "done",
+        "error": None,
+        "tf_weights": 10,
+        "missing": [],
+        "unexpected": [],
+        "mismatched": [],
+        "tied": [],
+        "outputs": [{"name": "last_hidden_state", "shape": [2, 7, 32], "max_abs_diff": 4e-7, "note": None}],
+        "modules_compared": 5,
+        "modules_incomparable": 0,
+        "modules_pt": 6,
+        "first_divergence": None,
+    }
+    return {**base, **changes}
+
+
+def report(*rows, **extra) -> dict:
+    return {"model": "tiny", "atol": 1e-5, "transformers": "/c/src/transformers", "classes": list(rows), **extra}
+
+
+def test_all_within_atol_passes():
+    text, status = render(report(row(), row("TFTinyForMaskedLM")))
+    assert status == 0
+    assert "✓ TFTinyModel" in text and "10/10" in text and "PASS: 2 classes" in text
+
+
+def test_missing_weights_fail_and_are_named_with_a_cap():
+    missing = [f"encoder.layer.{i}.weight" for i in range(12)]
+    text, status = render(report(row(tf_weights=20, missing=missing, unexpected=["encoder.q.weight"])))
+    assert status == 1
+    assert "✗ TFTinyModel" in text and "8/20" in text
+    assert "TF weight got no PyTorch value: encoder.layer.0.weight" in text
+    assert "TF weight got no PyTorch value: ... and 4 more" in text
+    assert "PyTorch weight found no TF home: encoder.q.weight" in text
+
+
+def test_output_beyond_atol_and_divergence_fail():
+    outputs = [{"name": "last_hidden_state", "shape": [2], "max_abs_diff": 3e-4, "note": None}]
+    divergence = {"module": "encoder.layer.1.norm", "pt_class": "LayerNorm", "max_abs_diff": 5e-4}
+    text, status = render(report(row(outputs=outputs, first_divergence=divergence)))
+    assert status == 1
+    assert "outputs beyond 1e-05: last_hidden_state 3.0e-04" in text
+    assert "first divergence at encoder.layer.1.norm (LayerNorm): max abs diff 5.0e-04" in text
+
+
+def test_a_failed_class_and_a_nan_fail():
+    nan = [{"name": "logits", "shape": [2], "max_abs_diff": float("nan"), "note": None}]
+    text, status = render(report(row(error="ValueError: boom", stage="load"), row("TFTinyForX", outputs=nan)))
+    assert status == 1
+    assert "failed at load: ValueError: boom" in text and "FAIL: 2 of 2 classes" in text
+
+
+def test_nothing_checked_is_not_a_pass():
+    text, status = render(report(skipped=["TFTinyEncoder"]))
+    assert status == 1 and "no TF model class with a PyTorch twin" in text
+
+
+def test_first_divergence_is_innermost_first_and_skips_incomparable():
+    diffs = [
+        ModuleDiff("embeddings", 1e-7, (2,), (2,)),
+        ModuleDiff("pooler.dense", None, (2,), (2,), "the TF layer applies tanh inside"),
+        ModuleDiff("encoder.layer.0.norm", 2e-3, (2,), (2,)),
+        ModuleDiff("encoder.layer.0", 1e-3, (2,), (2,)),
+    ]
+    assert first_divergence(diffs, 1e-5).module == "encoder.layer.0.norm"
+    assert first_divergence(diffs[:2], 1e-5) is None
