@@ -132,3 +132,27 @@ def test_torch_layer_norm_twin_matches_torch_at_any_rank():
     no_affine = tf_helpers.TorchLayerNorm([6], elementwise_affine=False)
     no_affine.build(None)
     assert no_affine.weights == []
+
+
+def test_torch_setitem_matches_torch_item_assignment():
+    import numpy as np
+    import torch
+
+    from scaffold.convert.snippets import tf_helpers
+
+    x = np.arange(24, dtype="float32").reshape(2, 3, 4)
+    for key, value in (
+        ((slice(None), slice(1, None)), x[:, :-1] * 10),
+        ((1, slice(None), 0), -1.0),
+        ((Ellipsis, slice(None, None, 2)), 7),
+        (x > 10, 0.5),
+    ):
+        expected = torch.tensor(x)
+        expected[torch.tensor(key) if isinstance(key, np.ndarray) else key] = (
+            torch.tensor(value) if isinstance(value, np.ndarray) else value
+        )
+        tf_key = tf_helpers.tf.constant(key) if isinstance(key, np.ndarray) else key
+        actual = tf_helpers.torch_setitem(tf_helpers.tf.constant(x), tf_key, value)
+        assert np.array_equal(np.asarray(actual), expected.numpy())
+    items = [1, 2]
+    assert tf_helpers.torch_setitem(items, 0, 5) is items and items == [5, 2]

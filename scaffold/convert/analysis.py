@@ -320,8 +320,29 @@ def _read_init(cls: ClassInfo, info: ModuleInfo) -> None:
                 walk(statement.body.body, optional)
 
     walk(init.body.body, False)
+    for statement in cls.node.body.body:  # buffers registered by other methods are attributes too
+        if isinstance(statement, cst.FunctionDef) and statement is not init:
+            for name in _registered_buffers(statement):
+                cls.self_attrs.add(name)
     for attr in cls.self_attrs & KERAS_RESERVED_ATTRIBUTES:
         cls.renamed[attr] = f"{info.model_name}_{attr}"
+
+
+class _BufferNames(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if dotted(node.func) == "self.register_buffer" and node.args:
+            name = node.args[0].value
+            if isinstance(name, cst.SimpleString) and isinstance(name.evaluated_value, str):
+                self.names.append(name.evaluated_value)
+
+
+def _registered_buffers(function: cst.FunctionDef) -> list[str]:
+    visitor = _BufferNames()
+    function.visit(visitor)
+    return visitor.names
 
 
 def _read_small_statement(small: cst.BaseSmallStatement, cls: ClassInfo, info: ModuleInfo, optional: bool) -> None:

@@ -245,3 +245,28 @@ def test_module_level_alias_of_a_torch_layer_is_resolved():
     )
     assert "TinyLayerNorm =" not in code
     assert 'self.LayerNorm = keras.layers.LayerNormalization(epsilon=1e-12, name="LayerNorm")' in code
+
+
+def test_buffer_registered_outside_init_under_a_keras_reserved_name():
+    """xglm's `make_weights` registers `weights`, which keras reserves: every use is renamed alike."""
+    from scaffold.convert.passes.rename import RenamePass
+
+    code = run_passes(
+        """
+        class TinyPositions(nn.Module):
+            def __init__(self, n):
+                super().__init__()
+                self.make_weights(n)
+
+            def make_weights(self, n):
+                emb = self.get_embedding(n)
+                if hasattr(self, "weights"):
+                    emb = emb.to(self.weights.dtype)
+                self.register_buffer("weights", emb, persistent=False)
+        """,
+        RenamePass,
+        LayersPass,
+    )
+    assert 'if hasattr(self, "tiny_weights"):' in code
+    assert "emb = emb.to(self.tiny_weights.dtype)" in code
+    assert "self.tiny_weights = emb" in code

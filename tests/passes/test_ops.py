@@ -107,3 +107,37 @@ def test_annotations_become_tf_tensor():
 
 def test_dtype_of_the_first_parameter_is_the_compute_dtype():
     assert translate("next(self.parameters()).dtype") == "tf.as_dtype(self.compute_dtype)"
+
+
+def statements(body: str) -> list[str]:
+    code = run_passes(
+        f"""
+        class TinyLayer(nn.Module):
+            def forward(self, x, y, i):
+                {body}
+        """,
+        OpsPass,
+    )
+    return [line.strip() for line in code.splitlines()[2:] if line.strip()]
+
+
+@pytest.mark.parametrize(
+    ("torch", "tf"),
+    [
+        pytest.param(
+            "x[:, 1:] = y[:, :-1].clone()",
+            "x = torch_setitem(x, (slice(None), slice(1, None)), tf.identity(y[:, :-1]))",
+            id="slices",
+        ),
+        pytest.param("x[i, :] = 0", "x = torch_setitem(x, (i, slice(None)), 0)", id="index-and-slice"),
+        pytest.param("x[:2, ::2] = y", "x = torch_setitem(x, (slice(None, 2), slice(None, None, 2)), y)", id="bounds"),
+        pytest.param("self.cache[i] = y", "self.cache = torch_setitem(self.cache, i, y)", id="attribute-target"),
+        pytest.param('x["key"] = y', 'x["key"] = y', id="dict-entry-unchanged"),
+    ],
+)
+def test_item_assignment(torch, tf):
+    assert statements(torch) == [tf]
+
+
+def test_default_dtype_is_keras_floatx():
+    assert translate("x.to(torch.get_default_dtype())") == "tf.cast(x, tf.as_dtype(keras.backend.floatx()))"

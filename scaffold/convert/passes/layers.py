@@ -107,19 +107,22 @@ class LayersPass(NodePass):
         return None
 
     def leave_Expr(self, original: cst.Expr, updated: cst.Expr):
-        cls = self._init_class()
-        if cls is None or not isinstance(updated.value, cst.Call):
+        if not isinstance(updated.value, cst.Call):
             return updated
         call = updated.value
         name = dotted(call.func) or ""
-        if name == "self.register_buffer" and len(call.args) >= 2:
-            # a buffer is a constant of the layer; the ops pass has already translated its value
+        method_class = self.ctx.current_class() if self.cursor.in_method else None
+        if name == "self.register_buffer" and len(call.args) >= 2 and method_class is not None:
+            # a buffer is a constant of the layer (set in any method); the ops pass has translated its value
             attr = call.args[0].value
             if isinstance(attr, cst.SimpleString):
                 return cst.Assign(
-                    targets=[cst.AssignTarget(fragment(f"self.{attr.evaluated_value}"))],
+                    targets=[cst.AssignTarget(fragment(f"self.{method_class.tf_attr(attr.evaluated_value)}"))],
                     value=call.args[1].value,
                 )
+        cls = self._init_class()
+        if cls is None:
+            return updated
         if name.startswith("self.") and name.endswith(".append") and call.args:
             attr = name[len("self.") : -len(".append")]
             sub = cls.sublayers.get(attr)

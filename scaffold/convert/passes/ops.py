@@ -162,6 +162,28 @@ def _shape_tuple(tensor: cst.BaseExpression) -> cst.Call:
     return _call("tuple", [_arg(_call("shape_list", [_arg(tensor)]))])
 
 
+def _subscript_key(elements) -> cst.BaseExpression | None:
+    """The key `x[...]` passes to __setitem__, as an expression: `[:, 1:]` -> `(slice(None), slice(1, None))`."""
+    keys = []
+    for element in elements:
+        item = element.slice
+        if isinstance(item, cst.Index):
+            if item.star is not None:
+                return None
+            keys.append(item.value)
+        else:
+            # `slice(1)` would be a stop: `:` is slice(None), `1:` slice(1, None)
+            bounds = [item.lower, item.upper, item.step]
+            if item.step is None:
+                bounds.pop()
+                if item.upper is None and item.lower is None:
+                    bounds.pop()
+            keys.append(_call("slice", [_arg(b if b is not None else cst.Name("None")) for b in bounds]))
+    if len(keys) == 1:
+        return keys[0]
+    return cst.Tuple([cst.Element(k) for k in keys])
+
+
 def _is_first_parameter(node: cst.BaseExpression) -> bool:
     """`next(self.parameters())`"""
     return (
@@ -380,11 +402,25 @@ class OpsPass(NodePass):
     def leave_AssignTarget(self, original: cst.AssignTarget, updated: cst.AssignTarget):
         if isinstance(updated.target, cst.SimpleString):  # `self._attn_implementation = ...` stays a target
             return updated.with_changes(target=original.target)
-        if isinstance(original.target, cst.Subscript) and self._in_body():
-            self.todo(
-                "in-place assignment into a tensor: TF tensors are immutable (use tf.tensor_scatter_nd_update or tf.concat)"
-            )
         return updated
+
+    def leave_Assign(self, original: cst.Assign, updated: cst.Assign):
+        """`x[key] = value` -> `x = torch_setitem(x, key, value)`: a tensor gets a new tensor (TF tensors are
+        immutable), a list or dict is updated as before. A string key (a dict entry) stays as it is."""
+        target = updated.targets[0].target if len(updated.targets) == 1 else None
+        if not self._in_body() or not isinstance(target, cst.Subscript):
+            return updated
+        key = _subscript_key(target.slice)
+        if key is None:
+            return updated
+        if isinstance(key, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
+            return updated
+        if dotted(target.value) is None:
+            self.todo("assignment into an indexed expression: TF tensors are immutable; rewrite it by hand")
+            return updated
+        self.ctx.helpers.add("torch_setitem")
+        value = _call("torch_setitem", [_arg(target.value), _arg(key), _arg(updated.value)])
+        return updated.with_changes(targets=[cst.AssignTarget(target.value)], value=value)
 
     def leave_Call(self, original: cst.Call, updated: cst.Call):
         activation = self._act2cls(original)
@@ -512,6 +548,11 @@ class OpsPass(NodePass):
         if qualified in ("torch.ceil", "torch.floor", "torch.round"):
             self.ctx.imports.need_tf()
             return _call(f"tf.math.{qualified[6:]}", args)
+        if qualified == "torch.get_default_dtype" and not args:
+            # torch's default float dtype is float32 unless set; keras' floatx is its counterpart
+            self.ctx.imports.need_tf()
+            self.ctx.imports.need_helper("keras")
+            return _expr("tf.as_dtype(keras.backend.floatx())")
         if qualified == "torch.jit.is_tracing":
             return cst.Name("False")
         if qualified in ACTIVATION_FUNCTIONS and args:

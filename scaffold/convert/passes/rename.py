@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ..names import dotted
 from ..pipeline import NodePass
 
 
@@ -25,6 +26,24 @@ class RenamePass(NodePass):
             new = cls.renamed.get(original.attr.value)
             if new is not None:
                 return updated.with_changes(attr=cst.Name(new))
+        return updated
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call):
+        # `hasattr(self, "weights")` asks about the attribute renamed above
+        cls = self.ctx.current_class()
+        if (
+            cls is not None
+            and cls.renamed
+            and dotted(original.func) in ("hasattr", "getattr", "setattr")
+            and len(original.args) >= 2
+            and dotted(original.args[0].value) == "self"
+            and isinstance(original.args[1].value, cst.SimpleString)
+        ):
+            new = cls.renamed.get(original.args[1].value.evaluated_value)
+            if new is not None:
+                args = list(updated.args)
+                args[1] = args[1].with_changes(value=cst.SimpleString(f'"{new}"'))
+                return updated.with_changes(args=args)
         return updated
 
     def leave_Arg(self, original: cst.Arg, updated: cst.Arg):

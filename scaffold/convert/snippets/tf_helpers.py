@@ -196,6 +196,21 @@ def torch_sum(tensor, axis=None, keepdims=False):
     return tf.reduce_sum(tensor, axis=axis, keepdims=keepdims)
 
 
+def torch_setitem(container, key, value):
+    """`container[key] = value` as torch does it, returning the result: TF tensors are immutable, so a tensor
+    gives a new tensor with the indexed part (ints, slices, `...`, None, boolean masks; an integer-tensor index
+    fails loudly) replaced by `value` broadcast to it; anything else (a list, a dict) is updated in place."""
+    if not tf.is_tensor(container):
+        container[key] = value
+        return container
+    positions = tf.reshape(tf.range(tf.size(container)), tf.shape(container))[key]
+    value = tf.broadcast_to(tf.cast(value, container.dtype), tf.shape(positions))
+    flat = tf.tensor_scatter_nd_update(
+        tf.reshape(container, [-1]), tf.reshape(positions, [-1, 1]), tf.reshape(value, [-1])
+    )
+    return tf.reshape(flat, tf.shape(container))
+
+
 def torch_split(tensor, split_size_or_sections, dim=0):
     """torch's Tensor.split: an int is the size of each chunk (the last may be smaller), a list the sizes."""
     if isinstance(split_size_or_sections, int):
