@@ -43,6 +43,7 @@ SMALL: dict[str, Any] = {
     "projection_dim": 16,
 }
 CONV_TUPLES = {"conv_dim": 32, "conv_stride": 4, "conv_kernel": 8}
+TOKEN_IDS = ("pad_token_id", "bos_token_id", "eos_token_id", "decoder_start_token_id", "sep_token_id", "cls_token_id")
 
 
 def small_values(default) -> dict[str, Any]:
@@ -60,6 +61,12 @@ def small_values(default) -> dict[str, Any]:
             values[name] = (value,) * 3
     if "num_feat_extract_layers" in default.to_dict():
         values["num_feat_extract_layers"] = 3
+    vocab = values.get("vocab_size")
+    if vocab is not None:
+        for i, name in enumerate(TOKEN_IDS):  # special tokens must fall inside the tiny vocabulary
+            token = getattr(default, name, None)
+            if isinstance(token, int) and token >= vocab:
+                values[name] = min(i + 1, vocab - 1)
     for name, sub in list(vars(default).items()):
         # composite models (CLIP, ...) keep their parts in sub-configs: shrink those too
         if name.endswith("_config") and hasattr(sub, "to_dict") and hasattr(sub, "model_type"):
@@ -67,18 +74,9 @@ def small_values(default) -> dict[str, Any]:
     return values
 
 
-TOKEN_IDS = ("pad_token_id", "bos_token_id", "eos_token_id", "decoder_start_token_id", "sep_token_id", "cls_token_id")
-
-
 def tiny_config(config_class, **overrides):
     default = config_class()
     values = small_values(default)
-    vocab = values.get("vocab_size")
-    if vocab is not None:
-        for i, name in enumerate(TOKEN_IDS):  # special tokens must fall inside the tiny vocabulary
-            token = getattr(default, name, None)
-            if isinstance(token, int) and token >= vocab:
-                values[name] = min(i + 1, vocab - 1)
     values.update(overrides)
     for _ in range(len(values)):
         try:

@@ -24,8 +24,8 @@ def first_array(output):
         if not items or seen > 8:
             return None
         output, seen = items[0], seen + 1
-    if hasattr(output, "detach"):  # torch
-        return output.detach().cpu().numpy()
+    if hasattr(output, "detach"):  # torch: a copy, the model may change the tensor in place afterwards
+        return output.detach().cpu().numpy().copy()
     if hasattr(output, "numpy"):  # eager TF
         try:
             return output.numpy()

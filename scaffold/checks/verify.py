@@ -56,6 +56,19 @@ def load_config(config_class, config_path: str | None):
     return config
 
 
+def config_for(config_class, base_config, config_path: str | None):
+    """The config a class is built from: the base one, else the base one's sub-config of the class's type
+    (CLIP's text_config for TFCLIPTextModel), else a tiny config of that type."""
+    if isinstance(base_config, config_class):
+        return base_config
+    for name, value in vars(base_config).items():
+        if name.endswith("_config") and isinstance(value, config_class):
+            for knob in ("_attn_implementation", "output_hidden_states", "output_attentions"):
+                setattr(value, knob, getattr(base_config, knob))
+            return value
+    return load_config(config_class, None)
+
+
 def class_inputs(cls_name: str, config, forward) -> dict:
     """The main inputs for one class: `model_inputs`, with a choices axis for multiple-choice heads."""
     import numpy as np
@@ -224,12 +237,13 @@ def verify(model: str, atol: float, config_path: str | None, only: list[str] | N
     if not classes:
         report["error"] = f"modeling_tf_{model}.py defines no TFPreTrainedModel subclass"
         return report
-    config = load_config(classes[0].config_class, config_path)
+    base_config = load_config(classes[0].config_class, config_path)
     for tf_class in classes:
         pt_class = getattr(pt_module, tf_class.__name__[2:], None)
         if pt_class is None:
             report["skipped"].append(tf_class.__name__)
             continue
+        config = config_for(tf_class.config_class, base_config, config_path)
         report["classes"].append(verify_class(tf_class, pt_class, config, atol))
     return report
 
