@@ -76,3 +76,13 @@ def test_first_divergence_is_innermost_first_and_skips_incomparable():
     ]
     assert first_divergence(diffs, 1e-5).module == "encoder.layer.0.norm"
     assert first_divergence(diffs[:2], 1e-5) is None
+
+
+def test_a_difference_the_enclosing_module_undoes_is_a_boundary_not_a_divergence():
+    diffs = [
+        ModuleDiff("head.decoder", 0.2, (2,), (2,)),  # TF adds the bias one level up
+        ModuleDiff("head", 1e-7, (2,), (2,)),
+        ModuleDiff("encoder.norm", 1e-3, (2,), (2,)),
+        ModuleDiff("encoder", 2e-4, (2,), (2,)),
+    ]
+    assert first_divergence(diffs, 1e-5).module == "encoder.norm"

@@ -168,9 +168,20 @@ def compare_recordings(pt: Recording, tf: Recording) -> list[ModuleDiff]:
     return diffs
 
 
+def _diverges(diff: ModuleDiff | None, atol: float) -> bool:
+    return diff is not None and diff.max_abs_diff is not None and not diff.max_abs_diff <= atol  # NaN diverges
+
+
 def first_divergence(diffs: list[ModuleDiff], atol: float) -> ModuleDiff | None:
-    """The first module, innermost first, whose output differs beyond atol (NaN counts as different)."""
+    """The first module, innermost first, whose output differs beyond atol while no enclosing module it was
+    compared with matches again. A module whose parent matches differs in where the layer ends (TF's Dense
+    without the bias PyTorch's Linear adds, added by the parent), not in what the model computes."""
+    by_name = {d.module: d for d in diffs}
     for diff in diffs:
-        if diff.max_abs_diff is not None and not diff.max_abs_diff <= atol:
+        if not _diverges(diff, atol):
+            continue
+        parts = diff.module.split(".")
+        ancestors = [by_name.get(".".join(parts[:i])) for i in range(1, len(parts))]
+        if not any(a is not None and a.max_abs_diff is not None and not _diverges(a, atol) for a in ancestors):
             return diff
     return None

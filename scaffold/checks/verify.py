@@ -80,8 +80,9 @@ def class_inputs(cls_name: str, config, forward) -> dict:
     if isinstance(eos, int) and ids is not None:  # every row ends with one <eos>, as real text does (BART's
         ids[ids == eos] = 1 if eos != 1 else 2  # classification head pools at it)
         ids[:, -1] = eos
-    if "SequenceClassification" in cls_name or "QuestionAnswering" in cls_name:
-        inputs.pop("decoder_input_ids", None)  # encoder-decoder heads read the decoder side from input_ids
+    if ids is not None and "decoder_input_ids" in inspect.signature(forward).parameters:
+        # as long as the encoder side: BART's classification head pools the decoder states at the encoder's <eos>
+        inputs["decoder_input_ids"] = np.roll(ids, 1, axis=1)
     if "MultipleChoice" in cls_name:
         inputs = {k: np.stack([v, v[::-1]], axis=1) for k, v in inputs.items()}
     return inputs
@@ -130,6 +131,9 @@ def compare_outputs(expected: dict, actual: dict) -> list[dict]:
     return rows
 
 
+PYTORCH_ONLY_BUFFERS = ("num_batches_tracked",)  # BatchNorm's step counter: no TF twin, no effect at inference
+
+
 def split_tied(pt_model, unexpected: list[str]) -> tuple[list[str], list[str]]:
     """Unexpected PyTorch keys, less the aliases of a tied weight that did load (`decoder.bias` of BERT's
     LM head is `predictions.bias`: the state dict holds the one tensor under both names)."""
@@ -167,6 +171,13 @@ def verify_class(tf_class, pt_class, config, atol: float) -> dict:
 
     row: dict = {"name": tf_class.__name__, "pt_name": pt_class.__name__, "error": None, "stage": "build"}
     try:
+        if "pixel_values" in inspect.signature(tf_class.call).parameters:
+            # TF's dummy inputs read the image shape from the config; some vision configs do not carry it
+            vision = getattr(config, "vision_config", None) or config
+            if not hasattr(vision, "num_channels"):
+                vision.num_channels = 3
+            if not hasattr(vision, "image_size") and not hasattr(vision, "input_size"):
+                vision.image_size = 32
         torch.manual_seed(0)
         pt_model = pt_class(config).eval()
         perturb(pt_model)
@@ -176,7 +187,9 @@ def verify_class(tf_class, pt_class, config, atol: float) -> dict:
             tf_model, info = tf_class.from_pretrained(folder, from_pt=True, output_loading_info=True)
         row["tf_weights"] = len(tf_model.weights)
         row["missing"] = sorted(info.get("missing_keys", []))
-        row["unexpected"], row["tied"] = split_tied(pt_model, info.get("unexpected_keys", []))
+        unexpected = info.get("unexpected_keys", [])
+        row["ignored"] = sorted(k for k in unexpected if k.endswith(PYTORCH_ONLY_BUFFERS))
+        row["unexpected"], row["tied"] = split_tied(pt_model, [k for k in unexpected if k not in row["ignored"]])
         row["mismatched"] = [[k, list(a), list(b)] for k, a, b in info.get("mismatched_keys", [])]
 
         row["stage"] = "run"

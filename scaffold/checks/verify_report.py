@@ -90,6 +90,14 @@ def render(report: dict) -> tuple[str, int]:
         if not verdict.passed:
             lines.append(f"{verdict.name}:")
             lines += [f"  {p}" for p in verdict.problems]
+    for row in report.get("classes", []):
+        notes = []
+        if row.get("tied"):
+            notes.append(f"{len(row['tied'])} PyTorch key(s) alias a tied weight that loaded ({row['tied'][0]}, ...)")
+        if row.get("ignored"):
+            notes.append(f"{len(row['ignored'])} BatchNorm step counter(s) have no TF twin")
+        if notes:
+            lines.append(f"note: {row['name']}: {'; '.join(notes)}")
     if report.get("skipped"):
         lines.append(f"not checked (no PyTorch twin): {', '.join(report['skipped'])}")
     failed = [v.name for v in verdicts if not v.passed]
