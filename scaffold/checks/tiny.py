@@ -41,6 +41,7 @@ SMALL: dict[str, Any] = {
     "num_conv_pos_embedding_groups": 2,
     "head_dim": 8,
     "projection_dim": 16,
+    "rotary_dim": 4,
 }
 CONV_TUPLES = {"conv_dim": 32, "conv_stride": 4, "conv_kernel": 8}
 TOKEN_IDS = ("pad_token_id", "bos_token_id", "eos_token_id", "decoder_start_token_id", "sep_token_id", "cls_token_id")

@@ -284,6 +284,9 @@ def main() -> None:
     except Exception as error:
         report = {
             "model": args.model,
+            "transformers": str(Path(sys.modules["transformers"].__file__).parent)
+            if "transformers" in sys.modules
+            else "?",
             "error": f"{type(error).__name__}: {' '.join(str(error).split())[:400]}",
             "traceback": traceback.format_exc(limit=-4),
         }
