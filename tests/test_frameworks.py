@@ -156,3 +156,28 @@ def test_torch_setitem_matches_torch_item_assignment():
         assert np.array_equal(np.asarray(actual), expected.numpy())
     items = [1, 2]
     assert tf_helpers.torch_setitem(items, 0, 5) is items and items == [5, 2]
+
+
+def test_torch_index_and_meshgrid_match_torch():
+    import numpy as np
+    import torch
+
+    from scaffold.convert.snippets import tf_helpers
+
+    tf = tf_helpers.tf
+    table = np.arange(12, dtype="float32").reshape(4, 3)
+    rows = np.array([[3, 0], [1, 1]])
+    assert np.array_equal(
+        np.asarray(tf_helpers.torch_index(tf.constant(table), tf.constant(rows))),
+        torch.tensor(table)[torch.tensor(rows)].numpy(),
+    )
+    mask = table[:, 0] > 2
+    assert np.array_equal(
+        np.asarray(tf_helpers.torch_index(tf.constant(table), tf.constant(mask))),
+        torch.tensor(table)[torch.tensor(mask)].numpy(),
+    )
+    a, b = np.arange(3), np.arange(4)
+    for indexing in ("ij", "xy"):
+        expected = torch.meshgrid(torch.tensor(a), torch.tensor(b), indexing=indexing)
+        actual = tf_helpers.meshgrid([tf.constant(a), tf.constant(b)], indexing=indexing)
+        assert all(np.array_equal(np.asarray(x), y.numpy()) for x, y in zip(actual, expected))

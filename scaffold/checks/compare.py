@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..convert import convert_source
-from .tiny import tiny_config
+from .tiny import RESOLUTION, tiny_config
 from .weights import LoadReport, import_generated, load_from_pt, pt_names
 
 STAGES = ("convert", "build", "load", "run", "match")
@@ -83,6 +83,25 @@ def model_inputs(config, forward, seed: int = 0) -> dict:
     return inputs
 
 
+def _runnable_config(config_class, pt_class, overrides: dict):
+    """The tiny config and its PyTorch model, checked to run on the test inputs; if PyTorch itself cannot run
+    it (swin's windows at 32 pixels), the resolution knobs keep their defaults."""
+    import torch
+
+    for keep in ((), RESOLUTION):
+        config = tiny_config(config_class, keep=keep, **overrides)
+        pt_model = pt_class(config).eval()
+        if keep == RESOLUTION or not any(getattr(config, k, None) is not None for k in RESOLUTION):
+            return config, pt_model
+        try:
+            with torch.no_grad():
+                pt_model(**{k: torch.tensor(v) for k, v in model_inputs(config, pt_model.forward).items()})
+            return config, pt_model
+        except Exception:
+            continue
+    return config, pt_model
+
+
 def _first_tensor(output):
     return output[0] if isinstance(output, (tuple, list)) or hasattr(output, "to_tuple") else output
 
@@ -113,11 +132,10 @@ def compare(
 
     result.stage = "build"
     try:
-        config = tiny_config(config_class, **(overrides or {}))
+        config, pt_model = _runnable_config(config_class, getattr(transformers, base_class), overrides or {})
         tf_model = tf_class(config)
         tf_model.build_in_name_scope()
         result.generated_names = set(pt_names(tf_model))
-        pt_model = getattr(transformers, base_class)(config).eval()
     except Exception as error:
         result.error = f"{type(error).__name__}: {error}"
         return result

@@ -47,13 +47,15 @@ CONV_TUPLES = {"conv_dim": 32, "conv_stride": 4, "conv_kernel": 8}
 TOKEN_IDS = ("pad_token_id", "bos_token_id", "eos_token_id", "decoder_start_token_id", "sep_token_id", "cls_token_id")
 
 
-def small_values(default) -> dict[str, Any]:
+def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
     # a knob the class keeps per stage (swin's num_heads, cvt's embed_dim lists) keeps its default: a scalar
     # there is not a smaller value, it is another type
     values: dict[str, Any] = {
         k: v
         for k, v in SMALL.items()
-        if getattr(default, k, None) is not None and not isinstance(getattr(default, k), (list, tuple))
+        if getattr(default, k, None) is not None
+        and not isinstance(getattr(default, k), (list, tuple))
+        and k not in keep
     }
     if hasattr(default, "vocab_size") and getattr(default, "vocab_size", None) is None:
         values["vocab_size"] = SMALL["vocab_size"]  # ESM-style configs ship without one
@@ -71,13 +73,18 @@ def small_values(default) -> dict[str, Any]:
     for name, sub in list(vars(default).items()):
         # composite models (CLIP, ...) keep their parts in sub-configs: shrink those too
         if name.endswith("_config") and hasattr(sub, "to_dict") and hasattr(sub, "model_type"):
-            values[name] = {**sub.to_dict(), **small_values(sub)}
+            values[name] = {**sub.to_dict(), **small_values(sub, keep)}
     return values
 
 
-def tiny_config(config_class, **overrides):
+# knobs a model may not run with shrunk (swin's windows need the default resolution): the second try keeps them
+RESOLUTION = ("image_size", "patch_size")
+
+
+def tiny_config(config_class, keep: tuple[str, ...] = (), **overrides):
+    """`keep`: knobs left at the class default."""
     default = config_class()
-    values = small_values(default)
+    values = small_values(default, keep)
     values.update(overrides)
     for _ in range(len(values)):
         try:

@@ -80,6 +80,7 @@ class SubLayer:
     optional: bool = False
     weight_norm: bool = False
     tied: bool = False  # `self.<attr>.weight = other.weight`: TF shares the other layer, built once
+    condition: cst.BaseExpression | None = None  # for an optional one: the `if` test it is created under
 
     @property
     def has_weights(self) -> bool:
@@ -297,27 +298,42 @@ def _read_init(cls: ClassInfo, info: ModuleInfo) -> None:
         return
     cls.init = init
     cls.init_params = _params(init)
+    # a parameter called in `self.x = param(...)` is a layer class passed in (`norm_layer=nn.LayerNorm`,
+    # swin's `downsample`), unless its default says otherwise
     cls.layer_params = {
         p.name.value
         for p in (*init.params.params, *init.params.kwonly_params)
-        if p.default is not None and is_layer_class(p.default, info)
+        if p.name.value not in ("self", "config")
+        and (
+            p.default is None
+            or is_layer_class(p.default, info)
+            or (isinstance(p.default, cst.Name) and p.default.value == "None")
+        )
     }
 
-    def walk(statements, optional: bool) -> None:
+    def walk(statements, optional: bool, condition: cst.BaseExpression | None = None) -> None:
+        """`condition`: when the statements run, for a top-level `if`/`else` (None when not known)."""
         for statement in statements:
             if isinstance(statement, cst.SimpleStatementLine):
                 for small in statement.body:
-                    _read_small_statement(small, cls, info, optional)
+                    _read_small_statement(small, cls, info, optional, condition)
             elif isinstance(statement, cst.If):
-                walk(statement.body.body, True)
+                top = not optional
+                walk(statement.body.body, True, statement.test if top else None)
                 orelse = statement.orelse
+                if isinstance(orelse, cst.Else):
+                    negated = cst.UnaryOperation(
+                        cst.Not(), statement.test.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+                    )
+                    walk(orelse.body.body, True, negated if top else None)
+                    orelse = None
                 while orelse is not None:
                     walk(orelse.body.body, True)
                     orelse = orelse.orelse if isinstance(orelse, cst.If) else None
             elif isinstance(statement, cst.For):
                 walk(statement.body.body, optional)
             elif isinstance(statement, (cst.With, cst.Try)):
-                walk(statement.body.body, optional)
+                walk(statement.body.body, optional, condition)
 
     walk(init.body.body, False)
     for statement in cls.node.body.body:  # buffers registered by other methods are attributes too
@@ -345,7 +361,13 @@ def _registered_buffers(function: cst.FunctionDef) -> list[str]:
     return visitor.names
 
 
-def _read_small_statement(small: cst.BaseSmallStatement, cls: ClassInfo, info: ModuleInfo, optional: bool) -> None:
+def _read_small_statement(
+    small: cst.BaseSmallStatement,
+    cls: ClassInfo,
+    info: ModuleInfo,
+    optional: bool,
+    condition: cst.BaseExpression | None = None,
+) -> None:
     if isinstance(small, (cst.Assign, cst.AnnAssign)):
         targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
         for target in targets:
@@ -374,6 +396,8 @@ def _read_small_statement(small: cst.BaseSmallStatement, cls: ClassInfo, info: M
                             cls.item_locals[arg.value.value] = f"{attr}_._{index}"
                 if sub is not None:
                     sub.optional = sub.optional or optional
+                    if optional and sub.condition is None and attr not in cls.sublayers:
+                        sub.condition = condition
                     previous = cls.sublayers.get(attr)
                     # `self.x = A(...)` in one branch, `self.x = None` in another: keep the layer.
                     # `self.x = embed_tokens` in another: a layer passed in (tied weights), built once

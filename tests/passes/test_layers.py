@@ -270,3 +270,19 @@ def test_buffer_registered_outside_init_under_a_keras_reserved_name():
     assert 'if hasattr(self, "tiny_weights"):' in code
     assert "emb = emb.to(self.tiny_weights.dtype)" in code
     assert "self.tiny_weights = emb" in code
+
+
+def test_layer_class_passed_without_default_is_named_when_called():
+    code = run_passes(
+        """
+        class TinyStage(nn.Module):
+            def __init__(self, config, dim, downsample):
+                super().__init__()
+                if downsample is not None:
+                    self.downsample = downsample(dim, norm_layer=nn.LayerNorm)
+                else:
+                    self.downsample = None
+        """,
+        LayersPass,
+    )
+    assert 'self.downsample = downsample(dim, norm_layer=TorchLayerNorm, name="downsample")' in code

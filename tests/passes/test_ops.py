@@ -141,3 +141,29 @@ def test_item_assignment(torch, tf):
 
 def test_default_dtype_is_keras_floatx():
     assert translate("x.to(torch.get_default_dtype())") == "tf.cast(x, tf.as_dtype(keras.backend.floatx()))"
+
+
+@pytest.mark.parametrize(
+    ("torch", "tf"),
+    [
+        pytest.param("torch.split(x, [1, 4], 1)", "torch_split(x, [1, 4], 1)", id="split-sizes"),
+        pytest.param("torch.chunk(x, 3, dim=-1)", "tf.split(x, 3, axis=-1)", id="chunk"),
+        pytest.param('torch.meshgrid([x, y], indexing="ij")', 'meshgrid([x, y], indexing="ij")', id="meshgrid"),
+        pytest.param('torch.einsum("ij,jk->ik", [x, y])', 'tf.einsum("ij,jk->ik", x, y)', id="einsum-operand-list"),
+        pytest.param("torch.flatten(x, 1)", "tf.reshape(x, shape_list(x)[:1] + [-1])", id="flatten-start"),
+        pytest.param("torch.flatten(x)", "tf.reshape(x, [-1])", id="flatten-all"),
+        pytest.param(
+            "torch.roll(x, shifts=(-1, 2), dims=(1, 2))", "tf.roll(x, shift=(-1, 2), axis=(1, 2))", id="roll"
+        ),
+        pytest.param("x[y.view(-1)]", "torch_index(x, tf.reshape(y, [-1]))", id="tensor-index"),
+        pytest.param("x[:, 0]", "x[:, 0]", id="plain-index"),
+    ],
+)
+def test_more_functions(torch, tf):
+    assert translate(torch) == tf
+
+
+def test_augmented_item_assignment():
+    assert statements("x[:, :, 0] *= 2 * i - 1") == [
+        "x = torch_setitem(x, (slice(None), slice(None), 0), x[:, :, 0] * (2 * i - 1))"
+    ]

@@ -174,6 +174,12 @@ def _condition(sub: SubLayer, cls: ClassInfo, stored: set[str]) -> str | None:
     return None
 
 
+def _statement_condition(sub: SubLayer, cls: ClassInfo, stored: set[str]) -> str | None:
+    """Created under `if cond:` (or its `else:`) in __init__ -> `cond` (or `not (cond)`), lifted; the other
+    branch of __init__ keeps whatever it sets there."""
+    return _code(_lift(sub.condition, cls, stored)) if sub.condition is not None else None
+
+
 def build_method(
     cls: ClassInfo, sublayers: dict[str, SubLayer], ctx: ConvertContext
 ) -> tuple[cst.FunctionDef, set[str]]:
@@ -184,10 +190,14 @@ def build_method(
         if sub.kind == "parameter":
             block = _parameter(sub, cls, stored, ctx)
             condition = _condition(sub, cls, stored)
+            branch = _statement_condition(sub, cls, stored) if condition is None else None
             if sub.optional and condition is not None:
                 lines.append(f"if {condition}:")
                 lines += [f"    {line}" for line in block]
                 lines += ["else:", f"    self.{sub.attr} = None"]
+            elif sub.optional and branch is not None:
+                lines.append(f"if {branch}:")
+                lines += [f"    {line}" for line in block]
             else:
                 if sub.optional:
                     lines.append(

@@ -59,7 +59,6 @@ FUNCTIONS: dict[str, tuple[str, dict[str, str]]] = {
     "torch.logical_or": ("tf.math.logical_or", {}),
     "torch.logical_not": ("tf.math.logical_not", {}),
     "torch.outer": ("tf.experimental.numpy.outer", {}),
-    "torch.flatten": ("tf.experimental.numpy.ravel", {}),
 }
 DTYPES = {
     "torch.float": "tf.float32",
@@ -108,6 +107,15 @@ COMPARISONS = {
     "lt": "less",
     "ge": "greater_equal",
     "le": "less_equal",
+}
+AUGMENTED = {
+    "AddAssign": cst.Add,
+    "SubtractAssign": cst.Subtract,
+    "MultiplyAssign": cst.Multiply,
+    "DivideAssign": cst.Divide,
+    "FloorDivideAssign": cst.FloorDivide,
+    "ModuloAssign": cst.Modulo,
+    "PowerAssign": cst.Power,
 }
 DROPPED_KEYWORDS = {"device", "layout", "pin_memory", "requires_grad", "non_blocking", "memory_format"}
 
@@ -277,7 +285,26 @@ class OpsPass(NodePass):
             return _call("get_tf_activation", [_arg(func.slice[0].slice.value)])
         return None
 
+    _targets = 0  # inside an assignment target (`x[i] = ...` stays a subscript for leave_Assign)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._targets += 1
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._targets += 1
+
     def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript):
+        if (
+            self._in_body()
+            and not self._targets
+            and len(updated.slice) == 1
+            and isinstance(updated.slice[0].slice, cst.Index)
+            and isinstance(updated.slice[0].slice.value, cst.Call)
+            and (dotted(updated.slice[0].slice.value.func) or "").startswith("tf.")
+        ):
+            # `table[index.view(-1)]`: a tensor index; an integer one is a gather in TF
+            self.ctx.helpers.add("torch_index")
+            return _call("torch_index", [_arg(updated.value), _arg(updated.slice[0].slice.value)])
         # `tuple(shape_list(x))[i]` -> `shape_list(x)[i]`
         value = updated.value
         if (
@@ -400,6 +427,7 @@ class OpsPass(NodePass):
         return updated
 
     def leave_AssignTarget(self, original: cst.AssignTarget, updated: cst.AssignTarget):
+        self._targets -= 1
         if isinstance(updated.target, cst.SimpleString):  # `self._attn_implementation = ...` stays a target
             return updated.with_changes(target=original.target)
         return updated
@@ -421,6 +449,26 @@ class OpsPass(NodePass):
         self.ctx.helpers.add("torch_setitem")
         value = _call("torch_setitem", [_arg(target.value), _arg(key), _arg(updated.value)])
         return updated.with_changes(targets=[cst.AssignTarget(target.value)], value=value)
+
+    def leave_AugAssign(self, original: cst.AugAssign, updated: cst.AugAssign):
+        """`x[key] += v` -> `x = torch_setitem(x, key, x[key] + v)`."""
+        self._targets -= 1
+        target = updated.target
+        if not self._in_body() or not isinstance(target, cst.Subscript) or dotted(target.value) is None:
+            return updated
+        key = _subscript_key(target.slice)
+        operator = AUGMENTED.get(type(updated.operator).__name__)
+        if key is None or operator is None or isinstance(key, (cst.SimpleString, cst.FormattedString)):
+            return updated
+        right = updated.value
+        if not isinstance(right, (cst.Name, cst.Attribute, cst.Integer, cst.Float, cst.Call, cst.Subscript)):
+            right = right.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        value = cst.BinaryOperation(left=target, operator=operator(), right=right)
+        self.ctx.helpers.add("torch_setitem")
+        return cst.Assign(
+            targets=[cst.AssignTarget(target.value)],
+            value=_call("torch_setitem", [_arg(target.value), _arg(key), _arg(value)]),
+        )
 
     def leave_Call(self, original: cst.Call, updated: cst.Call):
         activation = self._act2cls(original)
@@ -453,6 +501,10 @@ class OpsPass(NodePass):
         if qualified == "isinstance" or qualified == "builtins.isinstance":
             return updated
         positional = [a for a in args if a.keyword is None]
+        if qualified == "torch.einsum" and len(args) == 2 and isinstance(args[1].value, (cst.List, cst.Tuple)):
+            # torch also takes the operands as one list; tf.einsum takes them as arguments only
+            self.ctx.imports.need_tf()
+            return _call("tf.einsum", [args[0], *[_arg(e.value) for e in args[1].value.elements]])
         if qualified in ("torch.min", "torch.max") and len(args) == 2 and len(positional) == 2:
             second = positional[1].value
             if not isinstance(second, (cst.Integer, cst.UnaryOperation)):  # two tensors: elementwise
@@ -548,6 +600,34 @@ class OpsPass(NodePass):
         if qualified in ("torch.ceil", "torch.floor", "torch.round"):
             self.ctx.imports.need_tf()
             return _call(f"tf.math.{qualified[6:]}", args)
+        if qualified == "torch.flatten" and positional and len(args) == len(positional) <= 2:
+            self.ctx.imports.need_tf()
+            target = positional[0].value
+            if len(positional) == 1:
+                return _call("tf.reshape", [_arg(target), _arg(_expr("[-1]"))])
+            self.ctx.imports.need_helper("shape_list")
+            start = _code(positional[1].value)
+            return _expr(f"tf.reshape({_code(target)}, shape_list({_code(target)})[:{start}] + [-1])")
+        if qualified == "torch.roll" and len(args) == 3:
+            # torch.roll(input, shifts, dims) is tf.roll(input, shift, axis); without dims torch rolls the
+            # flattened tensor (not translated)
+            self.ctx.imports.need_tf()
+            names = {"shifts": "shift", "dims": "axis"}
+            if all(a.keyword is None or a.keyword.value in names for a in args):
+                renamed = [a.with_changes(keyword=cst.Name(names[a.keyword.value])) if a.keyword else a for a in args]
+                return _call("tf.roll", renamed)
+        if qualified == "torch.split" and 2 <= len(args) <= 3:
+            # torch takes a chunk size (or sizes) where tf.split takes a count
+            self.ctx.helpers.add("torch_split")
+            return _call("torch_split", args)  # the twin's parameters are named like torch's
+        if qualified == "torch.chunk" and len(positional) >= 2 and len(args) <= 3:
+            self.ctx.imports.need_tf()
+            dim = next((a.value for a in args if a.keyword is not None and a.keyword.value == "dim"), None)
+            dim = dim or (positional[2].value if len(positional) > 2 else cst.Integer("0"))
+            return _call("tf.split", [positional[0], positional[1], _arg(dim, "axis")])
+        if qualified == "torch.meshgrid":
+            self.ctx.helpers.add("meshgrid")
+            return updated.with_changes(func=cst.Name("meshgrid"), args=_clean(args))
         if qualified == "torch.get_default_dtype" and not args:
             # torch's default float dtype is float32 unless set; keras' floatx is its counterpart
             self.ctx.imports.need_tf()

@@ -211,6 +211,21 @@ def torch_setitem(container, key, value):
     return tf.reshape(flat, tf.shape(container))
 
 
+def torch_index(tensor, index):
+    """`tensor[index]` as torch reads it: an integer tensor picks rows (tf.gather), anything else (ints, slices,
+    boolean masks) indexes as TF does."""
+    if tf.is_tensor(index) and index.dtype.is_integer and index.shape.rank != 0:
+        return tf.gather(tensor, index)
+    return tensor[index]
+
+
+def meshgrid(*tensors, indexing=None):
+    """TF twin of torch.meshgrid / pytorch_utils.meshgrid: a tuple of grids, "ij" indexing unless told."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    return tuple(tf.meshgrid(*tensors, indexing=indexing or "ij"))
+
+
 def torch_split(tensor, split_size_or_sections, dim=0):
     """torch's Tensor.split: an int is the size of each chunk (the last may be smaller), a list the sizes."""
     if isinstance(split_size_or_sections, int):
