@@ -181,3 +181,26 @@ def test_torch_index_and_meshgrid_match_torch():
         expected = torch.meshgrid(torch.tensor(a), torch.tensor(b), indexing=indexing)
         actual = tf_helpers.meshgrid([tf.constant(a), tf.constant(b)], indexing=indexing)
         assert all(np.array_equal(np.asarray(x), y.numpy()) for x, y in zip(actual, expected))
+
+
+def test_torch_interpolate_matches_torch():
+    import numpy as np
+    import pytest
+    import torch
+
+    from scaffold.convert.snippets import tf_helpers
+
+    x = np.random.default_rng(0).standard_normal((2, 3, 7, 5)).astype("float32")
+    for size in ((14, 10), (3, 4), (9, 13)):
+        for mode, align_corners in (("bilinear", False), ("bilinear", True), ("nearest", None)):
+            expected = torch.nn.functional.interpolate(
+                torch.tensor(x), size=size, mode=mode, align_corners=align_corners
+            ).numpy()
+            actual = tf_helpers.torch_interpolate(
+                tf_helpers.tf.constant(x), size=size, mode=mode, align_corners=align_corners
+            )
+            assert np.max(np.abs(np.asarray(actual) - expected)) < 1e-5
+    with pytest.raises(NotImplementedError):
+        tf_helpers.torch_interpolate(tf_helpers.tf.constant(x), scale_factor=2.0, mode="bilinear")
+    with pytest.raises(NotImplementedError):
+        tf_helpers.torch_interpolate(tf_helpers.tf.constant(x), size=(4, 4), mode="bicubic")

@@ -167,3 +167,10 @@ def test_augmented_item_assignment():
     assert statements("x[:, :, 0] *= 2 * i - 1") == [
         "x = torch_setitem(x, (slice(None), slice(None), 0), x[:, :, 0] * (2 * i - 1))"
     ]
+
+
+def test_interpolate_goes_to_its_twin_with_torch_arguments():
+    assert (
+        translate('nn.functional.interpolate(x, size=(4, 4), mode="bilinear", align_corners=False)')
+        == 'torch_interpolate(x, size=(4, 4), mode="bilinear", align_corners=False)'
+    )

@@ -580,6 +580,10 @@ class OpsPass(NodePass):
             )
             self.ctx.imports.need_tf()
             return _call("tf.constant", [args[0], _arg(_expr(dtype), "dtype")])
+        if qualified == "torch.nn.functional.interpolate" and args:
+            # a twin with torch's parameters: channels-first, size= with bilinear/nearest (else it raises)
+            self.ctx.helpers.add("torch_interpolate")
+            return _call("torch_interpolate", args)
         if qualified == "torch.nn.functional.pad" and args:
             self.ctx.helpers.add("torch_pad")  # torch's pad spec is flat and starts at the last dim
             return _call("torch_pad", args)

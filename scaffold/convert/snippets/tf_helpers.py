@@ -262,6 +262,26 @@ def torch_pad(tensor, pad, mode="constant", value=None):
     return tf.pad(tensor, paddings, mode={"reflect": "REFLECT", "replicate": "SYMMETRIC"}[mode])
 
 
+def torch_interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None, **kwargs):
+    """torch.nn.functional.interpolate of [batch, channels, height, width] to `size=`: "bilinear" (either
+    align_corners) or "nearest"; scale_factor=, antialias and other modes fail loudly."""
+    if size is None or scale_factor is not None or kwargs.get("antialias"):
+        raise NotImplementedError("scaffold: torch_interpolate takes size= (no scale_factor=, no antialias)")
+    size = [size, size] if isinstance(size, int) else list(size)
+    images = tf.transpose(input, perm=[0, 2, 3, 1])
+    if mode == "bilinear" and not align_corners:
+        resized = tf.image.resize(images, size, method="bilinear", antialias=False)
+    elif mode == "bilinear":
+        resized = tf.compat.v1.image.resize_bilinear(images, size, align_corners=True)
+    elif mode == "nearest":
+        resized = tf.compat.v1.image.resize_nearest_neighbor(
+            images, size, align_corners=False, half_pixel_centers=False
+        )
+    else:
+        raise NotImplementedError(f"scaffold: interpolate mode {mode!r} has no twin yet")
+    return tf.cast(tf.transpose(resized, perm=[0, 3, 1, 2]), input.dtype)
+
+
 def _torch_padding(padding, rank):
     """torch's symmetric `padding=` of a conv, as a tf.pad spec for channels-last inputs of that rank."""
     if isinstance(padding, int):
