@@ -16,6 +16,7 @@ import argparse
 import inspect
 import json
 import os
+import re
 import sys
 import tempfile
 import traceback
@@ -127,7 +128,8 @@ def compare_outputs(expected: dict, actual: dict) -> list[dict]:
             rows.append({"name": name, "shape": list(want.shape), "max_abs_diff": None, "note": note})
             continue
         diff = float(np.max(np.abs(want.astype("float64") - got.astype("float64")))) if want.size else 0.0
-        rows.append({"name": name, "shape": list(want.shape), "max_abs_diff": diff, "note": None})
+        scale = float(np.max(np.abs(want))) if want.size else 0.0
+        rows.append({"name": name, "shape": list(want.shape), "max_abs_diff": diff, "scale": scale, "note": None})
     return rows
 
 
@@ -147,6 +149,11 @@ def split_tied(pt_model, unexpected: list[str]) -> tuple[list[str], list[str]]:
     return sorted(missing_home - set(tied)), tied
 
 
+def not_saved(pt_model, key: str) -> bool:
+    """Whether save_pretrained leaves `key` out (Marian's sinusoidal positions: computed at init, never saved)."""
+    return any(re.search(pattern, key) for pattern in getattr(pt_model, "_keys_to_ignore_on_save", None) or [])
+
+
 def perturb(pt_model, scale: float = 0.1) -> None:
     """Move every weight off its initial value. Fresh models start with zero biases, unit LayerNorm scales and
     BatchNorm statistics of 0 and 1: a port that drops a bias or gets an epsilon wrong matches them anyway."""
@@ -155,7 +162,7 @@ def perturb(pt_model, scale: float = 0.1) -> None:
     generator = torch.Generator().manual_seed(0)
     with torch.no_grad():
         for name, tensor in pt_model.state_dict(keep_vars=True).items():
-            if not tensor.is_floating_point() or tensor.numel() == 0:
+            if not tensor.is_floating_point() or tensor.numel() == 0 or not_saved(pt_model, name):
                 continue
             noise = torch.randn(tensor.shape, generator=generator, dtype=tensor.dtype) * scale
             if name.endswith("running_var"):
@@ -186,7 +193,10 @@ def verify_class(tf_class, pt_class, config, atol: float) -> dict:
             pt_model.save_pretrained(folder, safe_serialization=False)
             tf_model, info = tf_class.from_pretrained(folder, from_pt=True, output_loading_info=True)
         row["tf_weights"] = len(tf_model.weights)
-        row["missing"] = sorted(info.get("missing_keys", []))
+        prefix = tf_model.base_model_prefix
+        missing = info.get("missing_keys", [])
+        row["computed"] = sorted(k for k in missing if not_saved(pt_model, k) or not_saved(pt_model, f"{prefix}.{k}"))
+        row["missing"] = sorted(k for k in missing if k not in row["computed"])
         unexpected = info.get("unexpected_keys", [])
         row["ignored"] = sorted(k for k in unexpected if k.endswith(PYTORCH_ONLY_BUFFERS))
         row["unexpected"], row["tied"] = split_tied(pt_model, [k for k in unexpected if k not in row["ignored"]])
@@ -202,7 +212,6 @@ def verify_class(tf_class, pt_class, config, atol: float) -> dict:
                 pt_model, lambda: pt_model(**{k: torch.tensor(v) for k, v in inputs.items()}, **pt_options)
             )
         # the PyTorch twin of the TF MainLayer: the base model itself, or the head's base-model attribute
-        prefix = tf_model.base_model_prefix
         strip = prefix if not any(n.split(".")[0] == prefix for n, _ in pt_model.named_modules()) else None
         tf_out, tf_trace = record_tf(tf_model, lambda: tf_model(**inputs, **tf_options, training=False), strip)
 
