@@ -5,7 +5,7 @@ Pure: no framework imports, so it is tested on hand-made reports.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -13,6 +13,7 @@ class ClassVerdict:
     name: str
     passed: bool
     problems: list[str]  # one line each, most important first
+    notes: list[str] = field(default_factory=list)  # worth knowing, not failures
 
 
 def _fmt(value: float | None) -> str:
@@ -52,11 +53,18 @@ def judge(row: dict, atol: float) -> ClassVerdict:
             beyond.append(f"{output['name']} {_fmt(output['max_abs_diff'])}{shown}")
     if beyond:
         problems.append(f"outputs beyond {atol:g}: {', '.join(beyond)}")
+    notes = []
     divergence = row.get("first_divergence")
     if divergence:
-        where = f"first divergence at {divergence['module']} ({divergence['pt_class']})"
-        problems.append(f"{where}: max abs diff {_fmt(divergence['max_abs_diff'])}")
-    return ClassVerdict(row["name"], not problems, problems)
+        where = f"{divergence['module']} ({divergence['pt_class']})"
+        if problems:  # it locates what went wrong
+            problems.append(f"first divergence at {where}: max abs diff {_fmt(divergence['max_abs_diff'])}")
+        else:  # every weight loaded and every output matches: the TF layer ends where the module does not
+            notes.append(
+                f"{where} differs ({_fmt(divergence['max_abs_diff'])}) while every output matches: "
+                "the TF layer and the PyTorch module end at different points"
+            )
+    return ClassVerdict(row["name"], not problems, problems, notes)
 
 
 def render(report: dict) -> tuple[str, int]:
@@ -88,7 +96,9 @@ def render(report: dict) -> tuple[str, int]:
                 f"{good}/{len(outputs)}" if outputs else "-",
                 _fmt(max(diffs)) if diffs else "-",
                 f"{row['modules_compared']}/{row['modules_pt']}" if "modules_compared" in row else "-",
-                divergence["module"] if divergence else ("-" if not row.get("error") else f"({row['stage']} failed)"),
+                divergence["module"]
+                if divergence and not verdict.passed
+                else ("-" if not row.get("error") else f"({row['stage']} failed)"),
             )
         )
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
@@ -98,8 +108,8 @@ def render(report: dict) -> tuple[str, int]:
         if not verdict.passed:
             lines.append(f"{verdict.name}:")
             lines += [f"  {p}" for p in verdict.problems]
-    for row in report.get("classes", []):
-        notes = []
+    for row, verdict in zip(report.get("classes", []), verdicts):
+        notes = list(verdict.notes)
         if row.get("tied"):
             notes.append(f"{len(row['tied'])} PyTorch key(s) alias a tied weight that loaded ({row['tied'][0]}, ...)")
         if row.get("computed"):
