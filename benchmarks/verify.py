@@ -1,10 +1,13 @@
-"""`scaffold verify` and `scaffold check` wall time on a checkout made from the installed transformers package.
+"""`scaffold verify` / `scaffold check`: wall time, and how generated ports fare, on a checkout made from the
+installed transformers package.
 
-    python benchmarks/verify.py [--runs 3] [model ...]        (default: bert)
+    python benchmarks/verify.py [--runs 3] [model ...]                 time verify and check (default: bert)
+    python benchmarks/verify.py --generated [--json out.json] [model ...]
+                                        port each model with scaffold (--force), then verify every class
 
 Runs the real command lines in new processes, so Python start-up and the TensorFlow/torch imports (in verify's
 worker) are included. verify checks every TF class with a PyTorch twin (9 for bert) on the default tiny config.
-Target: verify on bert in 20 s or less. `check` exits 1 here: the installed package has no docs or tests/ tree, so
+Target: verify on bert in 20 s or less. `check` exits 1 on the bare package: it has no docs or tests/ tree, so
 item 6 (registration) fails; items 1-5 are what it times.
 """
 
@@ -12,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
+import re
 import shutil
 import statistics
 import subprocess
@@ -20,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+DEVSET = ["bert", "roberta", "distilbert", "gpt2", "vit", "mistral", "llama", "bart", "t5"]
+
 
 def timed(command: list[str]) -> tuple[float, subprocess.CompletedProcess]:
     start = time.perf_counter()
@@ -27,30 +34,76 @@ def timed(command: list[str]) -> tuple[float, subprocess.CompletedProcess]:
     return time.perf_counter() - start, done
 
 
+def checkout(folder: str) -> Path:
+    package = Path(importlib.util.find_spec("transformers").origin).parent
+    root = Path(folder) / "transformers"
+    shutil.copytree(package, root / "src/transformers", ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+SCAFFOLD = [sys.executable, "-m", "scaffold.cli"]
+
+
+def wall_time(root: Path, models: list[str], runs: int) -> None:
+    for model in models:
+        for command in ("verify", "check"):
+            times, status, last = [], set(), ""
+            for _ in range(runs):
+                seconds, done = timed([*SCAFFOLD, command, model, "--repo", str(root)])
+                times.append(seconds)
+                status.add(done.returncode)
+                if done.returncode == 2:
+                    sys.exit(f"{model}: scaffold {command} refused: {done.stderr.strip()[-500:]}")
+                last = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+            print(
+                f"{command:<6} {model:<8} median {statistics.median(times):.2f} s  (min {min(times):.2f}, "
+                f"max {max(times):.2f}, {runs} runs)  exit {sorted(status)}  {last}"
+            )
+
+
+def generated(root: Path, models: list[str], out: Path | None) -> None:
+    rows = []
+    for model in models:
+        done = subprocess.run(
+            [*SCAFFOLD, "port", model, "--repo", str(root), "--force"], capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            rows.append({"model": model, "error": done.stderr.strip()[-300:], "classes": {}})
+            print(f"{model:<11} port failed: {done.stderr.strip()[-200:]}")
+            continue
+        seconds, done = timed([*SCAFFOLD, "verify", model, "--repo", str(root)])
+        classes = {}
+        for line in done.stdout.splitlines():
+            match = re.match(r"^([✓✗]) (TF\w+)", line)
+            if match:
+                classes[match.group(2)] = match.group(1) == "✓"
+        reasons = [line.strip() for line in done.stdout.splitlines() if line.startswith("  ")]
+        rows.append({"model": model, "classes": classes, "reasons": reasons, "seconds": round(seconds, 1)})
+        passed = sum(classes.values())
+        print(f"{model:<11} {passed}/{len(classes)} classes pass  ({seconds:.1f} s)")
+        for reason in reasons[:3]:
+            print(f"            {reason[:150]}")
+    total = sum(len(r["classes"]) for r in rows)
+    passed = sum(sum(r["classes"].values()) for r in rows)
+    bases = sum(1 for r in rows if r["classes"] and next(iter(r["classes"].values())))
+    print(f"\ngenerated ports: {passed}/{total} classes pass verify; base model passes in {bases}/{len(rows)} models")
+    if out:
+        out.write_text(json.dumps(rows, indent=1))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("models", nargs="*", default=["bert"])
+    parser.add_argument("models", nargs="*")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--generated", action="store_true", help="verify scaffold's own ports (default: dev set)")
+    parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    package = Path(importlib.util.find_spec("transformers").origin).parent
-    scaffold = [sys.executable, "-m", "scaffold.cli"]
     with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder) / "transformers"
-        shutil.copytree(package, root / "src/transformers", ignore=shutil.ignore_patterns("__pycache__"))
-        for model in args.models:
-            for command in ("verify", "check"):
-                times, status = [], set()
-                for _ in range(args.runs):
-                    seconds, done = timed([*scaffold, command, model, "--repo", str(root)])
-                    times.append(seconds)
-                    status.add(done.returncode)
-                    if done.returncode == 2:
-                        sys.exit(f"{model}: scaffold {command} refused: {done.stderr.strip()[-500:]}")
-                    last = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
-                print(
-                    f"{command:<6} {model:<8} median {statistics.median(times):.2f} s  (min {min(times):.2f}, "
-                    f"max {max(times):.2f}, {args.runs} runs)  exit {sorted(status)}  {last}"
-                )
+        root = checkout(folder)
+        if args.generated:
+            generated(root, args.models or DEVSET, args.json)
+        else:
+            wall_time(root, args.models or ["bert"], args.runs)
 
 
 if __name__ == "__main__":
