@@ -204,3 +204,96 @@ def test_torch_interpolate_matches_torch():
         tf_helpers.torch_interpolate(tf_helpers.tf.constant(x), scale_factor=2.0, mode="bilinear")
     with pytest.raises(NotImplementedError):
         tf_helpers.torch_interpolate(tf_helpers.tf.constant(x), size=(4, 4), mode="bicubic")
+
+
+def test_check_model_inputs_twin_records_what_torch_records():
+    """The TF twin of @check_model_inputs collects the same hidden states and attentions, tied or not."""
+    import numpy as np
+    import torch
+    from transformers import PretrainedConfig, PreTrainedModel
+    from transformers.modeling_outputs import BaseModelOutput
+    from transformers.utils.generic import check_model_inputs as torch_check_model_inputs
+
+    from scaffold.convert.snippets import tf_helpers
+
+    tf, keras = tf_helpers.tf, tf_helpers.keras
+    from transformers.modeling_tf_outputs import TFBaseModelOutput
+
+    class PtAttention(torch.nn.Module):
+        def forward(self, x):
+            return x + 1, x * 0.5
+
+    class PtBlock(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.attn = PtAttention()
+
+        def forward(self, x, **kwargs):
+            a, _ = self.attn(x)
+            return a * 2
+
+    class TfAttention(keras.layers.Layer):
+        def call(self, x):
+            return x + 1, x * 0.5
+
+    class TfBlock(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.attn = TfAttention(name="attn")
+
+        def call(self, x, training=False):
+            a, _ = self.attn(x)
+            return a * 2
+
+    results = {}
+    for tie in (True, False):
+
+        class PtModel(PreTrainedModel):
+            config_class = PretrainedConfig
+            _can_record_outputs = {"hidden_states": PtBlock, "attentions": PtAttention}
+
+            def __init__(self, config):
+                super().__init__(config)
+                self.blocks = torch.nn.ModuleList([PtBlock() for _ in range(2)])
+
+            @torch_check_model_inputs(tie_last_hidden_states=tie)
+            def forward(self, x, **kwargs):
+                for block in self.blocks:
+                    x = block(x)
+                return BaseModelOutput(last_hidden_state=x * 3)
+
+        class TfModel(keras.layers.Layer):
+            _can_record_outputs = {"hidden_states": TfBlock, "attentions": TfAttention}
+
+            def __init__(self, config, **kwargs):
+                super().__init__(**kwargs)
+                self.config = config
+                self.blocks = [TfBlock(name=f"blocks_._{i}") for i in range(2)]
+
+            @tf_helpers.check_model_inputs(tie_last_hidden_states=tie)
+            def call(self, x, output_hidden_states=None, output_attentions=None, return_dict=None, training=False):
+                for block in self.blocks:
+                    x = block(x)
+                return TFBaseModelOutput(last_hidden_state=x * 3)
+
+        config = PretrainedConfig(output_hidden_states=True, output_attentions=True)
+        config._attn_implementation = "eager"
+        x = np.arange(6, dtype=np.float32).reshape(2, 3)
+        with torch.no_grad():
+            expected = PtModel(config)(torch.tensor(x))
+        tf_model = TfModel(config)
+        actual = tf_model(tf.constant(x))
+        for key in ("hidden_states", "attentions"):
+            assert len(actual[key]) == len(expected[key])
+            for a, e in zip(actual[key], expected[key]):
+                np.testing.assert_allclose(np.asarray(a), e.numpy())
+        results[tie] = actual
+        # the flags off: nothing recorded; return_dict=False: a tuple; the layers' calls are restored
+        quiet = tf_model(tf.constant(x), output_hidden_states=False, output_attentions=False)
+        assert quiet.hidden_states is None and quiet.attentions is None
+        assert isinstance(tf_model(tf.constant(x), return_dict=False), tuple)
+        assert "call" not in vars(tf_model.blocks[0])
+    np.testing.assert_allclose(
+        np.asarray(results[True].hidden_states[-1]), np.asarray(results[True].last_hidden_state)
+    )
+    assert not np.allclose(np.asarray(results[False].hidden_states[-1]), np.asarray(results[False].last_hidden_state))

@@ -86,7 +86,6 @@ PYTORCH_ONLY_ATTRIBUTES = frozenset(
         "_tp_plan",
         "_pp_plan",
         "_can_compile_fullgraph",
-        "_can_record_outputs",
         "_is_stateful",
         "_keep_in_fp32_modules",
         "_keys_to_ignore_on_save",
@@ -126,8 +125,6 @@ PYTORCH_ONLY_METHODS = frozenset(
 PYTORCH_ONLY_DECORATORS = frozenset(
     {
         "auto_docstring",
-        "can_return_tuple",
-        "check_model_inputs",
         "deprecate_kwarg",
         "use_kernel_forward_from_hub",
         "dynamic_rope_update",

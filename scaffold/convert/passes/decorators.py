@@ -6,6 +6,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..context import ConvertContext
+from ..names import dotted
 from ..nodes import fragment, statement_fragment
 from .classes import map_classes, with_decorator
 
@@ -40,13 +41,39 @@ def with_class_attribute(class_def: cst.ClassDef, name: str, value: str) -> cst.
 
 
 OUTPUT_FLAGS = ("output_hidden_states", "return_dict")
+# twins of transformers' decorators that read the call's flags themselves: they wrap `@unpack_inputs`, whose
+# wrapper maps positional arguments by the code of the function it decorates
+OUTER_DECORATORS = ("check_model_inputs", "can_return_tuple")
+
+
+def decorator_names(function: cst.FunctionDef) -> list[str]:
+    names = []
+    for decorator in function.decorators:
+        target = decorator.decorator
+        names.append(dotted(target.func if isinstance(target, cst.Call) else target) or "")
+    return names
+
+
+def with_unpack_inputs(function: cst.FunctionDef) -> cst.FunctionDef:
+    """`@unpack_inputs` on `call`, below the twins of transformers' outer decorators."""
+    names = decorator_names(function)
+    if "unpack_inputs" in names:
+        return function
+    position = max((i + 1 for i, n in enumerate(names) if n in OUTER_DECORATORS), default=0)
+    decorators = list(function.decorators)
+    decorators.insert(position, cst.Decorator(cst.Name("unpack_inputs")))
+    return function.with_changes(decorators=decorators)
 
 
 def with_output_flags(call: cst.FunctionDef) -> cst.FunctionDef:
     """unpack_inputs reads `output_hidden_states` and `return_dict` from the signature: newer torch models take
-    them through `**kwargs`, so the TF `call` declares them (before `training`)."""
+    them through `**kwargs`, so the TF `call` declares them (before `training`); a call recording outputs
+    (`@check_model_inputs`) declares `output_attentions` too."""
     params = call.params
     present = {p.name.value for p in (*params.params, *params.kwonly_params)}
+    flags = OUTPUT_FLAGS
+    if "check_model_inputs" in decorator_names(call):
+        flags = ("output_attentions", *flags)
     missing = [
         cst.Param(
             cst.Name(flag),
@@ -54,7 +81,7 @@ def with_output_flags(call: cst.FunctionDef) -> cst.FunctionDef:
             default=cst.Name("None"),
             equal=cst.AssignEqual(cst.SimpleWhitespace(" "), cst.SimpleWhitespace(" ")),
         )
-        for flag in OUTPUT_FLAGS
+        for flag in flags
         if flag not in present
     ]
     if not missing:
@@ -84,7 +111,7 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
                 if isinstance(statement, cst.FunctionDef) and statement.name.value == "call":
                     ctx.imports.need_helper("unpack_inputs")
                     ctx.imports.need("typing", "Optional")
-                    statement = with_decorator(with_output_flags(statement), "unpack_inputs")
+                    statement = with_unpack_inputs(with_output_flags(statement))
                 body.append(statement)
             class_def = class_def.with_changes(body=class_def.body.with_changes(body=body))
         return class_def

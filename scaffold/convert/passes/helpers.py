@@ -26,6 +26,10 @@ METHOD_TWINS = {
     "_prepare_4d_causal_attention_mask_with_cache_position",
 }
 DROPPED_CALLS = {"self.warn_if_padding_and_no_attention_mask"}
+# transformers.utils.generic names whose TF twin (same name, same behaviour on keras layers) is in the snippets:
+# the output recording of modern models (`@check_model_inputs` + `_can_record_outputs`) and `@can_return_tuple`
+GENERIC_TWINS = {"check_model_inputs", "can_return_tuple", "OutputRecorder"}
+GENERIC_MODULES = ("transformers.utils.generic.", "transformers.utils.")
 
 
 def _param_names(function: cst.FunctionDef) -> list[str]:
@@ -75,6 +79,13 @@ class ModelHelpersPass(NodePass):
                     return cst.RemovalSentinel.REMOVE
         return updated
 
+    def leave_Name(self, original: cst.Name, updated: cst.Name):
+        if original.value in GENERIC_TWINS:
+            origin = self.info.imports.origins.get(original.value, "")
+            if origin in {m + original.value for m in GENERIC_MODULES}:
+                self.ctx.helpers.add(original.value)
+        return updated
+
     def leave_Call(self, original: cst.Call, updated: cst.Call):
         name = dotted(original.func) or ""
         helper = name[len("self.") :] if name.startswith("self.") else None
@@ -105,6 +116,9 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
             ctx.imports.need_tf()
         else:
             ctx.imports.need(origin.rpartition(".")[0], local)
+    for name in names:  # a twin defined in the file replaces the import of the torch original
+        if name in ctx.info.imports.origins:
+            ctx.imports.used[name] = 0
     definitions = [library.nodes[name] for name in names]
     position = next((i for i, s in enumerate(module.body) if isinstance(s, cst.ClassDef)), len(module.body))
     return module.with_changes(body=[*module.body[:position], *definitions, *module.body[position:]])

@@ -13,6 +13,37 @@ from ..context import ConvertContext
 from ..names import dotted
 from .classes import find_class, map_classes
 
+RECORDED = "_can_record_outputs"
+
+
+def _class_attribute(class_def: cst.ClassDef, name: str) -> cst.SimpleStatementLine | None:
+    for statement in class_def.body.body:
+        if isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], (cst.Assign, cst.AnnAssign)):
+            small = statement.body[0]
+            targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+            if any(isinstance(t, cst.Name) and t.value == name for t in targets):
+                return statement
+    return None
+
+
+def _records_outputs(class_def: cst.ClassDef) -> bool:
+    """A method decorated with `@check_model_inputs` (or `@check_model_inputs(...)`)."""
+    for statement in class_def.body.body:
+        if isinstance(statement, cst.FunctionDef):
+            for decorator in statement.decorators:
+                target = decorator.decorator
+                if dotted(target.func if isinstance(target, cst.Call) else target) == "check_model_inputs":
+                    return True
+    return False
+
+
+def _is_docstring(statement: cst.BaseStatement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
 
 class _SelfCalls(cst.CSTVisitor):
     def __init__(self) -> None:
@@ -32,6 +63,7 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
     if pretrained is None:
         return module
     methods = {s.name.value: s for s in pretrained.body.body if isinstance(s, cst.FunctionDef)}
+    recorded = _class_attribute(pretrained, RECORDED)
     targets = {ctx.tf_name(c.name) for c in info.classes.values() if c.serializable}
     if info.main_layer_class:
         targets.add(info.main_layer_class)
@@ -39,6 +71,11 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
     def change(class_def: cst.ClassDef) -> cst.ClassDef:
         if class_def.name.value not in targets:
             return class_def
+        if recorded is not None and _records_outputs(class_def) and _class_attribute(class_def, RECORDED) is None:
+            body = list(class_def.body.body)
+            position = 1 if body and _is_docstring(body[0]) else 0
+            body.insert(position, recorded)
+            class_def = class_def.with_changes(body=class_def.body.with_changes(body=body))
         own = {s.name.value for s in class_def.body.body if isinstance(s, cst.FunctionDef)}
         copied: list[cst.FunctionDef] = []
         pending = [class_def]

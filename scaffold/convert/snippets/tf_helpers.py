@@ -6,6 +6,9 @@ against the torch originals. Every mask here is additive: 0 where attended, `dty
 transformers' eager attention expects.
 """
 
+from functools import wraps
+from inspect import signature
+
 import tensorflow as tf
 from transformers.modeling_tf_utils import keras
 from transformers.tf_utils import shape_list
@@ -409,3 +412,155 @@ class TorchLayerNorm(keras.layers.LayerNormalization):
         if self.center:
             outputs = outputs + self.beta
         return outputs
+
+
+class OutputRecorder:
+    """TF twin of transformers.utils.generic.OutputRecorder: which layers' outputs a model records, and which
+    item of their output tuple (`layer_name`: part of the layer's path, as torch names it, `layer.0.attention`)."""
+
+    def __init__(self, target_class=None, index=0, layer_name=None, class_name=None):
+        self.target_class = target_class
+        self.index = index
+        self.layer_name = layer_name
+        self.class_name = class_name
+
+
+def _named_layers(layer, prefix=""):
+    """(torch-style path, layer) for every keras layer under `layer`: names `layers_._0` read `layers.0`."""
+    seen = set()
+    pending = [(prefix, layer)]
+    while pending:
+        path, current = pending.pop(0)
+        for child in current._flatten_layers(include_self=False, recursive=False):
+            if id(child) in seen:
+                continue
+            seen.add(id(child))
+            name = child.name.replace("_._", ".")
+            child_path = f"{path}.{name}" if path else name
+            yield child_path, child
+            pending.append((child_path, child))
+
+
+def check_model_inputs(func=None, *, tie_last_hidden_states=True):
+    """TF twin of transformers.utils.generic.check_model_inputs: while the decorated `call` runs, the outputs of
+    the layers named in `self._can_record_outputs` are collected (`hidden_states`: the first one's input, then
+    each one's output; `attentions`: item 1 of each output) and set on the returned output, when
+    `output_<key>` (from the call, else the config) asks for them. Goes above `@unpack_inputs`."""
+
+    def wrapped_fn(func):
+        @wraps(func)
+        def wrapper(self, *args, **kwargs):
+            config = self.config
+            if kwargs.get("use_cache") is None and getattr(config, "use_cache", None) is not None:
+                if "use_cache" in signature(func).parameters:
+                    kwargs["use_cache"] = config.use_cache
+            return_dict = kwargs.pop("return_dict", None)
+            if return_dict is None:
+                return_dict = getattr(config, "return_dict", True)
+            all_args = dict(kwargs)
+            all_args.update(all_args.get("kwargs") or {})
+            # an unset flag (None, as TF callers pass it) reads the config, as unpack_inputs does
+            all_args = {k: v for k, v in all_args.items() if v is not None}
+            capture_flags = getattr(self, "_can_record_outputs", None) or {}
+            attentions_default = all_args.get("output_attentions", getattr(config, "output_attentions", False))
+            recordable_keys = {
+                f"output_{k}": all_args.get(f"output_{k}", getattr(config, f"output_{k}", attentions_default))
+                for k in capture_flags
+            }
+            if "output_attentions" in recordable_keys:
+                recordable_keys["output_cross_attentions"] = recordable_keys["output_attentions"]
+            collected_outputs = {}
+
+            def make_capture_wrapper(original_call, key, index):
+                @wraps(original_call)
+                def wrapped_call(*call_args, **call_kwargs):
+                    if key == "hidden_states" and not collected_outputs.get(key):
+                        collected_outputs[key] = (call_args[0],)
+                    output = original_call(*call_args, **call_kwargs)
+                    if not isinstance(output, tuple):
+                        collected_outputs[key] = collected_outputs.get(key, ()) + (output,)
+                    elif output[index] is not None:
+                        collected_outputs[key] = collected_outputs.get(key, ()) + (output[index],)
+                    return output
+
+                return wrapped_call
+
+            patched_layers = []
+            if any(recordable_keys.values()):
+                capture_tasks = []
+                for key, layer_specs in capture_flags.items():
+                    if not recordable_keys.get(f"output_{key}", False):
+                        continue
+                    if not isinstance(layer_specs, list):
+                        layer_specs = [layer_specs]
+                    for specs in layer_specs:
+                        if not isinstance(specs, OutputRecorder):
+                            index = 0 if "hidden_states" in key else 1
+                            class_name = specs if isinstance(specs, str) else None
+                            target_class = None if isinstance(specs, str) else specs
+                            specs = OutputRecorder(target_class=target_class, index=index, class_name=class_name)
+                        capture_tasks.append((key, specs))
+                for name, layer in _named_layers(self):
+                    for key, specs in capture_tasks:
+                        if (specs.target_class is not None and isinstance(layer, specs.target_class)) or (
+                            specs.class_name is not None and name.endswith(specs.class_name)
+                        ):
+                            if specs.layer_name is not None and specs.layer_name not in name:
+                                continue
+                            patched_layers.append((layer, "call" in vars(layer), layer.call))
+                            layer.call = make_capture_wrapper(layer.call, key, specs.index)
+            try:
+                outputs = func(self, *args, **kwargs)
+            finally:
+                for layer, own, original_call in reversed(patched_layers):
+                    if own:
+                        layer.call = original_call
+                    else:
+                        del layer.call
+
+            for key in collected_outputs:
+                if key == "hidden_states":
+                    if not tie_last_hidden_states:
+                        pass
+                    elif hasattr(outputs, "vision_hidden_states"):
+                        collected_outputs[key] = collected_outputs[key][:-1] + (outputs.vision_hidden_states,)
+                    elif hasattr(outputs, "last_hidden_state"):
+                        collected_outputs[key] = collected_outputs[key][:-1] + (outputs.last_hidden_state,)
+                    outputs[key] = collected_outputs[key]
+                elif key == "attentions":
+                    if isinstance(capture_flags[key], list) and len(capture_flags[key]) == 2:
+                        outputs[key] = collected_outputs[key][0::2]
+                        outputs["cross_" + key] = collected_outputs[key][1::2]
+                    else:
+                        outputs[key] = collected_outputs[key]
+                else:
+                    outputs[key] = collected_outputs[key]
+            if return_dict is False:
+                outputs = outputs.to_tuple()
+            return outputs
+
+        wrapper.__signature__ = signature(func)  # keras reads the signature of `call` without following wraps
+        return wrapper
+
+    if func is not None:
+        return wrapped_fn(func)
+    return wrapped_fn
+
+
+def can_return_tuple(func):
+    """TF twin of transformers.utils.generic.can_return_tuple: `output.to_tuple()` when return_dict is False (from
+    the call, else the config). Goes above `@unpack_inputs`."""
+
+    @wraps(func)
+    def wrapper(self, *args, **kwargs):
+        return_dict = self.config.return_dict if hasattr(self, "config") else True
+        return_dict_passed = kwargs.pop("return_dict", return_dict)
+        if return_dict_passed is not None:
+            return_dict = return_dict_passed
+        output = func(self, *args, **kwargs)
+        if not return_dict and not isinstance(output, tuple):
+            output = output.to_tuple()
+        return output
+
+    wrapper.__signature__ = signature(func)
+    return wrapper
