@@ -297,3 +297,19 @@ def test_check_model_inputs_twin_records_what_torch_records():
         np.asarray(results[True].hidden_states[-1]), np.asarray(results[True].last_hidden_state)
     )
     assert not np.allclose(np.asarray(results[False].hidden_states[-1]), np.asarray(results[False].last_hidden_state))
+
+
+def test_torch_index_with_several_tensor_indices_matches_torch():
+    """`logits[torch.arange(b), last]` (torch's advanced indexing): elements picked, negatives from the end."""
+    import numpy as np
+    import torch
+
+    from scaffold.convert.snippets import tf_helpers
+
+    tf = tf_helpers.tf
+    x = np.arange(2 * 5 * 3, dtype=np.float32).reshape(2, 5, 3)
+    rows, last = np.array([0, 1]), np.array([4, 2])
+    for key_np in ((rows, last), (rows, -1), (rows, np.array([-1, 0])), (np.array([[0], [1]]), last)):
+        expected = torch.tensor(x)[tuple(torch.tensor(k) if isinstance(k, np.ndarray) else k for k in key_np)]
+        key_tf = tuple(tf.constant(k) if isinstance(k, np.ndarray) else k for k in key_np)
+        np.testing.assert_array_equal(np.asarray(tf_helpers.torch_index(tf.constant(x), key_tf)), expected.numpy())

@@ -9,6 +9,7 @@ from pathlib import Path
 import libcst as cst
 
 from ..errors import ScaffoldError
+from . import generic_heads
 from .analysis import analyze
 from .context import ConvertContext
 from .passes import build, decorators, dunder_all, helpers, imports, inherited, main_layer, outputs, pretrained
@@ -102,6 +103,10 @@ def convert_module(module: cst.Module, model_name: str, source: str | None = Non
 
 def _convert(module: cst.Module, model_name: str, source: str | None) -> tuple[cst.Module, ModelSummary]:
     info = analyze(module, model_name, source)
+    written_out = generic_heads.write_out(module, info.base_model_class)
+    if written_out is not module:  # heads mixing in torch's generic ones, written out: read the module again
+        module = written_out
+        info = analyze(module, model_name, source)
     ctx = ConvertContext(info=info)
     module = run_node_passes(module, NODE_PASSES, ctx, Todos())
     for apply in CLASS_PASSES:

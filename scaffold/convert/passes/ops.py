@@ -305,6 +305,20 @@ class OpsPass(NodePass):
             # `table[index.view(-1)]`: a tensor index; an integer one is a gather in TF
             self.ctx.helpers.add("torch_index")
             return _call("torch_index", [_arg(updated.value), _arg(updated.slice[0].slice.value)])
+        if (
+            self._in_body()
+            and not self._targets
+            and len(updated.slice) > 1
+            and all(isinstance(e.slice, cst.Index) and e.slice.star is None for e in updated.slice)
+            and any(
+                isinstance(e.slice.value, cst.Call) and (dotted(e.slice.value.func) or "").startswith("tf.")
+                for e in updated.slice
+            )
+        ):
+            # `logits[tf.range(b), last]`: several tensor indices (torch's advanced indexing) pick elements
+            self.ctx.helpers.add("torch_index")
+            key = cst.Tuple([cst.Element(e.slice.value) for e in updated.slice])
+            return _call("torch_index", [_arg(updated.value), _arg(key)])
         # `tuple(shape_list(x))[i]` -> `shape_list(x)[i]`
         value = updated.value
         if (
@@ -723,6 +737,9 @@ class OpsPass(NodePass):
         elif name == "softmax" and (one or "dim" in keywords) and len(args) == 1:
             self.ctx.imports.need_helper("stable_softmax")
             return _call("stable_softmax", [t, _arg(one.value if one else keywords["dim"], "axis")])
+        elif name in ("argmax", "argmin") and len(args) <= 1 and (one or "dim" in keywords):
+            # torch's argmax over a dim (indices as int64, as TF's default); over all elements it flattens
+            made = _call(f"tf.math.{name}", [t, _arg(one.value if one else keywords["dim"], "axis")])
         elif name in ("matmul", "bmm") and one:
             made = _call("tf.matmul", [t, one])
         elif name in ("tril", "triu") and not args:
@@ -737,10 +754,11 @@ class OpsPass(NodePass):
     def _to(self, call, target, args, positional) -> cst.BaseExpression:
         """`.to(dtype)` casts, `.to(device)` is a no-op in TF; what cannot be told apart gets a TODO."""
         dtype = next((a.value for a in args if a.keyword is not None and a.keyword.value == "dtype"), None)
-        if dtype is None and positional:
-            code = _code(positional[0].value)
+        # `.to(dtype)`, `.to(device)`, `.to(device, dtype)`: each positional is a dtype or a device
+        for argument in positional if dtype is None else ():
+            code = _code(argument.value)
             if code.startswith("tf.") or code.endswith(("dtype", "_type")):
-                dtype = positional[0].value
+                dtype = argument.value
             elif not code.endswith(("device", "device)")) and "device" not in code:
                 self.untranslated(
                     f".to({code})", f"`.to({code})`: a dtype (cast) or a device (drop)? scaffold cannot tell"

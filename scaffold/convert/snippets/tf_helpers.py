@@ -215,10 +215,23 @@ def torch_setitem(container, key, value):
 
 
 def torch_index(tensor, index):
-    """`tensor[index]` as torch reads it: an integer tensor picks rows (tf.gather), anything else (ints, slices,
-    boolean masks) indexes as TF does."""
+    """`tensor[index]` as torch reads it: an integer tensor picks rows (tf.gather); a tuple of integer tensors
+    and ints (torch's advanced indexing over the leading dims) picks elements (tf.gather_nd, indices broadcast,
+    negative ones counted from the end); anything else (ints, slices, boolean masks) indexes as TF does."""
     if tf.is_tensor(index) and index.dtype.is_integer and index.shape.rank != 0:
         return tf.gather(tensor, index)
+    if (
+        isinstance(index, tuple)
+        and any(tf.is_tensor(i) and i.shape.rank != 0 for i in index)
+        and all(isinstance(i, int) or (tf.is_tensor(i) and i.dtype.is_integer) for i in index)
+    ):
+        sizes = shape_list(tensor)
+        parts = [tf.cast(i, tf.int64) for i in index]
+        parts = [tf.where(p < 0, p + tf.cast(sizes[d], tf.int64), p) for d, p in enumerate(parts)]
+        common = tf.shape(parts[0])
+        for p in parts[1:]:
+            common = tf.broadcast_dynamic_shape(common, tf.shape(p))
+        return tf.gather_nd(tensor, tf.stack([tf.broadcast_to(p, common) for p in parts], axis=-1))
     return tensor[index]
 
 

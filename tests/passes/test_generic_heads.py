@@ -1,0 +1,86 @@
+"""Heads that mix in torch's generic ones (`GenericForSequenceClassification`, ...) are written out in the file
+before conversion, so they convert like any head the file defines."""
+
+import re
+
+import libcst as cst
+
+from scaffold.convert import convert_source
+from scaffold.convert.generic_heads import BASE_MODEL_GETATTR, BASE_MODEL_SETATTR, GENERIC_HEADS, write_out
+from tests.conftest import dedent, transformers_models
+
+PRELUDE = """\
+from torch import nn
+
+from ...modeling_layers import GenericForQuestionAnswering, GenericForSequenceClassification
+from ...modeling_outputs import BaseModelOutputWithPast
+from ...modeling_utils import PreTrainedModel
+from .configuration_tiny import TinyConfig
+"""
+
+MODEL = """
+class TinyPreTrainedModel(PreTrainedModel):
+    config: TinyConfig
+    base_model_prefix = "model"
+
+
+class TinyModel(TinyPreTrainedModel):
+    def __init__(self, config):
+        super().__init__(config)
+        self.embed_tokens = nn.Embedding(config.vocab_size, config.hidden_size)
+
+    def forward(self, input_ids=None, **kwargs):
+        return BaseModelOutputWithPast(last_hidden_state=self.embed_tokens(input_ids))
+
+
+class TinyForSequenceClassification(GenericForSequenceClassification, TinyPreTrainedModel): ...
+
+
+class TinyForQuestionAnswering(GenericForQuestionAnswering, TinyPreTrainedModel):
+    base_model_prefix = "transformer"
+"""
+
+
+def test_generic_heads_are_the_installed_transformers_source():
+    source = (transformers_models().parent / "modeling_layers.py").read_text()
+    for name, text in GENERIC_HEADS.items():
+        assert BASE_MODEL_SETATTR in text and BASE_MODEL_GETATTR in text
+        start = source.index(f"class {name}:")
+        end = source.find("\n@auto_docstring", start)
+        installed = source[start : end if end != -1 else len(source)].rstrip() + "\n"
+        # the embedding accessors are left out on purpose
+        installed = re.sub(r"    def (get|set)_input_embeddings\(.*?\n\n(?=    [@d])", "", installed, flags=re.S)
+        assert text == installed, name
+
+
+def test_generic_head_is_written_out_over_the_pretrained_class():
+    module = cst.parse_module(PRELUDE + "\n\n" + dedent(MODEL))
+    code = write_out(module, "TinyModel").code
+    assert "class TinyForSequenceClassification(TinyPreTrainedModel):" in code
+    assert "self.model = TinyModel(config)" in code
+    assert "self.model(\n            input_ids," in code
+    # a class's own base_model_prefix names the attribute, and its own members win
+    qa = code[code.index("class TinyForQuestionAnswering") :]
+    assert "self.transformer = TinyModel(config)" in qa
+    assert qa.count("base_model_prefix") == 1
+    # the names the generic heads use are imported where the file does not bind them
+    assert "from ...modeling_outputs import QuestionAnsweringModelOutput" in code
+    assert "from ...utils import can_return_tuple" in code
+    assert "logger = logging.get_logger(__name__)" in code
+
+
+def test_written_out_generic_heads_convert_like_the_files_own():
+    code = convert_source(PRELUDE + "\n\n" + dedent(MODEL), "tiny", format_code=False).code
+    assert "has no TF twin: write this head" not in code
+    head = code[code.index("class TFTinyForSequenceClassification") :]
+    assert 'self.model = TFTinyMainLayer(config, name="model")' in head
+    assert 'self.score = keras.layers.Dense(units=self.num_labels, use_bias=False, name="score")' in head
+    assert "pooled_logits = torch_index(logits, (tf.range(batch_size), last_non_pad_token))" in head
+    assert "return TFSequenceClassifierOutputWithPast(" in head
+    assert 'self.transformer = TFTinyMainLayer(config, name="transformer")' in code
+    assert "AutoModel.from_config(config))" not in code and "import GenericFor" not in code
+
+
+def test_no_generic_head_no_change():
+    module = cst.parse_module(PRELUDE + "\n\n" + dedent(MODEL.split("class TinyForSequence")[0]))
+    assert write_out(module, "TinyModel") is module
