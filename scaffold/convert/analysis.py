@@ -109,6 +109,8 @@ class ClassInfo:
     renamed: dict[str, str] = field(default_factory=dict)  # attributes keras reserves -> the TF attribute name
     # `__init__` parameters defaulting to a layer class (`norm_layer=nn.LayerNorm`): calling one makes a layer
     layer_params: set[str] = field(default_factory=set)
+    # `self.decoder.bias = self.bias` in `__init__`: a Linear computing with the layer's own bias parameter
+    bias_ties: dict[str, str] = field(default_factory=dict)
 
     def tf_attr(self, attr: str) -> str:
         return self.renamed.get(attr, attr)
@@ -376,6 +378,18 @@ def _read_small_statement(
                 sub = cls.sublayers.get(tied.split(".")[1])
                 if sub is not None:
                     sub.tied = True
+            shared = dotted(small.value) if small.value is not None else None
+            if tied.startswith("self.") and tied.endswith(".bias") and tied.count(".") == 2 and shared:
+                owner, param = cls.sublayers.get(tied.split(".")[1]), cls.sublayers.get(shared[len("self.") :])
+                if (
+                    shared.startswith("self.")
+                    and shared.count(".") == 1
+                    and owner is not None
+                    and owner.kind == "Linear"
+                    and param is not None
+                    and param.kind == "parameter"
+                ):
+                    cls.bias_ties[owner.attr] = param.attr
             attr = _self_attr(target)
             if attr is not None and small.value is not None:
                 cls.self_attrs.add(attr)

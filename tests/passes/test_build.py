@@ -26,3 +26,45 @@ def test_parameter_created_under_an_if_statement_is_created_under_it_in_build():
     assert "if not (self.config.use_cls):\n            self.cls_token = self.add_weight(" in code
     assert "self.position_embeddings = None" in code  # __init__'s other branch stays
     assert "is optional in torch" not in code
+
+
+def test_linear_given_the_layers_bias_parameter_uses_it_after_build():
+    """`self.decoder.bias = self.bias` (torch's LM heads): the Dense gets no bias of its own and, once built,
+    adds the layer's bias variable."""
+    code = converted(
+        """
+        class TinyLMHead(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.decoder = nn.Linear(config.hidden_size, config.vocab_size)
+                self.bias = nn.Parameter(torch.zeros(config.vocab_size))
+                self.decoder.bias = self.bias
+
+            def forward(self, x):
+                return self.decoder(x)
+        """
+    )
+    assert "keras.layers.Dense(units=config.vocab_size, use_bias=False, name=\"decoder\")" in code
+    init = code[code.index("def __init__") : code.index("def call")]
+    assert "self.decoder.bias" not in init
+    build = code[code.index("def build") :]
+    assert build.index("self.bias = self.add_weight(") < build.index("self.decoder.build(")
+    assert build.index("self.decoder.build(") < build.index("self.decoder.bias = self.bias")
+    assert "self.decoder.use_bias = True" in build
+
+
+def test_other_bias_assignments_are_left_alone():
+    code = converted(
+        """
+        class TinyHead(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.decoder = nn.Linear(config.hidden_size, config.vocab_size)
+                self.decoder.bias = None
+
+            def forward(self, x):
+                return self.decoder(x)
+        """
+    )
+    assert "self.decoder.bias = None" in code
+    assert "use_bias = True" not in code

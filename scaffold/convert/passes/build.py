@@ -247,6 +247,10 @@ def build_method(
             f"    with tf.name_scope(self.{attr}.name):",
             f"        self.{attr}.build({_shape_code(sub, cls, stored, ctx.info)})",
         ]
+    for owner, param in cls.bias_ties.items():
+        if owner in sublayers and param in sublayers:
+            # torch's `self.<owner>.bias = self.<param>`: the Dense adds this layer's bias variable
+            lines += [f"self.{cls.tf_attr(owner)}.bias = self.{param}", f"self.{cls.tf_attr(owner)}.use_bias = True"]
     ctx.imports.need_tf()
     source = "def build(self, input_shape=None):\n" + "".join(f"    {line}\n" for line in lines)
     function = statement_fragment(source)

@@ -60,10 +60,24 @@ class LayersPass(NodePass):
         cls = self._init_class()
         if cls is None:
             return updated
-        body = [s for s in updated.body if not self._is_parameter_assignment(s)]
+        body = [
+            s for s in updated.body if not self._is_parameter_assignment(s) and not self._is_bias_tie(s, cls)
+        ]
         if not body:
             return cst.RemovalSentinel.REMOVE
         return updated.with_changes(body=body)
+
+    def _is_bias_tie(self, small: cst.BaseSmallStatement, cls) -> bool:
+        """`self.decoder.bias = self.bias`: build() gives the Dense that variable once both exist."""
+        if not isinstance(small, cst.Assign) or len(small.targets) != 1:
+            return False
+        target = dotted(small.targets[0].target) or ""
+        return (
+            target.startswith("self.")
+            and target.endswith(".bias")
+            and target.count(".") == 2
+            and cls.bias_ties.get(target.split(".")[1]) == (dotted(small.value) or "")[len("self.") :]
+        )
 
     def _is_parameter_assignment(self, small: cst.BaseSmallStatement) -> bool:
         if not isinstance(small, cst.Assign):
@@ -283,6 +297,10 @@ class LayersPass(NodePass):
             if initializer is not None:
                 self.ctx.imports.need_helper("get_initializer")
             keras_call, kwargs, notes = keras_constructor(kind, expr, initializer)
+            if kind == "Linear" and cls is not None and attr in cls.bias_ties:
+                # its bias is the layer's own parameter (`self.decoder.bias = self.bias`): build() hands it over
+                kwargs = [(k, v) for k, v in kwargs if k != "use_bias"]
+                kwargs.insert(1, ("use_bias", fragment("False")))
             for note in notes:
                 self.todo(note)
             if keras_call.startswith("ChannelsFirst"):
