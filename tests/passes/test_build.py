@@ -68,3 +68,17 @@ def test_other_bias_assignments_are_left_alone():
     )
     assert "self.decoder.bias = None" in code
     assert "use_bias = True" not in code
+
+
+def test_loss_module_made_in_init_raises_only_when_used():
+    code = converted(
+        """
+        class TinyHead(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.loss_fct = nn.CrossEntropyLoss()
+        """
+    )
+    assert 'self.loss_fct = TorchOnly("torch.nn.CrossEntropyLoss")' in code
+    assert "TODO(scaffold): nn.CrossEntropyLoss: compute the loss with the TF loss mixin" in code
+    assert "class TorchOnly:" in code

@@ -43,6 +43,7 @@ def translate(expression: str) -> str:
         pytest.param("x.argmin(dim=1)", "tf.math.argmin(x, axis=1)", id="argmin-dim"),
         pytest.param("x[torch.arange(4), y]", "torch_index(x, (tf.range(4), y))", id="advanced-indexing-with-tensors"),
         pytest.param("x[0, y]", "x[0, y]", id="plain-tuple-index-untouched"),
+        pytest.param("nn.ReLU()(x)", 'get_tf_activation("relu")(x)', id="activation-module-applied-on-the-spot"),
         pytest.param("torch.arange(10, dtype=torch.long)", "tf.range(10, dtype=tf.int32)", id="arange-long-is-int32"),
         pytest.param("torch.zeros(2, 3)", "tf.zeros([2, 3])", id="zeros-dims"),
         pytest.param("torch.ones(x.shape, device=x.device)", "tf.ones(tuple(shape_list(x)))", id="ones-drop-device"),

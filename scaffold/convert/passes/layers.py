@@ -312,6 +312,11 @@ class LayersPass(NodePass):
             return cst.Call(func=fragment(keras_call), args=args)
         if kind == "Parameter":
             return expr
+        if kind.endswith("Loss"):
+            # made here, used in forward only with labels: the model builds and runs; computing the loss raises
+            self.todo(f"nn.{kind}: compute the loss with the TF loss mixin of this head (hf_compute_loss)")
+            self.ctx.helpers.add("TorchOnly")
+            return cst.Call(cst.Name("TorchOnly"), [cst.Arg(cst.SimpleString(f'"torch.nn.{kind}"'))])
         self.todo(f"nn.{kind} has no keras twin in scaffold's table: port `{attr}` by hand")
         return expr
 

@@ -12,7 +12,7 @@ from ..names import dotted
 from ..nodes import fragment
 from ..pipeline import NodePass
 from ..snippets import snippets
-from ..tables import TF_ACTIVATIONS
+from ..tables import NN_ACTIVATIONS, TF_ACTIVATIONS
 
 # torch function -> (tf function, {torch keyword: tf keyword}); positional arguments keep their order
 FUNCTIONS: dict[str, tuple[str, dict[str, str]]] = {
@@ -687,6 +687,11 @@ class OpsPass(NodePass):
         if qualified.startswith("torch.nn.") and qualified.rpartition(".")[2][:1].isupper():
             if self.cursor.function_name == "__init__":
                 return updated  # a layer constructor: the layers pass swaps it or marks it
+            kind = qualified.rpartition(".")[2]
+            if kind in NN_ACTIVATIONS and not args:
+                # `nn.ReLU()(x)`: an activation module made and applied on the spot
+                self.ctx.imports.need_helper("get_tf_activation")
+                return _call("get_tf_activation", [_arg(cst.SimpleString(f'"{NN_ACTIVATIONS[kind]}"'))])
             if qualified.endswith("Loss"):
                 name = qualified.rpartition(".")[2]
                 self.untranslated(

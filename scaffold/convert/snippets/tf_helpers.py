@@ -577,3 +577,14 @@ def can_return_tuple(func):
 
     wrapper.__signature__ = signature(func)
     return wrapper
+
+
+class TorchOnly:
+    """Stands for a torch object made in `__init__` that has no TF translation (a loss module): the layer builds
+    and runs; using the object raises, naming it."""
+
+    def __init__(self, what):
+        self.what = what
+
+    def __call__(self, *args, **kwargs):
+        raise NotImplementedError(f"scaffold: no TF translation for {self.what} (see the TODO where it is made)")
