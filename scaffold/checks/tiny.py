@@ -45,6 +45,7 @@ SMALL: dict[str, Any] = {
     "coordinate_size": 4,  # layoutlmv3: 4 x coordinate + 2 x shape = hidden_size
     "shape_size": 8,
     "input_size": 32,  # layoutlmv3's image size
+    "max_source_positions": 30,  # whisper: 2 x 30 = the 60 input frames compare.model_inputs gives
 }
 CONV_TUPLES = {"conv_dim": 32, "conv_stride": 4, "conv_kernel": 8}
 TOKEN_IDS = ("pad_token_id", "bos_token_id", "eos_token_id", "decoder_start_token_id", "sep_token_id", "cls_token_id")

@@ -94,6 +94,10 @@ def class_inputs(cls_name: str, config, forward) -> dict:
         vision = getattr(config, "vision_config", None) or config
         patches = (inputs["pixel_values"].shape[-1] // vision.patch_size) ** 2
         inputs["noise"] = np.random.default_rng(2).uniform(size=(2, patches)).astype("float32")
+    if "visual_feats" in params and getattr(config, "visual_feat_dim", None):  # LXMERT: region features, boxes
+        rng = np.random.default_rng(3)
+        inputs["visual_feats"] = rng.standard_normal((2, 3, config.visual_feat_dim)).astype("float32")
+        inputs["visual_pos"] = rng.uniform(size=(2, 3, config.visual_pos_dim)).astype("float32")
     if "MultipleChoice" in cls_name:
         inputs = {k: np.stack([v, v[::-1]], axis=1) for k, v in inputs.items()}
     return inputs
