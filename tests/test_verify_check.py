@@ -190,3 +190,23 @@ def test_verify_names_the_first_diverging_module(registered):
     assert result.exit_code == 1, result.output
     assert "39/39" in result.output  # every weight loaded: only the numbers say something is wrong
     assert "first divergence at encoder.layer.1.attention.output.LayerNorm (LayerNorm)" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--atol", "0"], "--atol 0.0: must be a positive number"),
+        (["--config", "missing.json"], "--config missing.json: not a readable config.json"),
+        (["--repo", "/nonexistent"], "not a transformers checkout"),
+    ],
+)
+def test_verify_usage_errors_are_one_line_and_exit_2(registered, args, message):
+    repo = [] if "--repo" in args else ["--repo", str(registered)]
+    result = run("verify", "bert", *repo, *args)
+    assert result.exit_code == 2
+    assert message in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_check_refuses_an_unknown_model_with_close_names(registered):
+    result = run("check", "bertt", "--repo", str(registered))
+    assert result.exit_code == 2 and "unknown model 'bertt'" in result.output and "bert" in result.output
