@@ -53,12 +53,14 @@ TOKEN_IDS = ("pad_token_id", "bos_token_id", "eos_token_id", "decoder_start_toke
 
 def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
     # a knob the class keeps per stage (swin's num_heads, cvt's embed_dim lists) keeps its default: a scalar
-    # there is not a smaller value, it is another type
+    # there is not a smaller value, it is another type. A knob already below the small value keeps it too:
+    # shrinking never enlarges, nor switches a feature on (DPR's projection_dim 0 means no projection)
     values: dict[str, Any] = {
         k: v
         for k, v in SMALL.items()
         if getattr(default, k, None) is not None
         and not isinstance(getattr(default, k), (list, tuple))
+        and not (isinstance(getattr(default, k), (int, float)) and getattr(default, k) < v)
         and k not in keep
     }
     if hasattr(default, "vocab_size") and getattr(default, "vocab_size", None) is None:
