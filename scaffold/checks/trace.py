@@ -64,44 +64,39 @@ def tf_layer_paths(model) -> dict[str, object]:
 
 @dataclass
 class Recording:
-    outputs: dict  # module name -> first output array (first call only)
-    order: list  # module names in the order their first call completed
+    outputs: dict = field(default_factory=dict)  # module name -> first output array (first call only)
+    order: list = field(default_factory=list)  # module names in the order their first call completed
     fused: dict = field(default_factory=dict)  # TF layer -> the activation it applies inside (Dense(activation=))
+
+    def add(self, name: str, output) -> None:
+        """Keep the first output a module or layer gives (a shared one is called again later)."""
+        if name not in self.outputs:
+            array = first_array(output)
+            if array is not None:
+                self.outputs[name] = array
+                self.order.append(name)
 
 
 def record_torch(model, run):
     """Run `run()` with a forward hook on every module of `model`; returns (run's result, Recording)."""
-    outputs: dict = {}
-    order: list = []
-    handles = []
-
-    def hook_for(name):
-        def hook(module, args, output):
-            if name not in outputs:
-                array = first_array(output)
-                if array is not None:
-                    outputs[name] = array
-                    order.append(name)
-
-        return hook
-
-    for name, module in model.named_modules():
-        if name:
-            handles.append(module.register_forward_hook(hook_for(name)))
+    recording = Recording()
+    handles = [
+        module.register_forward_hook(lambda _module, _args, output, name=name: recording.add(name, output))
+        for name, module in model.named_modules()
+        if name
+    ]
     try:
         result = run()
     finally:
         for handle in handles:
             handle.remove()
-    return result, Recording(outputs, order)
+    return result, recording
 
 
 def record_tf(model, run, strip_prefix: str | None):
     """Run `run()` with every TF layer's `call` wrapped to record its output; names as `tf_layer_paths`.
     `strip_prefix` drops the MainLayer scope where the PyTorch twin is the base model itself."""
-    outputs: dict = {}
-    order: list = []
-    fused: dict = {}
+    recording = Recording()
     wrapped = []
     for name, layer in tf_layer_paths(model).items():
         if strip_prefix:
@@ -111,17 +106,13 @@ def record_tf(model, run, strip_prefix: str | None):
                 name = name[len(strip_prefix) + 1 :]
         activation = getattr(getattr(layer, "activation", None), "__name__", "linear")
         if activation != "linear":  # its output is the PyTorch module's output after the activation module
-            fused[name] = activation
+            recording.fused[name] = activation
         original = layer.call
 
         @functools.wraps(original)
         def call(*args, __name=name, __original=original, **kwargs):
             result = __original(*args, **kwargs)
-            if __name not in outputs:
-                array = first_array(result)
-                if array is not None:
-                    outputs[__name] = array
-                    order.append(__name)
+            recording.add(__name, result)
             return result
 
         layer.call = call
@@ -131,7 +122,7 @@ def record_tf(model, run, strip_prefix: str | None):
     finally:
         for layer in wrapped:
             del layer.call  # back to the class's own method
-    return result, Recording(outputs, order, fused)
+    return result, recording
 
 
 @dataclass
