@@ -37,6 +37,11 @@ def run_check(repo: Path | None, model: str) -> tuple[str, int]:
     def lookup(module: str) -> str | None:
         return checkout.read(checkout.src.parent / (module.replace(".", "/") + ".py"))
 
+    try:
+        ast.parse(source, filename=str(tf_path))
+    except SyntaxError as error:
+        where = f"{checkout.rel(tf_path)}:{error.lineno}:{error.offset}"
+        return f"scaffold check {model}: {where}: syntax error: {error.msg}; fix it, then check again\n", 1
     items = check_modeling(source, pt_source, lookup)
     page = checkout.doc_page()
     test_path = checkout.tests_dir / f"test_modeling_tf_{model}.py"

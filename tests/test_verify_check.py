@@ -210,3 +210,13 @@ def test_verify_usage_errors_are_one_line_and_exit_2(registered, args, message):
 def test_check_refuses_an_unknown_model_with_close_names(registered):
     result = run("check", "bertt", "--repo", str(registered))
     assert result.exit_code == 2 and "unknown model 'bertt'" in result.output and "bert" in result.output
+
+
+def test_check_reports_a_tf_file_that_does_not_parse_in_one_line(registered):
+    path = tf_file(registered, "vit")
+    with edited(path, "\n__all__", "\ndef broken(:\n__all__"):
+        line = line_of(path, "def broken(:")
+        result = run("check", "vit", "--repo", str(registered))
+    assert result.exit_code == 1
+    assert result.output.strip().count("\n") == 0
+    assert f"modeling_tf_vit.py:{line}:12: syntax error: invalid syntax" in result.output

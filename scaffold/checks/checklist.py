@@ -42,6 +42,14 @@ WEIGHTLESS = re.compile(
 TRAINING_LAYERS = re.compile(r"(Dropout|BatchNormalization|GaussianNoise|GaussianDropout)$")
 
 
+def _parse(source: str | None) -> ast.Module | None:
+    """A module's tree, or None when there is no file or it does not parse (another file's problem)."""
+    try:
+        return ast.parse(source) if source is not None else None
+    except SyntaxError:
+        return None
+
+
 def dotted(node: ast.AST) -> str:
     if isinstance(node, ast.Name):
         return node.id
@@ -329,8 +337,7 @@ def check_copies(source: str, module: TFModule, lookup: Callable[[str], str | No
         for cut in range(len(parts) - 1, 0, -1):  # the longest module prefix that is a file
             module_name = "transformers." + ".".join(parts[:cut])
             if module_name not in parsed:
-                text_of = lookup(module_name)
-                parsed[module_name] = ast.parse(text_of) if text_of is not None else None
+                parsed[module_name] = _parse(lookup(module_name))
             if parsed[module_name] is not None:
                 original = _find_object(parsed[module_name], parts[cut:])
                 break
@@ -389,10 +396,11 @@ def check_keras_serializable(module: TFModule) -> Item:
 
 def pytorch_attributes(pt_source: str | None) -> dict[str, set[str]]:
     """PyTorch class -> the attribute names its __init__ sets (modules, parameters, buffers)."""
-    if pt_source is None:
+    tree = _parse(pt_source)
+    if tree is None:
         return {}
     attrs: dict[str, set[str]] = {}
-    for node in ast.parse(pt_source).body:
+    for node in tree.body:
         if not isinstance(node, ast.ClassDef):
             continue
         names = attrs.setdefault(node.name, set())
