@@ -47,6 +47,7 @@ def run_verify(
             os.pathsep
         )
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        env["PYTHONDONTWRITEBYTECODE"] = "1"  # importing the checkout must not write __pycache__ into it
         done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=folder)
         if not out.is_file():
             tail = "\n".join(done.stderr.strip().splitlines()[-15:])

@@ -185,9 +185,11 @@ def test_verify_names_the_first_diverging_module(registered):
     # one LayerNorm, in the second layer only, gets another epsilon
     old = 'self.layer = [TFBertLayer(config, name=f"layer_._{i}") for i in range(config.num_hidden_layers)]'
     new = old + "\n        self.layer[1].attention.dense_output.LayerNorm.epsilon = 1e-3"
+    before = sorted(registered.rglob("*"))
     with edited(tf_file(registered, "bert"), old, new):
         result = run("verify", "bert", "--repo", str(registered), "--class", "TFBertModel")
     assert result.exit_code == 1, result.output
+    assert sorted(registered.rglob("*")) == before, "verify wrote into the checkout"
     assert "39/39" in result.output  # every weight loaded: only the numbers say something is wrong
     assert "first divergence at encoder.layer.1.attention.output.LayerNorm (LayerNorm)" in result.output
 

@@ -36,8 +36,14 @@ def tf_model_classes(tf_module) -> list[type]:
         cls = getattr(tf_module, name, None)
         if isinstance(cls, type) and issubclass(cls, TFPreTrainedModel) and cls.__module__ == tf_module.__name__:
             classes.append(cls)
-    # the TF<X>PreTrainedModel base (or TF<X>PretrainedModel) is the parent of the others, not a model
-    classes = [c for c in classes if not any(o is not c and issubclass(o, c) for o in classes)]
+    # the TF<X>PreTrainedModel base is the parent of the others, not a model; nor are its deprecated aliases
+    # (TFPretrainedBartModel): they have no forward of their own
+    classes = [
+        c
+        for c in classes
+        if not any(o is not c and issubclass(o, c) for o in classes)
+        and not re.search(r"Pre[Tt]rained\w*Model$", c.__name__)
+    ]
     base = min((c for c in classes if c.__name__.endswith("Model")), key=lambda c: len(c.__name__), default=None)
     return sorted(classes, key=lambda c: (c is not base, names.index(c.__name__)))
 
