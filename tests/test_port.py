@@ -60,6 +60,7 @@ def test_port_llama_edits_the_checkout(checkout):
     compile(test_file.read_text(), str(test_file), "exec")
     assert "class TFLlamaModelTest(TFModelTesterMixin, unittest.TestCase)" in test_file.read_text()
     assert "TODO(scaffold)" in result.stderr and "Next steps" in result.stderr
+    assert "scaffold check llama" in result.stderr and "scaffold verify llama" in result.stderr
 
 
 @pytest.mark.frameworks
