@@ -19,6 +19,7 @@ from .passes.layers import LayersPass
 from .passes.modules import ModulesPass
 from .passes.ops import OpsPass
 from .passes.outputs import OutputsPass
+from .passes.provenance import ProvenancePass
 from .passes.pytorch_only import PytorchOnlyPass
 from .passes.rename import RenamePass
 from .passes.training import TrainingPass
@@ -29,6 +30,7 @@ NODE_PASSES = (
     PytorchOnlyPass,  # drop torch-only members first, so nothing else works on them
     ModelHelpersPass,  # torch PreTrainedModel helpers (masks, head mask) -> TF functions
     RenamePass,  # TF prefix on the file's classes
+    ProvenancePass,  # `# Copied from` a PyTorch object -> `# Adapted from` (check_copies would enforce it)
     ModulesPass,  # nn.Module -> keras layer; forward -> call(training)
     LayersPass,  # torch.nn constructors -> keras layers with name=
     TrainingPass,  # training passed down
