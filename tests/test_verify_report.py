@@ -9,6 +9,7 @@ from scaffold.checks.verify_report import render
 def row(name="TFTinyModel", **changes) -> dict:
     base = {
         "name": name,
+        "base_model_prefix": "tiny",
         "pt_name": name[2:],
         "stage": "done",
         "error": None,
@@ -36,14 +37,15 @@ def test_all_within_atol_passes():
     assert "✓ TFTinyModel" in text and "10/10" in text and "PASS: 2 classes" in text
 
 
-def test_missing_weights_fail_and_are_named_with_a_cap():
+def test_every_weight_that_did_not_load_is_named_once():
     missing = [f"encoder.layer.{i}.weight" for i in range(12)]
-    text, status = render(report(row(tf_weights=20, missing=missing, unexpected=["encoder.q.weight"])))
+    head = row("TFTinyForMaskedLM", base_model_prefix="tiny", missing=[f"tiny.{k}" for k in missing])
+    text, status = render(report(row(tf_weights=20, missing=missing, unexpected=["encoder.q.weight"]), head))
     assert status == 1
     assert "✗ TFTinyModel" in text and "8/20" in text
-    assert "TF weight got no PyTorch value: encoder.layer.0.weight" in text
-    assert "TF weight got no PyTorch value: ... and 4 more" in text
+    assert all(f"TF weight got no PyTorch value: {k}\n" in text for k in missing)
     assert "PyTorch weight found no TF home: encoder.q.weight" in text
+    assert "TF weight got no PyTorch value: the same 12 as TFTinyModel" in text
 
 
 def test_output_beyond_atol_and_divergence_fail():

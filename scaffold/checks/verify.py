@@ -215,7 +215,7 @@ def verify_class(tf_class, pt_class, config, atol: float) -> dict:
             pt_model.save_pretrained(folder, safe_serialization=False)
             tf_model, info = tf_class.from_pretrained(folder, from_pt=True, output_loading_info=True)
         row["tf_weights"] = len(tf_model.weights)
-        prefix = tf_model.base_model_prefix
+        prefix = row["base_model_prefix"] = tf_model.base_model_prefix
         missing = info.get("missing_keys", [])
         row["computed"] = sorted(k for k in missing if not_saved(pt_model, k) or not_saved(pt_model, f"{prefix}.{k}"))
         row["missing"] = sorted(k for k in missing if k not in row["computed"])

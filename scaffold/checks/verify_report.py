@@ -25,22 +25,39 @@ def beyond_atol(output: dict, atol: float) -> bool:
     return not output["max_abs_diff"] <= atol * max(1.0, output.get("scale", 0.0))
 
 
-MAX_NAMES = 8  # weight names listed per kind before "... and N more"
+def _names(label: str, keys: list[str], seen: dict, prefix: str | None, owner: str) -> list[str]:
+    """Every name, once: a class whose list equals an earlier class's (its base-model prefix aside) says so."""
+    if not keys:
+        return []
+    key = (label, _key(_unprefixed(keys, prefix)))
+    if key in seen:
+        return [f"{label}: the same {len(keys)} as {seen[key]}"]
+    seen[key] = owner
+    return [f"{label}: {name}" for name in keys]
 
 
-def _names(label: str, keys: list[str]) -> list[str]:
-    lines = [f"{label}: {key}" for key in keys[:MAX_NAMES]]
-    if len(keys) > MAX_NAMES:
-        lines.append(f"{label}: ... and {len(keys) - MAX_NAMES} more")
-    return lines
+def _key(keys: list[str]) -> tuple[str, ...]:
+    return tuple(sorted(keys))
 
 
-def judge(row: dict, atol: float) -> ClassVerdict:
+def _unprefixed(keys: list[str], prefix: str | None) -> list[str]:
+    """Head classes name base-model weights `bert.encoder...`; the base model `encoder...`: compare them alike."""
+    if not prefix:
+        return list(keys)
+    return [k[len(prefix) + 1 :] if k.startswith(prefix + ".") else k for k in keys]
+
+
+def judge(row: dict, atol: float, seen: dict | None = None) -> ClassVerdict:
+    """The verdict on one class. `seen` collects the weight lists already shown, to say "the same as"."""
+    seen = {} if seen is None else seen
     problems: list[str] = []
     if row.get("error"):
         problems.append(f"failed at {row.get('stage', '?')}: {row['error']}")
-    problems += _names("TF weight got no PyTorch value", row.get("missing", []))
-    problems += _names("PyTorch weight found no TF home", row.get("unexpected", []))
+    for label, keys in (
+        ("TF weight got no PyTorch value", row.get("missing", [])),
+        ("PyTorch weight found no TF home", row.get("unexpected", [])),
+    ):
+        problems += _names(label, keys, seen, row.get("base_model_prefix"), row["name"])
     for key, pt_shape, tf_shape in row.get("mismatched", []):
         problems.append(f"shape mismatch: {key} PyTorch {tuple(pt_shape)} vs TF {tuple(tf_shape)}")
     beyond = []
@@ -80,8 +97,9 @@ def render(report: dict) -> tuple[str, int]:
     header = ("class", "weights loaded", "outputs", "max abs diff", "modules", "first divergence")
     table = [header]
     verdicts = []
+    seen: dict = {}
     for row in report.get("classes", []):
-        verdict = judge(row, atol)
+        verdict = judge(row, atol, seen)
         verdicts.append(verdict)
         total = row.get("tf_weights")
         loaded = None if total is None else total - len(row.get("missing", [])) - len(row.get("mismatched", []))
