@@ -321,3 +321,18 @@ def test_legacy_layout_gets_matching_init_halves_and_dummies(legacy_checkout):
     again = port("tiny", "--repo", str(legacy_checkout))
     assert "nothing to change" in again.stderr
     assert tree(legacy_checkout) == before
+
+
+def test_check_after_port_on_the_legacy_layout_finds_the_registration_and_what_is_missing(legacy_checkout):
+    assert port("tiny", "--repo", str(legacy_checkout)).exit_code == 0
+    result = CliRunner().invoke(main, ["check", "tiny", "--repo", str(legacy_checkout)])
+    registration = result.output[result.output.index("6. registration") :]
+    assert "__init__.py" not in registration and "dummy_tf_objects" not in registration  # both halves, dummies
+    assert "model_doc/tiny.md: missing" in registration  # this checkout has no docs
+    # the dummies going stale is caught
+    dummies = legacy_checkout / "src/transformers/utils/dummy_tf_objects.py"
+    dummies.write_text(dummies.read_text().replace("class TFTinyModel(", "class TFTinyModelOld("))
+    result = CliRunner().invoke(main, ["check", "tiny", "--repo", str(legacy_checkout)])
+    assert (
+        "src/transformers/utils/dummy_tf_objects.py: out of date (utils/check_dummies.py would fail)" in result.output
+    )
