@@ -313,3 +313,48 @@ def test_torch_index_with_several_tensor_indices_matches_torch():
         expected = torch.tensor(x)[tuple(torch.tensor(k) if isinstance(k, np.ndarray) else k for k in key_np)]
         key_tf = tuple(tf.constant(k) if isinstance(k, np.ndarray) else k for k in key_np)
         np.testing.assert_array_equal(np.asarray(tf_helpers.torch_index(tf.constant(x), key_tf)), expected.numpy())
+
+
+def test_boolean_mask_index_unique_consecutive_and_vector_norm_match_torch():
+    import numpy as np
+    import torch
+
+    from scaffold.convert.snippets import tf_helpers
+
+    tf = tf_helpers.tf
+    rng = np.random.default_rng(0)
+    hidden = rng.standard_normal((2, 5, 3)).astype("float32")
+    ids = np.array([[1, 2, 0, 2, 2], [2, 1, 1, 2, 0]])
+    mask = ids == 2
+    for key_tf, key_pt in (
+        ((tf.constant(mask), slice(None)), (torch.tensor(mask), slice(None))),
+        ((slice(None), tf.constant(mask[0])), (slice(None), torch.tensor(mask[0]))),
+        ((1, slice(None)), (1, slice(None))),
+    ):
+        assert np.array_equal(
+            np.asarray(tf_helpers.torch_index(tf.constant(hidden), key_tf)), torch.tensor(hidden)[key_pt].numpy()
+        )
+    for values in ([3, 3, 1, 1, 1, 3], [[2, 2], [5, 2]], [4], []):
+        expected = torch.unique_consecutive(torch.tensor(values, dtype=torch.int64)).numpy()
+        actual = tf_helpers.torch_unique_consecutive(tf.constant(values, dtype=tf.int32))
+        assert np.array_equal(np.asarray(actual), expected)
+    x = rng.standard_normal((2, 4, 4, 3)).astype("float32")
+    for ord_ in (2, 1, 3, 0, float("inf"), -float("inf")):
+        for dim, keepdim in (((1, 2), True), (None, False), (-1, False)):
+            expected = torch.linalg.vector_norm(torch.tensor(x), ord=ord_, dim=dim, keepdim=keepdim).numpy()
+            actual = tf_helpers.torch_vector_norm(tf.constant(x), ord=ord_, dim=dim, keepdim=keepdim)
+            assert np.allclose(np.asarray(actual), expected, atol=1e-5), (ord_, dim)
+
+
+def test_channels_first_pixel_shuffle_matches_torch():
+    import numpy as np
+    import torch
+
+    from scaffold.convert.snippets import tf_helpers
+
+    x = np.random.default_rng(0).standard_normal((2, 12, 3, 5)).astype("float32")
+    for r, shape in ((2, x.shape), (2, (3, *x.shape)), (1, x.shape)):
+        data = np.broadcast_to(x, shape).copy() if len(shape) == 5 else x
+        expected = torch.nn.PixelShuffle(r)(torch.tensor(data)).numpy()
+        actual = np.asarray(tf_helpers.ChannelsFirstPixelShuffle(r)(tf_helpers.tf.constant(data)))
+        assert actual.shape == expected.shape and np.array_equal(actual, expected)

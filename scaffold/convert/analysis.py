@@ -40,6 +40,7 @@ LAYER_KINDS = {
     "AdaptiveAvgPool2d",
     "AdaptiveAvgPool1d",
     "Flatten",
+    "PixelShuffle",
 }
 # Layers whose weights are created by build(); Dropout and activations have none.
 WEIGHTED_KINDS = {

@@ -36,6 +36,10 @@ TF_OUTPUTS = frozenset(
     }
 )
 
+# modeling_tf_outputs classes lacking fields of their torch twin (transformers 4.57.6): a converted file defines
+# its own TF twin with every torch field instead, so that a head returning those fields keeps them.
+TF_OUTPUTS_LACKING = {"TFSeq2SeqQuestionAnsweringModelOutput": ("cross_attentions",)}
+
 # activations_tf.ACT2FN keys: get_tf_activation() accepts these strings.
 TF_ACTIVATIONS = frozenset(
     {

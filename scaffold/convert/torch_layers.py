@@ -34,6 +34,7 @@ SIGNATURES = {
     "AdaptiveAvgPool2d": ("output_size",),
     "AdaptiveAvgPool1d": ("output_size",),
     "Flatten": ("start_dim", "end_dim"),
+    "PixelShuffle": ("upscale_factor",),
 }
 
 
@@ -175,4 +176,7 @@ def keras_constructor(
         if start is not None and _number(start) != 1 or "end_dim" in a:
             notes.append("nn.Flatten with start_dim/end_dim other than 1/-1: reshape by hand")
         return "keras.layers.Flatten", kw, notes
+    if kind == "PixelShuffle":
+        put("upscale_factor", a.get("upscale_factor"))
+        return "ChannelsFirstPixelShuffle", kw, notes
     raise KeyError(kind)

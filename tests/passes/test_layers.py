@@ -104,6 +104,16 @@ def init_line(statement: str, params: str = "config", initializer_range: bool = 
             id="own-layer-class",
         ),
         pytest.param(
+            "self.act: Callable = nn.Tanh() if config.act else nn.Identity()",
+            'self.act: Callable = get_tf_activation("tanh") if config.act else keras.layers.Identity(name="act")',
+            id="annotated-assignment",
+        ),
+        pytest.param(
+            "self.shuffle = nn.PixelShuffle(config.encoder_stride)",
+            'self.shuffle = ChannelsFirstPixelShuffle(upscale_factor=config.encoder_stride, name="shuffle")',
+            id="pixel-shuffle",
+        ),
+        pytest.param(
             "self.dense = nn.Linear(4, 4)",
             'self.dense = keras.layers.Dense(units=4, name="dense")',
             id="no-initializer-without-config",

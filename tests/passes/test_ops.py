@@ -43,6 +43,26 @@ def translate(expression: str) -> str:
         pytest.param("x.argmin(dim=1)", "tf.math.argmin(x, axis=1)", id="argmin-dim"),
         pytest.param("x[torch.arange(4), y]", "torch_index(x, (tf.range(4), y))", id="advanced-indexing-with-tensors"),
         pytest.param("x[0, y]", "x[0, y]", id="plain-tuple-index-untouched"),
+        pytest.param("x[y, :]", "torch_index(x, (y, slice(None)))", id="variable-among-full-slices-may-be-a-mask"),
+        pytest.param("x[:, y]", "torch_index(x, (slice(None), y))", id="mask-on-the-second-axis"),
+        pytest.param("x[y, 1:]", "x[y, 1:]", id="bounded-slice-untouched"),
+        pytest.param(
+            "torch.full_like(x, 3, dtype=torch.long)",
+            "tf.fill(tf.shape(x), tf.cast(3, tf.int32))",
+            id="full-like-with-dtype",
+        ),
+        pytest.param("torch.full_like(x, 3)", "tf.fill(tf.shape(x), tf.cast(3, x.dtype))", id="full-like"),
+        pytest.param("x[None, :]", "x[None, :]", id="new-axis-untouched"),
+        pytest.param(
+            "torch.unique_consecutive(x.sum(1))",
+            "torch_unique_consecutive(torch_sum(x, axis=1))",
+            id="unique-consecutive",
+        ),
+        pytest.param(
+            "torch.linalg.vector_norm(x, ord=2, dim=(1, 2), keepdim=True)",
+            "torch_vector_norm(x, ord=2, dim=(1, 2), keepdim=True)",
+            id="vector-norm",
+        ),
         pytest.param("nn.ReLU()(x)", 'get_tf_activation("relu")(x)', id="activation-module-applied-on-the-spot"),
         pytest.param("torch.arange(10, dtype=torch.long)", "tf.range(10, dtype=tf.int32)", id="arange-long-is-int32"),
         pytest.param("torch.zeros(2, 3)", "tf.zeros([2, 3])", id="zeros-dims"),
@@ -180,3 +200,30 @@ def test_interpolate_goes_to_its_twin_with_torch_arguments():
         translate('nn.functional.interpolate(x, size=(4, 4), mode="bilinear", align_corners=False)')
         == 'torch_interpolate(x, size=(4, 4), mode="bilinear", align_corners=False)'
     )
+
+
+def test_embedding_sizes_are_keras_input_dim_and_output_dim_through_sub_layers():
+    code = run_passes(
+        """
+        class TinyScaledEmbedding(nn.Embedding):
+            pass
+
+
+        class TinyModel(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.shared = TinyScaledEmbedding(config.vocab_size, config.hidden_size)
+                self.plain = nn.Embedding(config.vocab_size, config.hidden_size)
+
+
+        class TinyHead(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.model = TinyModel(config)
+                self.size = (self.model.shared.num_embeddings, self.model.plain.embedding_dim)
+                self.other = (self.model.num_embeddings, config.num_embeddings)
+        """,
+        OpsPass,
+    )
+    assert "self.size = (self.model.shared.input_dim, self.model.plain.output_dim)" in code
+    assert "self.other = (self.model.num_embeddings, config.num_embeddings)" in code

@@ -60,9 +60,7 @@ class LayersPass(NodePass):
         cls = self._init_class()
         if cls is None:
             return updated
-        body = [
-            s for s in updated.body if not self._is_parameter_assignment(s) and not self._is_bias_tie(s, cls)
-        ]
+        body = [s for s in updated.body if not self._is_parameter_assignment(s) and not self._is_bias_tie(s, cls)]
         if not body:
             return cst.RemovalSentinel.REMOVE
         return updated.with_changes(body=body)
@@ -108,6 +106,19 @@ class LayersPass(NodePass):
                 return updated.with_changes(value=_with_name(updated.value, cst.SimpleString(f'"{item}"')))
         if attr is None:
             return updated
+        return updated.with_changes(value=self._convert(updated.value, attr, cst.SimpleString(f'"{attr}"')))
+
+    def leave_AnnAssign(self, original: cst.AnnAssign, updated: cst.AnnAssign):
+        """`self.activation: Callable = ACT2FN[...] if ... else nn.Identity()`: as without the annotation."""
+        cls = self._init_class()
+        target = original.target
+        if (
+            cls is None
+            or updated.value is None
+            or not (isinstance(target, cst.Attribute) and dotted(target.value) == "self")
+        ):
+            return updated
+        attr = target.attr.value
         return updated.with_changes(value=self._convert(updated.value, attr, cst.SimpleString(f'"{attr}"')))
 
     def _tied_layer(self, assign: cst.Assign) -> cst.Assign | None:

@@ -117,6 +117,8 @@ AUGMENTED = {
     "ModuloAssign": cst.Modulo,
     "PowerAssign": cst.Power,
 }
+# torch.nn.Embedding's size attributes -> keras.layers.Embedding's
+EMBEDDING_SIZES = {"num_embeddings": "input_dim", "embedding_dim": "output_dim"}
 DROPPED_KEYWORDS = {"device", "layout", "pin_memory", "requires_grad", "non_blocking", "memory_format"}
 
 
@@ -190,6 +192,20 @@ def _subscript_key(elements) -> cst.BaseExpression | None:
     if len(keys) == 1:
         return keys[0]
     return cst.Tuple([cst.Element(k) for k in keys])
+
+
+def _mask_key(elements) -> cst.BaseExpression | None:
+    """`[m, :]` / `[:, m]`: one variable among full slices, as the key torch_index takes; else None."""
+    names = [e.slice for e in elements if isinstance(e.slice, cst.Index)]
+    if len(elements) < 2 or len(names) != 1 or names[0].star is not None or not isinstance(names[0].value, cst.Name):
+        return None
+    if names[0].value.value in ("None", "True", "False"):
+        return None
+    if not all(
+        isinstance(e.slice, cst.Index) or e.slice.lower is e.slice.upper is e.slice.step is None for e in elements
+    ):
+        return None
+    return _subscript_key(elements)
 
 
 def _is_first_parameter(node: cst.BaseExpression) -> bool:
@@ -319,6 +335,12 @@ class OpsPass(NodePass):
             self.ctx.helpers.add("torch_index")
             key = cst.Tuple([cst.Element(e.slice.value) for e in updated.slice])
             return _call("torch_index", [_arg(updated.value), _arg(key)])
+        key = _mask_key(updated.slice) if self._in_body() and not self._targets else None
+        if key is not None:
+            # `hidden_states[eos_mask, :]`: a variable among `:` may be a boolean mask (tf.boolean_mask then);
+            # torch_index indexes as TF does when it is an int
+            self.ctx.helpers.add("torch_index")
+            return _call("torch_index", [_arg(updated.value), _arg(key)])
         # `tuple(shape_list(x))[i]` -> `shape_list(x)[i]`
         value = updated.value
         if (
@@ -402,7 +424,21 @@ class OpsPass(NodePass):
             return _expr(f"self.{cls.tf_attr(parts[1])}.kernel")
         if len(parts) == 2 and parts[1] == "weight" and cls.keras_base == "Embedding":
             return _expr("self.embeddings")
+        if len(parts) >= 3 and parts[-1] in EMBEDDING_SIZES and self._is_embedding(cls, parts[1:-1]):
+            # `self.model.shared.num_embeddings`: keras' Embedding keeps its sizes as input_dim / output_dim
+            return _expr(".".join(["self", cls.tf_attr(parts[1]), *parts[2:-1], EMBEDDING_SIZES[parts[-1]]]))
         return None
+
+    def _is_embedding(self, cls, path: list[str]) -> bool:
+        """`self.<path>` is an Embedding layer (or the file's subclass of one), following sub-layers through the
+        file's own classes: `model.shared` is BartModel's `shared`."""
+        sub = None
+        for attr in path:
+            sub = cls.sublayers.get(attr) if cls is not None else None
+            if sub is None:
+                return False
+            cls = self.info.classes.get(sub.cls) if sub.cls else None
+        return sub.kind == "Embedding" or (cls is not None and cls.keras_base == "Embedding")
 
     def leave_Name(self, original: cst.Name, updated: cst.Name):
         name = original.value
@@ -537,7 +573,9 @@ class OpsPass(NodePass):
         if qualified == "torch.full_like" and len(positional) == 2:
             self.ctx.imports.need_tf()
             like = _code(positional[0].value)
-            return _expr(f"tf.fill(tf.shape({like}), tf.cast({_code(positional[1].value)}, {like}.dtype))")
+            dtype = next((a.value for a in args if a.keyword is not None and a.keyword.value == "dtype"), None)
+            dtype = _code(dtype) if dtype is not None else f"{like}.dtype"  # dtype= was translated already
+            return _expr(f"tf.fill(tf.shape({like}), tf.cast({_code(positional[1].value)}, {dtype}))")
         if qualified == "torch.clamp" and positional:
             keywords = {a.keyword.value: a.value for a in args if a.keyword is not None}
             low = keywords.get("min", positional[1].value if len(positional) > 1 else None)
@@ -643,6 +681,16 @@ class OpsPass(NodePass):
             dim = next((a.value for a in args if a.keyword is not None and a.keyword.value == "dim"), None)
             dim = dim or (positional[2].value if len(positional) > 2 else cst.Integer("0"))
             return _call("tf.split", [positional[0], positional[1], _arg(dim, "axis")])
+        if qualified == "torch.unique_consecutive" and len(args) == 1 and positional:
+            self.ctx.helpers.add("torch_unique_consecutive")  # no return_inverse / return_counts / dim
+            return _call("torch_unique_consecutive", args)
+        if (
+            qualified == "torch.linalg.vector_norm"
+            and positional
+            and all(a.keyword is None or a.keyword.value in ("ord", "dim", "keepdim", "dtype") for a in args)
+        ):
+            self.ctx.helpers.add("torch_vector_norm")  # the twin's parameters are named like torch's
+            return _call("torch_vector_norm", args)
         if qualified == "torch.meshgrid":
             self.ctx.helpers.add("meshgrid")
             return updated.with_changes(func=cst.Name("meshgrid"), args=_clean(args))

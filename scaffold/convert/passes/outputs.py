@@ -1,7 +1,7 @@
 """Output classes: `modeling_outputs.X` -> `modeling_tf_outputs.TFX`.
 
-Where modeling_tf_outputs has no twin, the converted file defines `TFX` itself, with the torch class's fields
-(from output_fields.py). The file's own ModelOutput dataclasses are renamed by the rename pass and typed by
+Where modeling_tf_outputs has no twin, or one lacking fields of the torch class (TF_OUTPUTS_LACKING), the
+converted file defines `TFX` itself, with the torch class's fields (from output_fields.py). The file's own ModelOutput dataclasses are renamed by the rename pass and typed by
 the ops pass."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from ..context import ConvertContext
 from ..nodes import statement_fragment
 from ..output_fields import OUTPUT_FIELDS
 from ..pipeline import NodePass
-from ..tables import TF_OUTPUTS
+from ..tables import TF_OUTPUTS, TF_OUTPUTS_LACKING
 
 OUTPUTS_MODULE = "transformers.modeling_outputs"
 TF_OUTPUTS_MODULE = "transformers.modeling_tf_outputs"
@@ -24,7 +24,7 @@ class OutputsPass(NodePass):
         if origin.rpartition(".")[0] != OUTPUTS_MODULE or original.value == "ModelOutput":
             return updated
         tf_name = "TF" + original.value
-        if tf_name in TF_OUTPUTS:
+        if tf_name in TF_OUTPUTS and tf_name not in TF_OUTPUTS_LACKING:
             self.ctx.imports.need(TF_OUTPUTS_MODULE, tf_name)
             return updated.with_changes(value=tf_name)
         if original.value in OUTPUT_FIELDS:
@@ -41,9 +41,13 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
     definitions = []
     for name in sorted(ctx.output_twins):
         fields = "".join(f"    {field}: tf.Tensor | None = None\n" for field in OUTPUT_FIELDS[name])
+        lacking = TF_OUTPUTS_LACKING.get(f"TF{name}")
+        why = (
+            f"modeling_tf_outputs' TF{name} lacks {', '.join(lacking)}" if lacking else "modeling_tf_outputs has none"
+        )
         source = (
             f"@dataclass\nclass TF{name}(ModelOutput):\n"
-            f'    """TF twin of transformers.modeling_outputs.{name} (modeling_tf_outputs has none)."""\n\n{fields}'
+            f'    """TF twin of transformers.modeling_outputs.{name} ({why})."""\n\n{fields}'
         )
         definitions.append(statement_fragment(source))
     ctx.imports.need_tf()

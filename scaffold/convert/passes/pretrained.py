@@ -76,6 +76,39 @@ def _with_property(class_def: cst.ClassDef, name: str, source: str, ctx: Convert
     )
 
 
+class _WrapReturns(cst.CSTTransformer):
+    """`return dummies` -> `return dummy_inputs_for_call(self, dummies)`, not inside nested functions."""
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self.depth = getattr(self, "depth", 0) + 1
+        return self.depth == 1
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
+        self.depth -= 1
+        return updated
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def leave_Return(self, original: cst.Return, updated: cst.Return) -> cst.Return:
+        if updated.value is None:
+            return updated
+        call = cst.Call(cst.Name("dummy_inputs_for_call"), [cst.Arg(cst.Name("self")), cst.Arg(updated.value)])
+        return updated.with_changes(value=call)
+
+
+def _dummies_for_call(class_def: cst.ClassDef, ctx: ConvertContext) -> cst.ClassDef:
+    """The torch PreTrainedModel's own `dummy_inputs` (T5's names decoder inputs) serve every head: each model
+    takes the ones its `call` accepts, as TFPreTrainedModel's default dummies do."""
+    body = []
+    for statement in class_def.body.body:
+        if isinstance(statement, cst.FunctionDef) and statement.name.value == "dummy_inputs":
+            ctx.helpers.add("dummy_inputs_for_call")
+            statement = statement.visit(_WrapReturns())
+        body.append(statement)
+    return class_def.with_changes(body=class_def.body.with_changes(body=body))
+
+
 def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
     info = ctx.info
     if info.pretrained_class is None:
@@ -85,7 +118,7 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
     def change(class_def: cst.ClassDef) -> cst.ClassDef:
         if class_def.name.value != target:
             return class_def
-        class_def = _drop_config_annotation(class_def)
+        class_def = _dummies_for_call(_drop_config_annotation(class_def), ctx)
         if info.base_model_prefix is None:
             class_def = with_class_attribute(class_def, "base_model_prefix", f'"{info.model_name}"')
         if info.config_class:

@@ -217,7 +217,8 @@ def torch_setitem(container, key, value):
 def torch_index(tensor, index):
     """`tensor[index]` as torch reads it: an integer tensor picks rows (tf.gather); a tuple of integer tensors
     and ints (torch's advanced indexing over the leading dims) picks elements (tf.gather_nd, indices broadcast,
-    negative ones counted from the end); anything else (ints, slices, boolean masks) indexes as TF does."""
+    negative ones counted from the end); a boolean tensor, alone or among `:` (`x[mask, :]`), keeps the entries
+    where it is True (tf.boolean_mask); anything else (ints, slices) indexes as TF does."""
     if tf.is_tensor(index) and index.dtype.is_integer and index.shape.rank != 0:
         return tf.gather(tensor, index)
     if (
@@ -232,7 +233,54 @@ def torch_index(tensor, index):
         for p in parts[1:]:
             common = tf.broadcast_dynamic_shape(common, tf.shape(p))
         return tf.gather_nd(tensor, tf.stack([tf.broadcast_to(p, common) for p in parts], axis=-1))
+    if isinstance(index, tuple) and index and _boolean_mask_axis(index) is not None:
+        axis = _boolean_mask_axis(index)
+        return tf.boolean_mask(tensor, index[axis], axis=axis)
+    if tf.is_tensor(index) and index.dtype == tf.bool and index.shape.rank != 0:
+        return tf.boolean_mask(tensor, index)
     return tensor[index]
+
+
+def _boolean_mask_axis(index):
+    """`x[:, mask, :]`: the position of the one boolean tensor of a key whose other parts are all `:`."""
+    masks = [d for d, i in enumerate(index) if tf.is_tensor(i) and i.dtype == tf.bool and i.shape.rank != 0]
+    full = [d for d, i in enumerate(index) if isinstance(i, slice) and i == slice(None)]
+    return masks[0] if len(masks) == 1 and len(masks) + len(full) == len(index) else None
+
+
+def torch_unique_consecutive(tensor):
+    """torch.unique_consecutive(x) (no dim): the flattened values with each run of equal ones kept once."""
+    flat = tf.reshape(tensor, [-1])
+    first = tf.ones([tf.minimum(tf.size(flat), 1)], dtype=tf.bool)
+    return tf.boolean_mask(flat, tf.concat([first, tf.math.not_equal(flat[1:], flat[:-1])], axis=0))
+
+
+def torch_vector_norm(x, ord=2, dim=None, keepdim=False, dtype=None):
+    """torch.linalg.vector_norm: the `ord`-norm over `dim` (every dim when None) of the flattened entries."""
+    if dtype is not None:
+        x = tf.cast(x, dtype)
+    x = tf.math.abs(x)
+    axis = list(dim) if isinstance(dim, (tuple, list)) else dim
+    if ord == 2:
+        return tf.math.sqrt(tf.reduce_sum(tf.math.square(x), axis=axis, keepdims=keepdim))
+    if ord == float("inf"):
+        return tf.reduce_max(x, axis=axis, keepdims=keepdim)
+    if ord == -float("inf"):
+        return tf.reduce_min(x, axis=axis, keepdims=keepdim)
+    if ord == 0:
+        return tf.reduce_sum(tf.cast(tf.math.not_equal(x, 0), x.dtype), axis=axis, keepdims=keepdim)
+    if ord == 1:
+        return tf.reduce_sum(x, axis=axis, keepdims=keepdim)
+    return tf.math.pow(tf.reduce_sum(tf.math.pow(x, ord), axis=axis, keepdims=keepdim), 1.0 / ord)
+
+
+def dummy_inputs_for_call(model, dummies):
+    """The dummy inputs `model.call` takes. A PreTrainedModel's `dummy_inputs` serve all its heads, and a head
+    that runs part of the model only (an encoder-only head of an encoder-decoder) takes fewer of them."""
+    parameters = signature(model.call).parameters
+    if any(p.kind == p.VAR_KEYWORD for p in parameters.values()):
+        return dummies
+    return {key: value for key, value in dummies.items() if key in parameters}
 
 
 def meshgrid(*tensors, indexing=None):
@@ -371,6 +419,23 @@ class ChannelsFirstMaxPool2D(_ChannelsFirst2D, keras.layers.MaxPool2D):
 
 class ChannelsFirstAvgPool2D(_ChannelsFirst2D, keras.layers.AveragePooling2D):
     """torch's nn.AvgPool2d (count_include_pad=True) on [batch, channels, height, width]."""
+
+
+class ChannelsFirstPixelShuffle(keras.layers.Layer):
+    """torch's nn.PixelShuffle: [..., channels * r * r, height, width] -> [..., channels, height * r, width * r],
+    input channel c * r * r + i * r + j going to row h * r + i, column w * r + j of output channel c."""
+
+    def __init__(self, upscale_factor, **kwargs):
+        super().__init__(**kwargs)
+        self.upscale_factor = upscale_factor
+
+    def call(self, inputs):
+        r = self.upscale_factor
+        *leading, channels, height, width = shape_list(inputs)
+        n = len(leading)
+        hidden_states = tf.reshape(inputs, [*leading, channels // (r * r), r, r, height, width])
+        hidden_states = tf.transpose(hidden_states, perm=[*range(n), n, n + 3, n + 1, n + 4, n + 2])
+        return tf.reshape(hidden_states, [*leading, channels // (r * r), height * r, width * r])
 
 
 class WeightNormConv1D(ChannelsFirstConv1D):

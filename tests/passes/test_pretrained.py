@@ -1,0 +1,33 @@
+from scaffold.convert import convert_source
+
+SOURCE = '''
+import torch
+from torch import nn
+
+from ...modeling_utils import PreTrainedModel
+
+
+class TinyPreTrainedModel(PreTrainedModel):
+    base_model_prefix = "tiny"
+
+    @property
+    def dummy_inputs(self):
+        input_ids = torch.tensor([[1, 2]])
+        return {"decoder_input_ids": input_ids, "input_ids": input_ids}
+
+
+class TinyEncoderModel(TinyPreTrainedModel):
+    def __init__(self, config):
+        super().__init__(config)
+        self.dense = nn.Linear(4, 4)
+
+    def forward(self, input_ids):
+        return self.dense(input_ids)
+'''
+
+
+def test_torch_dummy_inputs_are_filtered_by_each_models_call():
+    code = convert_source(SOURCE, "tiny").code
+    assert 'return dummy_inputs_for_call(self, {"decoder_input_ids": input_ids, "input_ids": input_ids})' in code
+    assert "def dummy_inputs_for_call(model, dummies):" in code
+    assert "from inspect import signature" in code
