@@ -289,6 +289,40 @@ def _params(function: cst.FunctionDef) -> list[str]:
     return [p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)]
 
 
+# torch.nn.Embedding's size attributes -> keras.layers.Embedding's
+EMBEDDING_SIZES = {"num_embeddings": "input_dim", "embedding_dim": "output_dim"}
+
+
+def is_embedding(info: ModuleInfo, cls: ClassInfo | None, path: list[str]) -> bool:
+    """`self.<path>` in `cls` is an Embedding layer (or the file's subclass of one), following sub-layers
+    through the file's own classes: `model.shared` is BartModel's `shared`."""
+    sub = None
+    for attr in path:
+        sub = cls.sublayers.get(attr) if cls is not None else None
+        if sub is None:
+            return False
+        cls = info.classes.get(sub.cls) if sub.cls else None
+    return sub is not None and (sub.kind == "Embedding" or (cls is not None and cls.keras_base == "Embedding"))
+
+
+# register_buffer values that are fresh constants: kept in the state dict, they hold trained values there
+SAVED_BUFFER_CREATORS = {"torch.zeros", "torch.ones"}
+
+
+def saved_buffer_value(call: cst.Call, imports: ImportTable) -> cst.Call | None:
+    """`self.register_buffer("final_logits_bias", torch.zeros((1, n)))`, persistent (torch saves it, so
+    from_pretrained must find a TF weight for it): its value, else None."""
+    positional = [a.value for a in call.args if a.keyword is None]
+    keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+    persistent = keywords.get("persistent", positional[2] if len(positional) > 2 else None)
+    if persistent is not None and dotted(persistent) != "True":
+        return None
+    value = keywords.get("tensor", positional[1] if len(positional) > 1 else None)
+    if isinstance(value, cst.Call) and imports.resolve(value.func) in SAVED_BUFFER_CREATORS:
+        return value
+    return None
+
+
 def _self_attr(target: cst.BaseExpression) -> str | None:
     if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":
         return target.attr.value

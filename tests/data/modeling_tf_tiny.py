@@ -37,6 +37,35 @@ def get_extended_attention_mask(attention_mask, input_shape, is_decoder=False, d
     return (1.0 - extended_attention_mask) * dtype.min
 
 
+class TorchLayerNorm(keras.layers.LayerNormalization):
+    """torch's nn.LayerNorm, with torch's constructor arguments, over the last dim whatever the input's rank
+    (keras' LayerNormalization fixes its axis to the rank it was built with). Weights: gamma/beta, as keras."""
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, **kwargs):
+        super().__init__(
+            epsilon=eps, center=bool(elementwise_affine and bias), scale=bool(elementwise_affine), **kwargs
+        )
+        if not isinstance(normalized_shape, int):
+            if len(normalized_shape) != 1:
+                raise NotImplementedError("scaffold: a LayerNorm over several trailing dims has no twin yet")
+            normalized_shape = normalized_shape[0]
+        self.normalized_shape = normalized_shape
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        super().build([None, self.normalized_shape])
+
+    def call(self, inputs):
+        mean, variance = tf.nn.moments(inputs, axes=[-1], keepdims=True)
+        outputs = (inputs - mean) * tf.math.rsqrt(variance + self.epsilon)
+        if self.scale:
+            outputs = outputs * self.gamma
+        if self.center:
+            outputs = outputs + self.beta
+        return outputs
+
+
 class TFTinyEmbeddings(keras.layers.Layer):
     def __init__(self, config, **kwargs):
         super().__init__(**kwargs)
@@ -53,7 +82,7 @@ class TFTinyEmbeddings(keras.layers.Layer):
             embeddings_initializer=get_initializer(config.initializer_range),
             name="position_embeddings",
         )
-        self.LayerNorm = keras.layers.LayerNormalization(epsilon=config.layer_norm_eps, name="LayerNorm")
+        self.LayerNorm = TorchLayerNorm(config.hidden_size, eps=config.layer_norm_eps, name="LayerNorm")
         self.dropout = keras.layers.Dropout(rate=config.hidden_dropout_prob)
         self.position_ids = tf.broadcast_to(
             tf.range(config.max_position_embeddings), [1, shape_list(tf.range(config.max_position_embeddings))[-1]]
@@ -140,7 +169,7 @@ class TFTinyOutput(keras.layers.Layer):
         self.dense = keras.layers.Dense(
             units=config.hidden_size, kernel_initializer=get_initializer(config.initializer_range), name="dense"
         )
-        self.LayerNorm = keras.layers.LayerNormalization(epsilon=config.layer_norm_eps, name="LayerNorm")
+        self.LayerNorm = TorchLayerNorm(config.hidden_size, eps=config.layer_norm_eps, name="LayerNorm")
 
     def call(self, hidden_states, input_tensor, training: bool = False):
         return self.LayerNorm(self.dense(hidden_states) + input_tensor)

@@ -82,3 +82,33 @@ def test_loss_module_made_in_init_raises_only_when_used():
     assert 'self.loss_fct = TorchOnly("torch.nn.CrossEntropyLoss")' in code
     assert "TODO(scaffold): nn.CrossEntropyLoss: compute the loss with the TF loss mixin" in code
     assert "class TorchOnly:" in code
+
+
+def test_a_buffer_torch_saves_is_a_non_trainable_weight_others_stay_constants():
+    code = converted(
+        """
+        class TinyEmbed(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.shared = nn.Embedding(config.vocab_size, config.hidden_size)
+
+
+        class TinyHead(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.model = TinyEmbed(config)
+                self.register_buffer("final_logits_bias", torch.zeros((1, self.model.shared.num_embeddings)))
+                self.register_buffer("position_ids", torch.arange(8).expand((1, -1)))
+                self.register_buffer("scratch", torch.zeros(4), persistent=False)
+
+            def forward(self, x):
+                return x + self.final_logits_bias
+        """
+    )
+    assert "self.register_buffer" not in code and "self.final_logits_bias = tf.zeros" not in code
+    assert (
+        'self.final_logits_bias = self.add_weight(name="final_logits_bias", shape=(1, self.model.shared.input_dim), '
+        'initializer="zeros", trainable=False)'
+    ) in code
+    assert "self.position_ids = tf.broadcast_to(" in code or "self.position_ids = " in code
+    assert "self.scratch = tf.zeros" in code

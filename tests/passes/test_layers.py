@@ -35,13 +35,18 @@ def init_line(statement: str, params: str = "config", initializer_range: bool = 
         ),
         pytest.param(
             "self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)",
-            'self.LayerNorm = keras.layers.LayerNormalization(epsilon=config.layer_norm_eps, name="LayerNorm")',
-            id="layernorm",
+            'self.LayerNorm = TorchLayerNorm(config.hidden_size, eps=config.layer_norm_eps, name="LayerNorm")',
+            id="layernorm-normalises-the-last-axis-at-any-rank",
         ),
         pytest.param(
             "self.norm = nn.LayerNorm(8)",
-            'self.norm = keras.layers.LayerNormalization(epsilon=1e-05, name="norm")',
+            'self.norm = TorchLayerNorm(8, name="norm")',
             id="layernorm-torch-default-eps-not-keras-default",
+        ),
+        pytest.param(
+            "self.norm = nn.LayerNorm((4, 8), eps=1e-6)",
+            "# TODO(scaffold): LayerNorm over several trailing dims: set keras axis= to match",
+            id="layernorm-over-several-dims-keeps-keras-and-a-todo",
         ),
         pytest.param(
             "self.dropout = nn.Dropout(config.hidden_dropout_prob)",
@@ -254,7 +259,7 @@ def test_module_level_alias_of_a_torch_layer_is_resolved():
         LayersPass,
     )
     assert "TinyLayerNorm =" not in code
-    assert 'self.LayerNorm = keras.layers.LayerNormalization(epsilon=1e-12, name="LayerNorm")' in code
+    assert 'self.LayerNorm = TorchLayerNorm(config.hidden_size, eps=1e-12, name="LayerNorm")' in code
 
 
 def test_buffer_registered_outside_init_under_a_keras_reserved_name():

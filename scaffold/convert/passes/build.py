@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis import ClassInfo, SubLayer
+from ..analysis import EMBEDDING_SIZES, ClassInfo, SubLayer, is_embedding, saved_buffer_value
 from ..context import ConvertContext
 from ..names import dotted
 from ..nodes import fragment, statement_fragment
@@ -108,6 +108,15 @@ def _shape_code(sub: SubLayer, cls: ClassInfo, stored: set[str], info=None) -> s
     return _code(_lift(shape, cls, stored))
 
 
+def _embedding_size(dim: cst.BaseExpression, cls: ClassInfo, ctx: ConvertContext) -> cst.BaseExpression:
+    """`self.model.shared.num_embeddings` -> `self.model.shared.input_dim` (keras' Embedding)."""
+    parts = (dotted(dim) or "").split(".")
+    if len(parts) >= 3 and parts[0] == "self" and parts[-1] in EMBEDDING_SIZES:
+        if is_embedding(ctx.info, cls, parts[1:-1]):
+            return fragment(".".join(["self", cls.tf_attr(parts[1]), *parts[2:-1], EMBEDDING_SIZES[parts[-1]]]))
+    return dim
+
+
 def _parameter(sub: SubLayer, cls: ClassInfo, stored: set[str], ctx: ConvertContext) -> list[str]:
     """`self.<attr> = self.add_weight(...)` for `self.<attr> = nn.Parameter(torch.zeros(...))`."""
     call = sub.call
@@ -140,6 +149,7 @@ def _parameter(sub: SubLayer, cls: ClassInfo, stored: set[str], ctx: ConvertCont
     dims = [a.value for a in value.args if a.keyword is None]
     if len(dims) == 1 and isinstance(dims[0], (cst.Tuple, cst.List)):
         dims = [e.value for e in dims[0].elements]
+    dims = [_embedding_size(d, cls, ctx) for d in dims]
     shape = ", ".join(_code(_lift(d, cls, stored)) for d in dims)
     if len(dims) == 1:
         shape += ","
@@ -187,6 +197,17 @@ def build_method(
     lines = ["if self.built:", "    return", "self.built = True"]
     notes: list[str] = []
     for sub in sublayers.values():
+        saved = saved_buffer_value(sub.call, ctx.info.imports) if sub.kind == "buffer" and sub.call else None
+        if saved is not None:
+            # a buffer torch saves: a non-trainable weight of that name, so that from_pretrained loads it
+            requires_grad = cst.Arg(cst.Name("False"), keyword=cst.Name("requires_grad"))
+            sub = SubLayer(
+                attr=sub.attr,
+                kind="parameter",
+                call=cst.Call(cst.Name("Parameter"), [cst.Arg(saved), requires_grad]),
+                optional=sub.optional,
+                condition=sub.condition,
+            )
         if sub.kind == "parameter":
             block = _parameter(sub, cls, stored, ctx)
             condition = _condition(sub, cls, stored)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis import ACT2FN_NAMES, GPT2_CONV1D, LAYER_KINDS
+from ..analysis import ACT2FN_NAMES, GPT2_CONV1D, LAYER_KINDS, saved_buffer_value
 from ..names import dotted, torch_nn_name
 from ..nodes import fragment
 from ..pipeline import NodePass
@@ -60,10 +60,23 @@ class LayersPass(NodePass):
         cls = self._init_class()
         if cls is None:
             return updated
-        body = [s for s in updated.body if not self._is_parameter_assignment(s) and not self._is_bias_tie(s, cls)]
+        body = [
+            s
+            for o, s in zip(original.body, updated.body)
+            if not self._is_parameter_assignment(s) and not self._is_bias_tie(s, cls) and not self._is_saved_buffer(o)
+        ]
         if not body:
             return cst.RemovalSentinel.REMOVE
         return updated.with_changes(body=body)
+
+    def _is_saved_buffer(self, small: cst.BaseSmallStatement) -> bool:
+        """A buffer torch saves (`register_buffer(name, torch.zeros(...))`): build() makes it a weight."""
+        return (
+            isinstance(small, cst.Expr)
+            and isinstance(small.value, cst.Call)
+            and dotted(small.value.func) == "self.register_buffer"
+            and saved_buffer_value(small.value, self.info.imports) is not None
+        )
 
     def _is_bias_tie(self, small: cst.BaseSmallStatement, cls) -> bool:
         """`self.decoder.bias = self.bias`: build() gives the Dense that variable once both exist."""
@@ -303,6 +316,15 @@ class LayersPass(NodePass):
             self.ctx.imports.need_tf()
             slope = bind("LeakyReLU", expr).get("negative_slope", cst.Float("0.01"))
             return fragment(f"lambda x: tf.nn.leaky_relu(x, alpha={cst.Module([]).code_for_node(slope)})")
+        if kind == "LayerNorm" and not isinstance(
+            bind("LayerNorm", expr).get("normalized_shape"), (cst.Tuple, cst.List)
+        ):
+            # keras' LayerNormalization fixes its axis to the rank it is built with (a LayerNorm built for
+            # [batch, seq, hidden] and called on [batch, hidden] fails; the other way round it would normalise
+            # the wrong axis): the twin takes torch's arguments and normalises the last axis at any rank
+            self.ctx.helpers.add("TorchLayerNorm")
+            args = [a for a in expr.args if a.keyword is None or a.keyword.value not in ("device", "dtype")]
+            return _with_name(expr.with_changes(func=cst.Name("TorchLayerNorm"), args=args), name)
         if kind in LAYER_KINDS:
             initializer = fragment("get_initializer(config.initializer_range)") if self._config_in_scope() else None
             if initializer is not None:

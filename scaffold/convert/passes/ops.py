@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis import ACT2FN_NAMES
+from ..analysis import ACT2FN_NAMES, EMBEDDING_SIZES, is_embedding
 from ..names import dotted
 from ..nodes import fragment
 from ..pipeline import NodePass
@@ -117,8 +117,6 @@ AUGMENTED = {
     "ModuloAssign": cst.Modulo,
     "PowerAssign": cst.Power,
 }
-# torch.nn.Embedding's size attributes -> keras.layers.Embedding's
-EMBEDDING_SIZES = {"num_embeddings": "input_dim", "embedding_dim": "output_dim"}
 DROPPED_KEYWORDS = {"device", "layout", "pin_memory", "requires_grad", "non_blocking", "memory_format"}
 
 
@@ -424,21 +422,10 @@ class OpsPass(NodePass):
             return _expr(f"self.{cls.tf_attr(parts[1])}.kernel")
         if len(parts) == 2 and parts[1] == "weight" and cls.keras_base == "Embedding":
             return _expr("self.embeddings")
-        if len(parts) >= 3 and parts[-1] in EMBEDDING_SIZES and self._is_embedding(cls, parts[1:-1]):
+        if len(parts) >= 3 and parts[-1] in EMBEDDING_SIZES and is_embedding(self.info, cls, parts[1:-1]):
             # `self.model.shared.num_embeddings`: keras' Embedding keeps its sizes as input_dim / output_dim
             return _expr(".".join(["self", cls.tf_attr(parts[1]), *parts[2:-1], EMBEDDING_SIZES[parts[-1]]]))
         return None
-
-    def _is_embedding(self, cls, path: list[str]) -> bool:
-        """`self.<path>` is an Embedding layer (or the file's subclass of one), following sub-layers through the
-        file's own classes: `model.shared` is BartModel's `shared`."""
-        sub = None
-        for attr in path:
-            sub = cls.sublayers.get(attr) if cls is not None else None
-            if sub is None:
-                return False
-            cls = self.info.classes.get(sub.cls) if sub.cls else None
-        return sub.kind == "Embedding" or (cls is not None and cls.keras_base == "Embedding")
 
     def leave_Name(self, original: cst.Name, updated: cst.Name):
         name = original.value
