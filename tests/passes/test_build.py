@@ -44,7 +44,7 @@ def test_linear_given_the_layers_bias_parameter_uses_it_after_build():
                 return self.decoder(x)
         """
     )
-    assert "keras.layers.Dense(units=config.vocab_size, use_bias=False, name=\"decoder\")" in code
+    assert 'keras.layers.Dense(units=config.vocab_size, use_bias=False, name="decoder")' in code
     init = code[code.index("def __init__") : code.index("def call")]
     assert "self.decoder.bias" not in init
     build = code[code.index("def build") :]

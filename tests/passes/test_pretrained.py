@@ -1,6 +1,6 @@
 from scaffold.convert import convert_source
 
-SOURCE = '''
+SOURCE = """
 import torch
 from torch import nn
 
@@ -23,7 +23,7 @@ class TinyEncoderModel(TinyPreTrainedModel):
 
     def forward(self, input_ids):
         return self.dense(input_ids)
-'''
+"""
 
 
 def test_torch_dummy_inputs_are_filtered_by_each_models_call():

@@ -18,7 +18,9 @@ RECORDED = "_can_record_outputs"
 
 def _class_attribute(class_def: cst.ClassDef, name: str) -> cst.SimpleStatementLine | None:
     for statement in class_def.body.body:
-        if isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], (cst.Assign, cst.AnnAssign)):
+        if isinstance(statement, cst.SimpleStatementLine) and isinstance(
+            statement.body[0], (cst.Assign, cst.AnnAssign)
+        ):
             small = statement.body[0]
             targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
             if any(isinstance(t, cst.Name) and t.value == name for t in targets):
