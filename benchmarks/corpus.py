@@ -29,6 +29,7 @@ import libcst as cst
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scaffold.convert import convert_source, find_todos, model_name_from_path  # noqa: E402
+from scaffold.files import modeling_layers_source  # noqa: E402
 from scaffold.formatting import format_source  # noqa: E402
 
 
@@ -83,6 +84,7 @@ def main() -> None:
     args = parser.parse_args()
 
     files = corpus()[: args.limit]
+    layers = modeling_layers_source()  # the generic heads, as `scaffold convert` finds them
     rows, failures = [], []
     with tempfile.TemporaryDirectory() as out:
         out_dir = Path(out)
@@ -95,7 +97,9 @@ def main() -> None:
                 results = []
 
                 def run(source=source, name=name, path=path, results=results):
-                    results.append(convert_source(source, name, filename=str(path), format_code=False))
+                    results.append(
+                        convert_source(source, name, filename=str(path), format_code=False, layers_source=layers)
+                    )
 
                 seconds = best_of(run, args.repeat)
                 result = results[-1]

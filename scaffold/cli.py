@@ -12,7 +12,7 @@ import click
 
 from . import __version__
 from .errors import ScaffoldError
-from .files import read_python_source
+from .files import modeling_layers_source, read_python_source
 
 
 def _fail(error: ScaffoldError) -> None:
@@ -43,7 +43,9 @@ def convert(src: Path, output: Path | None, model_name: str | None, no_format: b
     try:
         source = read_python_source(src)
         name = model_name or model_name_from_path(src)
-        result = convert_source(source, name, filename=str(src), format_code=not no_format)
+        result = convert_source(
+            source, name, filename=str(src), format_code=not no_format, layers_source=modeling_layers_source(src)
+        )
         if output is not None:
             target = output.resolve()
             plan = Plan(target.parent)

@@ -23,3 +23,21 @@ def read_python_source(path: Path) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         raise ScaffoldError(f"{path}: not UTF-8 text; give a Python source file saved as UTF-8") from None
+
+
+def modeling_layers_source(modeling_file: Path | None = None) -> str | None:
+    """The text of transformers' `modeling_layers.py` (the generic heads) for a PyTorch modeling file: the one in
+    the same transformers tree (`<src>/transformers/models/<m>/modeling_<m>.py`), else the installed package's
+    (found without importing it), else None."""
+    import importlib.util
+
+    candidates = []
+    if modeling_file is not None:
+        candidates.append(Path(modeling_file).resolve().parent.parent.parent / "modeling_layers.py")
+    spec = importlib.util.find_spec("transformers")
+    if spec is not None and spec.origin:
+        candidates.append(Path(spec.origin).parent / "modeling_layers.py")
+    for path in candidates:
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    return None

@@ -49,7 +49,13 @@ def plan_port(checkout: Checkout, force: bool = False) -> tuple[Plan, PortReport
     # 1. the modeling file
     pt_path = checkout.model_dir / f"modeling_{model}.py"
     source = read_python_source(pt_path)
-    result: ConversionResult = convert_source(source, model, filename=checkout.rel(pt_path), format_code=False)
+    result: ConversionResult = convert_source(
+        source,
+        model,
+        filename=checkout.rel(pt_path),
+        format_code=False,
+        layers_source=checkout.read(checkout.src / "modeling_layers.py"),  # the checkout's own generic heads
+    )
     code = format_source(result.code, settings=checkout.ruff_settings, filename=f"modeling_tf_{model}.py")
     report.todos = len(code.split("# TODO(scaffold):")) - 1
     summary = result.summary

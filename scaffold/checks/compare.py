@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..convert import convert_source
+from ..files import modeling_layers_source
 from .tiny import RESOLUTION, tiny_config
 from .weights import LoadReport, import_generated, load_from_pt, pt_names
 
@@ -122,7 +123,7 @@ def compare(
         model_name = file_stem[len("modeling_") :]
         if source is None:
             source = Path(importlib.import_module(module).__file__).read_text()
-        converted = convert_source(source, model_name)
+        converted = convert_source(source, model_name, layers_source=modeling_layers_source())
         result.todos = len(converted.todos)
         generated = import_generated(converted.code, model_name, package=package)
         tf_class = getattr(generated, f"TF{base_class}")

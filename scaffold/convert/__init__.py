@@ -99,13 +99,18 @@ def parse(source: str, filename: str = "<string>") -> cst.Module:
         ) from None
 
 
-def convert_module(module: cst.Module, model_name: str, source: str | None = None) -> cst.Module:
-    return _convert(module, model_name, source)[0]
+def convert_module(
+    module: cst.Module, model_name: str, source: str | None = None, layers_source: str | None = None
+) -> cst.Module:
+    return _convert(module, model_name, source, layers_source)[0]
 
 
-def _convert(module: cst.Module, model_name: str, source: str | None) -> tuple[cst.Module, ModelSummary]:
+def _convert(
+    module: cst.Module, model_name: str, source: str | None, layers_source: str | None
+) -> tuple[cst.Module, ModelSummary]:
     info = analyze(module, model_name, source)
-    written_out = generic_heads.write_out(module, info.base_model_class)
+    heads = generic_heads.GenericHeads.parse(layers_source)
+    written_out = generic_heads.write_out(module, info.base_model_class, heads)
     if written_out is not module:  # heads mixing in torch's generic ones, written out: read the module again
         module = written_out
         info = analyze(module, model_name, source)
@@ -149,11 +154,19 @@ def find_todos(code: str) -> tuple[Todo, ...]:
 
 
 def convert_source(
-    source: str, model_name: str, *, filename: str = "<string>", format_code: bool = True, settings=None
+    source: str,
+    model_name: str,
+    *,
+    filename: str = "<string>",
+    format_code: bool = True,
+    settings=None,
+    layers_source: str | None = None,
 ) -> ConversionResult:
-    """Convert the text of a PyTorch `modeling_<m>.py` into the text of a TF `modeling_tf_<m>.py`."""
+    """Convert the text of a PyTorch `modeling_<m>.py` into the text of a TF `modeling_tf_<m>.py`.
+    `layers_source`: the text of the same transformers' `modeling_layers.py`, where the generic heads some models
+    mix in live (`GenericForSequenceClassification`, ...); without it those heads are left as TODOs."""
     try:
-        module, summary = _convert(parse(source, filename), model_name, source)
+        module, summary = _convert(parse(source, filename), model_name, source, layers_source)
     except ScaffoldError as error:
         if error.message.startswith(filename):
             raise

@@ -1,12 +1,10 @@
 """Heads that mix in torch's generic ones (`GenericForSequenceClassification`, ...) are written out in the file
 before conversion, so they convert like any head the file defines."""
 
-import re
-
 import libcst as cst
 
 from scaffold.convert import convert_source
-from scaffold.convert.generic_heads import BASE_MODEL_GETATTR, BASE_MODEL_SETATTR, GENERIC_HEADS, write_out
+from scaffold.convert.generic_heads import BASE_MODEL_GETATTR, BASE_MODEL_SETATTR, GenericHeads, write_out
 from tests.conftest import dedent, transformers_models
 
 PRELUDE = """\
@@ -41,21 +39,27 @@ class TinyForQuestionAnswering(GenericForQuestionAnswering, TinyPreTrainedModel)
 """
 
 
-def test_generic_heads_are_the_installed_transformers_source():
-    source = (transformers_models().parent / "modeling_layers.py").read_text()
-    for name, text in GENERIC_HEADS.items():
+LAYERS = (transformers_models().parent / "modeling_layers.py").read_text()
+HEADS = GenericHeads.parse(LAYERS)
+
+
+def test_generic_heads_are_read_from_the_given_modeling_layers():
+    assert set(HEADS.classes) == {
+        "GenericForSequenceClassification",
+        "GenericForQuestionAnswering",
+        "GenericForTokenClassification",
+    }
+    for text in HEADS.classes.values():
         assert BASE_MODEL_SETATTR in text and BASE_MODEL_GETATTR in text
-        start = source.index(f"class {name}:")
-        end = source.find("\n@auto_docstring", start)
-        installed = source[start : end if end != -1 else len(source)].rstrip() + "\n"
-        # the embedding accessors are left out on purpose
-        installed = re.sub(r"    def (get|set)_input_embeddings\(.*?\n\n(?=    [@d])", "", installed, flags=re.S)
-        assert text == installed, name
+        assert "get_input_embeddings" not in text  # TF models reach the embeddings through their MainLayer
+    assert HEADS.imported["Cache"] == ("transformers.cache_utils", "Cache")
+    assert HEADS.imported["nn"] == ("torch.nn", None)  # `import torch.nn as nn`
+    assert GenericHeads.parse(None).classes == {} and GenericHeads.parse("def (:").classes == {}
 
 
 def test_generic_head_is_written_out_over_the_pretrained_class():
     module = cst.parse_module(PRELUDE + "\n\n" + dedent(MODEL))
-    code = write_out(module, "TinyModel").code
+    code = write_out(module, "TinyModel", HEADS).code
     assert "class TinyForSequenceClassification(TinyPreTrainedModel):" in code
     assert "self.model = TinyModel(config)" in code
     assert "self.model(\n            input_ids," in code
@@ -70,7 +74,7 @@ def test_generic_head_is_written_out_over_the_pretrained_class():
 
 
 def test_written_out_generic_heads_convert_like_the_files_own():
-    code = convert_source(PRELUDE + "\n\n" + dedent(MODEL), "tiny", format_code=False).code
+    code = convert_source(PRELUDE + "\n\n" + dedent(MODEL), "tiny", format_code=False, layers_source=LAYERS).code
     assert "has no TF twin: write this head" not in code
     head = code[code.index("class TFTinyForSequenceClassification") :]
     assert 'self.model = TFTinyMainLayer(config, name="model")' in head
@@ -83,4 +87,9 @@ def test_written_out_generic_heads_convert_like_the_files_own():
 
 def test_no_generic_head_no_change():
     module = cst.parse_module(PRELUDE + "\n\n" + dedent(MODEL.split("class TinyForSequence")[0]))
-    assert write_out(module, "TinyModel") is module
+    assert write_out(module, "TinyModel", HEADS) is module
+
+
+def test_without_the_generic_heads_source_the_head_is_left_as_it_is():
+    module = cst.parse_module(PRELUDE + "\n\n" + dedent(MODEL))
+    assert write_out(module, "TinyModel", GenericHeads.parse(None)) is module
