@@ -3,27 +3,13 @@ checklist (`scaffold.checks.checklist`, `scaffold.checks.registration`), render 
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 from .checkout import Checkout
-from .checks.checklist import Item, check_modeling
+from .checks.checklist import Item, TFModule, check_modeling, parse_or_none, public_names
 from .checks.registration import RegistrationFiles, check_registration
 from .errors import ScaffoldError
 from .files import read_python_source
-
-
-def public_names(source: str | None) -> list[str]:
-    """A module's `__all__` (a literal list or tuple of strings), or []."""
-    if not source:
-        return []
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in node.targets):
-            try:
-                return [str(n) for n in ast.literal_eval(node.value)]
-            except ValueError:
-                return []
-    return []
 
 
 def run_check(repo: Path | None, model: str) -> tuple[str, int]:
@@ -31,25 +17,24 @@ def run_check(repo: Path | None, model: str) -> tuple[str, int]:
     tf_path = checkout.model_dir / f"modeling_tf_{model}.py"
     if not tf_path.is_file():
         raise ScaffoldError(f"no {checkout.rel(tf_path)}: run `scaffold port {model}` first, then check")
-    source = read_python_source(tf_path)
-    pt_source = checkout.read(checkout.model_dir / f"modeling_{model}.py")
-
-    def lookup(module: str) -> str | None:
-        return checkout.read(checkout.src.parent / (module.replace(".", "/") + ".py"))
-
     try:
-        ast.parse(source, filename=str(tf_path))
+        module = TFModule(read_python_source(tf_path))
     except SyntaxError as error:
         where = f"{checkout.rel(tf_path)}:{error.lineno}:{error.offset}"
         return f"scaffold check {model}: {where}: syntax error: {error.msg}; fix it, then check again\n", 1
-    items = check_modeling(source, pt_source, lookup)
+    pt_tree = parse_or_none(checkout.read(checkout.model_dir / f"modeling_{model}.py"))
+
+    def lookup(dotted_module: str) -> str | None:
+        return checkout.read(checkout.src.parent / (dotted_module.replace(".", "/") + ".py"))
+
+    items = check_modeling(module, pt_tree, lookup)
     page = checkout.doc_page()
     test_path = checkout.tests_dir / f"test_modeling_tf_{model}.py"
     files = RegistrationFiles(
         model=model,
         layout=checkout.layout,
-        tf_classes=public_names(source),
-        pt_classes=public_names(pt_source),
+        tf_classes=public_names(module.tree),
+        pt_classes=public_names(pt_tree),
         package_init=checkout.read(checkout.model_dir / "__init__.py") or "",
         toplevel_init=checkout.read(checkout.src / "__init__.py") if checkout.layout == "legacy" else None,
         dummies=checkout.read(checkout.src / "utils/dummy_tf_objects.py") if checkout.layout == "legacy" else None,

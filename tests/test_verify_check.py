@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scaffold.check_command import public_names
+from scaffold.checks.checklist import parse_or_none, public_names
 from scaffold.cli import main
 from tests.conftest import index_table
 
@@ -30,7 +30,7 @@ def registered(pristine_checkout, tmp_path_factory) -> Path:
         tf_source = (root / f"src/transformers/models/{model}/modeling_tf_{model}.py").read_text()
         sections = [
             f"## {name}\n\n[[autodoc]] {name}\n    - call\n"
-            for name in public_names(tf_source)
+            for name in public_names(parse_or_none(tf_source))
             if not name.endswith(("MainLayer", "PreTrainedModel", "PretrainedModel"))
         ]
         (docs / f"model_doc/{model}.md").write_text(f"# {model}\n\n<tf>\n\n" + "\n".join(sections) + "\n</tf>\n")

@@ -42,7 +42,7 @@ WEIGHTLESS = re.compile(
 TRAINING_LAYERS = re.compile(r"(Dropout|BatchNormalization|GaussianNoise|GaussianDropout)$")
 
 
-def _parse(source: str | None) -> ast.Module | None:
+def parse_or_none(source: str | None) -> ast.Module | None:
     """A module's tree, or None when there is no file or it does not parse (another file's problem)."""
     try:
         return ast.parse(source) if source is not None else None
@@ -80,7 +80,6 @@ class ClassModel:
     bases: list[str]
     methods: dict[str, ast.FunctionDef]
     sublayers: dict[str, SubLayer]
-    builds: bool
     weights: bool  # add_weight in build() or __init__
 
 
@@ -102,15 +101,14 @@ class TFModule:
     """The classes of one TF modeling file, with what the checklist needs of each."""
 
     def __init__(self, source: str):
+        """Raises SyntaxError when the file does not parse."""
         self.source = source
         self.tree = ast.parse(source)
-        self.classes: dict[str, ClassModel] = {}
-        for node in self.tree.body:
-            if isinstance(node, ast.ClassDef):
-                self.classes[node.name] = self._model(node)
+        nodes = [n for n in self.tree.body if isinstance(n, ast.ClassDef)]
+        in_file = {n.name for n in nodes}
+        self.classes: dict[str, ClassModel] = {n.name: self._model(n, in_file) for n in nodes}
 
-    def _model(self, node: ast.ClassDef) -> ClassModel:
-        in_file = {n.name for n in self.tree.body if isinstance(n, ast.ClassDef)}
+    def _model(self, node: ast.ClassDef, in_file: set[str]) -> ClassModel:
         methods = {f.name: f for f in node.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
         sublayers: dict[str, SubLayer] = {}
         init = methods.get("__init__")
@@ -131,7 +129,7 @@ class TFModule:
         weights = any(
             isinstance(n, ast.Attribute) and n.attr == "add_weight" for f in methods.values() for n in ast.walk(f)
         )
-        return ClassModel(node, [dotted(b) for b in node.bases], methods, sublayers, "build" in methods, weights)
+        return ClassModel(node, [dotted(b) for b in node.bases], methods, sublayers, weights)
 
     # -- relations between classes -----------------------------------------------------------------------------
 
@@ -307,9 +305,9 @@ def _normalized(node: ast.AST) -> str:
     return ast.dump(node, include_attributes=False)
 
 
-def check_copies(source: str, module: TFModule, lookup: Callable[[str], str | None]) -> Item:
+def check_copies(module: TFModule, lookup: Callable[[str], str | None]) -> Item:
     item = Item(2, "every `# Copied from` points to an existing object and its body matches")
-    lines = source.splitlines()
+    lines = module.source.splitlines()
     defs = {
         n.lineno: n
         for n in ast.walk(module.tree)
@@ -337,7 +335,7 @@ def check_copies(source: str, module: TFModule, lookup: Callable[[str], str | No
         for cut in range(len(parts) - 1, 0, -1):  # the longest module prefix that is a file
             module_name = "transformers." + ".".join(parts[:cut])
             if module_name not in parsed:
-                parsed[module_name] = _parse(lookup(module_name))
+                parsed[module_name] = parse_or_none(lookup(module_name))
             if parsed[module_name] is not None:
                 original = _find_object(parsed[module_name], parts[cut:])
                 break
@@ -394,9 +392,8 @@ def check_keras_serializable(module: TFModule) -> Item:
 # -- item 5: names and build() ----------------------------------------------------------------------------------
 
 
-def pytorch_attributes(pt_source: str | None) -> dict[str, set[str]]:
+def pytorch_attributes(tree: ast.Module | None) -> dict[str, set[str]]:
     """PyTorch class -> the attribute names its __init__ sets (modules, parameters, buffers)."""
-    tree = _parse(pt_source)
     if tree is None:
         return {}
     attrs: dict[str, set[str]] = {}
@@ -434,9 +431,9 @@ def _name_ok(attr: str, name: str, pt_attrs: set[str]) -> bool:
     return parts[0] in known or parts[-1] in known
 
 
-def check_names_and_build(module: TFModule, pt_source: str | None) -> Item:
+def check_names_and_build(module: TFModule, pt_tree: ast.Module | None) -> Item:
     item = Item(5, "each sub-layer's `name=` matches the attribute it mirrors, and `build()` builds it")
-    pt_attrs = pytorch_attributes(pt_source)
+    pt_attrs = pytorch_attributes(pt_tree)
     for class_name, model in module.classes.items():
         pt_name = class_name[2:] if class_name.startswith("TF") else class_name
         twin = pt_attrs.get(pt_name) or pt_attrs.get(pt_name.replace("MainLayer", "Model"), set())
@@ -457,7 +454,7 @@ def check_names_and_build(module: TFModule, pt_source: str | None) -> Item:
                         layer.line, f"{class_name}.{layer.attr} is named '{shown}': {where}; weights will not load"
                     )
                 )
-            if model.builds and layer.attr not in built:
+            if build is not None and layer.attr not in built:
                 item.findings.append(
                     Finding(build.lineno, f"{class_name}.build() does not build self.{layer.attr} ({layer.kind})")
                 )
@@ -470,12 +467,23 @@ def check_names_and_build(module: TFModule, pt_source: str | None) -> Item:
     return item
 
 
-def check_modeling(source: str, pt_source: str | None, lookup: Callable[[str], str | None]) -> list[Item]:
-    module = TFModule(source)
+def check_modeling(module: TFModule, pt_tree: ast.Module | None, lookup: Callable[[str], str | None]) -> list[Item]:
+    """Items 1-5 on a parsed TF file, its PyTorch twin's tree (None: no twin) and a lookup for copy targets."""
     return [
         check_training(module),
-        check_copies(source, module, lookup),
+        check_copies(module, lookup),
         check_unpack_inputs(module),
         check_keras_serializable(module),
-        check_names_and_build(module, pt_source),
+        check_names_and_build(module, pt_tree),
     ]
+
+
+def public_names(tree: ast.Module | None) -> list[str]:
+    """A module's `__all__` (a literal list or tuple of strings), or []."""
+    for node in tree.body if tree is not None else ():
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in node.targets):
+            try:
+                return [str(n) for n in ast.literal_eval(node.value)]
+            except ValueError:
+                return []
+    return []
