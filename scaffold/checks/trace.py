@@ -135,9 +135,26 @@ class ModuleDiff:
     scale: float = 0.0  # the largest |value| PyTorch produced there
 
     def beyond(self, atol: float) -> bool:
-        """Differs beyond atol, or beyond atol relative to the values where they exceed 1 (tiny random models
-        can grow activations to 1e3 and more, where float32 itself carries errors above 1e-5). NaN is beyond."""
-        return self.max_abs_diff is not None and not self.max_abs_diff <= atol * max(1.0, self.scale)
+        return self.max_abs_diff is not None and beyond(self.max_abs_diff, self.scale, atol)
+
+    def matches(self, atol: float) -> bool:
+        return self.max_abs_diff is not None and not beyond(self.max_abs_diff, self.scale, atol)
+
+
+def beyond(max_abs_diff: float, scale: float, atol: float) -> bool:
+    """Differs beyond atol, or beyond atol relative to the values where they exceed 1 (tiny random models can grow
+    activations to 1e3 and more, where float32 itself carries errors above 1e-5). NaN is beyond."""
+    return not max_abs_diff <= atol * max(1.0, scale)
+
+
+def difference(expected, actual) -> tuple[float, float]:
+    """(max |expected - actual|, max |expected|), in float64; (0, 0) for empty arrays."""
+    import numpy as np
+
+    if not expected.size:
+        return 0.0, 0.0
+    want = expected.astype("float64")
+    return float(np.max(np.abs(want - actual.astype("float64")))), float(np.max(np.abs(want)))
 
 
 def compare_recordings(pt: Recording, tf: Recording) -> list[ModuleDiff]:
@@ -160,15 +177,9 @@ def compare_recordings(pt: Recording, tf: Recording) -> list[ModuleDiff]:
             note = f"TF {actual.dtype}{tuple(actual.shape)} vs PyTorch {expected.dtype}{tuple(expected.shape)}"
             diffs.append(ModuleDiff(name, None, tuple(expected.shape), tuple(actual.shape), note))
             continue
-        want = expected.astype("float64")
-        diff = min(float(np.max(np.abs(want - a.astype("float64")))) if want.size else 0.0 for a in layouts)
-        scale = float(np.max(np.abs(want))) if want.size else 0.0
+        diff, scale = min(difference(expected, a) for a in layouts)  # one scale: the same expected values
         diffs.append(ModuleDiff(name, diff, tuple(expected.shape), tuple(actual.shape), scale=scale))
     return diffs
-
-
-def _diverges(diff: ModuleDiff | None, atol: float) -> bool:
-    return diff is not None and diff.beyond(atol)
 
 
 def first_divergence(diffs: list[ModuleDiff], atol: float) -> ModuleDiff | None:
@@ -177,10 +188,10 @@ def first_divergence(diffs: list[ModuleDiff], atol: float) -> ModuleDiff | None:
     without the bias PyTorch's Linear adds, added by the parent), not in what the model computes."""
     by_name = {d.module: d for d in diffs}
     for diff in diffs:
-        if not _diverges(diff, atol):
+        if not diff.beyond(atol):
             continue
         parts = diff.module.split(".")
         ancestors = [by_name.get(".".join(parts[:i])) for i in range(1, len(parts))]
-        if not any(a is not None and a.max_abs_diff is not None and not _diverges(a, atol) for a in ancestors):
+        if not any(a is not None and a.matches(atol) for a in ancestors):
             return diff
     return None

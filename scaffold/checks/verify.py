@@ -18,7 +18,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 import traceback
 from pathlib import Path
 
@@ -63,7 +62,7 @@ def load_config(config_class, config_path: str | None):
     return config
 
 
-def config_for(config_class, base_config, config_path: str | None):
+def config_for(config_class, base_config):
     """The config a class is built from: the base one, else the base one's sub-config of the class's type
     (CLIP's text_config for TFCLIPTextModel), else a tiny config of that type."""
     if isinstance(base_config, config_class):
@@ -82,15 +81,15 @@ def class_inputs(cls_name: str, config, forward) -> dict:
 
     from .compare import model_inputs
 
+    params = inspect.signature(forward).parameters
     inputs = model_inputs(config, forward)
     eos, ids = getattr(config, "eos_token_id", None), inputs.get("input_ids")
     if isinstance(eos, int) and ids is not None:  # every row ends with one <eos>, as real text does (BART's
         ids[ids == eos] = 1 if eos != 1 else 2  # classification head pools at it)
         ids[:, -1] = eos
-    if ids is not None and "decoder_input_ids" in inspect.signature(forward).parameters:
+    if ids is not None and "decoder_input_ids" in params:
         # as long as the encoder side: BART's classification head pools the decoder states at the encoder's <eos>
         inputs["decoder_input_ids"] = np.roll(ids, 1, axis=1)
-    params = inspect.signature(forward).parameters
     if "input_features" in inputs and getattr(config, "input_feat_per_channel", None):
         # Speech2Text reads (batch, frames, features); Whisper's (batch, mel bins, frames) is model_inputs' default
         features = config.input_feat_per_channel * getattr(config, "input_channels", 1)
@@ -118,6 +117,9 @@ def flatten_outputs(output) -> dict:
     """name -> numpy array for every tensor of a model output (`hidden_states.2`, ...); caches are skipped."""
     import numpy as np
 
+    def array(value):
+        return np.asarray(value.detach().numpy() if hasattr(value, "detach") else value)
+
     flat = {}
     items = (
         output.items() if hasattr(output, "items") else enumerate(output if isinstance(output, tuple) else [output])
@@ -128,14 +130,14 @@ def flatten_outputs(output) -> dict:
         if isinstance(value, (tuple, list)):
             for i, item in enumerate(value):
                 if hasattr(item, "shape") and not isinstance(item, (tuple, list)):
-                    flat[f"{key}.{i}"] = np.asarray(item.detach().numpy() if hasattr(item, "detach") else item)
+                    flat[f"{key}.{i}"] = array(item)
         elif hasattr(value, "shape"):
-            flat[str(key)] = np.asarray(value.detach().numpy() if hasattr(value, "detach") else value)
+            flat[str(key)] = array(value)
     return flat
 
 
 def compare_outputs(expected: dict, actual: dict) -> list[dict]:
-    import numpy as np
+    from .trace import difference
 
     rows = []
     for name, want in expected.items():
@@ -149,8 +151,7 @@ def compare_outputs(expected: dict, actual: dict) -> list[dict]:
             note = f"TF shape {tuple(got.shape)} != PyTorch {tuple(want.shape)}"
             rows.append({"name": name, "shape": list(want.shape), "max_abs_diff": None, "note": note})
             continue
-        diff = float(np.max(np.abs(want.astype("float64") - got.astype("float64")))) if want.size else 0.0
-        scale = float(np.max(np.abs(want))) if want.size else 0.0
+        diff, scale = difference(want, got)
         rows.append({"name": name, "shape": list(want.shape), "max_abs_diff": diff, "scale": scale, "note": None})
     return rows
 
@@ -197,6 +198,7 @@ def verify_class(tf_class, pt_class, config, atol: float) -> dict:
     import torch
 
     from .trace import compare_recordings, first_divergence, record_tf, record_torch
+    from .weights import load_from_pt
 
     row: dict = {"name": tf_class.__name__, "pt_name": pt_class.__name__, "error": None, "stage": "build"}
     try:
@@ -211,18 +213,14 @@ def verify_class(tf_class, pt_class, config, atol: float) -> dict:
         pt_model = pt_class(config).eval()
         perturb(pt_model)
         row["stage"] = "load"
-        with tempfile.TemporaryDirectory() as folder:
-            pt_model.save_pretrained(folder, safe_serialization=False)
-            tf_model, info = tf_class.from_pretrained(folder, from_pt=True, output_loading_info=True)
+        tf_model, load = load_from_pt(tf_class, pt_model)
         row["tf_weights"] = len(tf_model.weights)
         prefix = row["base_model_prefix"] = tf_model.base_model_prefix
-        missing = info.get("missing_keys", [])
-        row["computed"] = sorted(k for k in missing if not_saved(pt_model, k) or not_saved(pt_model, f"{prefix}.{k}"))
-        row["missing"] = sorted(k for k in missing if k not in row["computed"])
-        unexpected = info.get("unexpected_keys", [])
-        row["ignored"] = sorted(k for k in unexpected if k.endswith(PYTORCH_ONLY_BUFFERS))
-        row["unexpected"], row["tied"] = split_tied(pt_model, [k for k in unexpected if k not in row["ignored"]])
-        row["mismatched"] = [[k, list(a), list(b)] for k, a, b in info.get("mismatched_keys", [])]
+        row["computed"] = [k for k in load.missing if not_saved(pt_model, k) or not_saved(pt_model, f"{prefix}.{k}")]
+        row["missing"] = [k for k in load.missing if k not in row["computed"]]
+        row["ignored"] = [k for k in load.unexpected if k.endswith(PYTORCH_ONLY_BUFFERS)]
+        row["unexpected"], row["tied"] = split_tied(pt_model, [k for k in load.unexpected if k not in row["ignored"]])
+        row["mismatched"] = [[k, list(a), list(b)] for k, a, b in load.mismatched]
 
         row["stage"] = "run"
         inputs = class_inputs(tf_class.__name__, config, pt_model.forward)
@@ -294,7 +292,7 @@ def verify(model: str, atol: float, config_path: str | None, only: list[str] | N
         if pt_class is None:
             report["skipped"].append(tf_class.__name__)
             continue
-        config = config_for(tf_class.config_class, base_config, config_path)
+        config = config_for(tf_class.config_class, base_config)
         report["classes"].append(verify_class(tf_class, pt_class, config, atol))
     return report
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .trace import beyond  # the one tolerance rule, for outputs as for modules (trace imports no framework)
+
 
 @dataclass
 class ClassVerdict:
@@ -21,23 +23,18 @@ def _fmt(value: float | None) -> str:
 
 
 def beyond_atol(output: dict, atol: float) -> bool:
-    """As `trace.ModuleDiff.beyond`: atol, relative where PyTorch's values exceed 1; NaN is beyond."""
-    return not output["max_abs_diff"] <= atol * max(1.0, output.get("scale", 0.0))
+    return beyond(output["max_abs_diff"], output.get("scale", 0.0), atol)
 
 
 def _names(label: str, keys: list[str], seen: dict, prefix: str | None, owner: str) -> list[str]:
     """Every name, once: a class whose list equals an earlier class's (its base-model prefix aside) says so."""
     if not keys:
         return []
-    key = (label, _key(_unprefixed(keys, prefix)))
+    key = (label, tuple(sorted(_unprefixed(keys, prefix))))
     if key in seen:
         return [f"{label}: the same {len(keys)} as {seen[key]}"]
     seen[key] = owner
     return [f"{label}: {name}" for name in keys]
-
-
-def _key(keys: list[str]) -> tuple[str, ...]:
-    return tuple(sorted(keys))
 
 
 def _unprefixed(keys: list[str], prefix: str | None) -> list[str]:
