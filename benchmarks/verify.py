@@ -64,6 +64,20 @@ def wall_time(root: Path, models: list[str], runs: int) -> None:
             )
 
 
+def verify_run(root: Path, model: str) -> dict:
+    """`scaffold verify <model>` in a new process: exit status, class -> passed, the problem lines, seconds."""
+    seconds, done = timed([*SCAFFOLD, "verify", model, "--repo", str(root)])
+    classes = {m.group(2): m.group(1) == "✓" for m in re.finditer(r"^([✓✗]) (TF\w+)", done.stdout, re.M)}
+    reasons = [line.strip() for line in done.stdout.splitlines() if line.startswith(("  ", "error:"))]
+    return {
+        "model": model,
+        "verify_exit": done.returncode,
+        "classes": classes,
+        "reasons": reasons,
+        "seconds": round(seconds, 1),
+    }
+
+
 def generated(root: Path, models: list[str], out: Path | None) -> None:
     rows = []
     for model in models:
@@ -74,17 +88,10 @@ def generated(root: Path, models: list[str], out: Path | None) -> None:
             rows.append({"model": model, "error": done.stderr.strip()[-300:], "classes": {}})
             print(f"{model:<11} port failed: {done.stderr.strip()[-200:]}")
             continue
-        seconds, done = timed([*SCAFFOLD, "verify", model, "--repo", str(root)])
-        classes = {}
-        for line in done.stdout.splitlines():
-            match = re.match(r"^([✓✗]) (TF\w+)", line)
-            if match:
-                classes[match.group(2)] = match.group(1) == "✓"
-        reasons = [line.strip() for line in done.stdout.splitlines() if line.startswith("  ")]
-        rows.append({"model": model, "classes": classes, "reasons": reasons, "seconds": round(seconds, 1)})
-        passed = sum(classes.values())
-        print(f"{model:<11} {passed}/{len(classes)} classes pass  ({seconds:.1f} s)")
-        for reason in reasons[:3]:
+        row = verify_run(root, model)
+        rows.append(row)
+        print(f"{model:<11} {sum(row['classes'].values())}/{len(row['classes'])} classes pass  ({row['seconds']} s)")
+        for reason in row["reasons"][:3]:
             print(f"            {reason[:150]}")
     total = sum(len(r["classes"]) for r in rows)
     passed = sum(sum(r["classes"].values()) for r in rows)
@@ -102,26 +109,16 @@ def hand_written(root: Path, models: list[str], out: Path | None) -> None:
     )
     rows = []
     for model in models:
-        seconds, done = timed([*SCAFFOLD, "verify", model, "--repo", str(root)])
-        classes = {m.group(2): m.group(1) == "✓" for m in re.finditer(r"^([✓✗]) (TF\w+)", done.stdout, re.M)}
-        reasons = [line.strip() for line in done.stdout.splitlines() if line.startswith(("  ", "error:"))]
+        row = verify_run(root, model)
         _, checked = timed([*SCAFFOLD, "check", model, "--repo", str(root)])
         failed_items = re.findall(r"^✗ (\d)\.", checked.stdout, re.M)
-        rows.append(
-            {
-                "model": model,
-                "verify_exit": done.returncode,
-                "classes": classes,
-                "reasons": reasons,
-                "check_failed_items": [int(i) for i in failed_items if i != "6"],
-                "seconds": round(seconds, 1),
-            }
-        )
+        row["check_failed_items"] = [int(i) for i in failed_items if i != "6"]
+        rows.append(row)
         print(
-            f"{model:<26} verify exit {done.returncode}  {sum(classes.values())}/{len(classes)} classes  "
-            f"check items failed (1-5): {','.join(i for i in failed_items if i != '6') or '-'}"
+            f"{model:<26} verify exit {row['verify_exit']}  {sum(row['classes'].values())}/{len(row['classes'])} "
+            f"classes  check items failed (1-5): {','.join(i for i in failed_items if i != '6') or '-'}"
         )
-        for reason in reasons[:2]:
+        for reason in row["reasons"][:2]:
             print(f"                           {reason[:140]}")
     passed = sum(1 for r in rows if r["verify_exit"] == 0)
     total = sum(len(r["classes"]) for r in rows)
