@@ -206,6 +206,28 @@ def _mask_key(elements) -> cst.BaseExpression | None:
     return _subscript_key(elements)
 
 
+def _is_tf_call(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Call) and (dotted(node.func) or "").startswith("tf.")
+
+
+def _tensor_index_key(elements) -> cst.BaseExpression | None:
+    """The key of `x[...]` when it indexes with tensors, for torch_index (TF slicing takes none of these), else
+    None: `table[index.view(-1)]` (an integer tensor: a gather), `logits[tf.range(b), last]` (several indices
+    picking elements, torch's advanced indexing), `hidden_states[eos_mask, :]` (a variable among `:` may be a
+    boolean mask; torch_index indexes as TF does when it is an int)."""
+    indices = [e.slice for e in elements if isinstance(e.slice, cst.Index)]
+    if len(elements) == 1 and indices and indices[0].star is None and _is_tf_call(indices[0].value):
+        return indices[0].value
+    if (
+        len(elements) > 1
+        and len(indices) == len(elements)
+        and all(i.star is None for i in indices)
+        and any(_is_tf_call(i.value) for i in indices)
+    ):
+        return cst.Tuple([cst.Element(i.value) for i in indices])
+    return _mask_key(elements)
+
+
 def _is_first_parameter(node: cst.BaseExpression) -> bool:
     """`next(self.parameters())`"""
     return (
@@ -308,35 +330,8 @@ class OpsPass(NodePass):
         self._targets += 1
 
     def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript):
-        if (
-            self._in_body()
-            and not self._targets
-            and len(updated.slice) == 1
-            and isinstance(updated.slice[0].slice, cst.Index)
-            and isinstance(updated.slice[0].slice.value, cst.Call)
-            and (dotted(updated.slice[0].slice.value.func) or "").startswith("tf.")
-        ):
-            # `table[index.view(-1)]`: a tensor index; an integer one is a gather in TF
-            self.ctx.helpers.add("torch_index")
-            return _call("torch_index", [_arg(updated.value), _arg(updated.slice[0].slice.value)])
-        if (
-            self._in_body()
-            and not self._targets
-            and len(updated.slice) > 1
-            and all(isinstance(e.slice, cst.Index) and e.slice.star is None for e in updated.slice)
-            and any(
-                isinstance(e.slice.value, cst.Call) and (dotted(e.slice.value.func) or "").startswith("tf.")
-                for e in updated.slice
-            )
-        ):
-            # `logits[tf.range(b), last]`: several tensor indices (torch's advanced indexing) pick elements
-            self.ctx.helpers.add("torch_index")
-            key = cst.Tuple([cst.Element(e.slice.value) for e in updated.slice])
-            return _call("torch_index", [_arg(updated.value), _arg(key)])
-        key = _mask_key(updated.slice) if self._in_body() and not self._targets else None
+        key = _tensor_index_key(updated.slice) if self._in_body() and not self._targets else None
         if key is not None:
-            # `hidden_states[eos_mask, :]`: a variable among `:` may be a boolean mask (tf.boolean_mask then);
-            # torch_index indexes as TF does when it is an int
             self.ctx.helpers.add("torch_index")
             return _call("torch_index", [_arg(updated.value), _arg(key)])
         # `tuple(shape_list(x))[i]` -> `shape_list(x)[i]`
@@ -644,13 +639,7 @@ class OpsPass(NodePass):
             self.ctx.imports.need_tf()
             return _call(f"tf.math.{qualified[6:]}", args)
         if qualified == "torch.flatten" and positional and len(args) == len(positional) <= 2:
-            self.ctx.imports.need_tf()
-            target = positional[0].value
-            if len(positional) == 1:
-                return _call("tf.reshape", [_arg(target), _arg(_expr("[-1]"))])
-            self.ctx.imports.need_helper("shape_list")
-            start = _code(positional[1].value)
-            return _expr(f"tf.reshape({_code(target)}, shape_list({_code(target)})[:{start}] + [-1])")
+            return self._flatten(positional[0].value, positional[1].value if len(positional) > 1 else None)
         if qualified == "torch.roll" and len(args) == 3:
             # torch.roll(input, shifts, dims) is tf.roll(input, shift, axis); without dims torch rolls the
             # flattened tensor (not translated)
@@ -664,10 +653,7 @@ class OpsPass(NodePass):
             self.ctx.helpers.add("torch_split")
             return _call("torch_split", args)  # the twin's parameters are named like torch's
         if qualified == "torch.chunk" and len(positional) >= 2 and len(args) <= 3:
-            self.ctx.imports.need_tf()
-            dim = next((a.value for a in args if a.keyword is not None and a.keyword.value == "dim"), None)
-            dim = dim or (positional[2].value if len(positional) > 2 else cst.Integer("0"))
-            return _call("tf.split", [positional[0], positional[1], _arg(dim, "axis")])
+            return self._split("chunk", positional[0].value, args[1:], positional[1:])
         if qualified == "torch.unique_consecutive" and len(args) == 1 and positional:
             self.ctx.helpers.add("torch_unique_consecutive")  # no return_inverse / return_counts / dim
             return _call("torch_unique_consecutive", args)
@@ -791,6 +777,25 @@ class OpsPass(NodePass):
             self.ctx.imports.need_tf()
         return made
 
+    def _flatten(self, target: cst.BaseExpression, start: cst.BaseExpression | None) -> cst.BaseExpression:
+        """`torch.flatten(x[, start])` / `x.flatten([start])`: everything from `start` on in one dim."""
+        self.ctx.imports.need_tf()
+        if start is None:
+            return _call("tf.reshape", [_arg(target), _arg(_expr("[-1]"))])
+        self.ctx.imports.need_helper("shape_list")
+        return _expr(f"tf.reshape({_code(target)}, shape_list({_code(target)})[:{_code(start)}] + [-1])")
+
+    def _split(self, name: str, target: cst.BaseExpression, args, positional) -> cst.BaseExpression:
+        """`x.split(size, dim)` / `x.chunk(n, dim)` (and `torch.chunk(x, n, dim)`), `args` after the tensor: a
+        chunk count is tf.split's; a chunk size goes through the torch_split twin."""
+        dim = next((a.value for a in args if a.keyword is not None and a.keyword.value == "dim"), None)
+        dim = dim or (positional[1].value if len(positional) > 1 else cst.Integer("0"))
+        if name == "chunk":
+            self.ctx.imports.need_tf()
+            return _call("tf.split", [_arg(target), positional[0], _arg(dim, "axis")])
+        self.ctx.helpers.add("torch_split")  # torch takes a chunk size where tf.split takes a count
+        return _call("torch_split", [_arg(target), positional[0], _arg(dim)])
+
     def _to(self, call, target, args, positional) -> cst.BaseExpression:
         """`.to(dtype)` casts, `.to(device)` is a no-op in TF; what cannot be told apart gets a TODO."""
         dtype = next((a.value for a in args if a.keyword is not None and a.keyword.value == "dtype"), None)
@@ -859,13 +864,7 @@ class OpsPass(NodePass):
             self.ctx.imports.need_tf()
             return _call("tf.broadcast_to", [_arg(target), _arg(cst.List([cst.Element(d) for d in shape]))])
         if name in ("split", "chunk") and positional and len(args) <= 2:
-            dim = next((a.value for a in args if a.keyword is not None and a.keyword.value == "dim"), None)
-            dim = dim or (positional[1].value if len(positional) > 1 else cst.Integer("0"))
-            if name == "chunk":
-                self.ctx.imports.need_tf()
-                return _call("tf.split", [_arg(target), positional[0], _arg(dim, "axis")])
-            self.ctx.helpers.add("torch_split")  # torch takes a chunk size where tf.split takes a count
-            return _call("torch_split", [_arg(target), positional[0], _arg(dim)])
+            return self._split(name, target, args, positional)
         simple = self._simple_method(name, target, args, positional)
         if simple is not None:
             return simple
@@ -881,12 +880,7 @@ class OpsPass(NodePass):
                 return cst.Subscript(value=shape, slice=[cst.SubscriptElement(cst.Index(positional[0].value))])
             return _shape_tuple(target)
         if name == "flatten" and len(positional) <= 1 and len(args) == len(positional):
-            self.ctx.imports.need_tf()
-            if not positional:
-                return _call("tf.reshape", [_arg(target), _arg(_expr("[-1]"))])
-            self.ctx.imports.need_helper("shape_list")
-            start = _code(positional[0].value)
-            return _expr(f"tf.reshape({_code(target)}, shape_list({_code(target)})[:{start}] + [-1])")
+            return self._flatten(target, positional[0].value if positional else None)
         if name == "unsqueeze" and len(positional) == 1:
             self.ctx.imports.need_tf()
             return _call("tf.expand_dims", [_arg(target), *positional])
