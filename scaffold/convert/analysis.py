@@ -305,6 +305,20 @@ def is_embedding(info: ModuleInfo, cls: ClassInfo | None, path: list[str]) -> bo
     return sub is not None and (sub.kind == "Embedding" or (cls is not None and cls.keras_base == "Embedding"))
 
 
+def embedding_size(info: ModuleInfo, cls: ClassInfo, name: str) -> str | None:
+    """`self.model.shared.num_embeddings` -> `self.model.shared.input_dim`: keras' Embedding keeps its sizes as
+    input_dim / output_dim (the first attribute as TF names it); None for anything else."""
+    parts = name.split(".")
+    if (
+        len(parts) >= 3
+        and parts[0] == "self"
+        and parts[-1] in EMBEDDING_SIZES
+        and is_embedding(info, cls, parts[1:-1])
+    ):
+        return ".".join(["self", cls.tf_attr(parts[1]), *parts[2:-1], EMBEDDING_SIZES[parts[-1]]])
+    return None
+
+
 # register_buffer values that are fresh constants: kept in the state dict, they hold trained values there
 SAVED_BUFFER_CREATORS = {"torch.zeros", "torch.ones"}
 

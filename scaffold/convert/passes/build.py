@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis import EMBEDDING_SIZES, ClassInfo, SubLayer, is_embedding, saved_buffer_value
+from ..analysis import ClassInfo, SubLayer, embedding_size, saved_buffer_value
 from ..context import ConvertContext
 from ..names import dotted
 from ..nodes import fragment, statement_fragment
@@ -110,11 +110,8 @@ def _shape_code(sub: SubLayer, cls: ClassInfo, stored: set[str], info=None) -> s
 
 def _embedding_size(dim: cst.BaseExpression, cls: ClassInfo, ctx: ConvertContext) -> cst.BaseExpression:
     """`self.model.shared.num_embeddings` -> `self.model.shared.input_dim` (keras' Embedding)."""
-    parts = (dotted(dim) or "").split(".")
-    if len(parts) >= 3 and parts[0] == "self" and parts[-1] in EMBEDDING_SIZES:
-        if is_embedding(ctx.info, cls, parts[1:-1]):
-            return fragment(".".join(["self", cls.tf_attr(parts[1]), *parts[2:-1], EMBEDDING_SIZES[parts[-1]]]))
-    return dim
+    size = embedding_size(ctx.info, cls, dotted(dim) or "")
+    return fragment(size) if size is not None else dim
 
 
 def _parameter(sub: SubLayer, cls: ClassInfo, stored: set[str], ctx: ConvertContext) -> list[str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis import ACT2FN_NAMES, EMBEDDING_SIZES, is_embedding
+from ..analysis import ACT2FN_NAMES, embedding_size
 from ..names import dotted
 from ..nodes import fragment
 from ..pipeline import NodePass
@@ -417,10 +417,8 @@ class OpsPass(NodePass):
             return _expr(f"self.{cls.tf_attr(parts[1])}.kernel")
         if len(parts) == 2 and parts[1] == "weight" and cls.keras_base == "Embedding":
             return _expr("self.embeddings")
-        if len(parts) >= 3 and parts[-1] in EMBEDDING_SIZES and is_embedding(self.info, cls, parts[1:-1]):
-            # `self.model.shared.num_embeddings`: keras' Embedding keeps its sizes as input_dim / output_dim
-            return _expr(".".join(["self", cls.tf_attr(parts[1]), *parts[2:-1], EMBEDDING_SIZES[parts[-1]]]))
-        return None
+        size = embedding_size(self.info, cls, name)  # `self.model.shared.num_embeddings` -> `.input_dim`
+        return _expr(size) if size is not None else None
 
     def leave_Name(self, original: cst.Name, updated: cst.Name):
         name = original.value
