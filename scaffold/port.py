@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from .checkout import Checkout
-from .convert import ConversionResult, convert_source
+from .convert import ConversionResult, convert_source, find_todos
 from .edits import auto, docs, inits, tests_file
 from .errors import ScaffoldError
 from .files import read_python_source
@@ -57,7 +57,7 @@ def plan_port(checkout: Checkout, force: bool = False) -> tuple[Plan, PortReport
         layers_source=checkout.read(checkout.src / "modeling_layers.py"),  # the checkout's own generic heads
     )
     code = format_source(result.code, settings=checkout.ruff_settings, filename=f"modeling_tf_{model}.py")
-    report.todos = len(code.split("# TODO(scaffold):")) - 1
+    report.todos = len(find_todos(code))
     summary = result.summary
     report.prefix = summary.prefix or model.capitalize()
     tf_path = checkout.model_dir / f"modeling_tf_{model}.py"

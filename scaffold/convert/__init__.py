@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,17 +12,23 @@ from . import generic_heads
 from .analysis import analyze
 from .context import ConvertContext
 from .passes import build, decorators, dunder_all, helpers, imports, inherited, main_layer, outputs, pretrained
+from .passes.annotations import AnnotationsPass
+from .passes.attributes import AttributesPass
+from .passes.calls import TorchCallsPass
 from .passes.helpers import ModelHelpersPass
 from .passes.imports import UsagePass
+from .passes.indexing import IndexingPass
+from .passes.layer_attributes import LayerAttributesPass
 from .passes.layers import LayersPass
+from .passes.methods import TensorMethodsPass
 from .passes.modules import ModulesPass
-from .passes.ops import OpsPass
 from .passes.outputs import OutputsPass
 from .passes.provenance import ProvenancePass
 from .passes.pytorch_only import PytorchOnlyPass
 from .passes.rename import RenamePass
 from .passes.training import TrainingPass
-from .pipeline import TODO_MARK, Todos, run_node_passes
+from .pipeline import run_node_passes
+from .todos import Todo, Todos, find_todos
 
 # The node-level passes, in the order each node sees them (one traversal; see pipeline.py).
 NODE_PASSES = (
@@ -33,8 +38,13 @@ NODE_PASSES = (
     ProvenancePass,  # `# Copied from` a PyTorch object -> `# Adapted from` (check_copies would enforce it)
     ModulesPass,  # nn.Module -> keras layer; forward -> call(training)
     LayersPass,  # torch.nn constructors -> keras layers with name=
+    LayerAttributesPass,  # a torch layer's attributes -> its keras twin's (`.weight` -> `.embeddings`)
     TrainingPass,  # training passed down
-    OpsPass,  # forward-body ops and annotations
+    AnnotationsPass,  # torch.Tensor annotations -> tf.Tensor
+    IndexingPass,  # tensor indexing and item assignment (TF tensors are immutable)
+    AttributesPass,  # dtypes, `.shape`, the attention implementation, names with TF twins
+    TorchCallsPass,  # torch functions, through the translator registry (before tensor methods)
+    TensorMethodsPass,  # tensor methods, through the translator registry
     OutputsPass,  # modeling_outputs -> modeling_tf_outputs
     UsagePass,  # names still used, for the import rewrite
 )
@@ -46,16 +56,17 @@ CLASS_PASSES = (
     build.apply,
     decorators.apply,
     dunder_all.apply,
-    helpers.apply,
-    outputs.apply,
-    imports.apply,
 )
 
 
-@dataclass(frozen=True)
-class Todo:
-    line: int  # 1-based, in the converted code
-    message: str
+def finalize(module: cst.Module, ctx: ConvertContext) -> cst.Module:
+    """The fixed last step, after every pass has said what the file needs: the helper definitions (and the
+    imports they use), the TF output classes, then the import block, rewritten once. A TF modeling file always
+    imports tensorflow."""
+    module = helpers.apply(module, ctx)
+    module = outputs.apply(module, ctx)
+    ctx.need("tf")
+    return imports.apply(module, ctx)
 
 
 @dataclass(frozen=True)
@@ -118,6 +129,7 @@ def _convert(
     module = run_node_passes(module, NODE_PASSES, ctx, Todos())
     for apply in CLASS_PASSES:
         module = apply(module, ctx)
+    module = finalize(module, ctx)
     base = info.classes.get(info.base_model_class or "")
     forward = base.method("forward") if base is not None else None
     summary = ModelSummary(
@@ -142,15 +154,6 @@ def _retitle(module: cst.Module) -> cst.Module:
             )
             return module.with_changes(body=[first.with_changes(body=[doc]), *module.body[1:]])
     return module
-
-
-def find_todos(code: str) -> tuple[Todo, ...]:
-    marker = re.compile(rf"#\s*{re.escape(TODO_MARK)}:\s*(.*)")
-    return tuple(
-        Todo(number, match.group(1).strip())
-        for number, line in enumerate(code.splitlines(), start=1)
-        if (match := marker.search(line))
-    )
 
 
 def convert_source(

@@ -15,93 +15,14 @@ from collections.abc import Callable, Sequence
 import libcst as cst
 
 from .context import ConvertContext
-
-TODO_MARK = "TODO(scaffold)"
-_EMPTY = cst.Module(body=[])
-_STATEMENTS = (
-    cst.SimpleStatementLine,
-    cst.If,
-    cst.For,
-    cst.While,
-    cst.With,
-    cst.Try,
-    cst.FunctionDef,
-    cst.ClassDef,
-)
-# isinstance() against libcst's abstract node classes is slow; the runner dispatches on type names
-_STATEMENT_NAMES = frozenset(t.__name__ for t in _STATEMENTS)
-
-
-def one_line(text: str, limit: int = 160) -> str:
-    """Text for a `#` comment: one line (code in a message may span several), cut to `limit`."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def todo_comment(message: str) -> cst.EmptyLine:
-    return cst.EmptyLine(comment=cst.Comment(f"# {TODO_MARK}: {one_line(message)}"))
-
-
-class Todos:
-    """TODOs raised while a statement is being converted, attached to that statement as comments.
-
-    A TODO about a construct with no TF translation (`blocking`) also turns the statement, inside a forward
-    body, into `raise NotImplementedError(...)` naming the construct: a port that cannot compute a value says
-    so when it gets there, never computes something else.
-    """
-
-    def __init__(self) -> None:
-        self._stack: list[list[tuple[str, str | None]]] = []
-
-    def push(self) -> None:
-        self._stack.append([])
-
-    def add(self, message: str, blocking: str | None = None) -> None:
-        if self._stack and all(message != m for m, _ in self._stack[-1]):
-            self._stack[-1].append((message, blocking))
-
-    def pop_into(self, original: cst.CSTNode, updated: cst.CSTNode, raises: bool = False) -> cst.CSTNode:
-        entries = self._stack.pop()
-        if not entries or type(updated).__name__ not in _STATEMENT_NAMES:
-            if entries and self._stack:  # an expression-level TODO under a non-statement: the parent takes it
-                self._stack[-1].extend(entries)
-            return updated
-        lines = [todo_comment(m) for m, _ in entries]
-        lines += [cst.EmptyLine(comment=cst.Comment(f"#   PyTorch: {line}")) for line in _source_lines(original)]
-        blocking = [b for _, b in entries if b]
-        if raises and blocking and isinstance(updated, cst.SimpleStatementLine):
-            message = one_line(f"scaffold: no TF translation for {', '.join(blocking)} (see the TODO above)", 110)
-            return cst.SimpleStatementLine(
-                body=[
-                    cst.Raise(
-                        exc=cst.Call(
-                            cst.Name("NotImplementedError"),
-                            [cst.Arg(cst.SimpleString('"' + message.replace('"', "'").replace("\\", "") + '"'))],
-                        )
-                    )
-                ],
-                leading_lines=[*updated.leading_lines, *lines],
-            )
-        return updated.with_changes(leading_lines=[*updated.leading_lines, *lines])
-
-
-def _source_lines(node: cst.CSTNode, limit: int = 4) -> list[str]:
-    if isinstance(node, cst.SimpleStatementLine):
-        node = node.with_changes(leading_lines=[])
-        lines = [line.strip() for line in _EMPTY.code_for_node(node).strip().splitlines()]
-    else:
-        header = node.with_changes(leading_lines=[]) if hasattr(node, "leading_lines") else node
-        if hasattr(header, "decorators"):
-            header = header.with_changes(decorators=[])
-        lines = [_EMPTY.code_for_node(header).strip().splitlines()[0]]
-    lines = [line for line in lines if line]
-    return lines[:limit] + (["..."] if len(lines) > limit else [])
+from .nodes import clean
+from .todos import STATEMENT_NAMES, Todo, Todos
 
 
 class NodePass:
     """Base of the passes that run inside the batched traversal."""
 
-    def __init__(self, ctx: ConvertContext, todos: Todos):
+    def __init__(self, ctx: ConvertContext, todos: Todos) -> None:
         self.ctx = ctx
         self.info = ctx.info
         self.cursor = ctx.cursor
@@ -109,12 +30,20 @@ class NodePass:
 
     def todo(self, message: str) -> None:
         """Mark the enclosing statement with a note: translated, but check this."""
-        self.todos.add(message)
+        self.todos.add(Todo(message))
 
     def untranslated(self, construct: str, message: str) -> None:
         """Mark the enclosing statement: `construct` has no faithful TF translation. In a forward body the
         statement becomes `raise NotImplementedError` naming it; elsewhere it stays, marked."""
-        self.todos.add(message, blocking=construct)
+        self.todos.add(Todo(message, construct))
+
+    def expr(self, code: str, **nodes: cst.BaseExpression) -> cst.BaseExpression:
+        """TF code this pass writes (`{name}` placeholders for nodes), its imports and helpers scheduled."""
+        return self.ctx.expr(code, **nodes)
+
+    def call(self, func: str, *args: cst.Arg | cst.BaseExpression) -> cst.Call:
+        """A new call `func(*args)` of TF code (arguments as nodes or `cst.Arg`s), what `func` uses scheduled."""
+        return cst.Call(func=self.expr(func), args=clean(a if isinstance(a, cst.Arg) else cst.Arg(a) for a in args))
 
 
 class _Batched(cst.CSTTransformer):
@@ -142,10 +71,12 @@ class _Batched(cst.CSTTransformer):
         kind = type(node).__name__
         cursor = self.ctx.cursor
         if kind == "ClassDef":
-            cursor.classes.append(node.name.value)
+            cursor.classes.append(node.name.value)  # type: ignore[attr-defined]
         elif kind == "FunctionDef":
-            cursor.functions.append(node.name.value)
-        if kind in _STATEMENT_NAMES:
+            cursor.functions.append(node.name.value)  # type: ignore[attr-defined]
+        elif kind == "Decorator":
+            cursor.decorators += 1
+        if kind in STATEMENT_NAMES:
             self.todos.push()
         descend = True
         for hook in self.visits.get(kind, ()):
@@ -162,7 +93,7 @@ class _Batched(cst.CSTTransformer):
             except Exception as error:  # a pass bug leaves this node as it was, marked, instead of crashing
                 owner = type(hook.__self__).__name__
                 self.todos.add(
-                    f"scaffold internal error in {owner} ({type(error).__name__}: {error}); please report it"
+                    Todo(f"scaffold internal error in {owner} ({type(error).__name__}: {error}); please report it")
                 )
                 continue
             if type(updated).__name__ != kind:
@@ -170,7 +101,7 @@ class _Batched(cst.CSTTransformer):
         if parens[0] and getattr(updated, "lpar", None) == ():
             # a pass replaced a parenthesised expression: the parentheses (and the line breaks they allow) stay
             updated = updated.with_changes(lpar=parens[0], rpar=parens[1])
-        if kind in _STATEMENT_NAMES:
+        if kind in STATEMENT_NAMES:
             functions = self.ctx.cursor.functions
             raises = bool(functions) and functions[0] not in ("__init__", "build") and kind == "SimpleStatementLine"
             updated = self.todos.pop_into(original, updated, raises)
@@ -179,6 +110,8 @@ class _Batched(cst.CSTTransformer):
             cursor.classes.pop()
         elif kind == "FunctionDef":
             cursor.functions.pop()
+        elif kind == "Decorator":
+            cursor.decorators -= 1
         return updated
 
 

@@ -1,7 +1,14 @@
 import pytest
 
-from scaffold.convert.passes.ops import OpsPass
+from scaffold.convert.passes.annotations import AnnotationsPass
+from scaffold.convert.passes.attributes import AttributesPass
+from scaffold.convert.passes.calls import TorchCallsPass
+from scaffold.convert.passes.indexing import IndexingPass
+from scaffold.convert.passes.layer_attributes import LayerAttributesPass
+from scaffold.convert.passes.methods import TensorMethodsPass
 from tests.conftest import run_passes
+
+OPS = (LayerAttributesPass, AnnotationsPass, IndexingPass, AttributesPass, TorchCallsPass, TensorMethodsPass)
 
 
 def translate(expression: str) -> str:
@@ -11,7 +18,7 @@ def translate(expression: str) -> str:
             def forward(self, x, y):
                 return {expression}
         """,
-        OpsPass,
+        *OPS,
     )
     line = next(line for line in code.splitlines() if line.strip().startswith("return"))
     return line.strip()[len("return ") :]
@@ -95,7 +102,7 @@ def test_untranslated_call_raises_in_forward_naming_the_construct():
             def forward(self, x):
                 return torch.special.entr(x)
         """,
-        OpsPass,
+        *OPS,
     )
     assert "# TODO(scaffold): no TF translation for torch.special.entr yet" in code
     assert "#   PyTorch: return torch.special.entr(x)" in code
@@ -112,7 +119,7 @@ def test_untranslated_call_in_init_is_marked_but_kept():
             def __init__(self, config):
                 self.table = torch.special.entr(config.x)
         """,
-        OpsPass,
+        *OPS,
     )
     assert "# TODO(scaffold): no TF translation for torch.special.entr yet" in code
     assert "self.table = torch.special.entr(config.x)" in code
@@ -126,7 +133,7 @@ def test_annotations_become_tf_tensor():
             def forward(self, x: Optional[torch.FloatTensor] = None) -> torch.Tensor:
                 return x
         """,
-        OpsPass,
+        *OPS,
     )
     assert "def forward(self, x: Optional[tf.Tensor] = None) -> tf.Tensor:" in code
 
@@ -142,7 +149,7 @@ def statements(body: str) -> list[str]:
             def forward(self, x, y, i):
                 {body}
         """,
-        OpsPass,
+        *OPS,
     )
     return [line.strip() for line in code.splitlines()[2:] if line.strip()]
 
@@ -223,7 +230,7 @@ def test_embedding_sizes_are_keras_input_dim_and_output_dim_through_sub_layers()
                 self.size = (self.model.shared.num_embeddings, self.model.plain.embedding_dim)
                 self.other = (self.model.num_embeddings, config.num_embeddings)
         """,
-        OpsPass,
+        *OPS,
     )
     assert "self.size = (self.model.shared.input_dim, self.model.plain.output_dim)" in code
     assert "self.other = (self.model.num_embeddings, config.num_embeddings)" in code

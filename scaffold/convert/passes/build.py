@@ -15,9 +15,9 @@ from ..analysis import ClassInfo, SubLayer, embedding_size, saved_buffer_value
 from ..context import ConvertContext
 from ..names import dotted
 from ..nodes import fragment, statement_fragment
-from ..pipeline import one_line
+from ..todos import comments, marker
 from ..torch_layers import input_shape
-from .classes import is_super_init, map_classes, method, todo_lines
+from .classes import is_super_init, map_classes, method
 
 INITIALIZERS = {
     "torch.zeros": '"zeros"',
@@ -139,7 +139,7 @@ def _parameter(sub: SubLayer, cls: ClassInfo, stored: set[str], ctx: ConvertCont
         value = value.func.value
     if not isinstance(value, cst.Call):
         return [
-            f"# TODO(scaffold): {one_line(f'give `{sub.attr}` its shape and initial value (torch: {_code(call)})')}",
+            marker(f"give `{sub.attr}` its shape and initial value (torch: {_code(call)})"),
             f'self.{sub.attr} = self.add_weight(name="{sub.attr}", shape=None, trainable={trainable})',
         ]
     creator = ctx.info.imports.resolve(value.func) or ""
@@ -156,14 +156,14 @@ def _parameter(sub: SubLayer, cls: ClassInfo, stored: set[str], ctx: ConvertCont
 
     if initializer == "missing":
         return [
-            f"# TODO(scaffold): {one_line(f'`{sub.attr}` starts as {_code(value)}: give its shape and initializer')}",
+            marker(f"`{sub.attr}` starts as {_code(value)}: give its shape and initializer"),
             f'self.{sub.attr} = self.add_weight(name="{sub.attr}", shape=None, trainable={trainable})',
         ]
     if scale is not None:
-        ctx.imports.need_helper("keras")
+        ctx.need("keras")
         initializer = f"keras.initializers.Constant({_code(_lift(scale, cls, stored))})"
     if initializer is None:
-        ctx.imports.need_helper("get_initializer")
+        ctx.need("get_initializer")
         range_ = "self.config.initializer_range" if "config" in cls.init_params else ""
         if range_:
             stored.add("config")
@@ -218,9 +218,7 @@ def build_method(
                 lines += [f"    {line}" for line in block]
             else:
                 if sub.optional:
-                    lines.append(
-                        f"# TODO(scaffold): `{sub.attr}` is optional in torch: create it only when torch does"
-                    )
+                    lines.append(marker(f"`{sub.attr}` is optional in torch: create it only when torch does"))
                 lines += block
     for attr, sub in sublayers.items():
         if not sub.has_weights or sub.kind == "parameter":
@@ -249,7 +247,7 @@ def build_method(
                     f"            layer.build({shape})",
                 ]
             else:  # some items are plain functions (nn.Identity, activations): build the layers only
-                ctx.imports.need_helper("keras")
+                ctx.need("keras")
                 lines += [
                     f'if getattr(self, "{attr}", None) is not None:',
                     f"    for layer in self.{attr}:",
@@ -269,12 +267,11 @@ def build_method(
         if owner in sublayers and param in sublayers:
             # torch's `self.<owner>.bias = self.<param>`: the Dense adds this layer's bias variable
             lines += [f"self.{cls.tf_attr(owner)}.bias = self.{param}", f"self.{cls.tf_attr(owner)}.use_bias = True"]
-    ctx.imports.need_tf()
     source = "def build(self, input_shape=None):\n" + "".join(f"    {line}\n" for line in lines)
     function = statement_fragment(source)
     assert isinstance(function, cst.FunctionDef)
     if notes:
-        function = function.with_changes(leading_lines=todo_lines(notes))
+        function = function.with_changes(leading_lines=comments(notes))
     return function, stored
 
 

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 import libcst as cst
 
 from ..names import dotted
-from ..pipeline import todo_comment
 
 
 def find_class(module: cst.Module, name: str) -> cst.ClassDef | None:
@@ -55,10 +54,6 @@ def with_decorator(function: cst.FunctionDef | cst.ClassDef, name: str) -> cst.F
     if any(isinstance(d.decorator, cst.Name) and d.decorator.value == name for d in function.decorators):
         return function
     return function.with_changes(decorators=[cst.Decorator(cst.Name(name)), *function.decorators])
-
-
-def todo_lines(messages: Sequence[str]) -> list[cst.EmptyLine]:
-    return [todo_comment(m) for m in messages]
 
 
 def is_super_init(statement: cst.BaseStatement) -> bool:

@@ -102,15 +102,14 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
     def change(class_def: cst.ClassDef) -> cst.ClassDef:
         name = class_def.name.value
         if name in serializable and info.config_class:
-            ctx.imports.need_helper("keras_serializable")
+            ctx.need("keras_serializable")
             class_def = with_class_attribute(class_def, "config_class", info.config_class)
             class_def = with_decorator(class_def, "keras_serializable")
         if name in unpack:
             body = []
             for statement in class_def.body.body:
                 if isinstance(statement, cst.FunctionDef) and statement.name.value == "call":
-                    ctx.imports.need_helper("unpack_inputs")
-                    ctx.imports.need("typing", "Optional")
+                    ctx.need("unpack_inputs", "Optional")
                     statement = with_unpack_inputs(with_output_flags(statement))
                 body.append(statement)
             class_def = class_def.with_changes(body=class_def.body.with_changes(body=body))

@@ -53,7 +53,7 @@ class ModelHelpersPass(NodePass):
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef):
         if self._replaced(original):
-            self.ctx.helpers.add(original.name.value)
+            self.ctx.need(original.name.value)
             return cst.RemovalSentinel.REMOVE
         if self._delegated(original):
             return self._delegate(original)
@@ -62,7 +62,7 @@ class ModelHelpersPass(NodePass):
     def _delegate(self, method: cst.FunctionDef) -> cst.FunctionDef:
         """The method keeps its signature and calls the module-level TF twin of the same name."""
         name = method.name.value
-        self.ctx.helpers.add(name)
+        self.ctx.need(name)
         params = [p.name.value for p in method.params.params if p.name.value not in ("self", "cls")]
         call = f"{name}({', '.join(f'{p}={p}' for p in params)})"
         body = statement_fragment(f"def _(self):\n    return {call}\n").body
@@ -83,7 +83,7 @@ class ModelHelpersPass(NodePass):
         if original.value in GENERIC_TWINS:
             origin = self.info.imports.origins.get(original.value, "")
             if origin in {m + original.value for m in GENERIC_MODULES}:
-                self.ctx.helpers.add(original.value)
+                self.ctx.need(original.value)
         return updated
 
     def leave_Call(self, original: cst.Call, updated: cst.Call):
@@ -91,7 +91,7 @@ class ModelHelpersPass(NodePass):
         helper = name[len("self.") :] if name.startswith("self.") else None
         if helper not in SELF_HELPERS:
             return updated
-        self.ctx.helpers.add(helper)
+        self.ctx.need(helper)
         args = [a for a in updated.args if a.keyword is None or a.keyword.value not in ("device", "dtype")]
         if helper == "get_extended_attention_mask":
             args = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in args[:2]]
@@ -111,11 +111,8 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
         return module
     library = snippets()
     names = library.closure(ctx.helpers)
-    for local, origin in library.imported_names(names).items():
-        if local == "tf":
-            ctx.imports.need_tf()
-        else:
-            ctx.imports.need(origin.rpartition(".")[0], local)
+    for local, origin in library.imported_names(names).items():  # (`tf`: module "", `import tensorflow as tf`)
+        ctx.imports.need(origin.rpartition(".")[0], local)
     for name in names:  # a twin defined in the file replaces the import of the torch original
         if name in ctx.info.imports.origins:
             ctx.imports.used[name] = 0

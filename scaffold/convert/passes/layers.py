@@ -176,8 +176,7 @@ class LayersPass(NodePass):
         in a module-level table, `nn.ReLU()` / `activations.silu` -> the TF activation of that name."""
         kind = torch_nn_name(self.info.imports.resolve(value))
         if kind in TORCH_SIGNATURE_TWINS:
-            self.ctx.helpers.add(TORCH_SIGNATURE_TWINS[kind])
-            return cst.Name(TORCH_SIGNATURE_TWINS[kind])
+            return self.expr(TORCH_SIGNATURE_TWINS[kind])
         if kind in LAYER_KINDS:
             self.todo(f"nn.{kind} is passed around as a class: scaffold has no twin taking torch's arguments")
         return None
@@ -200,8 +199,7 @@ class LayersPass(NodePass):
             if origin == f"transformers.activations.{value.value}" and value.value in TF_ACTIVATIONS:
                 activation = value.value
         if activation is not None:
-            self.ctx.imports.need_helper("get_tf_activation")
-            return updated.with_changes(value=fragment(f'get_tf_activation("{activation}")'))
+            return updated.with_changes(value=self.expr(f'get_tf_activation("{activation}")'))
         return updated
 
     def leave_Param(self, original: cst.Param, updated: cst.Param):
@@ -258,11 +256,10 @@ class LayersPass(NodePass):
         if (dotted(func) or "").endswith("weight_norm") and expr.args:
             return self._weight_norm(expr, attr, name)
         if qualified in GPT2_CONV1D:
-            self.ctx.imports.need_helper("TFConv1D")
             args = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in expr.args]
             if self._config_in_scope():
                 args.append(_kwarg("initializer_range", fragment("config.initializer_range")))
-            return _with_name(expr.with_changes(func=cst.Name("TFConv1D"), args=args), name)
+            return _with_name(expr.with_changes(func=self.expr("TFConv1D"), args=args), name)
         kind = torch_nn_name(qualified)
         if kind is None:
             cls = self.ctx.current_class()
@@ -302,33 +299,26 @@ class LayersPass(NodePass):
                 approximate = bind("GELU", expr).get("approximate")
                 if isinstance(approximate, cst.SimpleString) and approximate.evaluated_value == "tanh":
                     value = "gelu_new"
-            self.ctx.imports.need_helper("get_tf_activation")
-            return fragment(f'get_tf_activation("{value}")')
+            return self.expr(f'get_tf_activation("{value}")')
         if kind == "Identity":
             # a layer (not tf.identity): it can be built, named and called with training like any other
-            self.ctx.imports.need_helper("keras")
-            return cst.Call(fragment("keras.layers.Identity"), [_kwarg("name", name)])
+            return cst.Call(self.expr("keras.layers.Identity"), [_kwarg("name", name)])
         if kind == "Softmax":
-            self.ctx.imports.need_helper("stable_softmax")
             dim = bind("Softmax", expr).get("dim", fragment("-1"))
-            return fragment(f"lambda x: stable_softmax(x, axis={cst.Module([]).code_for_node(dim)})")
+            return self.expr("lambda x: stable_softmax(x, axis={dim})", dim=dim)
         if kind == "LeakyReLU":
-            self.ctx.imports.need_tf()
             slope = bind("LeakyReLU", expr).get("negative_slope", cst.Float("0.01"))
-            return fragment(f"lambda x: tf.nn.leaky_relu(x, alpha={cst.Module([]).code_for_node(slope)})")
+            return self.expr("lambda x: tf.nn.leaky_relu(x, alpha={slope})", slope=slope)
         if kind == "LayerNorm" and not isinstance(
             bind("LayerNorm", expr).get("normalized_shape"), (cst.Tuple, cst.List)
         ):
             # keras' LayerNormalization fixes its axis to the rank it is built with (a LayerNorm built for
             # [batch, seq, hidden] and called on [batch, hidden] fails; the other way round it would normalise
             # the wrong axis): the twin takes torch's arguments and normalises the last axis at any rank
-            self.ctx.helpers.add("TorchLayerNorm")
             args = [a for a in expr.args if a.keyword is None or a.keyword.value not in ("device", "dtype")]
-            return _with_name(expr.with_changes(func=cst.Name("TorchLayerNorm"), args=args), name)
+            return _with_name(expr.with_changes(func=self.expr("TorchLayerNorm"), args=args), name)
         if kind in LAYER_KINDS:
-            initializer = fragment("get_initializer(config.initializer_range)") if self._config_in_scope() else None
-            if initializer is not None:
-                self.ctx.imports.need_helper("get_initializer")
+            initializer = self.expr("get_initializer(config.initializer_range)") if self._config_in_scope() else None
             keras_call, kwargs, notes = keras_constructor(kind, expr, initializer)
             if kind == "Linear" and cls is not None and attr in cls.bias_ties:
                 # its bias is the layer's own parameter (`self.decoder.bias = self.bias`): build() hands it over
@@ -336,20 +326,16 @@ class LayersPass(NodePass):
                 kwargs.insert(1, ("use_bias", fragment("False")))
             for note in notes:
                 self.todo(note)
-            if keras_call.startswith("ChannelsFirst"):
-                self.ctx.helpers.add(keras_call)
-            self.ctx.imports.need_helper("keras")
             args = [_kwarg(k, v) for k, v in kwargs]
             if kind not in ("Dropout", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveAvgPool1d", "Flatten"):
                 args.append(_kwarg("name", name))
-            return cst.Call(func=fragment(keras_call), args=args)
+            return cst.Call(func=self.expr(keras_call), args=args)
         if kind == "Parameter":
             return expr
         if kind.endswith("Loss"):
             # made here, used in forward only with labels: the model builds and runs; computing the loss raises
             self.todo(f"nn.{kind}: compute the loss with the TF loss mixin of this head (hf_compute_loss)")
-            self.ctx.helpers.add("TorchOnly")
-            return cst.Call(cst.Name("TorchOnly"), [cst.Arg(cst.SimpleString(f'"torch.nn.{kind}"'))])
+            return cst.Call(self.expr("TorchOnly"), [cst.Arg(cst.SimpleString(f'"torch.nn.{kind}"'))])
         self.todo(f"nn.{kind} has no keras twin in scaffold's table: port `{attr}` by hand")
         return expr
 
@@ -369,9 +355,8 @@ class LayersPass(NodePass):
             self.todo("weight_norm: scaffold ports it on a Conv1d over dim=2 only; port this one by hand")
             return expr
         keras_call, kwargs, notes = keras_constructor("Conv1d", sub.call, None)
-        self.ctx.helpers.add("WeightNormConv1D")
         args = [_kwarg(k, v) for k, v in kwargs] + [_kwarg("name", name)]
-        return cst.Call(func=cst.Name("WeightNormConv1D"), args=args)
+        return cst.Call(func=self.expr("WeightNormConv1D"), args=args)
 
     def _list(self, expr: cst.BaseExpression, attr: str, offset) -> cst.BaseExpression:
         """Name the items of a list of layers `<attr>_._<index>`; `offset` counts the items before this part."""

@@ -11,7 +11,7 @@ import libcst as cst
 
 from ..context import ConvertContext
 from ..names import dotted
-from ..nodes import fragment, statement_fragment
+from ..nodes import statement_fragment
 from .classes import find_class, is_super_init, replace_class
 from .decorators import with_output_flags
 
@@ -90,7 +90,6 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
     if init is None or call is None:
         return module
 
-    ctx.imports.need_helper("keras")
     call_with_flags = with_output_flags(call)  # both halves take the flags unpack_inputs reads, and pass them on
     main_body = [
         _main_layer_init(s) if s is init else call_with_flags if s is call else s
@@ -99,7 +98,7 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
     ]
     main_layer = cst.ClassDef(
         name=cst.Name(info.main_layer_class),
-        bases=[cst.Arg(fragment("keras.layers.Layer"))],
+        bases=[cst.Arg(ctx.expr("keras.layers.Layer"))],
         body=cst.IndentedBlock(body=main_body),
     )
     wrapper_init = _wrapper_init(init, info.base_attr, info.base_scope, info.main_layer_class)

@@ -58,8 +58,7 @@ class ModulesPass(NodePass):
         positional = [arg for arg in updated.bases if arg.keyword is None]
         local = [(arg, name) for arg, name in zip(positional, cls.bases) if name in self.info.classes]
         if cls.role == "pretrained":
-            self.ctx.imports.need_helper("TFPreTrainedModel")
-            bases = [cst.Arg(cst.Name("TFPreTrainedModel"))]
+            bases = [cst.Arg(self.expr("TFPreTrainedModel"))]
         elif cls.role == "model":
             bases = [arg for arg, _ in local] or [cst.Arg(cst.Name("TFPreTrainedModel"))]
             mixins = [
@@ -74,11 +73,8 @@ class ModulesPass(NodePass):
         else:
             bases = [arg for arg, name in local if self.info.classes[name].role == "layer"]
             if not bases:
-                self.ctx.imports.need_helper("keras")
                 keras_base = KERAS_BASES.get(cls.keras_base or "", "keras.layers.Layer")
-                if keras_base in TORCH_SIGNATURE_BASES:
-                    self.ctx.helpers.add(keras_base)
-                bases = [cst.Arg(fragment(keras_base))]
+                bases = [cst.Arg(self.expr(keras_base))]
         bases = [b.with_changes(comma=cst.MaybeSentinel.DEFAULT) for b in bases]
         return updated.with_changes(bases=bases)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import libcst as cst
 
 from ..context import ConvertContext
-from ..nodes import statement_fragment
 from ..output_fields import OUTPUT_FIELDS
 from ..pipeline import NodePass
 from ..tables import TF_OUTPUTS, TF_OUTPUTS_LACKING
@@ -49,9 +48,6 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
             f"@dataclass\nclass TF{name}(ModelOutput):\n"
             f'    """TF twin of transformers.modeling_outputs.{name} ({why})."""\n\n{fields}'
         )
-        definitions.append(statement_fragment(source))
-    ctx.imports.need_tf()
-    ctx.imports.need("dataclasses", "dataclass")
-    ctx.imports.need_helper("ModelOutput")
+        definitions.append(ctx.statement(source))
     position = next((i for i, s in enumerate(module.body) if isinstance(s, cst.ClassDef)), len(module.body))
     return module.with_changes(body=[*module.body[:position], *definitions, *module.body[position:]])

@@ -7,7 +7,6 @@ from __future__ import annotations
 import libcst as cst
 
 from ..context import ConvertContext
-from ..nodes import statement_fragment
 from .classes import map_classes
 from .decorators import with_class_attribute
 
@@ -57,23 +56,19 @@ def input_signature(self):
 def _with_audio_inputs(class_def: cst.ClassDef, ctx: ConvertContext) -> cst.ClassDef:
     defined = {s.name.value for s in class_def.body.body if isinstance(s, cst.FunctionDef)}
     extra = [
-        statement_fragment(source)
+        ctx.statement(source)
         for name, source in (("input_signature", AUDIO_SIGNATURE), ("dummy_inputs", AUDIO_DUMMY))
         if name not in defined
     ]
     if not extra:
         return class_def
-    ctx.imports.need_tf()
     return class_def.with_changes(body=class_def.body.with_changes(body=[*class_def.body.body, *extra]))
 
 
 def _with_property(class_def: cst.ClassDef, name: str, source: str, ctx: ConvertContext) -> cst.ClassDef:
     if any(isinstance(s, cst.FunctionDef) and s.name.value == name for s in class_def.body.body):
         return class_def
-    ctx.imports.need_tf()
-    return class_def.with_changes(
-        body=class_def.body.with_changes(body=[*class_def.body.body, statement_fragment(source)])
-    )
+    return class_def.with_changes(body=class_def.body.with_changes(body=[*class_def.body.body, ctx.statement(source)]))
 
 
 class _WrapReturns(cst.CSTTransformer):
@@ -103,7 +98,7 @@ def _dummies_for_call(class_def: cst.ClassDef, ctx: ConvertContext) -> cst.Class
     body = []
     for statement in class_def.body.body:
         if isinstance(statement, cst.FunctionDef) and statement.name.value == "dummy_inputs":
-            ctx.helpers.add("dummy_inputs_for_call")
+            ctx.need("dummy_inputs_for_call")
             statement = statement.visit(_WrapReturns())
         body.append(statement)
     return class_def.with_changes(body=class_def.body.with_changes(body=body))

@@ -145,9 +145,8 @@ class TrainingPass(NodePass):
         head, _, rest = name.partition(".")
         sub = cls.sublayers.get(rest) if head == "self" else None
         if sub is not None and sub.kind == "sequential" and len(updated.args) == 1:
-            self.ctx.helpers.add("call_sequential")
             return cst.Call(
-                cst.Name("call_sequential"),
+                self.expr("call_sequential"),
                 [
                     cst.Arg(updated.func, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
                     updated.args[0].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),

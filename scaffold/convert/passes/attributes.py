@@ -1,0 +1,118 @@
+"""Attributes and names outside calls: dtypes (`torch.long` -> `tf.int32`), `.shape`, `torch.finfo(...).min`,
+the attention implementation (always eager in TF), `ACT2FN[...]`, and names imported from torch-only modules
+that have a TF twin (mask builders, activations, `ModelOutput`)."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..analysis import ACT2FN_NAMES
+from ..context import ConvertContext
+from ..names import dotted
+from ..pipeline import NodePass
+from ..snippets import snippets
+from ..tables import TF_ACTIVATIONS
+from ..todos import Todos
+from ..translate.dtypes import DTYPES, is_tensor_type
+
+
+def _is_first_parameter(node: cst.BaseExpression) -> bool:
+    """`next(self.parameters())`"""
+    return (
+        isinstance(node, cst.Call)
+        and dotted(node.func) == "next"
+        and len(node.args) == 1
+        and isinstance(node.args[0].value, cst.Call)
+        and dotted(node.args[0].value.func) == "self.parameters"
+        and not node.args[0].value.args
+    )
+
+
+class AttributesPass(NodePass):
+    def __init__(self, ctx: ConvertContext, todos: Todos) -> None:
+        super().__init__(ctx, todos)
+        self._in_fstring = 0
+        self._torch_only = self.info.torch_only_names
+
+    def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        self._in_fstring += 1
+
+    def leave_FormattedString(
+        self, original: cst.FormattedString, updated: cst.FormattedString
+    ) -> cst.FormattedString:
+        self._in_fstring -= 1
+        return updated
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        finfo = original.value
+        if (
+            isinstance(finfo, cst.Call)
+            and self.info.imports.resolve(finfo.func) == "torch.finfo"
+            and original.attr.value in ("min", "max")
+            and finfo.args
+            and isinstance(updated.value, cst.Call)
+        ):
+            # tf DTypes carry min/max; as_dtype also takes a keras layer's dtype, which is a string
+            return cst.Attribute(value=self.call("tf.as_dtype", updated.value.args[0]), attr=original.attr)
+        if original.attr.value == "dtype" and _is_first_parameter(original.value):
+            # `next(self.parameters()).dtype`: the dtype the layer computes in
+            return self.call("tf.as_dtype", self.expr("self.compute_dtype"))
+        if original.attr.value == "_attn_implementation" and not self._in_fstring:
+            return cst.SimpleString('"eager"')  # TF ports have one attention path: eager
+        if dotted(original) in ("self.gradient_checkpointing", "self._requires_grad") and self.cursor.in_body:
+            return cst.Name("False")
+        qualified = self.info.imports.resolve(original)
+        if qualified in DTYPES:
+            return self.expr(DTYPES[qualified])
+        if self.cursor.in_body and original.attr.value == "shape":
+            owner = dotted(original.value)
+            if owner is None or (
+                owner != "self"
+                and not owner.startswith(("self.config", "config"))
+                and self.info.imports.resolve(original.value) is None
+            ):
+                return self.call("tuple", self.call("shape_list", updated.value))
+        if is_tensor_type(qualified):
+            return self.expr("tf.Tensor")
+        return updated
+
+    def leave_AssignTarget(self, original: cst.AssignTarget, updated: cst.AssignTarget) -> cst.AssignTarget:
+        if isinstance(updated.target, cst.SimpleString):  # `self._attn_implementation = ...` stays a target
+            return updated.with_changes(target=original.target)
+        return updated
+
+    def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript) -> cst.BaseExpression:
+        # `tuple(shape_list(x))[i]` -> `shape_list(x)[i]`
+        value = updated.value
+        if (
+            isinstance(value, cst.Call)
+            and dotted(value.func) == "tuple"
+            and value.args
+            and isinstance(value.args[0].value, cst.Call)
+            and dotted(value.args[0].value.func) == "shape_list"
+            and len(updated.slice) == 1
+            and isinstance(updated.slice[0].slice, cst.Index)
+        ):
+            return updated.with_changes(value=value.args[0].value)
+        # ACT2FN["gelu"] -> get_tf_activation("gelu")
+        if self.info.imports.resolve(original.value) in ACT2FN_NAMES and len(updated.slice) == 1:
+            index = updated.slice[0].slice
+            if isinstance(index, cst.Index):
+                return cst.Call(func=self.expr("get_tf_activation"), args=[cst.Arg(index.value)])
+        return updated
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+        name = original.value
+        if name not in self._torch_only:
+            return updated
+        origin = self.info.imports.origins.get(name, "")
+        # a torch-side name with a TF twin in the snippets (ROPE_INIT_FUNCTIONS, mask builders): use the twin
+        if name in snippets():
+            self.ctx.need(name)
+        # activations.gelu & co: the activations_tf function of the same name
+        elif origin == f"transformers.activations.{name}" and name in TF_ACTIVATIONS and self.cursor.in_body:
+            return cst.Call(self.expr("get_tf_activation"), [cst.Arg(cst.SimpleString(f'"{name}"'))])
+        # ModelOutput is re-exported by modeling_outputs (torch-only) but lives in transformers.utils
+        elif name == "ModelOutput":
+            self.ctx.need(name)
+        return updated

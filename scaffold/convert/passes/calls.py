@@ -1,0 +1,57 @@
+"""Torch function calls in forward bodies, through the registry of translators (`translate/`).
+
+A call whose function the module's imports resolve (`torch.cat`, `nn.functional.softmax`, a mask builder) is
+handed to the translator registered for that qualified name; a torch function without one, or whose
+translator declines this form, is marked untranslated. `ACT2CLS["gelu"]()` becomes the TF activation.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..pipeline import NodePass
+from ..translate import DROPPED_KEYWORDS, FUNCTIONS, Args, Context
+
+
+class TorchCallsPass(NodePass):
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        activation = self._act2cls(original)
+        if activation is not None:
+            return activation
+        if not self.cursor.in_body:
+            return updated
+        qualified = self.info.imports.resolve(original.func)
+        if qualified is None and not isinstance(updated.func, cst.Attribute) and isinstance(original.func, cst.Name):
+            # a function the imports do not tell (isinstance, a local helper): only names registered as they are
+            translator = FUNCTIONS.lookup(original.func.value, qualified=False)
+            return self._translate(translator, original.func.value, original, updated) if translator else updated
+        if qualified is None:
+            return updated  # a method call: the tensor methods pass
+        result = self._translate(FUNCTIONS.lookup(qualified), qualified, original, updated)
+        if result is not None:
+            return result
+        if qualified.startswith("torch."):
+            self.untranslated(qualified, f"no TF translation for {qualified} yet")
+        return updated
+
+    def _translate(self, translator, name: str, original: cst.Call, updated: cst.Call) -> cst.BaseExpression | None:
+        if translator is None:
+            return None
+        args = [a for a in updated.args if a.keyword is None or a.keyword.value not in DROPPED_KEYWORDS]
+        cx = Context(self.ctx, self.todos)
+        result = translator.translate(Args(name, updated, original, args, translator.signature), cx)
+        if result is not None:
+            cx.apply()
+        return result
+
+    def _act2cls(self, call: cst.Call) -> cst.BaseExpression | None:
+        """`ACT2CLS["gelu"]()` -> `get_tf_activation("gelu")` (the class instantiated is the activation)."""
+        func = call.func
+        if (
+            isinstance(func, cst.Subscript)
+            and self.info.imports.resolve(func.value) == "transformers.activations.ACT2CLS"
+            and not call.args
+            and isinstance(func.slice[0].slice, cst.Index)
+        ):
+            return self.call("get_tf_activation", func.slice[0].slice.value)
+        return None

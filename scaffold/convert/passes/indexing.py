@@ -1,0 +1,164 @@
+"""Indexing and immutability: torch's tensor indexing (`x[mask]`, `x[idx_a, idx_b]`) goes through the
+`torch_index` twin; item assignment (`x[key] = v`, `x[key] += v`, `x.masked_fill_(...)`) rebinds the name to a
+new tensor, since TF tensors are immutable."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+
+from ..context import ConvertContext
+from ..names import dotted
+from ..pipeline import NodePass
+from ..todos import Todos
+
+AUGMENTED = {
+    "AddAssign": cst.Add,
+    "SubtractAssign": cst.Subtract,
+    "MultiplyAssign": cst.Multiply,
+    "DivideAssign": cst.Divide,
+    "FloorDivideAssign": cst.FloorDivide,
+    "ModuloAssign": cst.Modulo,
+    "PowerAssign": cst.Power,
+}
+
+
+def _subscript_key(elements: Sequence[cst.SubscriptElement]) -> cst.BaseExpression | None:
+    """The key `x[...]` passes to __setitem__, as an expression: `[:, 1:]` -> `(slice(None), slice(1, None))`."""
+    keys: list[cst.BaseExpression] = []
+    for element in elements:
+        item = element.slice
+        if isinstance(item, cst.Index):
+            if item.star is not None:
+                return None
+            keys.append(item.value)
+        else:
+            assert isinstance(item, cst.Slice)
+            # `slice(1)` would be a stop: `:` is slice(None), `1:` slice(1, None)
+            bounds = [item.lower, item.upper, item.step]
+            if item.step is None:
+                bounds.pop()
+                if item.upper is None and item.lower is None:
+                    bounds.pop()
+            keys.append(
+                cst.Call(
+                    func=cst.Name("slice"),
+                    args=[cst.Arg(b if b is not None else cst.Name("None")) for b in bounds],
+                )
+            )
+    if len(keys) == 1:
+        return keys[0]
+    return cst.Tuple([cst.Element(k) for k in keys])
+
+
+def _mask_key(elements: Sequence[cst.SubscriptElement]) -> cst.BaseExpression | None:
+    """`[m, :]` / `[:, m]`: one variable among full slices, as the key torch_index takes; else None."""
+    names = [e.slice for e in elements if isinstance(e.slice, cst.Index)]
+    if len(elements) < 2 or len(names) != 1 or names[0].star is not None or not isinstance(names[0].value, cst.Name):
+        return None
+    if names[0].value.value in ("None", "True", "False"):
+        return None
+    if not all(
+        isinstance(e.slice, cst.Index) or e.slice.lower is e.slice.upper is e.slice.step is None for e in elements
+    ):
+        return None
+    return _subscript_key(elements)
+
+
+def _is_tf_call(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Call) and (dotted(node.func) or "").startswith("tf.")
+
+
+def _tensor_index_key(elements: Sequence[cst.SubscriptElement]) -> cst.BaseExpression | None:
+    """The key of `x[...]` when it indexes with tensors, for torch_index (TF slicing takes none of these), else
+    None: `table[index.view(-1)]` (an integer tensor: a gather), `logits[tf.range(b), last]` (several indices
+    picking elements, torch's advanced indexing), `hidden_states[eos_mask, :]` (a variable among `:` may be a
+    boolean mask; torch_index indexes as TF does when it is an int)."""
+    indices = [e.slice for e in elements if isinstance(e.slice, cst.Index)]
+    if len(elements) == 1 and indices and indices[0].star is None and _is_tf_call(indices[0].value):
+        return indices[0].value
+    if (
+        len(elements) > 1
+        and len(indices) == len(elements)
+        and all(i.star is None for i in indices)
+        and any(_is_tf_call(i.value) for i in indices)
+    ):
+        return cst.Tuple([cst.Element(i.value) for i in indices])
+    return _mask_key(elements)
+
+
+class IndexingPass(NodePass):
+    def __init__(self, ctx: ConvertContext, todos: Todos) -> None:
+        super().__init__(ctx, todos)
+        self._targets = 0  # inside an assignment target (`x[i] = ...` stays a subscript for leave_Assign)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._targets += 1
+
+    def leave_AssignTarget(self, original: cst.AssignTarget, updated: cst.AssignTarget) -> cst.AssignTarget:
+        self._targets -= 1
+        return updated
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._targets += 1
+
+    def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript) -> cst.BaseExpression:
+        key = _tensor_index_key(updated.slice) if self.cursor.in_body and not self._targets else None
+        if key is not None:
+            return self.call("torch_index", updated.value, key)
+        return updated
+
+    def leave_Expr(self, original: cst.Expr, updated: cst.Expr) -> cst.Expr | cst.Assign:
+        """`x.masked_fill_(mask, value)` as a statement -> `x = tf.where(mask, value, x)`."""
+        call = original.value
+        if (
+            self.cursor.in_body
+            and isinstance(call, cst.Call)
+            and isinstance(call.func, cst.Attribute)
+            and call.func.attr.value == "masked_fill_"
+            and isinstance(call.func.value, cst.Name)
+            and len(call.args) == 2
+            and all(a.keyword is None for a in call.args)
+        ):
+            translated = updated.value if isinstance(updated.value, cst.Call) else call
+            target = call.func.value
+            value = self.call("tf.where", translated.args[0].value, translated.args[1].value, target)
+            return cst.Assign(targets=[cst.AssignTarget(target)], value=value)
+        return updated
+
+    def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
+        """`x[key] = value` -> `x = torch_setitem(x, key, value)`: a tensor gets a new tensor (TF tensors are
+        immutable), a list or dict is updated as before. A string key (a dict entry) stays as it is."""
+        target = updated.targets[0].target if len(updated.targets) == 1 else None
+        if not self.cursor.in_body or not isinstance(target, cst.Subscript):
+            return updated
+        key = _subscript_key(target.slice)
+        if key is None:
+            return updated
+        if isinstance(key, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
+            return updated
+        if dotted(target.value) is None:
+            self.todo("assignment into an indexed expression: TF tensors are immutable; rewrite it by hand")
+            return updated
+        value = self.call("torch_setitem", target.value, key, updated.value)
+        return updated.with_changes(targets=[cst.AssignTarget(target.value)], value=value)
+
+    def leave_AugAssign(self, original: cst.AugAssign, updated: cst.AugAssign) -> cst.AugAssign | cst.Assign:
+        """`x[key] += v` -> `x = torch_setitem(x, key, x[key] + v)`."""
+        self._targets -= 1
+        target = updated.target
+        if not self.cursor.in_body or not isinstance(target, cst.Subscript) or dotted(target.value) is None:
+            return updated
+        key = _subscript_key(target.slice)
+        operator = AUGMENTED.get(type(updated.operator).__name__)
+        if key is None or operator is None or isinstance(key, (cst.SimpleString, cst.FormattedString)):
+            return updated
+        right = updated.value
+        if not isinstance(right, (cst.Name, cst.Attribute, cst.Integer, cst.Float, cst.Call, cst.Subscript)):
+            right = right.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        value = cst.BinaryOperation(left=target, operator=operator(), right=right)
+        return cst.Assign(
+            targets=[cst.AssignTarget(target.value)],
+            value=self.call("torch_setitem", target.value, key, value),
+        )

@@ -1,0 +1,43 @@
+"""Attributes of sub-layers, in keras' terms: a torch layer's attributes are not its keras twin's.
+
+`self.emb.weight` of an Embedding -> `self.emb.embeddings`; `self.x.weight.dtype` -> `self.x.compute_dtype`;
+a Dropout's `.p` -> `.rate`; an Embedding's `num_embeddings` / `embedding_dim` -> `input_dim` / `output_dim`;
+a Linear/Conv `.weight` -> `.kernel` (marked: keras keeps it transposed). The layer knowledge comes from the
+analysis of each class's `__init__` (the sub-layers the layers pass swaps).
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..analysis import embedding_size
+from ..names import dotted
+from ..pipeline import NodePass
+
+
+class LayerAttributesPass(NodePass):
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        return self._layer_attribute(original) or updated
+
+    def _layer_attribute(self, node: cst.Attribute) -> cst.BaseExpression | None:
+        name = dotted(node) or ""
+        parts = name.split(".")
+        cls = self.ctx.current_class()
+        if cls is None or parts[0] != "self":
+            return None
+        if len(parts) >= 4 and parts[-2:] == ["weight", "dtype"]:
+            return self.expr(".".join(["self", cls.tf_attr(parts[1]), *parts[2:-2], "compute_dtype"]))
+        sub = cls.sublayers.get(parts[1]) if len(parts) > 1 else None
+        if len(parts) == 3 and parts[2] == "p" and sub is not None and sub.kind == "Dropout":
+            return self.expr(f"self.{cls.tf_attr(parts[1])}.rate")
+        if len(parts) == 3 and parts[2] == "weight":
+            keras_base = self.info.classes[sub.cls].keras_base if sub and sub.cls in self.info.classes else None
+            if sub is not None and (sub.kind == "Embedding" or keras_base == "Embedding"):
+                return self.expr(f"self.{cls.tf_attr(parts[1])}.embeddings")
+        if len(parts) == 3 and parts[2] == "weight" and sub is not None and sub.kind in ("Linear", "Conv1d", "Conv2d"):
+            self.todo(f"`{name}`: keras keeps this as `.kernel`, transposed from torch's layout")
+            return self.expr(f"self.{cls.tf_attr(parts[1])}.kernel")
+        if len(parts) == 2 and parts[1] == "weight" and cls.keras_base == "Embedding":
+            return self.expr("self.embeddings")
+        size = embedding_size(self.info, cls, name)  # `self.model.shared.num_embeddings` -> `.input_dim`
+        return self.expr(size) if size is not None else None

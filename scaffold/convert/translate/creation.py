@@ -1,0 +1,85 @@
+"""New tensors: zeros/ones/ranges/constants/random, `*_like`, `new_*`, copies, and reading values back."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from .registry import Args, Context, arg, function, method, renamed_call, table
+
+table("torch.arange", to="tf.range")
+table("torch.rand", to="tf.random.uniform")
+table("torch.randn", to="tf.random.normal")
+table("torch.zeros_like", to="tf.zeros_like")
+table("torch.ones_like", to="tf.ones_like")
+table("torch.tensor", to="tf.constant")
+
+
+@function("torch.zeros", "torch.ones")
+def zeros_ones(a: Args, cx: Context) -> cst.BaseExpression:
+    """`torch.zeros(2, 3)` -> `tf.zeros([2, 3])`: torch takes the dims as arguments too."""
+    name = f"tf.{a.name[len('torch.') :]}"
+    if len(a.positional) > 1:
+        shape = cst.List([cst.Element(x.value) for x in a.positional])
+        return cx.call(name, shape, *[x for x in a.args if x.keyword is not None])
+    return renamed_call(cx, name, a.args)
+
+
+@function("torch.full")
+def full(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if len(a.positional) != 2:
+        return None
+    value = a.positional[1].value
+    if "dtype" in a.keywords:
+        value = cx.call("tf.constant", value, arg(a.keywords["dtype"], "dtype"))
+    return cx.call("tf.fill", a.positional[0], value)
+
+
+@function("torch.full_like")
+def full_like(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if len(a.positional) != 2:
+        return None
+    like, value = a.positional[0].value, a.positional[1].value
+    dtype = a.keywords.get("dtype") or cst.Attribute(like, cst.Name("dtype"))  # dtype= was translated already
+    return cx.expr("tf.fill(tf.shape({like}), tf.cast({value}, {dtype}))", like=like, value=value, dtype=dtype)
+
+
+@function("torch.linspace")
+def linspace(a: Args, cx: Context) -> cst.BaseExpression | None:
+    # tf.linspace wants float bounds where torch takes ints
+    if len(a.positional) < 3:
+        return None
+    return cx.call(
+        "tf.linspace", cx.call("float", a.positional[0]), cx.call("float", a.positional[1]), a.positional[2]
+    )
+
+
+@method("new_zeros", "new_ones", tensor_only=True)
+def new_filled(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if len(a.positional) != 1 or a.keywords:
+        return None
+    dtype = cst.Attribute(a.receiver, cst.Name("dtype"))
+    return cx.call(f"tf.{a.name[len('new_') :]}", a.positional[0], arg(dtype, "dtype"))
+
+
+@method("clone", tensor_only=True)
+def clone(a: Args, cx: Context) -> cst.BaseExpression | None:
+    return None if a.args else cx.call("tf.identity", a.receiver)
+
+
+@method("detach", tensor_only=True)
+def detach(a: Args, cx: Context) -> cst.BaseExpression | None:
+    return None if a.args else cx.call("tf.stop_gradient", a.receiver)
+
+
+@method("numel", tensor_only=True)
+def numel(a: Args, cx: Context) -> cst.BaseExpression | None:
+    return None if a.args else cx.call("tf.size", a.receiver)
+
+
+@method("tolist", "item")
+def eager_value(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`x.tolist()` / `x.item()`: the eager value, through numpy (torch's .item() of a scalar tensor)."""
+    if a.args:
+        return None
+    numpy = cst.Call(cst.Attribute(a.receiver, cst.Name("numpy")))
+    return cst.Call(cst.Attribute(numpy, cst.Name(a.name)))

@@ -1,0 +1,195 @@
+"""Elementwise math, reductions, comparisons and products: torch functions and tensor methods."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from .registry import Args, Context, arg, function, is_integer, method, renamed_call, table
+
+table("torch.matmul", "torch.bmm", to="tf.matmul")
+table("torch.tanh", to="tf.math.tanh")
+table("torch.sigmoid", to="tf.math.sigmoid")
+table("torch.exp", to="tf.math.exp")
+table("torch.log", to="tf.math.log")
+table("torch.sqrt", to="tf.math.sqrt")
+table("torch.rsqrt", to="tf.math.rsqrt")
+table("torch.abs", to="tf.math.abs")
+table("torch.pow", to="tf.math.pow")
+table("torch.sin", to="tf.math.sin")
+table("torch.cos", to="tf.math.cos")
+table("torch.where", to="tf.where")
+table("torch.maximum", to="tf.math.maximum")
+table("torch.minimum", to="tf.math.minimum")
+table("torch.erf", to="tf.math.erf")
+table("torch.square", to="tf.math.square")
+table("torch.isinf", to="tf.math.is_inf")
+table("torch.isnan", to="tf.math.is_nan")
+table("torch.logical_and", to="tf.math.logical_and")
+table("torch.logical_or", to="tf.math.logical_or")
+table("torch.logical_not", to="tf.math.logical_not")
+table("torch.outer", to="tf.experimental.numpy.outer")
+table("torch.mean", to="tf.reduce_mean", dim="axis", keepdim="keepdims")
+table("torch.sum", to="torch_sum", dim="axis", keepdim="keepdims")  # booleans sum as integers in torch
+table("torch.cumsum", to="tf.math.cumsum", dim="axis")
+table("torch.cumprod", to="tf.math.cumprod", dim="axis")
+table("torch.argmax", to="tf.math.argmax", dim="axis")
+table("torch.argmin", to="tf.math.argmin", dim="axis")
+
+UNARY_MATH = {
+    "cos": "cos",
+    "sin": "sin",
+    "exp": "exp",
+    "log": "log",
+    "sqrt": "sqrt",
+    "rsqrt": "rsqrt",
+    "abs": "abs",
+    "tanh": "tanh",
+    "sigmoid": "sigmoid",
+    "neg": "negative",
+    "square": "square",
+    "reciprocal": "reciprocal",
+}
+COMPARISONS = {
+    "ne": "not_equal",
+    "eq": "equal",
+    "gt": "greater",
+    "lt": "less",
+    "ge": "greater_equal",
+    "le": "less_equal",
+}
+
+
+@function("torch.einsum")
+def einsum(a: Args, cx: Context) -> cst.BaseExpression:
+    if len(a.args) == 2 and isinstance(a.args[1].value, (cst.List, cst.Tuple)):
+        # torch also takes the operands as one list; tf.einsum takes them as arguments only
+        return cx.call("tf.einsum", a.args[0], *[e.value for e in a.args[1].value.elements])
+    return renamed_call(cx, "tf.einsum", a.args)
+
+
+@function("torch.min", "torch.max")
+def min_max(a: Args, cx: Context) -> cst.BaseExpression | None:
+    name = a.name[len("torch.") :]
+    if len(a.args) == 2 and len(a.positional) == 2 and not is_integer(a.positional[1].value):
+        return cx.call(f"tf.math.{'minimum' if name == 'min' else 'maximum'}", *a.args)  # two tensors: elementwise
+    if len(a.args) == 1:
+        return cx.call(f"tf.reduce_{name}", *a.args)
+    return None  # over a dim torch returns (values, indices)
+
+
+@function("torch.clamp", signature=("input", "min", "max"))
+def clamp(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if not a.positional:
+        return None
+    result = a["input"]
+    if "min" in a:
+        result = cx.call("tf.math.maximum", result, a["min"])
+    if "max" in a:
+        result = cx.call("tf.math.minimum", result, a["max"])
+    return result
+
+
+@function("torch.tril", "torch.triu")
+def tril_triu(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """The main diagonal and below (tril) / above (triu)."""
+    if len(a.args) != 1:
+        return None
+    return cx.call("tf.linalg.band_part", a.args[0], *_band(a.name.endswith("tril"), cx))
+
+
+def _band(lower: bool, cx: Context) -> list[cst.BaseExpression]:
+    return [cx.expr("-1" if lower else "0"), cx.expr("0" if lower else "-1")]
+
+
+@function("torch.div", "torch.true_divide")
+def divide(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if len(a.positional) != 2:
+        return None
+    rounding = a.keywords.get("rounding_mode")
+    if rounding is None:
+        return cx.call("tf.math.divide", *a.positional)
+    if isinstance(rounding, cst.SimpleString) and rounding.evaluated_value == "floor":
+        return cx.call("tf.math.floordiv", *a.positional)
+    return None
+
+
+@function("torch.ceil", "torch.floor", "torch.round")
+def rounding(a: Args, cx: Context) -> cst.BaseExpression:
+    return cx.call(f"tf.math.{a.name[len('torch.') :]}", *a.args)
+
+
+@method("tril", "triu", tensor_only=True)
+def tril_triu_method(a: Args, cx: Context) -> cst.BaseExpression | None:
+    return None if a.args else cx.call("tf.linalg.band_part", a.receiver, *_band(a.name == "tril", cx))
+
+
+@method(*UNARY_MATH)
+def unary(a: Args, cx: Context) -> cst.BaseExpression | None:
+    return None if a.args else cx.call(f"tf.math.{UNARY_MATH[a.name]}", a.receiver)
+
+
+@method(*COMPARISONS)
+def comparison(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if len(a.positional) != 1:
+        return None
+    return cx.call(f"tf.math.{COMPARISONS[a.name]}", a.receiver, *a.positional)
+
+
+@method("masked_fill")
+def masked_fill(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if len(a.positional) != 2:
+        return None
+    return cx.call("tf.where", a.positional[0], a.positional[1], a.receiver)
+
+
+@method("mean", "sum", "max", "min")
+def reduction(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if not all(x.keyword is None or x.keyword.value in ("dim", "keepdim") for x in a.args):
+        return None
+    if a.name in ("max", "min") and (a.positional or "dim" in a.keywords):
+        cx.untranslated(
+            f".{a.name}(dim)",
+            f"torch .{a.name}(dim) returns (values, indices); tf.reduce_{a.name} returns values only",
+        )
+        return a.call
+    renamed = [
+        x.with_changes(keyword=cst.Name({"dim": "axis", "keepdim": "keepdims"}[x.keyword.value]))
+        if x.keyword is not None
+        else arg(x.value, "axis")
+        for x in a.args
+    ]
+    if a.name == "sum":  # booleans sum as integers in torch
+        return cx.call("torch_sum", a.receiver, *renamed)
+    return cx.call(f"tf.reduce_{a.name}", a.receiver, *renamed)
+
+
+@method("any", "all")
+def any_all(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if a.args:
+        return None
+    return cx.call(f"tf.reduce_{a.name}", cx.call("tf.cast", a.receiver, cx.expr("tf.bool")))
+
+
+@method("argmax", "argmin")
+def argmax(a: Args, cx: Context) -> cst.BaseExpression | None:
+    # torch's argmax over a dim (indices as int64, as TF's default); over all elements it flattens
+    dim = _one(a) or a.keywords.get("dim")
+    if len(a.args) > 1 or dim is None:
+        return None
+    return cx.call(f"tf.math.{a.name}", a.receiver, arg(dim, "axis"))
+
+
+@method("matmul", "bmm", tensor_only=True)
+def matmul(a: Args, cx: Context) -> cst.BaseExpression | None:
+    one = _one(a)
+    return None if one is None else cx.call("tf.matmul", a.receiver, a.positional[0])
+
+
+@method("pow")
+def power(a: Args, cx: Context) -> cst.BaseExpression | None:
+    return cx.call("tf.pow", a.receiver, *a.positional) if len(a.positional) == 1 else None
+
+
+def _one(a: Args) -> cst.BaseExpression | None:
+    """The single positional argument of a call that has no keyword arguments."""
+    return a.positional[0].value if len(a.positional) == 1 and not a.keywords else None

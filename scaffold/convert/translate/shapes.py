@@ -1,0 +1,197 @@
+"""Shapes and layout: reshapes, transposes, broadcasts, splits, joins, sizes, gathers."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from .registry import Args, Context, arg, clean, code, function, is_integer, method, table
+
+table("torch.cat", "torch.concat", to="tf.concat", dim="axis")
+table("torch.stack", to="tf.stack", dim="axis")
+
+
+def shape_tuple(tensor: cst.BaseExpression, cx: Context) -> cst.Call:
+    """torch.Size is a tuple (`size()[:-1] + (n,)` works), so a whole shape becomes `tuple(shape_list(x))`."""
+    return cx.call("tuple", cx.call("shape_list", tensor))
+
+
+def _dims(positional: list[cst.Arg]) -> cst.BaseExpression:
+    """One argument as it is (a shape or a list of dims), several as a list."""
+    return positional[0].value if len(positional) == 1 else cst.List([cst.Element(x.value) for x in positional])
+
+
+@method("view", "reshape")
+def reshape(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if not a.positional:
+        return None
+    first = a.positional[0]
+    if len(a.positional) == 1 and not first.star and not is_integer(first.value):
+        shape = first.value  # a shape variable or tuple
+    else:
+        shape = cst.List(
+            [cst.StarredElement(x.value) if x.star == "*" else cst.Element(x.value) for x in a.positional]
+        )
+    return cx.call("tf.reshape", a.receiver, shape)
+
+
+@method("transpose")
+def transpose(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if len(a.positional) != 2:
+        return None
+    return cx.call("tf.experimental.numpy.swapaxes", a.receiver, *a.positional)
+
+
+@method("permute")
+def permute(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if not a.positional:
+        return None
+    return cx.call("tf.transpose", a.receiver, arg(_dims(a.positional), "perm"))
+
+
+@method("expand")
+def expand(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if not a.positional:
+        return None
+    target, first = a.receiver, a.positional[0].value
+    if len(a.positional) == 1 and isinstance(first, (cst.Tuple, cst.List)):
+        values = [e.value for e in first.elements]
+    elif len(a.positional) == 1 and not isinstance(first, (cst.Integer, cst.UnaryOperation)):
+        # a shape variable (a torch.Size) holds no -1; if it did, broadcast_to fails loudly
+        return cx.call("tf.broadcast_to", target, a.positional[0])
+    else:
+        values = [x.value for x in a.positional]
+    # torch's -1 keeps that dim; counted from the end it is the same dim of the input
+    shape = [
+        cx.expr(f"shape_list({{x}})[{i - len(values)}]", x=target) if code(v).replace(" ", "") == "-1" else v
+        for i, v in enumerate(values)
+    ]
+    return cx.call("tf.broadcast_to", target, cst.List([cst.Element(d) for d in shape]))
+
+
+@method("expand_as", "view_as", "reshape_as")
+def as_shape_of(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if len(a.positional) != 1 or a.keywords:
+        return None
+    func = "tf.broadcast_to" if a.name == "expand_as" else "tf.reshape"
+    return cx.call(func, a.receiver, cx.call("tf.shape", a.positional[0]))
+
+
+@method("repeat", tensor_only=True)
+def repeat(a: Args, cx: Context) -> cst.BaseExpression | None:
+    # torch repeats per dim (= tf.tile when one count per dim; more counts fail loudly in TF)
+    if not a.positional or a.keywords or any(x.star for x in a.positional):
+        return None
+    return cx.call("tf.tile", a.receiver, _dims(a.positional))
+
+
+def split(cx: Context, kind: str, target: cst.BaseExpression, args: list[cst.Arg]) -> cst.BaseExpression:
+    """`x.split(size, dim)` / `x.chunk(n, dim)` (and `torch.chunk(x, n, dim)`), `args` after the tensor: a chunk
+    count is tf.split's; a chunk size goes through the torch_split twin."""
+    positional = [x for x in args if x.keyword is None]
+    dim = next((x.value for x in args if x.keyword is not None and x.keyword.value == "dim"), None)
+    dim = dim or (positional[1].value if len(positional) > 1 else cst.Integer("0"))
+    if kind == "chunk":
+        return cx.call("tf.split", target, positional[0], arg(dim, "axis"))
+    return cx.call("torch_split", target, positional[0], dim)  # torch takes a chunk size where tf.split a count
+
+
+@method("split", "chunk")
+def split_method(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if not a.positional or len(a.args) > 2:
+        return None
+    return split(cx, a.name, a.receiver, a.args)
+
+
+@function("torch.chunk")
+def chunk(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if len(a.positional) < 2 or len(a.args) > 3:
+        return None
+    return split(cx, "chunk", a.positional[0].value, a.args[1:])
+
+
+@function("torch.split")
+def split_function(a: Args, cx: Context) -> cst.BaseExpression | None:
+    # torch takes a chunk size (or sizes) where tf.split takes a count; the twin's parameters are named like torch's
+    return cx.call("torch_split", *a.args) if 2 <= len(a.args) <= 3 else None
+
+
+def flatten(cx: Context, target: cst.BaseExpression, start: cst.BaseExpression | None) -> cst.BaseExpression:
+    """`torch.flatten(x[, start])` / `x.flatten([start])`: everything from `start` on in one dim."""
+    if start is None:
+        return cx.call("tf.reshape", target, cx.expr("[-1]"))
+    return cx.expr("tf.reshape({x}, shape_list({x})[:{start}] + [-1])", x=target, start=start)
+
+
+@method("flatten", tensor_only=True)
+def flatten_method(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if len(a.positional) > 1 or len(a.args) != len(a.positional):
+        return None
+    return flatten(cx, a.receiver, a.positional[0].value if a.positional else None)
+
+
+@function("torch.flatten")
+def flatten_function(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if not a.positional or not len(a.args) == len(a.positional) <= 2:
+        return None
+    return flatten(cx, a.positional[0].value, a.positional[1].value if len(a.positional) > 1 else None)
+
+
+@function("torch.roll")
+def roll(a: Args, cx: Context) -> cst.BaseExpression | None:
+    # torch.roll(input, shifts, dims) is tf.roll(input, shift, axis); without dims torch rolls the flattened
+    # tensor (not translated)
+    names = {"shifts": "shift", "dims": "axis"}
+    if len(a.args) != 3 or not all(x.keyword is None or x.keyword.value in names for x in a.args):
+        return None
+    return cx.call(
+        "tf.roll", *[x.with_changes(keyword=cst.Name(names[x.keyword.value])) if x.keyword else x for x in a.args]
+    )
+
+
+@function("torch.meshgrid")
+def meshgrid(a: Args, cx: Context) -> cst.BaseExpression:
+    return a.call.with_changes(func=cx.expr("meshgrid"), args=clean(a.args))
+
+
+@method("size")
+def size(a: Args, cx: Context) -> cst.BaseExpression:
+    if a.positional:
+        shape = cx.call("shape_list", a.receiver)
+        return cst.Subscript(value=shape, slice=[cst.SubscriptElement(cst.Index(a.positional[0].value))])
+    return shape_tuple(a.receiver, cx)
+
+
+@method("dim")
+def dim(a: Args, cx: Context) -> cst.BaseExpression | None:
+    return None if a.args else cx.call("len", cx.call("shape_list", a.receiver))
+
+
+@method("contiguous")
+def contiguous(a: Args, cx: Context) -> cst.BaseExpression | None:
+    return None if a.args else a.receiver
+
+
+@method("unsqueeze")
+def unsqueeze(a: Args, cx: Context) -> cst.BaseExpression | None:
+    return cx.call("tf.expand_dims", a.receiver, *a.positional) if len(a.positional) == 1 else None
+
+
+@method("squeeze")
+def squeeze(a: Args, cx: Context) -> cst.BaseExpression:
+    return cx.call("tf.squeeze", a.receiver, *[arg(x.value, "axis") for x in a.positional])
+
+
+@method("gather", tensor_only=True)
+def gather(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if len(a.positional) != 2 or a.keywords:
+        return None
+    dim, index = a.positional
+    return cx.call("tf.experimental.numpy.take_along_axis", a.receiver, index, arg(dim.value, "axis"))
+
+
+@method("index_select", tensor_only=True)
+def index_select(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if len(a.positional) != 2 or a.keywords:
+        return None
+    dim, index = a.positional
+    return cx.call("tf.gather", a.receiver, index, arg(dim.value, "axis"))
