@@ -59,6 +59,7 @@ def plan_port(checkout: Checkout, force: bool = False) -> tuple[Plan, PortReport
     code = format_source(result.code, settings=checkout.ruff_settings, filename=f"modeling_tf_{model}.py")
     report.todos = len(find_todos(code))
     summary = result.summary
+    assert summary is not None  # convert_source always describes the model
     report.prefix = summary.prefix or model.capitalize()
     tf_path = checkout.model_dir / f"modeling_tf_{model}.py"
     existing = checkout.read(tf_path)
@@ -92,7 +93,10 @@ def plan_port(checkout: Checkout, force: bool = False) -> tuple[Plan, PortReport
         report.notes.append("no models/auto/modeling_tf_auto.py (or modeling_auto.py): auto mappings not edited")
     else:
         new_auto, report.auto_entries = auto.tf_auto_mappings(
-            tf_auto, pt_auto, set(summary.pt_public), set(tf_classes)
+            tf_auto,
+            pt_auto,
+            set(summary.pt_public),
+            set(tf_classes),
         )
         plan.add(tf_auto_path, tf_auto, new_auto)
 

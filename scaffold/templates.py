@@ -21,5 +21,5 @@ def _environment():
     )
 
 
-def render(name: str, **variables) -> str:
+def render(name: str, **variables: object) -> str:
     return _environment().get_template(name).render(**variables)

@@ -106,7 +106,7 @@ def parse(source: str, filename: str = "<string>") -> cst.Module:
         except ValueError:
             pass
         raise ScaffoldError(
-            f"{filename}:{line}:{column}: syntax error: {message}; fix the PyTorch file first"
+            f"syntax error: {message}; fix the PyTorch file first", file=filename, line=line, col=column
         ) from None
 
 
@@ -122,9 +122,9 @@ def _convert(
     info = analyze(module, model_name, source)
     heads = generic_heads.GenericHeads.parse(layers_source)
     written_out = generic_heads.write_out(module, info.base_model_class, heads)
-    if written_out is not module:  # heads mixing in torch's generic ones, written out: read the module again
+    if written_out is not module:  # heads mixing in torch's generic ones, written out: read those heads
         module = written_out
-        info = analyze(module, model_name, source)
+        info = analyze(module, model_name, source, previous=info)
     ctx = ConvertContext(info=info)
     module = run_node_passes(module, NODE_PASSES, ctx, Todos())
     for apply in CLASS_PASSES:
@@ -162,7 +162,7 @@ def convert_source(
     *,
     filename: str = "<string>",
     format_code: bool = True,
-    settings=None,
+    settings: Path | None = None,
     layers_source: str | None = None,
 ) -> ConversionResult:
     """Convert the text of a PyTorch `modeling_<m>.py` into the text of a TF `modeling_tf_<m>.py`.
@@ -171,9 +171,9 @@ def convert_source(
     try:
         module, summary = _convert(parse(source, filename), model_name, source, layers_source)
     except ScaffoldError as error:
-        if error.message.startswith(filename):
-            raise
-        raise ScaffoldError(f"{filename}: {error.message}") from None
+        if error.file is None:
+            error.file = filename  # an error about the module being converted is about this file
+        raise
     code = module.code
     try:
         compile(code, f"modeling_tf_{model_name}.py", "exec", dont_inherit=True)

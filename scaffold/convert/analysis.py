@@ -7,7 +7,8 @@ visiting every node, so it costs a fraction of a parse. Everything here describe
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
@@ -168,10 +169,18 @@ class ModuleInfo:
         return None if self.base_model_class is None else f"TF{self.prefix}MainLayer"
 
 
-def analyze(module: cst.Module, model_name: str, source: str | None = None) -> ModuleInfo:
+def analyze(
+    module: cst.Module, model_name: str, source: str | None = None, previous: ModuleInfo | None = None
+) -> ModuleInfo:
+    """What the passes need to know about `module`. `previous`: the analysis of an earlier version of it whose
+    unchanged classes (the same ClassDef objects) are taken over as read, not read again (generic heads written
+    out into a module change those heads and the imports only)."""
     imports = ImportTable(module)
+    known = {c.node: c for c in previous.classes.values()} if previous is not None else {}
     classes = {
-        statement.name.value: ClassInfo(
+        statement.name.value: _reread(known[statement])
+        if statement in known
+        else ClassInfo(
             name=statement.name.value,
             node=statement,
             bases=[dotted(arg.value) or "" for arg in statement.bases if arg.keyword is None],
@@ -180,6 +189,7 @@ def analyze(module: cst.Module, model_name: str, source: str | None = None) -> M
         for statement in module.body
         if isinstance(statement, cst.ClassDef)
     }
+    unread = {name for name, cls in classes.items() if cls.node not in known}
     info = ModuleInfo(imports=imports, model_name=model_name, classes=classes, public=_dunder_all(module))
     if source is not None:
         info.uses_initializer_range = "initializer_range" in source
@@ -191,10 +201,15 @@ def analyze(module: cst.Module, model_name: str, source: str | None = None) -> M
     _find_attention_dispatch(module, info)
     _find_layer_tables(module, info)
     for cls in classes.values():
-        if cls.role in ("layer", "model", "pretrained"):
+        if cls.role in ("layer", "model", "pretrained") and cls.name in unread:
             _read_init(cls, info)
     _find_model_names(info)
     return info
+
+
+def _reread(cls: ClassInfo) -> ClassInfo:
+    """A class taken over from an earlier analysis, its `__init__` as read then; its role is decided again."""
+    return replace(cls, role="other", serializable=False)
 
 
 def _assign_roles(info: ModuleInfo) -> None:
@@ -362,7 +377,9 @@ def _read_init(cls: ClassInfo, info: ModuleInfo) -> None:
         )
     }
 
-    def walk(statements, optional: bool, condition: cst.BaseExpression | None = None) -> None:
+    def walk(
+        statements: Sequence[cst.BaseStatement], optional: bool, condition: cst.BaseExpression | None = None
+    ) -> None:
         """`condition`: when the statements run, for a top-level `if`/`else` (None when not known)."""
         for statement in statements:
             if isinstance(statement, cst.SimpleStatementLine):
@@ -370,23 +387,23 @@ def _read_init(cls: ClassInfo, info: ModuleInfo) -> None:
                     _read_small_statement(small, cls, info, optional, condition)
             elif isinstance(statement, cst.If):
                 top = not optional
-                walk(statement.body.body, True, statement.test if top else None)
+                walk(statement.body.body, True, statement.test if top else None)  # type: ignore[arg-type]
                 orelse = statement.orelse
                 if isinstance(orelse, cst.Else):
                     negated = cst.UnaryOperation(
                         cst.Not(), statement.test.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
                     )
-                    walk(orelse.body.body, True, negated if top else None)
+                    walk(orelse.body.body, True, negated if top else None)  # type: ignore[arg-type]
                     orelse = None
                 while orelse is not None:
-                    walk(orelse.body.body, True)
+                    walk(orelse.body.body, True)  # type: ignore[arg-type]
                     orelse = orelse.orelse if isinstance(orelse, cst.If) else None
             elif isinstance(statement, cst.For):
-                walk(statement.body.body, optional)
+                walk(statement.body.body, optional)  # type: ignore[arg-type]
             elif isinstance(statement, (cst.With, cst.Try)):
-                walk(statement.body.body, optional, condition)
+                walk(statement.body.body, optional, condition)  # type: ignore[arg-type]
 
-    walk(init.body.body, False)
+    walk(init.body.body, False)  # type: ignore[arg-type]
     for statement in cls.node.body.body:  # buffers registered by other methods are attributes too
         if isinstance(statement, cst.FunctionDef) and statement is not init:
             for name in _registered_buffers(statement):
@@ -490,9 +507,9 @@ def _read_small_statement(
         call = small.value
         func = call.func
         if isinstance(func, cst.Attribute) and _self_attr(func) == "register_buffer" and call.args:
-            name = call.args[0].value
+            name = call.args[0].value  # type: ignore[assignment]
             if isinstance(name, cst.SimpleString):
-                attr = name.evaluated_value
+                attr = str(name.evaluated_value)
                 cls.self_attrs.add(attr)
                 cls.sublayers[attr] = SubLayer(attr=attr, kind="buffer", call=call, optional=optional)
         elif (
@@ -501,11 +518,11 @@ def _read_small_statement(
             and _self_attr(func.value) is not None
             and call.args
         ):
-            attr = _self_attr(func.value)
-            target = cls.sublayers.get(attr)
+            attr = _self_attr(func.value) or ""
+            listed = cls.sublayers.get(attr)
             item = classify(call.args[0].value, attr, info, cls.init_locals, cls.layer_params)
-            if target is not None and target.kind == "list" and item is not None:
-                target.items.append(item)
+            if listed is not None and listed.kind == "list" and item is not None:
+                listed.items.append(item)
 
 
 def _is_weight_norm_of(value: cst.BaseExpression, attr: str) -> bool:
@@ -660,12 +677,14 @@ def _dunder_all(module: cst.Module) -> set[str]:
                     and isinstance(small.value, (cst.List, cst.Tuple))
                 ):
                     return {
-                        e.value.evaluated_value for e in small.value.elements if isinstance(e.value, cst.SimpleString)
+                        str(e.value.evaluated_value)
+                        for e in small.value.elements
+                        if isinstance(e.value, cst.SimpleString)
                     }
     return set()
 
 
-def _flatten(subs):
+def _flatten(subs: Iterable[SubLayer]) -> Iterator[SubLayer]:
     for sub in subs:
         yield sub
         yield from _flatten(sub.items)

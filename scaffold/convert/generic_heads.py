@@ -44,7 +44,7 @@ class GenericHeads:
         classes = {}
         for statement in module.body:
             if isinstance(statement, cst.ClassDef) and statement.name.value.startswith("GenericFor"):
-                body = [s for s in statement.body.body if not _assigned_names(s) & set(LEFT_OUT)]
+                body = [s for s in statement.body.body if not _assigned_names(s) & set(LEFT_OUT)]  # type: ignore[arg-type]
                 text = module.code_for_node(statement.with_changes(body=statement.body.with_changes(body=body)))
                 if BASE_MODEL_SETATTR in text:
                     classes[statement.name.value] = text
@@ -55,17 +55,17 @@ class GenericHeads:
         for statement in module.body:
             if not _is_import(statement):
                 continue
-            for small in statement.body:
+            for small in statement.body:  # type: ignore[union-attr]
                 if isinstance(small, cst.Import):
                     for alias in small.names:
                         name = dotted(alias.asname.name if alias.asname else alias.name)
                         imported[name] = (dotted(alias.name), None)
                 elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
-                    origin = "." * len(small.relative) + (dotted(small.module) if small.module else "")
+                    origin = "." * len(small.relative) + (dotted(small.module) if small.module else "")  # type: ignore[operator]
                     origin = "transformers." + origin.lstrip(".") if small.relative else origin
                     for alias in small.names:
                         name = dotted(alias.asname.name if alias.asname else alias.name)
-                        imported[name] = (origin.rstrip("."), dotted(alias.name))
+                        imported[name] = (origin.rstrip("."), dotted(alias.name))  # type: ignore[assignment]
         return cls(classes, {n: o for n, o in imported.items() if n in used and n != "AutoModel"}, "logger" in used)
 
 
@@ -106,7 +106,7 @@ def _string_value(class_def: cst.ClassDef, name: str) -> str | None:
             small = statement.body[0]
             if any(isinstance(t.target, cst.Name) and t.target.value == name for t in small.targets):
                 if isinstance(small.value, cst.SimpleString):
-                    return small.value.evaluated_value
+                    return small.value.evaluated_value  # type: ignore[return-value]
     return None
 
 
@@ -116,7 +116,7 @@ def _written_out(class_def: cst.ClassDef, generic: str, base_model: str, heads: 
     body = (
         class_def.body.body
         if isinstance(class_def.body, cst.IndentedBlock)
-        else [cst.SimpleStatementLine(body=class_def.body.body)]
+        else [cst.SimpleStatementLine(body=class_def.body.body)]  # type: ignore[arg-type]
     )
     own = [s for s in body if not _is_ellipsis(s)]
     defined = set().union(*(_assigned_names(s) for s in own)) if own else set()
@@ -127,14 +127,14 @@ def _written_out(class_def: cst.ClassDef, generic: str, base_model: str, heads: 
         .replace(BASE_MODEL_GETATTR, f"self.{attr}")
     )
     template = cst.parse_module(source).body[0]
-    members = [s for s in template.body.body if not (_assigned_names(s) & defined)]
+    members = [s for s in template.body.body if not (_assigned_names(s) & defined)]  # type: ignore[arg-type, union-attr]
     bases = [
         arg
         for arg in class_def.bases
-        if dotted(arg.value) != generic and not dotted(arg.value or "").endswith(generic)
+        if dotted(arg.value) != generic and not dotted(arg.value or "").endswith(generic)  # type: ignore[arg-type, union-attr]
     ]
     bases = [b.with_changes(comma=cst.MaybeSentinel.DEFAULT) for b in bases]
-    return class_def.with_changes(bases=bases, body=cst.IndentedBlock(body=[*own, *members]))
+    return class_def.with_changes(bases=bases, body=cst.IndentedBlock(body=[*own, *members]))  # type: ignore[list-item]
 
 
 def _missing_imports(module: cst.Module, imports: ImportTable, heads: GenericHeads) -> list[cst.SimpleStatementLine]:
@@ -153,7 +153,7 @@ def _missing_imports(module: cst.Module, imports: ImportTable, heads: GenericHea
             lines.append(cst.parse_statement(f"from {where} import {imported}{alias}"))
     if "logger" not in bound and heads.uses_logger:
         lines.append(cst.parse_statement("logger = logging.get_logger(__name__)"))
-    return lines
+    return lines  # type: ignore[return-value]
 
 
 def write_out(module: cst.Module, base_model: str | None, heads: GenericHeads) -> cst.Module:

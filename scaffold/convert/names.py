@@ -9,12 +9,14 @@ parses on a large modeling file, and modeling files do not shadow their imported
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import libcst as cst
 
 RELATIVE_ROOT = "transformers"
 
 
-def _import_froms(module: cst.Module):
+def _import_froms(module: cst.Module) -> Iterator[cst.ImportFrom]:
     for statement in module.body:
         bodies = [statement] if isinstance(statement, cst.SimpleStatementLine) else []
         if isinstance(statement, (cst.If, cst.Try)):
@@ -87,7 +89,7 @@ class ImportTable:
                     for alias in small.names:
                         full = _module_name(alias.name)
                         if alias.asname is not None:
-                            self.origins[alias.asname.name.value] = full
+                            self.origins[_bound_name(alias.asname)] = full
                         else:
                             head = full.split(".")[0]
                             self.origins[head] = head
@@ -98,7 +100,7 @@ class ImportTable:
                         base = self.prefix(len(small.relative)) + ("." + base if base else "")
                     for alias in small.names:
                         name = alias.name.value if isinstance(alias.name, cst.Name) else _module_name(alias.name)
-                        local = alias.asname.name.value if alias.asname is not None else name
+                        local = _bound_name(alias.asname) if alias.asname is not None else name
                         self.origins[local] = f"{base}.{name}" if base else name
         elif isinstance(statement, (cst.If, cst.Try)):
             # `if is_torch_available(): import ...` and try/except import blocks
@@ -115,6 +117,12 @@ class ImportTable:
         if origin is None:
             return None
         return f"{origin}.{rest}" if rest else origin
+
+
+def _bound_name(asname: cst.AsName) -> str:
+    """The name `as x` binds (an import alias is always a plain name)."""
+    assert isinstance(asname.name, cst.Name)
+    return asname.name.value
 
 
 class _NameCollector(cst.CSTVisitor):

@@ -86,7 +86,9 @@ class Template:
     def fill(self, nodes: dict[str, cst.BaseExpression]) -> cst.CSTNode:
         if not self.placeholders:
             return self.node
-        return self.node.visit(_Fill({_PLACEHOLDER.format(k): v for k, v in nodes.items()}))
+        filled = self.node.visit(_Fill({_PLACEHOLDER.format(k): v for k, v in nodes.items()}))
+        assert isinstance(filled, cst.CSTNode)
+        return filled
 
 
 @lru_cache(maxsize=4096)

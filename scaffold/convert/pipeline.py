@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import libcst as cst
 
@@ -84,14 +85,14 @@ class _Batched(cst.CSTTransformer):
                 descend = False
         return descend
 
-    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode) -> Any:  # a node, a sentinel
         kind = type(original).__name__
         parens = getattr(updated, "lpar", None), getattr(updated, "rpar", None)
         for hook in self.leaves.get(kind, ()):
             try:
                 updated = hook(original, updated)
             except Exception as error:  # a pass bug leaves this node as it was, marked, instead of crashing
-                owner = type(hook.__self__).__name__
+                owner = type(getattr(hook, "__self__", hook)).__name__
                 self.todos.add(
                     Todo(f"scaffold internal error in {owner} ({type(error).__name__}: {error}); please report it")
                 )

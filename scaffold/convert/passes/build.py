@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis import ClassInfo, SubLayer, embedding_size, saved_buffer_value
+from ..analysis import ClassInfo, ModuleInfo, SubLayer, embedding_size, saved_buffer_value
 from ..context import ConvertContext
 from ..names import dotted
 from ..nodes import fragment, statement_fragment
@@ -39,13 +39,13 @@ def build(self, input_shape=None):
 
 
 class _NoComments(cst.CSTTransformer):
-    def leave_Comment(self, original: cst.Comment, updated: cst.Comment):
+    def leave_Comment(self, original: cst.Comment, updated: cst.Comment) -> cst.RemovalSentinel:  # type: ignore[override]
         return cst.RemovalSentinel.REMOVE
 
 
 def _code(node: cst.CSTNode) -> str:
     """An expression's code, on one logical line (comments inside it dropped), to paste into build()."""
-    code = cst.Module([]).code_for_node(node.visit(_NoComments()))
+    code = cst.Module([]).code_for_node(node.visit(_NoComments()))  # type: ignore[arg-type]
     return f"({code})" if "\n" in code else code
 
 
@@ -92,7 +92,7 @@ def _lift(
     return expr
 
 
-def _shape_code(sub: SubLayer, cls: ClassInfo, stored: set[str], info=None) -> str:
+def _shape_code(sub: SubLayer, cls: ClassInfo, stored: set[str], info: ModuleInfo | None = None) -> str:
     if sub.call is None:
         return "None"
     kind = sub.kind
@@ -289,7 +289,7 @@ def _store_params(init: cst.FunctionDef, cls: ClassInfo, stored: set[str]) -> cs
     if not missing:
         return init
     body = list(init.body.body)
-    position = next((i + 1 for i, s in enumerate(body) if is_super_init(s)), 0)
+    position = next((i + 1 for i, s in enumerate(body) if is_super_init(s)), 0)  # type: ignore[arg-type]
     body[position:position] = missing
     return init.with_changes(body=init.body.with_changes(body=body))
 
@@ -302,13 +302,13 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
         if method(class_def, "build") is not None:
             return class_def
         if name == info.main_layer_class:
-            cls = info.classes[info.base_model_class]
+            cls = info.classes[info.base_model_class]  # type: ignore[index]
             sublayers = cls.sublayers
         elif info.base_model_class and name == ctx.tf_name(info.base_model_class):
             cls = info.classes[info.base_model_class]
             sublayers = {info.base_attr: SubLayer(attr=info.base_attr, kind="custom")}
         else:
-            cls = info.classes.get(name[2:]) if name.startswith("TF") else None
+            cls = info.classes.get(name[2:]) if name.startswith("TF") else None  # type: ignore[assignment]
             if cls is None or cls.role not in ("layer", "model"):
                 return class_def
             if cls.keras_base:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..pipeline import NodePass
-from ..translate import DROPPED_KEYWORDS, FUNCTIONS, Args, Context
+from ..translate import DROPPED_KEYWORDS, FUNCTIONS, Args, Context, Translator
 
 
 class TorchCallsPass(NodePass):
@@ -23,8 +23,8 @@ class TorchCallsPass(NodePass):
         qualified = self.info.imports.resolve(original.func)
         if qualified is None and not isinstance(updated.func, cst.Attribute) and isinstance(original.func, cst.Name):
             # a function the imports do not tell (isinstance, a local helper): only names registered as they are
-            translator = FUNCTIONS.lookup(original.func.value, qualified=False)
-            return self._translate(translator, original.func.value, original, updated) if translator else updated
+            local = original.func.value
+            return self._translate(FUNCTIONS.lookup(local, qualified=False), local, original, updated) or updated
         if qualified is None:
             return updated  # a method call: the tensor methods pass
         result = self._translate(FUNCTIONS.lookup(qualified), qualified, original, updated)
@@ -34,7 +34,9 @@ class TorchCallsPass(NodePass):
             self.untranslated(qualified, f"no TF translation for {qualified} yet")
         return updated
 
-    def _translate(self, translator, name: str, original: cst.Call, updated: cst.Call) -> cst.BaseExpression | None:
+    def _translate(
+        self, translator: Translator | None, name: str, original: cst.Call, updated: cst.Call
+    ) -> cst.BaseExpression | None:
         if translator is None:
             return None
         args = [a for a in updated.args if a.keyword is None or a.keyword.value not in DROPPED_KEYWORDS]

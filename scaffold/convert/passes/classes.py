@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import libcst as cst
 
@@ -38,7 +38,7 @@ def indented(class_def: cst.ClassDef) -> cst.ClassDef:
     return class_def
 
 
-def map_classes(module: cst.Module, change) -> cst.Module:
+def map_classes(module: cst.Module, change: Callable[[cst.ClassDef], cst.ClassDef]) -> cst.Module:
     """Apply `change(class_def) -> class_def` to every module-level class."""
     return module.with_changes(body=[change(indented(s)) if isinstance(s, cst.ClassDef) else s for s in module.body])
 

@@ -73,7 +73,7 @@ def with_output_flags(call: cst.FunctionDef) -> cst.FunctionDef:
     present = {p.name.value for p in (*params.params, *params.kwonly_params)}
     flags = OUTPUT_FLAGS
     if "check_model_inputs" in decorator_names(call):
-        flags = ("output_attentions", *flags)
+        flags = ("output_attentions", *flags)  # type: ignore[assignment]
     missing = [
         cst.Param(
             cst.Name(flag),
@@ -104,7 +104,7 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
         if name in serializable and info.config_class:
             ctx.need("keras_serializable")
             class_def = with_class_attribute(class_def, "config_class", info.config_class)
-            class_def = with_decorator(class_def, "keras_serializable")
+            class_def = with_decorator(class_def, "keras_serializable")  # type: ignore[assignment]
         if name in unpack:
             body = []
             for statement in class_def.body.body:

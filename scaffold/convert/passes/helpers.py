@@ -48,10 +48,12 @@ class ModelHelpersPass(NodePass):
     def _delegated(self, node: cst.FunctionDef) -> bool:
         return self.cursor.in_method and node.name.value in METHOD_TWINS
 
-    def visit_FunctionDef(self, node: cst.FunctionDef):
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool | None:
         return False if self._replaced(node) or self._delegated(node) else None
 
-    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef):
+    def leave_FunctionDef(
+        self, original: cst.FunctionDef, updated: cst.FunctionDef
+    ) -> cst.FunctionDef | cst.RemovalSentinel:
         if self._replaced(original):
             self.ctx.need(original.name.value)
             return cst.RemovalSentinel.REMOVE
@@ -65,28 +67,30 @@ class ModelHelpersPass(NodePass):
         self.ctx.need(name)
         params = [p.name.value for p in method.params.params if p.name.value not in ("self", "cls")]
         call = f"{name}({', '.join(f'{p}={p}' for p in params)})"
-        body = statement_fragment(f"def _(self):\n    return {call}\n").body
+        body = statement_fragment(f"def _(self):\n    return {call}\n").body  # type: ignore[attr-defined]
         decorators = [d for d in method.decorators if dotted(d.decorator) == "staticmethod"]
         params_node = method.params.with_changes(
             params=[p.with_changes(annotation=None) for p in method.params.params]
         )
         return method.with_changes(body=body, decorators=decorators, params=params_node, returns=None)
 
-    def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
+    def leave_SimpleStatementLine(
+        self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine | cst.RemovalSentinel:
         for small in original.body:
             if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
                 if dotted(small.value.func) in DROPPED_CALLS:
                     return cst.RemovalSentinel.REMOVE
         return updated
 
-    def leave_Name(self, original: cst.Name, updated: cst.Name):
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
         if original.value in GENERIC_TWINS:
             origin = self.info.imports.origins.get(original.value, "")
             if origin in {m + original.value for m in GENERIC_MODULES}:
                 self.ctx.need(original.value)
         return updated
 
-    def leave_Call(self, original: cst.Call, updated: cst.Call):
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         name = dotted(original.func) or ""
         helper = name[len("self.") :] if name.startswith("self.") else None
         if helper not in SELF_HELPERS:

@@ -6,6 +6,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
+
 import libcst as cst
 
 from ..context import ConvertContext
@@ -25,17 +28,17 @@ SCHEDULED_ORDER = (
 
 
 class UsagePass(NodePass):
-    def visit_Import(self, node: cst.Import):
+    def visit_Import(self, node: cst.Import) -> bool | None:
         return False
 
-    def visit_ImportFrom(self, node: cst.ImportFrom):
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool | None:
         return False
 
-    def leave_Name(self, original: cst.Name, updated: cst.Name):
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
         self.ctx.imports.used[updated.value] += 1
         return updated
 
-    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute):
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
         # (not an import concern, but this pass already sees every name: classes that read self.config)
         if self.cursor.class_name and (dotted(original) or "").startswith("self.config"):
             self.ctx.config_readers.add(self.cursor.class_name)
@@ -53,12 +56,12 @@ def _torch_only(module: str) -> bool:
     return any(module == m or module.startswith(m + ".") for m in TORCH_ONLY_MODULES)
 
 
-def _keep(small: cst.BaseSmallStatement, used, table: ImportTable) -> cst.BaseSmallStatement | None:
+def _keep(small: cst.BaseSmallStatement, used: Counter[str], table: ImportTable) -> cst.BaseSmallStatement | None:
     if isinstance(small, cst.Import):
         names = []
         for alias in small.names:
             full = dotted(alias.name) or ""
-            local = alias.asname.name.value if alias.asname is not None else full.split(".")[0]
+            local = alias.asname.name.value if alias.asname is not None else full.split(".")[0]  # type: ignore[union-attr]
             if not _torch_only(full) and used[local] > 0:
                 names.append(alias)
         return small.with_changes(names=_commas(names)) if names else None
@@ -68,7 +71,7 @@ def _keep(small: cst.BaseSmallStatement, used, table: ImportTable) -> cst.BaseSm
             return None if _torch_only(module) else small
         if module == "__future__":
             return small
-        names = [a for a in small.names if used[a.asname.name.value if a.asname is not None else dotted(a.name)] > 0]
+        names = [a for a in small.names if used[a.asname.name.value if a.asname is not None else dotted(a.name)] > 0]  # type: ignore[index, union-attr]
         return small.with_changes(names=_commas(names)) if names else None
     return small
 
@@ -113,7 +116,7 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
     for statement in module.body:
         if _is_import_line(statement):
             kept = []
-            for small in statement.body:
+            for small in statement.body:  # type: ignore[union-attr]
                 small = _keep(small, used, table)
                 if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
                     # fold scheduled names into an existing `from <module> import ...`
@@ -147,14 +150,14 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
     return module.with_changes(body=body)
 
 
-def _kept_guard_lines(statement: cst.If, used, table: ImportTable) -> list[cst.SimpleStatementLine]:
+def _kept_guard_lines(statement: cst.If, used: Counter[str], table: ImportTable) -> list[cst.SimpleStatementLine]:
     if "is_torch_available" in cst.Module([]).code_for_node(statement.test):
         return []
     lines = [
-        line.with_changes(body=[k for k in (_keep(s, used, table) for s in line.body) if k])
+        line.with_changes(body=[k for k in (_keep(s, used, table) for s in line.body) if k])  # type: ignore[union-attr]
         for line in statement.body.body
     ]
-    return [line for line in lines if line.body]
+    return [line for line in lines if line.body]  # type: ignore[misc, union-attr]
 
 
 def _only_imports(statement: cst.If) -> bool:
@@ -165,7 +168,7 @@ def _only_imports(statement: cst.If) -> bool:
     )
 
 
-def _after_docstring(body) -> int:
+def _after_docstring(body: Sequence[cst.BaseStatement]) -> int:
     if body and isinstance(body[0], cst.SimpleStatementLine) and isinstance(body[0].body[0], cst.Expr):
         return 1
     return 0

@@ -60,7 +60,9 @@ def _mask_key(elements: Sequence[cst.SubscriptElement]) -> cst.BaseExpression | 
     if names[0].value.value in ("None", "True", "False"):
         return None
     if not all(
-        isinstance(e.slice, cst.Index) or e.slice.lower is e.slice.upper is e.slice.step is None for e in elements
+        isinstance(e.slice, cst.Index)
+        or (isinstance(e.slice, cst.Slice) and e.slice.lower is e.slice.upper is e.slice.step is None)
+        for e in elements
     ):
         return None
     return _subscript_key(elements)
@@ -142,7 +144,7 @@ class IndexingPass(NodePass):
             self.todo("assignment into an indexed expression: TF tensors are immutable; rewrite it by hand")
             return updated
         value = self.call("torch_setitem", target.value, key, updated.value)
-        return updated.with_changes(targets=[cst.AssignTarget(target.value)], value=value)
+        return updated.with_changes(targets=[cst.AssignTarget(target.value)], value=value)  # type: ignore[arg-type]
 
     def leave_AugAssign(self, original: cst.AugAssign, updated: cst.AugAssign) -> cst.AugAssign | cst.Assign:
         """`x[key] += v` -> `x = torch_setitem(x, key, x[key] + v)`."""
@@ -157,8 +159,8 @@ class IndexingPass(NodePass):
         right = updated.value
         if not isinstance(right, (cst.Name, cst.Attribute, cst.Integer, cst.Float, cst.Call, cst.Subscript)):
             right = right.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-        value = cst.BinaryOperation(left=target, operator=operator(), right=right)
+        value = cst.BinaryOperation(left=target, operator=operator(), right=right)  # type: ignore[abstract]
         return cst.Assign(
-            targets=[cst.AssignTarget(target.value)],
+            targets=[cst.AssignTarget(target.value)],  # type: ignore[arg-type]
             value=self.call("torch_setitem", target.value, key, value),
         )

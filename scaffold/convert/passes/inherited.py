@@ -75,7 +75,7 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
             return class_def
         if recorded is not None and _records_outputs(class_def) and _class_attribute(class_def, RECORDED) is None:
             body = list(class_def.body.body)
-            position = 1 if body and _is_docstring(body[0]) else 0
+            position = 1 if body and _is_docstring(body[0]) else 0  # type: ignore[arg-type]
             body.insert(position, recorded)
             class_def = class_def.with_changes(body=class_def.body.with_changes(body=body))
         own = {s.name.value for s in class_def.body.body if isinstance(s, cst.FunctionDef)}
@@ -88,7 +88,7 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
                 if name in methods and name not in own:
                     own.add(name)
                     copied.append(methods[name])
-                    pending.append(methods[name])
+                    pending.append(methods[name])  # type: ignore[arg-type]
         if not copied:
             return class_def
         return class_def.with_changes(body=class_def.body.with_changes(body=[*class_def.body.body, *copied]))

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis import ACT2FN_NAMES, GPT2_CONV1D, LAYER_KINDS, saved_buffer_value
+from ..analysis import ACT2FN_NAMES, GPT2_CONV1D, LAYER_KINDS, ClassInfo, saved_buffer_value
+from ..context import ConvertContext
 from ..names import dotted, torch_nn_name
 from ..nodes import fragment
 from ..pipeline import NodePass
 from ..tables import NN_ACTIVATIONS, TF_ACTIVATIONS
+from ..todos import Todos
 from ..torch_layers import TORCH_SIGNATURE_TWINS, bind, keras_constructor
 
 
@@ -38,6 +40,10 @@ def _fstring(template: str) -> cst.BaseExpression:
 
 
 class LayersPass(NodePass):
+    def __init__(self, ctx: ConvertContext, todos: Todos) -> None:
+        super().__init__(ctx, todos)
+        self._calls: list[bool] = []  # for each enclosing call: is it an isinstance/issubclass check?
+
     def _init_class(self):
         if self.cursor.function_name != "__init__" or not self.cursor.in_method:
             return None
@@ -56,7 +62,9 @@ class LayersPass(NodePass):
 
     # -- statements -------------------------------------------------------------------------------------------
 
-    def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
+    def leave_SimpleStatementLine(
+        self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine | cst.RemovalSentinel:
         cls = self._init_class()
         if cls is None:
             return updated
@@ -78,7 +86,7 @@ class LayersPass(NodePass):
             and saved_buffer_value(small.value, self.info.imports) is not None
         )
 
-    def _is_bias_tie(self, small: cst.BaseSmallStatement, cls) -> bool:
+    def _is_bias_tie(self, small: cst.BaseSmallStatement, cls: ClassInfo) -> bool:
         """`self.decoder.bias = self.bias`: build() gives the Dense that variable once both exist."""
         if not isinstance(small, cst.Assign) or len(small.targets) != 1:
             return False
@@ -98,7 +106,7 @@ class LayersPass(NodePass):
             value = value.body
         return isinstance(value, cst.Call) and torch_nn_name(self.info.imports.resolve(value.func)) == "Parameter"
 
-    def leave_Assign(self, original: cst.Assign, updated: cst.Assign):
+    def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.BaseSmallStatement:
         cls = self._init_class()
         if cls is None or len(original.targets) != 1:
             return updated
@@ -121,7 +129,7 @@ class LayersPass(NodePass):
             return updated
         return updated.with_changes(value=self._convert(updated.value, attr, cst.SimpleString(f'"{attr}"')))
 
-    def leave_AnnAssign(self, original: cst.AnnAssign, updated: cst.AnnAssign):
+    def leave_AnnAssign(self, original: cst.AnnAssign, updated: cst.AnnAssign) -> cst.BaseSmallStatement:
         """`self.activation: Callable = ACT2FN[...] if ... else nn.Identity()`: as without the annotation."""
         cls = self._init_class()
         target = original.target
@@ -139,12 +147,12 @@ class LayersPass(NodePass):
         target, value = dotted(assign.targets[0].target) or "", dotted(assign.value) or ""
         if target.startswith("self.") and target.endswith(".weight") and value.endswith(".weight"):
             return assign.with_changes(
-                targets=[cst.AssignTarget(fragment(target[: -len(".weight")]))],
+                targets=[cst.AssignTarget(fragment(target[: -len(".weight")]))],  # type: ignore[arg-type]
                 value=fragment(value[: -len(".weight")]),
             )
         return None
 
-    def leave_Expr(self, original: cst.Expr, updated: cst.Expr):
+    def leave_Expr(self, original: cst.Expr, updated: cst.Expr) -> cst.BaseSmallStatement:
         if not isinstance(updated.value, cst.Call):
             return updated
         call = updated.value
@@ -155,17 +163,19 @@ class LayersPass(NodePass):
             attr = call.args[0].value
             if isinstance(attr, cst.SimpleString):
                 return cst.Assign(
-                    targets=[cst.AssignTarget(fragment(f"self.{method_class.tf_attr(attr.evaluated_value)}"))],
+                    targets=[
+                        cst.AssignTarget(fragment(f"self.{method_class.tf_attr(str(attr.evaluated_value))}"))  # type: ignore[arg-type]
+                    ],
                     value=call.args[1].value,
                 )
         cls = self._init_class()
         if cls is None:
             return updated
         if name.startswith("self.") and name.endswith(".append") and call.args:
-            attr = name[len("self.") : -len(".append")]
+            attr = name[len("self.") : -len(".append")]  # type: ignore[assignment]
             sub = cls.sublayers.get(attr)
             if sub is not None and sub.kind == "list":
-                item = self._convert(call.args[0].value, attr, _fstring(f'f"{attr}_._{{len(self.{attr})}}"'))
+                item = self._convert(call.args[0].value, attr, _fstring(f'f"{attr}_._{{len(self.{attr})}}"'))  # type: ignore[arg-type]
                 return updated.with_changes(value=call.with_changes(args=[call.args[0].with_changes(value=item)]))
         return updated
 
@@ -184,7 +194,7 @@ class LayersPass(NodePass):
     def _module_level(self) -> bool:
         return not self.cursor.classes and not self.cursor.functions
 
-    def leave_DictElement(self, original: cst.DictElement, updated: cst.DictElement):
+    def leave_DictElement(self, original: cst.DictElement, updated: cst.DictElement) -> cst.DictElement:
         if not self._module_level():
             return updated
         value = original.value
@@ -202,20 +212,18 @@ class LayersPass(NodePass):
             return updated.with_changes(value=self.expr(f'get_tf_activation("{activation}")'))
         return updated
 
-    def leave_Param(self, original: cst.Param, updated: cst.Param):
+    def leave_Param(self, original: cst.Param, updated: cst.Param) -> cst.Param:
         twin = self._twin_reference(original.default) if original.default is not None else None
         return updated.with_changes(default=twin) if twin is not None else updated
 
-    _calls: list[bool] = []  # for each enclosing call: is it an isinstance/issubclass check?
-
-    def visit_Call(self, node: cst.Call):
+    def visit_Call(self, node: cst.Call) -> bool | None:  # type: ignore[return]
         self._calls = [*self._calls, dotted(node.func) in ("isinstance", "issubclass")]
 
-    def leave_Call(self, original: cst.Call, updated: cst.Call):
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         self._calls = self._calls[:-1]
         return updated
 
-    def leave_Arg(self, original: cst.Arg, updated: cst.Arg):
+    def leave_Arg(self, original: cst.Arg, updated: cst.Arg) -> cst.Arg:
         # an argument of a call (not a class base), outside type checks: `partial(nn.LayerNorm, eps=...)`
         if not self._calls or any(self._calls) or original.star:
             return updated
@@ -277,22 +285,22 @@ class LayersPass(NodePass):
             return items
         if kind == "Sequential":
             # a list whose items keep torch's indices as names; calls go through call_sequential
-            items: list[cst.BaseElement] = []
+            items: list[cst.BaseElement] = []  # type: ignore[no-redef]
             position: int | None = 0
             for arg in expr.args:
                 if arg.star == "*":
-                    items.append(cst.StarredElement(self._list(arg.value, attr, position)))
+                    items.append(cst.StarredElement(self._list(arg.value, attr, position)))  # type: ignore[attr-defined]
                     position = None
                     continue
                 if position is None:
                     self.todo(f"items of `{attr}` follow a starred part: name them `{attr}_._<index>` by hand")
-                    items.append(cst.Element(arg.value))
+                    items.append(cst.Element(arg.value))  # type: ignore[attr-defined]
                     continue
-                items.append(
+                items.append(  # type: ignore[attr-defined]
                     cst.Element(self._convert(arg.value, attr, cst.SimpleString(f'"{attr}_._{position}"'), item=True))
                 )
                 position += 1
-            return cst.List(items)
+            return cst.List(items)  # type: ignore[arg-type]
         if kind in NN_ACTIVATIONS:
             value = NN_ACTIVATIONS[kind]
             if kind == "GELU":
@@ -354,11 +362,11 @@ class LayersPass(NodePass):
         ):
             self.todo("weight_norm: scaffold ports it on a Conv1d over dim=2 only; port this one by hand")
             return expr
-        keras_call, kwargs, notes = keras_constructor("Conv1d", sub.call, None)
+        keras_call, kwargs, notes = keras_constructor("Conv1d", sub.call, None)  # type: ignore[arg-type]
         args = [_kwarg(k, v) for k, v in kwargs] + [_kwarg("name", name)]
         return cst.Call(func=self.expr("WeightNormConv1D"), args=args)
 
-    def _list(self, expr: cst.BaseExpression, attr: str, offset) -> cst.BaseExpression:
+    def _list(self, expr: cst.BaseExpression, attr: str, offset: int | None) -> cst.BaseExpression:
         """Name the items of a list of layers `<attr>_._<index>`; `offset` counts the items before this part."""
         if isinstance(expr, cst.GeneratorExp):
             expr = cst.ListComp(elt=expr.elt, for_in=expr.for_in)
@@ -370,7 +378,7 @@ class LayersPass(NodePass):
             for_in = expr.for_in
             if target.value == "_":
                 for_in = for_in.with_changes(target=cst.Name("i"))
-            index = for_in.target.value
+            index = for_in.target.value  # type: ignore[attr-defined]
             position = index if offset == 0 else f"{index} + {offset}"
             elt = self._convert(expr.elt, attr, _fstring(f'f"{attr}_._{{{position}}}"'), item=True)
             return expr.with_changes(elt=elt, for_in=for_in)

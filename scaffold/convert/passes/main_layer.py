@@ -29,15 +29,15 @@ def _main_layer_init(init: cst.FunctionDef) -> cst.FunctionDef:
     body: list[cst.BaseStatement] = []
     has_config = False
     for statement in init.body.body:
-        if is_super_init(statement):
+        if is_super_init(statement):  # type: ignore[arg-type]
             statement = statement_fragment("super().__init__(**kwargs)").with_changes(
-                leading_lines=statement.leading_lines
+                leading_lines=statement.leading_lines  # type: ignore[union-attr]
             )
         elif isinstance(statement, cst.SimpleStatementLine):
             small = statement.body[0]
             if isinstance(small, cst.Assign) and dotted(small.targets[0].target) == "self.config":
                 has_config = True
-        body.append(statement)
+        body.append(statement)  # type: ignore[arg-type]
     if not has_config:
         position = next((i + 1 for i, s in enumerate(body) if is_super_init(s)), 0)
         body.insert(position, statement_fragment("self.config = config"))
@@ -94,15 +94,15 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
     main_body = [
         _main_layer_init(s) if s is init else call_with_flags if s is call else s
         for s in model.body.body
-        if not _is_docstring(s)
+        if not _is_docstring(s)  # type: ignore[arg-type]
     ]
     main_layer = cst.ClassDef(
         name=cst.Name(info.main_layer_class),
         bases=[cst.Arg(ctx.expr("keras.layers.Layer"))],
-        body=cst.IndentedBlock(body=main_body),
+        body=cst.IndentedBlock(body=main_body),  # type: ignore[arg-type]
     )
     wrapper_init = _wrapper_init(init, info.base_attr, info.base_scope, info.main_layer_class)
-    docstring = [s for s in model.body.body if _is_docstring(s)]
+    docstring = [s for s in model.body.body if _is_docstring(s)]  # type: ignore[arg-type]
     body = [*docstring, wrapper_init, _delegating_call(call_with_flags, info.base_attr)]
     wrapper = model.with_changes(body=model.body.with_changes(body=body))
     return replace_class(module, model.name.value, [main_layer, wrapper])

@@ -51,7 +51,7 @@ class ModulesPass(NodePass):
         cls = self.ctx.current_class()
         return None if cls is None else cls.role
 
-    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef):
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef | cst.RemovalSentinel:
         cls = self.info.classes.get(original.name.value)
         if cls is None or cls.role not in ("layer", "model", "pretrained"):
             return updated
@@ -78,7 +78,9 @@ class ModulesPass(NodePass):
         bases = [b.with_changes(comma=cst.MaybeSentinel.DEFAULT) for b in bases]
         return updated.with_changes(bases=bases)
 
-    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef):
+    def leave_FunctionDef(
+        self, original: cst.FunctionDef, updated: cst.FunctionDef
+    ) -> cst.FunctionDef | cst.RemovalSentinel:
         role = self._role()
         if role not in ("layer", "model", "pretrained") or not self.cursor.in_method:
             return updated
@@ -94,7 +96,7 @@ class ModulesPass(NodePass):
             return updated.with_changes(name=cst.Name("call"), params=add_training_param(params))
         return updated
 
-    def leave_Call(self, original: cst.Call, updated: cst.Call):
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         func = updated.func
         if not (
             isinstance(func, cst.Attribute)
@@ -124,7 +126,7 @@ class ModulesPass(NodePass):
                 args = [a for a in args if a.star != "**"]  # torch's arguments, as they are
             elif cls.keras_base:
                 keep = KERAS_BASE_POSITIONAL.get(cls.keras_base, 0)
-                renames = KERAS_BASE_KEYWORDS.get(cls.keras_base, {})
+                renames = KERAS_BASE_KEYWORDS.get(cls.keras_base, {})  # type: ignore[var-annotated]
                 # `super().__init__(num_embeddings=n, embedding_dim=d)`: keras takes them positionally too
                 by_keyword = {a.keyword.value: a for a in args if a.keyword is not None}
                 if all(name in by_keyword for name in renames) and renames:

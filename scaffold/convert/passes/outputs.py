@@ -18,7 +18,7 @@ TF_OUTPUTS_MODULE = "transformers.modeling_tf_outputs"
 
 
 class OutputsPass(NodePass):
-    def leave_Name(self, original: cst.Name, updated: cst.Name):
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
         origin = self.info.imports.origins.get(original.value, "")
         if origin.rpartition(".")[0] != OUTPUTS_MODULE or original.value == "ModelOutput":
             return updated

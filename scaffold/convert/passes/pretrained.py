@@ -74,8 +74,12 @@ def _with_property(class_def: cst.ClassDef, name: str, source: str, ctx: Convert
 class _WrapReturns(cst.CSTTransformer):
     """`return dummies` -> `return dummy_inputs_for_call(self, dummies)`, not inside nested functions."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0
+
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        self.depth = getattr(self, "depth", 0) + 1
+        self.depth += 1
         return self.depth == 1
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
@@ -99,7 +103,7 @@ def _dummies_for_call(class_def: cst.ClassDef, ctx: ConvertContext) -> cst.Class
     for statement in class_def.body.body:
         if isinstance(statement, cst.FunctionDef) and statement.name.value == "dummy_inputs":
             ctx.need("dummy_inputs_for_call")
-            statement = statement.visit(_WrapReturns())
+            statement = statement.visit(_WrapReturns())  # type: ignore[assignment]
         body.append(statement)
     return class_def.with_changes(body=class_def.body.with_changes(body=body))
 

@@ -28,6 +28,6 @@ def provenance(comment: str) -> str | None:
 
 
 class ProvenancePass(NodePass):
-    def leave_Comment(self, original: cst.Comment, updated: cst.Comment):
+    def leave_Comment(self, original: cst.Comment, updated: cst.Comment) -> cst.Comment:
         new = provenance(updated.value)
         return updated if new is None else updated.with_changes(value=new)

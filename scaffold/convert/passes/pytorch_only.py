@@ -5,9 +5,12 @@ Dropped subtrees are pruned on visit, so no later pass spends time on them or co
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import libcst as cst
 
-from ..names import dotted
+from ..context import ConvertContext
+from ..names import ImportTable, dotted
 from ..nodes import fragment
 from ..pipeline import NodePass
 from ..tables import (
@@ -16,6 +19,7 @@ from ..tables import (
     PYTORCH_ONLY_DECORATORS,
     PYTORCH_ONLY_METHODS,
 )
+from ..todos import Todos
 
 
 def _decorator_name(decorator: cst.Decorator) -> str:
@@ -25,7 +29,7 @@ def _decorator_name(decorator: cst.Decorator) -> str:
     return dotted(target) or ""
 
 
-def keep_decorators(decorators, imports=None) -> list[cst.Decorator]:
+def keep_decorators(decorators: Sequence[cst.Decorator], imports: ImportTable | None = None) -> list[cst.Decorator]:
     """Drop torch-only decorators: the listed ones, and any that resolves into torch (`@torch.fx.wrap`)."""
     kept = []
     for decorator in decorators:
@@ -71,44 +75,48 @@ def _constant_test(test: cst.BaseExpression) -> bool | None:
 
 
 class PytorchOnlyPass(NodePass):
+    def __init__(self, ctx: ConvertContext, todos: Todos) -> None:
+        super().__init__(ctx, todos)
+        self._elifs: set[int] = set()  # ids of the `If` nodes that are `elif` branches
+
     def _drops_function(self, node: cst.FunctionDef) -> bool:
         name = node.name.value
         if self.cursor.class_name is None:
             return name.startswith("load_tf_weights_in_")
         return self.cursor.in_method and name in PYTORCH_ONLY_METHODS
 
-    def visit_FunctionDef(self, node: cst.FunctionDef):
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool | None:
         if self._drops_function(node):
             return False
         return None
 
-    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef):
+    def leave_FunctionDef(
+        self, original: cst.FunctionDef, updated: cst.FunctionDef
+    ) -> cst.FunctionDef | cst.RemovalSentinel:
         if self._drops_function(original):
             return cst.RemovalSentinel.REMOVE
         return updated.with_changes(decorators=keep_decorators(updated.decorators, self.info.imports))
 
-    def visit_ClassDef(self, node: cst.ClassDef):
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool | None:
         if node.name.value in self.info.dropped_classes:
             return False
         return None
 
-    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef):
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef | cst.RemovalSentinel:
         if original.name.value in self.info.dropped_classes:
             return cst.RemovalSentinel.REMOVE
         return updated.with_changes(decorators=keep_decorators(updated.decorators, self.info.imports))
 
-    def visit_If(self, node: cst.If):
+    def visit_If(self, node: cst.If) -> bool | None:
         if isinstance(node.orelse, cst.If):
             self._elifs.add(id(node.orelse))
         if self.cursor.function_name and _mentions_gradient_checkpointing(node.test) and node.orelse is None:
             return False  # dropped whole: nothing in it needs converting
         return None
 
-    def __init__(self, ctx, todos):
-        super().__init__(ctx, todos)
-        self._elifs: set[int] = set()
-
-    def _keep(self, original: cst.If, branch: cst.BaseSuite | cst.If | cst.Else | None):
+    def _keep(
+        self, original: cst.If | None, branch: cst.BaseSuite | cst.If | cst.Else | None
+    ) -> cst.BaseStatement | cst.If | cst.Else | cst.RemovalSentinel | cst.FlattenSentinel[cst.BaseStatement]:
         """Replace an `if` by one of its branches; an `elif` can only become an `else` or go."""
         if original is not None and id(original) in self._elifs:
             if branch is None:
@@ -119,14 +127,23 @@ class PytorchOnlyPass(NodePass):
         if branch is None:
             return cst.RemovalSentinel.REMOVE
         if isinstance(branch, cst.If):
-            return branch.with_changes(leading_lines=original.leading_lines)
+            return branch.with_changes(leading_lines=original.leading_lines)  # type: ignore[union-attr]
         if isinstance(branch, cst.Else):
             branch = branch.body
         if isinstance(branch, cst.SimpleStatementSuite):  # `if x: a; b` on one line
             return cst.SimpleStatementLine(body=branch.body)
-        return cst.FlattenSentinel(branch.body)
+        return cst.FlattenSentinel(branch.body)  # type: ignore[arg-type]
 
-    def leave_If(self, original: cst.If, updated: cst.If):
+    def leave_If(
+        self, original: cst.If, updated: cst.If
+    ) -> (
+        cst.BaseStatement
+        | cst.BaseSuite
+        | cst.If
+        | cst.Else
+        | cst.RemovalSentinel
+        | cst.FlattenSentinel[cst.BaseStatement]
+    ):
         decided = _constant_test(updated.test)
         if decided is True:
             return self._keep(original, updated.body)
@@ -137,15 +154,19 @@ class PytorchOnlyPass(NodePass):
             return self._keep(original, updated.orelse)
         return updated
 
-    def leave_With(self, original: cst.With, updated: cst.With):
+    def leave_With(
+        self, original: cst.With, updated: cst.With
+    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement] | cst.RemovalSentinel:
         # `with torch.autocast(...)` / `with torch.no_grad():` only steer torch: keep the body
         items = [dotted(i.item.func if isinstance(i.item, cst.Call) else i.item) or "" for i in original.items]
         resolved = [self.info.imports.resolve(fragment(name)) or name for name in items if name]
         if resolved and all(name.startswith("torch.") for name in resolved):
-            return self._keep(None, updated.body)
+            return self._keep(None, updated.body)  # type: ignore[return-value]
         return updated
 
-    def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
+    def leave_SimpleStatementLine(
+        self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine | cst.RemovalSentinel:
         if any(self._drops_statement(small) for small in original.body):
             return cst.RemovalSentinel.REMOVE
         return updated

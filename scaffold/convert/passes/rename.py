@@ -12,12 +12,12 @@ from ..pipeline import NodePass
 
 
 class RenamePass(NodePass):
-    def leave_Name(self, original: cst.Name, updated: cst.Name):
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
         if original.value in self.info.classes:
             return updated.with_changes(value=self.ctx.tf_name(original.value))
         return updated
 
-    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute):
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
         if updated.attr.value != original.attr.value:
             updated = updated.with_changes(attr=original.attr)
         # `self.output` -> `self.bert_output`: keras reserves the name (the weight keeps name="output")
@@ -28,7 +28,7 @@ class RenamePass(NodePass):
                 return updated.with_changes(attr=cst.Name(new))
         return updated
 
-    def leave_Call(self, original: cst.Call, updated: cst.Call):
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         # `hasattr(self, "weights")` asks about the attribute renamed above
         cls = self.ctx.current_class()
         if (
@@ -39,19 +39,19 @@ class RenamePass(NodePass):
             and dotted(original.args[0].value) == "self"
             and isinstance(original.args[1].value, cst.SimpleString)
         ):
-            new = cls.renamed.get(original.args[1].value.evaluated_value)
+            new = cls.renamed.get(original.args[1].value.evaluated_value)  # type: ignore[arg-type]
             if new is not None:
                 args = list(updated.args)
                 args[1] = args[1].with_changes(value=cst.SimpleString(f'"{new}"'))
                 return updated.with_changes(args=args)
         return updated
 
-    def leave_Arg(self, original: cst.Arg, updated: cst.Arg):
+    def leave_Arg(self, original: cst.Arg, updated: cst.Arg) -> cst.Arg:
         if original.keyword is not None and updated.keyword is not original.keyword:
             return updated.with_changes(keyword=original.keyword)
         return updated
 
-    def leave_Param(self, original: cst.Param, updated: cst.Param):
+    def leave_Param(self, original: cst.Param, updated: cst.Param) -> cst.Param:
         if updated.name.value != original.name.value:
             return updated.with_changes(name=original.name)
         return updated

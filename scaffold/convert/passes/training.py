@@ -10,8 +10,10 @@ from __future__ import annotations
 import libcst as cst
 
 from ..analysis import ClassInfo
+from ..context import ConvertContext
 from ..names import dotted
 from ..pipeline import NodePass
+from ..todos import Todos
 from .modules import add_training_param
 
 TAKES_TRAINING = {"custom", "Dropout"}
@@ -89,7 +91,7 @@ def _add_training(call: cst.Call) -> cst.Call:
 
 
 class TrainingPass(NodePass):
-    def __init__(self, ctx, todos):
+    def __init__(self, ctx: ConvertContext, todos: Todos) -> None:
         super().__init__(ctx, todos)
         self._methods: dict[str, set[str]] = {}
         self._layer_vars: list[set[str]] = []
@@ -110,7 +112,9 @@ class TrainingPass(NodePass):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._layer_vars.append(set())
 
-    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef):
+    def leave_FunctionDef(
+        self, original: cst.FunctionDef, updated: cst.FunctionDef
+    ) -> cst.FunctionDef | cst.RemovalSentinel:
         self._layer_vars.pop()
         cls = self._class()
         if cls is not None and self.cursor.in_method and original.name.value in self._helpers(cls):
@@ -125,19 +129,19 @@ class TrainingPass(NodePass):
         if isinstance(iterable, cst.Call) and dotted(iterable.func) == "enumerate" and iterable.args:
             iterable = iterable.args[0].value
             if isinstance(target, cst.Tuple) and len(target.elements) == 2:
-                target = target.elements[1].value
+                target = target.elements[1].value  # type: ignore[assignment]
         if isinstance(iterable, cst.Subscript):
             iterable = iterable.value
         name = dotted(iterable) or ""
         if name.startswith("self.") and name[5:] in _training_attrs(cls) and isinstance(target, cst.Name):
             self._layer_vars[-1].add(target.value)
 
-    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute):
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
         if dotted(original) == "self.training" and self._class() is not None:
             return cst.Name("training")
         return updated
 
-    def leave_Call(self, original: cst.Call, updated: cst.Call):
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         cls = self._class()
         if cls is None:
             return updated

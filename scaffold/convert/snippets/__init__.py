@@ -6,6 +6,7 @@ the names each one imports (scheduled through the ImportPlan, never pasted as te
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -44,8 +45,8 @@ class Snippets:
     def __contains__(self, name: str) -> bool:
         return name in self.nodes
 
-    def closure(self, names) -> list[str]:
-        todo, seen = list(names), set()
+    def closure(self, names: Iterable[str]) -> list[str]:
+        todo, seen = list(names), set[str]()
         while todo:
             name = todo.pop()
             if name in seen or name not in self.nodes:
@@ -54,9 +55,9 @@ class Snippets:
             todo.extend(self.uses[name] & set(self.nodes))
         return [n for n in self.order if n in seen]
 
-    def imported_names(self, names) -> dict[str, str]:
+    def imported_names(self, names: Sequence[str]) -> dict[str, str]:
         """local name -> qualified origin, for the imports the given helpers use."""
-        used = set().union(*(self.uses[n] for n in names)) if names else set()
+        used: set[str] = set().union(*(self.uses[n] for n in names)) if names else set()
         return {local: origin for local, origin in self.imports.origins.items() if local in used}
 
 

@@ -28,7 +28,7 @@ CAST_METHODS = {"float": "tf.float32", "half": "tf.float16", "long": "tf.int32",
 
 def is_tensor_type(qualified: str | None) -> bool:
     """`torch.Tensor`, `torch.LongTensor`, ...: annotations and constructors of torch tensors."""
-    return bool(qualified) and qualified.startswith("torch.") and qualified.rpartition(".")[2] in TENSOR_TYPES
+    return qualified is not None and qualified.startswith("torch.") and qualified.rpartition(".")[2] in TENSOR_TYPES
 
 
 @method("to")
