@@ -52,7 +52,7 @@ def convert_all(files: list[Path], layers: str | None) -> dict[str, dict[str, tu
                 )
                 outputs[kind][key] = (result.code, _todo_lines(result))
             except ScaffoldError as error:
-                outputs[kind][key] = (f"ScaffoldError: {error.message}\n", "")
+                outputs[kind][key] = (f"ScaffoldError: {error}\n", "")
         print(f"[{number}/{len(files)}] {key}", file=sys.stderr, flush=True)
     return outputs
 

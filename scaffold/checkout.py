@@ -18,8 +18,9 @@ def find_root(start: Path) -> Path:
         if (folder / SRC / "__init__.py").is_file():
             return folder
     raise ScaffoldError(
-        f"{start}: not inside a transformers checkout (no src/transformers above it); "
-        "run scaffold from a checkout or pass --repo DIR"
+        "not inside a transformers checkout (no src/transformers above it); run scaffold from a checkout or pass "
+        "--repo DIR",
+        file=start,
     )
 
 
@@ -34,7 +35,7 @@ class Checkout:
             repo = Path(repo)
             if not (repo / SRC / "__init__.py").is_file():
                 raise ScaffoldError(
-                    f"{repo}: not a transformers checkout (no src/transformers/__init__.py); pass its root"
+                    "not a transformers checkout (no src/transformers/__init__.py); pass its root", file=repo
                 )
             root = repo.resolve()
         else:

@@ -1,12 +1,15 @@
-"""The command line: thin. Domain errors become one line on stderr and exit status 2.
+"""The command line: thin. Domain errors become one line on stderr and exit status 2, at one edge (`error_edge`).
 
 Nothing here imports tensorflow or torch: `scaffold --help` and `scaffold convert` start fast.
 """
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -14,10 +17,22 @@ from . import __version__
 from .errors import ScaffoldError
 from .files import modeling_layers_source, read_python_source
 
+Command = TypeVar("Command", bound=Callable[..., Any])
 
-def _fail(error: ScaffoldError) -> None:
-    click.echo(f"scaffold: error: {error.message}", err=True)
-    sys.exit(error.exit_code)
+
+def error_edge(command: Command) -> Command:
+    """The one place a ScaffoldError leaves scaffold: `scaffold: error: <file>: <message>` on stderr, one line,
+    and its exit status; nothing the command had not yet written is written."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ScaffoldError as error:
+            click.echo(f"scaffold: error: {error}", err=True)
+            sys.exit(error.exit_code)
+
+    return run  # type: ignore[return-value]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -31,6 +46,7 @@ def main() -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the TF file here (default: stdout).")
 @click.option("--model-name", help="Model name (default: from SRC, modeling_<name>.py).")
 @click.option("--no-format", is_flag=True, help="Skip ruff/black formatting of the result.")
+@error_edge
 def convert(src: Path, output: Path | None, model_name: str | None, no_format: bool) -> None:
     """Rewrite a PyTorch modeling_<model>.py into a TF modeling_tf_<model>.py.
 
@@ -40,20 +56,16 @@ def convert(src: Path, output: Path | None, model_name: str | None, no_format: b
     from .convert import convert_source, model_name_from_path
     from .plan import Plan
 
-    try:
-        source = read_python_source(src)
-        name = model_name or model_name_from_path(src)
-        result = convert_source(
-            source, name, filename=str(src), format_code=not no_format, layers_source=modeling_layers_source(src)
-        )
-        if output is not None:
-            target = output.resolve()
-            plan = Plan(target.parent)
-            plan.add(target, target.read_text(encoding="utf-8") if target.is_file() else None, result.code)
-            plan.apply()
-    except ScaffoldError as error:
-        _fail(error)
-        return
+    source = read_python_source(src)
+    name = model_name or model_name_from_path(src)
+    result = convert_source(
+        source, name, filename=str(src), format_code=not no_format, layers_source=modeling_layers_source(src)
+    )
+    if output is not None:
+        target = output.resolve()
+        plan = Plan(target.parent)
+        plan.add(target, target.read_text(encoding="utf-8") if target.is_file() else None, result.code)
+        plan.apply()
     if output is None:
         click.echo(result.code, nl=False)
     where = output if output is not None else "<stdout>"
@@ -70,6 +82,7 @@ def convert(src: Path, output: Path | None, model_name: str | None, no_format: b
 @click.option("--repo", type=click.Path(path_type=Path), help="The transformers checkout (default: the one around .).")
 @click.option("--dry-run", is_flag=True, help="Print the changes as a unified diff; write nothing.")
 @click.option("--force", is_flag=True, help="Replace an existing modeling_tf_<model>.py and test file.")
+@error_edge
 def port(model: str, repo: Path | None, dry_run: bool, force: bool) -> None:
     """Port MODEL (its folder under src/transformers/models) to TensorFlow in a transformers checkout.
 
@@ -80,17 +93,13 @@ def port(model: str, repo: Path | None, dry_run: bool, force: bool) -> None:
     from .port import plan_port
     from .templates import render
 
-    try:
-        checkout = Checkout.open(repo, model)
-        plan, report = plan_port(checkout, force=force)
-        plan.validate()
-        if dry_run:
-            click.echo(plan.diff(), nl=False)
-        elif plan.effective:
-            plan.apply()
-    except ScaffoldError as error:
-        _fail(error)
-        return
+    checkout = Checkout.open(repo, model)
+    plan, report = plan_port(checkout, force=force)
+    plan.validate()
+    if dry_run:
+        click.echo(plan.diff(), nl=False)
+    elif plan.effective:
+        plan.apply()
     if not plan.effective:
         click.echo(f"scaffold: nothing to change: the TF port of {model} is already in place", err=True)
         return
@@ -119,6 +128,7 @@ def port(model: str, repo: Path | None, dry_run: bool, force: bool) -> None:
 @click.option("--atol", type=float, default=1e-5, show_default=True, help="Largest max abs difference that passes.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="A config.json to build from.")
 @click.option("--class", "classes", multiple=True, help="Check only this TF class (repeatable; default: all).")
+@error_edge
 def verify(model: str, repo: Path | None, atol: float, config_path: Path | None, classes: tuple[str, ...]) -> None:
     """Prove the TF port of MODEL against PyTorch: weights, outputs, and the first diverging module.
 
@@ -128,11 +138,7 @@ def verify(model: str, repo: Path | None, atol: float, config_path: Path | None,
     """
     from .verify_command import run_verify
 
-    try:
-        text, status = run_verify(repo, model, atol, config_path, classes)
-    except ScaffoldError as error:
-        _fail(error)
-        return
+    text, status = run_verify(repo, model, atol, config_path, classes)
     click.echo(text, nl=False)
     sys.exit(status)
 
@@ -140,6 +146,7 @@ def verify(model: str, repo: Path | None, atol: float, config_path: Path | None,
 @main.command()
 @click.argument("model")
 @click.option("--repo", type=click.Path(path_type=Path), help="The transformers checkout (default: the one around .).")
+@error_edge
 def check(model: str, repo: Path | None) -> None:
     """Run the porting checklist on modeling_tf_MODEL.py and the repository, statically (no TensorFlow).
 
@@ -149,11 +156,7 @@ def check(model: str, repo: Path | None) -> None:
     """
     from .check_command import run_check
 
-    try:
-        text, status = run_check(repo, model)
-    except ScaffoldError as error:
-        _fail(error)
-        return
+    text, status = run_check(repo, model)
     click.echo(text, nl=False)
     sys.exit(status)
 

@@ -54,13 +54,15 @@ class Plan:
                     compile(change.after, str(change.path), "exec", dont_inherit=True)
                 except SyntaxError as error:
                     raise ScaffoldError(
-                        f"{self.rel(change.path)}:{error.lineno}: the planned text is not valid Python ({error.msg}); "
-                        "nothing was written (a scaffold bug: please report it)"
+                        f"the planned text is not valid Python ({error.msg}); nothing was written (a scaffold bug: "
+                        "please report it)",
+                        file=self.rel(change.path),
+                        line=error.lineno,
                     ) from None
             _check_writable(change.path, self.rel(change.path))
 
     def diff(self) -> str:
-        out = []
+        out: list[str] = []
         for change in self.effective:
             name = self.rel(change.path)
             before = [] if change.before is None else change.before.splitlines(keepends=True)

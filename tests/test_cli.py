@@ -81,3 +81,18 @@ def test_start_up_imports_neither_tensorflow_nor_torch():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_an_error_carries_its_file_as_a_field(tmp_path):
+    from scaffold.convert import convert_source
+    from scaffold.errors import ScaffoldError
+
+    with pytest.raises(ScaffoldError) as caught:
+        convert_source("import torch\n\ndef f(:\n    pass\n", "bad", filename="bad.py")
+    error = caught.value
+    assert (error.file, error.line, error.col) == ("bad.py", 3, 7)
+    assert error.message == "syntax error: invalid syntax; fix the PyTorch file first"
+    assert str(error) == "bad.py:3:7: syntax error: invalid syntax; fix the PyTorch file first"
+    with pytest.raises(ScaffoldError) as caught:
+        convert_source("import os\n", "bad", filename="bad.py")
+    assert caught.value.file == "bad.py" and caught.value.message.startswith("no torch.nn.Module subclass found")
