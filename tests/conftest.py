@@ -12,7 +12,8 @@ import pytest
 
 from scaffold.convert.analysis import analyze
 from scaffold.convert.context import ConvertContext
-from scaffold.convert.pipeline import Todos, run_node_passes
+from scaffold.convert.pipeline import run_node_passes
+from scaffold.convert.todos import Todo, Todos
 
 DATA = Path(__file__).parent / "data"
 
@@ -51,6 +52,44 @@ def run_passes(body: str, *pass_types, model_name: str = "tiny") -> str:
     module, ctx = context_for(source, model_name)
     result = run_node_passes(module, pass_types, ctx, Todos()).code
     return result[result.index("\n\n\n") + 3 :] if "\n\n\n" in result else result
+
+
+def assert_codemod(before: str, after: str, *pass_types, todos: tuple[Todo, ...] = (), model_name: str = "tiny"):
+    """LibCST's assertCodemod for scaffold's node passes: run only `pass_types` over PRELUDE + `before`; the body
+    must read `after` and the passes must have produced exactly the TODO records `todos` (in order)."""
+    source = PRELUDE + "\n\n" + dedent(before)
+    module, ctx = context_for(source, model_name)
+    produced = Todos()
+    code = run_node_passes(module, pass_types, ctx, produced).code
+    body = code[code.index("\n\n\n") + 3 :] if "\n\n\n" in code else code
+    assert body == dedent(after)
+    assert tuple(produced.produced) == tuple(todos)
+
+
+def translate(expression: str, *pass_types, params: str = "x, y") -> str:
+    """The expression `return <expression>` becomes in a forward body, after `pass_types`."""
+    code = run_passes(
+        f"""
+        class TinyLayer(nn.Module):
+            def forward(self, {params}):
+                return {expression}
+        """,
+        *pass_types,
+    )
+    line = next(line for line in code.splitlines() if line.strip().startswith("return"))
+    return line.strip()[len("return ") :]
+
+
+def convert_with(body: str, *class_passes, model_name: str = "tiny") -> str:
+    """PRELUDE + body through every node pass, then only the given class-level passes (no final step)."""
+    from scaffold.convert import NODE_PASSES
+
+    source = PRELUDE + "\n\n" + dedent(body)
+    module, ctx = context_for(source, model_name)
+    module = run_node_passes(module, NODE_PASSES, ctx, Todos())
+    for apply in class_passes:
+        module = apply(module, ctx)
+    return module.code
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,42 @@
+import pytest
+
+from scaffold.convert.passes.attributes import AttributesPass
+from tests.conftest import assert_codemod, translate
+
+
+@pytest.mark.parametrize(
+    ("torch", "tf"),
+    [
+        pytest.param("x.shape[0]", "shape_list(x)[0]", id="shape-index"),
+        pytest.param("x.shape", "tuple(shape_list(x))", id="shape-is-a-tuple"),
+        pytest.param("self.config.shape", "self.config.shape", id="config-attribute-untouched"),
+        pytest.param("self.config._attn_implementation", '"eager"', id="attention-is-eager"),
+        pytest.param("next(self.parameters()).dtype", "tf.as_dtype(self.compute_dtype)", id="first-parameter-dtype"),
+        pytest.param('ACT2FN["gelu"](x)', 'get_tf_activation("gelu")(x)', id="act2fn"),
+        pytest.param("torch.long", "tf.int32", id="long-is-int32"),
+        pytest.param("torch.float16", "tf.float16", id="dtype"),
+        pytest.param("torch.finfo(x.dtype).min", "tf.as_dtype(x.dtype).min", id="finfo-min"),
+        pytest.param("self.gradient_checkpointing", "False", id="no-gradient-checkpointing"),
+        pytest.param("x.y", "x.y", id="no-change"),
+    ],
+)
+def test_translation(torch, tf):
+    assert translate(torch, AttributesPass) == tf
+
+
+def test_attention_implementation_stays_an_assignment_target_and_inside_fstrings():
+    assert_codemod(
+        """
+        class TinyLayer(nn.Module):
+            def forward(self, x):
+                self._attn_implementation = "sdpa"
+                print(f"{self._attn_implementation}")
+        """,
+        """
+        class TinyLayer(nn.Module):
+            def forward(self, x):
+                self._attn_implementation = "sdpa"
+                print(f"{self._attn_implementation}")
+        """,
+        AttributesPass,
+    )

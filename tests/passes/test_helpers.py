@@ -1,0 +1,46 @@
+from scaffold.convert import finalize
+from scaffold.convert.passes import helpers
+from scaffold.convert.passes.helpers import ModelHelpersPass
+from tests.conftest import assert_codemod, convert_with
+
+MODEL = """
+class TinyModel(PreTrainedModel):
+    def forward(self, input_ids, attention_mask, head_mask=None):
+        extended = self.get_extended_attention_mask(attention_mask, input_ids.shape, device=input_ids.device)
+        head_mask = self.get_head_mask(head_mask, 2)
+        self.warn_if_padding_and_no_attention_mask(input_ids, attention_mask)
+        return extended
+"""
+
+
+def test_pretrained_helpers_become_module_level_twins():
+    assert_codemod(
+        MODEL,
+        """
+        class TinyModel(PreTrainedModel):
+            def forward(self, input_ids, attention_mask, head_mask=None):
+                extended = get_extended_attention_mask(attention_mask, input_ids.shape, is_decoder=self.config.is_decoder)
+                head_mask = get_head_mask(head_mask, 2)
+                return extended
+        """,
+        ModelHelpersPass,
+    )
+
+
+def test_requested_helpers_are_copied_with_what_they_use_before_the_first_class():
+    code = convert_with(MODEL, helpers.apply)
+    first_class = code.index("class TFTinyModel(")
+    assert 0 < code.index("def get_extended_attention_mask(") < first_class
+    assert 0 < code.index("def get_head_mask(") < first_class
+
+
+def test_the_final_step_adds_the_helpers_and_rewrites_the_imports():
+    code = convert_with(MODEL, finalize)
+    assert "import torch" not in code and "from torch" not in code
+    assert "import tensorflow as tf" in code  # a TF modeling file always imports tensorflow
+    assert "def get_head_mask(" in code
+
+
+def test_no_helper_no_change():
+    source = "class TinyLayer(nn.Module):\n    def forward(self, x):\n        return x\n"
+    assert convert_with(source, helpers.apply) == convert_with(source)

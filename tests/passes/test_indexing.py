@@ -1,0 +1,91 @@
+import pytest
+
+from scaffold.convert.passes.calls import TorchCallsPass
+from scaffold.convert.passes.indexing import IndexingPass
+from scaffold.convert.passes.methods import TensorMethodsPass
+from scaffold.convert.todos import Todo
+from tests.conftest import assert_codemod, run_passes, translate
+
+
+def statements(body: str, *passes) -> list[str]:
+    code = run_passes(
+        f"""
+        class TinyLayer(nn.Module):
+            def forward(self, x, y, i):
+                {body}
+        """,
+        *(passes or (IndexingPass,)),
+    )
+    return [line.strip() for line in code.splitlines()[2:] if line.strip()]
+
+
+@pytest.mark.parametrize(
+    ("torch", "tf"),
+    [
+        pytest.param("x[tf.range(4), y]", "torch_index(x, (tf.range(4), y))", id="advanced-indexing-with-tensors"),
+        pytest.param("x[0, y]", "x[0, y]", id="plain-tuple-index-untouched"),
+        pytest.param("x[y, :]", "torch_index(x, (y, slice(None)))", id="variable-among-full-slices-may-be-a-mask"),
+        pytest.param("x[:, y]", "torch_index(x, (slice(None), y))", id="mask-on-the-second-axis"),
+        pytest.param("x[y, 1:]", "x[y, 1:]", id="bounded-slice-untouched"),
+        pytest.param("x[None, :]", "x[None, :]", id="new-axis-untouched"),
+        pytest.param("x[:, 0]", "x[:, 0]", id="plain-index"),
+    ],
+)
+def test_tensor_indexing(torch, tf):
+    assert translate(torch, IndexingPass) == tf
+
+
+def test_indices_translated_by_the_call_passes_first():
+    assert translate("x[torch.arange(4), y]", TorchCallsPass, IndexingPass) == "torch_index(x, (tf.range(4), y))"
+    assert translate("x[y.view(-1)]", TensorMethodsPass, IndexingPass) == "torch_index(x, tf.reshape(y, [-1]))"
+
+
+@pytest.mark.parametrize(
+    ("torch", "tf"),
+    [
+        pytest.param(
+            "x[:, 1:] = y[:, :-1]",
+            "x = torch_setitem(x, (slice(None), slice(1, None)), y[:, :-1])",
+            id="slices",
+        ),
+        pytest.param("x[i, :] = 0", "x = torch_setitem(x, (i, slice(None)), 0)", id="index-and-slice"),
+        pytest.param("x[:2, ::2] = y", "x = torch_setitem(x, (slice(None, 2), slice(None, None, 2)), y)", id="bounds"),
+        pytest.param("self.cache[i] = y", "self.cache = torch_setitem(self.cache, i, y)", id="attribute-target"),
+        pytest.param('x["key"] = y', 'x["key"] = y', id="dict-entry-unchanged"),
+        pytest.param(
+            "x[:, :, 0] *= 2 * i - 1",
+            "x = torch_setitem(x, (slice(None), slice(None), 0), x[:, :, 0] * (2 * i - 1))",
+            id="augmented",
+        ),
+        pytest.param("x.masked_fill_(y, 0.0)", "x = tf.where(y, 0.0, x)", id="masked-fill-in-place"),
+    ],
+)
+def test_item_assignment(torch, tf):
+    assert statements(torch) == [tf]
+
+
+def test_assignment_into_an_expression_is_marked():
+    assert_codemod(
+        """
+        class TinyLayer(nn.Module):
+            def f(x, i):
+                x.get()[i] = 0
+        """,
+        """
+        class TinyLayer(nn.Module):
+            def f(x, i):
+                # TODO(scaffold): assignment into an indexed expression: TF tensors are immutable; rewrite it by hand
+                #   PyTorch: x.get()[i] = 0
+                x.get()[i] = 0
+        """,
+        IndexingPass,
+        todos=(Todo("assignment into an indexed expression: TF tensors are immutable; rewrite it by hand"),),
+    )
+
+
+def test_module_level_code_is_left_alone():
+    assert_codemod(
+        "TABLE[0] = 1\n\n\nclass TinyLayer(nn.Module):\n    pass\n",
+        "TABLE[0] = 1\n\n\nclass TinyLayer(nn.Module):\n    pass\n",
+        IndexingPass,
+    )

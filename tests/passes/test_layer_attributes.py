@@ -1,0 +1,85 @@
+from scaffold.convert.passes.layer_attributes import LayerAttributesPass
+from scaffold.convert.todos import Todo
+from tests.conftest import assert_codemod, run_passes
+
+
+def test_embedding_sizes_are_keras_input_dim_and_output_dim_through_sub_layers():
+    code = run_passes(
+        """
+        class TinyScaledEmbedding(nn.Embedding):
+            pass
+
+
+        class TinyModel(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.shared = TinyScaledEmbedding(config.vocab_size, config.hidden_size)
+                self.plain = nn.Embedding(config.vocab_size, config.hidden_size)
+
+
+        class TinyHead(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.model = TinyModel(config)
+                self.size = (self.model.shared.num_embeddings, self.model.plain.embedding_dim)
+                self.other = (self.model.num_embeddings, config.num_embeddings)
+        """,
+        LayerAttributesPass,
+    )
+    assert "self.size = (self.model.shared.input_dim, self.model.plain.output_dim)" in code
+    assert "self.other = (self.model.num_embeddings, config.num_embeddings)" in code
+
+
+def test_layer_attributes_in_keras_terms():
+    assert_codemod(
+        """
+        class TinyLayer(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.emb = nn.Embedding(4, 8)
+                self.dense = nn.Linear(8, 8)
+                self.dropout = nn.Dropout(0.1)
+
+            def forward(self, x):
+                return self.emb.weight, self.emb.weight.dtype, self.dropout.p, self.other.weight
+        """,
+        """
+        class TinyLayer(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.emb = nn.Embedding(4, 8)
+                self.dense = nn.Linear(8, 8)
+                self.dropout = nn.Dropout(0.1)
+
+            def forward(self, x):
+                return self.emb.embeddings, self.emb.compute_dtype, self.dropout.rate, self.other.weight
+        """,
+        LayerAttributesPass,
+    )
+
+
+def test_a_dense_weight_is_the_kernel_transposed():
+    assert_codemod(
+        """
+        class TinyLayer(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.dense = nn.Linear(8, 8)
+
+            def forward(self, x):
+                return x @ self.dense.weight
+        """,
+        """
+        class TinyLayer(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.dense = nn.Linear(8, 8)
+
+            def forward(self, x):
+                # TODO(scaffold): `self.dense.weight`: keras keeps this as `.kernel`, transposed from torch's layout
+                #   PyTorch: return x @ self.dense.weight
+                return x @ self.dense.kernel
+        """,
+        LayerAttributesPass,
+        todos=(Todo("`self.dense.weight`: keras keeps this as `.kernel`, transposed from torch's layout"),),
+    )
