@@ -93,3 +93,30 @@ def test_no_generic_head_no_change():
 def test_without_the_generic_heads_source_the_head_is_left_as_it_is():
     module = cst.parse_module(PRELUDE + "\n\n" + dedent(MODEL))
     assert write_out(module, "TinyModel", GenericHeads.parse(None)) is module
+
+
+def _facts(info):
+    return (
+        info.base_model_class,
+        info.pretrained_class,
+        sorted(info.dropped_classes),
+        {
+            name: (c.role, c.serializable, c.keras_base, sorted(c.sublayers), sorted(c.init_locals), c.bias_ties)
+            for name, c in info.classes.items()
+        },
+    )
+
+
+def test_the_written_out_heads_are_read_as_a_fresh_analysis_would_read_them():
+    from scaffold.convert.analysis import analyze
+
+    layers = (transformers_models().parent / "modeling_layers.py").read_text()
+    llama = (transformers_models() / "llama" / "modeling_llama.py").read_text()
+    module = cst.parse_module(llama)
+    first = analyze(module, "llama", llama)
+    written = write_out(module, first.base_model_class, GenericHeads.parse(layers))
+    assert written is not module
+    again = analyze(written, "llama", llama, previous=first)
+    assert _facts(again) == _facts(analyze(written, "llama", llama))
+    unchanged = [name for name, c in again.classes.items() if c.node is first.classes[name].node]
+    assert unchanged and all(again.classes[n].init is first.classes[n].init for n in unchanged)
