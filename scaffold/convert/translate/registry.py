@@ -16,7 +16,7 @@ translator schedules anything by hand. A plain renaming is a one-line `table(...
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -156,7 +156,7 @@ class Registry:
             found = next((t for t in self.rules if t.match is not None and t.match(name)), None)
         return found
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Translator]:
         seen: list[Translator] = []
         for translator in [*self.by_name.values(), *self.rules]:
             if translator not in seen:
