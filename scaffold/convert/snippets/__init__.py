@@ -1,4 +1,6 @@
-"""Runtime helpers a converted file may need, copied from `tf_helpers.py` (read as text, never imported).
+"""Runtime helpers a converted file may need, copied from the `tf_*.py` files here (read as text, never
+imported by scaffold): `tf_helpers.py` (masks, indexing, layers, output recording), `tf_losses.py` (torch's
+losses), `tf_cache.py` (key/value caches). A name is defined in one of them only.
 
 `Snippets.needed(names)` returns the definitions for `names` and every helper they use, in file order, and
 the names each one imports (scheduled through the ImportPlan, never pasted as text).
@@ -14,7 +16,9 @@ import libcst as cst
 
 from ..names import ImportTable, names_in
 
-SOURCE = Path(__file__).with_name("tf_helpers.py")
+FOLDER = Path(__file__).parent
+# tf_helpers first: helpers are copied in the order of their files, then of their definitions
+SOURCES = (FOLDER / "tf_helpers.py", FOLDER / "tf_losses.py", FOLDER / "tf_cache.py")
 
 
 def _defined_name(statement: cst.BaseStatement) -> str | None:
@@ -29,15 +33,17 @@ def _defined_name(statement: cst.BaseStatement) -> str | None:
 
 
 class Snippets:
-    def __init__(self, source: str):
-        module = cst.parse_module(source)
-        self.imports = ImportTable(module)
+    def __init__(self, *sources: str):
+        modules = [cst.parse_module(source) for source in sources]
+        self.imports = ImportTable(cst.Module(body=[s for m in modules for s in m.body]))
         self.order: list[str] = []
         self.nodes: dict[str, cst.BaseStatement] = {}
         self.uses: dict[str, set[str]] = {}
-        for statement in module.body:
+        for statement in (s for m in modules for s in m.body):
             name = _defined_name(statement)
             if name is not None:
+                if name in self.nodes:
+                    raise ValueError(f"snippet {name} is defined twice")
                 self.order.append(name)
                 self.nodes[name] = statement
                 self.uses[name] = set(names_in(statement)) - {name}
@@ -63,4 +69,4 @@ class Snippets:
 
 @lru_cache(maxsize=1)
 def snippets() -> Snippets:
-    return Snippets(SOURCE.read_text())
+    return Snippets(*(source.read_text() for source in SOURCES))
