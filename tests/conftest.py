@@ -125,3 +125,25 @@ def pristine_checkout(tmp_path_factory) -> Path:
     (root / "tests/models/llama").mkdir(parents=True)
     (root / "pyproject.toml").write_text("[tool.ruff]\nline-length = 119\n")
     return root
+
+
+# -- an environment without the frameworks -----------------------------------------------------------------------
+
+# A module that, once imported, makes the frameworks look uninstalled (find_spec and import both fail), as on a
+# machine where only scaffold's own dependencies are installed.
+NO_FRAMEWORKS = """\
+import importlib.abc
+import sys
+
+BLOCKED = {"tensorflow", "torch", "tf_keras", "keras", "transformers"}
+
+
+class _NoFrameworks(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in BLOCKED:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+
+sys.meta_path.insert(0, _NoFrameworks())
+"""
