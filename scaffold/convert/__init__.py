@@ -12,7 +12,18 @@ from ..errors import ScaffoldError
 from . import generic_heads
 from .analysis import analyze
 from .context import ConvertContext
-from .passes import build, decorators, dunder_all, helpers, imports, inherited, main_layer, outputs, pretrained
+from .passes import (
+    build,
+    decorators,
+    docstrings,
+    dunder_all,
+    helpers,
+    imports,
+    inherited,
+    main_layer,
+    outputs,
+    pretrained,
+)
 from .passes.helpers import ModelHelpersPass
 from .passes.imports import UsagePass
 from .passes.layers import LayersPass
@@ -48,6 +59,7 @@ CLASS_PASSES = (
     dunder_all.apply,
     helpers.apply,
     outputs.apply,
+    docstrings.apply,  # argument sections document the TF signature (utils/check_docstrings.py)
     imports.apply,
 )
 
