@@ -18,7 +18,14 @@ LINE_LENGTH = 119
 
 def _ruff() -> list[str] | None:
     executable = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
-    return [executable] if Path(executable).exists() else None
+    if Path(executable).exists():
+        return [executable]
+    try:  # the ruff package knows where its binary went (another prefix, a --target install)
+        from ruff import find_ruff_bin
+
+        return [str(find_ruff_bin())]
+    except (ImportError, FileNotFoundError):
+        return None
 
 
 def format_source(code: str, *, settings: Path | None = None, filename: str = "modeling_tf.py") -> str:

@@ -97,6 +97,8 @@ def test_the_installed_wheel_ports_checks_and_refuses_verify_in_one_line(venv, p
     check = run(venv, "scaffold", "check", "llama", "--repo", str(checkout))
     assert check.returncode in (0, 1), check.stderr
     assert "6. registration" in check.stdout and "Traceback" not in check.stderr
+    assert "✓ 7. the module imports" in check.stdout  # resolved statically: no framework needed
+    assert "8. no undefined names (ruff F821) (1 checked)" in check.stdout  # ruff ran
 
     verify = run(venv, "scaffold", "verify", "llama", "--repo", str(checkout))
     assert verify.returncode == 2
