@@ -18,17 +18,28 @@ from .checklist import Finding, Item
 Lookup = Callable[[str], "str | None"]  # `a.b` -> the text of a/b.py or a/b/__init__.py; `a.b.__init__` -> the latter
 
 
-def _guarded(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
-    """Inside a `try` that handles the ImportError (or anything)."""
-    while node in parents:
-        parent = parents[node]
-        if isinstance(parent, ast.Try) and node in parent.body:
-            for handler in parent.handlers:
-                caught = ast.unparse(handler.type) if handler.type is not None else "Exception"
-                if any(name in caught for name in ("ImportError", "ModuleNotFoundError", "Exception")):
-                    return True
-        node = parent
+def _handles_import_errors(node: ast.Try) -> bool:
+    for handler in node.handlers:
+        caught = ast.unparse(handler.type) if handler.type is not None else "Exception"
+        if any(name in caught for name in ("ImportError", "ModuleNotFoundError", "Exception")):
+            return True
     return False
+
+
+def _imports(body: list[ast.stmt], guarded: bool = False):
+    """(import statement, whether a `try` around it handles ImportError), through statements only (imports are
+    statements: no need to walk expressions)."""
+    for node in body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node, guarded
+            continue
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            inner = getattr(node, field, None)
+            if not isinstance(inner, list):
+                continue
+            inside = guarded or (field == "body" and isinstance(node, ast.Try) and _handles_import_errors(node))
+            for child in inner:
+                yield from _imports(child.body if isinstance(child, ast.ExceptHandler) else [child], inside)
 
 
 def _absolute(module: str | None, level: int, package: str) -> str:
@@ -122,11 +133,10 @@ def check_imports(tree: ast.Module, module_name: str, lookup: Lookup, undefined:
     item = Item(7, "the module imports: its transformers imports resolve, no undefined name runs on import")
     index = ModuleIndex(lookup)
     package = module_name.rpartition(".")[0]
-    parents = {child: parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)}
-    for node in ast.walk(tree):
+    for node, guarded in _imports(tree.body):
         if isinstance(node, ast.ImportFrom):
             target = _absolute(node.module, node.level, package)
-            if target.split(".")[0] != "transformers" or _guarded(node, parents):
+            if target.split(".")[0] != "transformers" or guarded:
                 continue
             item.checked += 1
             shown = "." * node.level + (node.module or "")
@@ -141,9 +151,9 @@ def check_imports(tree: ast.Module, module_name: str, lookup: Lookup, undefined:
                 item.findings.append(
                     Finding(node.lineno, f"`from {shown} import {alias.name}`: {target} has no {alias.name}")
                 )
-        elif isinstance(node, ast.Import):
+        else:
             for alias in node.names:
-                if alias.name.split(".")[0] != "transformers" or _guarded(node, parents):
+                if alias.name.split(".")[0] != "transformers" or guarded:
                     continue
                 item.checked += 1
                 if not index.exists(alias.name):
