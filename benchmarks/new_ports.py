@@ -287,7 +287,7 @@ def row_cause(row: dict) -> str:
     failed = first_failed_stage(row)
     if failed is None:
         return ""
-    if failed in ("timeout", "crash"):
+    if failed in ("timeout", "memory", "crash"):
         return f"{failed}: {row.get('error') or ''}".strip()
     if failed == "loads" and not row.get("error"):
         load = row.get("load") or {}
@@ -319,7 +319,7 @@ def _weight_pattern(name: str) -> str:
 
 
 def first_failed_stage(row: dict) -> str | None:
-    if row.get("status") in ("timeout", "crash"):
+    if row.get("status") in ("timeout", "memory", "crash"):
         return row["status"]
     for stage in STAGES:
         if not row.get(stage):
@@ -544,7 +544,7 @@ def run_workers(src: Path, jobs: list[dict], timeout: float, chunk: int, memory_
             unfinished = [j for j in batch if j["id"] not in results]
             if current is not None and current not in results:
                 job = next(j for j in batch if j["id"] == current)
-                status = "timeout" if ended in ("timeout", "memory") else "crash"
+                status = ended if ended in ("timeout", "memory") else "crash"
                 detail = {
                     "timeout": f"over {timeout:.0f} s",
                     "memory": f"over {memory_mib:.0f} MiB",

@@ -81,9 +81,14 @@ def first_output(flat: dict, key: str | None = None):
     return next(iter(flat.items()), (None, None))
 
 
+NON_TEXT = ("pixel_values", "input_features", "input_values")
+
+
 def runnable_config(config_class, pt_class, inputs_for):
     """A tiny config PyTorch builds and runs on the harness's inputs: first shrunk, then with the resolution knobs
-    at their defaults (swin's windows). Returns (config, pt_model, inputs, output); raises what PyTorch raised."""
+    at their defaults (swin's windows). A multimodal model that refuses random token ids next to an image (its
+    ids carry no image tokens) is run on text alone. Returns (config, pt_model, inputs, output, note); raises
+    the first error PyTorch raised."""
     import torch
 
     from scaffold.checks.tiny import RESOLUTION
@@ -98,9 +103,19 @@ def runnable_config(config_class, pt_class, inputs_for):
             pt_model = pt_class(config).eval()
             perturb(pt_model)
             inputs = inputs_for(config, pt_model)
-            with torch.no_grad():
-                output = pt_model(**{k: torch.tensor(v) for k, v in inputs.items()})
-            return config, pt_model, inputs, output
+            variants = [(inputs, None)]
+            if "input_ids" in inputs and any(k in inputs for k in NON_TEXT):
+                text = {k: v for k, v in inputs.items() if k not in NON_TEXT}
+                variants.append((text, "text only: PyTorch refused random ids next to the non-text input"))
+            refused = None
+            for chosen, note in variants:
+                try:
+                    with torch.no_grad():
+                        output = pt_model(**{k: torch.tensor(v) for k, v in chosen.items()})
+                    return config, pt_model, chosen, output, note
+                except Exception as caught:
+                    refused = refused or caught
+            raise refused
         except Exception as caught:
             error = error or caught  # the first attempt's error is the one to report
             if config is not None and not any(getattr(config, k, None) is not None for k in RESOLUTION):
@@ -159,7 +174,9 @@ def measure(job: dict, emit, relaxed: list[str]) -> dict:
         def inputs_for(config, pt_model):
             return class_inputs(pt_class.__name__, config, pt_model.forward)
 
-        config, pt_model, inputs, pt_output = runnable_config(config_class, pt_class, inputs_for)
+        config, pt_model, inputs, pt_output, note = runnable_config(config_class, pt_class, inputs_for)
+        if note:
+            row["inputs_note"] = note
         if not inputs:
             raise ValueError(f"no input the harness knows in {pt_class.__name__}.forward")
     except Exception as error:
