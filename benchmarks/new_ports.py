@@ -272,6 +272,10 @@ def cause(error: str | None, where: str | None = None, prefix: str | None = None
         match = re.search(r"'([\w.]+)' object has no attribute '(\w+)'", message)
         if match and match.group(1).split(".")[-1] in ("Tensor", "EagerTensor", "SymbolicTensor", "ResourceVariable"):
             return f"AttributeError: tf.Tensor has no method '{match.group(2)}'"
+    if kind == "ImportError" and (match := re.search(r"requires the (\w+) library", message)):
+        return f"ImportError: needs the {match.group(1)} library (not installed)"
+    if kind == "OSError" and "huggingface.co" in message:
+        return "OSError: downloads from the Hub (no network)"
     if kind == "ImportError" or kind == "ModuleNotFoundError":
         match = re.search(r"cannot import name '(\w+)' from '([\w.]+)'", message)
         if match:

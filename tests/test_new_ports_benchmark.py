@@ -155,6 +155,11 @@ def test_installed_catalogue(bench, models_dir):
             "call",
             "InvalidArgumentError: Incompatible shapes: <shape> vs. <shape> [Op:AddV2] in call",
         ),
+        (
+            "ImportError: DetrConvEncoder requires the timm library but it was not found in your environment.",
+            None,
+            "ImportError: needs the timm library (not installed)",
+        ),
     ],
 )
 def test_causes_name_the_construct(bench, error, where, expected):
