@@ -638,7 +638,8 @@ def main() -> None:
             )
 
         def log(row: dict) -> None:
-            verdict = "MATCH" if row.get("matches_traced") else ("eager" if row.get("matches_eager") else "")
+            failed = first_failed_stage(row)
+            verdict = "MATCH" if failed is None else ("eager" if failed == "matches_traced" else "")
             print(f"{row['id']:<55} {verdict:<6} {row_cause(row)[:110]}", flush=True)
 
         measure_start = time.perf_counter()
@@ -665,7 +666,7 @@ def main() -> None:
         "funnel_primary": funnel(primary),
         "funnel_all_classes": funnel(rows),
         "harness_failures_primary": sum(1 for r in primary if r.get("harness")),
-        "files_with_any_class_matching_traced": len({r["file"] for r in rows if r.get("matches_traced")}),
+        "files_with_any_class_matching_traced": len({r["file"] for r in rows if first_failed_stage(r) is None}),
         "relaxed_requirements": sorted({x for r in rows for x in r.get("relaxed", [])}),
         "causes_primary": group_causes(primary),
         "causes_all_classes": group_causes(rows),
