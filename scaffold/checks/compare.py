@@ -67,15 +67,20 @@ def model_inputs(config, forward, seed: int = 0) -> dict:
     vision = getattr(config, "vision_config", None) or config
     inputs = {}
     if "input_ids" in params:
-        inputs["input_ids"] = rng.integers(1, text.vocab_size, (2, 7)).astype("int64")
+        vocab = getattr(text, "vocab_size", None) or 99  # CANINE hashes code points: it has no vocabulary
+        inputs["input_ids"] = rng.integers(1, vocab, (2, 7)).astype("int64")
         if "attention_mask" in params:
             inputs["attention_mask"] = np.ones((2, 7), dtype="int64")
     if "decoder_input_ids" in params and getattr(config, "is_encoder_decoder", False):
-        inputs["decoder_input_ids"] = rng.integers(1, text.vocab_size, (2, 5)).astype("int64")
+        vocab = getattr(text, "vocab_size", None) or 99
+        inputs["decoder_input_ids"] = rng.integers(1, vocab, (2, 5)).astype("int64")
     if "pixel_values" in params:
         size = getattr(vision, "image_size", 32)  # ResNet-style configs have no image size
-        size = size if isinstance(size, int) else size[0]
-        inputs["pixel_values"] = rng.standard_normal((2, vision.num_channels, size, size)).astype("float32")
+        height, width = (size, size) if isinstance(size, int) else tuple(size[:2])  # MGP-STR's (32, 128)
+        channels = getattr(vision, "num_channels", 3)  # CLIP-style vision configs of VLMs leave it implied
+        frames = getattr(vision, "num_frames", None)  # video models (VideoMAE, ViViT): (batch, frames, C, H, W)
+        shape = (2, channels, height, width) if not isinstance(frames, int) else (2, frames, channels, height, width)
+        inputs["pixel_values"] = rng.standard_normal(shape).astype("float32")
     if "input_values" in params:
         inputs["input_values"] = rng.standard_normal((2, 2000)).astype("float32")
     if "input_features" in params:

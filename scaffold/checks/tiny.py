@@ -46,7 +46,27 @@ SMALL: dict[str, Any] = {
     "shape_size": 8,
     "input_size": 32,  # layoutlmv3's image size
     "max_source_positions": 30,  # whisper: 2 x 30 = the 60 input frames compare.model_inputs gives
+    # multi-head latent attention (DeepSeek V2/V3): the low-rank and per-part head sizes
+    "kv_lora_rank": 16,
+    "q_lora_rank": 24,
+    "qk_nope_head_dim": 8,
+    "qk_rope_head_dim": 8,
+    "v_head_dim": 8,
+    "moe_intermediate_size": 16,
+    # state-space layers (Mamba, Bamba, Falcon-H1, Zamba)
+    "state_size": 8,
+    "mamba_d_state": 8,
+    "mamba_n_heads": 4,
+    "mamba_d_head": 8,
+    "mamba_d_ssm": 32,
+    "mamba_chunk_size": 16,
+    "time_step_rank": 8,
+    "num_frames": 4,  # video models (VideoMAE's tubelets take 2 frames each)
 }
+# knobs some config classes default to None although their model reads a number (MinistralConfig's head_dim,
+# NemotronConfig's num_key_value_heads, DeepseekV2Config's num_experts_per_tok, Dots1Config's n_routed_experts:
+# transformers' own tests always set them): a None there is given the small value
+NONE_NEEDS_VALUE = {"head_dim": 8, "num_key_value_heads": 2, "num_experts_per_tok": 2, "n_routed_experts": 4}
 CONV_TUPLES = {"conv_dim": 32, "conv_stride": 4, "conv_kernel": 8}
 TOKEN_IDS = ("pad_token_id", "bos_token_id", "eos_token_id", "decoder_start_token_id", "sep_token_id", "cls_token_id")
 
@@ -63,10 +83,13 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
         and not (isinstance(getattr(default, k), (int, float)) and getattr(default, k) < v)
         and k not in keep
     }
+    for k, v in NONE_NEEDS_VALUE.items():
+        if k in vars(default) and getattr(default, k) is None and k not in keep:
+            values[k] = v
     if hasattr(default, "vocab_size") and getattr(default, "vocab_size", None) is None:
         values["vocab_size"] = SMALL["vocab_size"]  # ESM-style configs ship without one
-    for name, value in CONV_TUPLES.items():
-        if getattr(default, name, None) is not None:
+    for name, value in CONV_TUPLES.items():  # wav2vec2's per-layer conv tuples (Mamba's conv_kernel is an int)
+        if isinstance(getattr(default, name, None), (list, tuple)):
             values[name] = (value,) * 3
     if "num_feat_extract_layers" in default.to_dict():
         values["num_feat_extract_layers"] = 3
@@ -76,11 +99,49 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
             token = getattr(default, name, None)
             if isinstance(token, int) and token >= vocab:
                 values[name] = min(i + 1, vocab - 1)
+    values.update(per_layer_lists(default, values, keep))
     for name, sub in list(vars(default).items()):
-        # composite models (CLIP, ...) keep their parts in sub-configs: shrink those too
-        if name.endswith("_config") and hasattr(sub, "to_dict") and hasattr(sub, "model_type"):
-            values[name] = {**sub.to_dict(), **small_values(sub, keep)}
+        # composite models (CLIP, ...) keep their parts in sub-configs (`text_config`, T5Gemma's `encoder`): shrink
+        # those too. A part carries only what differs from its own class's defaults, so what its class derives
+        # from a size (SigLIP's projection_size, a layer_types list) is derived again from the small size
+        if is_config(sub) and name not in keep:
+            values[name] = {**own_values(sub), **small_values(sub, keep)}
     return values
+
+
+def is_config(value) -> bool:
+    return hasattr(value, "to_dict") and hasattr(value, "model_type") and not isinstance(value, type)
+
+
+def own_values(config) -> dict[str, Any]:
+    """What `config` sets apart from its class's defaults (and its model_type, which composite configs read)."""
+    mine = config.to_dict()
+    try:
+        defaults = type(config)().to_dict()
+    except Exception:  # a class that needs arguments: everything is its own
+        return mine
+    return {k: v for k, v in mine.items() if k == "model_type" or k not in defaults or defaults[k] != v}
+
+
+LAYER_COUNTS = ("num_hidden_layers", "num_layers", "n_layer", "n_layers")
+
+
+def per_layer_lists(default, values: dict[str, Any], keep: tuple[str, ...]) -> dict[str, Any]:
+    """Lists of one string or flag per layer (`layer_types`), cut to the shrunk layer count: configs check that
+    the two agree. Lists of numbers are per stage as often as per layer (swin's depths): those stay."""
+    count = next((k for k in LAYER_COUNTS if k in values and isinstance(getattr(default, k, None), int)), None)
+    if count is None:
+        return {}
+    layers, small = getattr(default, count), values[count]
+    return {
+        name: type(value)(value[:small])
+        for name, value in vars(default).items()
+        if isinstance(value, (list, tuple))
+        and len(value) == layers > small
+        and all(isinstance(v, (str, bool)) for v in value)
+        and name not in keep
+        and not name.startswith("_")
+    }
 
 
 # knobs a model may not run with shrunk (swin's windows need the default resolution): the second try keeps them

@@ -1,0 +1,80 @@
+"""Tiny configs and harness inputs (scaffold/checks/tiny.py, compare.model_inputs): what `scaffold verify` and the
+benchmarks build models from. Each case is a config class whose tiny config the model itself refused."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.frameworks  # transformers' config classes import torch
+
+
+def test_parts_of_composite_configs_derive_sizes_again():
+    from transformers import SiglipConfig, T5GemmaConfig
+
+    from scaffold.checks.tiny import tiny_config
+
+    siglip = tiny_config(SiglipConfig)
+    # projection_size defaults to the hidden size: carried over at 768 it did not fit the shrunk model
+    assert siglip.text_config.hidden_size == siglip.text_config.projection_size == 32
+    t5gemma = tiny_config(T5GemmaConfig)  # parts that are not named *_config are parts too
+    assert t5gemma.encoder.hidden_size == t5gemma.decoder.hidden_size == 32
+    assert t5gemma.encoder.num_hidden_layers == 2
+
+
+def test_part_configs_get_only_their_own_arguments():
+    from transformers import DbrxConfig
+
+    from scaffold.checks.tiny import tiny_config
+
+    config = tiny_config(DbrxConfig)  # DbrxFFNConfig refuses the PretrainedConfig keys a full to_dict() carries
+    assert config.d_model == 32 and config.ffn_config.moe_num_experts >= 1
+
+
+def test_per_layer_lists_follow_the_layer_count():
+    from transformers import AyaVisionConfig, Dots1Config
+
+    from scaffold.checks.tiny import tiny_config
+
+    dots1 = tiny_config(Dots1Config)
+    assert len(dots1.layer_types) == dots1.num_hidden_layers == 2
+    aya = tiny_config(AyaVisionConfig)
+    assert len(aya.text_config.layer_types) == aya.text_config.num_hidden_layers == 2
+
+
+def test_per_stage_numbers_and_integer_kernels_stay():
+    from transformers import MambaConfig, SwinConfig
+
+    from scaffold.checks.tiny import tiny_config
+
+    assert tiny_config(MambaConfig).conv_kernel == MambaConfig().conv_kernel  # an int, not wav2vec2's tuple
+    swin = tiny_config(SwinConfig)
+    assert list(swin.depths) == list(SwinConfig().depths) and list(swin.num_heads) == list(SwinConfig().num_heads)
+
+
+def test_knobs_left_none_by_the_class_get_a_small_value():
+    from transformers import DeepseekV2Config, MinistralConfig, NemotronConfig
+
+    from scaffold.checks.tiny import tiny_config
+
+    assert tiny_config(MinistralConfig).head_dim == 8
+    assert tiny_config(NemotronConfig).num_key_value_heads == 2
+    deepseek = tiny_config(DeepseekV2Config)
+    assert deepseek.num_experts_per_tok == 2 and deepseek.kv_lora_rank == 16
+
+
+def test_model_inputs_for_videos_non_square_images_and_implied_channels():
+    from transformers import AltCLIPConfig, MgpstrConfig, VideoMAEConfig, VideoMAEModel
+
+    from scaffold.checks.compare import model_inputs
+    from scaffold.checks.tiny import tiny_config
+
+    video = tiny_config(VideoMAEConfig)
+    assert model_inputs(video, VideoMAEModel.forward)["pixel_values"].shape == (2, 4, 3, 32, 32)
+
+    def forward(pixel_values): ...
+
+    mgp = tiny_config(MgpstrConfig)
+    assert model_inputs(mgp, forward)["pixel_values"].shape == (2, 3, *MgpstrConfig().image_size)
+    altclip = tiny_config(AltCLIPConfig)
+    del altclip.vision_config.num_channels
+    assert model_inputs(altclip, forward)["pixel_values"].shape[1] == 3
