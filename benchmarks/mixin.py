@@ -106,10 +106,12 @@ def hand_written_classes(root: Path, model: str) -> list[str] | None:
         return None
 
     def public(path: Path) -> list[str]:
-        for node in ast.parse(path.read_text()).body:
+        """`__all__`, or (4.46 files have none) the module's top-level classes."""
+        body = ast.parse(path.read_text()).body
+        for node in body:
             if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "__all__" for t in node.targets):
                 return [ast.literal_eval(e) for e in node.value.elts]
-        return []
+        return [node.name for node in body if isinstance(node, ast.ClassDef) and not node.name.startswith("_")]
 
     pt = set(public(model_dir / f"modeling_{model}.py"))
     return [c for c in public(tf_file) if c[2:] in pt and not c.endswith(("PreTrainedModel", "MainLayer"))]
