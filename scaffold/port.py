@@ -41,6 +41,45 @@ def config_attributes(source: str | None, config_class: str | None) -> set[str]:
     return set()
 
 
+def tf_test_file(
+    checkout: Checkout,
+    summary,
+    source: str,
+    tf_classes: list[str],
+    support: tests_file.TestSupport,
+    existing: str | None = None,
+    tf_source: str | None = None,
+) -> str:
+    """The TF test file for the classes `tf_classes` of the port (benchmarks/mixin.py renders it for a
+    hand-written port's classes too), formatted with the checkout's settings."""
+    model = checkout.model
+    config_source = checkout.read(checkout.model_dir / f"configuration_{model}.py")
+    text = tests_file.test_file(
+        model=model,
+        prefix=summary.prefix or model.capitalize(),
+        config_class=summary.config_class or f"{summary.prefix}Config",
+        config_attributes=config_attributes(config_source, summary.config_class),
+        tf_classes=tf_classes,
+        main_input=summary.main_input_name,
+        is_encoder_decoder="decoder_input_ids" in summary.base_model_inputs,
+        pt_test=checkout.read(checkout.tests_dir / f"test_modeling_{model}.py"),
+        base_model_inputs=summary.base_model_inputs,
+        config_source=config_source,
+        pt_source=source,
+        support=support,
+        year=tests_file.copyright_year(existing),
+        tf_source=tf_source,
+    )
+    return format_source(text, settings=checkout.ruff_settings)
+
+
+def checkout_test_support(checkout: Checkout) -> tests_file.TestSupport:
+    return tests_file.support_of(
+        checkout.read(checkout.root / "tests/test_modeling_tf_common.py"),
+        checkout.read(checkout.src / "testing_utils.py"),
+    )
+
+
 def plan_port(checkout: Checkout, force: bool = False) -> tuple[Plan, PortReport]:
     model = checkout.model
     plan = Plan(checkout.root)
@@ -120,22 +159,24 @@ def plan_port(checkout: Checkout, force: bool = False) -> tuple[Plan, PortReport
         rel = f"src/transformers/models/{model}/modeling_tf_{model}.py"
         plan.add(checkout.doctest_list, listing, docs.documentation_tests(listing, rel))
 
-    # 5. the TF test file
+    # 5. the TF test file (and, where the checkout has no TFModelTesterMixin, scaffold's common tests)
     if (checkout.root / "tests").is_dir():
+        support = checkout_test_support(checkout)
         test_path = checkout.tests_dir / f"test_modeling_tf_{model}.py"
         existing_test = checkout.read(test_path)
         if existing_test is not None and not force:
             plan.kept.append((test_path, "exists (--force regenerates it)"))
         else:
-            config_source = checkout.read(checkout.model_dir / f"configuration_{model}.py")
-            text = tests_file.test_file(
-                prefix=summary.prefix or model.capitalize(),
-                config_class=summary.config_class or f"{summary.prefix}Config",
-                config_attributes=config_attributes(config_source, summary.config_class),
-                tf_classes=tf_classes,
-                main_input=summary.main_input_name,
-                is_encoder_decoder="decoder_input_ids" in summary.base_model_inputs,
-                pt_test=checkout.read(checkout.tests_dir / f"test_modeling_{model}.py"),
+            text = tf_test_file(checkout, summary, source, tf_classes, support, existing_test, code)
+            plan.add(test_path, existing_test, text)
+        if not support.has_mixin:
+            common_path = checkout.root / "tests" / f"{tests_file.COMMON_MODULE}.py"
+            existing_common = checkout.read(common_path)
+            common = format_source(
+                tests_file.common_file(tests_file.copyright_year(existing_common)), settings=checkout.ruff_settings
             )
-            plan.add(test_path, existing_test, format_source(text, settings=checkout.ruff_settings))
+            if existing_common is not None and existing_common != common and not force:
+                plan.kept.append((common_path, "differs from scaffold's (--force replaces it)"))
+            else:
+                plan.add(common_path, existing_common, common)
     return plan, report
