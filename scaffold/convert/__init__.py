@@ -11,7 +11,18 @@ from ..errors import ScaffoldError
 from . import generic_heads
 from .analysis import analyze
 from .context import ConvertContext
-from .passes import build, decorators, dunder_all, helpers, imports, inherited, main_layer, outputs, pretrained
+from .passes import (
+    build,
+    decorators,
+    docstrings,
+    dunder_all,
+    helpers,
+    imports,
+    inherited,
+    main_layer,
+    outputs,
+    pretrained,
+)
 from .passes.annotations import AnnotationsPass
 from .passes.attributes import AttributesPass
 from .passes.calls import TorchCallsPass
@@ -56,6 +67,7 @@ CLASS_PASSES = (
     build.apply,
     decorators.apply,
     dunder_all.apply,
+    docstrings.apply,  # argument sections document the TF signature (utils/check_docstrings.py)
 )
 
 
