@@ -124,9 +124,7 @@ class AttributesPass(NodePass):
         comparisons = []
         for before, after in zip(original.comparisons, updated.comparisons):
             operator = before.operator
-            if isinstance(operator, (cst.Equal, cst.NotEqual, cst.Is, cst.IsNot)) and self._is_long(
-                before.comparator
-            ):
+            if isinstance(operator, (cst.Equal, cst.NotEqual, cst.Is, cst.IsNot)) and self._is_long(before.comparator):
                 after = after.with_changes(
                     operator=_membership(isinstance(operator, (cst.Equal, cst.Is))),
                     comparator=self.expr("(tf.int32, tf.int64)"),
