@@ -2,10 +2,11 @@
 
 The labels follow the head's kind, as TFModelTesterMixin's `_prepare_for_class(return_labels=True)` makes them
 (the kind read from the PyTorch auto mappings, else from the class name), random instead of zeros, with -100 at
-some positions of token-level labels. Integer labels reach TF as int32 and as int64 (TF callers pass either;
-PyTorch gets torch.long). Sequence classification heads are also given float labels under `problem_type`
-"multi_label_classification" and "regression"; question answering heads also get positions past the sequence
-(PyTorch clamps and ignores them). CTC heads get transcripts padded with -100.
+some positions of token-level labels (and no pad token: padding is -100 in labels). Integer labels reach TF as
+int32 and as int64 (TF callers pass either; PyTorch gets torch.long). Sequence classification heads are also
+given float labels under `problem_type` "multi_label_classification" and "regression"; question answering heads
+also get positions past the sequence (PyTorch clamps and ignores them). CTC heads get transcripts padded with
+-100.
 
 A TF loss of one value per example (hand-written ports' `hf_compute_loss` for classification heads, which
 keras' `fit` averages) is compared by its mean, and says so. A TF head that raises, or gives no loss where
@@ -16,6 +17,7 @@ and `loss_cell` are pure: `verify_report` renders with them.
 from __future__ import annotations
 
 import inspect
+import re
 from dataclasses import dataclass, field
 
 from .trace import beyond
@@ -98,6 +100,9 @@ def label_cases(kind: str | None, config, forward, inputs: dict) -> list[LabelCa
         if target is None:
             return []
         labels = ids(vocab, target.shape[:2])
+        pad = getattr(config, "pad_token_id", None)
+        if isinstance(pad, int):  # padding is -100 in labels (TF seq2seq ports also drop pad-token labels)
+            labels[labels == pad] = (pad + 1) % vocab
         labels[0, 0] = labels[0, 2 % labels.shape[1]] = labels[1, -1] = IGNORED
         case = LabelCase("labels", {"labels": labels}, notes=["with -100"])
         if "next_sentence_label" in params:
@@ -157,6 +162,8 @@ def compare_losses(pt_model, tf_model, inputs: dict, kind: str | None) -> list[d
     options = {"return_dict": True, "use_cache": False}
     pt_options = {k: v for k, v in options.items() if k in inspect.signature(pt_forward).parameters}
     tf_options = {k: v for k, v in options.items() if k in inspect.signature(tf_call).parameters}
+    tf_params = inspect.signature(tf_call).parameters
+    tf_kwargs = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in tf_params.values())
     configs = [pt_model.config, tf_model.config]
     saved = [getattr(c, "problem_type", None) for c in configs]
     cases = label_cases(kind, pt_model.config, pt_forward, inputs)
@@ -191,6 +198,10 @@ def compare_losses(pt_model, tf_model, inputs: dict, kind: str | None) -> list[d
                     renamed.get(k, k): v.astype(dtype) if v.dtype.kind in "iu" else v for k, v in case.labels.items()
                 }
                 row = {**base, "dtype": dtype, "pt": float(expected.reshape(-1)[0]) if expected.size else None}
+                refused = [k for k in labels if k not in tf_params] if not tf_kwargs else []
+                if refused:
+                    rows.append({**row, "error": f"TF's call takes no {', '.join(refused)} (PyTorch's loss needs it)"})
+                    continue
                 try:
                     tf_out = tf_model(**inputs, **labels, **tf_options, training=False)
                     tf_loss = _loss_of(tf_out)
@@ -247,6 +258,7 @@ def _short(error: Exception) -> str:
     if text.startswith("Exception encountered when calling layer"):
         parts = [part for part in text.split("\n\n") if part.strip()]
         text = parts[1] if len(parts) > 1 else text
+    text = re.sub(r"\{\{function_node [^}]*\}\}\s*|\s*\[Op:\w+\].*", "", text, flags=re.S)  # TF's op frame
     return " ".join(text.split())[:300]
 
 
