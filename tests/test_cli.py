@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from scaffold.cli import main
 from tests.conftest import DATA, NO_FRAMEWORKS
+from tests.test_golden import UNTRANSLATED_HEAD
 
 
 @pytest.fixture
@@ -16,8 +17,10 @@ def runner():
     return CliRunner()
 
 
-def test_convert_to_stdout_lists_todos_on_stderr(runner):
-    result = runner.invoke(main, ["convert", str(DATA / "modeling_tiny.py")])
+def test_convert_to_stdout_lists_todos_on_stderr(runner, tmp_path):
+    source = tmp_path / "modeling_tiny.py"
+    source.write_text((DATA / "modeling_tiny.py").read_text() + UNTRANSLATED_HEAD)
+    result = runner.invoke(main, ["convert", str(source)])
     assert result.exit_code == 0
     assert "class TFTinyModel(TFTinyPreTrainedModel):" in result.stdout
     assert "TODO(scaffold) in <stdout>" in result.stderr

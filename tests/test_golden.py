@@ -23,11 +23,19 @@ def test_conversion_is_deterministic(source):
     assert convert_source(source.read_text(), name).code == first
 
 
+UNTRANSLATED_HEAD = """
+
+class TinyForRanking(TinyPreTrainedModel):
+    def forward(self, scores, other, labels=None):
+        return nn.MarginRankingLoss()(scores, other, labels)
+"""
+
+
 def test_todos_name_their_line():
     source = DATA / "modeling_tiny.py"
-    result = convert_source(source.read_text(), "tiny")
+    result = convert_source(source.read_text() + UNTRANSLATED_HEAD, "tiny")
     lines = result.code.splitlines()
-    assert result.todos, "the golden model has a loss without a TF translation"
+    assert result.todos, "the head's loss has no TF translation"
     for todo in result.todos:
         assert "TODO(scaffold)" in lines[todo.line - 1]
         assert todo.message in lines[todo.line - 1]

@@ -165,3 +165,51 @@ def test_transformers_loss_functions_match_torch(twins):
             torch.tensor(start), torch.tensor(end), torch.tensor(starts), torch.tensor(ends)
         ),
     )
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("zero_infinity", [False, True])
+def test_ctc_loss_matches_torch(twins, reduction, zero_infinity):
+    import numpy as np
+    import torch
+
+    rng = np.random.default_rng(5)
+    log_probs = torch.log_softmax(torch.tensor(rng.normal(size=(12, 4, 6)).astype("float32")), -1)
+    input_lengths = np.array([12, 10, 7, 4])
+    target_lengths = np.array([3, 1, 4, 3])
+    padded = rng.integers(1, 6, (4, 5))
+    padded[1, 0:2] = 2  # a repeated label needs a blank between its two frames
+    padded[3, :3] = [3, 3, 3]  # 3 labels + 2 blanks do not fit in 4 frames: infinite (or 0) in torch
+    padded = np.where(np.arange(5) < target_lengths[:, None], padded, -100)
+    concatenated = padded[padded >= 0]
+    kwargs = {"blank": 0, "reduction": reduction, "zero_infinity": zero_infinity}
+    for targets in (padded, concatenated):
+        expected = torch.nn.functional.ctc_loss(
+            log_probs, torch.tensor(targets), torch.tensor(input_lengths), torch.tensor(target_lengths), **kwargs
+        )
+        actual = twins.torch_ctc_loss(log_probs.numpy(), targets, input_lengths, target_lengths, **kwargs)
+        if reduction == "none" and not zero_infinity:
+            assert np.isinf(expected[3].item()) and np.isinf(actual[3])
+            expected, actual = expected[:3], actual[:3]
+        _close(actual, expected, atol=1e-4)
+    blank_last = twins.torch_ctc_loss(log_probs.numpy(), padded - 1, input_lengths, target_lengths, blank=5)
+    _close(
+        blank_last,
+        torch.nn.functional.ctc_loss(
+            log_probs, torch.tensor(padded - 1), torch.tensor(input_lengths), torch.tensor(target_lengths), blank=5
+        ),
+        atol=1e-4,
+    )
+
+
+def test_masked_select_matches_torch():
+    import numpy as np
+    import torch
+
+    from scaffold.convert.snippets import tf_helpers
+
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(2, 3, 4)).astype("float32")
+    for mask in (x > 0, (x > 0)[:, :, :1], (x > 0)[0]):
+        expected = torch.tensor(x).masked_select(torch.tensor(mask)).numpy()
+        assert np.array_equal(np.asarray(tf_helpers.torch_masked_select(x, mask)), expected)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from scaffold.checks.trace import ModuleDiff, first_divergence
 from scaffold.checks.verify_report import render
 
@@ -88,3 +90,34 @@ def test_a_difference_the_enclosing_module_undoes_is_a_boundary_not_a_divergence
         ModuleDiff("encoder", 2e-4, (2,), (2,)),
     ]
     assert first_divergence(diffs, 1e-5).module == "encoder.norm"
+
+
+def loss(case="labels", dtype="int64", diff=1e-7, **changes) -> dict:
+    return {"case": case, "arguments": ["labels"], "notes": [], "dtype": dtype, "pt": 2.3, "tf": 2.3 + diff,
+            "max_abs_diff": diff, "scale": 2.3, **changes}  # fmt: skip
+
+
+def test_a_head_whose_loss_raises_differs_or_is_missing_fails_naming_the_label_case():
+    raises = loss("labels", "int32", error="raises NotImplementedError: scaffold: no TF translation for MSELoss")
+    good = row("TFTinyForMaskedLM", losses=[loss(), loss(dtype="int32")])
+    bad = row("TFTinyForSequenceClassification", losses=[raises, loss("regression", "float32", diff=3e-3)])
+    missing = row("TFTinyForTokenClassification", losses=[loss(error="TF gives no loss where PyTorch gives one")])
+    text, status = render(report(row(), good, bad, missing))
+    assert status == 1 and "FAIL: 2 of 4 classes" in text
+    assert re.search(r"✓ TFTinyForMaskedLM .* 2/2$", text, re.M)
+    assert re.search(r"✗ TFTinyForSequenceClassification .* 0/2$", text, re.M)
+    assert re.search(r"✓ TFTinyModel .* -$", text, re.M)  # no labels: nothing to compare
+    assert (
+        "loss with labels, int32 labels: raises NotImplementedError: scaffold: no TF translation for MSELoss" in text
+    )
+    assert "loss with regression, float32 labels: TF 2.303 vs PyTorch 2.3 (diff 3.0e-03)" in text
+    assert "loss with labels, int64 labels: TF gives no loss where PyTorch gives one" in text
+
+
+def test_a_loss_per_example_is_a_note_and_a_case_pytorch_refuses_is_not_compared():
+    per_example = loss(note="TF gives one loss per example (shape [2]): their mean")
+    refused = {"case": "multi-label", "arguments": ["labels"], "notes": [], "skipped": "PyTorch raises ValueError: x"}
+    text, status = render(report(row("TFTinyForSequenceClassification", losses=[per_example, refused])))
+    assert status == 0 and "1/1" in text
+    assert "loss with multi-label not compared: PyTorch raises ValueError: x" in text
+    assert "loss: TF gives one loss per example (shape [2]): their mean" in text

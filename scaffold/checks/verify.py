@@ -7,12 +7,14 @@ CLI renders (`scaffold.checks.verify_report`); nothing here prints the verdict.
 Per TF class with a PyTorch twin (the base model and each head): build the PyTorch model from a small random
 config, save it, load it with `TF<X>.from_pretrained(<folder>, from_pt=True)`, name every TF weight that got
 no value and every PyTorch weight that found no home, run both on the same inputs, compare every output tensor
-(hidden states and attentions included), then module by module to name the first one that diverges.
+(hidden states and attentions included), then module by module to name the first one that diverges; then,
+given labels, each head's loss against PyTorch's (`losses.py`).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import inspect
 import json
 import os
@@ -197,6 +199,7 @@ def perturb(pt_model, scale: float = 0.1) -> None:
 def verify_class(tf_class, pt_class, config, atol: float) -> dict:
     import torch
 
+    from .losses import compare_losses, head_kind
     from .trace import compare_recordings, first_divergence, record_tf, record_torch
     from .weights import load_from_pt
 
@@ -253,6 +256,8 @@ def verify_class(tf_class, pt_class, config, atol: float) -> dict:
                 "max_abs_diff": diverged.max_abs_diff,
             }
         )
+        row["stage"] = "loss"  # given labels, the head's loss against PyTorch's (checks/losses.py)
+        row["losses"] = compare_losses(pt_model, tf_model, inputs, head_kind(pt_class))
         row["stage"] = "done"
     except Exception as error:  # the port itself failed: report where, keep going with the next class
         row["error"] = f"{type(error).__name__}: {' '.join(str(error).split())[:400]}"
@@ -292,7 +297,8 @@ def verify(model: str, atol: float, config_path: str | None, only: list[str] | N
         if pt_class is None:
             report["skipped"].append(tf_class.__name__)
             continue
-        config = config_for(tf_class.config_class, base_config)
+        # a copy each: a constructor may set what the next class reads (GPT2DoubleHeadsModel sets num_labels = 1)
+        config = copy.deepcopy(config_for(tf_class.config_class, base_config))
         report["classes"].append(verify_class(tf_class, pt_class, config, atol))
     return report
 

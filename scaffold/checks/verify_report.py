@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .losses import judge_losses, loss_cell
 from .trace import beyond  # the one tolerance rule, for outputs as for modules (trace imports no framework)
 
 
@@ -78,7 +79,8 @@ def judge(row: dict, atol: float, seen: dict | None = None) -> ClassVerdict:
                 f"{where} differs ({_fmt(divergence['max_abs_diff'])}) while every output matches: "
                 "the TF layer and the PyTorch module end at different points"
             )
-    return ClassVerdict(row["name"], not problems, problems, notes)
+    loss_problems, loss_notes = judge_losses(row.get("losses", []), atol)
+    return ClassVerdict(row["name"], not problems and not loss_problems, problems + loss_problems, notes + loss_notes)
 
 
 def render(report: dict) -> tuple[str, int]:
@@ -91,7 +93,7 @@ def render(report: dict) -> tuple[str, int]:
     if report.get("error"):
         lines.append(f"error: {report['error']}")
         return "\n".join(lines) + "\n", 1
-    header = ("class", "weights loaded", "outputs", "max abs diff", "modules", "first divergence")
+    header = ("class", "weights loaded", "outputs", "max abs diff", "modules", "first divergence", "loss")
     table = [header]
     verdicts = []
     seen: dict = {}
@@ -114,6 +116,7 @@ def render(report: dict) -> tuple[str, int]:
                 divergence["module"]
                 if divergence and not verdict.passed
                 else ("-" if not row.get("error") else f"({row['stage']} failed)"),
+                loss_cell(row.get("losses"), atol),
             )
         )
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]

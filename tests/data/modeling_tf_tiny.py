@@ -66,6 +66,107 @@ class TorchLayerNorm(keras.layers.LayerNormalization):
         return outputs
 
 
+def _reduction(size_average, reduce, reduction):
+    """torch's reading of the deprecated `size_average` / `reduce` arguments, where a caller still passes them."""
+    if size_average is None and reduce is None:
+        return reduction
+    if reduce is False:
+        return "none"
+    return "sum" if size_average is False else "mean"
+
+
+def _reduce_loss(loss, reduction, denominator=None):
+    """torch's reduction of a per-element loss: "none" keeps it; "sum" and "mean" give shape (1,)."""
+    if reduction == "none":
+        return loss
+    if reduction not in ("mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    total = tf.reduce_sum(loss)
+    if reduction == "mean":
+        count = tf.cast(tf.size(loss), loss.dtype) if denominator is None else tf.cast(denominator, loss.dtype)
+        total = total / count
+    return tf.reshape(total, (1,))
+
+
+def _classes_last(tensor):
+    """(N, C, d1, ...) -> (N, d1, ..., C)."""
+    rank = tensor.shape.rank
+    if rank is None or rank <= 2:
+        return tensor
+    return tf.transpose(tensor, [0, *range(2, rank), 1])
+
+
+def _picked_log_probs(log_probs, target, weight, ignore_index):
+    """Per target: minus the log-probability of its class (times the class weight), and the weight it counts with
+    in a mean (0 where the target is `ignore_index`). `log_probs` has its classes last."""
+    keep = tf.not_equal(target, tf.cast(ignore_index, target.dtype))
+    safe_target = tf.where(keep, tf.cast(target, tf.int32), tf.zeros_like(target, tf.int32))
+    picked = tf.gather(log_probs, safe_target, axis=-1, batch_dims=safe_target.shape.rank)
+    counted = tf.ones_like(picked) if weight is None else tf.gather(tf.cast(weight, log_probs.dtype), safe_target)
+    counted = tf.where(keep, counted, tf.zeros_like(counted))
+    return -picked * counted, counted
+
+
+def torch_cross_entropy(
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    ignore_index=-100,
+    reduce=None,
+    reduction="mean",
+    label_smoothing=0.0,
+):
+    """TF twin of torch.nn.functional.cross_entropy: class-index targets (with `ignore_index`) or class-probability
+    targets of the logits' shape, class `weight` and `label_smoothing` as torch applies them."""
+    reduction = _reduction(size_average, reduce, reduction)
+    log_probs = tf.nn.log_softmax(_classes_last(tf.convert_to_tensor(input)), axis=-1)
+    num_classes = tf.cast(tf.shape(log_probs)[-1], log_probs.dtype)
+    weighted_log_probs = log_probs if weight is None else log_probs * tf.cast(weight, log_probs.dtype)
+    target = tf.convert_to_tensor(target)
+    if not target.dtype.is_integer:  # class probabilities
+        probabilities = _classes_last(tf.cast(target, log_probs.dtype))
+        if label_smoothing > 0:
+            probabilities = probabilities * (1 - label_smoothing) + label_smoothing / num_classes
+        return _reduce_loss(-tf.reduce_sum(probabilities * weighted_log_probs, axis=-1), reduction)
+    loss, counted = _picked_log_probs(log_probs, target, weight, ignore_index)
+    if label_smoothing > 0:
+        kept = tf.cast(tf.not_equal(target, tf.cast(ignore_index, target.dtype)), log_probs.dtype)
+        smooth = -tf.reduce_sum(weighted_log_probs, axis=-1) * kept
+        loss = (1 - label_smoothing) * loss + (label_smoothing / num_classes) * smooth
+    return _reduce_loss(loss, reduction, denominator=tf.reduce_sum(counted))
+
+
+def torch_binary_cross_entropy_with_logits(
+    input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None
+):
+    """TF twin of torch.nn.functional.binary_cross_entropy_with_logits (the numerically stable form torch uses)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    logits = tf.convert_to_tensor(input)
+    labels = tf.cast(target, logits.dtype)
+    log_weight = 1.0 if pos_weight is None else 1.0 + (tf.cast(pos_weight, logits.dtype) - 1.0) * labels
+    loss = (1.0 - labels) * logits + log_weight * tf.math.softplus(-logits)
+    if weight is not None:
+        loss = loss * tf.cast(weight, logits.dtype)
+    return _reduce_loss(loss, reduction)
+
+
+class _TorchLoss:
+    """A torch loss module's TF twin: made with the torch module's constructor arguments (the functional form's
+    arguments after `input, target`, in the same order), called like the module."""
+
+    def __init__(self, *args, **kwargs):
+        self.args = args
+        self.kwargs = kwargs
+
+    def __call__(self, input, target):
+        return self.function(input, target, *self.args, **self.kwargs)
+
+
+class TorchCrossEntropyLoss(_TorchLoss):
+    function = staticmethod(torch_cross_entropy)
+
+
 class TFTinyEmbeddings(keras.layers.Layer):
     def __init__(self, config, **kwargs):
         super().__init__(**kwargs)
@@ -331,9 +432,10 @@ class TFTinyForSequenceClassification(TFTinyPreTrainedModel):
         logits = self.classifier(outputs.pooler_output)
         loss = None
         if labels is not None:
-            # TODO(scaffold): torch.nn.CrossEntropyLoss: compute the loss with the TF loss mixin of this head (hf_compute_loss)
-            #   PyTorch: loss = CrossEntropyLoss()(logits, labels)
-            raise NotImplementedError("scaffold: no TF translation for CrossEntropyLoss (see the TODO above)")
+            if labels.dtype in (tf.int32, tf.int64):  # class ids, else one probability per class
+                loss = TorchCrossEntropyLoss()(logits, labels)
+            else:
+                loss = torch_binary_cross_entropy_with_logits(logits, labels)
         return TFSequenceClassifierOutput(loss=loss, logits=logits)
 
     def build(self, input_shape=None):

@@ -141,7 +141,10 @@ class TinyForSequenceClassification(TinyPreTrainedModel):
         logits = self.classifier(outputs.pooler_output)
         loss = None
         if labels is not None:
-            loss = CrossEntropyLoss()(logits, labels)
+            if labels.dtype in (torch.long, torch.int):  # class ids, else one probability per class
+                loss = CrossEntropyLoss()(logits, labels)
+            else:
+                loss = nn.functional.binary_cross_entropy_with_logits(logits, labels)
         return SequenceClassifierOutput(loss=loss, logits=logits)
 
 

@@ -70,17 +70,21 @@ def test_other_bias_assignments_are_left_alone():
     assert "use_bias = True" not in code
 
 
-def test_loss_module_made_in_init_raises_only_when_used():
+def test_loss_module_made_in_init_is_its_twin_or_raises_only_when_used():
     code = converted(
         """
         class TinyHead(nn.Module):
             def __init__(self, config):
                 super().__init__()
-                self.loss_fct = nn.CrossEntropyLoss()
+                self.loss_fct = nn.CrossEntropyLoss(ignore_index=config.pad_token_id)
+                self.ranking = nn.MarginRankingLoss()
         """
     )
-    assert 'self.loss_fct = TorchOnly("torch.nn.CrossEntropyLoss")' in code
-    assert "TODO(scaffold): nn.CrossEntropyLoss: compute the loss with the TF loss mixin" in code
+    assert "self.loss_fct = TorchCrossEntropyLoss(ignore_index=config.pad_token_id)" in code
+    assert "class TorchCrossEntropyLoss(_TorchLoss):" in code
+    assert "loss_fct.build" not in code and "ranking.build" not in code
+    assert 'self.ranking = TorchOnly("torch.nn.MarginRankingLoss")' in code
+    assert "TODO(scaffold): nn.MarginRankingLoss has no TF twin in scaffold" in code
     assert "class TorchOnly:" in code
 
 

@@ -127,26 +127,25 @@ def test_untranslated_call_in_init_is_marked_but_kept():
     )
 
 
-def test_a_loss_made_in_forward_names_the_tf_loss_mixin():
+def test_a_loss_made_in_forward_is_its_twin_or_raises():
     assert_codemod(
         """
         class TinyLayer(nn.Module):
             def forward(self, x, y):
-                return nn.CrossEntropyLoss()(x, y)
+                loss = nn.CrossEntropyLoss()(x, y)
+                return nn.MarginRankingLoss()(x, y, loss)
         """,
         """
         class TinyLayer(nn.Module):
             def forward(self, x, y):
-                # TODO(scaffold): torch.nn.CrossEntropyLoss: compute the loss with the TF loss mixin of this head (hf_compute_loss)
-                #   PyTorch: return nn.CrossEntropyLoss()(x, y)
-                raise NotImplementedError("scaffold: no TF translation for CrossEntropyLoss (see the TODO above)")
+                loss = TorchCrossEntropyLoss()(x, y)
+                # TODO(scaffold): torch.nn.MarginRankingLoss has no TF twin in scaffold (snippets/tf_losses.py)
+                #   PyTorch: return nn.MarginRankingLoss()(x, y, loss)
+                raise NotImplementedError("scaffold: no TF translation for MarginRankingLoss (see the TODO above)")
         """,
         TorchCallsPass,
         todos=(
-            Todo(
-                "torch.nn.CrossEntropyLoss: compute the loss with the TF loss mixin of this head (hf_compute_loss)",
-                "CrossEntropyLoss",
-            ),
+            Todo("torch.nn.MarginRankingLoss has no TF twin in scaffold (snippets/tf_losses.py)", "MarginRankingLoss"),
         ),
     )
 

@@ -1,6 +1,7 @@
-"""Attributes and names outside calls: dtypes (`torch.long` -> `tf.int32`), `.shape`, `torch.finfo(...).min`,
-the attention implementation (always eager in TF), `ACT2FN[...]`, and names imported from torch-only modules
-that have a TF twin (mask builders, activations, `ModelOutput`)."""
+"""Attributes and names outside calls: dtypes (`torch.long` -> `tf.int32`; a test against torch.long accepts
+int32 and int64), `.shape`, `torch.finfo(...).min`, the attention implementation (always eager in TF),
+`ACT2FN[...]`, and names imported from torch-only modules that have a TF twin (mask builders, activations,
+`ModelOutput`)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,22 @@ import libcst as cst
 from ..analysis import ACT2FN_NAMES
 from ..context import ConvertContext
 from ..names import dotted
+from ..nodes import code
 from ..pipeline import NodePass
 from ..snippets import snippets
 from ..tables import TF_ACTIVATIONS
 from ..todos import Todos
 from ..translate.dtypes import DTYPES, is_tensor_type
+
+# torch's dtype of index tensors (labels, ids, positions): tf.int32 in a port (DTYPES), int32 or int64 from callers
+LONG_DTYPES = {"torch.long", "torch.int64"}
+
+
+def _membership(positive: bool) -> cst.BaseCompOp:
+    space = cst.SimpleWhitespace(" ")
+    if positive:
+        return cst.In(whitespace_before=space, whitespace_after=space)
+    return cst.NotIn(whitespace_before=space, whitespace_between=space, whitespace_after=space)
 
 
 def _is_first_parameter(node: cst.BaseExpression) -> bool:
@@ -100,6 +112,42 @@ class AttributesPass(NodePass):
             if isinstance(index, cst.Index):
                 return cst.Call(func=self.expr("get_tf_activation"), args=[cst.Arg(index.value)])
         return updated
+
+    def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison) -> cst.Comparison:
+        """`x.dtype == torch.long` -> `x.dtype in (tf.int32, tf.int64)`; `x.dtype in (torch.long, torch.int)` ->
+        `x.dtype in (tf.int32, tf.int64)`.
+
+        torch.long becomes tf.int32 in a port (DTYPES), yet TF callers pass int32 and int64 tensors alike
+        (TFModelTesterMixin does both): an int64 tensor is torch's long, an int32 one the port's long or torch's
+        int. So a test against torch.long accepts both; one against torch.int32 stays a test against tf.int32
+        (an int64 tensor is never torch's int32)."""
+        comparisons = []
+        for before, after in zip(original.comparisons, updated.comparisons):
+            operator = before.operator
+            if isinstance(operator, (cst.Equal, cst.NotEqual, cst.Is, cst.IsNot)) and self._is_long(before.comparator):
+                after = after.with_changes(
+                    operator=_membership(isinstance(operator, (cst.Equal, cst.Is))),
+                    comparator=self.expr("(tf.int32, tf.int64)"),
+                )
+            elif (
+                isinstance(operator, (cst.In, cst.NotIn))
+                and isinstance(before.comparator, (cst.Tuple, cst.List))
+                and any(self._is_long(e.value) for e in before.comparator.elements)
+                and isinstance(after.comparator, (cst.Tuple, cst.List))
+            ):
+                kept = [
+                    a.value
+                    for b, a in zip(before.comparator.elements, after.comparator.elements)
+                    if not self._is_long(b.value) and code(a.value) not in ("tf.int32", "tf.int64")
+                ]
+                nodes = {f"e{i}": node for i, node in enumerate(kept)}
+                listed = "".join(f"{{e{i}}}, " for i in range(len(kept)))
+                after = after.with_changes(comparator=self.expr(f"({listed}tf.int32, tf.int64)", **nodes))
+            comparisons.append(after)
+        return updated.with_changes(comparisons=comparisons)
+
+    def _is_long(self, node: cst.BaseExpression) -> bool:
+        return self.info.imports.resolve(node) in LONG_DTYPES
 
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
         name = original.value

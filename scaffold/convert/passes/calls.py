@@ -1,14 +1,16 @@
 """Torch function calls in forward bodies, through the registry of translators (`translate/`).
 
 A call whose function the module's imports resolve (`torch.cat`, `nn.functional.softmax`, a mask builder) is
-handed to the translator registered for that qualified name; a torch function without one, or whose
-translator declines this form, is marked untranslated. `ACT2CLS["gelu"]()` becomes the TF activation.
+handed to the translator registered for that qualified name (a model method registered as it is, such as
+`self.loss_function`, too); a torch function without one, or whose translator declines this form, is marked
+untranslated. `ACT2CLS["gelu"]()` becomes the TF activation.
 """
 
 from __future__ import annotations
 
 import libcst as cst
 
+from ..names import dotted
 from ..pipeline import NodePass
 from ..translate import DROPPED_KEYWORDS, FUNCTIONS, Args, Context, Translator
 
@@ -26,6 +28,9 @@ class TorchCallsPass(NodePass):
             local = original.func.value
             return self._translate(FUNCTIONS.lookup(local, qualified=False), local, original, updated) or updated
         if qualified is None:
+            own = dotted(original.func) or ""
+            if own.startswith("self."):  # a method of the model registered as it is (`self.loss_function`)
+                return self._translate(FUNCTIONS.lookup(own, qualified=False), own, original, updated) or updated
             return updated  # a method call: the tensor methods pass
         result = self._translate(FUNCTIONS.lookup(qualified), qualified, original, updated)
         if result is not None:

@@ -341,8 +341,9 @@ class LayersPass(NodePass):
         if kind == "Parameter":
             return expr
         if kind.endswith("Loss"):
-            # made here, used in forward only with labels: the model builds and runs; computing the loss raises
-            self.todo(f"nn.{kind}: compute the loss with the TF loss mixin of this head (hf_compute_loss)")
+            # losses with a twin were translated by the calls pass; this one has none. Made here, used in forward
+            # only with labels: the model builds and runs; computing the loss raises
+            self.todo(f"nn.{kind} has no TF twin in scaffold (snippets/tf_losses.py): computing this loss raises")
             return cst.Call(self.expr("TorchOnly"), [cst.Arg(cst.SimpleString(f'"torch.nn.{kind}"'))])
         self.todo(f"nn.{kind} has no keras twin in scaffold's table: port `{attr}` by hand")
         return expr

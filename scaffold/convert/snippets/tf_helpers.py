@@ -255,6 +255,16 @@ def torch_unique_consecutive(tensor):
     return tf.boolean_mask(flat, tf.concat([first, tf.math.not_equal(flat[1:], flat[:-1])], axis=0))
 
 
+def torch_masked_select(tensor, mask):
+    """torch's `tensor.masked_select(mask)`: the elements where the mask (broadcast against the tensor) is True,
+    in one dimension, in row-major order."""
+    tensor, mask = tf.convert_to_tensor(tensor), tf.convert_to_tensor(mask)
+    shape = tf.broadcast_dynamic_shape(tf.shape(tensor), tf.shape(mask))
+    return tf.boolean_mask(
+        tf.reshape(tf.broadcast_to(tensor, shape), [-1]), tf.reshape(tf.broadcast_to(mask, shape), [-1])
+    )
+
+
 def torch_vector_norm(x, ord=2, dim=None, keepdim=False, dtype=None):
     """torch.linalg.vector_norm: the `ord`-norm over `dim` (every dim when None) of the flattened entries."""
     if dtype is not None:

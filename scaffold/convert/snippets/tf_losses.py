@@ -168,6 +168,39 @@ def torch_kl_div(input, target, size_average=None, reduce=None, reduction="mean"
     return _reduce_loss(loss, reduction)
 
 
+def torch_ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False):
+    """TF twin of torch.nn.functional.ctc_loss: log-probabilities (T, N, C) (or (T, C) for one sequence), targets
+    padded (N, S) or concatenated (the sum of `target_lengths`). A target that no alignment fits in its input
+    has an infinite loss (0 with `zero_infinity`), as in torch; "mean" divides each loss by its target length,
+    then averages over the batch."""
+    log_probs = tf.convert_to_tensor(log_probs)
+    one_sequence = log_probs.shape.rank == 2
+    if one_sequence:
+        log_probs = log_probs[:, None, :]
+        targets = tf.reshape(targets, [1, -1])
+    input_lengths = tf.reshape(tf.cast(input_lengths, tf.int32), [-1])
+    target_lengths = tf.reshape(tf.cast(target_lengths, tf.int32), [-1])
+    targets = tf.convert_to_tensor(targets)
+    if targets.shape.rank == 1:
+        targets = tf.RaggedTensor.from_row_lengths(targets, tf.cast(target_lengths, tf.int64)).to_tensor()
+    targets = tf.cast(targets, tf.int32)
+    inside = tf.range(tf.shape(targets)[1])[None, :] < target_lengths[:, None]
+    targets = tf.where(inside, targets, tf.zeros_like(targets))
+    loss = tf.nn.ctc_loss(targets, log_probs, target_lengths, input_lengths, logits_time_major=True, blank_index=blank)
+    # an alignment needs a frame per label plus a blank between repeated labels; TF gives a finite number there
+    repeats = tf.reduce_sum(tf.cast(inside[:, 1:] & tf.equal(targets[:, 1:], targets[:, :-1]), tf.int32), axis=1)
+    impossible = input_lengths < target_lengths + repeats
+    loss = tf.where(impossible, tf.fill(tf.shape(loss), tf.constant(float("inf"), loss.dtype)), loss)
+    if zero_infinity:
+        loss = tf.where(tf.math.is_inf(loss), tf.zeros_like(loss), loss)
+    if reduction == "mean":
+        loss = loss / tf.cast(tf.maximum(target_lengths, 1), loss.dtype)
+        return tf.reshape(tf.reduce_mean(loss), (1,))
+    if reduction == "sum":
+        return tf.reshape(tf.reduce_sum(loss), (1,))
+    return loss[0] if one_sequence else loss
+
+
 class _TorchLoss:
     """A torch loss module's TF twin: made with the torch module's constructor arguments (the functional form's
     arguments after `input, target`, in the same order), called like the module."""
@@ -249,13 +282,14 @@ def ForMaskedLMLoss(logits, labels, vocab_size, num_items_in_batch=None, ignore_
 def ForSequenceClassificationLoss(labels, pooled_logits, config, **kwargs):
     """TF twin of transformers' sequence-classification loss, with its `config.problem_type` rule: one label is a
     regression (MSE), integer labels a single-label classification (cross entropy), anything else multi-label
-    (binary cross entropy with logits). Sets `config.problem_type` the first time, as torch does."""
+    (binary cross entropy with logits). Sets `config.problem_type` the first time, as torch does. torch's integer
+    labels are long or int: int64 or int32 here (a port's torch.long is int32; TF callers pass either)."""
     num_labels = config.num_labels
     labels = tf.convert_to_tensor(labels)
     if config.problem_type is None:
         if num_labels == 1:
             config.problem_type = "regression"
-        elif num_labels > 1 and labels.dtype.is_integer:
+        elif num_labels > 1 and labels.dtype in (tf.int32, tf.int64):
             config.problem_type = "single_label_classification"
         else:
             config.problem_type = "multi_label_classification"

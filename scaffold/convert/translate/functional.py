@@ -34,6 +34,23 @@ def softmax_method(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call("stable_softmax", a.receiver, arg(dim, "axis"))
 
 
+@function("torch.nn.functional.log_softmax", "torch.log_softmax", signature=("input", "dim", "_stacklevel", "dtype"))
+def log_softmax(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`log_softmax(x, dim=-1, dtype=torch.float32)`: the cast first, as torch casts before it computes."""
+    if "input" not in a or "dim" not in a or not set(a.bound) <= {"input", "dim", "_stacklevel", "dtype"}:
+        return None
+    x = a["input"] if "dtype" not in a else cx.call("tf.cast", a["input"], a["dtype"])
+    return cx.call("tf.nn.log_softmax", x, arg(a["dim"], "axis"))
+
+
+@method("log_softmax", signature=("dim", "dtype"), tensor_only=True)
+def log_softmax_method(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if "dim" not in a or not set(a.bound) <= {"dim", "dtype"}:
+        return None
+    x = a.receiver if "dtype" not in a else cx.call("tf.cast", a.receiver, a["dtype"])
+    return cx.call("tf.nn.log_softmax", x, arg(a["dim"], "axis"))
+
+
 @function(*ACTIVATION_FUNCTIONS)
 def activation(a: Args, cx: Context) -> cst.BaseExpression | None:
     """`F.gelu(x)` -> `get_tf_activation("gelu")(x)`."""
@@ -50,14 +67,15 @@ def get_activation(a: Args, cx: Context) -> cst.BaseExpression | None:
 
 @function(match=lambda qualified: qualified.startswith("torch.nn.") and qualified.rpartition(".")[2][:1].isupper())
 def module_on_the_spot(a: Args, cx: Context) -> cst.BaseExpression | None:
-    """A torch.nn module made in a forward body: `nn.ReLU()(x)` is an activation; a loss has no translation."""
+    """A torch.nn module made in a forward body: `nn.ReLU()(x)` is an activation; a loss with a twin is registered
+    by name (`losses.py`), any other has no translation."""
     if cx.function_name == "__init__":
         return a.call  # a layer constructor: the layers pass swaps it or marks it
     kind = a.name.rpartition(".")[2]
     if kind in NN_ACTIVATIONS and not a.args:
         return cx.call("get_tf_activation", cst.SimpleString(f'"{NN_ACTIVATIONS[kind]}"'))
     if a.name.endswith("Loss"):
-        cx.untranslated(kind, f"{a.name}: compute the loss with the TF loss mixin of this head (hf_compute_loss)")
+        cx.untranslated(kind, f"{a.name} has no TF twin in scaffold (snippets/tf_losses.py)")
         return a.call
     return None
 

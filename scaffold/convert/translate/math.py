@@ -89,6 +89,22 @@ def clamp(a: Args, cx: Context) -> cst.BaseExpression | None:
     return result
 
 
+@method("clamp", signature=("min", "max"), tensor_only=True)
+def clamp_method(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`x.clamp(0, n)`: a bound that is not a literal takes x's dtype (TF does not mix int32 and int64)."""
+    if not a.args or not set(a.bound) <= {"min", "max"}:
+        return None
+    result = a.receiver
+    for name, tf_name in (("min", "tf.math.maximum"), ("max", "tf.math.minimum")):
+        bound = a.get(name)
+        if bound is None or (isinstance(bound, cst.Name) and bound.value == "None"):
+            continue
+        if not isinstance(bound, (cst.Integer, cst.Float, cst.UnaryOperation)):
+            bound = cx.expr("tf.cast({bound}, {x}.dtype)", bound=bound, x=a.receiver)
+        result = cx.call(tf_name, result, bound)
+    return result
+
+
 @function("torch.tril", "torch.triu")
 def tril_triu(a: Args, cx: Context) -> cst.BaseExpression | None:
     """The main diagonal and below (tril) / above (triu)."""

@@ -111,6 +111,11 @@ class Context:
     def function_name(self) -> str | None:
         return self.ctx.cursor.function_name
 
+    @property
+    def class_name(self) -> str | None:
+        """The PyTorch name of the class the call is in."""
+        return self.ctx.cursor.class_name
+
     def apply(self) -> None:
         """Schedule what the translation uses (the pass calls this when it takes the translation)."""
         self.ctx.need(*sorted(self.pending))

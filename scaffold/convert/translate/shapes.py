@@ -189,6 +189,12 @@ def gather(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call("tf.experimental.numpy.take_along_axis", a.receiver, index, arg(dim.value, "axis"))
 
 
+@method("masked_select", tensor_only=True)
+def masked_select(a: Args, cx: Context) -> cst.BaseExpression | None:
+    # the mask broadcasts against the tensor, the result is one-dimensional: the twin does both as torch does
+    return cx.call("torch_masked_select", a.receiver, a.positional[0]) if len(a.args) == 1 and a.positional else None
+
+
 @method("index_select", tensor_only=True)
 def index_select(a: Args, cx: Context) -> cst.BaseExpression | None:
     if len(a.positional) != 2 or a.keywords:
