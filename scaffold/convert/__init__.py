@@ -11,9 +11,21 @@ from ..errors import ScaffoldError
 from . import generic_heads
 from .analysis import analyze
 from .context import ConvertContext
-from .passes import build, decorators, dunder_all, helpers, imports, inherited, main_layer, outputs, pretrained
+from .passes import (
+    build,
+    decorators,
+    dunder_all,
+    generation,
+    helpers,
+    imports,
+    inherited,
+    main_layer,
+    outputs,
+    pretrained,
+)
 from .passes.annotations import AnnotationsPass
 from .passes.attributes import AttributesPass
+from .passes.cache import CachePass
 from .passes.calls import TorchCallsPass
 from .passes.helpers import ModelHelpersPass
 from .passes.imports import UsagePass
@@ -46,6 +58,7 @@ NODE_PASSES = (
     TorchCallsPass,  # torch functions, through the translator registry (before tensor methods)
     TensorMethodsPass,  # tensor methods, through the translator registry
     OutputsPass,  # modeling_outputs -> modeling_tf_outputs
+    CachePass,  # a forward making the cache takes and returns TF's legacy cache tuples
     UsagePass,  # names still used, for the import rewrite
 )
 # The class-level passes, in order, after the traversal.
@@ -53,6 +66,7 @@ CLASS_PASSES = (
     pretrained.apply,
     main_layer.apply,
     inherited.apply,
+    generation.apply,
     build.apply,
     decorators.apply,
     dunder_all.apply,
