@@ -251,11 +251,14 @@ def generation_summary(check: dict, atol: float) -> str | None:
     return f"greedy generate gives PyTorch's {check.get('new_tokens')} new tokens {modes}{cached}"
 
 
-def generated_pair(model: str, head: str, folder, source: str | None = None, noise: float = 0.5):
+def generated_pair(
+    model: str, head: str, folder, source: str | None = None, noise: float = 0.5, sizes: dict | None = None
+):
     """(PyTorch `head`, its generated TF twin, config) with the same weights, for a transformers model type: the
     PyTorch model from a tiny random config with its weights moved off their initial values by `noise` (enough
     for varied greedy tokens), saved to `folder`; the TF class converted from `source` (by default the installed
-    `modeling_<model>.py`) and loaded with from_pretrained(from_pt=True)."""
+    `modeling_<model>.py`) and loaded with from_pretrained(from_pt=True). `sizes`: config values to use instead
+    of the tiny ones (where the config has them)."""
     from pathlib import Path
 
     import torch
@@ -267,6 +270,9 @@ def generated_pair(model: str, head: str, folder, source: str | None = None, noi
     from .tiny import tiny_config
 
     config = tiny_config(CONFIG_MAPPING[model])
+    for key, value in (sizes or {}).items():
+        if hasattr(config, key):
+            setattr(config, key, value)
     if getattr(config, "pad_token_id", None) is None:
         config.pad_token_id = 0
     torch.manual_seed(0)
@@ -274,7 +280,7 @@ def generated_pair(model: str, head: str, folder, source: str | None = None, noi
     with torch.no_grad():
         for parameter in pt_model.parameters():
             parameter.add_(torch.randn_like(parameter) * noise)
-    weights = Path(folder) / model
+    weights = Path(folder) / (model if sizes is None else f"{model}-sized")
     pt_model.save_pretrained(weights, safe_serialization=False)
     if source is None:
         source = (Path(transformers.__file__).parent / f"models/{model}/modeling_{model}.py").read_text()

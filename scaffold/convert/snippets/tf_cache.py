@@ -17,16 +17,15 @@ from the cache length or `cache_position` stay right).
 from inspect import signature
 
 import tensorflow as tf
+from tensorflow.compiler.tf2xla.python.xla import dynamic_update_slice
 from transformers.tf_utils import shape_list
 
 
 def _write_at(buffer, states, start):
     """`buffer` with `states` written along the length axis (-2) from position `start` on (start may be a tensor)."""
-    length, count = shape_list(buffer)[-2], shape_list(states)[-2]
-    offset = tf.range(length) - tf.cast(start, tf.int32)
-    inside = tf.logical_and(offset >= 0, offset < count)
-    spread = tf.gather(states, tf.clip_by_value(offset, 0, count - 1), axis=len(shape_list(buffer)) - 2)
-    return tf.where(inside[:, None], spread, buffer)
+    rank = len(shape_list(buffer))
+    begin = tf.stack([0] * (rank - 2) + [tf.cast(start, tf.int32), 0])
+    return dynamic_update_slice(buffer, tf.cast(states, buffer.dtype), begin)
 
 
 class CacheLayer:
