@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,16 +90,31 @@ class Checkout:
             "found; scaffold knows the transformers 4.x layouts only"
         )
 
-    def doc_page(self) -> Path | None:
+    def doc_page(self, config_class: str | None = None) -> Path | None:
+        """docs/source/en/model_doc/<model>.md (or <mo-del>.md), else the page documenting the model's config
+        class (`openai` -> openai-gpt.md)."""
         folder = self.root / "docs/source/en/model_doc"
         for name in (self.model, self.model.replace("_", "-")):
             if (folder / f"{name}.md").is_file():
                 return folder / f"{name}.md"
+        if config_class and folder.is_dir():
+            autodoc = re.compile(rf"^\[\[autodoc\]\] (transformers\.)?{re.escape(config_class)}\s*$", re.M)
+            return next(
+                (p for p in sorted(folder.glob("*.md")) if autodoc.search(p.read_text(errors="replace"))), None
+            )
         return None
 
     @property
     def doc_index(self) -> Path:
         return self.root / "docs/source/en/index.md"
+
+    def table_sources(self) -> tuple[str | None, str | None]:
+        """What `utils/check_table.py` builds the index table from: `configuration_auto.py` and the script itself
+        (its MODEL_NAMES_WITH_SAME_CONFIG); None for a file the checkout lacks."""
+        return (
+            self.read(self.src / "models/auto/configuration_auto.py"),
+            self.read(self.root / "utils/check_table.py"),
+        )
 
     @property
     def doctest_list(self) -> Path:

@@ -15,7 +15,7 @@ import click
 
 from . import __version__
 from .errors import ScaffoldError
-from .files import modeling_layers_source, read_python_source
+from .files import convert_source_path, modeling_layers_source, read_python_source
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 
@@ -42,7 +42,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("src", type=click.Path(path_type=Path))
+@click.argument("src", metavar="SRC|MODEL", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the TF file here (default: stdout).")
 @click.option("--model-name", help="Model name (default: from SRC, modeling_<name>.py).")
 @click.option("--no-format", is_flag=True, help="Skip ruff/black formatting of the result.")
@@ -50,12 +50,16 @@ def main() -> None:
 def convert(src: Path, output: Path | None, model_name: str | None, no_format: bool) -> None:
     """Rewrite a PyTorch modeling_<model>.py into a TF modeling_tf_<model>.py.
 
-    Every construct without a faithful TF translation is marked `# TODO(scaffold): ...` in the output and
-    listed on stderr with its line number.
+    SRC is the file (or its model folder); a model name instead (`scaffold convert llama`) converts that
+    model as the installed transformers ships it. Every construct without a faithful TF translation is marked
+    `# TODO(scaffold): ...` in the output and listed on stderr with its line number.
     """
     from .convert import convert_source, model_name_from_path
     from .plan import Plan
 
+    given, src = src, convert_source_path(str(src))
+    if src != given:
+        click.echo(f"scaffold: converting {src}", err=True)
     source = read_python_source(src)
     name = model_name or model_name_from_path(src)
     result = convert_source(

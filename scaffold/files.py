@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .errors import ScaffoldError
@@ -41,3 +42,51 @@ def modeling_layers_source(modeling_file: Path | None = None) -> str | None:
         if path.is_file():
             return path.read_text(encoding="utf-8")
     return None
+
+
+_MODEL_NAME = re.compile(r"[A-Za-z][\w\-]*")
+
+
+def convert_source_path(argument: str) -> Path:
+    """What `scaffold convert ARGUMENT` converts: a modeling file; a model folder (`.../models/llama`: its
+    `modeling_llama.py`); or, when no such file or folder exists, a model name (`llama`, `xlm-roberta`): that
+    model's modeling file in the installed transformers, found without importing it."""
+    path = Path(argument)
+    if path.is_dir() and (path / f"modeling_{path.name}.py").is_file():
+        return path / f"modeling_{path.name}.py"
+    if path.exists() or not _MODEL_NAME.fullmatch(argument):
+        return path
+    return installed_modeling_file(argument)
+
+
+def installed_modeling_file(name: str) -> Path:
+    """`llama` -> `<site-packages>/transformers/models/llama/modeling_llama.py`, or a ScaffoldError naming the fix."""
+    import difflib
+    import importlib.util
+    from importlib import metadata
+
+    try:
+        spec = importlib.util.find_spec("transformers")
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or not spec.origin:
+        raise ScaffoldError(
+            f"{name}: no such file, and no transformers is installed to find the model in; "
+            "pip install transformers (4.x), or give the path to a modeling_<model>.py"
+        )
+    models = Path(spec.origin).parent / "models"
+    folder = name.replace("-", "_")
+    path = models / folder / f"modeling_{folder}.py"
+    if path.is_file():
+        return path
+    try:
+        version = metadata.version("transformers")
+    except metadata.PackageNotFoundError:
+        version = "?"
+    known = sorted(p.parent.name for p in models.glob("*/modeling_*.py") if p.stem == f"modeling_{p.parent.name}")
+    close = difflib.get_close_matches(folder, known, n=3, cutoff=0.6)
+    hint = f"did you mean {', '.join(close)}?" if close else "give a folder name under transformers/models or a path"
+    raise ScaffoldError(
+        f"unknown model '{name}': the installed transformers {version} has no models/{folder}/modeling_{folder}.py; "
+        + hint
+    )

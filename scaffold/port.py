@@ -101,21 +101,19 @@ def plan_port(checkout: Checkout, force: bool = False) -> tuple[Plan, PortReport
         plan.add(tf_auto_path, tf_auto, new_auto)
 
     # 4. docs
-    page_path = checkout.doc_page()
-    documented = [c for c in tf_classes if not c.endswith("MainLayer")]
+    page_path = checkout.doc_page(summary.config_class)
     if page_path is None:
         report.notes.append(f"no docs/source/en/model_doc/{model}.md: document the TF classes by hand")
     else:
         page = checkout.read(page_path) or ""
-        plan.add(
-            page_path, page, docs.model_doc_page(page, [c for c in documented if not c.endswith("PreTrainedModel")])
-        )
+        plan.add(page_path, page, docs.model_doc_page(page, [c for c in tf_classes if docs.needs_documentation(c)]))
         index = checkout.read(checkout.doc_index)
         if index is not None:
-            new_index, found = docs.index_row(index, page_path.stem)
+            names = docs.table_names(summary.config_class, *checkout.table_sources())
+            new_index, found = docs.index_rows(index, page_path.stem, names)
             if found:
                 plan.add(checkout.doc_index, index, new_index)
-            elif "TensorFlow support" in index:
+            elif docs.has_model_table(index):
                 report.notes.append(f"docs/source/en/index.md has no row linking model_doc/{page_path.stem}")
     listing = checkout.read(checkout.doctest_list)
     if listing is not None:

@@ -11,10 +11,40 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from .checkout import Checkout
 from .errors import ScaffoldError
+
+# What verify's worker imports besides the checkout's transformers: module -> the package that provides it.
+FRAMEWORKS = {"tensorflow": "tensorflow", "torch": "torch"}
+
+
+def missing_frameworks(
+    find_spec: Callable[[str], object] | None = None, keras_version: str | None = None
+) -> list[str]:
+    """The packages verify needs and this Python lacks (found without importing them). TensorFlow with Keras 3
+    also needs tf-keras: transformers' TF classes are written for Keras 2."""
+    import importlib.util
+    from importlib import metadata
+
+    def present(module: str) -> bool:
+        try:
+            return (find_spec or importlib.util.find_spec)(module) is not None
+        except (ImportError, ValueError):
+            return False
+
+    missing = [package for module, package in FRAMEWORKS.items() if not present(module)]
+    if keras_version is None:
+        try:
+            keras_version = metadata.version("keras")
+        except metadata.PackageNotFoundError:
+            keras_version = ""
+    major = keras_version.split(".")[0]
+    if "tensorflow" not in missing and major.isdigit() and int(major) >= 3 and not present("tf_keras"):
+        missing.append("tf-keras")
+    return missing
 
 
 def run_verify(
@@ -38,6 +68,12 @@ def run_verify(
             json.loads(Path(config_path).read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
             raise ScaffoldError(f"--config {config_path}: not a readable config.json ({error})") from error
+    missing = missing_frameworks()
+    if missing:
+        raise ScaffoldError(
+            f"scaffold verify runs the model in both frameworks and {', '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} not installed; pip install 'scaffold[frameworks]'"
+        )
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "report.json"
         command = [sys.executable, "-m", "scaffold.checks.verify", "--src", str(checkout.src.parent)]

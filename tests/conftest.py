@@ -148,6 +148,16 @@ Llama is a family of large language models.
 """
 
 
+# What utils/check_table.py adds to configuration_auto's names (the real script's constant, shortened)
+CHECK_TABLE = """\
+MODEL_NAMES_WITH_SAME_CONFIG = {
+    "BARThez": "BART",
+    "Llama2": "LLaMA",
+    "Llama3": "LLaMA",
+}
+"""
+
+
 @pytest.fixture(scope="session")
 def pristine_checkout(tmp_path_factory) -> Path:
     """A transformers checkout made from the installed 4.57.6 package, with docs pages and the index table."""
@@ -159,8 +169,40 @@ def pristine_checkout(tmp_path_factory) -> Path:
     (docs / "model_doc").mkdir(parents=True)
     (docs / "model_doc/llama.md").write_text(LLAMA_DOC)
     intro = "# Transformers\n\n## Supported models and frameworks\n\n"
-    rows = [("BERT", "bert", "✅", "✅", "✅"), ("LLaMA", "llama", "✅", "❌", "✅"), ("ViT", "vit", "✅", "✅", "✅")]
+    rows = [
+        ("BERT", "bert", "✅", "✅", "✅"),
+        ("CodeLlama", "code_llama", "✅", "❌", "✅"),  # model type code_llama, config LlamaConfig
+        ("LLaMA", "llama", "✅", "❌", "✅"),
+        ("Llama2", "llama2", "✅", "❌", "✅"),  # MODEL_NAMES_WITH_SAME_CONFIG: same config as LLaMA
+        ("Llama3", "llama3", "✅", "❌", "✅"),
+        ("Mllama", "mllama", "✅", "❌", "❌"),  # another model: stays as it is
+        ("ViT", "vit", "✅", "✅", "✅"),
+    ]
     (docs / "index.md").write_text(intro + index_table(rows))
+    (root / "utils").mkdir()
+    (root / "utils/check_table.py").write_text(CHECK_TABLE)
     (root / "tests/models/llama").mkdir(parents=True)
     (root / "pyproject.toml").write_text("[tool.ruff]\nline-length = 119\n")
     return root
+
+
+# -- an environment without the frameworks -----------------------------------------------------------------------
+
+# A module that, once imported, makes the frameworks look uninstalled (find_spec and import both fail), as on a
+# machine where only scaffold's own dependencies are installed.
+NO_FRAMEWORKS = """\
+import importlib.abc
+import sys
+
+BLOCKED = {"tensorflow", "torch", "tf_keras", "keras", "transformers"}
+
+
+class _NoFrameworks(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in BLOCKED:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+
+sys.meta_path.insert(0, _NoFrameworks())
+"""

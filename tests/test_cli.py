@@ -1,5 +1,6 @@
 """The CLI as a user runs it: exit codes, one-line errors, nothing written on failure, fast start-up."""
 
+import os
 import subprocess
 import sys
 
@@ -7,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from scaffold.cli import main
-from tests.conftest import DATA
+from tests.conftest import DATA, NO_FRAMEWORKS
 
 
 @pytest.fixture
@@ -96,3 +97,52 @@ def test_an_error_carries_its_file_as_a_field(tmp_path):
     with pytest.raises(ScaffoldError) as caught:
         convert_source("import os\n", "bad", filename="bad.py")
     assert caught.value.file == "bad.py" and caught.value.message.startswith("no torch.nn.Module subclass found")
+
+
+# -- convert MODEL: no checkout needed ---------------------------------------------------------------------------
+
+
+def test_convert_a_model_name_converts_the_installed_transformers_model(runner, models_dir):
+    result = runner.invoke(main, ["convert", "llama"])
+    assert result.exit_code == 0, result.output
+    assert f"scaffold: converting {models_dir / 'llama/modeling_llama.py'}" in result.stderr
+    assert "class TFLlamaModel(TFLlamaPreTrainedModel):" in result.stdout
+    assert "class TFLlamaForCausalLM(" in result.stdout
+
+
+def test_convert_an_unknown_model_name_suggests_close_ones(runner):
+    result = runner.invoke(main, ["convert", "lama"])
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "unknown model 'lama'" in result.stderr and "did you mean llama" in result.stderr
+
+
+def test_convert_a_model_folder_converts_its_modeling_file(runner, models_dir):
+    result = runner.invoke(main, ["convert", str(models_dir / "gpt2")])
+    assert result.exit_code == 0, result.output
+    assert "class TFGPT2Model(" in result.stdout
+
+
+# -- verify without the frameworks -----------------------------------------------------------------------------
+
+
+def test_missing_frameworks_names_each_package_verify_needs():
+    from scaffold.verify_command import missing_frameworks
+
+    def only(*present):
+        return lambda module: object() if module in present else None
+
+    assert missing_frameworks(only("tensorflow", "torch", "tf_keras"), keras_version="3.1.0") == []
+    assert missing_frameworks(only("tensorflow", "torch"), keras_version="2.15.0") == []  # Keras 2: no tf-keras
+    assert missing_frameworks(only("tensorflow", "torch"), keras_version="3.1.0") == ["tf-keras"]
+    assert missing_frameworks(only(), keras_version="") == ["tensorflow", "torch"]
+
+
+def test_verify_without_the_frameworks_says_so_in_one_line(pristine_checkout, tmp_path):
+    (tmp_path / "sitecustomize.py").write_text(NO_FRAMEWORKS)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    command = [sys.executable, "-m", "scaffold.cli", "verify", "bert", "--repo", str(pristine_checkout)]
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0
+    assert "tensorflow, torch are not installed; pip install 'scaffold[frameworks]'" in done.stderr

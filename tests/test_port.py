@@ -64,6 +64,47 @@ def test_port_llama_edits_the_checkout(checkout):
 
 
 @pytest.mark.frameworks
+def index_cells(root: Path) -> dict[str, list[str]]:
+    rows = [line for line in (root / "docs/source/en/index.md").read_text().splitlines() if "](model_doc/" in line]
+    return {line.split("[")[1].split("]")[0]: [c.strip() for c in line.split("|")][2:5] for line in rows}
+
+
+def test_port_ticks_every_index_row_of_the_model_type_as_check_table_would(checkout):
+    before = index_cells(checkout)
+    assert port("llama", "--repo", str(checkout)).exit_code == 0
+    after = index_cells(checkout)
+    # LLaMA, CodeLlama (model type code_llama, LlamaConfig), Llama2 and Llama3 (utils/check_table.py's
+    # MODEL_NAMES_WITH_SAME_CONFIG): utils/check_table.py derives all four from LlamaConfig
+    for name in ("LLaMA", "CodeLlama", "Llama2", "Llama3"):
+        assert before[name] == ["✅", "❌", "✅"] and after[name] == ["✅", "✅", "✅"], name
+    assert after["Mllama"] == before["Mllama"] == ["✅", "❌", "❌"]
+    widths = {len(line) for line in (checkout / "docs/source/en/index.md").read_text().splitlines()[-7:]}
+    assert len(widths) == 1, "the table keeps its centring"
+    check = CliRunner().invoke(main, ["check", "llama", "--repo", str(checkout)])
+    assert "index.md" not in check.output[check.output.index("6. registration") :].split("\n7.")[0]
+
+    index = checkout / "docs/source/en/index.md"
+    lines = index.read_text().splitlines(keepends=True)
+    row = next(i for i, line in enumerate(lines) if "[Llama2]" in line)
+    cells = lines[row].split("|")
+    cells[3] = cells[3].replace("✅", "❌")
+    lines[row] = "|".join(cells)
+    index.write_text("".join(lines))
+    assert index_cells(checkout)["Llama2"][1] == "❌"
+    check = CliRunner().invoke(main, ["check", "llama", "--repo", str(checkout)])
+    assert "docs/source/en/index.md: shows ❌ for TensorFlow in the Llama2 row (utils/check_table.py would fail)" in (
+        check.output
+    )
+
+
+def test_an_index_without_a_model_table_is_not_a_finding(checkout):
+    (checkout / "docs/source/en/index.md").write_text("# Transformers\n\nNo model table since 4.5x.\n")
+    result = port("llama", "--repo", str(checkout))
+    assert result.exit_code == 0 and "index.md" not in result.stderr
+    check = CliRunner().invoke(main, ["check", "llama", "--repo", str(checkout)])
+    assert "index.md" not in check.output
+
+
 def test_ported_model_imports_and_builds_from_the_auto_class(checkout):
     assert port("llama", "--repo", str(checkout)).exit_code == 0
     code = textwrap.dedent(

@@ -14,6 +14,7 @@ from .context import ConvertContext
 from .passes import (
     build,
     decorators,
+    docstrings,
     dunder_all,
     generation,
     helpers,
@@ -70,6 +71,7 @@ CLASS_PASSES = (
     build.apply,
     decorators.apply,
     dunder_all.apply,
+    docstrings.apply,  # argument sections document the TF signature (utils/check_docstrings.py)
 )
 
 

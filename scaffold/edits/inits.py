@@ -120,16 +120,42 @@ def _tf_branches(lines: list[str]) -> list[tuple[int, int, int]]:
     return found
 
 
-def legacy_toplevel_init(text: str, model: str, names: list[str]) -> str:
-    if f'"{names[0]}"' in text and f"            {names[0]},\n" in text:
-        return text  # both halves list the TF classes already
-    lines = text.splitlines(keepends=True)
+def _toplevel_halves(lines: list[str]) -> list[tuple[int, int, int]]:
     branches = _tf_branches(lines)
     halves = [b for b in branches if b[2] == 0][:1] + [b for b in branches if b[2] == 4][:1]
     if len(halves) != 2:
         raise ScaffoldError(
             "src/transformers/__init__.py: cannot find both `is_tf_available` branches (legacy layout)"
         )
+    return halves
+
+
+def legacy_toplevel_names(text: str, model: str) -> tuple[list[str], list[str]]:
+    """The TF names the top-level init lists for `model`: in its `_import_structure` half and in its
+    TYPE_CHECKING half (`from .models.<m> import A, B` on one line or in parentheses)."""
+    lines = text.splitlines(keepends=True)
+    (first_start, first_end, _), (second_start, second_end, _) = _toplevel_halves(lines)
+    first_text = "".join(lines[first_start:first_end])
+    first: list[str] = []
+    key = re.escape(f'_import_structure["models.{model}"]')
+    for match in re.finditer(rf"^    {key}[^\n]*\n(?:(?:        |    \])[^\n]*\n)*", first_text, re.M):
+        first += re.findall(r'"(\w+)"', match.group(0)[len(f'    _import_structure["models.{model}"]') :])
+    second_text = "".join(lines[second_start:second_end])
+    second: list[str] = []
+    pattern = rf"^        from \.models\.{re.escape(model)} import (?:\((?P<multi>[^)]*)\)|(?P<single>[^\n]+))"
+    for match in re.finditer(pattern, second_text, re.M):
+        second += re.findall(r"\w+", match.group("multi") or match.group("single"))
+    return first, second
+
+
+def legacy_toplevel_init(text: str, model: str, names: list[str]) -> str:
+    if not names:
+        return text
+    first, second = legacy_toplevel_names(text, model)
+    if set(names) <= set(first) and set(names) <= set(second):
+        return text  # both halves list the TF classes already
+    lines = text.splitlines(keepends=True)
+    halves = _toplevel_halves(lines)
     # the TYPE_CHECKING half first, so that the first half's line numbers stay valid
     for (start, end, _), type_checking, pattern in (
         (halves[1], True, re.compile(r"^        from \.models\.(\w+)")),

@@ -81,3 +81,30 @@ def test_check_copies_no_longer_enforces_it():
     assert rewritten == "# Adapted from transformers.models.xlm.modeling_xlm.XLMSequenceSummary with XLM->GPT2"
     assert not enforced.match(rewritten)
     assert provenance("# Copied from transformers.modeling_tf_utils.shape_list") is None
+
+
+def test_markers_on_methods_the_helpers_pass_rewrites_become_provenance_too():
+    from scaffold.convert.passes.helpers import ModelHelpersPass
+
+    code = run_passes(
+        """
+        class TinyPreTrainedModel(PreTrainedModel):
+            config_class = TinyConfig
+
+
+        class TinyModel(TinyPreTrainedModel):
+            # Copied from transformers.models.llama.modeling_llama.LlamaModel._update_causal_mask
+            def _update_causal_mask(self, attention_mask, input_tensor):
+                return attention_mask
+
+            @staticmethod
+            # Copied from transformers.models.llama.modeling_llama.LlamaModel._prepare_4d_causal_attention_mask_with_cache_position
+            def _prepare_4d_causal_attention_mask_with_cache_position(attention_mask, sequence_length):
+                return attention_mask
+        """,
+        ModelHelpersPass,
+        ProvenancePass,
+    )
+    assert "Copied from" not in code
+    assert code.count("# Adapted from transformers.models.llama.modeling_llama.LlamaModel.") == 2
+    assert "return _update_causal_mask(" in code  # the helpers pass did rewrite them

@@ -86,3 +86,23 @@ def test_constant_eager_test_is_folded():
     )
     assert "ALL_ATTENTION_FUNCTIONS" not in code
     assert "interface = eager" in code
+
+
+def test_module_level_pytorch_utils_registrations_are_dropped_and_own_ones_kept():
+    code = run_passes(
+        """
+        from ...pytorch_utils import ALL_LAYERNORM_LAYERS
+
+
+        class TinyRMSNorm(nn.Module):
+            pass
+
+
+        ALL_LAYERNORM_LAYERS.append(TinyRMSNorm)
+        NORMS = []
+        NORMS.append(TinyRMSNorm)
+        """,
+        PytorchOnlyPass,
+    )
+    assert "ALL_LAYERNORM_LAYERS.append" not in code
+    assert "NORMS.append(TinyRMSNorm)" in code

@@ -16,6 +16,7 @@ from ..names import dotted
 from ..nodes import fragment, statement_fragment
 from ..pipeline import NodePass
 from ..snippets import snippets
+from .provenance import with_provenance
 
 SELF_HELPERS = {"get_extended_attention_mask", "invert_attention_mask", "get_head_mask"}
 # methods torch models define with sdpa/flash/Cache branches; TF keeps the eager path, from the snippets
@@ -72,7 +73,8 @@ class ModelHelpersPass(NodePass):
         params_node = method.params.with_changes(
             params=[p.with_changes(annotation=None) for p in method.params.params]
         )
-        return method.with_changes(body=body, decorators=decorators, params=params_node, returns=None)
+        delegated = method.with_changes(body=body, decorators=decorators, params=params_node, returns=None)
+        return with_provenance(delegated)  # the subtree was pruned: ProvenancePass did not see its comments
 
     def leave_SimpleStatementLine(
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine

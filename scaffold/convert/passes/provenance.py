@@ -10,6 +10,7 @@ every time; it becomes a provenance note check_copies does not read. Markers poi
 from __future__ import annotations
 
 import re
+from typing import TypeVar
 
 import libcst as cst
 
@@ -31,3 +32,23 @@ class ProvenancePass(NodePass):
     def leave_Comment(self, original: cst.Comment, updated: cst.Comment) -> cst.Comment:
         new = provenance(updated.value)
         return updated if new is None else updated.with_changes(value=new)
+
+
+Definition = TypeVar("Definition", cst.FunctionDef, cst.ClassDef)
+
+
+def with_provenance(node: Definition) -> Definition:
+    """The node with its own `# Copied from` comments (above it, between decorators and def) in provenance form:
+    for nodes a pass rebuilt from the original after pruning its subtree, which this pass never visited."""
+
+    def lines(empty_lines):
+        return [
+            line.with_changes(comment=line.comment.with_changes(value=provenance(line.comment.value)))
+            if line.comment is not None and provenance(line.comment.value) is not None
+            else line
+            for line in empty_lines
+        ]
+
+    return node.with_changes(
+        leading_lines=lines(node.leading_lines), lines_after_decorators=lines(node.lines_after_decorators)
+    )

@@ -195,6 +195,9 @@ class PytorchOnlyPass(NodePass):
             value = small.value
             return value is not None and (self.info.imports.resolve(value) or "").startswith("torch.nn.utils.")
         if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+            if cursor.class_name is None and not cursor.functions:
+                # `ALL_LAYERNORM_LAYERS.append(XRMSNorm)`: a registry in torch's pytorch_utils (pre-4.47 files)
+                return (self.info.imports.resolve(small.value.func) or "").startswith("transformers.pytorch_utils.")
             name = dotted(small.value.func) or ""
             return name in ("self.post_init", "self.init_weights", "self.tie_weights", "self._init_weights")
         return False
