@@ -132,17 +132,22 @@ def port(model: str, repo: Path | None, dry_run: bool, force: bool) -> None:
 @click.option("--atol", type=float, default=1e-5, show_default=True, help="Largest max abs difference that passes.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="A config.json to build from.")
 @click.option("--class", "classes", multiple=True, help="Check only this TF class (repeatable; default: all).")
+@click.option("--xla", is_flag=True, help="Also generate under tf.function(jit_compile=True) (~15 s a head).")
 @error_edge
-def verify(model: str, repo: Path | None, atol: float, config_path: Path | None, classes: tuple[str, ...]) -> None:
+def verify(
+    model: str, repo: Path | None, atol: float, config_path: Path | None, classes: tuple[str, ...], xla: bool
+) -> None:
     """Prove the TF port of MODEL against PyTorch: weights, outputs, and the first diverging module.
 
     Builds every TF model class that has a PyTorch twin from a small random config (or --config), loads the
     PyTorch weights with from_pretrained(from_pt=True), names every weight that did not load, compares every
-    output and then every module. Imports transformers from the checkout's own src. Exit 0 pass, 1 mismatch.
+    output and then every module; a generative head's greedy generate() must give PyTorch's tokens and its
+    logits on a key/value cache those without one. Imports transformers from the checkout's own src.
+    Exit 0 pass, 1 mismatch.
     """
     from .verify_command import run_verify
 
-    text, status = run_verify(repo, model, atol, config_path, classes)
+    text, status = run_verify(repo, model, atol, config_path, classes, xla)
     click.echo(text, nl=False)
     sys.exit(status)
 

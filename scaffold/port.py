@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from .checkout import Checkout
-from .convert import ConversionResult, convert_source, find_todos
+from .convert import ConversionResult, ModelSummary, convert_source, find_todos
 from .edits import auto, docs, inits, tests_file
 from .errors import ScaffoldError
 from .files import read_python_source
@@ -43,7 +43,7 @@ def config_attributes(source: str | None, config_class: str | None) -> set[str]:
 
 def tf_test_file(
     checkout: Checkout,
-    summary,
+    summary: ModelSummary,
     source: str,
     tf_classes: list[str],
     support: tests_file.TestSupport,

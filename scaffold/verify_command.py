@@ -48,7 +48,12 @@ def missing_frameworks(
 
 
 def run_verify(
-    repo: Path | None, model: str, atol: float, config_path: Path | None, classes: tuple[str, ...] = ()
+    repo: Path | None,
+    model: str,
+    atol: float,
+    config_path: Path | None,
+    classes: tuple[str, ...] = (),
+    xla: bool = False,
 ) -> tuple[str, int]:
     from .checks.verify_report import render
 
@@ -75,6 +80,8 @@ def run_verify(
         command += ["--model", model, "--atol", repr(atol), "--out", str(out)]
         for name in classes:
             command += ["--class", name]
+        if xla:
+            command.append("--xla")
         if config_path is not None:
             command += ["--config", str(Path(config_path).resolve())]
         env = dict(os.environ)

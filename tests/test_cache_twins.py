@@ -39,3 +39,19 @@ def test_encoder_decoder_cache_keeps_cross_attention_apart():
     assert [t.shape[2] for t in entry] == [4, 4, 7, 7]
     fresh = tf_cache.EncoderDecoderCache(tf_cache.DynamicCache(), tf_cache.DynamicCache())
     assert fresh.is_updated.get(0) is None and fresh.get_seq_length() == 0
+
+
+def test_the_stacked_form_tf_generate_reads_of_gpt2_round_trips():
+    """TF generate reads the caches of models named TFGPT2*/TFCTRL* as one (2, batch, heads, length, head_dim)
+    tensor per layer; cross-attention keys are left out (recomputed from the encoder states)."""
+    import numpy as np
+    import tensorflow as tf
+
+    from scaffold.convert.snippets import tf_cache
+
+    k, v, cross = tf.random.normal((1, 2, 3, 4)), tf.random.normal((1, 2, 3, 4)), tf.ones((1, 2, 7, 4))
+    (stacked,) = tf_cache.legacy_cache(tf_cache.cache_from_legacy(((k, v, cross, cross),)), stacked=True)
+    assert stacked.shape == (2, 1, 2, 3, 4)
+    cache = tf_cache.cache_from_legacy((stacked,))
+    assert isinstance(cache, tf_cache.DynamicCache) and cache.get_seq_length() == 3
+    np.testing.assert_array_equal(cache.layers[0].values.numpy(), v.numpy())

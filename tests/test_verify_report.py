@@ -121,3 +121,45 @@ def test_a_loss_per_example_is_a_note_and_a_case_pytorch_refuses_is_not_compared
     assert status == 0 and "1/1" in text
     assert "loss with multi-label not compared: PyTorch raises ValueError: x" in text
     assert "loss: TF gives one loss per example (shape [2]): their mean" in text
+
+
+def generate(**changes) -> dict:
+    check = {
+        "new_tokens": 12,
+        "eager_equal": True,
+        "xla_equal": None,
+        "first_difference": None,
+        "cache_max_diff": 4e-6,
+        "cache_scale": 3.0,
+        "errors": {},
+    }
+    return {**check, **changes}
+
+
+def test_a_generative_head_that_generates_as_pytorch_passes_with_a_note():
+    text, status = render(report(row("TFTinyForCausalLM", generate=generate(xla_equal=True))))
+    assert status == 0
+    assert (
+        "note: TFTinyForCausalLM: greedy generate gives PyTorch's 12 new tokens eagerly and under XLA; "
+        "logits with the cache within 4.0e-06 of those without" in text
+    )
+
+
+def test_other_tokens_a_raising_generate_or_a_wrong_cache_fail():
+    difference = {"mode": "eager", "row": 1, "step": 4, "pt": 17, "tf": 52}
+    differs = row("TFTinyForCausalLM", generate=generate(eager_equal=False, first_difference=difference))
+    raises = row("TFTinyLMHeadModel", generate=generate(eager_equal=None, errors={"xla": "NotImplementedError: XLA"}))
+    cache = row("TFTinyForConditionalGeneration", generate=generate(cache_max_diff=2e-3))
+    text, status = render(report(differs, raises, cache))
+    assert status == 1 and "FAIL: 3 of 3 classes" in text
+    assert "greedy generate (eager) differs from PyTorch's: row 1, new token 4: PyTorch 17, TF 52" in text
+    assert "generate (xla) raised NotImplementedError: XLA" in text
+    assert "logits with the key/value cache differ from logits without it by 2.0e-03" in text
+    assert "greedy generate gives" not in text
+
+
+def test_a_head_that_cannot_generate_while_its_twin_can_is_a_note():
+    cannot = "cannot generate (no prepare_inputs_for_generation) while TinyDoubleHeadsModel can"
+    text, status = render(report(row("TFTinyDoubleHeadsModel", cannot_generate=cannot)))
+    assert status == 0
+    assert f"note: TFTinyDoubleHeadsModel: {cannot}" in text

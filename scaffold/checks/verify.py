@@ -8,7 +8,8 @@ Per TF class with a PyTorch twin (the base model and each head): build the PyTor
 config, save it, load it with `TF<X>.from_pretrained(<folder>, from_pt=True)`, name every TF weight that got
 no value and every PyTorch weight that found no home, run both on the same inputs, compare every output tensor
 (hidden states and attentions included), then module by module to name the first one that diverges; then,
-given labels, each head's loss against PyTorch's (`losses.py`).
+given labels, each head's loss against PyTorch's (`losses.py`); for a generative head, greedy `generate()` token
+for token and logits with and without the key/value cache (`generate.py`).
 """
 
 from __future__ import annotations
@@ -196,7 +197,7 @@ def perturb(pt_model, scale: float = 0.1) -> None:
                 tensor.add_(noise * (tensor.std() if tensor.numel() > 1 and tensor.std() > 0 else 1.0))
 
 
-def verify_class(tf_class, pt_class, config, atol: float) -> dict:
+def verify_class(tf_class, pt_class, config, atol: float, xla: bool = False) -> dict:
     import torch
 
     from .losses import compare_losses, head_kind
@@ -258,6 +259,12 @@ def verify_class(tf_class, pt_class, config, atol: float) -> dict:
         )
         row["stage"] = "loss"  # given labels, the head's loss against PyTorch's (checks/losses.py)
         row["losses"] = compare_losses(pt_model, tf_model, inputs, head_kind(pt_class))
+        from .generate import cannot_generate, check_generation, is_generative
+
+        if is_generative(tf_class, pt_class):  # greedy tokens and cached logits (checks/generate.py)
+            row["stage"] = "generate"
+            row["generate"] = check_generation(tf_model, pt_model, config, atol, xla=xla).as_dict()
+        row["cannot_generate"] = cannot_generate(tf_class, pt_class)
         row["stage"] = "done"
     except Exception as error:  # the port itself failed: report where, keep going with the next class
         row["error"] = f"{type(error).__name__}: {' '.join(str(error).split())[:400]}"
@@ -265,7 +272,7 @@ def verify_class(tf_class, pt_class, config, atol: float) -> dict:
     return row
 
 
-def verify(model: str, atol: float, config_path: str | None, only: list[str] | None = None) -> dict:
+def verify(model: str, atol: float, config_path: str | None, only: list[str] | None = None, xla: bool = False) -> dict:
     import importlib
 
     import transformers
@@ -299,7 +306,7 @@ def verify(model: str, atol: float, config_path: str | None, only: list[str] | N
             continue
         # a copy each: a constructor may set what the next class reads (GPT2DoubleHeadsModel sets num_labels = 1)
         config = copy.deepcopy(config_for(tf_class.config_class, base_config))
-        report["classes"].append(verify_class(tf_class, pt_class, config, atol))
+        report["classes"].append(verify_class(tf_class, pt_class, config, atol, xla=xla))
     return report
 
 
@@ -311,6 +318,7 @@ def main() -> None:
     parser.add_argument("--config")
     parser.add_argument("--class", dest="classes", action="append")
     parser.add_argument("--out", required=True, help="where to write the JSON report")
+    parser.add_argument("--xla", action="store_true", help="also generate under tf.function(jit_compile=True)")
     args = parser.parse_args()
 
     sys.path.insert(0, args.src)
@@ -322,7 +330,7 @@ def main() -> None:
         if Path(args.src).resolve() not in where.parents:
             report = {"model": args.model, "error": f"imported transformers from {where.parent}, not {args.src}"}
         else:
-            report = verify(args.model, args.atol, args.config, args.classes)
+            report = verify(args.model, args.atol, args.config, args.classes, xla=args.xla)
     except Exception as error:
         report = {
             "model": args.model,

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .generate import (
+    generation_problems,
+    generation_summary,
+)  # generation checks (plain data; the module imports no framework)
 from .losses import judge_losses, loss_cell
 from .trace import beyond  # the one tolerance rule, for outputs as for modules (trace imports no framework)
 
@@ -68,6 +72,8 @@ def judge(row: dict, atol: float, seen: dict | None = None) -> ClassVerdict:
             beyond.append(f"{output['name']} {_fmt(output['max_abs_diff'])}{shown}")
     if beyond:
         problems.append(f"outputs beyond {atol:g}: {', '.join(beyond)}")
+    if row.get("generate"):
+        problems += generation_problems(row["generate"], atol)
     notes = []
     divergence = row.get("first_divergence")
     if divergence:
@@ -136,6 +142,11 @@ def render(report: dict) -> tuple[str, int]:
             )
         if row.get("ignored"):
             notes.append(f"{len(row['ignored'])} BatchNorm step counter(s) have no TF twin")
+        summary = generation_summary(row["generate"], atol) if row.get("generate") else None
+        if summary:
+            notes.append(summary)
+        if row.get("cannot_generate"):
+            notes.append(row["cannot_generate"])
         if notes:
             lines.append(f"note: {row['name']}: {'; '.join(notes)}")
     if report.get("skipped"):

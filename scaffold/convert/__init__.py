@@ -16,6 +16,7 @@ from .passes import (
     decorators,
     docstrings,
     dunder_all,
+    generation,
     helpers,
     imports,
     inherited,
@@ -25,6 +26,7 @@ from .passes import (
 )
 from .passes.annotations import AnnotationsPass
 from .passes.attributes import AttributesPass
+from .passes.cache import CachePass
 from .passes.calls import TorchCallsPass
 from .passes.helpers import ModelHelpersPass
 from .passes.imports import UsagePass
@@ -57,6 +59,7 @@ NODE_PASSES = (
     TorchCallsPass,  # torch functions, through the translator registry (before tensor methods)
     TensorMethodsPass,  # tensor methods, through the translator registry
     OutputsPass,  # modeling_outputs -> modeling_tf_outputs
+    CachePass,  # a forward making the cache takes and returns TF's legacy cache tuples
     UsagePass,  # names still used, for the import rewrite
 )
 # The class-level passes, in order, after the traversal.
@@ -64,6 +67,7 @@ CLASS_PASSES = (
     pretrained.apply,
     main_layer.apply,
     inherited.apply,
+    generation.apply,
     build.apply,
     decorators.apply,
     dunder_all.apply,

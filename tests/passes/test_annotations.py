@@ -47,3 +47,30 @@ def test_cache_annotations_become_tuples():
 def test_other_annotations_are_kept():
     source = "class TinyLayer(nn.Module):\n    def f(x: int, y: Optional[str]) -> bool:\n        pass\n"
     assert_codemod(source, source, AnnotationsPass)
+
+
+def test_annotated_assignments_in_functions_become_plain_ones():
+    """autograph cannot convert control flow around an annotated local ("annotated name can't be nonlocal")."""
+    assert_codemod(
+        """
+        class TinyLayer(nn.Module):
+            inv_freq: torch.Tensor
+
+            def forward(self, x):
+                if x is None:
+                    x: torch.Tensor = self.embed(x)
+                y: int
+                return x
+        """,
+        """
+        class TinyLayer(nn.Module):
+            inv_freq: tf.Tensor
+
+            def forward(self, x):
+                if x is None:
+                    x = self.embed(x)
+                y: int
+                return x
+        """,
+        AnnotationsPass,
+    )

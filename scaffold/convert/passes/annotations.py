@@ -1,5 +1,7 @@
 """Type annotations: torch tensor types -> `tf.Tensor`, Cache types -> `tuple`; an annotation naming another
-torch-only type (one the TF file cannot import) is dropped."""
+torch-only type (one the TF file cannot import) is dropped. An annotated assignment inside a function
+(`inputs_embeds: torch.Tensor = ...`) becomes a plain one: autograph refuses a function whose converted control
+flow assigns an annotated name ("annotated name can't be nonlocal"), so tf.function and XLA could not run it."""
 
 from __future__ import annotations
 
@@ -18,6 +20,11 @@ class AnnotationsPass(NodePass):
 
     def leave_Annotation(self, original: cst.Annotation, updated: cst.Annotation) -> cst.Annotation:
         return updated.with_changes(annotation=self._retype(updated.annotation))
+
+    def leave_AnnAssign(self, original: cst.AnnAssign, updated: cst.AnnAssign) -> cst.AnnAssign | cst.Assign:
+        if updated.value is None or not self.cursor.functions:
+            return updated
+        return cst.Assign(targets=[cst.AssignTarget(updated.target)], value=updated.value)
 
     def leave_Param(self, original: cst.Param, updated: cst.Param) -> cst.Param:
         if self._torch_only_annotation(updated.annotation):

@@ -5,30 +5,54 @@ Read as text like `tf_helpers.py`. Inside a model the cache is the object torch 
 around: a tuple with one `(key, value)` tuple per layer, `(key, value, cross_key, cross_value)` for
 encoder-decoder models, tensors shaped (batch, heads, length, head_dim). `cache_from_legacy` makes the object at
 the start of a forward, `legacy_cache` turns it back into tuples where an output returns it. Only plain Python
-objects and tensor ops: the cache works eagerly, in `tf.function` and under XLA (where `generate()` pads the
-cached length to the maximum length and masks the padding).
+objects and tensor ops: the cache works eagerly, in `tf.function` and under XLA.
+
+Under XLA, TF `generate()` pads each layer's keys and values to the maximum length and appends the new ones at the
+end; `prepare_inputs_for_generation` then gives the step's real positions as `cache_position`, and a cache made
+with them (`cache_from_legacy(past, cache_position)`) writes the new keys and values at those positions too, so
+that every cached position sits at its own index, as in torch (positions, relative biases and sliding windows read
+from the cache length or `cache_position` stay right).
 """
 
+from inspect import signature
+
 import tensorflow as tf
+from tensorflow.compiler.tf2xla.python.xla import dynamic_update_slice
 from transformers.tf_utils import shape_list
 
 
-class CacheLayer:
-    """One layer's cached keys and values (None until the first update)."""
+def _write_at(buffer, states, start):
+    """`buffer` with `states` written along the length axis (-2) from position `start` on (start may be a tensor)."""
+    rank = len(shape_list(buffer))
+    begin = tf.stack([0] * (rank - 2) + [tf.cast(start, tf.int32), 0])
+    return dynamic_update_slice(buffer, tf.cast(states, buffer.dtype), begin)
 
-    def __init__(self, keys=None, values=None):
+
+class CacheLayer:
+    """One layer's cached keys and values (None until the first update). `length`, when set, is how many
+    positions are filled: the keys hold more (TF generate's padded XLA cache) and updates write at `length`."""
+
+    def __init__(self, keys=None, values=None, length=None):
         self.keys = keys
         self.values = values
+        self.length = length
 
     def update(self, key_states, value_states):
         if self.keys is None:
             self.keys, self.values = key_states, value_states
-        else:
-            self.keys = tf.concat([self.keys, key_states], axis=-2)
-            self.values = tf.concat([self.values, value_states], axis=-2)
+            return self.keys, self.values
+        keys = tf.concat([self.keys, key_states], axis=-2)
+        values = tf.concat([self.values, value_states], axis=-2)
+        if self.length is not None:  # also at their real positions (the appended copy is masked out)
+            keys = _write_at(keys, key_states, self.length)
+            values = _write_at(values, value_states, self.length)
+            self.length = self.length + shape_list(key_states)[-2]
+        self.keys, self.values = keys, values
         return self.keys, self.values
 
     def get_seq_length(self):
+        if self.length is not None:
+            return self.length
         return 0 if self.keys is None else shape_list(self.keys)[-2]
 
 
@@ -136,21 +160,123 @@ class EncoderDecoderCache(Cache):
         return cls(self_cache, cross_cache)
 
 
-def cache_from_legacy(past_key_values):
+def _layer_entries(layer_past):
+    """A legacy layer entry: a tuple of tensors, or one tensor stacking them (TF GPT-2's (2, batch, ...) form)."""
+    return tf.unstack(layer_past) if tf.is_tensor(layer_past) else tuple(layer_past)
+
+
+def cache_from_legacy(past_key_values, cache_position=None):
     """The cache object a forward body works with, from what TF callers pass: None, a cache, or legacy tuples
-    ((key, value) per layer, or (key, value, cross_key, cross_value) for encoder-decoder models)."""
+    ((key, value) per layer, or (key, value, cross_key, cross_value) for encoder-decoder models, or one stacked
+    tensor per layer). With `cache_position` (this step's positions), new keys and values are written at those
+    positions: what TF generate's padded XLA cache needs (see the module docstring)."""
     if past_key_values is None or isinstance(past_key_values, Cache):
         return past_key_values
-    past_key_values = tuple(past_key_values)
+    past_key_values = tuple(_layer_entries(layer_past) for layer_past in past_key_values)
     if not past_key_values:
         return None
     if len(past_key_values[0]) > 2:
-        return EncoderDecoderCache.from_legacy_cache(past_key_values)
-    return DynamicCache.from_legacy_cache(past_key_values)
+        cache = EncoderDecoderCache.from_legacy_cache(past_key_values)
+        self_attention = cache.self_attention_cache
+    else:
+        cache = self_attention = DynamicCache.from_legacy_cache(past_key_values)
+    if cache_position is not None:
+        for layer in self_attention.layers:
+            layer.length = cache_position[0]
+    return cache
 
 
-def legacy_cache(past_key_values):
-    """What a TF output returns for a cache: its legacy tuples (anything else as it is)."""
-    if isinstance(past_key_values, Cache):
-        return past_key_values.to_legacy_cache() or None
-    return past_key_values
+def legacy_cache(past_key_values, stacked=False):
+    """What a TF output returns for a cache: its legacy tuples (anything else as it is). `stacked`: one
+    (2, batch, heads, length, head_dim) tensor per layer, the form TF generate expects of models named TFGPT2* and
+    TFCTRL* (it reads their batch on axis 1); cross-attention keys are then left out (recomputed from the encoder
+    states at the next step, as TF GPT-2 does)."""
+    if not isinstance(past_key_values, Cache):
+        return past_key_values
+    legacy = past_key_values.to_legacy_cache() or None
+    if legacy is not None and stacked:
+        legacy = tuple(tf.stack(entry[:2]) for entry in legacy)
+    return legacy
+
+
+# what TF generate passes that `call` takes apart from the model inputs (or that no forward may get)
+GENERATION_CONTROLS = ("return_dict", "output_attentions", "output_hidden_states", "labels")
+
+
+def _padded_cache_step(mask, query_length):
+    """One step of TF generate under XLA: the cache holds `length - query_length` padded positions, the mask is 1
+    for the filled ones, 0 for the padding and 1 for the new tokens at the end. Returns the new tokens' real
+    positions (just after the last filled position) and the mask of a cache that writes them there."""
+    mask = tf.convert_to_tensor(mask)
+    length = shape_list(mask)[-1]
+    columns = tf.range(length)
+    earlier = (columns < length - query_length)[None, :]
+    filled = tf.reduce_max(tf.where(tf.logical_and(mask > 0, earlier), columns[None, :] + 1, 0))
+    cache_position = filled + tf.range(query_length)
+    new = tf.cast(tf.logical_and(columns >= filled, columns < filled + query_length), mask.dtype)[None, :]
+    return cache_position, tf.where(columns[None, :] < filled, mask, new)
+
+
+def _positions_from_mask(mask):
+    """torch's generate: position ids counted over the attention mask (1 where the mask is 0)."""
+    mask = tf.cast(mask, tf.int32)
+    return tf.where(mask == 0, 1, tf.math.cumsum(mask, axis=-1) - 1)
+
+
+def generation_inputs(
+    model, input_ids, past_key_values=None, attention_mask=None, use_cache=None, positional_cache=False, **kwargs
+):
+    """The inputs of one step of TF `generate()` for `model`, by the rules of torch's GenerationMixin: only the
+    new tokens once a cache exists; position ids from the (decoder) attention mask where `call` takes them, cut
+    like `token_type_ids` to the new tokens; encoder outputs and masks passed through for encoder-decoders; only
+    the arguments `call` takes. Under XLA, TF generate pads the cache: the step's real positions go to the model as
+    `cache_position` and the mask covers them (see the module docstring); a model whose cache cannot take them
+    (`positional_cache` False: the forward making the cache has no `cache_position`) raises."""
+    accepted = set(signature(model.call).parameters)
+    seq2seq = "decoder_input_ids" in accepted
+    ids_key, mask_key, positions_key = (
+        ("decoder_input_ids", "decoder_attention_mask", "decoder_position_ids")
+        if seq2seq
+        else ("input_ids", "attention_mask", "position_ids")
+    )
+    mask = kwargs.pop("decoder_attention_mask", None) if seq2seq else attention_mask
+    cache_position = None
+    if past_key_values is not None:
+        input_ids = input_ids[:, -1:]
+        if not tf.executing_eagerly():  # TF generate's XLA loop: the cache is padded to the maximum length
+            why = None
+            if not positional_cache or "cache_position" not in accepted:
+                why = "its forward does not take the positions of the new tokens (`cache_position`) down to the cache"
+            elif mask is None:
+                why = f"no `{mask_key}` tells which cached positions are filled"
+            if why is not None:
+                raise NotImplementedError(
+                    f"XLA generation with {type(model).__name__}: TF generate pads the key/value cache under XLA and "
+                    f"{why}, so the model would see other positions than torch's; generate eagerly instead"
+                )
+            cache_position, mask = _padded_cache_step(mask, shape_list(input_ids)[1])
+    query_length = shape_list(input_ids)[1]
+    inputs = {ids_key: input_ids, "past_key_values": past_key_values}
+    if seq2seq and "input_ids" in accepted:
+        inputs["input_ids"] = None  # the encoder's outputs are given
+    if mask is not None and kwargs.get(positions_key) is None and positions_key in accepted:
+        positions = _positions_from_mask(mask)
+        if cache_position is not None:
+            positions = tf.gather(positions, cache_position, axis=1)
+        kwargs[positions_key] = positions
+    for key in ("position_ids", "token_type_ids", "decoder_position_ids"):
+        value = kwargs.get(key)
+        if value is not None and past_key_values is not None and shape_list(value)[1] != query_length:
+            kwargs[key] = value[:, -query_length:]
+    if mask is not None:
+        inputs[mask_key] = mask
+    if seq2seq and attention_mask is not None:
+        inputs["attention_mask"] = attention_mask
+    if cache_position is not None:
+        inputs["cache_position"] = cache_position
+    if "use_cache" in accepted:
+        inputs["use_cache"] = use_cache
+    for key, value in kwargs.items():
+        if key in accepted and key not in inputs and key not in GENERATION_CONTROLS:
+            inputs[key] = value
+    return inputs

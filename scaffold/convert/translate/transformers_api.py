@@ -17,18 +17,43 @@ def sharding(a: Args, cx: Context) -> cst.BaseExpression:
     return cst.Name("False")  # no torch sharding in a TF port
 
 
+# transformers' caches with a TF twin in snippets/tf_cache.py (the same API inside a forward, legacy tuples between
+# calls); every other cache (static, hybrid, sliding-window, offloaded, quantized, Mamba's) has none yet
+CACHE_TWINS = ("Cache", "DynamicCache", "EncoderDecoderCache")
+# keywords the twins may ignore: they only steer where and how torch allocates the cache
+CACHE_IGNORED_KEYWORDS = {"config", "offloading", "offload_only_non_sliding"}
+
+
+def _cache_twin(qualified: str) -> str | None:
+    name = qualified[len(CACHE_MODULE) :] if qualified.startswith(CACHE_MODULE) else ""
+    return name if name in CACHE_TWINS else None
+
+
 @function(match=lambda q: q.startswith(CACHE_MODULE))
-def cache(a: Args, cx: Context) -> cst.BaseExpression:
-    # torch Cache objects have no TF twin; TF ports pass past key/values as tuples
-    cx.todo("past_key_values caching is not ported (TF ports use tuples): this runs without a cache")
-    return cst.Name("None")
+def cache(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`DynamicCache(config=...)`, `EncoderDecoderCache(self_cache, cross_cache)`, `X.from_legacy_cache(past)`:
+    the TF twin of the same name; any other cache is untranslated (it raises in a forward body)."""
+    owner, _, member = a.name.rpartition(".")
+    twin = _cache_twin(a.name)
+    if twin == "DynamicCache" and not a.positional and set(a.keywords) <= CACHE_IGNORED_KEYWORDS:
+        return cx.call("DynamicCache")
+    if twin == "EncoderDecoderCache" and len(a.positional) == 2 and not a.keywords:
+        return a.call.with_changes(func=cx.expr("EncoderDecoderCache"), args=clean(a.args))
+    if _cache_twin(owner) in ("DynamicCache", "EncoderDecoderCache") and member == "from_legacy_cache":
+        return a.call.with_changes(func=cx.expr(f"{_cache_twin(owner)}.from_legacy_cache"), args=clean(a.args))
+    construct = a.name[len(CACHE_MODULE) :]
+    cx.untranslated(construct, f"{construct} has no TF twin yet (scaffold's caches: {', '.join(CACHE_TWINS)})")
+    return a.call
 
 
 @function("isinstance")
 def isinstance_(a: Args, cx: Context) -> cst.BaseExpression:
-    """`isinstance(x, Cache)` is False: no torch Cache object exists in the TF port."""
-    if len(a.original.args) == 2 and (cx.resolve(a.original.args[1].value) or "").startswith(CACHE_MODULE):
-        return cst.Name("False")
+    """`isinstance(x, DynamicCache)` tests the TF twin; a cache class without one is never made in TF: False."""
+    if len(a.original.args) == 2:
+        qualified = cx.resolve(a.original.args[1].value) or ""
+        if qualified.startswith(CACHE_MODULE):
+            twin = _cache_twin(qualified)
+            return a.call.with_changes(args=[a.call.args[0], cst.Arg(cx.expr(twin))]) if twin else cst.Name("False")
     return a.call
 
 
