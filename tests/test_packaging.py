@@ -90,7 +90,9 @@ def test_the_installed_wheel_ports_checks_and_refuses_verify_in_one_line(venv, p
     dry = run(venv, "scaffold", "port", "llama", "--dry-run", "--repo", str(checkout))
     assert dry.returncode == 0, dry.stderr
     assert "+[[autodoc]] TFLlamaModel" in dry.stdout  # docs sections: templates/doc_tf_sections.md.jinja
-    assert "+class TFLlamaModelTest(TFModelTesterMixin, unittest.TestCase):" in dry.stdout  # the test file template
+    # the test file templates: the pristine checkout has no tests/test_modeling_tf_common.py, so scaffold's own
+    assert "+class TFLlamaModelTest(TFPortTesterMixin, unittest.TestCase):" in dry.stdout
+    assert "+++ b/tests/tf_port_common.py" in dry.stdout
     assert "dry run, nothing written" in dry.stderr  # the summary template
 
     assert run(venv, "scaffold", "port", "llama", "--repo", str(checkout)).returncode == 0
