@@ -22,6 +22,7 @@ from ..context import ConvertContext
 from ..names import dotted
 from ..pipeline import NodePass
 from ..todos import Todos
+from .classes import is_docstring
 
 CACHE_MAKERS = {
     "transformers.cache_utils.DynamicCache",
@@ -96,7 +97,7 @@ class CachePass(NodePass):
         position = ", cache_position" if "cache_position" in params else ""
         opening = [self.ctx.statement(f"{name} = cache_from_legacy({name}{position})\n") for name in sorted(names)]
         body = list(updated.body.body)
-        at = 1 if body and _is_docstring(body[0]) else 0
+        at = 1 if body and is_docstring(body[0]) else 0
         return updated.with_changes(body=updated.body.with_changes(body=[*body[:at], *opening, *body[at:]]))
 
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
@@ -161,11 +162,3 @@ def _is_alias(value: cst.BaseExpression, names: set[str]) -> bool:
             isinstance(p, cst.Name) and (p.value in names or p.value == "None") for p in parts
         )
     return False
-
-
-def _is_docstring(statement: cst.BaseStatement) -> bool:
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and isinstance(statement.body[0], cst.Expr)
-        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    )

@@ -9,6 +9,15 @@ import libcst as cst
 from ..names import dotted
 
 
+def is_docstring(statement: cst.BaseStatement) -> bool:
+    """A statement that is a bare string: a docstring where it comes first."""
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
 def find_class(module: cst.Module, name: str) -> cst.ClassDef | None:
     for statement in module.body:
         if isinstance(statement, cst.ClassDef) and statement.name.value == name:

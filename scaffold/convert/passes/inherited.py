@@ -11,7 +11,7 @@ import libcst as cst
 
 from ..context import ConvertContext
 from ..names import dotted
-from .classes import find_class, map_classes
+from .classes import find_class, is_docstring, map_classes
 
 RECORDED = "_can_record_outputs"
 
@@ -37,14 +37,6 @@ def _records_outputs(class_def: cst.ClassDef) -> bool:
                 if dotted(target.func if isinstance(target, cst.Call) else target) == "check_model_inputs":
                     return True
     return False
-
-
-def _is_docstring(statement: cst.BaseStatement) -> bool:
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and isinstance(statement.body[0], cst.Expr)
-        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    )
 
 
 class _SelfCalls(cst.CSTVisitor):
@@ -75,7 +67,7 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
             return class_def
         if recorded is not None and _records_outputs(class_def) and _class_attribute(class_def, RECORDED) is None:
             body = list(class_def.body.body)
-            position = 1 if body and _is_docstring(body[0]) else 0  # type: ignore[arg-type]
+            position = 1 if body and is_docstring(body[0]) else 0  # type: ignore[arg-type]
             body.insert(position, recorded)
             class_def = class_def.with_changes(body=class_def.body.with_changes(body=body))
         own = {s.name.value for s in class_def.body.body if isinstance(s, cst.FunctionDef)}

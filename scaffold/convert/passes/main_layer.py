@@ -12,15 +12,8 @@ import libcst as cst
 from ..context import ConvertContext
 from ..names import dotted
 from ..nodes import statement_fragment
-from .classes import find_class, is_super_init, replace_class
+from .classes import find_class, is_docstring, is_super_init, replace_class
 from .decorators import with_output_flags
-
-
-def _is_docstring(statement: cst.BaseStatement) -> bool:
-    if not isinstance(statement, cst.SimpleStatementLine):
-        return False
-    small = statement.body[0]
-    return isinstance(small, cst.Expr) and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString))
 
 
 def _main_layer_init(init: cst.FunctionDef) -> cst.FunctionDef:
@@ -94,7 +87,7 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
     main_body = [
         _main_layer_init(s) if s is init else call_with_flags if s is call else s
         for s in model.body.body
-        if not _is_docstring(s)  # type: ignore[arg-type]
+        if not is_docstring(s)  # type: ignore[arg-type]
     ]
     main_layer = cst.ClassDef(
         name=cst.Name(info.main_layer_class),
@@ -102,7 +95,7 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
         body=cst.IndentedBlock(body=main_body),  # type: ignore[arg-type]
     )
     wrapper_init = _wrapper_init(init, info.base_attr, info.base_scope, info.main_layer_class)
-    docstring = [s for s in model.body.body if _is_docstring(s)]  # type: ignore[arg-type]
+    docstring = [s for s in model.body.body if is_docstring(s)]  # type: ignore[arg-type]
     body = [*docstring, wrapper_init, _delegating_call(call_with_flags, info.base_attr)]
     wrapper = model.with_changes(body=model.body.with_changes(body=body))
     return replace_class(module, model.name.value, [main_layer, wrapper])
