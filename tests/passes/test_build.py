@@ -116,3 +116,62 @@ def test_a_buffer_torch_saves_is_a_non_trainable_weight_others_stay_constants():
     ) in code
     assert "self.position_ids = tf.broadcast_to(" in code or "self.position_ids = " in code
     assert "self.scratch = tf.zeros" in code
+
+
+def test_lists_of_lists_are_named_by_both_indices_and_built_layer_by_layer():
+    """funnel's `nn.ModuleList([nn.ModuleList([...]) for ...])` and segformer's `blocks.append(nn.ModuleList(layers))`
+    with `layers.append(...)` in a loop: item j of list i is `<attr>_._<i>_._<j>` (torch's `<attr>.<i>.<j>`)."""
+    code = converted(
+        """
+        class TinyEncoder(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.blocks = nn.ModuleList(
+                    [
+                        nn.ModuleList([nn.Linear(4, 4) for _ in range(size)])
+                        for block_index, size in enumerate(config.block_sizes)
+                    ]
+                )
+                embeddings = []
+                for i in range(config.n):
+                    embeddings.append(nn.Linear(4, 8))
+                self.embeddings = nn.ModuleList(embeddings)
+                blocks = []
+                for i in range(config.n):
+                    layers = []
+                    for j in range(config.depth):
+                        layers.append(nn.Linear(8, 8))
+                    blocks.append(nn.ModuleList(layers))
+                self.block = nn.ModuleList(blocks)
+        """
+    )
+    assert 'name=f"blocks_._{block_index}_._{i}") for i in range(size)]' in code
+    assert "for block_index, size in enumerate(config.block_sizes)" in code
+    assert 'name=f"embeddings_._{len(embeddings)}"' in code
+    assert 'name=f"block_._{len(blocks)}_._{len(layers)}"' in code
+    assert "blocks.append(layers)" in code and "self.block = blocks" in code
+    build = code[code.index("def build") :]
+    for attr, width in (("blocks", 4), ("block", 8)):
+        assert (
+            f"for layers in self.{attr}:\n                for layer in layers:\n"
+            f"                    with tf.name_scope(layer.name):\n"
+            f"                        layer.build([None, None, {width}])"
+        ) in build
+    assert "for layer in self.embeddings:" in build
+
+
+def test_items_of_a_comprehension_over_values_are_counted_by_enumerate():
+    code = converted(
+        """
+        class TinyStages(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.stages = nn.ModuleList([nn.Linear(4, size) for size in config.sizes])
+                self.skipped = nn.ModuleList([nn.Linear(4, 4) for i in range(1, config.n)])
+        """
+    )
+    assert (
+        'self.stages = [keras.layers.Dense(units=size, name=f"stages_._{i}") for i, size in enumerate(config.sizes)]'
+        in code
+    )
+    assert "name the items of `skipped` `skipped_._<index>` by hand" in code

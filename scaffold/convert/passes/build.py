@@ -235,6 +235,21 @@ def build_method(
                     ]
             continue
         if sub.kind == "list":
+            if sub.items and all(item.kind == "list" for item in sub.items):
+                # a list of lists (funnel's blocks, segformer's block): each inner list's layers
+                inner = [i for item in sub.items for i in item.items]
+                shapes = {_shape_code(item, cls, stored) for item in inner} or {"None"}
+                shape = shapes.pop() if len(shapes) == 1 else "None"
+                if shapes:
+                    notes.append(f"items of `{attr}` differ in input shape: check the shape each one is built with")
+                lines += [
+                    f'if getattr(self, "{attr}", None) is not None:',
+                    f"    for layers in self.{attr}:",
+                    "        for layer in layers:",
+                    "            with tf.name_scope(layer.name):",
+                    f"                layer.build({shape})",
+                ]
+                continue
             shapes = {_shape_code(item, cls, stored) for item in sub.items} or {"None"}
             shape = shapes.pop() if len(shapes) == 1 else "None"
             if len(shapes) > 0:

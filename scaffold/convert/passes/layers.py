@@ -39,6 +39,24 @@ def _fstring(template: str) -> cst.BaseExpression:
     return fragment(template)
 
 
+def _attr_of(prefix: str) -> str:
+    """`blocks` for the name prefix `blocks_._{block_index}`."""
+    return prefix.split("_._")[0]
+
+
+def _template(name: cst.BaseExpression) -> str | None:
+    """The f-string body of a layer's `name=` (`"x_._3"` -> `x_._3`, `f"x_._{i}"` -> `x_._{i}`)."""
+    if (
+        isinstance(name, cst.SimpleString)
+        and isinstance(name.evaluated_value, str)
+        and "{" not in name.evaluated_value
+    ):
+        return name.evaluated_value
+    if isinstance(name, cst.FormattedString) and name.start in ('f"', "f'"):
+        return cst.Module([]).code_for_node(name)[2:-1]
+    return None
+
+
 class LayersPass(NodePass):
     def __init__(self, ctx: ConvertContext, todos: Todos) -> None:
         super().__init__(ctx, todos)
@@ -118,9 +136,9 @@ class LayersPass(NodePass):
         if isinstance(target, cst.Attribute) and dotted(target.value) == "self":
             attr = target.attr.value
         elif isinstance(target, cst.Name):
-            attr = cls.list_locals.get(target.value)
-            if attr is not None:
-                return updated.with_changes(value=self._list(updated.value, attr, 0))
+            prefix = cls.list_locals.get(target.value)
+            if prefix is not None:
+                return updated.with_changes(value=self._list(updated.value, _attr_of(prefix), 0, prefix))
             item = cls.item_locals.get(target.value)
             if item is not None and isinstance(updated.value, cst.Call):
                 # `first_layer = layer(...)` later placed at an index of a Sequential: it takes that name
@@ -177,6 +195,13 @@ class LayersPass(NodePass):
             if sub is not None and sub.kind == "list":
                 item = self._convert(call.args[0].value, attr, _fstring(f'f"{attr}_._{{len(self.{attr})}}"'))  # type: ignore[arg-type]
                 return updated.with_changes(value=call.with_changes(args=[call.args[0].with_changes(value=item)]))
+        local = name[: -len(".append")] if name.endswith(".append") else None
+        prefix = cls.list_locals.get(local) if local is not None else None
+        if prefix is not None and len(call.args) == 1 and not call.args[0].star:
+            # `layers.append(X(...))`, `layers` becoming (part of) a ModuleList: the item's index is len(layers)
+            name_ = _fstring(f'f"{prefix}_._{{len({local})}}"')
+            item = self._convert(call.args[0].value, _attr_of(prefix), name_, item=True)
+            return updated.with_changes(value=call.with_changes(args=[call.args[0].with_changes(value=item)]))
         return updated
 
     # -- references to torch layer classes (not calls): module-level tables, defaults, arguments -------------
@@ -278,7 +303,9 @@ class LayersPass(NodePass):
         if kind == "ModuleList":
             if not expr.args:
                 return cst.List([])
-            items = self._list(expr.args[0].value, attr, 0)
+            # a list inside a list (`nn.ModuleList([nn.ModuleList([...]) for ...])`): items named under its name
+            prefix = _template(name) if item else None
+            items = self._list(expr.args[0].value, attr, 0, prefix)
             if isinstance(items, cst.BinaryOperation) and not items.lpar:
                 # `nn.ModuleList(a\n + b)`: the call's parentheses allowed the line break; keep some
                 items = items.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
@@ -367,21 +394,23 @@ class LayersPass(NodePass):
         args = [_kwarg(k, v) for k, v in kwargs] + [_kwarg("name", name)]
         return cst.Call(func=self.expr("WeightNormConv1D"), args=args)
 
-    def _list(self, expr: cst.BaseExpression, attr: str, offset: int | None) -> cst.BaseExpression:
-        """Name the items of a list of layers `<attr>_._<index>`; `offset` counts the items before this part."""
+    def _list(
+        self, expr: cst.BaseExpression, attr: str, offset: int | None, prefix: str | None = None
+    ) -> cst.BaseExpression:
+        """Name the items of a list of layers `<prefix>_._<index>` (`prefix`: an f-string body, `attr` by default);
+        `offset` counts the items before this part."""
+        prefix = prefix or attr
+        literal = "{" not in prefix
         if isinstance(expr, cst.GeneratorExp):
             expr = cst.ListComp(elt=expr.elt, for_in=expr.for_in)
         if isinstance(expr, cst.ListComp):
-            target = expr.for_in.target
-            if offset is None or not isinstance(target, cst.Name):
+            for_in = _counted(expr)
+            if offset is None or for_in is None or expr.for_in.inner_for_in is not None:
                 self.todo(f"name the items of `{attr}` `{attr}_._<index>` by hand: scaffold cannot count them")
                 return expr
-            for_in = expr.for_in
-            if target.value == "_":
-                for_in = for_in.with_changes(target=cst.Name("i"))
-            index = for_in.target.value  # type: ignore[attr-defined]
+            index = _index_name(for_in)
             position = index if offset == 0 else f"{index} + {offset}"
-            elt = self._convert(expr.elt, attr, _fstring(f'f"{attr}_._{{{position}}}"'), item=True)
+            elt = self._convert(expr.elt, attr, _fstring(f'f"{prefix}_._{{{position}}}"'), item=True)
             return expr.with_changes(elt=elt, for_in=for_in)
         if isinstance(expr, (cst.List, cst.Tuple)):
             if not isinstance(offset, int):
@@ -389,18 +418,82 @@ class LayersPass(NodePass):
                 return expr
             elements = [
                 e.with_changes(
-                    value=self._convert(e.value, attr, cst.SimpleString(f'"{attr}_._{offset + i}"'), item=True)
+                    value=self._convert(
+                        e.value,
+                        attr,
+                        cst.SimpleString(f'"{prefix}_._{offset + i}"')
+                        if literal
+                        else _fstring(f'f"{prefix}_._{offset + i}"'),
+                        item=True,
+                    )
                 )
                 for i, e in enumerate(expr.elements)
             ]
             return cst.List(elements)
         if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
-            left = self._list(expr.left, attr, offset)
+            left = self._list(expr.left, attr, offset, prefix)
             size = len(expr.left.elements) if isinstance(expr.left, (cst.List, cst.Tuple)) else None
             next_offset = offset + size if isinstance(offset, int) and size is not None else None
-            return expr.with_changes(left=left, right=self._list(expr.right, attr, next_offset))
+            return expr.with_changes(left=left, right=self._list(expr.right, attr, next_offset, prefix))
         return expr
 
     def _config_in_scope(self) -> bool:
         cls = self.ctx.current_class()
         return cls is not None and "config" in cls.init_params and self.info.uses_initializer_range
+
+
+def _counted(comprehension: cst.ListComp) -> cst.CompFor | None:
+    """The comprehension's `for` with a target that counts its items from 0: `for i in range(n)` and
+    `for i, x in enumerate(xs)` as they are (`_` -> `i`), `for x in xs` -> `for i, x in enumerate(xs)`;
+    None where items are skipped (`if`) or counted otherwise (`range(1, n)`)."""
+    for_in = comprehension.for_in
+    if for_in.ifs:
+        return None
+    target, iterable = for_in.target, for_in.iter
+    call = dotted(iterable.func) if isinstance(iterable, cst.Call) else None
+    if call == "range":
+        if not isinstance(target, cst.Name) or len(iterable.args) != 1:  # type: ignore[attr-defined]
+            return None
+        return for_in.with_changes(target=cst.Name("i")) if target.value == "_" else for_in
+    if call == "enumerate":
+        if not (isinstance(target, cst.Tuple) and len(target.elements) == 2):
+            return None
+        first = target.elements[0]
+        if not isinstance(first.value, cst.Name):
+            return None
+        if first.value.value == "_":
+            first = first.with_changes(value=cst.Name("i"))
+            return for_in.with_changes(target=target.with_changes(elements=[first, target.elements[1]]))
+        return for_in
+    if not isinstance(target, (cst.Name, cst.Tuple)):
+        return None
+    index = next(n for n in ("i", "index", "position") if not _uses(comprehension, n))
+    inner = (
+        target.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        if isinstance(target, cst.Tuple)
+        else target
+    )
+    pair = cst.Tuple([cst.Element(cst.Name(index)), cst.Element(inner)], lpar=[], rpar=[])
+    return for_in.with_changes(target=pair, iter=cst.Call(cst.Name("enumerate"), [cst.Arg(iterable)]))
+
+
+def _index_name(for_in: cst.CompFor) -> str:
+    target = for_in.target
+    if isinstance(target, cst.Tuple):
+        return target.elements[0].value.value  # type: ignore[attr-defined]
+    return target.value  # type: ignore[attr-defined]
+
+
+class _NameFinder(cst.CSTVisitor):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.found = False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.found = self.found or node.value == self.name
+
+
+def _uses(node: cst.CSTNode, name: str) -> bool:
+    finder = _NameFinder(name)
+    node.visit(finder)
+    return finder.found
