@@ -175,3 +175,26 @@ def test_items_of_a_comprehension_over_values_are_counted_by_enumerate():
         in code
     )
     assert "name the items of `skipped` `skipped_._<index>` by hand" in code
+
+
+def test_a_weight_initialised_in_place_in_init_becomes_its_layers_initializer():
+    """convbert's `self.depthwise.weight.data.normal_(...)`: keras has no kernel before build; the conv is made
+    with that initializer (and a bias zeroed in place with "zeros"), and the statements go."""
+    code = converted(
+        """
+        class TinyConv(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.depthwise = nn.Conv1d(4, 4, kernel_size=3, groups=4, bias=False)
+                self.proj = nn.Linear(4, 4)
+                self.depthwise.weight.data.normal_(mean=0.0, std=config.initializer_range)
+                self.proj.bias.data.zero_()
+                self.proj.weight.uniform_(-0.5, 0.5)
+        """
+    )
+    init = code[code.index("class TFTinyConv") :]
+    init = init[: init.index("def build")]
+    assert "kernel_initializer=keras.initializers.RandomNormal(mean=0.0, stddev=config.initializer_range)" in init
+    assert 'bias_initializer="zeros"' in init
+    assert "kernel_initializer=keras.initializers.RandomUniform(minval=-0.5, maxval=0.5)" in init
+    assert ".data" not in init and "normal_" not in init and "TODO" not in code

@@ -80,16 +80,29 @@ class LayersPass(NodePass):
 
     # -- statements -------------------------------------------------------------------------------------------
 
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool | None:
+        """A weight initialised in place in `__init__`, moved into its layer's constructor: nothing in it to port."""
+        cls = self._init_class()
+        if cls is not None and len(node.body) == 1:
+            moved = {id(small) for small, _, _ in _weight_inits(cls, self.info).values()}
+            if id(node.body[0]) in moved:
+                return False
+        return None
+
     def leave_SimpleStatementLine(
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
     ) -> cst.SimpleStatementLine | cst.RemovalSentinel:
         cls = self._init_class()
         if cls is None:
             return updated
+        moved = {id(small) for small, _, _ in _weight_inits(cls, self.info).values()}
         body = [
             s
             for o, s in zip(original.body, updated.body)
-            if not self._is_parameter_assignment(s) and not self._is_bias_tie(s, cls) and not self._is_saved_buffer(o)
+            if not self._is_parameter_assignment(s)
+            and not self._is_bias_tie(s, cls)
+            and not self._is_saved_buffer(o)
+            and id(o) not in moved
         ]
         if not body:
             return cst.RemovalSentinel.REMOVE
@@ -145,7 +158,26 @@ class LayersPass(NodePass):
                 return updated.with_changes(value=_with_name(updated.value, cst.SimpleString(f'"{item}"')))
         if attr is None:
             return updated
-        return updated.with_changes(value=self._convert(updated.value, attr, cst.SimpleString(f'"{attr}"')))
+        value = self._convert(updated.value, attr, cst.SimpleString(f'"{attr}"'))
+        return updated.with_changes(value=self._initialized(value, attr, cls))
+
+    def _initialized(self, value: cst.BaseExpression, attr: str, cls: ClassInfo) -> cst.BaseExpression:
+        """`self.<attr>.weight.data.normal_(...)` later in `__init__` (convbert's convs): keras has no weight to
+        fill before build; the layer is given that initializer instead."""
+        inits = {
+            weight: (small, init)
+            for (a, weight), (small, init, _) in _weight_inits(cls, self.info).items()
+            if a == attr
+        }
+        sub = cls.sublayers.get(attr)
+        if not inits or not isinstance(value, cst.Call) or sub is None or sub.kind not in INITIALIZER_KEYWORDS:
+            return value
+        keywords = INITIALIZER_KEYWORDS[sub.kind]
+        given = {keywords[w]: self.expr(code) for w, (_, code) in inits.items()}
+        args = [a for a in value.args if a.keyword is None or a.keyword.value not in given]
+        named = [a for a in args if a.keyword is not None and a.keyword.value == "name"]
+        args = [a for a in args if a not in named] + [_kwarg(k, v) for k, v in given.items()] + named
+        return value.with_changes(args=[a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in args])
 
     def leave_AnnAssign(self, original: cst.AnnAssign, updated: cst.AnnAssign) -> cst.BaseSmallStatement:
         """`self.activation: Callable = ACT2FN[...] if ... else nn.Identity()`: as without the annotation."""
@@ -440,6 +472,59 @@ class LayersPass(NodePass):
     def _config_in_scope(self) -> bool:
         cls = self.ctx.current_class()
         return cls is not None and "config" in cls.init_params and self.info.uses_initializer_range
+
+
+# the keras keyword initialising what torch calls a layer's `weight` / `bias`
+INITIALIZER_KEYWORDS = {
+    kind: {"weight": "kernel_initializer", "bias": "bias_initializer"} for kind in ("Linear", "Conv1d", "Conv2d")
+} | {"Embedding": {"weight": "embeddings_initializer"}}
+
+
+def _keras_initializer(call: cst.Call) -> str | None:
+    """The keras initializer doing what torch's in-place `normal_` / `uniform_` / `zero_` / `fill_` does."""
+    method = call.func.attr.value  # type: ignore[attr-defined]
+    names = {"normal_": ("mean", "std"), "uniform_": ("a", "b"), "fill_": ("value",), "zero_": ()}.get(method)
+    if names is None or any(a.star for a in call.args):
+        return None
+    bound = {names[i]: a.value for i, a in enumerate(call.args) if a.keyword is None and i < len(names)}
+    bound.update({a.keyword.value: a.value for a in call.args if a.keyword is not None})
+    if set(bound) - set(names):
+        return None
+    code = {k: cst.Module([]).code_for_node(v) for k, v in bound.items()}
+    if method == "normal_":
+        return f"keras.initializers.RandomNormal(mean={code.get('mean', '0.0')}, stddev={code.get('std', '1.0')})"
+    if method == "uniform_":
+        return f"keras.initializers.RandomUniform(minval={code.get('a', '0.0')}, maxval={code.get('b', '1.0')})"
+    if method == "fill_":
+        return f"keras.initializers.Constant({code['value']})" if "value" in code else None
+    return '"zeros"'
+
+
+def _weight_inits(cls: ClassInfo, info) -> dict[tuple[str, str], tuple[cst.BaseSmallStatement, str, str]]:
+    """`self.<attr>.<weight|bias>[.data].<normal_|uniform_|zero_|fill_>(...)` statements at the top level of
+    `__init__`, for sub-layers keras gives an initializer keyword: (attr, weight) -> (statement, initializer,
+    method)."""
+    found: dict[tuple[str, str], tuple[cst.BaseSmallStatement, str, str]] = {}
+    if cls.init is None:
+        return found
+    for line in cls.init.body.body:
+        if not isinstance(line, cst.SimpleStatementLine):
+            continue
+        for small in line.body:
+            if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
+                continue
+            parts = (dotted(small.value.func) or "").split(".")
+            if parts[-1:] == ["data"] or len(parts) < 4 or parts[0] != "self":
+                continue
+            if parts[3:-1] not in ([], ["data"]) or parts[2] not in ("weight", "bias"):
+                continue
+            sub = cls.sublayers.get(parts[1])
+            initializer = _keras_initializer(small.value)
+            if sub is None or sub.kind not in INITIALIZER_KEYWORDS or initializer is None:
+                continue
+            if parts[2] in INITIALIZER_KEYWORDS[sub.kind]:
+                found[(parts[1], parts[2])] = (small, initializer, parts[-1])
+    return found
 
 
 def _counted(comprehension: cst.ListComp) -> cst.CompFor | None:
