@@ -183,27 +183,53 @@ def test_torch_index_and_meshgrid_match_torch():
         assert all(np.array_equal(np.asarray(x), y.numpy()) for x, y in zip(actual, expected))
 
 
-def test_torch_interpolate_matches_torch():
+@pytest.mark.parametrize("size", [(14, 10), (3, 4), (9, 13), (7, 5), (2, 2)])
+def test_torch_interpolate_matches_torch(size):
+    """Every mode to a size: bilinear and bicubic with either align_corners, antialiased too; nearest, nearest-exact
+    and area (adaptive average pooling)."""
+    import itertools
+
+    import numpy as np
+    import torch
+
+    from scaffold.convert.snippets import tf_helpers
+
+    x = np.random.default_rng(0).standard_normal((2, 3, 7, 5)).astype("float32")
+    cases = [{"mode": m} for m in ("nearest", "nearest-exact", "area")] + [
+        {"mode": m, "align_corners": ac, "antialias": aa}
+        for m, ac, aa in itertools.product(("bilinear", "bicubic"), (False, True), (False, True))
+    ]
+    for kwargs in cases:
+        expected = torch.nn.functional.interpolate(torch.tensor(x), size=size, **kwargs).numpy()
+        actual = tf_helpers.torch_interpolate(tf_helpers.tf.constant(x), size=size, **kwargs)
+        assert np.max(np.abs(np.asarray(actual) - expected)) < 1e-5, kwargs
+
+
+def test_torch_interpolate_by_scale_factor_and_in_one_dim_matches_torch():
     import numpy as np
     import pytest
     import torch
 
     from scaffold.convert.snippets import tf_helpers
 
-    x = np.random.default_rng(0).standard_normal((2, 3, 7, 5)).astype("float32")
-    for size in ((14, 10), (3, 4), (9, 13)):
-        for mode, align_corners in (("bilinear", False), ("bilinear", True), ("nearest", None)):
-            expected = torch.nn.functional.interpolate(
-                torch.tensor(x), size=size, mode=mode, align_corners=align_corners
-            ).numpy()
-            actual = tf_helpers.torch_interpolate(
-                tf_helpers.tf.constant(x), size=size, mode=mode, align_corners=align_corners
-            )
-            assert np.max(np.abs(np.asarray(actual) - expected)) < 1e-5
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 7, 5)).astype("float32")
+    for factor in (2, 0.5, 1.5, (2, 3), 0.3):
+        for mode, align_corners in (("bilinear", False), ("bicubic", True), ("nearest", None)):
+            for recompute in (None, True):
+                kwargs = {"scale_factor": factor, "mode": mode, "recompute_scale_factor": recompute}
+                if align_corners is not None:
+                    kwargs["align_corners"] = align_corners
+                expected = torch.nn.functional.interpolate(torch.tensor(x), **kwargs).numpy()
+                actual = np.asarray(tf_helpers.torch_interpolate(tf_helpers.tf.constant(x), **kwargs))
+                assert actual.shape == expected.shape and np.max(np.abs(actual - expected)) < 1e-5, kwargs
+    line = rng.standard_normal((2, 3, 9)).astype("float32")
+    for size in (4, 18):
+        expected = torch.nn.functional.interpolate(torch.tensor(line), size=size, mode="linear").numpy()
+        actual = tf_helpers.torch_interpolate(tf_helpers.tf.constant(line), size=size, mode="linear")
+        assert np.max(np.abs(np.asarray(actual) - expected)) < 1e-5
     with pytest.raises(NotImplementedError):
-        tf_helpers.torch_interpolate(tf_helpers.tf.constant(x), scale_factor=2.0, mode="bilinear")
-    with pytest.raises(NotImplementedError):
-        tf_helpers.torch_interpolate(tf_helpers.tf.constant(x), size=(4, 4), mode="bicubic")
+        tf_helpers.torch_interpolate(tf_helpers.tf.constant(x), size=(4, 4), mode="lanczos")
 
 
 def test_check_model_inputs_twin_records_what_torch_records():

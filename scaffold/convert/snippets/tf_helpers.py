@@ -9,6 +9,7 @@ transformers' eager attention expects.
 from functools import wraps
 from inspect import signature
 
+import numpy as np
 import tensorflow as tf
 from transformers.modeling_tf_utils import keras
 from transformers.tf_utils import shape_list
@@ -336,24 +337,108 @@ def torch_pad(tensor, pad, mode="constant", value=None):
     return tf.pad(tensor, paddings, mode={"reflect": "REFLECT", "replicate": "SYMMETRIC"}[mode])
 
 
-def torch_interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None, **kwargs):
-    """torch.nn.functional.interpolate of [batch, channels, height, width] to `size=`: "bilinear" (either
-    align_corners) or "nearest"; scale_factor=, antialias and other modes fail loudly."""
-    if size is None or scale_factor is not None or kwargs.get("antialias"):
-        raise NotImplementedError("scaffold: torch_interpolate takes size= (no scale_factor=, no antialias)")
-    size = [size, size] if isinstance(size, int) else list(size)
-    images = tf.transpose(input, perm=[0, 2, 3, 1])
-    if mode == "bilinear" and not align_corners:
-        resized = tf.image.resize(images, size, method="bilinear", antialias=False)
-    elif mode == "bilinear":
-        resized = tf.compat.v1.image.resize_bilinear(images, size, align_corners=True)
-    elif mode == "nearest":
-        resized = tf.compat.v1.image.resize_nearest_neighbor(
-            images, size, align_corners=False, half_pixel_centers=False
-        )
-    else:
+def torch_interpolate(
+    input,
+    size=None,
+    scale_factor=None,
+    mode="nearest",
+    align_corners=None,
+    recompute_scale_factor=None,
+    antialias=False,
+):
+    """torch.nn.functional.interpolate over the trailing (spatial) dims of a channels-first tensor, as torch's
+    kernels compute it: "nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear" (either
+    align_corners, antialias too) and "area", to `size=` or by `scale_factor=`. The weights are built per dim
+    from the static input size (a dim of unknown size fails loudly)."""
+    input = tf.convert_to_tensor(input)
+    shape = input.shape.as_list()
+    dims = len(shape) - 2
+    if dims < 1 or any(n is None for n in shape[2:]):
+        raise NotImplementedError("scaffold: torch_interpolate needs the spatial sizes known when traced")
+    sizes, scales = _interpolate_sizes(shape[2:], size, scale_factor, recompute_scale_factor)
+    output = input
+    for axis, (in_size, out_size, scale) in enumerate(zip(shape[2:], sizes, scales), start=2):
+        if mode in ("nearest", "nearest-exact"):
+            index = _nearest_indices(in_size, out_size, scale, exact=mode == "nearest-exact")
+            output = tf.gather(output, index, axis=axis)
+            continue
+        weights = _interpolation_weights(in_size, out_size, scale, mode, bool(align_corners), antialias)
+        weights = tf.constant(weights, dtype=output.dtype if output.dtype.is_floating else tf.float32)
+        moved = tf.experimental.numpy.moveaxis(tf.cast(output, weights.dtype), axis, -1)
+        output = tf.experimental.numpy.moveaxis(tf.linalg.matmul(moved, weights, transpose_b=True), -1, axis)
+    return output
+
+
+def _interpolate_sizes(in_sizes, size, scale_factor, recompute_scale_factor):
+    """Output sizes and the scale torch maps coordinates with (None: in/out), per spatial dim."""
+    dims = len(in_sizes)
+    if size is not None:
+        sizes = [int(size)] * dims if isinstance(size, (int, float)) or getattr(size, "shape", None) == () else size
+        return [int(n) for n in sizes], [None] * dims
+    if scale_factor is None:
+        raise ValueError("either size or scale_factor should be defined")
+    factors = (
+        [float(scale_factor)] * dims if isinstance(scale_factor, (int, float)) else [float(f) for f in scale_factor]
+    )
+    sizes = [int(np.floor(n * f)) for n, f in zip(in_sizes, factors)]
+    return sizes, [None] * dims if recompute_scale_factor else [1.0 / f for f in factors]
+
+
+def _nearest_indices(in_size, out_size, scale, exact=False):
+    scale = in_size / out_size if scale is None else scale
+    position = (np.arange(out_size, dtype=np.float32) + (0.5 if exact else 0.0)) * np.float32(scale)
+    return np.minimum(np.floor(position).astype(np.int64), in_size - 1)
+
+
+def _cubic(x, a):
+    x = np.abs(x)
+    near = ((a + 2) * x - (a + 3)) * x * x + 1
+    far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return np.where(x <= 1, near, np.where(x < 2, far, 0.0))
+
+
+def _interpolation_weights(in_size, out_size, scale, mode, align_corners, antialias):
+    """The [out_size, in_size] matrix torch's upsampling kernel applies along one dim."""
+    if mode not in ("linear", "bilinear", "bicubic", "trilinear", "area"):
         raise NotImplementedError(f"scaffold: interpolate mode {mode!r} has no twin yet")
-    return tf.cast(tf.transpose(resized, perm=[0, 3, 1, 2]), input.dtype)
+    weights = np.zeros((out_size, in_size), dtype=np.float64)
+    rows = np.arange(out_size)
+    if mode == "area":  # adaptive average pooling
+        for o in rows:
+            start, end = (o * in_size) // out_size, -(-((o + 1) * in_size) // out_size)
+            weights[o, start:end] = 1.0 / (end - start)
+        return weights
+    if align_corners:
+        scale = (in_size - 1) / (out_size - 1) if out_size > 1 else 0.0
+    elif scale is None:
+        scale = in_size / out_size
+    cubic = mode == "bicubic"
+    if antialias:  # torch's separable antialiasing kernels (PIL's): the filter stretched over the input
+        support = (2.0 if cubic else 1.0) * max(scale, 1.0)
+        for o in rows:
+            center = scale * (o + 0.5)
+            low = max(int(center - support + 0.5), 0)
+            high = min(int(center + support + 0.5), in_size)
+            x = (np.arange(low, high) - center + 0.5) / max(scale, 1.0)
+            w = _cubic(x, -0.5) if cubic else np.maximum(0.0, 1.0 - np.abs(x))
+            weights[o, low:high] = w / w.sum() if w.sum() != 0 else w
+        return weights
+    source = rows * scale if align_corners else scale * (rows + 0.5) - 0.5
+    if cubic:
+        floor = np.floor(source).astype(np.int64)
+        t = source - floor
+        for k, coefficient in enumerate(
+            (_cubic(t + 1, -0.75), _cubic(t, -0.75), _cubic(1 - t, -0.75), _cubic(2 - t, -0.75))
+        ):
+            np.add.at(weights, (rows, np.clip(floor - 1 + k, 0, in_size - 1)), coefficient)
+        return weights
+    source = np.maximum(source, 0.0)
+    low = np.minimum(np.floor(source).astype(np.int64), in_size - 1)
+    high = np.minimum(low + 1, in_size - 1)
+    fraction = source - low
+    np.add.at(weights, (rows, low), 1.0 - fraction)
+    np.add.at(weights, (rows, high), fraction)
+    return weights
 
 
 def _torch_padding(padding, rank):
