@@ -384,3 +384,98 @@ def test_channels_first_pixel_shuffle_matches_torch():
         expected = torch.nn.PixelShuffle(r)(torch.tensor(data)).numpy()
         actual = np.asarray(tf_helpers.ChannelsFirstPixelShuffle(r)(tf_helpers.tf.constant(data)))
         assert actual.shape == expected.shape and np.array_equal(actual, expected)
+
+
+def _load_like_from_pt(layer, module):
+    """Give a built keras layer the torch module's weights as from_pretrained(from_pt=True) maps and transposes
+    them (by the TF weight's name and shape)."""
+    from transformers.modeling_tf_pytorch_utils import apply_transpose, convert_tf_weight_name_to_pt_weight_name
+
+    state = {k: v.detach().numpy() for k, v in module.state_dict().items()}
+    values = []
+    for weight in layer.weights:
+        name, transpose = convert_tf_weight_name_to_pt_weight_name(
+            "model/" + weight.name.split("/")[-1].split(":")[0], tf_weight_shape=weight.shape
+        )
+        values.append(apply_transpose(transpose, state[name], weight.shape))
+    layer.set_weights(values)
+
+
+def test_transposed_convs_conv3d_and_1d_pooling_match_torch():
+    import numpy as np
+    import torch
+
+    from scaffold.convert.snippets import tf_helpers
+
+    rng = np.random.default_rng(0)
+    torch.manual_seed(0)
+    cases = [
+        (
+            torch.nn.ConvTranspose2d(3, 4, kernel_size=3, stride=2, padding=1, output_padding=1),
+            tf_helpers.ChannelsFirstConvTranspose2D(
+                filters=4, kernel_size=3, strides=2, torch_padding=1, output_padding=1
+            ),
+            (2, 3, 5, 6),
+        ),
+        (
+            torch.nn.ConvTranspose2d(3, 4, kernel_size=2, stride=2, bias=False),
+            tf_helpers.ChannelsFirstConvTranspose2D(filters=4, kernel_size=2, strides=2, use_bias=False),
+            (2, 3, 5, 6),
+        ),
+        (
+            torch.nn.ConvTranspose1d(3, 5, kernel_size=4, stride=3, padding=2),
+            tf_helpers.ChannelsFirstConvTranspose1D(filters=5, kernel_size=4, strides=3, torch_padding=2),
+            (2, 3, 7),
+        ),
+        (
+            torch.nn.Conv3d(3, 4, kernel_size=(2, 3, 4), stride=(2, 1, 2), padding=(0, 1, 1)),
+            tf_helpers.ChannelsFirstConv3D(
+                filters=4, kernel_size=(2, 3, 4), strides=(2, 1, 2), torch_padding=(0, 1, 1)
+            ),
+            (2, 3, 4, 6, 7),
+        ),
+    ]
+    for module, layer, shape in cases:
+        x = rng.standard_normal(shape).astype("float32")
+        layer.build([None] * (len(shape) - 1) + [shape[1]])
+        _load_like_from_pt(layer, module)
+        with torch.no_grad():
+            expected = module(torch.tensor(x)).numpy()
+        actual = np.asarray(layer(x))
+        assert actual.shape == expected.shape and np.max(np.abs(actual - expected)) < 1e-5, type(module)
+    x = rng.standard_normal((2, 3, 9)).astype("float32")
+    for tf_pool, pt_pool in (
+        (tf_helpers.ChannelsFirstMaxPool1D(pool_size=3, strides=2, torch_padding=1), torch.nn.MaxPool1d(3, 2, 1)),
+        (tf_helpers.ChannelsFirstAvgPool1D(pool_size=3, strides=2, torch_padding=1), torch.nn.AvgPool1d(3, 2, 1)),
+        (tf_helpers.ChannelsFirstAvgPool1D(pool_size=2, strides=2), torch.nn.AvgPool1d(2)),
+    ):
+        assert np.max(np.abs(np.asarray(tf_pool(x)) - pt_pool(torch.tensor(x)).numpy())) < 1e-6
+
+
+def test_glu_padding_upsample_and_adaptive_pooling_twins_match_torch():
+    import numpy as np
+    import torch
+
+    from scaffold.convert.snippets import tf_helpers
+
+    x = np.random.default_rng(0).standard_normal((2, 4, 7, 6)).astype("float32")
+    cases = [
+        (tf_helpers.TorchGLU(dim=1), torch.nn.GLU(dim=1)),
+        (tf_helpers.TorchGLU(), torch.nn.GLU()),
+        (tf_helpers.TorchConstantPad(1), torch.nn.ZeroPad2d(1)),
+        (tf_helpers.TorchConstantPad((1, 0, 2, 3)), torch.nn.ZeroPad2d((1, 0, 2, 3))),
+        (tf_helpers.TorchConstantPad((2, 1), value=0.5, rank=1), torch.nn.ConstantPad1d((2, 1), 0.5)),
+        (tf_helpers.TorchUpsample(scale_factor=2, mode="nearest"), torch.nn.Upsample(scale_factor=2)),
+        (
+            tf_helpers.TorchUpsample(scale_factor=2, mode="bilinear", align_corners=True),
+            torch.nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True),
+        ),
+        (tf_helpers.TorchUpsample(size=(5, 9), mode="bicubic"), torch.nn.Upsample(size=(5, 9), mode="bicubic")),
+        (tf_helpers.TorchAdaptiveAvgPool((3, 4)), torch.nn.AdaptiveAvgPool2d((3, 4))),
+        (tf_helpers.TorchAdaptiveAvgPool((None, 2)), torch.nn.AdaptiveAvgPool2d((None, 2))),
+        (tf_helpers.TorchAdaptiveAvgPool(5), torch.nn.AdaptiveAvgPool2d(5)),
+    ]
+    for layer, module in cases:
+        expected = module(torch.tensor(x)).numpy()
+        actual = np.asarray(layer(x))
+        assert actual.shape == expected.shape and np.max(np.abs(actual - expected)) < 1e-5, module

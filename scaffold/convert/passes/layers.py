@@ -17,7 +17,7 @@ from ..nodes import fragment
 from ..pipeline import NodePass
 from ..tables import NN_ACTIVATIONS, TF_ACTIVATIONS
 from ..todos import Todos
-from ..torch_layers import TORCH_SIGNATURE_TWINS, bind, keras_constructor
+from ..torch_layers import TORCH_SIGNATURE_TWINS, WEIGHTLESS, bind, keras_constructor
 
 
 def _kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
@@ -394,7 +394,7 @@ class LayersPass(NodePass):
             for note in notes:
                 self.todo(note)
             args = [_kwarg(k, v) for k, v in kwargs]
-            if kind not in ("Dropout", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveAvgPool1d", "Flatten"):
+            if kind not in WEIGHTLESS:
                 args.append(_kwarg("name", name))
             return cst.Call(func=self.expr(keras_call), args=args)
         if kind == "Parameter":

@@ -516,6 +516,157 @@ class ChannelsFirstAvgPool2D(_ChannelsFirst2D, keras.layers.AveragePooling2D):
     """torch's nn.AvgPool2d (count_include_pad=True) on [batch, channels, height, width]."""
 
 
+def _spatial(value, rank):
+    """torch's int-or-tuple spatial argument as a tuple of `rank` ints."""
+    return (value,) * rank if isinstance(value, int) else tuple(value)
+
+
+def _channels_last(inputs, rank):
+    return tf.transpose(inputs, perm=[0, *range(2, rank + 2), 1])
+
+
+def _channels_first(outputs, rank):
+    return tf.transpose(outputs, perm=[0, rank + 1, *range(1, rank + 1)])
+
+
+class _ChannelsFirstTranspose:
+    """A keras transposed conv on torch's channels-first layout: torch's `padding=` crops the full output,
+    `output_padding=` adds to its end (torch's output size), as nn.ConvTranspose<N>d. The kernel is torch's
+    [in, out, *kernel] weight as from_pretrained(from_pt=True) transposes it for a 3-D/4-D kernel."""
+
+    def __init__(self, *args, torch_padding=0, output_padding=0, groups=1, **kwargs):
+        if groups != 1:
+            raise NotImplementedError("scaffold: a transposed conv with groups has no keras twin yet")
+        super().__init__(*args, output_padding=output_padding, **kwargs)
+        self.torch_padding = torch_padding
+
+    def call(self, inputs):
+        outputs = super().call(_channels_last(inputs, self.rank))
+        crop = _spatial(self.torch_padding, self.rank)
+        if any(crop):
+            shape = shape_list(outputs)
+            outputs = outputs[(slice(None), *(slice(p, shape[i + 1] - p) for i, p in enumerate(crop)), slice(None))]
+        return _channels_first(outputs, self.rank)
+
+
+class ChannelsFirstConvTranspose1D(_ChannelsFirstSpec, _ChannelsFirstTranspose, keras.layers.Conv1DTranspose):
+    """torch's nn.ConvTranspose1d (groups=1) on [batch, channels, length]."""
+
+
+class ChannelsFirstConvTranspose2D(_ChannelsFirstSpec, _ChannelsFirstTranspose, keras.layers.Conv2DTranspose):
+    """torch's nn.ConvTranspose2d (groups=1) on [batch, channels, height, width]."""
+
+
+class ChannelsFirstConv3D(_ChannelsFirstSpec, keras.layers.Conv3D):
+    """torch's nn.Conv3d on [batch, channels, depth, height, width], padded like torch's `padding=`.
+
+    The kernel variable is [kw, kh, kd, in/groups, out]: from_pretrained(from_pt=True) transposes a 5-D torch
+    weight [out, in/groups, kd, kh, kw] by reversing all its axes; the call puts the kernel dims back in order."""
+
+    def __init__(self, *args, torch_padding=0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.torch_padding = torch_padding
+
+    def build(self, input_shape):
+        kernel_size = self.kernel_size
+        self.kernel_size = kernel_size[::-1]  # the variable keras creates has the kernel dims reversed
+        try:
+            super().build(input_shape)
+        finally:
+            self.kernel_size = kernel_size
+
+    def call(self, inputs):
+        hidden_states = _channels_last(inputs, 3)
+        if self.torch_padding:
+            hidden_states = tf.pad(hidden_states, _torch_padding(self.torch_padding, 5))
+        outputs = self.convolution_op(hidden_states, tf.transpose(self.kernel, perm=[2, 1, 0, 3, 4]))
+        if self.use_bias:
+            outputs = tf.nn.bias_add(outputs, self.bias)
+        return _channels_first(outputs, 3)
+
+
+class _ChannelsFirst1D:
+    """A keras 1-D pooling layer on torch's [batch, channels, length], padded like torch's `padding=`."""
+
+    pad_value = 0.0
+
+    def __init__(self, *args, torch_padding=0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.torch_padding = torch_padding
+
+    def call(self, inputs):
+        hidden_states = _channels_last(inputs, 1)
+        if self.torch_padding:
+            hidden_states = tf.pad(
+                hidden_states, _torch_padding(self.torch_padding, 3), constant_values=self.pad_value
+            )
+        return _channels_first(super().call(hidden_states), 1)
+
+
+class ChannelsFirstMaxPool1D(_ChannelsFirst1D, keras.layers.MaxPool1D):
+    """torch's nn.MaxPool1d on [batch, channels, length]."""
+
+    pad_value = float("-inf")
+
+
+class ChannelsFirstAvgPool1D(_ChannelsFirst1D, keras.layers.AveragePooling1D):
+    """torch's nn.AvgPool1d (count_include_pad=True) on [batch, channels, length]."""
+
+
+class TorchGLU(keras.layers.Layer):
+    """torch's nn.GLU / F.glu: the first half of `dim` times the sigmoid of the second."""
+
+    def __init__(self, dim=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.dim = dim
+
+    def call(self, inputs):
+        first, second = tf.split(inputs, 2, axis=self.dim)
+        return first * tf.sigmoid(second)
+
+
+class TorchUpsample(keras.layers.Layer):
+    """torch's nn.Upsample: torch_interpolate with the layer's size / scale_factor / mode."""
+
+    def __init__(
+        self, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None, **kwargs
+    ):
+        super().__init__(**kwargs)
+        self.size, self.scale_factor, self.mode = size, scale_factor, mode
+        self.align_corners, self.recompute_scale_factor = align_corners, recompute_scale_factor
+
+    def call(self, inputs):
+        return torch_interpolate(
+            inputs, self.size, self.scale_factor, self.mode, self.align_corners, self.recompute_scale_factor
+        )
+
+
+class TorchConstantPad(keras.layers.Layer):
+    """torch's nn.ZeroPad1d/2d and nn.ConstantPad1d/2d: `padding` (an int, or torch_pad's (left, right[, top,
+    bottom])) over the last `rank` dims."""
+
+    def __init__(self, padding, value=0.0, rank=2, **kwargs):
+        super().__init__(**kwargs)
+        self.padding = [padding] * (2 * rank) if isinstance(padding, int) else list(padding)
+        self.value = value
+
+    def call(self, inputs):
+        return torch_pad(inputs, self.padding, value=self.value)
+
+
+class TorchAdaptiveAvgPool(keras.layers.Layer):
+    """torch's nn.AdaptiveAvgPool1d/2d to any output size (torch's "area" interpolation); None keeps a dim."""
+
+    def __init__(self, output_size, rank=2, **kwargs):
+        super().__init__(**kwargs)
+        self.output_size, self.rank = output_size, rank
+
+    def call(self, inputs):
+        sizes = _spatial(self.output_size, self.rank)
+        sizes = [n if n is not None else inputs.shape[i + 2] for i, n in enumerate(sizes)]
+        return torch_interpolate(inputs, size=sizes, mode="area")
+
+
 class ChannelsFirstPixelShuffle(keras.layers.Layer):
     """torch's nn.PixelShuffle: [..., channels * r * r, height, width] -> [..., channels, height * r, width * r],
     input channel c * r * r + i * r + j going to row h * r + i, column w * r + j of output channel c."""
