@@ -540,9 +540,15 @@ def _read_small_statement(
         ):
             attr = _self_attr(func.value) or ""
             listed = cls.sublayers.get(attr)
-            item = classify(call.args[0].value, attr, info, cls.init_locals, cls.layer_params)
+            value = call.args[0].value
+            local = value.value if isinstance(value, cst.Name) and value.value in cls.init_locals else None
+            if local is not None:  # `stage = XStage(...)`, then `self.stages.append(stage)`
+                value = cls.init_locals[local]
+            item = classify(value, attr, info, cls.init_locals, cls.layer_params)
             if listed is not None and listed.kind == "list" and item is not None:
                 listed.items.append(item)
+                if local is not None and isinstance(value, cst.Call):
+                    _name_local(cls, local, f"{attr}_._{{len(self.{attr})}}")
         elif isinstance(func, cst.Attribute) and func.attr.value == "append" and isinstance(func.value, cst.Name):
             if call.args and not call.args[0].star:
                 cls.local_appends.setdefault(func.value.value, []).append(call.args[0].value)
@@ -557,7 +563,8 @@ def _appended_list(value: cst.BaseExpression, info: ModuleInfo) -> str | None:
 
 def _nested_list_locals(cls: ClassInfo, info: ModuleInfo) -> None:
     """`blocks.append(nn.ModuleList(layers))`, `blocks` a list local: `layers`'s items are named after the index
-    `layers` takes in `blocks` (`len(blocks)` while `layers` fills, as it is appended after)."""
+    `layers` takes in `blocks` (`len(blocks)` while `layers` fills, as it is appended after). A layer made into
+    a local first (`layer = X(...)`, then `layers.append(layer)`) is named at its index the same way."""
     pending = list(cls.list_locals)
     while pending:
         outer = pending.pop()
@@ -566,6 +573,14 @@ def _nested_list_locals(cls: ClassInfo, info: ModuleInfo) -> None:
             if inner is not None and inner in cls.local_appends and inner not in cls.list_locals:
                 cls.list_locals[inner] = f"{cls.list_locals[outer]}_._{{len({outer})}}"
                 pending.append(inner)
+            elif inner is not None and isinstance(cls.init_locals.get(inner), cst.Call):
+                _name_local(cls, inner, f"{cls.list_locals[outer]}_._{{len({outer})}}")
+
+
+def _name_local(cls: ClassInfo, local: str, name: str) -> None:
+    """`local` holds a layer placed at `name` (an f-string body); one appended to two lists is named by neither."""
+    if cls.item_locals.setdefault(local, name) != name:
+        cls.item_locals[local] = ""
 
 
 def _is_weight_norm_of(value: cst.BaseExpression, attr: str) -> bool:
@@ -660,7 +675,12 @@ def _list_items(
         values = {k: v for k, v in local_values.items() if k != name}
         added = {k: v for k, v in appends.items() if k != name}
         items = _list_items(local_values[name], attr, info, values, added) if name in local_values else []
-        more = [classify(v, attr, info, values, appends=added) for v in appends.get(name, [])]
+        more = [
+            classify(values[v.value], attr, info, values, appends=added)
+            if isinstance(v, cst.Name) and v.value in values and v.value not in added
+            else classify(v, attr, info, values, appends=added)
+            for v in appends.get(name, [])
+        ]
         return items + [i for i in more if i is not None]
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
         return _list_items(expr.left, attr, info, local_values, appends) + _list_items(

@@ -198,3 +198,29 @@ def test_a_weight_initialised_in_place_in_init_becomes_its_layers_initializer():
     assert 'bias_initializer="zeros"' in init
     assert "kernel_initializer=keras.initializers.RandomUniform(minval=-0.5, maxval=0.5)" in init
     assert ".data" not in init and "normal_" not in init and "TODO" not in code
+
+
+def test_a_layer_made_into_a_local_then_appended_is_named_at_its_index():
+    """convnext's `stage = ConvNextStage(...)` then `self.stages.append(stage)`: named `stages_._<len(self.stages)>`
+    (its index once appended), and the list is built."""
+    code = converted(
+        """
+        class TinyEncoder(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.stages = nn.ModuleList()
+                for i in range(config.n):
+                    stage = nn.Linear(4, 4)
+                    self.stages.append(stage)
+                layers = []
+                for j in range(config.n):
+                    layer = nn.Linear(8, 8)
+                    layers.append(layer)
+                self.layers = nn.ModuleList(layers)
+        """
+    )
+    assert 'stage = keras.layers.Dense(units=4, name=f"stages_._{len(self.stages)}")' in code
+    assert 'layer = keras.layers.Dense(units=8, name=f"layers_._{len(layers)}")' in code
+    build = code[code.index("def build") :]
+    assert "for layer in self.stages:" in build and "layer.build([None, None, 4])" in build
+    assert "for layer in self.layers:" in build and "layer.build([None, None, 8])" in build

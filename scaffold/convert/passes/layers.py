@@ -153,9 +153,11 @@ class LayersPass(NodePass):
             if prefix is not None:
                 return updated.with_changes(value=self._list(updated.value, _attr_of(prefix), 0, prefix))
             item = cls.item_locals.get(target.value)
-            if item is not None and isinstance(updated.value, cst.Call):
-                # `first_layer = layer(...)` later placed at an index of a Sequential: it takes that name
-                return updated.with_changes(value=_with_name(updated.value, cst.SimpleString(f'"{item}"')))
+            if item and isinstance(updated.value, cst.Call):
+                # `first_layer = layer(...)` later placed at an index of a Sequential, `stage = XStage(...)` later
+                # appended to a list (`self.stages.append(stage)`): it takes that name
+                name = _fstring(f'f"{item}"') if "{" in item else cst.SimpleString(f'"{item}"')
+                return updated.with_changes(value=self._convert(updated.value, _attr_of(item), name, item=True))
         if attr is None:
             return updated
         value = self._convert(updated.value, attr, cst.SimpleString(f'"{attr}"'))
