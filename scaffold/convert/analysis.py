@@ -357,14 +357,21 @@ def embedding_size(info: ModuleInfo, cls: ClassInfo, name: str) -> str | None:
 SAVED_BUFFER_CREATORS = {"torch.zeros", "torch.ones"}
 
 
-def saved_buffer_value(call: cst.Call, imports: ImportTable) -> cst.Call | None:
-    """`self.register_buffer("final_logits_bias", torch.zeros((1, n)))`, persistent (torch saves it, so
-    from_pretrained must find a TF weight for it): its value, else None."""
+def persistent_buffer(call: cst.Call) -> bool:
+    """`self.register_buffer(name, value[, persistent])` that torch saves in the state dict."""
     positional = [a.value for a in call.args if a.keyword is None]
     keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
     persistent = keywords.get("persistent", positional[2] if len(positional) > 2 else None)
-    if persistent is not None and dotted(persistent) != "True":
+    return persistent is None or dotted(persistent) == "True"
+
+
+def saved_buffer_value(call: cst.Call, imports: ImportTable) -> cst.Call | None:
+    """`self.register_buffer("final_logits_bias", torch.zeros((1, n)))`, persistent (torch saves it, so
+    from_pretrained must find a TF weight for it): its value, else None."""
+    if not persistent_buffer(call):
         return None
+    positional = [a.value for a in call.args if a.keyword is None]
+    keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
     value = keywords.get("tensor", positional[1] if len(positional) > 1 else None)
     if isinstance(value, cst.Call) and imports.resolve(value.func) in SAVED_BUFFER_CREATORS:
         return value

@@ -116,6 +116,18 @@ def test_a_buffer_torch_saves_is_a_non_trainable_weight_others_stay_constants():
     ) in code
     assert "self.position_ids = tf.broadcast_to(" in code or "self.position_ids = " in code
     assert "self.scratch = tf.zeros" in code
+    # persistent, computed in __init__ (swin's relative_position_index): a weight starting at that value
+    build = code[code.index("class TFTinyHead") :]
+    build = build[build.index("def build") :]
+    assert (
+        'if getattr(self, "position_ids", None) is not None:\n'
+        "            value = tf.convert_to_tensor(self.position_ids)\n"
+        "            self.position_ids = self.add_weight(\n"
+        '                name="position_ids", shape=value.shape, dtype=value.dtype,\n'
+        "                initializer=keras.initializers.Constant(value), trainable=False\n"
+        "            )"
+    ) in build
+    assert "self.scratch = self.add_weight" not in build
 
 
 def test_lists_of_lists_are_named_by_both_indices_and_built_layer_by_layer():

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis import ClassInfo, ModuleInfo, SubLayer, embedding_size, saved_buffer_value
+from ..analysis import ClassInfo, ModuleInfo, SubLayer, embedding_size, persistent_buffer, saved_buffer_value
 from ..context import ConvertContext
 from ..names import dotted
 from ..nodes import fragment, statement_fragment
@@ -205,6 +205,20 @@ def build_method(
                 optional=sub.optional,
                 condition=sub.condition,
             )
+        if saved is None and sub.kind == "buffer" and sub.call is not None and persistent_buffer(sub.call):
+            # a buffer torch saves, computed in __init__ (swin's relative_position_index): a non-trainable weight
+            # starting at that value, so that from_pretrained finds it a home
+            ctx.need("keras")
+            attr = cls.tf_attr(sub.attr)
+            lines += [
+                f'if getattr(self, "{attr}", None) is not None:',
+                f"    value = tf.convert_to_tensor(self.{attr})",
+                f"    self.{attr} = self.add_weight(",
+                f'        name="{sub.attr}", shape=value.shape, dtype=value.dtype,',
+                "        initializer=keras.initializers.Constant(value), trainable=False",
+                "    )",
+            ]
+            continue
         if sub.kind == "parameter":
             block = _parameter(sub, cls, stored, ctx)
             condition = _condition(sub, cls, stored)
