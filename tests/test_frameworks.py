@@ -479,3 +479,20 @@ def test_glu_padding_upsample_and_adaptive_pooling_twins_match_torch():
         expected = module(torch.tensor(x)).numpy()
         actual = np.asarray(layer(x))
         assert actual.shape == expected.shape and np.max(np.abs(actual - expected)) < 1e-5, module
+
+
+def test_torch_unfold_matches_torch():
+    import numpy as np
+    import torch
+
+    from scaffold.convert.snippets import tf_helpers
+
+    x = np.random.default_rng(0).standard_normal((2, 3, 7, 6)).astype("float32")
+    for kwargs in (
+        {"kernel_size": [9, 1], "padding": [4, 0]},  # convbert's
+        {"kernel_size": 2, "stride": 2},
+        {"kernel_size": (3, 2), "dilation": (2, 1), "padding": 1, "stride": (1, 2)},
+    ):
+        expected = torch.nn.Unfold(**kwargs)(torch.tensor(x)).numpy()
+        actual = np.asarray(tf_helpers.TorchUnfold(**kwargs)(x))
+        assert actual.shape == expected.shape and np.max(np.abs(actual - expected)) < 1e-6, kwargs

@@ -55,6 +55,7 @@ LAYER_KINDS = {
     "ConstantPad2d",
     "Dropout1d",
     "Dropout2d",
+    "Unfold",
 }
 # Layers whose weights are created by build(); Dropout and activations have none.
 WEIGHTED_KINDS = {

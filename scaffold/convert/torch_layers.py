@@ -60,6 +60,7 @@ SIGNATURES = {
     "ConstantPad2d": ("padding", "value"),
     "Dropout1d": ("p", "inplace"),
     "Dropout2d": ("p", "inplace"),
+    "Unfold": ("kernel_size", "dilation", "padding", "stride"),
 }
 # the torch.nn layers above that hold no weight: made without `name=` (as keras' Dropout is)
 WEIGHTLESS = frozenset(
@@ -80,6 +81,7 @@ WEIGHTLESS = frozenset(
         "ConstantPad2d",
         "Dropout1d",
         "Dropout2d",
+        "Unfold",
     }
 )
 
@@ -250,6 +252,10 @@ def keras_constructor(
         for name in SIGNATURES["Upsample"]:
             put(name, a.get(name))
         return "TorchUpsample", kw, notes
+    if kind == "Unfold":
+        for name in SIGNATURES["Unfold"]:
+            put(name, a.get(name))
+        return "TorchUnfold", kw, notes
     if kind == "GLU":
         put("dim", a.get("dim"))
         return "TorchGLU", kw, notes

@@ -641,6 +641,30 @@ class TorchUpsample(keras.layers.Layer):
         )
 
 
+def torch_unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """torch.nn.functional.unfold (im2col) of [batch, channels, height, width]: [batch, channels * kh * kw,
+    blocks], each column a block's values channel by channel, then row by row of the kernel."""
+    kernel, dilation, padding, stride = (_spatial(v, 2) for v in (kernel_size, dilation, padding, stride))
+    images = tf.pad(_channels_last(input, 2), [[0, 0], [padding[0]] * 2, [padding[1]] * 2, [0, 0]])
+    patches = tf.image.extract_patches(
+        images, sizes=[1, *kernel, 1], strides=[1, *stride, 1], rates=[1, *dilation, 1], padding="VALID"
+    )
+    batch, channels = shape_list(input)[:2]
+    patches = tf.reshape(patches, [batch, -1, kernel[0], kernel[1], channels])
+    return tf.reshape(tf.transpose(patches, perm=[0, 4, 2, 3, 1]), [batch, channels * kernel[0] * kernel[1], -1])
+
+
+class TorchUnfold(keras.layers.Layer):
+    """torch's nn.Unfold: torch_unfold with the layer's arguments."""
+
+    def __init__(self, kernel_size, dilation=1, padding=0, stride=1, **kwargs):
+        super().__init__(**kwargs)
+        self.kernel_size, self.dilation, self.padding, self.stride = kernel_size, dilation, padding, stride
+
+    def call(self, inputs):
+        return torch_unfold(inputs, self.kernel_size, self.dilation, self.padding, self.stride)
+
+
 class TorchConstantPad(keras.layers.Layer):
     """torch's nn.ZeroPad1d/2d and nn.ConstantPad1d/2d: `padding` (an int, or torch_pad's (left, right[, top,
     bottom])) over the last `rank` dims."""
