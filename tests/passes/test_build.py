@@ -236,3 +236,22 @@ def test_a_layer_made_into_a_local_then_appended_is_named_at_its_index():
     build = code[code.index("def build") :]
     assert "for layer in self.stages:" in build and "layer.build([None, None, 4])" in build
     assert "for layer in self.layers:" in build and "layer.build([None, None, 8])" in build
+
+
+def test_list_items_whose_shape_reads_the_comprehension_index_are_built_item_by_item():
+    """segformer's `[nn.LayerNorm(config.hidden_sizes[i]) for i in range(n)]`: build() has no `i` of its own."""
+    code = converted(
+        """
+        class TinyEncoder(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.norms = nn.ModuleList([nn.Linear(config.sizes[i], 4) for i in range(config.n)])
+                self.heads = nn.ModuleList()
+                for j in range(config.n):
+                    self.heads.append(nn.Linear(config.sizes[j], 4))
+        """
+    )
+    build = code[code.index("def build") :]
+    assert "for i, layer in enumerate(self.norms):" in build
+    assert "layer.build([None, None, self.config.sizes[i]])" in build
+    assert "for layer in self.heads:" in build and "layer.build(None)" in build

@@ -92,7 +92,74 @@ def _lift(
     return expr
 
 
+class _Names(cst.CSTVisitor):
+    """The names an expression reads (the heads of attribute chains), or, with `targets`, the names `for` loops
+    and comprehensions bind."""
+
+    def __init__(self, targets: bool = False) -> None:
+        self.names: set[str] = set()
+        self.targets = targets
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)  # `self.config.x`: only the head is a name
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if not self.targets:
+            self.names.add(node.value)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind(node.target)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._bind(node.target)
+
+    def _bind(self, target: cst.BaseExpression) -> None:
+        if self.targets:
+            finder = _Names()
+            target.visit(finder)
+            self.names |= finder.names
+
+
+def _loop_names(cls: ClassInfo) -> set[str]:
+    finder = _Names(targets=True)
+    if cls.init is not None:
+        cls.init.visit(finder)
+    return finder.names
+
+
+def _free_names(code: str, cls: ClassInfo) -> set[str]:
+    """The loop and comprehension variables of `__init__` a shape reads: build() does not have them."""
+    if code == "None":
+        return set()
+    finder = _Names()
+    cst.parse_expression(code).visit(finder)
+    return finder.names & _loop_names(cls)
+
+
 def _shape_code(sub: SubLayer, cls: ClassInfo, stored: set[str], info: ModuleInfo | None = None) -> str:
+    """The input shape to build `sub` with, in build()'s terms ("None" where it reads a loop's variable)."""
+    code = _bound_shape_code(sub, cls, stored, info)
+    return "None" if _free_names(code, cls) else code
+
+
+def _comprehension_index(sub: SubLayer) -> str | None:
+    """`i` for `nn.ModuleList([X(..., dims[i]) for i in range(n)])` (or `for i, d in enumerate(...)`)."""
+    source = sub.call.args[0].value if sub.call is not None and sub.call.args else None
+    if isinstance(source, cst.GeneratorExp):
+        source = cst.ListComp(elt=source.elt, for_in=source.for_in)
+    if not isinstance(source, cst.ListComp) or source.for_in.ifs or source.for_in.inner_for_in is not None:
+        return None
+    target, iterable = source.for_in.target, source.for_in.iter
+    call = dotted(iterable.func) if isinstance(iterable, cst.Call) else None
+    if call == "range" and isinstance(target, cst.Name) and len(iterable.args) == 1:  # type: ignore[attr-defined]
+        return target.value
+    if call == "enumerate" and isinstance(target, cst.Tuple) and isinstance(target.elements[0].value, cst.Name):
+        return target.elements[0].value.value
+    return None
+
+
+def _bound_shape_code(sub: SubLayer, cls: ClassInfo, stored: set[str], info: ModuleInfo | None = None) -> str:
     if sub.call is None:
         return "None"
     kind = sub.kind
@@ -264,10 +331,21 @@ def build_method(
                     f"                layer.build({shape})",
                 ]
                 continue
-            shapes = {_shape_code(item, cls, stored) for item in sub.items} or {"None"}
+            shapes = {_bound_shape_code(item, cls, stored) for item in sub.items} or {"None"}
             shape = shapes.pop() if len(shapes) == 1 else "None"
             if len(shapes) > 0:
                 notes.append(f"items of `{attr}` differ in input shape: check the shape each one is built with")
+            index = _comprehension_index(sub)
+            if index is not None and _free_names(shape, cls) == {index} and index != "_":
+                # each item's shape reads the comprehension's index (`dims[i]`): built item by item
+                lines += [
+                    f'if getattr(self, "{attr}", None) is not None:',
+                    f"    for {index}, layer in enumerate(self.{attr}):",
+                    "        with tf.name_scope(layer.name):",
+                    f"            layer.build({shape})",
+                ]
+                continue
+            shape = "None" if _free_names(shape, cls) else shape
             if all(item.has_weights for item in sub.items):
                 lines += [
                     f'if getattr(self, "{attr}", None) is not None:',
