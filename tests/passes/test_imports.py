@@ -55,15 +55,3 @@ def test_guarded_torch_only_imports_disappear_with_their_guard():
     assert "is_flash_attn_available" not in code
     assert "_flash_attention_forward" not in code
     compile(code, "modeling_tf_tiny.py", "exec")
-
-
-def test_a_helper_using_numpy_brings_one_numpy_import():
-    """torch_interpolate's weights are numpy: `import numpy as np` comes with it, once if the file has its own."""
-    source = MODEL.format(dots="...").replace(
-        "return self.dense(x) * math.pi", "return nn.functional.interpolate(self.dense(x), scale_factor=2.0)"
-    )
-    assert convert(source).count("import numpy as np") == 1
-    own = source.replace("import math\n", "import math\n\nimport numpy as np\n").replace(
-        "scale_factor=2.0)", "scale_factor=2.0) * np.pi"
-    )
-    assert convert(own).count("import numpy as np") == 1

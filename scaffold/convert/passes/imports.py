@@ -139,10 +139,9 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
             continue
         body.append(statement)
     scheduled = []
-    for name in sorted(needed.pop("", set()), reverse=True):  # `import tensorflow as tf`, `import numpy as np`
-        module_name = {"tf": "tensorflow", "np": "numpy"}[name]
-        if table.origins.get(name) != module_name:  # the file's own `import numpy as np` stays, as used
-            scheduled.append(statement_fragment(f"import {module_name} as {name}"))
+    if "" in needed:
+        scheduled.append(statement_fragment("import tensorflow as tf"))
+        needed.pop("")
     for module_name in sorted(needed, key=lambda m: (SCHEDULED_ORDER.index(m) if m in SCHEDULED_ORDER else 99, m)):
         names = ", ".join(sorted(needed[module_name]))
         scheduled.append(statement_fragment(f"from {table.relative(module_name)} import {names}"))

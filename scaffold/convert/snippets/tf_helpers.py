@@ -9,7 +9,6 @@ transformers' eager attention expects.
 from functools import wraps
 from inspect import signature
 
-import numpy as np
 import tensorflow as tf
 from transformers.modeling_tf_utils import keras
 from transformers.tf_utils import shape_list
@@ -371,6 +370,8 @@ def torch_interpolate(
 
 def _interpolate_sizes(in_sizes, size, scale_factor, recompute_scale_factor):
     """Output sizes and the scale torch maps coordinates with (None: in/out), per spatial dim."""
+    import numpy as np  # a snippet: copied into files that may not import numpy
+
     dims = len(in_sizes)
     if size is not None:
         sizes = [int(size)] * dims if isinstance(size, (int, float)) or getattr(size, "shape", None) == () else size
@@ -385,12 +386,16 @@ def _interpolate_sizes(in_sizes, size, scale_factor, recompute_scale_factor):
 
 
 def _nearest_indices(in_size, out_size, scale, exact=False):
+    import numpy as np  # a snippet: copied into files that may not import numpy
+
     scale = in_size / out_size if scale is None else scale
     position = (np.arange(out_size, dtype=np.float32) + (0.5 if exact else 0.0)) * np.float32(scale)
     return np.minimum(np.floor(position).astype(np.int64), in_size - 1)
 
 
 def _cubic(x, a):
+    import numpy as np  # a snippet: copied into files that may not import numpy
+
     x = np.abs(x)
     near = ((a + 2) * x - (a + 3)) * x * x + 1
     far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
@@ -399,6 +404,8 @@ def _cubic(x, a):
 
 def _interpolation_weights(in_size, out_size, scale, mode, align_corners, antialias):
     """The [out_size, in_size] matrix torch's upsampling kernel applies along one dim."""
+    import numpy as np  # a snippet: copied into files that may not import numpy
+
     if mode not in ("linear", "bilinear", "bicubic", "trilinear", "area"):
         raise NotImplementedError(f"scaffold: interpolate mode {mode!r} has no twin yet")
     weights = np.zeros((out_size, in_size), dtype=np.float64)
