@@ -100,6 +100,8 @@ class SubLayer:
     weight_norm: bool = False
     tied: bool = False  # `self.<attr>.weight = other.weight`: TF shares the other layer, built once
     condition: cst.BaseExpression | None = None  # for an optional one: the `if` test it is created under
+    # what another branch of `__init__` assigns to the same attribute (`nn.Linear` or a grouped linear)
+    alternatives: list[SubLayer] = field(default_factory=list)
 
     @property
     def has_weights(self) -> bool:
@@ -512,6 +514,14 @@ def _read_small_statement(
                     if previous is None or sub.kind != "other":
                         if previous is not None and previous.kind == "other":
                             sub.tied = True
+                        elif previous is not None and previous.has_weights and not sub.has_weights:
+                            # `nn.Sequential(norm, conv)` in one branch, `nn.Identity()` in the other: build the
+                            # one with weights (build() checks what __init__ made)
+                            previous.alternatives.append(sub)
+                            previous.optional = previous.optional or sub.optional or optional
+                            continue
+                        elif previous is not None:
+                            sub.alternatives = [previous, *previous.alternatives]
                         cls.sublayers[attr] = sub
                     elif previous.kind != "other":
                         previous.tied = True

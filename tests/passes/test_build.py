@@ -255,3 +255,34 @@ def test_list_items_whose_shape_reads_the_comprehension_index_are_built_item_by_
     assert "for i, layer in enumerate(self.norms):" in build
     assert "layer.build([None, None, self.config.sizes[i]])" in build
     assert "for layer in self.heads:" in build and "layer.build(None)" in build
+
+
+def test_branches_assigning_different_layers_build_the_one_with_weights_and_a_known_shape():
+    """convbert's `nn.Linear` or a grouped linear; convnext's `nn.ModuleList([norm, conv])` or an empty one."""
+    code = converted(
+        """
+        class TinyGrouped(nn.Module):
+            def __init__(self, size):
+                super().__init__()
+                self.weight = nn.Parameter(torch.zeros(size))
+
+
+        class TinyStage(nn.Module):
+            def __init__(self, config, in_channels, out_channels):
+                super().__init__()
+                if config.groups == 1:
+                    self.dense = nn.Linear(config.hidden_size, 4)
+                else:
+                    self.dense = TinyGrouped(4)
+                if in_channels != out_channels:
+                    self.down = nn.ModuleList([nn.LayerNorm(in_channels), nn.Conv2d(in_channels, out_channels, 2)])
+                else:
+                    self.down = nn.ModuleList()
+        """
+    )
+    build = code[code.index("class TFTinyStage") :]
+    build = build[build.index("def build") :]
+    assert "self.dense.build([None, None, self.config.hidden_size])" in build
+    assert 'if len(getattr(self, "down", None) or []) > 1:' in build
+    assert "self.down[1].build([None, None, None, self.in_channels])" in build
+    assert "self.down[0].build([None, None, self.in_channels])" in build

@@ -139,8 +139,13 @@ def _free_names(code: str, cls: ClassInfo) -> set[str]:
 
 def _shape_code(sub: SubLayer, cls: ClassInfo, stored: set[str], info: ModuleInfo | None = None) -> str:
     """The input shape to build `sub` with, in build()'s terms ("None" where it reads a loop's variable)."""
-    code = _bound_shape_code(sub, cls, stored, info)
-    return "None" if _free_names(code, cls) else code
+    for candidate in (sub, *sub.alternatives):
+        # `self.dense = nn.Linear(...)` in one branch, a layer of the file's in the other: the shape the torch
+        # layer implies (the file's own layers take any)
+        code = _bound_shape_code(candidate, cls, stored, info)
+        if code != "None" and not _free_names(code, cls):
+            return code
+    return "None"
 
 
 def _comprehension_index(sub: SubLayer) -> str | None:
@@ -332,6 +337,21 @@ def build_method(
                 ]
                 continue
             shapes = {_bound_shape_code(item, cls, stored) for item in sub.items} or {"None"}
+            source = sub.call.args[0].value if sub.call is not None and sub.call.args else None
+            if (
+                len(shapes) > 1
+                and isinstance(source, (cst.List, cst.Tuple))
+                and len(source.elements) == len(sub.items)
+            ):
+                # a literal list of different layers (convnext's [norm, conv]): each built by index with its shape
+                for index, item in enumerate(sub.items):
+                    if item.has_weights:
+                        lines += [
+                            f'if len(getattr(self, "{attr}", None) or []) > {index}:',
+                            f"    with tf.name_scope(self.{attr}[{index}].name):",
+                            f"        self.{attr}[{index}].build({_shape_code(item, cls, stored, ctx.info)})",
+                        ]
+                continue
             shape = shapes.pop() if len(shapes) == 1 else "None"
             if len(shapes) > 0:
                 notes.append(f"items of `{attr}` differ in input shape: check the shape each one is built with")
