@@ -86,6 +86,10 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
     for k, v in NONE_NEEDS_VALUE.items():
         if k in vars(default) and getattr(default, k) is None and k not in keep:
             values[k] = v
+    heads, kv_heads = getattr(default, "num_attention_heads", None), getattr(default, "num_key_value_heads", None)
+    if isinstance(heads, int) and heads == kv_heads and "num_attention_heads" in values:
+        # as many key/value heads as heads by default (DeepSeek's multi-head latent attention needs it): kept so
+        values["num_key_value_heads"] = values["num_attention_heads"]
     if hasattr(default, "vocab_size") and getattr(default, "vocab_size", None) is None:
         values["vocab_size"] = SMALL["vocab_size"]  # ESM-style configs ship without one
     for name, value in CONV_TUPLES.items():  # wav2vec2's per-layer conv tuples (Mamba's conv_kernel is an int)

@@ -31,3 +31,12 @@ def test_torch_dummy_inputs_are_filtered_by_each_models_call():
     assert 'return dummy_inputs_for_call(self, {"decoder_input_ids": input_ids, "input_ids": input_ids})' in code
     assert "def dummy_inputs_for_call(model, dummies):" in code
     assert "from inspect import signature" in code
+
+
+def test_a_model_taking_input_features_declares_its_input_signature():
+    """TFPreTrainedModel raises for `input_features` (whisper, speech_to_text) rather than guess a layout."""
+    source = SOURCE.replace(
+        'base_model_prefix = "tiny"', 'base_model_prefix = "tiny"\n    main_input_name = "input_features"'
+    )
+    code = convert_source(source, "tiny").code
+    assert 'return {"input_features": tf.TensorSpec((None, None, None), tf.float32, name="input_features")}' in code

@@ -40,6 +40,15 @@ def dummy_inputs(self):
 """
 
 
+# input_features (Whisper's log-mel frames, Speech2Text's filter banks): TFPreTrainedModel refuses to guess; the
+# layout differs per model, so every dim but the rank is left open (the save spec; build() needs no dummies)
+FEATURES_SIGNATURE = """
+@property
+def input_signature(self):
+    return {"input_features": tf.TensorSpec((None, None, None), tf.float32, name="input_features")}
+"""
+
+
 # pixel_values: TFPreTrainedModel needs config.image_size; configs without one (ResNet, RegNet) use 224
 VISION_SIGNATURE = """
 @property
@@ -124,6 +133,8 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
             class_def = with_class_attribute(class_def, "config_class", info.config_class)
         if info.main_input_name == "input_values":
             class_def = _with_audio_inputs(class_def, ctx)
+        elif info.main_input_name == "input_features":
+            class_def = _with_property(class_def, "input_signature", FEATURES_SIGNATURE, ctx)
         elif info.main_input_name == "pixel_values":
             class_def = _with_property(class_def, "input_signature", VISION_SIGNATURE, ctx)
         return class_def
