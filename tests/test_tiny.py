@@ -78,3 +78,14 @@ def test_model_inputs_for_videos_non_square_images_and_implied_channels():
     altclip = tiny_config(AltCLIPConfig)
     del altclip.vision_config.num_channels
     assert model_inputs(altclip, forward)["pixel_values"].shape[1] == 3
+
+
+def test_as_many_key_value_heads_as_heads_where_the_class_has_them():
+    from transformers import DeepseekV2Config, MistralConfig
+
+    from scaffold.checks.tiny import tiny_config
+
+    deepseek = tiny_config(DeepseekV2Config)  # multi-head latent attention: its keys have one head per query head
+    assert deepseek.num_key_value_heads == deepseek.num_attention_heads == 4
+    mistral = tiny_config(MistralConfig)  # grouped-query attention stays grouped
+    assert (mistral.num_attention_heads, mistral.num_key_value_heads) == (4, 2)
