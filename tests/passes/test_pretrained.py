@@ -40,3 +40,13 @@ def test_a_model_taking_input_features_declares_its_input_signature():
     )
     code = convert_source(source, "tiny").code
     assert 'return {"input_features": tf.TensorSpec((None, None, None), tf.float32, name="input_features")}' in code
+
+
+def test_a_model_class_declaring_its_own_config_gets_that_config_class():
+    """`class SamVisionModel(SamPreTrainedModel): config: SamVisionConfig`: TF's from_pretrained reads config_class."""
+    source = SOURCE.replace(
+        "class TinyEncoderModel(TinyPreTrainedModel):\n",
+        "class TinyEncoderModel(TinyPreTrainedModel):\n    config: TinyEncoderConfig\n",
+    )
+    code = convert_source(source, "tiny").code
+    assert "class TFTinyEncoderModel(TFTinyPreTrainedModel):\n    config_class = TinyEncoderConfig\n" in code

@@ -26,6 +26,26 @@ def _drop_config_annotation(class_def: cst.ClassDef) -> cst.ClassDef:
     return class_def.with_changes(body=class_def.body.with_changes(body=body))
 
 
+def _config_annotation_to_class(class_def: cst.ClassDef) -> cst.ClassDef:
+    """A model class declaring its own `config: SamVisionConfig` (torch reads the annotation): TF's from_pretrained
+    reads `config_class`, else it takes the PreTrainedModel's (the composite SamConfig)."""
+    body = []
+    for s in class_def.body.body:
+        small = s.body[0] if isinstance(s, cst.SimpleStatementLine) else None
+        if (
+            isinstance(small, cst.AnnAssign)
+            and small.value is None
+            and isinstance(small.target, cst.Name)
+            and small.target.value == "config"
+            and isinstance(small.annotation.annotation, (cst.Name, cst.Attribute))
+        ):
+            s = s.with_changes(  # type: ignore[union-attr]
+                body=[cst.Assign([cst.AssignTarget(cst.Name("config_class"))], small.annotation.annotation)]
+            )
+        body.append(s)
+    return class_def.with_changes(body=class_def.body.with_changes(body=body))
+
+
 # TFPreTrainedModel derives its input signature (and so its dummy inputs) for input_ids and pixel_values
 # only: an audio model declares its own; one second of 16 kHz audio is long enough for any conv front end.
 AUDIO_SIGNATURE = """
@@ -125,7 +145,9 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
 
     def change(class_def: cst.ClassDef) -> cst.ClassDef:
         if class_def.name.value != target:
-            return class_def
+            cls = info.classes.get(class_def.name.value[2:]) if class_def.name.value.startswith("TF") else None
+            own = cls is not None and (cls.role == "model" or cls.serializable)
+            return _config_annotation_to_class(class_def) if own else class_def
         class_def = _dummies_for_call(_drop_config_annotation(class_def), ctx)
         if info.base_model_prefix is None:
             class_def = with_class_attribute(class_def, "base_model_prefix", f'"{info.model_name}"')
