@@ -496,3 +496,20 @@ def test_torch_unfold_matches_torch():
         expected = torch.nn.Unfold(**kwargs)(torch.tensor(x)).numpy()
         actual = np.asarray(tf_helpers.TorchUnfold(**kwargs)(x))
         assert actual.shape == expected.shape and np.max(np.abs(actual - expected)) < 1e-6, kwargs
+
+
+def test_input_signature_for_call_covers_what_tf_pretrained_model_cannot_infer():
+    from types import SimpleNamespace
+
+    from scaffold.convert.snippets import tf_helpers
+
+    class Model:
+        config = SimpleNamespace(vision_config=SimpleNamespace(image_size=32))  # no num_channels (BLIP's)
+
+        def call(self, input_ids=None, attention_mask=None, pixel_values=None, input_features=None):
+            pass
+
+    specs = tf_helpers.input_signature_for_call(Model())
+    assert sorted(specs) == ["attention_mask", "input_features", "input_ids", "pixel_values"]
+    assert specs["pixel_values"].shape.as_list() == [None, 3, 32, 32]
+    assert specs["input_ids"].shape.as_list() == [None, None] and specs["input_features"].shape.rank == 3

@@ -50,3 +50,10 @@ def test_a_model_class_declaring_its_own_config_gets_that_config_class():
     )
     code = convert_source(source, "tiny").code
     assert "class TFTinyEncoderModel(TFTinyPreTrainedModel):\n    config_class = TinyEncoderConfig\n" in code
+
+
+def test_a_file_whose_models_take_pixel_values_next_to_text_infers_its_signature():
+    source = SOURCE.replace("def forward(self, input_ids):", "def forward(self, input_ids, pixel_values=None):")
+    code = convert_source(source, "tiny").code
+    assert "def input_signature(self):\n        return input_signature_for_call(self)" in code
+    assert "def input_signature_for_call(model):" in code

@@ -69,6 +69,22 @@ def input_signature(self):
 """
 
 
+# pixel values next to text (BLIP, FLAVA, Florence-2): TFPreTrainedModel needs num_channels in the vision config
+INFERRED_SIGNATURE = """
+@property
+def input_signature(self):
+    return input_signature_for_call(self)
+"""
+
+
+def _takes_pixel_values(info) -> bool:
+    for cls in info.classes.values():
+        forward = cls.method("forward") if cls.role == "model" else None
+        if forward is not None and any(p.name.value == "pixel_values" for p in forward.params.params):
+            return True
+    return False
+
+
 # pixel_values: TFPreTrainedModel needs config.image_size; configs without one (ResNet, RegNet) use 224
 VISION_SIGNATURE = """
 @property
@@ -159,6 +175,8 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
             class_def = _with_property(class_def, "input_signature", FEATURES_SIGNATURE, ctx)
         elif info.main_input_name == "pixel_values":
             class_def = _with_property(class_def, "input_signature", VISION_SIGNATURE, ctx)
+        elif _takes_pixel_values(info):
+            class_def = _with_property(class_def, "input_signature", INFERRED_SIGNATURE, ctx)
         return class_def
 
     return map_classes(module, change)

@@ -293,6 +293,29 @@ def dummy_inputs_for_call(model, dummies):
     return {key: value for key, value in dummies.items() if key in parameters}
 
 
+def input_signature_for_call(model):
+    """TFPreTrainedModel.input_signature where it cannot infer one: text inputs as it makes them, pixel values of a
+    config without num_channels (3) or image_size (open), `input_features` (rank 3) and `input_values` (rank 2)
+    with open dims."""
+    parameters = signature(model.call).parameters
+    specs = {}
+    if "input_ids" in parameters:
+        for name in ("input_ids", "attention_mask", "token_type_ids", "decoder_input_ids", "decoder_attention_mask"):
+            if name in parameters:
+                specs[name] = tf.TensorSpec((None, None), tf.int32, name=name)
+    if "pixel_values" in parameters:
+        vision = getattr(model.config, "vision_config", None) or model.config
+        size = getattr(vision, "image_size", None) or getattr(vision, "input_size", None)
+        size = [size, size] if isinstance(size, int) else list(size) if isinstance(size, (list, tuple)) else [None] * 2
+        channels = getattr(vision, "num_channels", 3)
+        specs["pixel_values"] = tf.TensorSpec((None, channels, *size[:2]), tf.float32, name="pixel_values")
+    if "input_features" in parameters:
+        specs["input_features"] = tf.TensorSpec((None, None, None), tf.float32, name="input_features")
+    if "input_values" in parameters:
+        specs["input_values"] = tf.TensorSpec((None, None), tf.float32, name="input_values")
+    return specs
+
+
 def meshgrid(*tensors, indexing=None):
     """TF twin of torch.meshgrid / pytorch_utils.meshgrid: a tuple of grids, "ij" indexing unless told."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
