@@ -386,17 +386,16 @@ def test_channels_first_pixel_shuffle_matches_torch():
         assert actual.shape == expected.shape and np.array_equal(actual, expected)
 
 
-def _load_like_from_pt(layer, module):
+def _load_like_from_pt(layer, module, scoped=False):
     """Give a built keras layer the torch module's weights as from_pretrained(from_pt=True) maps and transposes
-    them (by the TF weight's name and shape)."""
+    them (by the TF weight's name and shape; `scoped`: names under the layer's own scope, which the mapping drops)."""
     from transformers.modeling_tf_pytorch_utils import apply_transpose, convert_tf_weight_name_to_pt_weight_name
 
     state = {k: v.detach().numpy() for k, v in module.state_dict().items()}
     values = []
     for weight in layer.weights:
-        name, transpose = convert_tf_weight_name_to_pt_weight_name(
-            "model/" + weight.name.split("/")[-1].split(":")[0], tf_weight_shape=weight.shape
-        )
+        tf_name = weight.name.split(":")[0] if scoped else "model/" + weight.name.split("/")[-1].split(":")[0]
+        name, transpose = convert_tf_weight_name_to_pt_weight_name(tf_name, tf_weight_shape=weight.shape)
         values.append(apply_transpose(transpose, state[name], weight.shape))
     layer.set_weights(values)
 
@@ -513,3 +512,32 @@ def test_input_signature_for_call_covers_what_tf_pretrained_model_cannot_infer()
     assert sorted(specs) == ["attention_mask", "input_features", "input_ids", "pixel_values"]
     assert specs["pixel_values"].shape.as_list() == [None, 3, 32, 32]
     assert specs["input_ids"].shape.as_list() == [None, None] and specs["input_features"].shape.rank == 3
+
+
+def test_torch_sequential_twin_names_builds_and_applies_its_items_like_torch():
+    import numpy as np
+    import torch
+
+    from scaffold.convert.snippets import tf_helpers
+
+    tf = tf_helpers.tf
+    torch.manual_seed(0)
+    module = torch.nn.Sequential(torch.nn.Conv2d(4, 4, 3, padding=1, groups=4, bias=False), torch.nn.GELU())
+    layer = tf_helpers.TorchSequential(
+        [
+            tf_helpers.ChannelsFirstConv2D(
+                filters=4, kernel_size=3, groups=4, use_bias=False, torch_padding=1, name="0"
+            ),
+            tf.nn.gelu,
+        ],
+        input_shapes=[[None, None, None, 4], None],
+        name="focal_layers_._0",
+    )
+    with tf.name_scope("model"), tf.name_scope(layer.name):
+        layer.build()
+    assert [w.name for w in layer.weights] == ["model/focal_layers_._0/0/kernel:0"]  # torch's focal_layers.0.0.weight
+    _load_like_from_pt(layer, torch.nn.ModuleDict({"focal_layers": torch.nn.ModuleList([module])}), scoped=True)
+    x = np.random.default_rng(0).standard_normal((2, 4, 5, 5)).astype("float32")
+    with torch.no_grad():
+        expected = module(torch.tensor(x)).numpy()
+    assert np.max(np.abs(np.asarray(layer(x)) - expected)) < 1e-5

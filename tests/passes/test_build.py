@@ -286,3 +286,20 @@ def test_branches_assigning_different_layers_build_the_one_with_weights_and_a_kn
     assert 'if len(getattr(self, "down", None) or []) > 1:' in build
     assert "self.down[1].build([None, None, None, self.in_channels])" in build
     assert "self.down[0].build([None, None, self.in_channels])" in build
+
+
+def test_a_sequential_that_is_a_list_item_is_one_layer_named_where_it_sits():
+    """focalnet's `self.focal_layers.append(nn.Sequential(nn.Conv2d(...), nn.GELU()))`."""
+    code = converted(
+        """
+        class TinyModulation(nn.Module):
+            def __init__(self, config, dim):
+                super().__init__()
+                self.focal_layers = nn.ModuleList()
+                for k in range(config.levels):
+                    self.focal_layers.append(nn.Sequential(nn.Conv2d(dim, dim, 3, padding=1, groups=dim), nn.GELU()))
+        """
+    )
+    assert "TorchSequential(" in code and 'name="0"' in code
+    assert "input_shapes=[[None, None, None, dim], None]" in code
+    assert 'name=f"focal_layers_._{len(self.focal_layers)}"' in code

@@ -17,7 +17,7 @@ from ..nodes import fragment
 from ..pipeline import NodePass
 from ..tables import NN_ACTIVATIONS, TF_ACTIVATIONS
 from ..todos import Todos
-from ..torch_layers import TORCH_SIGNATURE_TWINS, WEIGHTLESS, bind, keras_constructor
+from ..torch_layers import TORCH_SIGNATURE_TWINS, WEIGHTLESS, bind, input_shape, keras_constructor
 
 
 def _kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
@@ -344,6 +344,9 @@ class LayersPass(NodePass):
                 # `nn.ModuleList(a\n + b)`: the call's parentheses allowed the line break; keep some
                 items = items.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
             return items
+        if kind == "Sequential" and not (isinstance(name, cst.SimpleString) and name.evaluated_value == attr):
+            # not an attribute of its own (a list's item): one layer, TorchSequential, named where it sits
+            return self._sequence_layer(expr, attr, name)
         if kind == "Sequential":
             # a list whose items keep torch's indices as names; calls go through call_sequential
             items: list[cst.BaseElement] = []  # type: ignore[no-redef]
@@ -408,6 +411,26 @@ class LayersPass(NodePass):
             return cst.Call(self.expr("TorchOnly"), [cst.Arg(cst.SimpleString(f'"torch.nn.{kind}"'))])
         self.todo(f"nn.{kind} has no keras twin in scaffold's table: port `{attr}` by hand")
         return expr
+
+    def _sequence_layer(self, expr: cst.Call, attr: str, name: cst.BaseExpression) -> cst.BaseExpression:
+        """`nn.Sequential(a, b)` -> `TorchSequential([a', b'], input_shapes=[...], name=...)`: items named "0",
+        "1", ..., each built with the shape its torch constructor implies (in `__init__`'s terms, where it is made)."""
+        items: list[cst.BaseElement] = []
+        shapes: list[cst.BaseElement] = []
+        for position, arg in enumerate(expr.args):
+            if arg.star or arg.keyword is not None:
+                self.todo(f"a Sequential inside `{attr}` takes a starred part: port it by hand")
+                return expr
+            kind = (
+                torch_nn_name(self.info.imports.resolve(arg.value.func)) if isinstance(arg.value, cst.Call) else None
+            )
+            shape = input_shape(kind, arg.value) if kind is not None else None  # type: ignore[arg-type]
+            items.append(cst.Element(self._convert(arg.value, attr, cst.SimpleString(f'"{position}"'), item=True)))
+            shapes.append(cst.Element(shape if shape is not None else cst.Name("None")))
+        return cst.Call(
+            self.expr("TorchSequential"),
+            [cst.Arg(cst.List(items)), _kwarg("input_shapes", cst.List(shapes)), _kwarg("name", name)],
+        )
 
     def _weight_norm(self, expr: cst.Call, attr: str, name: cst.BaseExpression) -> cst.BaseExpression:
         """`weight_norm(self.conv, name="weight", dim=2)` on a Conv1d -> the same conv as WeightNormConv1D."""

@@ -192,6 +192,29 @@ def call_sequential(layers, hidden_states, training=False):
     return hidden_states
 
 
+class TorchSequential(keras.layers.Layer):
+    """A torch nn.Sequential that is not an attribute of its own (an item of a list: focalnet's focal layers) as
+    one layer: its items named by index ("0", "1", ...: torch's `<list>.<i>.<j>` weights), each built with the
+    input shape its torch constructor implies, applied in order."""
+
+    def __init__(self, layers, input_shapes=None, **kwargs):
+        super().__init__(**kwargs)
+        self.sequence = layers
+        self.input_shapes = input_shapes or [None] * len(layers)
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        self.built = True
+        for layer, shape in zip(self.sequence, self.input_shapes):
+            if isinstance(layer, keras.layers.Layer):
+                with tf.name_scope(layer.name):
+                    layer.build(shape)
+
+    def call(self, hidden_states, training=False):
+        return call_sequential(self.sequence, hidden_states, training=training)
+
+
 def torch_sum(tensor, axis=None, keepdims=False):
     """torch's sum: booleans count as integers (tf.reduce_sum refuses them)."""
     if tensor.dtype == tf.bool:
