@@ -89,3 +89,14 @@ def test_as_many_key_value_heads_as_heads_where_the_class_has_them():
     assert deepseek.num_key_value_heads == deepseek.num_attention_heads == 4
     mistral = tiny_config(MistralConfig)  # grouped-query attention stays grouped
     assert (mistral.num_attention_heads, mistral.num_key_value_heads) == (4, 2)
+
+
+def test_mamba_head_sizes_and_detr_backbones_fit_what_the_config_checks():
+    from transformers import BambaConfig, DetrConfig
+
+    from scaffold.checks.tiny import tiny_config
+
+    bamba = tiny_config(BambaConfig)  # heads x head size must be mamba_expand x hidden size
+    assert bamba.mamba_n_heads * bamba.mamba_d_head == bamba.mamba_expand * bamba.hidden_size
+    detr = tiny_config(DetrConfig)  # timm is no transformers dependency, nor is the Hub reachable
+    assert not detr.use_timm_backbone and not detr.use_pretrained_backbone
