@@ -100,3 +100,14 @@ def test_mamba_head_sizes_and_detr_backbones_fit_what_the_config_checks():
     assert bamba.mamba_n_heads * bamba.mamba_d_head == bamba.mamba_expand * bamba.hidden_size
     detr = tiny_config(DetrConfig)  # timm is no transformers dependency, nor is the Hub reachable
     assert not detr.use_timm_backbone and not detr.use_pretrained_backbone
+
+
+def test_model_inputs_for_patch_time_series_models():
+    from transformers import PatchTSTConfig, PatchTSTModel
+
+    from scaffold.checks.compare import model_inputs
+    from scaffold.checks.tiny import tiny_config
+
+    config = tiny_config(PatchTSTConfig)
+    inputs = model_inputs(config, PatchTSTModel.forward)
+    assert inputs["past_values"].shape == (2, config.context_length, config.num_input_channels)
