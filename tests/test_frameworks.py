@@ -503,13 +503,14 @@ def test_input_signature_for_call_covers_what_tf_pretrained_model_cannot_infer()
     from scaffold.convert.snippets import tf_helpers
 
     class Model:
-        config = SimpleNamespace(vision_config=SimpleNamespace(image_size=32))  # no num_channels (BLIP's)
+        config = SimpleNamespace(vision_config=SimpleNamespace(image_size=32), visual_feat_dim=6, visual_pos_dim=4)
 
-        def call(self, input_ids=None, attention_mask=None, pixel_values=None, input_features=None):
+        def call(self, input_ids=None, attention_mask=None, pixel_values=None, input_features=None, visual_feats=None):
             pass
 
-    specs = tf_helpers.input_signature_for_call(Model())
-    assert sorted(specs) == ["attention_mask", "input_features", "input_ids", "pixel_values"]
+    specs = tf_helpers.input_signature_for_call(Model())  # BLIP's vision config has no num_channels
+    assert sorted(specs) == ["attention_mask", "input_features", "input_ids", "pixel_values", "visual_feats"]
+    assert specs["visual_feats"].shape.as_list() == [None, None, 6]
     assert specs["pixel_values"].shape.as_list() == [None, 3, 32, 32]
     assert specs["input_ids"].shape.as_list() == [None, None] and specs["input_features"].shape.rank == 3
 

@@ -69,7 +69,8 @@ def input_signature(self):
 """
 
 
-# pixel values next to text (BLIP, FLAVA, Florence-2): TFPreTrainedModel needs num_channels in the vision config
+# pixel values next to text (BLIP, FLAVA, Florence-2): TFPreTrainedModel needs num_channels in the vision config;
+# region features (LXMERT) it does not know of, and from_pretrained runs the model on the dummies it derives
 INFERRED_SIGNATURE = """
 @property
 def input_signature(self):
@@ -80,7 +81,9 @@ def input_signature(self):
 def _takes_pixel_values(info) -> bool:
     for cls in info.classes.values():
         forward = cls.method("forward") if cls.role == "model" else None
-        if forward is not None and any(p.name.value == "pixel_values" for p in forward.params.params):
+        if forward is not None and any(
+            p.name.value in ("pixel_values", "visual_feats") for p in forward.params.params
+        ):
             return True
     return False
 

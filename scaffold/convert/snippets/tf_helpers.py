@@ -319,7 +319,7 @@ def dummy_inputs_for_call(model, dummies):
 def input_signature_for_call(model):
     """TFPreTrainedModel.input_signature where it cannot infer one: text inputs as it makes them, pixel values of a
     config without num_channels (3) or image_size (open), `input_features` (rank 3) and `input_values` (rank 2)
-    with open dims."""
+    with open dims, LXMERT's region features and boxes. The dummy inputs from_pretrained runs come from it."""
     parameters = signature(model.call).parameters
     specs = {}
     if "input_ids" in parameters:
@@ -336,6 +336,9 @@ def input_signature_for_call(model):
         specs["input_features"] = tf.TensorSpec((None, None, None), tf.float32, name="input_features")
     if "input_values" in parameters:
         specs["input_values"] = tf.TensorSpec((None, None), tf.float32, name="input_values")
+    for name, size in (("visual_feats", "visual_feat_dim"), ("visual_pos", "visual_pos_dim")):  # LXMERT's regions
+        if name in parameters and getattr(model.config, size, None):
+            specs[name] = tf.TensorSpec((None, None, getattr(model.config, size)), tf.float32, name=name)
     return specs
 
 
