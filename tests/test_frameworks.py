@@ -511,6 +511,12 @@ def test_input_signature_for_call_covers_what_tf_pretrained_model_cannot_infer()
     specs = tf_helpers.input_signature_for_call(Model())  # BLIP's vision config has no num_channels
     assert sorted(specs) == ["attention_mask", "input_features", "input_ids", "pixel_values", "visual_feats"]
     assert specs["visual_feats"].shape.as_list() == [None, None, 6]
+    Model.config = SimpleNamespace(num_mel_bins=8, max_source_positions=30)  # Whisper's (batch, bins, frames)
+    assert specs["input_features"].shape.rank == 3
+    whisper = tf_helpers.input_signature_for_call(Model())["input_features"]
+    assert whisper.shape.as_list() == [None, 8, 60]
+    dummies = tf_helpers.dummy_inputs_for_signature({"input_features": whisper, "input_ids": specs["input_ids"]})
+    assert dummies["input_features"].shape == (1, 8, 60) and dummies["input_ids"].shape == (1, 32)
     assert specs["pixel_values"].shape.as_list() == [None, 3, 32, 32]
     assert specs["input_ids"].shape.as_list() == [None, None] and specs["input_features"].shape.rank == 3
 

@@ -39,7 +39,11 @@ def test_a_model_taking_input_features_declares_its_input_signature():
         'base_model_prefix = "tiny"', 'base_model_prefix = "tiny"\n    main_input_name = "input_features"'
     )
     code = convert_source(source, "tiny").code
-    assert 'return {"input_features": tf.TensorSpec((None, None, None), tf.float32, name="input_features")}' in code
+    assert "def input_signature(self):\n        return input_signature_for_call(self)" in code
+    assert "return dummy_inputs_for_call(self," in code  # the file's own dummies stay
+    own = source[: source.index("    @property")] + source[source.index("class TinyEncoderModel") - 2 :]
+    code = convert_source(own, "tiny").code
+    assert "def dummy_inputs(self):\n        return dummy_inputs_for_signature(self.input_signature)" in code
 
 
 def test_a_model_class_declaring_its_own_config_gets_that_config_class():

@@ -61,11 +61,17 @@ def dummy_inputs(self):
 
 
 # input_features (Whisper's log-mel frames, Speech2Text's filter banks): TFPreTrainedModel refuses to guess; the
-# layout differs per model, so every dim but the rank is left open (the save spec; build() needs no dummies)
+# layout differs per model (input_signature_for_call reads it from the config), and from_pretrained runs the model
+# on dummies long enough for a conv front end
 FEATURES_SIGNATURE = """
 @property
 def input_signature(self):
-    return {"input_features": tf.TensorSpec((None, None, None), tf.float32, name="input_features")}
+    return input_signature_for_call(self)
+"""
+FEATURES_DUMMY = """
+@property
+def dummy_inputs(self):
+    return dummy_inputs_for_signature(self.input_signature)
 """
 
 
@@ -176,6 +182,7 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
             class_def = _with_audio_inputs(class_def, ctx)
         elif info.main_input_name == "input_features":
             class_def = _with_property(class_def, "input_signature", FEATURES_SIGNATURE, ctx)
+            class_def = _with_property(class_def, "dummy_inputs", FEATURES_DUMMY, ctx)
         elif info.main_input_name == "pixel_values":
             class_def = _with_property(class_def, "input_signature", VISION_SIGNATURE, ctx)
         elif _takes_pixel_values(info):

@@ -322,10 +322,10 @@ def input_signature_for_call(model):
     with open dims, LXMERT's region features and boxes. The dummy inputs from_pretrained runs come from it."""
     parameters = signature(model.call).parameters
     specs = {}
-    if "input_ids" in parameters:
-        for name in ("input_ids", "attention_mask", "token_type_ids", "decoder_input_ids", "decoder_attention_mask"):
-            if name in parameters:
-                specs[name] = tf.TensorSpec((None, None), tf.int32, name=name)
+    text = ("input_ids", "attention_mask", "token_type_ids") if "input_ids" in parameters else ()
+    for name in (*text, "decoder_input_ids", "decoder_attention_mask"):
+        if name in parameters:
+            specs[name] = tf.TensorSpec((None, None), tf.int32, name=name)
     if "pixel_values" in parameters:
         vision = getattr(model.config, "vision_config", None) or model.config
         size = getattr(vision, "image_size", None) or getattr(vision, "input_size", None)
@@ -333,13 +333,28 @@ def input_signature_for_call(model):
         channels = getattr(vision, "num_channels", 3)
         specs["pixel_values"] = tf.TensorSpec((None, channels, *size[:2]), tf.float32, name="pixel_values")
     if "input_features" in parameters:
-        specs["input_features"] = tf.TensorSpec((None, None, None), tf.float32, name="input_features")
+        config, shape = model.config, (None, None, None)
+        if getattr(config, "num_mel_bins", None):  # Whisper: (batch, mel bins, 2 x max_source_positions frames)
+            frames = getattr(config, "max_source_positions", None)
+            shape = (None, config.num_mel_bins, 2 * frames if frames else None)
+        elif getattr(config, "input_feat_per_channel", None):  # Speech2Text: (batch, frames, features)
+            shape = (None, None, config.input_feat_per_channel * getattr(config, "input_channels", 1))
+        specs["input_features"] = tf.TensorSpec(shape, tf.float32, name="input_features")
     if "input_values" in parameters:
         specs["input_values"] = tf.TensorSpec((None, None), tf.float32, name="input_values")
     for name, size in (("visual_feats", "visual_feat_dim"), ("visual_pos", "visual_pos_dim")):  # LXMERT's regions
         if name in parameters and getattr(model.config, size, None):
             specs[name] = tf.TensorSpec((None, None, getattr(model.config, size)), tf.float32, name=name)
     return specs
+
+
+def dummy_inputs_for_signature(specs, length=32):
+    """Dummy inputs from an input signature: batch 1, `length` for open dims (TFPreTrainedModel's 2 is too short for
+    a speech model's conv front end)."""
+    return {
+        name: tf.ones([1] + [d if d is not None else length for d in spec.shape[1:]], dtype=spec.dtype)
+        for name, spec in specs.items()
+    }
 
 
 def meshgrid(*tensors, indexing=None):
