@@ -155,6 +155,11 @@ def init_line(statement: str, params: str = "config", initializer_range: bool = 
         ),
         pytest.param("self.glu = nn.GLU(dim=1)", "self.glu = TorchGLU(dim=1)", id="glu"),
         pytest.param(
+            "self.embed_positions.requires_grad_(False)",
+            "self.embed_positions.trainable = False",
+            id="frozen-layer",
+        ),
+        pytest.param(
             "self.unfold = nn.Unfold(kernel_size=[9, 1], padding=[4, 0])",
             "self.unfold = TorchUnfold(kernel_size=[9, 1], padding=[4, 0])",
             id="unfold",

@@ -223,6 +223,10 @@ class LayersPass(NodePass):
         cls = self._init_class()
         if cls is None:
             return updated
+        if name.startswith("self.") and name.endswith(".requires_grad_") and len(call.args) <= 1:
+            # `self.embed_positions.requires_grad_(False)` (whisper): a frozen keras layer
+            flag = call.args[0].value if call.args else cst.Name("True")
+            return cst.Assign([cst.AssignTarget(fragment(f"{name[: -len('.requires_grad_')]}.trainable"))], flag)  # type: ignore[arg-type]
         if name.startswith("self.") and name.endswith(".append") and call.args:
             attr = name[len("self.") : -len(".append")]  # type: ignore[assignment]
             sub = cls.sublayers.get(attr)
