@@ -303,3 +303,22 @@ def test_a_sequential_that_is_a_list_item_is_one_layer_named_where_it_sits():
     assert "TorchSequential(" in code and 'name="0"' in code
     assert "input_shapes=[[None, None, None, dim], None]" in code
     assert 'name=f"focal_layers_._{len(self.focal_layers)}"' in code
+
+
+def test_act2cls_makes_the_activation_of_that_name():
+    """swiftformer's `act_layer = ACT2CLS[config.hidden_act]` then `self.act = act_layer()`."""
+    code = converted(
+        """
+        from ...activations import ACT2CLS
+
+
+        class TinyMlp(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                act_layer = ACT2CLS[config.hidden_act]
+                self.act = act_layer()
+                self.other = ACT2CLS["gelu"]()
+        """
+    )
+    assert "act_layer = (lambda: get_tf_activation(config.hidden_act))" in code  # unformatted
+    assert 'self.other = get_tf_activation("gelu")' in code and "ACT2CLS" not in code

@@ -284,6 +284,21 @@ class LayersPass(NodePass):
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         self._calls = self._calls[:-1]
+        func = updated.func
+        if not updated.args and isinstance(func, cst.Lambda) and not func.params.params and func.lpar:
+            return func.body  # `ACT2CLS[name]()`: the activation itself
+        return updated
+
+    def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript) -> cst.BaseExpression:
+        """`ACT2CLS[name]` (swiftformer's `act_layer`): a class making the activation module of that name; in TF,
+        a function making `get_tf_activation(name)`."""
+        if (
+            self.info.imports.resolve(original.value) == "transformers.activations.ACT2CLS"
+            and len(updated.slice) == 1
+            and isinstance(updated.slice[0].slice, cst.Index)
+        ):
+            body = cst.Call(self.expr("get_tf_activation"), [cst.Arg(updated.slice[0].slice.value)])
+            return cst.Lambda(cst.Parameters(), body, lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
         return updated
 
     def leave_Arg(self, original: cst.Arg, updated: cst.Arg) -> cst.Arg:
