@@ -223,6 +223,15 @@ class LayersPass(NodePass):
         cls = self._init_class()
         if cls is None:
             return updated
+        if name == "setattr" and len(call.args) == 3 and dotted(call.args[0].value) == "self":
+            # `setattr(self, name, nn.Embedding(...))` (tapas' token type embeddings): a layer named `name`, built
+            # at the first call (build() cannot list attributes named at run time)
+            attr, value = call.args[1].value, call.args[2].value
+            label = attr.evaluated_value if isinstance(attr, cst.SimpleString) else "setattr"
+            layer = self._convert(value, str(label), attr)
+            return updated.with_changes(
+                value=call.with_changes(args=[*call.args[:2], call.args[2].with_changes(value=layer)])
+            )
         if name.startswith("self.") and name.endswith(".requires_grad_") and len(call.args) <= 1:
             # `self.embed_positions.requires_grad_(False)` (whisper): a frozen keras layer
             flag = call.args[0].value if call.args else cst.Name("True")
