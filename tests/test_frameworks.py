@@ -548,3 +548,17 @@ def test_torch_sequential_twin_names_builds_and_applies_its_items_like_torch():
     with torch.no_grad():
         expected = module(torch.tensor(x)).numpy()
     assert np.max(np.abs(np.asarray(layer(x)) - expected)) < 1e-5
+
+
+def test_elementwise_activation_modules_match_torch():
+    import numpy as np
+    import tensorflow as tf
+    import torch
+
+    from scaffold.convert.passes.layers import ELEMENTWISE
+
+    x = np.linspace(-5, 5, 101).astype("float32")
+    for kind, code in ELEMENTWISE.items():
+        expected = getattr(torch.nn, kind)()(torch.tensor(x)).numpy()
+        actual = np.asarray(eval(code, {"tf": tf})(tf.constant(x)))
+        assert np.max(np.abs(actual - expected)) < 1e-5, kind

@@ -155,6 +155,9 @@ def init_line(statement: str, params: str = "config", initializer_range: bool = 
         ),
         pytest.param("self.glu = nn.GLU(dim=1)", "self.glu = TorchGLU(dim=1)", id="glu"),
         pytest.param(
+            "self.act = nn.Hardswish()", "self.act = lambda x: x * tf.nn.relu6(x + 3.0) / 6.0", id="hardswish"
+        ),
+        pytest.param(
             "setattr(self, name, nn.Embedding(4, 8))",
             "setattr(self, name, keras.layers.Embedding(input_dim=4, output_dim=8, name=name))",
             id="setattr-layer-named-by-its-attribute",

@@ -400,6 +400,8 @@ class LayersPass(NodePass):
                 if isinstance(approximate, cst.SimpleString) and approximate.evaluated_value == "tanh":
                     value = "gelu_new"
             return self.expr(f'get_tf_activation("{value}")')
+        if kind in ELEMENTWISE and all(a.keyword is not None and a.keyword.value == "inplace" for a in expr.args):
+            return self.expr(ELEMENTWISE[kind])
         if kind == "Identity":
             # a layer (not tf.identity): it can be built, named and called with training like any other
             return cst.Call(self.expr("keras.layers.Identity"), [_kwarg("name", name)])
@@ -525,6 +527,20 @@ class LayersPass(NodePass):
     def _config_in_scope(self) -> bool:
         cls = self.ctx.current_class()
         return cls is not None and "config" in cls.init_params and self.info.uses_initializer_range
+
+
+# torch.nn activation modules TF's ACT2FN lacks, made without arguments (levit's nn.Hardswish()): TF functions
+ELEMENTWISE = {
+    "Hardswish": "lambda x: x * tf.nn.relu6(x + 3.0) / 6.0",
+    "Hardsigmoid": "lambda x: tf.nn.relu6(x + 3.0) / 6.0",
+    "ReLU6": "tf.nn.relu6",
+    "ELU": "tf.nn.elu",
+    "SELU": "tf.nn.selu",
+    "Softplus": "tf.math.softplus",
+    "Softsign": "tf.nn.softsign",
+    "LogSigmoid": "tf.math.log_sigmoid",
+    "Hardtanh": "lambda x: tf.clip_by_value(x, -1.0, 1.0)",
+}
 
 
 # the keras keyword initialising what torch calls a layer's `weight` / `bias`
