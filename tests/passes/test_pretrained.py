@@ -61,3 +61,11 @@ def test_a_file_whose_models_take_pixel_values_next_to_text_infers_its_signature
     code = convert_source(source, "tiny").code
     assert "def input_signature(self):\n        return input_signature_for_call(self)" in code
     assert "def input_signature_for_call(model):" in code
+
+
+def test_a_vision_model_whose_config_names_no_channels_takes_three():
+    """MaskFormer's config has no num_channels (its backbone's has)."""
+    source = SOURCE.replace(
+        'base_model_prefix = "tiny"', 'base_model_prefix = "tiny"\n    main_input_name = "pixel_values"'
+    )
+    assert 'getattr(vision_config, "num_channels", 3)' in convert_source(source, "tiny").code

@@ -102,7 +102,9 @@ def input_signature(self):
     size = getattr(vision_config, "image_size", 224)
     size = size if isinstance(size, int) else size[0]
     return {
-        "pixel_values": tf.TensorSpec((None, vision_config.num_channels, size, size), tf.float32, name="pixel_values")
+        "pixel_values": tf.TensorSpec(
+            (None, getattr(vision_config, "num_channels", 3), size, size), tf.float32, name="pixel_values"
+        )
     }
 """
 
