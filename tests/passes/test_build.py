@@ -322,3 +322,18 @@ def test_act2cls_makes_the_activation_of_that_name():
     )
     assert "act_layer = (lambda: get_tf_activation(config.hidden_act))" in code  # unformatted
     assert 'self.other = get_tf_activation("gelu")' in code and "ACT2CLS" not in code
+
+
+def test_an_index_in_a_lifted_shape_is_lifted_too():
+    """pvt_v2's `hidden_size = config.hidden_sizes[layer_idx]`: build() reads `self.layer_idx`."""
+    code = converted(
+        """
+        class TinyLayer(nn.Module):
+            def __init__(self, config, layer_idx):
+                super().__init__()
+                hidden_size = config.hidden_sizes[layer_idx]
+                self.norm = nn.Linear(hidden_size, 4)
+        """
+    )
+    assert "self.norm.build([None, None, self.config.hidden_sizes[self.layer_idx]])" in code
+    assert "self.layer_idx = layer_idx" in code

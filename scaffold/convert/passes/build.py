@@ -88,7 +88,14 @@ def _lift(
     if isinstance(expr, (cst.List, cst.Tuple)):
         return expr.with_changes(elements=[e.with_changes(value=lift(e.value)) for e in expr.elements])
     if isinstance(expr, cst.Subscript):
-        return expr.with_changes(value=lift(expr.value))
+        # `config.hidden_sizes[layer_idx]`: the index is in __init__'s terms too
+        elements = [
+            e.with_changes(slice=e.slice.with_changes(value=lift(e.slice.value)))
+            if isinstance(e.slice, cst.Index)
+            else e
+            for e in expr.slice
+        ]
+        return expr.with_changes(value=lift(expr.value), slice=elements)
     return expr
 
 
