@@ -558,14 +558,14 @@ def _read_small_statement(
         ):
             attr = _self_attr(func.value) or ""
             listed = cls.sublayers.get(attr)
-            value = call.args[0].value
-            local = value.value if isinstance(value, cst.Name) and value.value in cls.init_locals else None
+            appended: cst.BaseExpression = call.args[0].value
+            local = appended.value if isinstance(appended, cst.Name) and appended.value in cls.init_locals else None
             if local is not None:  # `stage = XStage(...)`, then `self.stages.append(stage)`
-                value = cls.init_locals[local]
-            item = classify(value, attr, info, cls.init_locals, cls.layer_params)
+                appended = cls.init_locals[local]
+            item = classify(appended, attr, info, cls.init_locals, cls.layer_params)
             if listed is not None and listed.kind == "list" and item is not None:
                 listed.items.append(item)
-                if local is not None and isinstance(value, cst.Call):
+                if local is not None and isinstance(appended, cst.Call):
                     _name_local(cls, local, f"{attr}_._{{len(self.{attr})}}")
         elif isinstance(func, cst.Attribute) and func.attr.value == "append" and isinstance(func.value, cst.Name):
             if call.args and not call.args[0].star:
@@ -708,8 +708,8 @@ def _list_items(
         found = item(expr.elt)
         return [found] if found is not None else []
     if isinstance(expr, (cst.List, cst.Tuple)):
-        items = [item(e.value) for e in expr.elements if isinstance(e, cst.Element)]
-        return [i for i in items if i is not None]
+        found_items = [item(e.value) for e in expr.elements if isinstance(e, cst.Element)]
+        return [i for i in found_items if i is not None]
     return []
 
 

@@ -344,11 +344,11 @@ def build_method(
                 ]
                 continue
             shapes = {_bound_shape_code(item, cls, stored) for item in sub.items} or {"None"}
-            source = sub.call.args[0].value if sub.call is not None and sub.call.args else None
+            listed = sub.call.args[0].value if sub.call is not None and sub.call.args else None
             if (
                 len(shapes) > 1
-                and isinstance(source, (cst.List, cst.Tuple))
-                and len(source.elements) == len(sub.items)
+                and isinstance(listed, (cst.List, cst.Tuple))
+                and len(listed.elements) == len(sub.items)
             ):
                 # a literal list of different layers (convnext's [norm, conv]): each built by index with its shape
                 for index, item in enumerate(sub.items):
@@ -362,12 +362,12 @@ def build_method(
             shape = shapes.pop() if len(shapes) == 1 else "None"
             if len(shapes) > 0:
                 notes.append(f"items of `{attr}` differ in input shape: check the shape each one is built with")
-            index = _comprehension_index(sub)
-            if index is not None and _free_names(shape, cls) == {index} and index != "_":
+            counter = _comprehension_index(sub)
+            if counter is not None and _free_names(shape, cls) == {counter} and counter != "_":
                 # each item's shape reads the comprehension's index (`dims[i]`): built item by item
                 lines += [
                     f'if getattr(self, "{attr}", None) is not None:',
-                    f"    for {index}, layer in enumerate(self.{attr}):",
+                    f"    for {counter}, layer in enumerate(self.{attr}):",
                     "        with tf.name_scope(layer.name):",
                     f"            layer.build({shape})",
                 ]

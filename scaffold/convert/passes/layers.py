@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis import ACT2FN_NAMES, GPT2_CONV1D, LAYER_KINDS, ClassInfo, saved_buffer_value
+from ..analysis import ACT2FN_NAMES, GPT2_CONV1D, LAYER_KINDS, ClassInfo, ModuleInfo, saved_buffer_value
 from ..context import ConvertContext
 from ..names import dotted, torch_nn_name
 from ..nodes import fragment
@@ -569,7 +569,7 @@ def _keras_initializer(call: cst.Call) -> str | None:
     return '"zeros"'
 
 
-def _weight_inits(cls: ClassInfo, info) -> dict[tuple[str, str], tuple[cst.BaseSmallStatement, str, str]]:
+def _weight_inits(cls: ClassInfo, info: ModuleInfo) -> dict[tuple[str, str], tuple[cst.BaseSmallStatement, str, str]]:
     """`self.<attr>.<weight|bias>[.data].<normal_|uniform_|zero_|fill_>(...)` statements at the top level of
     `__init__`, for sub-layers keras gives an initializer keyword: (attr, weight) -> (statement, initializer,
     method)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ..analysis import ModuleInfo
 from ..context import ConvertContext
 from .classes import map_classes
 from .decorators import with_class_attribute
@@ -39,7 +40,7 @@ def _config_annotation_to_class(class_def: cst.ClassDef) -> cst.ClassDef:
             and small.target.value == "config"
             and isinstance(small.annotation.annotation, (cst.Name, cst.Attribute))
         ):
-            s = s.with_changes(  # type: ignore[union-attr]
+            s = s.with_changes(
                 body=[cst.Assign([cst.AssignTarget(cst.Name("config_class"))], small.annotation.annotation)]
             )
         body.append(s)
@@ -84,7 +85,7 @@ def input_signature(self):
 """
 
 
-def _takes_pixel_values(info) -> bool:
+def _takes_pixel_values(info: ModuleInfo) -> bool:
     for cls in info.classes.values():
         forward = cls.method("forward") if cls.role == "model" else None
         if forward is not None and any(
