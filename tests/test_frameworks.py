@@ -183,27 +183,53 @@ def test_torch_index_and_meshgrid_match_torch():
         assert all(np.array_equal(np.asarray(x), y.numpy()) for x, y in zip(actual, expected))
 
 
-def test_torch_interpolate_matches_torch():
+@pytest.mark.parametrize("size", [(14, 10), (3, 4), (9, 13), (7, 5), (2, 2)])
+def test_torch_interpolate_matches_torch(size):
+    """Every mode to a size: bilinear and bicubic with either align_corners, antialiased too; nearest, nearest-exact
+    and area (adaptive average pooling)."""
+    import itertools
+
+    import numpy as np
+    import torch
+
+    from scaffold.convert.snippets import tf_helpers
+
+    x = np.random.default_rng(0).standard_normal((2, 3, 7, 5)).astype("float32")
+    cases = [{"mode": m} for m in ("nearest", "nearest-exact", "area")] + [
+        {"mode": m, "align_corners": ac, "antialias": aa}
+        for m, ac, aa in itertools.product(("bilinear", "bicubic"), (False, True), (False, True))
+    ]
+    for kwargs in cases:
+        expected = torch.nn.functional.interpolate(torch.tensor(x), size=size, **kwargs).numpy()
+        actual = tf_helpers.torch_interpolate(tf_helpers.tf.constant(x), size=size, **kwargs)
+        assert np.max(np.abs(np.asarray(actual) - expected)) < 1e-5, kwargs
+
+
+def test_torch_interpolate_by_scale_factor_and_in_one_dim_matches_torch():
     import numpy as np
     import pytest
     import torch
 
     from scaffold.convert.snippets import tf_helpers
 
-    x = np.random.default_rng(0).standard_normal((2, 3, 7, 5)).astype("float32")
-    for size in ((14, 10), (3, 4), (9, 13)):
-        for mode, align_corners in (("bilinear", False), ("bilinear", True), ("nearest", None)):
-            expected = torch.nn.functional.interpolate(
-                torch.tensor(x), size=size, mode=mode, align_corners=align_corners
-            ).numpy()
-            actual = tf_helpers.torch_interpolate(
-                tf_helpers.tf.constant(x), size=size, mode=mode, align_corners=align_corners
-            )
-            assert np.max(np.abs(np.asarray(actual) - expected)) < 1e-5
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 7, 5)).astype("float32")
+    for factor in (2, 0.5, 1.5, (2, 3), 0.3):
+        for mode, align_corners in (("bilinear", False), ("bicubic", True), ("nearest", None)):
+            for recompute in (None, True):
+                kwargs = {"scale_factor": factor, "mode": mode, "recompute_scale_factor": recompute}
+                if align_corners is not None:
+                    kwargs["align_corners"] = align_corners
+                expected = torch.nn.functional.interpolate(torch.tensor(x), **kwargs).numpy()
+                actual = np.asarray(tf_helpers.torch_interpolate(tf_helpers.tf.constant(x), **kwargs))
+                assert actual.shape == expected.shape and np.max(np.abs(actual - expected)) < 1e-5, kwargs
+    line = rng.standard_normal((2, 3, 9)).astype("float32")
+    for size in (4, 18):
+        expected = torch.nn.functional.interpolate(torch.tensor(line), size=size, mode="linear").numpy()
+        actual = tf_helpers.torch_interpolate(tf_helpers.tf.constant(line), size=size, mode="linear")
+        assert np.max(np.abs(np.asarray(actual) - expected)) < 1e-5
     with pytest.raises(NotImplementedError):
-        tf_helpers.torch_interpolate(tf_helpers.tf.constant(x), scale_factor=2.0, mode="bilinear")
-    with pytest.raises(NotImplementedError):
-        tf_helpers.torch_interpolate(tf_helpers.tf.constant(x), size=(4, 4), mode="bicubic")
+        tf_helpers.torch_interpolate(tf_helpers.tf.constant(x), size=(4, 4), mode="lanczos")
 
 
 def test_check_model_inputs_twin_records_what_torch_records():
@@ -358,3 +384,181 @@ def test_channels_first_pixel_shuffle_matches_torch():
         expected = torch.nn.PixelShuffle(r)(torch.tensor(data)).numpy()
         actual = np.asarray(tf_helpers.ChannelsFirstPixelShuffle(r)(tf_helpers.tf.constant(data)))
         assert actual.shape == expected.shape and np.array_equal(actual, expected)
+
+
+def _load_like_from_pt(layer, module, scoped=False):
+    """Give a built keras layer the torch module's weights as from_pretrained(from_pt=True) maps and transposes
+    them (by the TF weight's name and shape; `scoped`: names under the layer's own scope, which the mapping drops)."""
+    from transformers.modeling_tf_pytorch_utils import apply_transpose, convert_tf_weight_name_to_pt_weight_name
+
+    state = {k: v.detach().numpy() for k, v in module.state_dict().items()}
+    values = []
+    for weight in layer.weights:
+        tf_name = weight.name.split(":")[0] if scoped else "model/" + weight.name.split("/")[-1].split(":")[0]
+        name, transpose = convert_tf_weight_name_to_pt_weight_name(tf_name, tf_weight_shape=weight.shape)
+        values.append(apply_transpose(transpose, state[name], weight.shape))
+    layer.set_weights(values)
+
+
+def test_transposed_convs_conv3d_and_1d_pooling_match_torch():
+    import numpy as np
+    import torch
+
+    from scaffold.convert.snippets import tf_helpers
+
+    rng = np.random.default_rng(0)
+    torch.manual_seed(0)
+    cases = [
+        (
+            torch.nn.ConvTranspose2d(3, 4, kernel_size=3, stride=2, padding=1, output_padding=1),
+            tf_helpers.ChannelsFirstConvTranspose2D(
+                filters=4, kernel_size=3, strides=2, torch_padding=1, output_padding=1
+            ),
+            (2, 3, 5, 6),
+        ),
+        (
+            torch.nn.ConvTranspose2d(3, 4, kernel_size=2, stride=2, bias=False),
+            tf_helpers.ChannelsFirstConvTranspose2D(filters=4, kernel_size=2, strides=2, use_bias=False),
+            (2, 3, 5, 6),
+        ),
+        (
+            torch.nn.ConvTranspose1d(3, 5, kernel_size=4, stride=3, padding=2),
+            tf_helpers.ChannelsFirstConvTranspose1D(filters=5, kernel_size=4, strides=3, torch_padding=2),
+            (2, 3, 7),
+        ),
+        (
+            torch.nn.Conv3d(3, 4, kernel_size=(2, 3, 4), stride=(2, 1, 2), padding=(0, 1, 1)),
+            tf_helpers.ChannelsFirstConv3D(
+                filters=4, kernel_size=(2, 3, 4), strides=(2, 1, 2), torch_padding=(0, 1, 1)
+            ),
+            (2, 3, 4, 6, 7),
+        ),
+    ]
+    for module, layer, shape in cases:
+        x = rng.standard_normal(shape).astype("float32")
+        layer.build([None] * (len(shape) - 1) + [shape[1]])
+        _load_like_from_pt(layer, module)
+        with torch.no_grad():
+            expected = module(torch.tensor(x)).numpy()
+        actual = np.asarray(layer(x))
+        assert actual.shape == expected.shape and np.max(np.abs(actual - expected)) < 1e-5, type(module)
+    x = rng.standard_normal((2, 3, 9)).astype("float32")
+    for tf_pool, pt_pool in (
+        (tf_helpers.ChannelsFirstMaxPool1D(pool_size=3, strides=2, torch_padding=1), torch.nn.MaxPool1d(3, 2, 1)),
+        (tf_helpers.ChannelsFirstAvgPool1D(pool_size=3, strides=2, torch_padding=1), torch.nn.AvgPool1d(3, 2, 1)),
+        (tf_helpers.ChannelsFirstAvgPool1D(pool_size=2, strides=2), torch.nn.AvgPool1d(2)),
+    ):
+        assert np.max(np.abs(np.asarray(tf_pool(x)) - pt_pool(torch.tensor(x)).numpy())) < 1e-6
+
+
+def test_glu_padding_upsample_and_adaptive_pooling_twins_match_torch():
+    import numpy as np
+    import torch
+
+    from scaffold.convert.snippets import tf_helpers
+
+    x = np.random.default_rng(0).standard_normal((2, 4, 7, 6)).astype("float32")
+    cases = [
+        (tf_helpers.TorchGLU(dim=1), torch.nn.GLU(dim=1)),
+        (tf_helpers.TorchGLU(), torch.nn.GLU()),
+        (tf_helpers.TorchConstantPad(1), torch.nn.ZeroPad2d(1)),
+        (tf_helpers.TorchConstantPad((1, 0, 2, 3)), torch.nn.ZeroPad2d((1, 0, 2, 3))),
+        (tf_helpers.TorchConstantPad((2, 1), value=0.5, rank=1), torch.nn.ConstantPad1d((2, 1), 0.5)),
+        (tf_helpers.TorchUpsample(scale_factor=2, mode="nearest"), torch.nn.Upsample(scale_factor=2)),
+        (
+            tf_helpers.TorchUpsample(scale_factor=2, mode="bilinear", align_corners=True),
+            torch.nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True),
+        ),
+        (tf_helpers.TorchUpsample(size=(5, 9), mode="bicubic"), torch.nn.Upsample(size=(5, 9), mode="bicubic")),
+        (tf_helpers.TorchAdaptiveAvgPool((3, 4)), torch.nn.AdaptiveAvgPool2d((3, 4))),
+        (tf_helpers.TorchAdaptiveAvgPool((None, 2)), torch.nn.AdaptiveAvgPool2d((None, 2))),
+        (tf_helpers.TorchAdaptiveAvgPool(5), torch.nn.AdaptiveAvgPool2d(5)),
+    ]
+    for layer, module in cases:
+        expected = module(torch.tensor(x)).numpy()
+        actual = np.asarray(layer(x))
+        assert actual.shape == expected.shape and np.max(np.abs(actual - expected)) < 1e-5, module
+
+
+def test_torch_unfold_matches_torch():
+    import numpy as np
+    import torch
+
+    from scaffold.convert.snippets import tf_helpers
+
+    x = np.random.default_rng(0).standard_normal((2, 3, 7, 6)).astype("float32")
+    for kwargs in (
+        {"kernel_size": [9, 1], "padding": [4, 0]},  # convbert's
+        {"kernel_size": 2, "stride": 2},
+        {"kernel_size": (3, 2), "dilation": (2, 1), "padding": 1, "stride": (1, 2)},
+    ):
+        expected = torch.nn.Unfold(**kwargs)(torch.tensor(x)).numpy()
+        actual = np.asarray(tf_helpers.TorchUnfold(**kwargs)(x))
+        assert actual.shape == expected.shape and np.max(np.abs(actual - expected)) < 1e-6, kwargs
+
+
+def test_input_signature_for_call_covers_what_tf_pretrained_model_cannot_infer():
+    from types import SimpleNamespace
+
+    from scaffold.convert.snippets import tf_helpers
+
+    class Model:
+        config = SimpleNamespace(vision_config=SimpleNamespace(image_size=32), visual_feat_dim=6, visual_pos_dim=4)
+
+        def call(self, input_ids=None, attention_mask=None, pixel_values=None, input_features=None, visual_feats=None):
+            pass
+
+    specs = tf_helpers.input_signature_for_call(Model())  # BLIP's vision config has no num_channels
+    assert sorted(specs) == ["attention_mask", "input_features", "input_ids", "pixel_values", "visual_feats"]
+    assert specs["visual_feats"].shape.as_list() == [None, None, 6]
+    Model.config = SimpleNamespace(num_mel_bins=8, max_source_positions=30)  # Whisper's (batch, bins, frames)
+    assert specs["input_features"].shape.rank == 3
+    whisper = tf_helpers.input_signature_for_call(Model())["input_features"]
+    assert whisper.shape.as_list() == [None, 8, 60]
+    dummies = tf_helpers.dummy_inputs_for_signature({"input_features": whisper, "input_ids": specs["input_ids"]})
+    assert dummies["input_features"].shape == (1, 8, 60) and dummies["input_ids"].shape == (1, 32)
+    assert specs["pixel_values"].shape.as_list() == [None, 3, 32, 32]
+    assert specs["input_ids"].shape.as_list() == [None, None] and specs["input_features"].shape.rank == 3
+
+
+def test_torch_sequential_twin_names_builds_and_applies_its_items_like_torch():
+    import numpy as np
+    import torch
+
+    from scaffold.convert.snippets import tf_helpers
+
+    tf = tf_helpers.tf
+    torch.manual_seed(0)
+    module = torch.nn.Sequential(torch.nn.Conv2d(4, 4, 3, padding=1, groups=4, bias=False), torch.nn.GELU())
+    layer = tf_helpers.TorchSequential(
+        [
+            tf_helpers.ChannelsFirstConv2D(
+                filters=4, kernel_size=3, groups=4, use_bias=False, torch_padding=1, name="0"
+            ),
+            tf.nn.gelu,
+        ],
+        input_shapes=[[None, None, None, 4], None],
+        name="focal_layers_._0",
+    )
+    with tf.name_scope("model"), tf.name_scope(layer.name):
+        layer.build()
+    assert [w.name for w in layer.weights] == ["model/focal_layers_._0/0/kernel:0"]  # torch's focal_layers.0.0.weight
+    _load_like_from_pt(layer, torch.nn.ModuleDict({"focal_layers": torch.nn.ModuleList([module])}), scoped=True)
+    x = np.random.default_rng(0).standard_normal((2, 4, 5, 5)).astype("float32")
+    with torch.no_grad():
+        expected = module(torch.tensor(x)).numpy()
+    assert np.max(np.abs(np.asarray(layer(x)) - expected)) < 1e-5
+
+
+def test_elementwise_activation_modules_match_torch():
+    import numpy as np
+    import tensorflow as tf
+    import torch
+
+    from scaffold.convert.passes.layers import ELEMENTWISE
+
+    x = np.linspace(-5, 5, 101).astype("float32")
+    for kind, code in ELEMENTWISE.items():
+        expected = getattr(torch.nn, kind)()(torch.tensor(x)).numpy()
+        actual = np.asarray(eval(code, {"tf": tf})(tf.constant(x)))
+        assert np.max(np.abs(actual - expected)) < 1e-5, kind

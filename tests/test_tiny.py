@@ -78,3 +78,36 @@ def test_model_inputs_for_videos_non_square_images_and_implied_channels():
     altclip = tiny_config(AltCLIPConfig)
     del altclip.vision_config.num_channels
     assert model_inputs(altclip, forward)["pixel_values"].shape[1] == 3
+
+
+def test_as_many_key_value_heads_as_heads_where_the_class_has_them():
+    from transformers import DeepseekV2Config, MistralConfig
+
+    from scaffold.checks.tiny import tiny_config
+
+    deepseek = tiny_config(DeepseekV2Config)  # multi-head latent attention: its keys have one head per query head
+    assert deepseek.num_key_value_heads == deepseek.num_attention_heads == 4
+    mistral = tiny_config(MistralConfig)  # grouped-query attention stays grouped
+    assert (mistral.num_attention_heads, mistral.num_key_value_heads) == (4, 2)
+
+
+def test_mamba_head_sizes_and_detr_backbones_fit_what_the_config_checks():
+    from transformers import BambaConfig, DetrConfig
+
+    from scaffold.checks.tiny import tiny_config
+
+    bamba = tiny_config(BambaConfig)  # heads x head size must be mamba_expand x hidden size
+    assert bamba.mamba_n_heads * bamba.mamba_d_head == bamba.mamba_expand * bamba.hidden_size
+    detr = tiny_config(DetrConfig)  # timm is no transformers dependency, nor is the Hub reachable
+    assert not detr.use_timm_backbone and not detr.use_pretrained_backbone
+
+
+def test_model_inputs_for_patch_time_series_models():
+    from transformers import PatchTSTConfig, PatchTSTModel
+
+    from scaffold.checks.compare import model_inputs
+    from scaffold.checks.tiny import tiny_config
+
+    config = tiny_config(PatchTSTConfig)
+    inputs = model_inputs(config, PatchTSTModel.forward)
+    assert inputs["past_values"].shape == (2, config.context_length, config.num_input_channels)

@@ -86,6 +86,10 @@ def model_inputs(config, forward, seed: int = 0) -> dict:
     if "input_features" in params:
         bins = getattr(config, "num_mel_bins", 80)
         inputs["input_features"] = rng.standard_normal((2, bins, 60)).astype("float32")
+    channels, context = getattr(config, "num_input_channels", None), getattr(config, "context_length", None)
+    if "past_values" in params and isinstance(channels, int) and isinstance(context, int):
+        # patch time-series models (PatchTST, PatchTSMixer): (batch, context length, channels)
+        inputs["past_values"] = rng.standard_normal((2, context, channels)).astype("float32")
     return inputs
 
 

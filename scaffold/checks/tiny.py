@@ -86,6 +86,18 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
     for k, v in NONE_NEEDS_VALUE.items():
         if k in vars(default) and getattr(default, k) is None and k not in keep:
             values[k] = v
+    heads, kv_heads = getattr(default, "num_attention_heads", None), getattr(default, "num_key_value_heads", None)
+    if isinstance(heads, int) and heads == kv_heads and "num_attention_heads" in values:
+        # as many key/value heads as heads by default (DeepSeek's multi-head latent attention needs it): kept so
+        values["num_key_value_heads"] = values["num_attention_heads"]
+    expand = getattr(default, "mamba_expand", None)
+    if isinstance(expand, int) and "mamba_d_head" in values and "mamba_n_heads" in values and "hidden_size" in values:
+        # Bamba / GraniteMoeHybrid / Falcon-H1 check heads x head size == mamba_expand x hidden size
+        values["mamba_d_head"] = expand * values["hidden_size"] // values["mamba_n_heads"]
+    if getattr(default, "use_timm_backbone", None):
+        # DETR and its kin default to a timm backbone (timm is not a transformers dependency): transformers' own
+        # backbone instead, not downloaded
+        values.update(use_timm_backbone=False, use_pretrained_backbone=False, backbone=None)
     if hasattr(default, "vocab_size") and getattr(default, "vocab_size", None) is None:
         values["vocab_size"] = SMALL["vocab_size"]  # ESM-style configs ship without one
     for name, value in CONV_TUPLES.items():  # wav2vec2's per-layer conv tuples (Mamba's conv_kernel is an int)

@@ -42,6 +42,20 @@ LAYER_KINDS = {
     "AdaptiveAvgPool1d",
     "Flatten",
     "PixelShuffle",
+    "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "MaxPool1d",
+    "AvgPool1d",
+    "Upsample",
+    "GLU",
+    "ZeroPad1d",
+    "ZeroPad2d",
+    "ConstantPad1d",
+    "ConstantPad2d",
+    "Dropout1d",
+    "Dropout2d",
+    "Unfold",
 }
 # Layers whose weights are created by build(); Dropout and activations have none.
 WEIGHTED_KINDS = {
@@ -50,6 +64,9 @@ WEIGHTED_KINDS = {
     "Embedding",
     "Conv1d",
     "Conv2d",
+    "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
     "BatchNorm1d",
     "BatchNorm2d",
     "GroupNorm",
@@ -83,6 +100,8 @@ class SubLayer:
     weight_norm: bool = False
     tied: bool = False  # `self.<attr>.weight = other.weight`: TF shares the other layer, built once
     condition: cst.BaseExpression | None = None  # for an optional one: the `if` test it is created under
+    # what another branch of `__init__` assigns to the same attribute (`nn.Linear` or a grouped linear)
+    alternatives: list[SubLayer] = field(default_factory=list)
 
     @property
     def has_weights(self) -> bool:
@@ -104,7 +123,10 @@ class ClassInfo:
     init_params: list[str] = field(default_factory=list)
     init_locals: dict[str, cst.BaseExpression] = field(default_factory=dict)
     sublayers: dict[str, SubLayer] = field(default_factory=dict)
-    list_locals: dict[str, str] = field(default_factory=dict)  # `layers = [...]; self.x = nn.ModuleList(layers)`
+    # `layers = [...]; self.x = nn.ModuleList(layers)`: local list -> the f-string body its items' names start with
+    # (`x`; `x_._{len(blocks)}` for `layers` in `blocks.append(nn.ModuleList(layers))`, blocks being `self.x`'s)
+    list_locals: dict[str, str] = field(default_factory=dict)
+    local_appends: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)  # `layers.append(X(...))`
     item_locals: dict[str, str] = field(default_factory=dict)  # `first = X(...); nn.Sequential(first, ...)`: its name
     self_attrs: set[str] = field(default_factory=set)
     self_values: dict[str, cst.BaseExpression] = field(default_factory=dict)  # `self.x = <value>` in __init__
@@ -338,14 +360,21 @@ def embedding_size(info: ModuleInfo, cls: ClassInfo, name: str) -> str | None:
 SAVED_BUFFER_CREATORS = {"torch.zeros", "torch.ones"}
 
 
-def saved_buffer_value(call: cst.Call, imports: ImportTable) -> cst.Call | None:
-    """`self.register_buffer("final_logits_bias", torch.zeros((1, n)))`, persistent (torch saves it, so
-    from_pretrained must find a TF weight for it): its value, else None."""
+def persistent_buffer(call: cst.Call) -> bool:
+    """`self.register_buffer(name, value[, persistent])` that torch saves in the state dict."""
     positional = [a.value for a in call.args if a.keyword is None]
     keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
     persistent = keywords.get("persistent", positional[2] if len(positional) > 2 else None)
-    if persistent is not None and dotted(persistent) != "True":
+    return persistent is None or dotted(persistent) == "True"
+
+
+def saved_buffer_value(call: cst.Call, imports: ImportTable) -> cst.Call | None:
+    """`self.register_buffer("final_logits_bias", torch.zeros((1, n)))`, persistent (torch saves it, so
+    from_pretrained must find a TF weight for it): its value, else None."""
+    if not persistent_buffer(call):
         return None
+    positional = [a.value for a in call.args if a.keyword is None]
+    keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
     value = keywords.get("tensor", positional[1] if len(positional) > 1 else None)
     if isinstance(value, cst.Call) and imports.resolve(value.func) in SAVED_BUFFER_CREATORS:
         return value
@@ -404,6 +433,7 @@ def _read_init(cls: ClassInfo, info: ModuleInfo) -> None:
                 walk(statement.body.body, optional, condition)  # type: ignore[arg-type]
 
     walk(init.body.body, False)  # type: ignore[arg-type]
+    _nested_list_locals(cls, info)
     for statement in cls.node.body.body:  # buffers registered by other methods are attributes too
         if isinstance(statement, cst.FunctionDef) and statement is not init:
             for name in _registered_buffers(statement):
@@ -463,7 +493,7 @@ def _read_small_statement(
                 if _is_weight_norm_of(small.value, attr) and attr in cls.sublayers:
                     cls.sublayers[attr].weight_norm = True  # `self.conv = weight_norm(self.conv, ...)`
                     continue
-                sub = classify(small.value, attr, info, cls.init_locals, cls.layer_params)
+                sub = classify(small.value, attr, info, cls.init_locals, cls.layer_params, cls.local_appends)
                 if sub is not None and sub.kind == "list" and sub.call is not None and sub.call.args:
                     source = sub.call.args[0].value
                     if isinstance(source, cst.Name):
@@ -484,6 +514,14 @@ def _read_small_statement(
                     if previous is None or sub.kind != "other":
                         if previous is not None and previous.kind == "other":
                             sub.tied = True
+                        elif previous is not None and previous.has_weights and not sub.has_weights:
+                            # `nn.Sequential(norm, conv)` in one branch, `nn.Identity()` in the other: build the
+                            # one with weights (build() checks what __init__ made)
+                            previous.alternatives.append(sub)
+                            previous.optional = previous.optional or sub.optional or optional
+                            continue
+                        elif previous is not None:
+                            sub.alternatives = [previous, *previous.alternatives]
                         cls.sublayers[attr] = sub
                     elif previous.kind != "other":
                         previous.tied = True
@@ -520,9 +558,47 @@ def _read_small_statement(
         ):
             attr = _self_attr(func.value) or ""
             listed = cls.sublayers.get(attr)
-            item = classify(call.args[0].value, attr, info, cls.init_locals, cls.layer_params)
+            appended: cst.BaseExpression = call.args[0].value
+            local = appended.value if isinstance(appended, cst.Name) and appended.value in cls.init_locals else None
+            if local is not None:  # `stage = XStage(...)`, then `self.stages.append(stage)`
+                appended = cls.init_locals[local]
+            item = classify(appended, attr, info, cls.init_locals, cls.layer_params)
             if listed is not None and listed.kind == "list" and item is not None:
                 listed.items.append(item)
+                if local is not None and isinstance(appended, cst.Call):
+                    _name_local(cls, local, f"{attr}_._{{len(self.{attr})}}")
+        elif isinstance(func, cst.Attribute) and func.attr.value == "append" and isinstance(func.value, cst.Name):
+            if call.args and not call.args[0].star:
+                cls.local_appends.setdefault(func.value.value, []).append(call.args[0].value)
+
+
+def _appended_list(value: cst.BaseExpression, info: ModuleInfo) -> str | None:
+    """`layers` for an appended `nn.ModuleList(layers)` (or `layers` itself): a local list of layers."""
+    if isinstance(value, cst.Call) and torch_nn_name(info.imports.resolve(value.func)) == "ModuleList" and value.args:
+        value = value.args[0].value
+    return value.value if isinstance(value, cst.Name) else None
+
+
+def _nested_list_locals(cls: ClassInfo, info: ModuleInfo) -> None:
+    """`blocks.append(nn.ModuleList(layers))`, `blocks` a list local: `layers`'s items are named after the index
+    `layers` takes in `blocks` (`len(blocks)` while `layers` fills, as it is appended after). A layer made into
+    a local first (`layer = X(...)`, then `layers.append(layer)`) is named at its index the same way."""
+    pending = list(cls.list_locals)
+    while pending:
+        outer = pending.pop()
+        for value in cls.local_appends.get(outer, []):
+            inner = _appended_list(value, info)
+            if inner is not None and inner in cls.local_appends and inner not in cls.list_locals:
+                cls.list_locals[inner] = f"{cls.list_locals[outer]}_._{{len({outer})}}"
+                pending.append(inner)
+            elif inner is not None and isinstance(cls.init_locals.get(inner), cst.Call):
+                _name_local(cls, inner, f"{cls.list_locals[outer]}_._{{len({outer})}}")
+
+
+def _name_local(cls: ClassInfo, local: str, name: str) -> None:
+    """`local` holds a layer placed at `name` (an f-string body); one appended to two lists is named by neither."""
+    if cls.item_locals.setdefault(local, name) != name:
+        cls.item_locals[local] = ""
 
 
 def _is_weight_norm_of(value: cst.BaseExpression, attr: str) -> bool:
@@ -540,9 +616,10 @@ def classify(
     info: ModuleInfo,
     local_values: dict[str, cst.BaseExpression] | None = None,
     layer_params: set[str] | frozenset[str] = frozenset(),
+    appends: dict[str, list[cst.BaseExpression]] | None = None,
 ) -> SubLayer | None:
     """What the value assigned to `self.<attr>` in `__init__` is, as far as weights go. `layer_params`: the
-    `__init__` parameters that hold a layer class."""
+    `__init__` parameters that hold a layer class; `appends`: what `__init__` appends to its local lists."""
     if isinstance(expr, cst.IfExp):
         inner = classify(expr.body, attr, info, layer_params=layer_params) or classify(
             expr.orelse, attr, info, layer_params=layer_params
@@ -588,7 +665,7 @@ def classify(
     if kind == "ModuleList":
         sub = SubLayer(attr=attr, kind="list", call=expr)
         if expr.args:
-            sub.items = _list_items(expr.args[0].value, attr, info, local_values or {})
+            sub.items = _list_items(expr.args[0].value, attr, info, local_values or {}, appends or {})
         return sub
     if kind == "Sequential":
         items = [classify(arg.value, attr, info) for arg in expr.args]
@@ -601,18 +678,38 @@ def classify(
 
 
 def _list_items(
-    expr: cst.BaseExpression, attr: str, info: ModuleInfo, local_values: dict[str, cst.BaseExpression]
+    expr: cst.BaseExpression,
+    attr: str,
+    info: ModuleInfo,
+    local_values: dict[str, cst.BaseExpression],
+    appends: dict[str, list[cst.BaseExpression]],
 ) -> list[SubLayer]:
-    if isinstance(expr, cst.Name) and expr.value in local_values:
-        return _list_items(local_values[expr.value], attr, info, {})
+    def item(value: cst.BaseExpression) -> SubLayer | None:
+        return classify(value, attr, info, local_values, appends=appends)
+
+    if isinstance(expr, cst.Name) and (expr.value in local_values or expr.value in appends):
+        # `layers = [...]` (then `layers.append(X(...))`): once, so that a name met again ends the walk
+        name = expr.value
+        values = {k: v for k, v in local_values.items() if k != name}
+        added = {k: v for k, v in appends.items() if k != name}
+        items = _list_items(local_values[name], attr, info, values, added) if name in local_values else []
+        more = [
+            classify(values[v.value], attr, info, values, appends=added)
+            if isinstance(v, cst.Name) and v.value in values and v.value not in added
+            else classify(v, attr, info, values, appends=added)
+            for v in appends.get(name, [])
+        ]
+        return items + [i for i in more if i is not None]
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
-        return _list_items(expr.left, attr, info, local_values) + _list_items(expr.right, attr, info, local_values)
+        return _list_items(expr.left, attr, info, local_values, appends) + _list_items(
+            expr.right, attr, info, local_values, appends
+        )
     if isinstance(expr, cst.ListComp):
-        item = classify(expr.elt, attr, info)
-        return [item] if item is not None else []
+        found = item(expr.elt)
+        return [found] if found is not None else []
     if isinstance(expr, (cst.List, cst.Tuple)):
-        items = [classify(e.value, attr, info) for e in expr.elements if isinstance(e, cst.Element)]
-        return [i for i in items if i is not None]
+        found_items = [item(e.value) for e in expr.elements if isinstance(e, cst.Element)]
+        return [i for i in found_items if i is not None]
     return []
 
 

@@ -14,6 +14,18 @@ from .nodes import fragment
 # file passes the class around (`norm_layer=nn.LayerNorm`, a dict of classes, a subclass), the twin stands in
 TORCH_SIGNATURE_TWINS = {"LayerNorm": "TorchLayerNorm"}
 
+_TRANSPOSED = (
+    "in_channels",
+    "out_channels",
+    "kernel_size",
+    "stride",
+    "padding",
+    "output_padding",
+    "groups",
+    "bias",
+    "dilation",
+    "padding_mode",
+)
 # torch constructor signatures (positional order), enough to bind the arguments modeling files pass
 SIGNATURES = {
     "Linear": ("in_features", "out_features", "bias"),
@@ -35,7 +47,43 @@ SIGNATURES = {
     "AdaptiveAvgPool1d": ("output_size",),
     "Flatten": ("start_dim", "end_dim"),
     "PixelShuffle": ("upscale_factor",),
+    "Conv3d": ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias"),
+    "ConvTranspose1d": _TRANSPOSED,
+    "ConvTranspose2d": _TRANSPOSED,
+    "MaxPool1d": ("kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode"),
+    "AvgPool1d": ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"),
+    "Upsample": ("size", "scale_factor", "mode", "align_corners", "recompute_scale_factor"),
+    "GLU": ("dim",),
+    "ZeroPad1d": ("padding",),
+    "ZeroPad2d": ("padding",),
+    "ConstantPad1d": ("padding", "value"),
+    "ConstantPad2d": ("padding", "value"),
+    "Dropout1d": ("p", "inplace"),
+    "Dropout2d": ("p", "inplace"),
+    "Unfold": ("kernel_size", "dilation", "padding", "stride"),
 }
+# the torch.nn layers above that hold no weight: made without `name=` (as keras' Dropout is)
+WEIGHTLESS = frozenset(
+    {
+        "Dropout",
+        "MaxPool2d",
+        "AvgPool2d",
+        "AdaptiveAvgPool2d",
+        "AdaptiveAvgPool1d",
+        "Flatten",
+        "MaxPool1d",
+        "AvgPool1d",
+        "Upsample",
+        "GLU",
+        "ZeroPad1d",
+        "ZeroPad2d",
+        "ConstantPad1d",
+        "ConstantPad2d",
+        "Dropout1d",
+        "Dropout2d",
+        "Unfold",
+    }
+)
 
 
 def bind(kind: str, call: cst.Call) -> dict[str, cst.BaseExpression]:
@@ -65,8 +113,12 @@ def input_shape(kind: str, call: cst.Call | None) -> cst.BaseExpression | None:
     dim = {"Linear": "in_features", "LayerNorm": "normalized_shape", "Conv1d": "in_channels", "Conv1D": "nx"}.get(kind)
     if dim is not None and dim in args:
         return _shape(None, None, args[dim])
-    if kind == "Conv2d" and "in_channels" in args:
+    if kind in ("Conv2d", "ConvTranspose2d") and "in_channels" in args:
         return _shape(None, None, None, args["in_channels"])
+    if kind == "ConvTranspose1d" and "in_channels" in args:
+        return _shape(None, None, args["in_channels"])
+    if kind == "Conv3d" and "in_channels" in args:
+        return _shape(None, None, None, None, args["in_channels"])
     # norms over the channel axis of channels-first tensors (keras axis=1)
     if kind in ("BatchNorm1d", "GroupNorm"):
         channels = args.get("num_features", args.get("num_channels"))
@@ -78,6 +130,18 @@ def input_shape(kind: str, call: cst.Call | None) -> cst.BaseExpression | None:
 
 def _is_false(expr: cst.BaseExpression | None) -> bool:
     return isinstance(expr, cst.Name) and expr.value == "False"
+
+
+def _is_true(expr: cst.BaseExpression | None) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "True"
+
+
+def _padding_mode(a: dict[str, cst.BaseExpression], kind: str, notes: list[str]) -> None:
+    mode = a.get("padding_mode")
+    if isinstance(mode, cst.SimpleString) and mode.evaluated_value == "zeros":
+        return
+    if mode is not None:
+        notes.append(f"{kind}(padding_mode=...): the twin pads with zeros; pad the input to match")
 
 
 def _number(expr: cst.BaseExpression | None) -> float | None:
@@ -122,7 +186,25 @@ def keras_constructor(
         put("output_dim", a.get("embedding_dim"))
         put("embeddings_initializer", initializer)
         return "keras.layers.Embedding", kw, notes
-    if kind in ("Conv1d", "Conv2d"):
+    if kind in ("ConvTranspose1d", "ConvTranspose2d"):
+        # torch's padding crops the full output, output_padding adds to its end: the helper layer does both
+        groups = a.get("groups")
+        if groups is not None and _number(groups) != 1:
+            notes.append(f"{kind}(groups=...): keras' transposed convs have no groups; the layer raises")
+            put("groups", groups)
+        put("filters", a.get("out_channels"))
+        put("kernel_size", a.get("kernel_size"))
+        put("strides", a.get("stride"))
+        put("dilation_rate", a.get("dilation"))
+        if "bias" in a:
+            put("use_bias", a["bias"])
+        if a.get("padding") is not None and _number(a["padding"]) != 0:
+            kw.append(("torch_padding", a["padding"]))
+        put("output_padding", a.get("output_padding"))
+        _padding_mode(a, kind, notes)
+        return f"ChannelsFirstConvTranspose{kind[-2]}D", kw, notes
+    if kind in ("Conv1d", "Conv2d", "Conv3d"):
+        _padding_mode(a, kind, notes)
         # torch convs are channels-first with numeric padding: the helper layers keep both at the call
         put("filters", a.get("out_channels"))
         put("kernel_size", a.get("kernel_size"))
@@ -155,6 +237,38 @@ def keras_constructor(
         return "keras.layers.GroupNormalization", kw, notes
     if kind == "Conv1D":
         return "TFConv1D", [], notes
+    if kind in ("MaxPool1d", "AvgPool1d"):
+        put("pool_size", a.get("kernel_size"))
+        put("strides", a.get("stride", a.get("kernel_size")))
+        padding = a.get("padding")
+        if padding is not None and _number(padding) != 0:
+            kw.append(("torch_padding", padding))
+        if not _is_false(a.get("ceil_mode")) and "ceil_mode" in a:
+            notes.append(f"{kind}(ceil_mode=True): keras pools with floor; pad the input to match")
+        if kind == "AvgPool1d" and "count_include_pad" in a and not _is_true(a["count_include_pad"]):
+            notes.append("AvgPool1d(count_include_pad=False): the twin counts the padding")
+        return f"ChannelsFirst{'Max' if kind == 'MaxPool1d' else 'Avg'}Pool1D", kw, notes
+    if kind == "Upsample":
+        for name in SIGNATURES["Upsample"]:
+            put(name, a.get(name))
+        return "TorchUpsample", kw, notes
+    if kind == "Unfold":
+        for name in SIGNATURES["Unfold"]:
+            put(name, a.get(name))
+        return "TorchUnfold", kw, notes
+    if kind == "GLU":
+        put("dim", a.get("dim"))
+        return "TorchGLU", kw, notes
+    if kind in ("ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d"):
+        put("padding", a.get("padding"))
+        put("value", a.get("value"))
+        kw.append(("rank", fragment(kind[-2])))
+        return "TorchConstantPad", kw, notes
+    if kind in ("Dropout1d", "Dropout2d"):
+        # channel dropout: the identity at inference, as torch's
+        put("rate", a.get("p", fragment("0.5")))
+        kw.append(("data_format", cst.SimpleString('"channels_first"')))
+        return f"keras.layers.SpatialDropout{kind[-2]}D", kw, notes
     if kind in ("MaxPool2d", "AvgPool2d"):
         put("pool_size", a.get("kernel_size"))
         put("strides", a.get("stride", a.get("kernel_size")))
@@ -168,7 +282,10 @@ def keras_constructor(
         size = a.get("output_size")
         code = cst.Module([]).code_for_node(size).replace(" ", "") if size is not None else ""
         if code not in ("1", "(1,1)", "1,"):
-            notes.append(f"{kind}({code}): only output size 1 has a keras twin (global pooling)")
+            # any other size: torch's adaptive average (its "area" interpolation)
+            put("output_size", size)
+            kw.append(("rank", fragment(kind[-2])))
+            return "TorchAdaptiveAvgPool", kw, notes
         kw += [("data_format", cst.SimpleString('"channels_first"')), ("keepdims", fragment("True"))]
         return f"keras.layers.GlobalAveragePooling{kind[-2:-1]}D", kw, notes
     if kind == "Flatten":

@@ -116,3 +116,224 @@ def test_a_buffer_torch_saves_is_a_non_trainable_weight_others_stay_constants():
     ) in code
     assert "self.position_ids = tf.broadcast_to(" in code or "self.position_ids = " in code
     assert "self.scratch = tf.zeros" in code
+    # persistent, computed in __init__ (swin's relative_position_index): a weight starting at that value
+    build = code[code.index("class TFTinyHead") :]
+    build = build[build.index("def build") :]
+    assert (
+        'if getattr(self, "position_ids", None) is not None:\n'
+        "            value = tf.convert_to_tensor(self.position_ids)\n"
+        "            self.position_ids = self.add_weight(\n"
+        '                name="position_ids", shape=value.shape, dtype=value.dtype,\n'
+        "                initializer=keras.initializers.Constant(value), trainable=False\n"
+        "            )"
+    ) in build
+    assert "self.scratch = self.add_weight" not in build
+
+
+def test_lists_of_lists_are_named_by_both_indices_and_built_layer_by_layer():
+    """funnel's `nn.ModuleList([nn.ModuleList([...]) for ...])` and segformer's `blocks.append(nn.ModuleList(layers))`
+    with `layers.append(...)` in a loop: item j of list i is `<attr>_._<i>_._<j>` (torch's `<attr>.<i>.<j>`)."""
+    code = converted(
+        """
+        class TinyEncoder(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.blocks = nn.ModuleList(
+                    [
+                        nn.ModuleList([nn.Linear(4, 4) for _ in range(size)])
+                        for block_index, size in enumerate(config.block_sizes)
+                    ]
+                )
+                embeddings = []
+                for i in range(config.n):
+                    embeddings.append(nn.Linear(4, 8))
+                self.embeddings = nn.ModuleList(embeddings)
+                blocks = []
+                for i in range(config.n):
+                    layers = []
+                    for j in range(config.depth):
+                        layers.append(nn.Linear(8, 8))
+                    blocks.append(nn.ModuleList(layers))
+                self.block = nn.ModuleList(blocks)
+        """
+    )
+    assert 'name=f"blocks_._{block_index}_._{i}") for i in range(size)]' in code
+    assert "for block_index, size in enumerate(config.block_sizes)" in code
+    assert 'name=f"embeddings_._{len(embeddings)}"' in code
+    assert 'name=f"block_._{len(blocks)}_._{len(layers)}"' in code
+    assert "blocks.append(layers)" in code and "self.block = blocks" in code
+    build = code[code.index("def build") :]
+    for attr, width in (("blocks", 4), ("block", 8)):
+        assert (
+            f"for layers in self.{attr}:\n                for layer in layers:\n"
+            f"                    with tf.name_scope(layer.name):\n"
+            f"                        layer.build([None, None, {width}])"
+        ) in build
+    assert "for layer in self.embeddings:" in build
+
+
+def test_items_of_a_comprehension_over_values_are_counted_by_enumerate():
+    code = converted(
+        """
+        class TinyStages(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.stages = nn.ModuleList([nn.Linear(4, size) for size in config.sizes])
+                self.skipped = nn.ModuleList([nn.Linear(4, 4) for i in range(1, config.n)])
+        """
+    )
+    assert (
+        'self.stages = [keras.layers.Dense(units=size, name=f"stages_._{i}") for i, size in enumerate(config.sizes)]'
+        in code
+    )
+    assert "name the items of `skipped` `skipped_._<index>` by hand" in code
+
+
+def test_a_weight_initialised_in_place_in_init_becomes_its_layers_initializer():
+    """convbert's `self.depthwise.weight.data.normal_(...)`: keras has no kernel before build; the conv is made
+    with that initializer (and a bias zeroed in place with "zeros"), and the statements go."""
+    code = converted(
+        """
+        class TinyConv(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.depthwise = nn.Conv1d(4, 4, kernel_size=3, groups=4, bias=False)
+                self.proj = nn.Linear(4, 4)
+                self.depthwise.weight.data.normal_(mean=0.0, std=config.initializer_range)
+                self.proj.bias.data.zero_()
+                self.proj.weight.uniform_(-0.5, 0.5)
+        """
+    )
+    init = code[code.index("class TFTinyConv") :]
+    init = init[: init.index("def build")]
+    assert "kernel_initializer=keras.initializers.RandomNormal(mean=0.0, stddev=config.initializer_range)" in init
+    assert 'bias_initializer="zeros"' in init
+    assert "kernel_initializer=keras.initializers.RandomUniform(minval=-0.5, maxval=0.5)" in init
+    assert ".data" not in init and "normal_" not in init and "TODO" not in code
+
+
+def test_a_layer_made_into_a_local_then_appended_is_named_at_its_index():
+    """convnext's `stage = ConvNextStage(...)` then `self.stages.append(stage)`: named `stages_._<len(self.stages)>`
+    (its index once appended), and the list is built."""
+    code = converted(
+        """
+        class TinyEncoder(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.stages = nn.ModuleList()
+                for i in range(config.n):
+                    stage = nn.Linear(4, 4)
+                    self.stages.append(stage)
+                layers = []
+                for j in range(config.n):
+                    layer = nn.Linear(8, 8)
+                    layers.append(layer)
+                self.layers = nn.ModuleList(layers)
+        """
+    )
+    assert 'stage = keras.layers.Dense(units=4, name=f"stages_._{len(self.stages)}")' in code
+    assert 'layer = keras.layers.Dense(units=8, name=f"layers_._{len(layers)}")' in code
+    build = code[code.index("def build") :]
+    assert "for layer in self.stages:" in build and "layer.build([None, None, 4])" in build
+    assert "for layer in self.layers:" in build and "layer.build([None, None, 8])" in build
+
+
+def test_list_items_whose_shape_reads_the_comprehension_index_are_built_item_by_item():
+    """segformer's `[nn.LayerNorm(config.hidden_sizes[i]) for i in range(n)]`: build() has no `i` of its own."""
+    code = converted(
+        """
+        class TinyEncoder(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.norms = nn.ModuleList([nn.Linear(config.sizes[i], 4) for i in range(config.n)])
+                self.heads = nn.ModuleList()
+                for j in range(config.n):
+                    self.heads.append(nn.Linear(config.sizes[j], 4))
+        """
+    )
+    build = code[code.index("def build") :]
+    assert "for i, layer in enumerate(self.norms):" in build
+    assert "layer.build([None, None, self.config.sizes[i]])" in build
+    assert "for layer in self.heads:" in build and "layer.build(None)" in build
+
+
+def test_branches_assigning_different_layers_build_the_one_with_weights_and_a_known_shape():
+    """convbert's `nn.Linear` or a grouped linear; convnext's `nn.ModuleList([norm, conv])` or an empty one."""
+    code = converted(
+        """
+        class TinyGrouped(nn.Module):
+            def __init__(self, size):
+                super().__init__()
+                self.weight = nn.Parameter(torch.zeros(size))
+
+
+        class TinyStage(nn.Module):
+            def __init__(self, config, in_channels, out_channels):
+                super().__init__()
+                if config.groups == 1:
+                    self.dense = nn.Linear(config.hidden_size, 4)
+                else:
+                    self.dense = TinyGrouped(4)
+                if in_channels != out_channels:
+                    self.down = nn.ModuleList([nn.LayerNorm(in_channels), nn.Conv2d(in_channels, out_channels, 2)])
+                else:
+                    self.down = nn.ModuleList()
+        """
+    )
+    build = code[code.index("class TFTinyStage") :]
+    build = build[build.index("def build") :]
+    assert "self.dense.build([None, None, self.config.hidden_size])" in build
+    assert 'if len(getattr(self, "down", None) or []) > 1:' in build
+    assert "self.down[1].build([None, None, None, self.in_channels])" in build
+    assert "self.down[0].build([None, None, self.in_channels])" in build
+
+
+def test_a_sequential_that_is_a_list_item_is_one_layer_named_where_it_sits():
+    """focalnet's `self.focal_layers.append(nn.Sequential(nn.Conv2d(...), nn.GELU()))`."""
+    code = converted(
+        """
+        class TinyModulation(nn.Module):
+            def __init__(self, config, dim):
+                super().__init__()
+                self.focal_layers = nn.ModuleList()
+                for k in range(config.levels):
+                    self.focal_layers.append(nn.Sequential(nn.Conv2d(dim, dim, 3, padding=1, groups=dim), nn.GELU()))
+        """
+    )
+    assert "TorchSequential(" in code and 'name="0"' in code
+    assert "input_shapes=[[None, None, None, dim], None]" in code
+    assert 'name=f"focal_layers_._{len(self.focal_layers)}"' in code
+
+
+def test_act2cls_makes_the_activation_of_that_name():
+    """swiftformer's `act_layer = ACT2CLS[config.hidden_act]` then `self.act = act_layer()`."""
+    code = converted(
+        """
+        from ...activations import ACT2CLS
+
+
+        class TinyMlp(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                act_layer = ACT2CLS[config.hidden_act]
+                self.act = act_layer()
+                self.other = ACT2CLS["gelu"]()
+        """
+    )
+    assert "act_layer = (lambda: get_tf_activation(config.hidden_act))" in code  # unformatted
+    assert 'self.other = get_tf_activation("gelu")' in code and "ACT2CLS" not in code
+
+
+def test_an_index_in_a_lifted_shape_is_lifted_too():
+    """pvt_v2's `hidden_size = config.hidden_sizes[layer_idx]`: build() reads `self.layer_idx`."""
+    code = converted(
+        """
+        class TinyLayer(nn.Module):
+            def __init__(self, config, layer_idx):
+                super().__init__()
+                hidden_size = config.hidden_sizes[layer_idx]
+                self.norm = nn.Linear(hidden_size, 4)
+        """
+    )
+    assert "self.norm.build([None, None, self.config.hidden_sizes[self.layer_idx]])" in code
+    assert "self.layer_idx = layer_idx" in code

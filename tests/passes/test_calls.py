@@ -51,6 +51,11 @@ from tests.conftest import assert_codemod, translate
             'torch_interpolate(x, size=(4, 4), mode="bilinear", align_corners=False)',
             id="interpolate-twin-takes-torch-arguments",
         ),
+        pytest.param(
+            "nn.functional.unfold(x, kernel_size=2, stride=2)",
+            "torch_unfold(x, kernel_size=2, stride=2)",
+            id="unfold-twin-takes-torch-arguments",
+        ),
         pytest.param("torch.LongTensor(y)", "tf.constant(y, dtype=tf.int32)", id="typed-tensor"),
         pytest.param("torch.div(x, y, rounding_mode='floor')", "tf.math.floordiv(x, y)", id="floor-division"),
         pytest.param("x + y", "x + y", id="no-change"),

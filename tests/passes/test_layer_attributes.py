@@ -83,3 +83,20 @@ def test_a_dense_weight_is_the_kernel_transposed():
         LayerAttributesPass,
         todos=(Todo("`self.dense.weight`: keras keeps this as `.kernel`, transposed from torch's layout"),),
     )
+
+
+def test_conv_attributes_take_their_keras_names():
+    """whisper's `self.conv1.stride[0] * self.conv2.stride[0]`."""
+    code = run_passes(
+        """
+        class TinyEncoder(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.conv1 = nn.Conv1d(4, 8, kernel_size=3, stride=2)
+
+            def forward(self, x):
+                return x[:, :, :: self.conv1.stride[0]], self.conv1.out_channels, self.conv1.kernel_size
+        """,
+        LayerAttributesPass,
+    )
+    assert "self.conv1.strides[0]], self.conv1.filters, self.conv1.kernel_size" in code

@@ -123,6 +123,70 @@ def init_line(statement: str, params: str = "config", initializer_range: bool = 
             'self.dense = keras.layers.Dense(units=4, name="dense")',
             id="no-initializer-without-config",
         ),
+        pytest.param(
+            "self.up = nn.ConvTranspose2d(8, 4, kernel_size=3, stride=2, padding=1, output_padding=1)",
+            'self.up = ChannelsFirstConvTranspose2D(filters=4, kernel_size=3, strides=2, torch_padding=1, output_padding=1, name="up")',
+            id="conv-transpose2d",
+        ),
+        pytest.param(
+            "self.up = nn.ConvTranspose1d(8, 4, 4, 2)",
+            'self.up = ChannelsFirstConvTranspose1D(filters=4, kernel_size=4, strides=2, name="up")',
+            id="conv-transpose1d",
+        ),
+        pytest.param(
+            "self.proj = nn.Conv3d(3, 8, kernel_size=(2, 4, 4), stride=(2, 4, 4), bias=False)",
+            'self.proj = ChannelsFirstConv3D(filters=8, kernel_size=(2, 4, 4), strides=(2, 4, 4), use_bias=False, name="proj")',
+            id="conv3d",
+        ),
+        pytest.param(
+            'self.conv = nn.Conv2d(3, 8, 3, padding=1, padding_mode="reflect")',
+            "# TODO(scaffold): Conv2d(padding_mode=...): the twin pads with zeros; pad the input to match",
+            id="conv-padding-mode-marked",
+        ),
+        pytest.param(
+            "self.pool = nn.AvgPool1d(2, 2)",
+            "self.pool = ChannelsFirstAvgPool1D(pool_size=2, strides=2)",
+            id="avg-pool1d",
+        ),
+        pytest.param(
+            'self.up = nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False)',
+            'self.up = TorchUpsample(scale_factor=2, mode="bilinear", align_corners=False)',
+            id="upsample",
+        ),
+        pytest.param("self.glu = nn.GLU(dim=1)", "self.glu = TorchGLU(dim=1)", id="glu"),
+        pytest.param(
+            "self.act = nn.Hardswish()", "self.act = lambda x: x * tf.nn.relu6(x + 3.0) / 6.0", id="hardswish"
+        ),
+        pytest.param(
+            "setattr(self, name, nn.Embedding(4, 8))",
+            "setattr(self, name, keras.layers.Embedding(input_dim=4, output_dim=8, name=name))",
+            id="setattr-layer-named-by-its-attribute",
+        ),
+        pytest.param(
+            "self.embed_positions.requires_grad_(False)",
+            "self.embed_positions.trainable = False",
+            id="frozen-layer",
+        ),
+        pytest.param(
+            "self.unfold = nn.Unfold(kernel_size=[9, 1], padding=[4, 0])",
+            "self.unfold = TorchUnfold(kernel_size=[9, 1], padding=[4, 0])",
+            id="unfold",
+        ),
+        pytest.param(
+            "self.pad = nn.ZeroPad2d((0, 1, 0, 1))",
+            "self.pad = TorchConstantPad(padding=(0, 1, 0, 1), rank=2)",
+            id="zero-pad2d",
+        ),
+        pytest.param(
+            "self.drop = nn.Dropout2d(0.1)",
+            'self.drop = keras.layers.SpatialDropout2D(rate=0.1, data_format="channels_first")',
+            id="dropout2d",
+        ),
+        pytest.param(
+            "self.pool = nn.AdaptiveAvgPool2d((7, 7))",
+            "self.pool = TorchAdaptiveAvgPool(output_size=(7, 7), rank=2)",
+            id="adaptive-avg-pool-to-a-size",
+        ),
     ],
 )
 def test_layer_swap(torch, keras):

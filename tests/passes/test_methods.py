@@ -29,6 +29,7 @@ from tests.conftest import assert_codemod, translate
         pytest.param("x.ne(0)", "tf.math.not_equal(x, 0)", id="ne"),
         pytest.param("x.chunk(2, dim=-1)", "tf.split(x, 2, axis=-1)", id="chunk"),
         pytest.param("x.split(4, dim=2)", "torch_split(x, 4, 2)", id="split-by-size"),
+        pytest.param('x.lower().split("|")', 'x.lower().split("|")', id="str-split-is-not-a-tensor-split"),
         pytest.param("x.mean(-1, keepdim=True)", "tf.reduce_mean(x, axis=-1, keepdims=True)", id="mean"),
         pytest.param("x.sum(1)", "torch_sum(x, axis=1)", id="sum-booleans-as-integers"),
         pytest.param("x.float()", "tf.cast(x, tf.float32)", id="float"),

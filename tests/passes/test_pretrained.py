@@ -31,3 +31,41 @@ def test_torch_dummy_inputs_are_filtered_by_each_models_call():
     assert 'return dummy_inputs_for_call(self, {"decoder_input_ids": input_ids, "input_ids": input_ids})' in code
     assert "def dummy_inputs_for_call(model, dummies):" in code
     assert "from inspect import signature" in code
+
+
+def test_a_model_taking_input_features_declares_its_input_signature():
+    """TFPreTrainedModel raises for `input_features` (whisper, speech_to_text) rather than guess a layout."""
+    source = SOURCE.replace(
+        'base_model_prefix = "tiny"', 'base_model_prefix = "tiny"\n    main_input_name = "input_features"'
+    )
+    code = convert_source(source, "tiny").code
+    assert "def input_signature(self):\n        return input_signature_for_call(self)" in code
+    assert "return dummy_inputs_for_call(self," in code  # the file's own dummies stay
+    own = source[: source.index("    @property")] + source[source.index("class TinyEncoderModel") - 2 :]
+    code = convert_source(own, "tiny").code
+    assert "def dummy_inputs(self):\n        return dummy_inputs_for_signature(self.input_signature)" in code
+
+
+def test_a_model_class_declaring_its_own_config_gets_that_config_class():
+    """`class SamVisionModel(SamPreTrainedModel): config: SamVisionConfig`: TF's from_pretrained reads config_class."""
+    source = SOURCE.replace(
+        "class TinyEncoderModel(TinyPreTrainedModel):\n",
+        "class TinyEncoderModel(TinyPreTrainedModel):\n    config: TinyEncoderConfig\n",
+    )
+    code = convert_source(source, "tiny").code
+    assert "class TFTinyEncoderModel(TFTinyPreTrainedModel):\n    config_class = TinyEncoderConfig\n" in code
+
+
+def test_a_file_whose_models_take_pixel_values_next_to_text_infers_its_signature():
+    source = SOURCE.replace("def forward(self, input_ids):", "def forward(self, input_ids, pixel_values=None):")
+    code = convert_source(source, "tiny").code
+    assert "def input_signature(self):\n        return input_signature_for_call(self)" in code
+    assert "def input_signature_for_call(model):" in code
+
+
+def test_a_vision_model_whose_config_names_no_channels_takes_three():
+    """MaskFormer's config has no num_channels (its backbone's has)."""
+    source = SOURCE.replace(
+        'base_model_prefix = "tiny"', 'base_model_prefix = "tiny"\n    main_input_name = "pixel_values"'
+    )
+    assert 'getattr(vision_config, "num_channels", 3)' in convert_source(source, "tiny").code

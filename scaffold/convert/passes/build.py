@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis import ClassInfo, ModuleInfo, SubLayer, embedding_size, saved_buffer_value
+from ..analysis import ClassInfo, ModuleInfo, SubLayer, embedding_size, persistent_buffer, saved_buffer_value
 from ..context import ConvertContext
 from ..names import dotted
 from ..nodes import fragment, statement_fragment
@@ -88,11 +88,90 @@ def _lift(
     if isinstance(expr, (cst.List, cst.Tuple)):
         return expr.with_changes(elements=[e.with_changes(value=lift(e.value)) for e in expr.elements])
     if isinstance(expr, cst.Subscript):
-        return expr.with_changes(value=lift(expr.value))
+        # `config.hidden_sizes[layer_idx]`: the index is in __init__'s terms too
+        elements = [
+            e.with_changes(slice=e.slice.with_changes(value=lift(e.slice.value)))
+            if isinstance(e.slice, cst.Index)
+            else e
+            for e in expr.slice
+        ]
+        return expr.with_changes(value=lift(expr.value), slice=elements)
     return expr
 
 
+class _Names(cst.CSTVisitor):
+    """The names an expression reads (the heads of attribute chains), or, with `targets`, the names `for` loops
+    and comprehensions bind."""
+
+    def __init__(self, targets: bool = False) -> None:
+        self.names: set[str] = set()
+        self.targets = targets
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)  # `self.config.x`: only the head is a name
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if not self.targets:
+            self.names.add(node.value)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind(node.target)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._bind(node.target)
+
+    def _bind(self, target: cst.BaseExpression) -> None:
+        if self.targets:
+            finder = _Names()
+            target.visit(finder)
+            self.names |= finder.names
+
+
+def _loop_names(cls: ClassInfo) -> set[str]:
+    finder = _Names(targets=True)
+    if cls.init is not None:
+        cls.init.visit(finder)
+    return finder.names
+
+
+def _free_names(code: str, cls: ClassInfo) -> set[str]:
+    """The loop and comprehension variables of `__init__` a shape reads: build() does not have them."""
+    if code == "None":
+        return set()
+    finder = _Names()
+    cst.parse_expression(code).visit(finder)
+    return finder.names & _loop_names(cls)
+
+
 def _shape_code(sub: SubLayer, cls: ClassInfo, stored: set[str], info: ModuleInfo | None = None) -> str:
+    """The input shape to build `sub` with, in build()'s terms ("None" where it reads a loop's variable)."""
+    for candidate in (sub, *sub.alternatives):
+        # `self.dense = nn.Linear(...)` in one branch, a layer of the file's in the other: the shape the torch
+        # layer implies (the file's own layers take any)
+        code = _bound_shape_code(candidate, cls, stored, info)
+        if code != "None" and not _free_names(code, cls):
+            return code
+    return "None"
+
+
+def _comprehension_index(sub: SubLayer) -> str | None:
+    """`i` for `nn.ModuleList([X(..., dims[i]) for i in range(n)])` (or `for i, d in enumerate(...)`)."""
+    source = sub.call.args[0].value if sub.call is not None and sub.call.args else None
+    if isinstance(source, cst.GeneratorExp):
+        source = cst.ListComp(elt=source.elt, for_in=source.for_in)
+    if not isinstance(source, cst.ListComp) or source.for_in.ifs or source.for_in.inner_for_in is not None:
+        return None
+    target, iterable = source.for_in.target, source.for_in.iter
+    call = dotted(iterable.func) if isinstance(iterable, cst.Call) else None
+    if call == "range" and isinstance(target, cst.Name) and len(iterable.args) == 1:  # type: ignore[attr-defined]
+        return target.value
+    if call == "enumerate" and isinstance(target, cst.Tuple) and isinstance(target.elements[0].value, cst.Name):
+        return target.elements[0].value.value
+    return None
+
+
+def _bound_shape_code(sub: SubLayer, cls: ClassInfo, stored: set[str], info: ModuleInfo | None = None) -> str:
     if sub.call is None:
         return "None"
     kind = sub.kind
@@ -205,6 +284,20 @@ def build_method(
                 optional=sub.optional,
                 condition=sub.condition,
             )
+        if saved is None and sub.kind == "buffer" and sub.call is not None and persistent_buffer(sub.call):
+            # a buffer torch saves, computed in __init__ (swin's relative_position_index): a non-trainable weight
+            # starting at that value, so that from_pretrained finds it a home
+            ctx.need("keras")
+            attr = cls.tf_attr(sub.attr)
+            lines += [
+                f'if getattr(self, "{attr}", None) is not None:',
+                f"    value = tf.convert_to_tensor(self.{attr})",
+                f"    self.{attr} = self.add_weight(",
+                f'        name="{sub.attr}", shape=value.shape, dtype=value.dtype,',
+                "        initializer=keras.initializers.Constant(value), trainable=False",
+                "    )",
+            ]
+            continue
         if sub.kind == "parameter":
             block = _parameter(sub, cls, stored, ctx)
             condition = _condition(sub, cls, stored)
@@ -235,10 +328,51 @@ def build_method(
                     ]
             continue
         if sub.kind == "list":
-            shapes = {_shape_code(item, cls, stored) for item in sub.items} or {"None"}
+            if sub.items and all(item.kind == "list" for item in sub.items):
+                # a list of lists (funnel's blocks, segformer's block): each inner list's layers
+                inner = [i for item in sub.items for i in item.items]
+                shapes = {_shape_code(item, cls, stored) for item in inner} or {"None"}
+                shape = shapes.pop() if len(shapes) == 1 else "None"
+                if shapes:
+                    notes.append(f"items of `{attr}` differ in input shape: check the shape each one is built with")
+                lines += [
+                    f'if getattr(self, "{attr}", None) is not None:',
+                    f"    for layers in self.{attr}:",
+                    "        for layer in layers:",
+                    "            with tf.name_scope(layer.name):",
+                    f"                layer.build({shape})",
+                ]
+                continue
+            shapes = {_bound_shape_code(item, cls, stored) for item in sub.items} or {"None"}
+            listed = sub.call.args[0].value if sub.call is not None and sub.call.args else None
+            if (
+                len(shapes) > 1
+                and isinstance(listed, (cst.List, cst.Tuple))
+                and len(listed.elements) == len(sub.items)
+            ):
+                # a literal list of different layers (convnext's [norm, conv]): each built by index with its shape
+                for index, item in enumerate(sub.items):
+                    if item.has_weights:
+                        lines += [
+                            f'if len(getattr(self, "{attr}", None) or []) > {index}:',
+                            f"    with tf.name_scope(self.{attr}[{index}].name):",
+                            f"        self.{attr}[{index}].build({_shape_code(item, cls, stored, ctx.info)})",
+                        ]
+                continue
             shape = shapes.pop() if len(shapes) == 1 else "None"
             if len(shapes) > 0:
                 notes.append(f"items of `{attr}` differ in input shape: check the shape each one is built with")
+            counter = _comprehension_index(sub)
+            if counter is not None and _free_names(shape, cls) == {counter} and counter != "_":
+                # each item's shape reads the comprehension's index (`dims[i]`): built item by item
+                lines += [
+                    f'if getattr(self, "{attr}", None) is not None:',
+                    f"    for {counter}, layer in enumerate(self.{attr}):",
+                    "        with tf.name_scope(layer.name):",
+                    f"            layer.build({shape})",
+                ]
+                continue
+            shape = "None" if _free_names(shape, cls) else shape
             if all(item.has_weights for item in sub.items):
                 lines += [
                     f'if getattr(self, "{attr}", None) is not None:',

@@ -14,6 +14,12 @@ from ..analysis import embedding_size
 from ..names import dotted
 from ..pipeline import NodePass
 
+# a torch conv's attributes under their keras names (kernel_size and groups are the same)
+CONV_ATTRIBUTES = {
+    kind: {"stride": "strides", "dilation": "dilation_rate", "out_channels": "filters"}
+    for kind in ("Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d")
+}
+
 
 class LayerAttributesPass(NodePass):
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
@@ -34,6 +40,10 @@ class LayerAttributesPass(NodePass):
             keras_base = self.info.classes[sub.cls].keras_base if sub and sub.cls in self.info.classes else None
             if sub is not None and (sub.kind == "Embedding" or keras_base == "Embedding"):
                 return self.expr(f"self.{cls.tf_attr(parts[1])}.embeddings")
+        conv = sub is not None and sub.kind in CONV_ATTRIBUTES
+        if len(parts) == 3 and conv and parts[2] in CONV_ATTRIBUTES[sub.kind]:  # type: ignore[union-attr]
+            # whisper's `self.conv1.stride[0]`: keras' Conv1D calls it `strides`
+            return self.expr(f"self.{cls.tf_attr(parts[1])}.{CONV_ATTRIBUTES[sub.kind][parts[2]]}")  # type: ignore[union-attr]
         if len(parts) == 3 and parts[2] == "weight" and sub is not None and sub.kind in ("Linear", "Conv1d", "Conv2d"):
             self.todo(f"`{name}`: keras keeps this as `.kernel`, transposed from torch's layout")
             return self.expr(f"self.{cls.tf_attr(parts[1])}.kernel")

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis import ACT2FN_NAMES, GPT2_CONV1D, LAYER_KINDS, ClassInfo, saved_buffer_value
+from ..analysis import ACT2FN_NAMES, GPT2_CONV1D, LAYER_KINDS, ClassInfo, ModuleInfo, saved_buffer_value
 from ..context import ConvertContext
 from ..names import dotted, torch_nn_name
 from ..nodes import fragment
 from ..pipeline import NodePass
 from ..tables import NN_ACTIVATIONS, TF_ACTIVATIONS
 from ..todos import Todos
-from ..torch_layers import TORCH_SIGNATURE_TWINS, bind, keras_constructor
+from ..torch_layers import TORCH_SIGNATURE_TWINS, WEIGHTLESS, bind, input_shape, keras_constructor
 
 
 def _kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
@@ -37,6 +37,24 @@ def _with_name(call: cst.Call, name: cst.BaseExpression) -> cst.Call:
 
 def _fstring(template: str) -> cst.BaseExpression:
     return fragment(template)
+
+
+def _attr_of(prefix: str) -> str:
+    """`blocks` for the name prefix `blocks_._{block_index}`."""
+    return prefix.split("_._")[0]
+
+
+def _template(name: cst.BaseExpression) -> str | None:
+    """The f-string body of a layer's `name=` (`"x_._3"` -> `x_._3`, `f"x_._{i}"` -> `x_._{i}`)."""
+    if (
+        isinstance(name, cst.SimpleString)
+        and isinstance(name.evaluated_value, str)
+        and "{" not in name.evaluated_value
+    ):
+        return name.evaluated_value
+    if isinstance(name, cst.FormattedString) and name.start in ('f"', "f'"):
+        return cst.Module([]).code_for_node(name)[2:-1]
+    return None
 
 
 class LayersPass(NodePass):
@@ -62,16 +80,29 @@ class LayersPass(NodePass):
 
     # -- statements -------------------------------------------------------------------------------------------
 
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool | None:
+        """A weight initialised in place in `__init__`, moved into its layer's constructor: nothing in it to port."""
+        cls = self._init_class()
+        if cls is not None and len(node.body) == 1:
+            moved = {id(small) for small, _, _ in _weight_inits(cls, self.info).values()}
+            if id(node.body[0]) in moved:
+                return False
+        return None
+
     def leave_SimpleStatementLine(
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
     ) -> cst.SimpleStatementLine | cst.RemovalSentinel:
         cls = self._init_class()
         if cls is None:
             return updated
+        moved = {id(small) for small, _, _ in _weight_inits(cls, self.info).values()}
         body = [
             s
             for o, s in zip(original.body, updated.body)
-            if not self._is_parameter_assignment(s) and not self._is_bias_tie(s, cls) and not self._is_saved_buffer(o)
+            if not self._is_parameter_assignment(s)
+            and not self._is_bias_tie(s, cls)
+            and not self._is_saved_buffer(o)
+            and id(o) not in moved
         ]
         if not body:
             return cst.RemovalSentinel.REMOVE
@@ -118,16 +149,37 @@ class LayersPass(NodePass):
         if isinstance(target, cst.Attribute) and dotted(target.value) == "self":
             attr = target.attr.value
         elif isinstance(target, cst.Name):
-            attr = cls.list_locals.get(target.value)
-            if attr is not None:
-                return updated.with_changes(value=self._list(updated.value, attr, 0))
+            prefix = cls.list_locals.get(target.value)
+            if prefix is not None:
+                return updated.with_changes(value=self._list(updated.value, _attr_of(prefix), 0, prefix))
             item = cls.item_locals.get(target.value)
-            if item is not None and isinstance(updated.value, cst.Call):
-                # `first_layer = layer(...)` later placed at an index of a Sequential: it takes that name
-                return updated.with_changes(value=_with_name(updated.value, cst.SimpleString(f'"{item}"')))
+            if item and isinstance(updated.value, cst.Call):
+                # `first_layer = layer(...)` later placed at an index of a Sequential, `stage = XStage(...)` later
+                # appended to a list (`self.stages.append(stage)`): it takes that name
+                name = _fstring(f'f"{item}"') if "{" in item else cst.SimpleString(f'"{item}"')
+                return updated.with_changes(value=self._convert(updated.value, _attr_of(item), name, item=True))
         if attr is None:
             return updated
-        return updated.with_changes(value=self._convert(updated.value, attr, cst.SimpleString(f'"{attr}"')))
+        value = self._convert(updated.value, attr, cst.SimpleString(f'"{attr}"'))
+        return updated.with_changes(value=self._initialized(value, attr, cls))
+
+    def _initialized(self, value: cst.BaseExpression, attr: str, cls: ClassInfo) -> cst.BaseExpression:
+        """`self.<attr>.weight.data.normal_(...)` later in `__init__` (convbert's convs): keras has no weight to
+        fill before build; the layer is given that initializer instead."""
+        inits = {
+            weight: (small, init)
+            for (a, weight), (small, init, _) in _weight_inits(cls, self.info).items()
+            if a == attr
+        }
+        sub = cls.sublayers.get(attr)
+        if not inits or not isinstance(value, cst.Call) or sub is None or sub.kind not in INITIALIZER_KEYWORDS:
+            return value
+        keywords = INITIALIZER_KEYWORDS[sub.kind]
+        given = {keywords[w]: self.expr(code) for w, (_, code) in inits.items()}
+        args = [a for a in value.args if a.keyword is None or a.keyword.value not in given]
+        named = [a for a in args if a.keyword is not None and a.keyword.value == "name"]
+        args = [a for a in args if a not in named] + [_kwarg(k, v) for k, v in given.items()] + named
+        return value.with_changes(args=[a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in args])
 
     def leave_AnnAssign(self, original: cst.AnnAssign, updated: cst.AnnAssign) -> cst.BaseSmallStatement:
         """`self.activation: Callable = ACT2FN[...] if ... else nn.Identity()`: as without the annotation."""
@@ -171,12 +223,32 @@ class LayersPass(NodePass):
         cls = self._init_class()
         if cls is None:
             return updated
+        if name == "setattr" and len(call.args) == 3 and dotted(call.args[0].value) == "self":
+            # `setattr(self, name, nn.Embedding(...))` (tapas' token type embeddings): a layer named `name`, built
+            # at the first call (build() cannot list attributes named at run time)
+            attr, value = call.args[1].value, call.args[2].value
+            label = attr.evaluated_value if isinstance(attr, cst.SimpleString) else "setattr"
+            layer = self._convert(value, str(label), attr)
+            return updated.with_changes(
+                value=call.with_changes(args=[*call.args[:2], call.args[2].with_changes(value=layer)])
+            )
+        if name.startswith("self.") and name.endswith(".requires_grad_") and len(call.args) <= 1:
+            # `self.embed_positions.requires_grad_(False)` (whisper): a frozen keras layer
+            flag = call.args[0].value if call.args else cst.Name("True")
+            return cst.Assign([cst.AssignTarget(fragment(f"{name[: -len('.requires_grad_')]}.trainable"))], flag)  # type: ignore[arg-type]
         if name.startswith("self.") and name.endswith(".append") and call.args:
             attr = name[len("self.") : -len(".append")]  # type: ignore[assignment]
             sub = cls.sublayers.get(attr)
             if sub is not None and sub.kind == "list":
                 item = self._convert(call.args[0].value, attr, _fstring(f'f"{attr}_._{{len(self.{attr})}}"'))  # type: ignore[arg-type]
                 return updated.with_changes(value=call.with_changes(args=[call.args[0].with_changes(value=item)]))
+        local = name[: -len(".append")] if name.endswith(".append") else None
+        prefix = cls.list_locals.get(local) if local is not None else None
+        if prefix is not None and len(call.args) == 1 and not call.args[0].star:
+            # `layers.append(X(...))`, `layers` becoming (part of) a ModuleList: the item's index is len(layers)
+            name_ = _fstring(f'f"{prefix}_._{{len({local})}}"')
+            item = self._convert(call.args[0].value, _attr_of(prefix), name_, item=True)
+            return updated.with_changes(value=call.with_changes(args=[call.args[0].with_changes(value=item)]))
         return updated
 
     # -- references to torch layer classes (not calls): module-level tables, defaults, arguments -------------
@@ -221,6 +293,21 @@ class LayersPass(NodePass):
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         self._calls = self._calls[:-1]
+        func = updated.func
+        if not updated.args and isinstance(func, cst.Lambda) and not func.params.params and func.lpar:
+            return func.body  # `ACT2CLS[name]()`: the activation itself
+        return updated
+
+    def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript) -> cst.BaseExpression:
+        """`ACT2CLS[name]` (swiftformer's `act_layer`): a class making the activation module of that name; in TF,
+        a function making `get_tf_activation(name)`."""
+        if (
+            self.info.imports.resolve(original.value) == "transformers.activations.ACT2CLS"
+            and len(updated.slice) == 1
+            and isinstance(updated.slice[0].slice, cst.Index)
+        ):
+            body = cst.Call(self.expr("get_tf_activation"), [cst.Arg(updated.slice[0].slice.value)])
+            return cst.Lambda(cst.Parameters(), body, lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
         return updated
 
     def leave_Arg(self, original: cst.Arg, updated: cst.Arg) -> cst.Arg:
@@ -278,11 +365,16 @@ class LayersPass(NodePass):
         if kind == "ModuleList":
             if not expr.args:
                 return cst.List([])
-            items = self._list(expr.args[0].value, attr, 0)
+            # a list inside a list (`nn.ModuleList([nn.ModuleList([...]) for ...])`): items named under its name
+            prefix = _template(name) if item else None
+            items = self._list(expr.args[0].value, attr, 0, prefix)
             if isinstance(items, cst.BinaryOperation) and not items.lpar:
                 # `nn.ModuleList(a\n + b)`: the call's parentheses allowed the line break; keep some
                 items = items.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
             return items
+        if kind == "Sequential" and not (isinstance(name, cst.SimpleString) and name.evaluated_value == attr):
+            # not an attribute of its own (a list's item): one layer, TorchSequential, named where it sits
+            return self._sequence_layer(expr, attr, name)
         if kind == "Sequential":
             # a list whose items keep torch's indices as names; calls go through call_sequential
             items: list[cst.BaseElement] = []  # type: ignore[no-redef]
@@ -308,6 +400,8 @@ class LayersPass(NodePass):
                 if isinstance(approximate, cst.SimpleString) and approximate.evaluated_value == "tanh":
                     value = "gelu_new"
             return self.expr(f'get_tf_activation("{value}")')
+        if kind in ELEMENTWISE and all(a.keyword is not None and a.keyword.value == "inplace" for a in expr.args):
+            return self.expr(ELEMENTWISE[kind])
         if kind == "Identity":
             # a layer (not tf.identity): it can be built, named and called with training like any other
             return cst.Call(self.expr("keras.layers.Identity"), [_kwarg("name", name)])
@@ -335,7 +429,7 @@ class LayersPass(NodePass):
             for note in notes:
                 self.todo(note)
             args = [_kwarg(k, v) for k, v in kwargs]
-            if kind not in ("Dropout", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveAvgPool1d", "Flatten"):
+            if kind not in WEIGHTLESS:
                 args.append(_kwarg("name", name))
             return cst.Call(func=self.expr(keras_call), args=args)
         if kind == "Parameter":
@@ -347,6 +441,26 @@ class LayersPass(NodePass):
             return cst.Call(self.expr("TorchOnly"), [cst.Arg(cst.SimpleString(f'"torch.nn.{kind}"'))])
         self.todo(f"nn.{kind} has no keras twin in scaffold's table: port `{attr}` by hand")
         return expr
+
+    def _sequence_layer(self, expr: cst.Call, attr: str, name: cst.BaseExpression) -> cst.BaseExpression:
+        """`nn.Sequential(a, b)` -> `TorchSequential([a', b'], input_shapes=[...], name=...)`: items named "0",
+        "1", ..., each built with the shape its torch constructor implies (in `__init__`'s terms, where it is made)."""
+        items: list[cst.BaseElement] = []
+        shapes: list[cst.BaseElement] = []
+        for position, arg in enumerate(expr.args):
+            if arg.star or arg.keyword is not None:
+                self.todo(f"a Sequential inside `{attr}` takes a starred part: port it by hand")
+                return expr
+            kind = (
+                torch_nn_name(self.info.imports.resolve(arg.value.func)) if isinstance(arg.value, cst.Call) else None
+            )
+            shape = input_shape(kind, arg.value) if kind is not None else None  # type: ignore[arg-type]
+            items.append(cst.Element(self._convert(arg.value, attr, cst.SimpleString(f'"{position}"'), item=True)))
+            shapes.append(cst.Element(shape if shape is not None else cst.Name("None")))
+        return cst.Call(
+            self.expr("TorchSequential"),
+            [cst.Arg(cst.List(items)), _kwarg("input_shapes", cst.List(shapes)), _kwarg("name", name)],
+        )
 
     def _weight_norm(self, expr: cst.Call, attr: str, name: cst.BaseExpression) -> cst.BaseExpression:
         """`weight_norm(self.conv, name="weight", dim=2)` on a Conv1d -> the same conv as WeightNormConv1D."""
@@ -367,21 +481,23 @@ class LayersPass(NodePass):
         args = [_kwarg(k, v) for k, v in kwargs] + [_kwarg("name", name)]
         return cst.Call(func=self.expr("WeightNormConv1D"), args=args)
 
-    def _list(self, expr: cst.BaseExpression, attr: str, offset: int | None) -> cst.BaseExpression:
-        """Name the items of a list of layers `<attr>_._<index>`; `offset` counts the items before this part."""
+    def _list(
+        self, expr: cst.BaseExpression, attr: str, offset: int | None, prefix: str | None = None
+    ) -> cst.BaseExpression:
+        """Name the items of a list of layers `<prefix>_._<index>` (`prefix`: an f-string body, `attr` by default);
+        `offset` counts the items before this part."""
+        prefix = prefix or attr
+        literal = "{" not in prefix
         if isinstance(expr, cst.GeneratorExp):
             expr = cst.ListComp(elt=expr.elt, for_in=expr.for_in)
         if isinstance(expr, cst.ListComp):
-            target = expr.for_in.target
-            if offset is None or not isinstance(target, cst.Name):
+            for_in = _counted(expr)
+            if offset is None or for_in is None or expr.for_in.inner_for_in is not None:
                 self.todo(f"name the items of `{attr}` `{attr}_._<index>` by hand: scaffold cannot count them")
                 return expr
-            for_in = expr.for_in
-            if target.value == "_":
-                for_in = for_in.with_changes(target=cst.Name("i"))
-            index = for_in.target.value  # type: ignore[attr-defined]
+            index = _index_name(for_in)
             position = index if offset == 0 else f"{index} + {offset}"
-            elt = self._convert(expr.elt, attr, _fstring(f'f"{attr}_._{{{position}}}"'), item=True)
+            elt = self._convert(expr.elt, attr, _fstring(f'f"{prefix}_._{{{position}}}"'), item=True)
             return expr.with_changes(elt=elt, for_in=for_in)
         if isinstance(expr, (cst.List, cst.Tuple)):
             if not isinstance(offset, int):
@@ -389,18 +505,149 @@ class LayersPass(NodePass):
                 return expr
             elements = [
                 e.with_changes(
-                    value=self._convert(e.value, attr, cst.SimpleString(f'"{attr}_._{offset + i}"'), item=True)
+                    value=self._convert(
+                        e.value,
+                        attr,
+                        cst.SimpleString(f'"{prefix}_._{offset + i}"')
+                        if literal
+                        else _fstring(f'f"{prefix}_._{offset + i}"'),
+                        item=True,
+                    )
                 )
                 for i, e in enumerate(expr.elements)
             ]
             return cst.List(elements)
         if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
-            left = self._list(expr.left, attr, offset)
+            left = self._list(expr.left, attr, offset, prefix)
             size = len(expr.left.elements) if isinstance(expr.left, (cst.List, cst.Tuple)) else None
             next_offset = offset + size if isinstance(offset, int) and size is not None else None
-            return expr.with_changes(left=left, right=self._list(expr.right, attr, next_offset))
+            return expr.with_changes(left=left, right=self._list(expr.right, attr, next_offset, prefix))
         return expr
 
     def _config_in_scope(self) -> bool:
         cls = self.ctx.current_class()
         return cls is not None and "config" in cls.init_params and self.info.uses_initializer_range
+
+
+# torch.nn activation modules TF's ACT2FN lacks, made without arguments (levit's nn.Hardswish()): TF functions
+ELEMENTWISE = {
+    "Hardswish": "lambda x: x * tf.nn.relu6(x + 3.0) / 6.0",
+    "Hardsigmoid": "lambda x: tf.nn.relu6(x + 3.0) / 6.0",
+    "ReLU6": "tf.nn.relu6",
+    "ELU": "tf.nn.elu",
+    "SELU": "tf.nn.selu",
+    "Softplus": "tf.math.softplus",
+    "Softsign": "tf.nn.softsign",
+    "LogSigmoid": "tf.math.log_sigmoid",
+    "Hardtanh": "lambda x: tf.clip_by_value(x, -1.0, 1.0)",
+}
+
+
+# the keras keyword initialising what torch calls a layer's `weight` / `bias`
+INITIALIZER_KEYWORDS = {
+    kind: {"weight": "kernel_initializer", "bias": "bias_initializer"} for kind in ("Linear", "Conv1d", "Conv2d")
+} | {"Embedding": {"weight": "embeddings_initializer"}}
+
+
+def _keras_initializer(call: cst.Call) -> str | None:
+    """The keras initializer doing what torch's in-place `normal_` / `uniform_` / `zero_` / `fill_` does."""
+    method = call.func.attr.value  # type: ignore[attr-defined]
+    names = {"normal_": ("mean", "std"), "uniform_": ("a", "b"), "fill_": ("value",), "zero_": ()}.get(method)
+    if names is None or any(a.star for a in call.args):
+        return None
+    bound = {names[i]: a.value for i, a in enumerate(call.args) if a.keyword is None and i < len(names)}
+    bound.update({a.keyword.value: a.value for a in call.args if a.keyword is not None})
+    if set(bound) - set(names):
+        return None
+    code = {k: cst.Module([]).code_for_node(v) for k, v in bound.items()}
+    if method == "normal_":
+        return f"keras.initializers.RandomNormal(mean={code.get('mean', '0.0')}, stddev={code.get('std', '1.0')})"
+    if method == "uniform_":
+        return f"keras.initializers.RandomUniform(minval={code.get('a', '0.0')}, maxval={code.get('b', '1.0')})"
+    if method == "fill_":
+        return f"keras.initializers.Constant({code['value']})" if "value" in code else None
+    return '"zeros"'
+
+
+def _weight_inits(cls: ClassInfo, info: ModuleInfo) -> dict[tuple[str, str], tuple[cst.BaseSmallStatement, str, str]]:
+    """`self.<attr>.<weight|bias>[.data].<normal_|uniform_|zero_|fill_>(...)` statements at the top level of
+    `__init__`, for sub-layers keras gives an initializer keyword: (attr, weight) -> (statement, initializer,
+    method)."""
+    found: dict[tuple[str, str], tuple[cst.BaseSmallStatement, str, str]] = {}
+    if cls.init is None:
+        return found
+    for line in cls.init.body.body:
+        if not isinstance(line, cst.SimpleStatementLine):
+            continue
+        for small in line.body:
+            if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
+                continue
+            parts = (dotted(small.value.func) or "").split(".")
+            if parts[-1:] == ["data"] or len(parts) < 4 or parts[0] != "self":
+                continue
+            if parts[3:-1] not in ([], ["data"]) or parts[2] not in ("weight", "bias"):
+                continue
+            sub = cls.sublayers.get(parts[1])
+            initializer = _keras_initializer(small.value)
+            if sub is None or sub.kind not in INITIALIZER_KEYWORDS or initializer is None:
+                continue
+            if parts[2] in INITIALIZER_KEYWORDS[sub.kind]:
+                found[(parts[1], parts[2])] = (small, initializer, parts[-1])
+    return found
+
+
+def _counted(comprehension: cst.ListComp) -> cst.CompFor | None:
+    """The comprehension's `for` with a target that counts its items from 0: `for i in range(n)` and
+    `for i, x in enumerate(xs)` as they are (`_` -> `i`), `for x in xs` -> `for i, x in enumerate(xs)`;
+    None where items are skipped (`if`) or counted otherwise (`range(1, n)`)."""
+    for_in = comprehension.for_in
+    if for_in.ifs:
+        return None
+    target, iterable = for_in.target, for_in.iter
+    call = dotted(iterable.func) if isinstance(iterable, cst.Call) else None
+    if call == "range":
+        if not isinstance(target, cst.Name) or len(iterable.args) != 1:  # type: ignore[attr-defined]
+            return None
+        return for_in.with_changes(target=cst.Name("i")) if target.value == "_" else for_in
+    if call == "enumerate":
+        if not (isinstance(target, cst.Tuple) and len(target.elements) == 2):
+            return None
+        first = target.elements[0]
+        if not isinstance(first.value, cst.Name):
+            return None
+        if first.value.value == "_":
+            first = first.with_changes(value=cst.Name("i"))
+            return for_in.with_changes(target=target.with_changes(elements=[first, target.elements[1]]))
+        return for_in
+    if not isinstance(target, (cst.Name, cst.Tuple)):
+        return None
+    index = next(n for n in ("i", "index", "position") if not _uses(comprehension, n))
+    inner = (
+        target.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        if isinstance(target, cst.Tuple)
+        else target
+    )
+    pair = cst.Tuple([cst.Element(cst.Name(index)), cst.Element(inner)], lpar=[], rpar=[])
+    return for_in.with_changes(target=pair, iter=cst.Call(cst.Name("enumerate"), [cst.Arg(iterable)]))
+
+
+def _index_name(for_in: cst.CompFor) -> str:
+    target = for_in.target
+    if isinstance(target, cst.Tuple):
+        return target.elements[0].value.value  # type: ignore[attr-defined]
+    return target.value  # type: ignore[attr-defined]
+
+
+class _NameFinder(cst.CSTVisitor):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.found = False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.found = self.found or node.value == self.name
+
+
+def _uses(node: cst.CSTNode, name: str) -> bool:
+    finder = _NameFinder(name)
+    node.visit(finder)
+    return finder.found

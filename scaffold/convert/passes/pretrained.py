@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ..analysis import ModuleInfo
 from ..context import ConvertContext
 from .classes import map_classes
 from .decorators import with_class_attribute
@@ -26,6 +27,26 @@ def _drop_config_annotation(class_def: cst.ClassDef) -> cst.ClassDef:
     return class_def.with_changes(body=class_def.body.with_changes(body=body))
 
 
+def _config_annotation_to_class(class_def: cst.ClassDef) -> cst.ClassDef:
+    """A model class declaring its own `config: SamVisionConfig` (torch reads the annotation): TF's from_pretrained
+    reads `config_class`, else it takes the PreTrainedModel's (the composite SamConfig)."""
+    body = []
+    for s in class_def.body.body:
+        small = s.body[0] if isinstance(s, cst.SimpleStatementLine) else None
+        if (
+            isinstance(small, cst.AnnAssign)
+            and small.value is None
+            and isinstance(small.target, cst.Name)
+            and small.target.value == "config"
+            and isinstance(small.annotation.annotation, (cst.Name, cst.Attribute))
+        ):
+            s = s.with_changes(
+                body=[cst.Assign([cst.AssignTarget(cst.Name("config_class"))], small.annotation.annotation)]
+            )
+        body.append(s)
+    return class_def.with_changes(body=class_def.body.with_changes(body=body))
+
+
 # TFPreTrainedModel derives its input signature (and so its dummy inputs) for input_ids and pixel_values
 # only: an audio model declares its own; one second of 16 kHz audio is long enough for any conv front end.
 AUDIO_SIGNATURE = """
@@ -40,6 +61,40 @@ def dummy_inputs(self):
 """
 
 
+# input_features (Whisper's log-mel frames, Speech2Text's filter banks): TFPreTrainedModel refuses to guess; the
+# layout differs per model (input_signature_for_call reads it from the config), and from_pretrained runs the model
+# on dummies long enough for a conv front end
+FEATURES_SIGNATURE = """
+@property
+def input_signature(self):
+    return input_signature_for_call(self)
+"""
+FEATURES_DUMMY = """
+@property
+def dummy_inputs(self):
+    return dummy_inputs_for_signature(self.input_signature)
+"""
+
+
+# pixel values next to text (BLIP, FLAVA, Florence-2): TFPreTrainedModel needs num_channels in the vision config;
+# region features (LXMERT) it does not know of, and from_pretrained runs the model on the dummies it derives
+INFERRED_SIGNATURE = """
+@property
+def input_signature(self):
+    return input_signature_for_call(self)
+"""
+
+
+def _takes_pixel_values(info: ModuleInfo) -> bool:
+    for cls in info.classes.values():
+        forward = cls.method("forward") if cls.role == "model" else None
+        if forward is not None and any(
+            p.name.value in ("pixel_values", "visual_feats") for p in forward.params.params
+        ):
+            return True
+    return False
+
+
 # pixel_values: TFPreTrainedModel needs config.image_size; configs without one (ResNet, RegNet) use 224
 VISION_SIGNATURE = """
 @property
@@ -48,7 +103,9 @@ def input_signature(self):
     size = getattr(vision_config, "image_size", 224)
     size = size if isinstance(size, int) else size[0]
     return {
-        "pixel_values": tf.TensorSpec((None, vision_config.num_channels, size, size), tf.float32, name="pixel_values")
+        "pixel_values": tf.TensorSpec(
+            (None, getattr(vision_config, "num_channels", 3), size, size), tf.float32, name="pixel_values"
+        )
     }
 """
 
@@ -116,7 +173,9 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
 
     def change(class_def: cst.ClassDef) -> cst.ClassDef:
         if class_def.name.value != target:
-            return class_def
+            cls = info.classes.get(class_def.name.value[2:]) if class_def.name.value.startswith("TF") else None
+            own = cls is not None and (cls.role == "model" or cls.serializable)
+            return _config_annotation_to_class(class_def) if own else class_def
         class_def = _dummies_for_call(_drop_config_annotation(class_def), ctx)
         if info.base_model_prefix is None:
             class_def = with_class_attribute(class_def, "base_model_prefix", f'"{info.model_name}"')
@@ -124,8 +183,13 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
             class_def = with_class_attribute(class_def, "config_class", info.config_class)
         if info.main_input_name == "input_values":
             class_def = _with_audio_inputs(class_def, ctx)
+        elif info.main_input_name == "input_features":
+            class_def = _with_property(class_def, "input_signature", FEATURES_SIGNATURE, ctx)
+            class_def = _with_property(class_def, "dummy_inputs", FEATURES_DUMMY, ctx)
         elif info.main_input_name == "pixel_values":
             class_def = _with_property(class_def, "input_signature", VISION_SIGNATURE, ctx)
+        elif _takes_pixel_values(info):
+            class_def = _with_property(class_def, "input_signature", INFERRED_SIGNATURE, ctx)
         return class_def
 
     return map_classes(module, change)

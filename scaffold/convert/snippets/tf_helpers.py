@@ -192,6 +192,29 @@ def call_sequential(layers, hidden_states, training=False):
     return hidden_states
 
 
+class TorchSequential(keras.layers.Layer):
+    """A torch nn.Sequential that is not an attribute of its own (an item of a list: focalnet's focal layers) as
+    one layer: its items named by index ("0", "1", ...: torch's `<list>.<i>.<j>` weights), each built with the
+    input shape its torch constructor implies, applied in order."""
+
+    def __init__(self, layers, input_shapes=None, **kwargs):
+        super().__init__(**kwargs)
+        self.sequence = layers
+        self.input_shapes = input_shapes or [None] * len(layers)
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        self.built = True
+        for layer, shape in zip(self.sequence, self.input_shapes):
+            if isinstance(layer, keras.layers.Layer):
+                with tf.name_scope(layer.name):
+                    layer.build(shape)
+
+    def call(self, hidden_states, training=False):
+        return call_sequential(self.sequence, hidden_states, training=training)
+
+
 def torch_sum(tensor, axis=None, keepdims=False):
     """torch's sum: booleans count as integers (tf.reduce_sum refuses them)."""
     if tensor.dtype == tf.bool:
@@ -293,6 +316,47 @@ def dummy_inputs_for_call(model, dummies):
     return {key: value for key, value in dummies.items() if key in parameters}
 
 
+def input_signature_for_call(model):
+    """TFPreTrainedModel.input_signature where it cannot infer one: text inputs as it makes them, pixel values of a
+    config without num_channels (3) or image_size (open), `input_features` (rank 3) and `input_values` (rank 2)
+    with open dims, LXMERT's region features and boxes. The dummy inputs from_pretrained runs come from it."""
+    parameters = signature(model.call).parameters
+    specs = {}
+    text = ("input_ids", "attention_mask", "token_type_ids") if "input_ids" in parameters else ()
+    for name in (*text, "decoder_input_ids", "decoder_attention_mask"):
+        if name in parameters:
+            specs[name] = tf.TensorSpec((None, None), tf.int32, name=name)
+    if "pixel_values" in parameters:
+        vision = getattr(model.config, "vision_config", None) or model.config
+        size = getattr(vision, "image_size", None) or getattr(vision, "input_size", None)
+        size = [size, size] if isinstance(size, int) else list(size) if isinstance(size, (list, tuple)) else [None] * 2
+        channels = getattr(vision, "num_channels", 3)
+        specs["pixel_values"] = tf.TensorSpec((None, channels, *size[:2]), tf.float32, name="pixel_values")
+    if "input_features" in parameters:
+        config, shape = model.config, (None, None, None)
+        if getattr(config, "num_mel_bins", None):  # Whisper: (batch, mel bins, 2 x max_source_positions frames)
+            frames = getattr(config, "max_source_positions", None)
+            shape = (None, config.num_mel_bins, 2 * frames if frames else None)
+        elif getattr(config, "input_feat_per_channel", None):  # Speech2Text: (batch, frames, features)
+            shape = (None, None, config.input_feat_per_channel * getattr(config, "input_channels", 1))
+        specs["input_features"] = tf.TensorSpec(shape, tf.float32, name="input_features")
+    if "input_values" in parameters:
+        specs["input_values"] = tf.TensorSpec((None, None), tf.float32, name="input_values")
+    for name, size in (("visual_feats", "visual_feat_dim"), ("visual_pos", "visual_pos_dim")):  # LXMERT's regions
+        if name in parameters and getattr(model.config, size, None):
+            specs[name] = tf.TensorSpec((None, None, getattr(model.config, size)), tf.float32, name=name)
+    return specs
+
+
+def dummy_inputs_for_signature(specs, length=32):
+    """Dummy inputs from an input signature: batch 1, `length` for open dims (TFPreTrainedModel's 2 is too short for
+    a speech model's conv front end)."""
+    return {
+        name: tf.ones([1] + [d if d is not None else length for d in spec.shape[1:]], dtype=spec.dtype)
+        for name, spec in specs.items()
+    }
+
+
 def meshgrid(*tensors, indexing=None):
     """TF twin of torch.meshgrid / pytorch_utils.meshgrid: a tuple of grids, "ij" indexing unless told."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
@@ -336,24 +400,116 @@ def torch_pad(tensor, pad, mode="constant", value=None):
     return tf.pad(tensor, paddings, mode={"reflect": "REFLECT", "replicate": "SYMMETRIC"}[mode])
 
 
-def torch_interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None, **kwargs):
-    """torch.nn.functional.interpolate of [batch, channels, height, width] to `size=`: "bilinear" (either
-    align_corners) or "nearest"; scale_factor=, antialias and other modes fail loudly."""
-    if size is None or scale_factor is not None or kwargs.get("antialias"):
-        raise NotImplementedError("scaffold: torch_interpolate takes size= (no scale_factor=, no antialias)")
-    size = [size, size] if isinstance(size, int) else list(size)
-    images = tf.transpose(input, perm=[0, 2, 3, 1])
-    if mode == "bilinear" and not align_corners:
-        resized = tf.image.resize(images, size, method="bilinear", antialias=False)
-    elif mode == "bilinear":
-        resized = tf.compat.v1.image.resize_bilinear(images, size, align_corners=True)
-    elif mode == "nearest":
-        resized = tf.compat.v1.image.resize_nearest_neighbor(
-            images, size, align_corners=False, half_pixel_centers=False
-        )
-    else:
+def torch_interpolate(
+    input,
+    size=None,
+    scale_factor=None,
+    mode="nearest",
+    align_corners=None,
+    recompute_scale_factor=None,
+    antialias=False,
+):
+    """torch.nn.functional.interpolate over the trailing (spatial) dims of a channels-first tensor, as torch's
+    kernels compute it: "nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear" (either
+    align_corners, antialias too) and "area", to `size=` or by `scale_factor=`. The weights are built per dim
+    from the static input size (a dim of unknown size fails loudly)."""
+    input = tf.convert_to_tensor(input)
+    shape = input.shape.as_list()
+    dims = len(shape) - 2
+    if dims < 1 or any(n is None for n in shape[2:]):
+        raise NotImplementedError("scaffold: torch_interpolate needs the spatial sizes known when traced")
+    sizes, scales = _interpolate_sizes(shape[2:], size, scale_factor, recompute_scale_factor)
+    output = input
+    for axis, (in_size, out_size, scale) in enumerate(zip(shape[2:], sizes, scales), start=2):
+        if mode in ("nearest", "nearest-exact"):
+            index = _nearest_indices(in_size, out_size, scale, exact=mode == "nearest-exact")
+            output = tf.gather(output, index, axis=axis)
+            continue
+        weights = _interpolation_weights(in_size, out_size, scale, mode, bool(align_corners), antialias)
+        weights = tf.constant(weights, dtype=output.dtype if output.dtype.is_floating else tf.float32)
+        moved = tf.experimental.numpy.moveaxis(tf.cast(output, weights.dtype), axis, -1)
+        output = tf.experimental.numpy.moveaxis(tf.linalg.matmul(moved, weights, transpose_b=True), -1, axis)
+    return output
+
+
+def _interpolate_sizes(in_sizes, size, scale_factor, recompute_scale_factor):
+    """Output sizes and the scale torch maps coordinates with (None: in/out), per spatial dim."""
+    import numpy as np  # a snippet: copied into files that may not import numpy
+
+    dims = len(in_sizes)
+    if size is not None:
+        sizes = [int(size)] * dims if isinstance(size, (int, float)) or getattr(size, "shape", None) == () else size
+        return [int(n) for n in sizes], [None] * dims
+    if scale_factor is None:
+        raise ValueError("either size or scale_factor should be defined")
+    factors = (
+        [float(scale_factor)] * dims if isinstance(scale_factor, (int, float)) else [float(f) for f in scale_factor]
+    )
+    sizes = [int(np.floor(n * f)) for n, f in zip(in_sizes, factors)]
+    return sizes, [None] * dims if recompute_scale_factor else [1.0 / f for f in factors]
+
+
+def _nearest_indices(in_size, out_size, scale, exact=False):
+    import numpy as np  # a snippet: copied into files that may not import numpy
+
+    scale = in_size / out_size if scale is None else scale
+    position = (np.arange(out_size, dtype=np.float32) + (0.5 if exact else 0.0)) * np.float32(scale)
+    return np.minimum(np.floor(position).astype(np.int64), in_size - 1)
+
+
+def _cubic(x, a):
+    import numpy as np  # a snippet: copied into files that may not import numpy
+
+    x = np.abs(x)
+    near = ((a + 2) * x - (a + 3)) * x * x + 1
+    far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return np.where(x <= 1, near, np.where(x < 2, far, 0.0))
+
+
+def _interpolation_weights(in_size, out_size, scale, mode, align_corners, antialias):
+    """The [out_size, in_size] matrix torch's upsampling kernel applies along one dim."""
+    import numpy as np  # a snippet: copied into files that may not import numpy
+
+    if mode not in ("linear", "bilinear", "bicubic", "trilinear", "area"):
         raise NotImplementedError(f"scaffold: interpolate mode {mode!r} has no twin yet")
-    return tf.cast(tf.transpose(resized, perm=[0, 3, 1, 2]), input.dtype)
+    weights = np.zeros((out_size, in_size), dtype=np.float64)
+    rows = np.arange(out_size)
+    if mode == "area":  # adaptive average pooling
+        for o in rows:
+            start, end = (o * in_size) // out_size, -(-((o + 1) * in_size) // out_size)
+            weights[o, start:end] = 1.0 / (end - start)
+        return weights
+    if align_corners:
+        scale = (in_size - 1) / (out_size - 1) if out_size > 1 else 0.0
+    elif scale is None:
+        scale = in_size / out_size
+    cubic = mode == "bicubic"
+    if antialias:  # torch's separable antialiasing kernels (PIL's): the filter stretched over the input
+        support = (2.0 if cubic else 1.0) * max(scale, 1.0)
+        for o in rows:
+            center = scale * (o + 0.5)
+            low = max(int(center - support + 0.5), 0)
+            high = min(int(center + support + 0.5), in_size)
+            x = (np.arange(low, high) - center + 0.5) / max(scale, 1.0)
+            w = _cubic(x, -0.5) if cubic else np.maximum(0.0, 1.0 - np.abs(x))
+            weights[o, low:high] = w / w.sum() if w.sum() != 0 else w
+        return weights
+    source = rows * scale if align_corners else scale * (rows + 0.5) - 0.5
+    if cubic:
+        floor = np.floor(source).astype(np.int64)
+        t = source - floor
+        for k, coefficient in enumerate(
+            (_cubic(t + 1, -0.75), _cubic(t, -0.75), _cubic(1 - t, -0.75), _cubic(2 - t, -0.75))
+        ):
+            np.add.at(weights, (rows, np.clip(floor - 1 + k, 0, in_size - 1)), coefficient)
+        return weights
+    source = np.maximum(source, 0.0)
+    low = np.minimum(np.floor(source).astype(np.int64), in_size - 1)
+    high = np.minimum(low + 1, in_size - 1)
+    fraction = source - low
+    np.add.at(weights, (rows, low), 1.0 - fraction)
+    np.add.at(weights, (rows, high), fraction)
+    return weights
 
 
 def _torch_padding(padding, rank):
@@ -429,6 +585,181 @@ class ChannelsFirstMaxPool2D(_ChannelsFirst2D, keras.layers.MaxPool2D):
 
 class ChannelsFirstAvgPool2D(_ChannelsFirst2D, keras.layers.AveragePooling2D):
     """torch's nn.AvgPool2d (count_include_pad=True) on [batch, channels, height, width]."""
+
+
+def _spatial(value, rank):
+    """torch's int-or-tuple spatial argument as a tuple of `rank` ints."""
+    return (value,) * rank if isinstance(value, int) else tuple(value)
+
+
+def _channels_last(inputs, rank):
+    return tf.transpose(inputs, perm=[0, *range(2, rank + 2), 1])
+
+
+def _channels_first(outputs, rank):
+    return tf.transpose(outputs, perm=[0, rank + 1, *range(1, rank + 1)])
+
+
+class _ChannelsFirstTranspose:
+    """A keras transposed conv on torch's channels-first layout: torch's `padding=` crops the full output,
+    `output_padding=` adds to its end (torch's output size), as nn.ConvTranspose<N>d. The kernel is torch's
+    [in, out, *kernel] weight as from_pretrained(from_pt=True) transposes it for a 3-D/4-D kernel."""
+
+    def __init__(self, *args, torch_padding=0, output_padding=0, groups=1, **kwargs):
+        if groups != 1:
+            raise NotImplementedError("scaffold: a transposed conv with groups has no keras twin yet")
+        super().__init__(*args, output_padding=output_padding, **kwargs)
+        self.torch_padding = torch_padding
+
+    def call(self, inputs):
+        outputs = super().call(_channels_last(inputs, self.rank))
+        crop = _spatial(self.torch_padding, self.rank)
+        if any(crop):
+            shape = shape_list(outputs)
+            outputs = outputs[(slice(None), *(slice(p, shape[i + 1] - p) for i, p in enumerate(crop)), slice(None))]
+        return _channels_first(outputs, self.rank)
+
+
+class ChannelsFirstConvTranspose1D(_ChannelsFirstSpec, _ChannelsFirstTranspose, keras.layers.Conv1DTranspose):
+    """torch's nn.ConvTranspose1d (groups=1) on [batch, channels, length]."""
+
+
+class ChannelsFirstConvTranspose2D(_ChannelsFirstSpec, _ChannelsFirstTranspose, keras.layers.Conv2DTranspose):
+    """torch's nn.ConvTranspose2d (groups=1) on [batch, channels, height, width]."""
+
+
+class ChannelsFirstConv3D(_ChannelsFirstSpec, keras.layers.Conv3D):
+    """torch's nn.Conv3d on [batch, channels, depth, height, width], padded like torch's `padding=`.
+
+    The kernel variable is [kw, kh, kd, in/groups, out]: from_pretrained(from_pt=True) transposes a 5-D torch
+    weight [out, in/groups, kd, kh, kw] by reversing all its axes; the call puts the kernel dims back in order."""
+
+    def __init__(self, *args, torch_padding=0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.torch_padding = torch_padding
+
+    def build(self, input_shape):
+        kernel_size = self.kernel_size
+        self.kernel_size = kernel_size[::-1]  # the variable keras creates has the kernel dims reversed
+        try:
+            super().build(input_shape)
+        finally:
+            self.kernel_size = kernel_size
+
+    def call(self, inputs):
+        hidden_states = _channels_last(inputs, 3)
+        if self.torch_padding:
+            hidden_states = tf.pad(hidden_states, _torch_padding(self.torch_padding, 5))
+        outputs = self.convolution_op(hidden_states, tf.transpose(self.kernel, perm=[2, 1, 0, 3, 4]))
+        if self.use_bias:
+            outputs = tf.nn.bias_add(outputs, self.bias)
+        return _channels_first(outputs, 3)
+
+
+class _ChannelsFirst1D:
+    """A keras 1-D pooling layer on torch's [batch, channels, length], padded like torch's `padding=`."""
+
+    pad_value = 0.0
+
+    def __init__(self, *args, torch_padding=0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.torch_padding = torch_padding
+
+    def call(self, inputs):
+        hidden_states = _channels_last(inputs, 1)
+        if self.torch_padding:
+            hidden_states = tf.pad(
+                hidden_states, _torch_padding(self.torch_padding, 3), constant_values=self.pad_value
+            )
+        return _channels_first(super().call(hidden_states), 1)
+
+
+class ChannelsFirstMaxPool1D(_ChannelsFirst1D, keras.layers.MaxPool1D):
+    """torch's nn.MaxPool1d on [batch, channels, length]."""
+
+    pad_value = float("-inf")
+
+
+class ChannelsFirstAvgPool1D(_ChannelsFirst1D, keras.layers.AveragePooling1D):
+    """torch's nn.AvgPool1d (count_include_pad=True) on [batch, channels, length]."""
+
+
+class TorchGLU(keras.layers.Layer):
+    """torch's nn.GLU / F.glu: the first half of `dim` times the sigmoid of the second."""
+
+    def __init__(self, dim=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.dim = dim
+
+    def call(self, inputs):
+        first, second = tf.split(inputs, 2, axis=self.dim)
+        return first * tf.sigmoid(second)
+
+
+class TorchUpsample(keras.layers.Layer):
+    """torch's nn.Upsample: torch_interpolate with the layer's size / scale_factor / mode."""
+
+    def __init__(
+        self, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None, **kwargs
+    ):
+        super().__init__(**kwargs)
+        self.size, self.scale_factor, self.mode = size, scale_factor, mode
+        self.align_corners, self.recompute_scale_factor = align_corners, recompute_scale_factor
+
+    def call(self, inputs):
+        return torch_interpolate(
+            inputs, self.size, self.scale_factor, self.mode, self.align_corners, self.recompute_scale_factor
+        )
+
+
+def torch_unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """torch.nn.functional.unfold (im2col) of [batch, channels, height, width]: [batch, channels * kh * kw,
+    blocks], each column a block's values channel by channel, then row by row of the kernel."""
+    kernel, dilation, padding, stride = (_spatial(v, 2) for v in (kernel_size, dilation, padding, stride))
+    images = tf.pad(_channels_last(input, 2), [[0, 0], [padding[0]] * 2, [padding[1]] * 2, [0, 0]])
+    patches = tf.image.extract_patches(
+        images, sizes=[1, *kernel, 1], strides=[1, *stride, 1], rates=[1, *dilation, 1], padding="VALID"
+    )
+    batch, channels = shape_list(input)[:2]
+    patches = tf.reshape(patches, [batch, -1, kernel[0], kernel[1], channels])
+    return tf.reshape(tf.transpose(patches, perm=[0, 4, 2, 3, 1]), [batch, channels * kernel[0] * kernel[1], -1])
+
+
+class TorchUnfold(keras.layers.Layer):
+    """torch's nn.Unfold: torch_unfold with the layer's arguments."""
+
+    def __init__(self, kernel_size, dilation=1, padding=0, stride=1, **kwargs):
+        super().__init__(**kwargs)
+        self.kernel_size, self.dilation, self.padding, self.stride = kernel_size, dilation, padding, stride
+
+    def call(self, inputs):
+        return torch_unfold(inputs, self.kernel_size, self.dilation, self.padding, self.stride)
+
+
+class TorchConstantPad(keras.layers.Layer):
+    """torch's nn.ZeroPad1d/2d and nn.ConstantPad1d/2d: `padding` (an int, or torch_pad's (left, right[, top,
+    bottom])) over the last `rank` dims."""
+
+    def __init__(self, padding, value=0.0, rank=2, **kwargs):
+        super().__init__(**kwargs)
+        self.padding = [padding] * (2 * rank) if isinstance(padding, int) else list(padding)
+        self.value = value
+
+    def call(self, inputs):
+        return torch_pad(inputs, self.padding, value=self.value)
+
+
+class TorchAdaptiveAvgPool(keras.layers.Layer):
+    """torch's nn.AdaptiveAvgPool1d/2d to any output size (torch's "area" interpolation); None keeps a dim."""
+
+    def __init__(self, output_size, rank=2, **kwargs):
+        super().__init__(**kwargs)
+        self.output_size, self.rank = output_size, rank
+
+    def call(self, inputs):
+        sizes = _spatial(self.output_size, self.rank)
+        sizes = [n if n is not None else inputs.shape[i + 2] for i, n in enumerate(sizes)]
+        return torch_interpolate(inputs, size=sizes, mode="area")
 
 
 class ChannelsFirstPixelShuffle(keras.layers.Layer):

@@ -113,6 +113,11 @@ def interpolate(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call("torch_interpolate", *a.args) if a.args else None
 
 
+@function("torch.nn.functional.unfold", signature=("input", "kernel_size", "dilation", "padding", "stride"))
+def unfold(a: Args, cx: Context) -> cst.BaseExpression | None:
+    return cx.call("torch_unfold", *a.args) if a.args else None
+
+
 @function("torch.nn.functional.pad")
 def pad(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call("torch_pad", *a.args) if a.args else None  # torch's pad spec is flat, from the last dim

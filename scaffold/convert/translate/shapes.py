@@ -99,6 +99,8 @@ def split(cx: Context, kind: str, target: cst.BaseExpression, args: list[cst.Arg
 def split_method(a: Args, cx: Context) -> cst.BaseExpression | None:
     if not a.positional or len(a.args) > 2:
         return None
+    if isinstance(a.positional[0].value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+        return None  # `text.split("|")`: a str method (deberta-v2's config strings), no tensor's
     return split(cx, a.name, a.receiver, a.args)
 
 
