@@ -21,6 +21,7 @@ from .passes import (
     imports,
     inherited,
     main_layer,
+    model_api,
     outputs,
     pretrained,
 )
@@ -68,6 +69,7 @@ CLASS_PASSES = (
     main_layer.apply,
     inherited.apply,
     generation.apply,
+    model_api.apply,  # embedding accessors, LM head, resizing, int arguments (TF's model API)
     build.apply,
     decorators.apply,
     dunder_all.apply,
