@@ -69,9 +69,9 @@ CLASS_PASSES = (
     main_layer.apply,
     inherited.apply,
     generation.apply,
-    model_api.apply,  # embedding accessors, LM head, resizing, int arguments (TF's model API)
     build.apply,
     decorators.apply,
+    model_api.apply,  # embedding accessors, LM head, resizing, flags and int arguments (after the flags are declared)
     dunder_all.apply,
     docstrings.apply,  # argument sections document the TF signature (utils/check_docstrings.py)
 )

@@ -10,6 +10,7 @@ themselves: embedding accessors, the LM head, resizing, and `int` arguments give
 - With such heads, `TF<X>PreTrainedModel.resize_token_embeddings` also resizes output embeddings that are a Dense
   layer (torch resizes an untied LM head with the input embeddings; TF's base class reads output embeddings as an
   embedding matrix): `resize_token_embeddings_with_dense_output` in `snippets/tf_model_api.py`.
+- A head's `call` passes the output flags on in `**kwargs`, as torch's does (`@unpack_inputs` drops `**kwargs`).
 - A `call` parameter with an int default that the body tests with `isinstance(x, int)` (`logits_to_keep`) is
   taken back to an int first (`int_argument`): Keras turns Python numbers inside a list input into tensors.
 """
@@ -49,6 +50,7 @@ def get_bias(self):
     """No bias apart from the output layer's: a Dense layer keeps its own, resized with it."""
     return None
 '''
+FLAGS = ("output_attentions", "output_hidden_states")
 RESIZE = '''
 def resize_token_embeddings(self, new_num_tokens=None):
     """TF's resizing; output embeddings that are a Dense layer (an untied LM head) are resized with the input ones,
@@ -100,12 +102,15 @@ class _IntTests(cst.CSTVisitor):
 
     def __init__(self) -> None:
         self.names: set[str] = set()
+        self.done: set[str] = set()  # already given to int_argument
 
     def visit_Call(self, node: cst.Call) -> None:
         if dotted(node.func) == "isinstance" and len(node.args) == 2 and dotted(node.args[1].value) == "int":
             name = dotted(node.args[0].value)
             if name and "." not in name:
                 self.names.add(name)
+        if dotted(node.func) == "int_argument" and node.args:
+            self.done.add(dotted(node.args[0].value) or "")
 
 
 def _int_arguments(call: cst.FunctionDef, ctx: ConvertContext) -> cst.FunctionDef:
@@ -114,13 +119,49 @@ def _int_arguments(call: cst.FunctionDef, ctx: ConvertContext) -> cst.FunctionDe
     names = [
         p.name.value
         for p in (*call.params.params, *call.params.kwonly_params)
-        if p.name.value in tests.names and isinstance(p.default, cst.Integer)
+        if p.name.value in tests.names - tests.done and isinstance(p.default, cst.Integer)
     ]
     if not names:
         return call
     body = list(call.body.body)
     position = 1 if body and is_docstring(body[0]) else 0  # type: ignore[arg-type]
     body[position:position] = [ctx.statement(f"{name} = int_argument({name})") for name in names]
+    return call.with_changes(body=call.body.with_changes(body=body))
+
+
+class _Uses(cst.CSTVisitor):
+    """Bare names a body reads, and whether it passes `**<kwargs>` on."""
+
+    def __init__(self, kwargs: str) -> None:
+        self.kwargs = kwargs
+        self.names: set[str] = set()
+        self.forwards = False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.star == "**" and dotted(node.value) == self.kwargs:
+            self.forwards = True
+
+
+def _forwarded_flags(call: cst.FunctionDef, ctx: ConvertContext) -> cst.FunctionDef:
+    """torch heads take the output flags through `**kwargs` and pass them on with it (`self.model(...,
+    **kwargs)`); `@unpack_inputs` drops `**kwargs`, so the TF call declares the flags (decorators.with_output_flags)
+    and puts them back into `kwargs` here, where the body never reads them itself."""
+    star = call.params.star_kwarg
+    if not isinstance(star, cst.Param):
+        return call
+    uses = _Uses(star.name.value)
+    call.body.visit(uses)
+    declared = {p.name.value for p in (*call.params.params, *call.params.kwonly_params)}
+    flags = [f for f in FLAGS if f in declared and f not in uses.names]
+    if not uses.forwards or not flags:
+        return call
+    body = list(call.body.body)
+    position = 1 if body and is_docstring(body[0]) else 0  # type: ignore[arg-type]
+    update = f"{star.name.value}.update({', '.join(f'{f}={f}' for f in flags)})"
+    body.insert(position, ctx.statement(update))
     return call.with_changes(body=call.body.with_changes(body=body))
 
 
@@ -138,7 +179,7 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
         name = class_def.name.value
         call = method(class_def, "call")
         if call is not None and (name in heads or name == info.main_layer_class):
-            updated = _int_arguments(call, ctx)
+            updated = _int_arguments(_forwarded_flags(call, ctx) if name in heads else call, ctx)
             if updated is not call:
                 body = [updated if s is call else s for s in class_def.body.body]
                 class_def = class_def.with_changes(body=class_def.body.with_changes(body=body))
