@@ -205,9 +205,10 @@ def test_signature_dummies_serving_and_dataset(llama):
     assert served.logits.shape[-1] == config.vocab_size and served.hidden_states is None
     datasets = pytest.importorskip("datasets")
     ids = _ids(config).numpy()
-    data = datasets.Dataset.from_dict({"input_ids": ids, "labels": ids, "unused": ids})
+    columns = {"input_ids": ids, "attention_mask": np.ones_like(ids), "labels": ids, "unused": ids}
+    data = datasets.Dataset.from_dict(columns)
     batches = model.prepare_tf_dataset(data, batch_size=2, shuffle=False)
     inputs, labels = next(iter(batches))
-    assert "unused" not in inputs
+    assert sorted(inputs) == ["attention_mask", "input_ids"]  # "unused" dropped, labels apart
     model.compile(optimizer="sgd", run_eagerly=True)
     model.train_on_batch(inputs, labels)
