@@ -113,3 +113,21 @@ def test_a_second_application_changes_nothing():
         SOURCE, pretrained.apply, main_layer.apply, decorators.apply, model_api.apply, model_api.apply
     )
     assert twice == once
+
+
+def test_arguments_read_from_kwargs_by_name_are_declared_and_put_back():
+    """torch reads a deprecated alias from **kwargs (BERT's `next_sentence_label`); unpack_inputs drops **kwargs, so
+    the TF call declares it and puts it back when given."""
+    source = SOURCE.replace(
+        "        return self.score(self.model(input_ids, output_hidden_states=output_hidden_states))",
+        '        if "old_labels" in kwargs:\n'
+        '            labels = kwargs.pop("old_labels")\n'
+        "        return self.score(self.model(input_ids, output_hidden_states=output_hidden_states))",
+    ).replace(
+        "def forward(self, input_ids=None, output_hidden_states=None):",
+        "def forward(self, input_ids=None, output_hidden_states=None, **kwargs):",
+    )
+    head = _class(_converted(source), "TFTinyForSequenceClassification")
+    assert "old_labels=None," in head
+    assert '        if old_labels is not None:\n            kwargs["old_labels"] = old_labels\n' in head
+    assert "kwargs.update" not in head  # its flags are its own (read by the body)

@@ -130,12 +130,20 @@ def _int_arguments(call: cst.FunctionDef, ctx: ConvertContext) -> cst.FunctionDe
 
 
 class _Uses(cst.CSTVisitor):
-    """Bare names a body reads, and whether it passes `**<kwargs>` on."""
+    """Bare names a body reads, whether it passes `**<kwargs>` on, and the arguments it reads from `kwargs` by
+    name (`kwargs.pop("next_sentence_label")`, `kwargs.get(...)`, `kwargs[...]`, `"..." in kwargs`)."""
 
     def __init__(self, kwargs: str) -> None:
         self.kwargs = kwargs
         self.names: set[str] = set()
         self.forwards = False
+        self.read: list[str] = []
+
+    def _read(self, node: cst.BaseExpression) -> None:
+        if isinstance(node, cst.SimpleString) and isinstance(node.evaluated_value, str):
+            name = node.evaluated_value
+            if name.isidentifier() and name not in self.read:
+                self.read.append(name)
 
     def visit_Name(self, node: cst.Name) -> None:
         self.names.add(node.value)
@@ -144,24 +152,65 @@ class _Uses(cst.CSTVisitor):
         if node.star == "**" and dotted(node.value) == self.kwargs:
             self.forwards = True
 
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and dotted(func.value) == self.kwargs and node.args:
+            if func.attr.value in ("pop", "get"):
+                self._read(node.args[0].value)
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        if dotted(node.value) == self.kwargs and len(node.slice) == 1:
+            index = node.slice[0].slice
+            if isinstance(index, cst.Index):
+                self._read(index.value)
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        for target in node.comparisons:
+            if isinstance(target.operator, (cst.In, cst.NotIn)) and dotted(target.comparator) == self.kwargs:
+                self._read(node.left)
+
+
+def _declared(call: cst.FunctionDef, names: list[str]) -> cst.FunctionDef:
+    """`call` with keyword parameters `<name>=None` for `names`, before `training`."""
+    params = call.params
+    new = [
+        cst.Param(
+            cst.Name(n),
+            default=cst.Name("None"),
+            equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+        )
+        for n in names
+    ]
+    slot = "kwonly_params" if isinstance(params.star_arg, cst.Param) else "params"
+    existing = list(getattr(params, slot))
+    position = next((i for i, p in enumerate(existing) if p.name.value == "training"), len(existing))
+    existing[position:position] = new
+    return call.with_changes(params=params.with_changes(**{slot: existing}))
+
 
 def _forwarded_flags(call: cst.FunctionDef, ctx: ConvertContext) -> cst.FunctionDef:
     """torch heads take the output flags through `**kwargs` and pass them on with it (`self.model(...,
     **kwargs)`); `@unpack_inputs` drops `**kwargs`, so the TF call declares the flags (decorators.with_output_flags)
-    and puts them back into `kwargs` here, where the body never reads them itself."""
+    and puts them back into `kwargs` here, where the body never reads them itself. Arguments the body reads from
+    `kwargs` by name are declared too, and put back when given."""
     star = call.params.star_kwarg
     if not isinstance(star, cst.Param):
         return call
-    uses = _Uses(star.name.value)
+    kwargs = star.name.value
+    uses = _Uses(kwargs)
     call.body.visit(uses)
     declared = {p.name.value for p in (*call.params.params, *call.params.kwonly_params)}
-    flags = [f for f in FLAGS if f in declared and f not in uses.names]
-    if not uses.forwards or not flags:
+    flags = [f for f in FLAGS if f in declared and f not in uses.names] if uses.forwards else []
+    # arguments torch reads from **kwargs by name (a deprecated alias such as BERT's `next_sentence_label`)
+    read = [n for n in uses.read if n not in declared and n not in uses.names]
+    if not flags and not read:
         return call
+    statements = [ctx.statement(f"{kwargs}.update({', '.join(f'{f}={f}' for f in flags)})")] if flags else []
+    statements += [ctx.statement(f'if {n} is not None:\n    {kwargs}["{n}"] = {n}\n') for n in read]
+    call = _declared(call, read)
     body = list(call.body.body)
     position = 1 if body and is_docstring(body[0]) else 0  # type: ignore[arg-type]
-    update = f"{star.name.value}.update({', '.join(f'{f}={f}' for f in flags)})"
-    body.insert(position, ctx.statement(update))
+    body[position:position] = statements
     return call.with_changes(body=call.body.with_changes(body=body))
 
 
