@@ -6,6 +6,9 @@ against PyTorch.
                                                       `scaffold port <m> --force` generates; then generate
     python benchmarks/mixin.py --slow [model ...]     the mixin's 4 @slow tests too (RUN_SLOW=1); --slow-only:
                                                       those alone
+    python benchmarks/mixin.py --mixin-only [--generated-only] [model ...]
+                                                      the mixin's 24 alone (no PyTorch comparisons, no generate
+                                                      probe), on both ports or the generated one only
     python benchmarks/mixin.py --as-is [model ...]    the generated test file, whole and unedited, on a 4.57
                                                       checkout (no mixin: scaffold's own common tests) and on
                                                       a 4.46 one (the mixin, and 4.46's transformers)
@@ -314,7 +317,7 @@ def mixin_mode(args, models: list[str]) -> dict:
             row = results.setdefault(model, {})
             classes = hand_written_classes(hand_root, model)
             ports = []
-            if classes:
+            if classes and not args.generated_only:
                 write_hand_written_test(hand_root, model, classes)
                 ports.append(("hand", hand_root))
             scaffold_port(gen_root, model)
@@ -326,11 +329,12 @@ def mixin_mode(args, models: list[str]) -> dict:
                     passed = sum(v.get("status") == "passed" for k, v in row[port].items() if not k.startswith("_"))
                     print(f"{model:14} {port:9} slow {passed}/{len(slow)}", file=sys.stderr)
                     continue
-                outcome = run_tests(root, model, args.python)
+                outcome = run_tests(root, model, args.python, select=fast if args.mixin_only else None)
                 if args.slow:
                     slow_outcome = run_tests(root, model, args.python, select=slow, slow=True)
                     outcome.update({f"{k} (slow)": v for k, v in slow_outcome.items() if k in slow})
-                outcome["_generate"] = probe_generate(root, model, args.python)
+                if not args.mixin_only:
+                    outcome["_generate"] = probe_generate(root, model, args.python)
                 row[port] = outcome
                 passed = sum(outcome.get(t, {}).get("status") == "passed" for t in fast)
                 print(f"{model:14} {port:9} {passed:2}/{len(fast)}  ({outcome['_seconds']:.0f} s)", file=sys.stderr)
@@ -417,6 +421,10 @@ def main() -> None:
     parser.add_argument("--slow", action="store_true", help="also the mixin's @slow tests, with RUN_SLOW=1")
     parser.add_argument("--slow-only", action="store_true", help="only the mixin's @slow tests (RUN_SLOW=1)")
     parser.add_argument("--as-is", action="store_true", help="the generated file unedited on 4.57 and 4.46")
+    parser.add_argument(
+        "--mixin-only", action="store_true", help="only the mixin's non-slow tests (no PyTorch comparisons or probe)"
+    )
+    parser.add_argument("--generated-only", action="store_true", help="only the generated ports")
     parser.add_argument("--checkout", type=Path, default=T457, help="a 4.57-era checkout (copied, never modified)")
     parser.add_argument("--t446", type=Path, default=T446, help="a 4.46-era checkout (copied, never modified)")
     parser.add_argument("--python", default=sys.executable, help="the Python that runs the tests")

@@ -21,6 +21,7 @@ from .passes import (
     imports,
     inherited,
     main_layer,
+    model_api,
     outputs,
     pretrained,
 )
@@ -70,6 +71,7 @@ CLASS_PASSES = (
     generation.apply,
     build.apply,
     decorators.apply,
+    model_api.apply,  # embedding accessors, LM head, resizing, flags and int arguments (after the flags are declared)
     dunder_all.apply,
     docstrings.apply,  # argument sections document the TF signature (utils/check_docstrings.py)
 )

@@ -158,7 +158,15 @@ class ModuleInfo:
     base_model_class: str | None = None
     main_input_name: str | None = None
     public: set[str] = field(default_factory=set)  # the PyTorch file's __all__
-    uses_initializer_range: bool = True  # the config has `initializer_range` (T5 has `initializer_factor`)
+    # the initializer range of Linear/Embedding weights: the config's `initializer_range` where the file reads it
+    # (T5 has `initializer_factor`), or, where its models have no `_init_weights`, torch's PreTrainedModel default
+    # (the config's `initializer_range`, 0.02 without one); None: the file initializes otherwise
+    initializer_range: str | None = "config.initializer_range"
+
+    @property
+    def uses_initializer_range(self) -> bool:
+        return self.initializer_range is not None
+
     attention_dispatch: dict[str, str] = field(default_factory=dict)  # BERT_SELF_ATTENTION_CLASSES -> eager class
     dropped_classes: set[str] = field(default_factory=set)
     # module-level dicts of layer classes (`NORM2FN = {"layer_norm": nn.LayerNorm, "no_norm": NoNorm}`):
@@ -213,8 +221,6 @@ def analyze(
     }
     unread = {name for name, cls in classes.items() if cls.node not in known}
     info = ModuleInfo(imports=imports, model_name=model_name, classes=classes, public=_dunder_all(module))
-    if source is not None:
-        info.uses_initializer_range = "initializer_range" in source
     _assign_roles(info)
     if not any(c.role in ("layer", "model", "pretrained") for c in classes.values()):
         raise ScaffoldError(
@@ -226,6 +232,9 @@ def analyze(
         if cls.role in ("layer", "model", "pretrained") and cls.name in unread:
             _read_init(cls, info)
     _find_model_names(info)
+    if source is not None and "initializer_range" not in source:
+        default = info.pretrained_class is not None and "def _init_weights" not in source
+        info.initializer_range = 'getattr(config, "initializer_range", 0.02)' if default else None
     return info
 
 

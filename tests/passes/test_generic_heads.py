@@ -78,7 +78,10 @@ def test_written_out_generic_heads_convert_like_the_files_own():
     assert "has no TF twin: write this head" not in code
     head = code[code.index("class TFTinyForSequenceClassification") :]
     assert 'self.model = TFTinyMainLayer(config, name="model")' in head
-    assert 'self.score = keras.layers.Dense(units=self.num_labels, use_bias=False, name="score")' in head
+    assert (  # torch's PreTrainedModel._init_weights: the config's initializer_range, 0.02 without one
+        "self.score = keras.layers.Dense(units=self.num_labels, use_bias=False, "
+        'kernel_initializer=get_initializer(getattr(config, "initializer_range", 0.02)), name="score")'
+    ) in head
     assert "pooled_logits = torch_index(logits, (tf.range(batch_size), last_non_pad_token))" in head
     assert "return TFSequenceClassifierOutputWithPast(" in head
     assert 'self.transformer = TFTinyMainLayer(config, name="transformer")' in code

@@ -4,9 +4,17 @@ from scaffold.convert.passes.layers import LayersPass
 from tests.conftest import run_passes
 
 
-def init_line(statement: str, params: str = "config", initializer_range: bool = True) -> str:
-    # real modeling files name config.initializer_range in _init_weights; T5-style configs do not have it
-    docstring = '"""std: config.initializer_range"""' if initializer_range else '"""std: config.initializer_factor"""'
+def init_line(statement: str, params: str = "config", initializer_range: bool | None = True) -> str:
+    # real modeling files name config.initializer_range in _init_weights; T5-style configs do not have it (their
+    # own _init_weights reads initializer_factor); None: a file whose models keep PreTrainedModel's _init_weights
+    docstring = {
+        True: '"""std: config.initializer_range"""',
+        False: '"""std: config.initializer_factor (def _init_weights)"""',
+        None: '"""std: from PreTrainedModel._init_weights"""',
+    }[initializer_range]
+    model = (
+        "" if initializer_range is not None else "class TinyPreTrainedModel(PreTrainedModel):\n" + " " * 12 + "pass"
+    )
     code = run_passes(
         f"""
         class TinyLayer(nn.Module):
@@ -14,6 +22,8 @@ def init_line(statement: str, params: str = "config", initializer_range: bool = 
 
             def __init__(self, {params}):
                 {statement}
+
+        {model}
         """,
         LayersPass,
     )
@@ -198,6 +208,16 @@ def test_layer_swap(torch, keras):
 def test_no_initializer_when_the_config_has_no_initializer_range():
     swapped = init_line("self.wi = nn.Linear(config.d_model, config.d_ff, bias=False)", initializer_range=False)
     assert swapped == 'self.wi = keras.layers.Dense(units=config.d_ff, use_bias=False, name="wi")'
+
+
+def test_torch_default_initializer_where_the_models_keep_pretrainedmodels_init_weights():
+    # torch's PreTrainedModel._init_weights draws Linear/Embedding weights with the config's initializer_range,
+    # 0.02 where the config has none (modern files such as modeling_llama.py never name it themselves)
+    swapped = init_line("self.wi = nn.Linear(config.d_model, config.d_ff, bias=False)", initializer_range=None)
+    assert swapped == (
+        "self.wi = keras.layers.Dense(units=config.d_ff, use_bias=False, "
+        'kernel_initializer=get_initializer(getattr(config, "initializer_range", 0.02)), name="wi")'
+    )
 
 
 def test_no_change_outside_init():

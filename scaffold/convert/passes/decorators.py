@@ -65,14 +65,15 @@ def with_unpack_inputs(function: cst.FunctionDef) -> cst.FunctionDef:
     return function.with_changes(decorators=decorators)
 
 
-def with_output_flags(call: cst.FunctionDef) -> cst.FunctionDef:
+def with_output_flags(call: cst.FunctionDef, head: bool = False) -> cst.FunctionDef:
     """unpack_inputs reads `output_hidden_states` and `return_dict` from the signature: newer torch models take
     them through `**kwargs`, so the TF `call` declares them (before `training`); a call recording outputs
-    (`@check_model_inputs`) declares `output_attentions` too."""
+    (`@check_model_inputs`) or a head's taking `**kwargs` (which unpack_inputs drops; the model_api pass puts the
+    flags back into them) declares `output_attentions` too."""
     params = call.params
     present = {p.name.value for p in (*params.params, *params.kwonly_params)}
     flags = OUTPUT_FLAGS
-    if "check_model_inputs" in decorator_names(call):
+    if "check_model_inputs" in decorator_names(call) or (head and isinstance(params.star_kwarg, cst.Param)):
         flags = ("output_attentions", *flags)  # type: ignore[assignment]
     missing = [
         cst.Param(
@@ -110,7 +111,8 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
             for statement in class_def.body.body:
                 if isinstance(statement, cst.FunctionDef) and statement.name.value == "call":
                     ctx.need("unpack_inputs", "Optional")
-                    statement = with_unpack_inputs(with_output_flags(statement))
+                    head = name in models and name != ctx.tf_name(info.base_model_class or "")
+                    statement = with_unpack_inputs(with_output_flags(statement, head))
                 body.append(statement)
             class_def = class_def.with_changes(body=class_def.body.with_changes(body=body))
         return class_def

@@ -353,7 +353,7 @@ class LayersPass(NodePass):
         if qualified in GPT2_CONV1D:
             args = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in expr.args]
             if self._config_in_scope():
-                args.append(_kwarg("initializer_range", fragment("config.initializer_range")))
+                args.append(_kwarg("initializer_range", fragment(self.info.initializer_range or "")))
             return _with_name(expr.with_changes(func=self.expr("TFConv1D"), args=args), name)
         kind = torch_nn_name(qualified)
         if kind is None:
@@ -420,7 +420,9 @@ class LayersPass(NodePass):
             args = [a for a in expr.args if a.keyword is None or a.keyword.value not in ("device", "dtype")]
             return _with_name(expr.with_changes(func=self.expr("TorchLayerNorm"), args=args), name)
         if kind in LAYER_KINDS:
-            initializer = self.expr("get_initializer(config.initializer_range)") if self._config_in_scope() else None
+            initializer = (
+                self.expr(f"get_initializer({self.info.initializer_range})") if self._config_in_scope() else None
+            )
             keras_call, kwargs, notes = keras_constructor(kind, expr, initializer)
             if kind == "Linear" and cls is not None and attr in cls.bias_ties:
                 # its bias is the layer's own parameter (`self.decoder.bias = self.bias`): build() hands it over

@@ -1,6 +1,7 @@
 """Runtime helpers a converted file may need, copied from the `tf_*.py` files here (read as text, never
 imported by scaffold): `tf_helpers.py` (masks, indexing, layers, output recording), `tf_losses.py` (torch's
-losses), `tf_cache.py` (key/value caches). A name is defined in one of them only.
+losses), `tf_cache.py` (key/value caches), `tf_model_api.py` (embedding
+accessors, resizing, inputs). A name is defined in one of them only.
 
 `Snippets.needed(names)` returns the definitions for `names` and every helper they use, in file order, and
 the names each one imports (scheduled through the ImportPlan, never pasted as text).
@@ -18,7 +19,7 @@ from ..names import ImportTable, names_in
 
 FOLDER = Path(__file__).parent
 # tf_helpers first: helpers are copied in the order of their files, then of their definitions
-SOURCES = (FOLDER / "tf_helpers.py", FOLDER / "tf_losses.py", FOLDER / "tf_cache.py")
+SOURCES = (FOLDER / "tf_helpers.py", FOLDER / "tf_losses.py", FOLDER / "tf_cache.py", FOLDER / "tf_model_api.py")
 
 
 def _defined_name(statement: cst.BaseStatement) -> str | None:
