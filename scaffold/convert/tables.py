@@ -131,7 +131,6 @@ PYTORCH_ONLY_DECORATORS = frozenset(
         "auto_docstring",
         "deprecate_kwarg",
         "use_kernel_forward_from_hub",
-        "dynamic_rope_update",
         "torch.no_grad",
         "torch.jit.script",
         "torch.jit.unused",

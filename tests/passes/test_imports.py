@@ -55,3 +55,29 @@ def test_guarded_torch_only_imports_disappear_with_their_guard():
     assert "is_flash_attn_available" not in code
     assert "_flash_attention_forward" not in code
     compile(code, "modeling_tf_tiny.py", "exec")
+
+
+ROPE_MODEL = """
+import torch
+from torch import nn
+
+from ...modeling_rope_utils import ROPE_INIT_FUNCTIONS
+
+
+class TinyRotaryEmbedding(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.rope_init_fn = ROPE_INIT_FUNCTIONS[config.rope_scaling["rope_type"]]
+
+    def forward(self, x):
+        return x
+"""
+
+
+def test_a_helper_that_needs_a_standard_module_gets_its_import_once():
+    """The RoPE twins use `math`: scheduled as `import math` where the file has none, not twice where it has."""
+    code = convert(ROPE_MODEL)
+    assert code.count("import math\n") == 1 and "def _compute_yarn_parameters" in code
+    code = convert("import math\n" + ROPE_MODEL)
+    assert code.count("import math\n") == 1
+    compile(code, "modeling_tf_tiny.py", "exec")

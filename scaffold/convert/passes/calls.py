@@ -13,6 +13,7 @@ import libcst as cst
 from ..names import dotted
 from ..pipeline import NodePass
 from ..translate import DROPPED_KEYWORDS, FUNCTIONS, Args, Context, Translator
+from ..translate.functional import activation_getter
 
 
 class TorchCallsPass(NodePass):
@@ -52,7 +53,8 @@ class TorchCallsPass(NodePass):
         return result
 
     def _act2cls(self, call: cst.Call) -> cst.BaseExpression | None:
-        """`ACT2CLS["gelu"]()` -> `get_tf_activation("gelu")` (the class instantiated is the activation)."""
+        """`ACT2CLS["gelu"]()` -> `get_tf_activation("gelu")` (the class instantiated is the activation; a name TF's
+        ACT2FN may lack goes through `torch_activation`)."""
         func = call.func
         if (
             isinstance(func, cst.Subscript)
@@ -60,5 +62,5 @@ class TorchCallsPass(NodePass):
             and not call.args
             and isinstance(func.slice[0].slice, cst.Index)
         ):
-            return self.call("get_tf_activation", func.slice[0].slice.value)
+            return self.call(activation_getter(func.slice[0].slice.value), func.slice[0].slice.value)
         return None

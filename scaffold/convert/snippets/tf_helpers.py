@@ -6,10 +6,12 @@ against the torch originals. Every mask here is additive: 0 where attended, `dty
 transformers' eager attention expects.
 """
 
+import math
 from functools import wraps
 from inspect import signature
 
 import tensorflow as tf
+from transformers.activations_tf import get_tf_activation
 from transformers.modeling_tf_utils import keras
 from transformers.tf_utils import shape_list
 
@@ -311,6 +313,27 @@ def torch_split(tensor, split_size_or_sections, dim=0):
     return tf.split(tensor, split_size_or_sections, axis=dim)
 
 
+def torch_activation(name):
+    """PyTorch's `ACT2FN[name]` in TF: transformers' TF activation of that name, else a twin of PyTorch's (the
+    formulas of transformers/activations.py). Activations with weights (prelu, xielu) fail loudly, named."""
+    twins = {
+        "gelu_pytorch_tanh": lambda x: tf.nn.gelu(x, approximate=True),
+        "gelu_python_tanh": lambda x: tf.nn.gelu(x, approximate=True),
+        "gelu_accurate": lambda x: tf.nn.gelu(x, approximate=True),
+        "gelu_python": lambda x: tf.nn.gelu(x, approximate=False),
+        "laplace": lambda x: 0.5 * (1.0 + tf.math.erf((x - 0.707107) / (0.282095 * 2.0**0.5))),
+        "leaky_relu": lambda x: tf.nn.leaky_relu(x, alpha=0.01),
+        "linear": tf.identity,
+        "relu2": lambda x: tf.math.square(tf.nn.relu(x)),
+        "relu6": tf.nn.relu6,
+    }
+    if name in twins:
+        return twins[name]
+    if name in ("prelu", "xielu"):
+        raise NotImplementedError(f"scaffold: no TF translation for activation {name!r} (it has weights) yet")
+    return get_tf_activation(name)
+
+
 def _compute_default_rope_parameters(config=None, device=None, seq_len=None, **kwargs):
     """TF twin of modeling_rope_utils._compute_default_rope_parameters: (inverse frequencies, scaling 1.0)."""
     base = config.rope_theta
@@ -321,9 +344,159 @@ def _compute_default_rope_parameters(config=None, device=None, seq_len=None, **k
     return inv_freq, 1.0
 
 
-# TF twin of modeling_rope_utils.ROPE_INIT_FUNCTIONS: the default RoPE only; another rope_type fails loudly
-# (KeyError naming it) rather than computing other frequencies
-ROPE_INIT_FUNCTIONS = {"default": _compute_default_rope_parameters}
+def _compute_linear_scaling_rope_parameters(config=None, device=None, seq_len=None, **kwargs):
+    """TF twin of modeling_rope_utils._compute_linear_scaling_rope_parameters: the default frequencies / factor."""
+    inv_freq, attention_factor = _compute_default_rope_parameters(config, device, seq_len)
+    return inv_freq / config.rope_scaling["factor"], attention_factor
+
+
+def _compute_dynamic_ntk_parameters(config=None, device=None, seq_len=None, **kwargs):
+    """TF twin of modeling_rope_utils._compute_dynamic_ntk_parameters (NTK-aware base for `seq_len`, a number or
+    a tensor; never below max_position_embeddings)."""
+    base = config.rope_theta
+    partial_rotary_factor = getattr(config, "partial_rotary_factor", 1.0)
+    head_dim = getattr(config, "head_dim", config.hidden_size // config.num_attention_heads)
+    dim = int(head_dim * partial_rotary_factor)
+    max_position_embeddings = config.max_position_embeddings
+    factor = config.rope_scaling["factor"]
+    if seq_len is None:
+        seq_len = max_position_embeddings
+    elif isinstance(seq_len, (tf.Tensor, tf.Variable)):
+        seq_len = tf.cast(tf.maximum(seq_len, tf.cast(max_position_embeddings, seq_len.dtype)), tf.float32)
+    else:
+        seq_len = max(seq_len, max_position_embeddings)
+    base = base * ((factor * seq_len / max_position_embeddings) - (factor - 1)) ** (dim / (dim - 2))
+    inv_freq = 1.0 / (base ** (tf.cast(tf.range(0, dim, 2), tf.float32) / dim))
+    return inv_freq, 1.0
+
+
+def _compute_yarn_parameters(config=None, device=None, seq_len=None, **kwargs):
+    """TF twin of modeling_rope_utils._compute_yarn_parameters."""
+    base = config.rope_theta
+    partial_rotary_factor = getattr(config, "partial_rotary_factor", 1.0)
+    head_dim = getattr(config, "head_dim", config.hidden_size // config.num_attention_heads)
+    dim = int(head_dim * partial_rotary_factor)
+    factor = config.rope_scaling["factor"]
+    attention_factor = config.rope_scaling.get("attention_factor")
+    mscale = config.rope_scaling.get("mscale")
+    mscale_all_dim = config.rope_scaling.get("mscale_all_dim")
+    original_max_position_embeddings = (
+        config.rope_scaling.get("original_max_position_embeddings") or config.max_position_embeddings
+    )
+
+    def get_mscale(scale, mscale=1):
+        return 1.0 if scale <= 1 else 0.1 * mscale * math.log(scale) + 1.0
+
+    if attention_factor is None:
+        if mscale and mscale_all_dim:
+            attention_factor = float(get_mscale(factor, mscale) / get_mscale(factor, mscale_all_dim))
+        else:
+            attention_factor = get_mscale(factor)
+    beta_fast = config.rope_scaling.get("beta_fast") or 32
+    beta_slow = config.rope_scaling.get("beta_slow") or 1
+
+    def find_correction_dim(num_rotations):
+        return (dim * math.log(original_max_position_embeddings / (num_rotations * 2 * math.pi))) / (
+            2 * math.log(base)
+        )
+
+    low, high = find_correction_dim(beta_fast), find_correction_dim(beta_slow)
+    if config.rope_scaling.get("truncate", True):
+        low, high = math.floor(low), math.ceil(high)
+    low, high = max(low, 0), min(high, dim - 1)
+    if low == high:
+        high += 0.001  # as torch: no division by zero
+    ramp = tf.clip_by_value((tf.cast(tf.range(dim // 2), tf.float32) - low) / (high - low), 0.0, 1.0)
+    pos_freqs = base ** (tf.cast(tf.range(0, dim, 2), tf.float32) / dim)
+    inv_freq_extrapolation = 1.0 / pos_freqs
+    inv_freq_interpolation = 1.0 / (factor * pos_freqs)
+    extrapolation_factor = 1 - ramp
+    inv_freq = inv_freq_interpolation * (1 - extrapolation_factor) + inv_freq_extrapolation * extrapolation_factor
+    return inv_freq, attention_factor
+
+
+def _compute_longrope_parameters(config=None, device=None, seq_len=None, **kwargs):
+    """TF twin of modeling_rope_utils._compute_longrope_parameters (long factors past the original length)."""
+    base = config.rope_theta
+    partial_rotary_factor = getattr(config, "partial_rotary_factor", 1.0)
+    head_dim = getattr(config, "head_dim", config.hidden_size // config.num_attention_heads)
+    dim = int(head_dim * partial_rotary_factor)
+    long_factor = config.rope_scaling["long_factor"]
+    short_factor = config.rope_scaling["short_factor"]
+    factor = config.rope_scaling.get("factor")
+    attention_factor = config.rope_scaling.get("attention_factor")
+    original_max_position_embeddings = getattr(config, "original_max_position_embeddings", None)
+    if original_max_position_embeddings:
+        factor = config.max_position_embeddings / original_max_position_embeddings
+    else:
+        original_max_position_embeddings = config.max_position_embeddings
+    if attention_factor is None:
+        if factor <= 1.0:
+            attention_factor = 1.0
+        else:
+            attention_factor = math.sqrt(1 + math.log(factor) / math.log(original_max_position_embeddings))
+    long = seq_len is not None and seq_len > original_max_position_embeddings
+    ext_factors = tf.constant(long_factor if long else short_factor, dtype=tf.float32)
+    inv_freq = 1.0 / (ext_factors * base ** (tf.cast(tf.range(0, dim, 2), tf.float32) / dim))
+    return inv_freq, attention_factor
+
+
+def _compute_llama3_parameters(config=None, device=None, seq_len=None, **kwargs):
+    """TF twin of modeling_rope_utils._compute_llama3_parameters (Llama 3.1's smoothed frequency scaling)."""
+    inv_freq, attention_factor = _compute_default_rope_parameters(config, device, seq_len)
+    factor = config.rope_scaling["factor"]
+    low_freq_factor = config.rope_scaling["low_freq_factor"]
+    high_freq_factor = config.rope_scaling["high_freq_factor"]
+    old_context_len = config.rope_scaling["original_max_position_embeddings"]
+    low_freq_wavelen = old_context_len / low_freq_factor
+    high_freq_wavelen = old_context_len / high_freq_factor
+    wavelen = 2 * math.pi / inv_freq
+    inv_freq_llama = tf.where(wavelen > low_freq_wavelen, inv_freq / factor, inv_freq)
+    smooth_factor = (old_context_len / wavelen - low_freq_factor) / (high_freq_factor - low_freq_factor)
+    smoothed_inv_freq = (1 - smooth_factor) * inv_freq_llama / factor + smooth_factor * inv_freq_llama
+    is_medium_freq = tf.logical_and(
+        tf.logical_not(wavelen < high_freq_wavelen), tf.logical_not(wavelen > low_freq_wavelen)
+    )
+    return tf.where(is_medium_freq, smoothed_inv_freq, inv_freq_llama), attention_factor
+
+
+# TF twin of modeling_rope_utils.ROPE_INIT_FUNCTIONS (every rope_type of transformers 4.57)
+ROPE_INIT_FUNCTIONS = {
+    "default": _compute_default_rope_parameters,
+    "linear": _compute_linear_scaling_rope_parameters,
+    "dynamic": _compute_dynamic_ntk_parameters,
+    "yarn": _compute_yarn_parameters,
+    "longrope": _compute_longrope_parameters,
+    "llama3": _compute_llama3_parameters,
+}
+
+
+def dynamic_rope_update(rope_forward):
+    """TF twin of modeling_rope_utils.dynamic_rope_update, without state: "dynamic" RoPE uses the frequencies of
+    the current length (`max(position_ids) + 1`) past the original maximum, "longrope" its long factors past the
+    original maximum; other types are unchanged. torch keeps grown frequencies until the length falls below the
+    original maximum again; both agree on any call whose length is not below an earlier one's (generation)."""
+
+    @wraps(rope_forward)
+    def wrapper(self, x, position_ids, *args, **kwargs):
+        if "dynamic" not in self.rope_type and self.rope_type != "longrope":
+            return rope_forward(self, x, position_ids, *args, **kwargs)
+        seq_len = tf.reduce_max(position_ids) + 1
+        if self.rope_type == "longrope":
+            original = getattr(self.config, "original_max_position_embeddings", None)
+            original = original or self.config.max_position_embeddings
+            grown, _ = self.rope_init_fn(self.config, None, seq_len=original + 1)
+        else:
+            original = self.original_max_seq_len
+            grown, _ = self.rope_init_fn(self.config, None, seq_len=seq_len)
+        inv_freq = self.inv_freq
+        self.inv_freq = tf.where(seq_len > original, grown, self.original_inv_freq)
+        try:
+            return rope_forward(self, x, position_ids, *args, **kwargs)
+        finally:
+            self.inv_freq = inv_freq
+
+    return wrapper
 
 
 def torch_pad(tensor, pad, mode="constant", value=None):

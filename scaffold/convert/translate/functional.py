@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..names import dotted
-from ..tables import NN_ACTIVATIONS
+from ..tables import NN_ACTIVATIONS, TF_ACTIVATIONS
 from .registry import Args, Context, arg, clean, function, method, renamed_call
 
 ACTIVATION_FUNCTIONS = {
@@ -16,6 +16,15 @@ ACTIVATION_FUNCTIONS = {
     "torch.nn.functional.sigmoid": "sigmoid",
     "torch.nn.functional.mish": "mish",
 }
+
+
+def activation_getter(name: cst.BaseExpression) -> str:
+    """Which function gives PyTorch's `ACT2FN[name]` in TF: transformers' `get_tf_activation` for a literal name its
+    TF ACT2FN has, else the snippets' `torch_activation` (TF's where it has the name, twins of PyTorch's others:
+    `gelu_pytorch_tanh`, `relu2`, `relu6`, ...), since a name read from the config can be any of PyTorch's."""
+    if isinstance(name, cst.SimpleString) and name.evaluated_value in TF_ACTIVATIONS:
+        return "get_tf_activation"
+    return "torch_activation"
 
 
 @function("torch.nn.functional.softmax", "torch.softmax")
@@ -62,7 +71,7 @@ def activation(a: Args, cx: Context) -> cst.BaseExpression | None:
 
 @function("transformers.activations.get_activation")
 def get_activation(a: Args, cx: Context) -> cst.BaseExpression | None:
-    return cx.call("get_tf_activation", *a.args) if len(a.args) == 1 else None
+    return cx.call(activation_getter(a.args[0].value), *a.args) if len(a.args) == 1 else None
 
 
 @function(match=lambda qualified: qualified.startswith("torch.nn.") and qualified.rpartition(".")[2][:1].isupper())

@@ -1,0 +1,154 @@
+"""Text-model twins of snippets/tf_helpers.py against their torch originals: activations PyTorch's ACT2FN has and
+TF's lacks, every RoPE type of ROPE_INIT_FUNCTIONS and the dynamic update, and the tensor ops the decoder-only
+language models use (same inputs, same values).
+
+Marked `frameworks` (TensorFlow and torch are imported).
+"""
+
+import pytest
+
+pytestmark = pytest.mark.frameworks
+
+ATOL = 1e-6
+
+
+@pytest.fixture(scope="module")
+def helpers():
+    from scaffold.convert.snippets import tf_helpers
+
+    return tf_helpers
+
+
+def _close(actual, expected, atol=ATOL):
+    import numpy as np
+
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    assert actual.shape == expected.shape, (actual.shape, expected.shape)
+    assert np.max(np.abs(actual - expected), initial=0.0) <= atol * max(1.0, float(np.max(np.abs(expected)))), (
+        actual,
+        expected,
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "gelu",
+        "gelu_new",
+        "gelu_pytorch_tanh",
+        "gelu_python_tanh",
+        "gelu_accurate",
+        "gelu_python",
+        "laplace",
+        "leaky_relu",
+        "linear",
+        "relu2",
+        "relu6",
+        "silu",
+        "quick_gelu",
+    ],
+)
+def test_torch_activation_matches_torch_act2fn(helpers, name):
+    import numpy as np
+    import torch
+    from transformers.activations import ACT2FN
+
+    x = np.linspace(-8, 8, 97, dtype="float32").reshape(1, 97)
+    with torch.no_grad():
+        expected = ACT2FN[name](torch.tensor(x)).numpy()
+    _close(helpers.torch_activation(name)(helpers.tf.constant(x)), expected)
+
+
+def test_activations_with_weights_raise_naming_them(helpers):
+    for name in ("xielu", "prelu"):
+        with pytest.raises(NotImplementedError, match=name):
+            helpers.torch_activation(name)
+    with pytest.raises(KeyError, match="no_such"):
+        helpers.torch_activation("no_such")
+
+
+ROPE_CASES = {
+    "default": None,
+    "linear": {"rope_type": "linear", "factor": 4.0},
+    "dynamic": {"rope_type": "dynamic", "factor": 2.0},
+    "yarn": {"rope_type": "yarn", "factor": 8.0, "original_max_position_embeddings": 16, "beta_fast": 16},
+    "yarn_mscale": {"rope_type": "yarn", "factor": 4.0, "mscale": 0.707, "mscale_all_dim": 1.0, "truncate": False},
+    "longrope": {"rope_type": "longrope", "short_factor": [1.0, 1.5, 2.0, 3.0], "long_factor": [2.0, 3.0, 4.0, 5.0]},
+    "llama3": {
+        "rope_type": "llama3",
+        "factor": 8.0,
+        "low_freq_factor": 1.0,
+        "high_freq_factor": 4.0,
+        "original_max_position_embeddings": 8,
+    },
+}
+
+
+def _llama_config(rope_scaling, **extra):
+    from transformers import LlamaConfig
+
+    config = LlamaConfig(
+        hidden_size=32, num_attention_heads=4, max_position_embeddings=32, rope_scaling=rope_scaling, **extra
+    )
+    return config
+
+
+@pytest.mark.parametrize("case", sorted(ROPE_CASES))
+def test_rope_init_functions_match_torch(helpers, case):
+    import torch
+    from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS
+
+    extra = {"original_max_position_embeddings": 16} if case == "longrope" else {}
+    config = _llama_config(ROPE_CASES[case], **extra)
+    rope_type = (ROPE_CASES[case] or {}).get("rope_type", "default")
+    for seq_len in (None, 8, 40):
+        expected, expected_scaling = ROPE_INIT_FUNCTIONS[rope_type](config, torch.device("cpu"), seq_len=seq_len)
+        actual, scaling = helpers.ROPE_INIT_FUNCTIONS[rope_type](config, None, seq_len=seq_len)
+        _close(actual, expected.numpy())
+        assert scaling == pytest.approx(expected_scaling)
+
+
+@pytest.mark.parametrize("case", ["default", "dynamic", "longrope", "linear"])
+def test_rotary_embedding_with_dynamic_update_matches_torch_eagerly_and_traced(helpers, case):
+    """The generated rotary layer (llama's forward under the twin decorator) against LlamaRotaryEmbedding, at lengths
+    below and past the original maximum, in one model's order of calls (growing, as generation does)."""
+    import numpy as np
+    import torch
+    from transformers.models.llama.modeling_llama import LlamaRotaryEmbedding
+
+    tf, keras = helpers.tf, helpers.keras
+    extra = {"original_max_position_embeddings": 16} if case == "longrope" else {}
+    config = _llama_config(ROPE_CASES[case], **extra)
+    torch_rope = LlamaRotaryEmbedding(config)
+
+    class Rotary(keras.layers.Layer):  # what scaffold writes for LlamaRotaryEmbedding (its __init__ and forward)
+        def __init__(self, config, **kwargs):
+            super().__init__(**kwargs)
+            scaling = config.rope_scaling
+            self.rope_type = scaling.get("rope_type", scaling.get("type")) if isinstance(scaling, dict) else "default"
+            self.max_seq_len_cached = self.original_max_seq_len = config.max_position_embeddings
+            self.config = config
+            self.rope_init_fn = helpers.ROPE_INIT_FUNCTIONS[self.rope_type]
+            self.inv_freq, self.attention_scaling = self.rope_init_fn(config, None)
+            self.original_inv_freq = self.inv_freq
+
+        @helpers.dynamic_rope_update
+        def call(self, x, position_ids, training=False):
+            inv = tf.broadcast_to(
+                self.inv_freq[None, :, None], [tf.shape(position_ids)[0], tf.shape(self.inv_freq)[0], 1]
+            )
+            freqs = tf.transpose(inv @ tf.cast(position_ids[:, None, :], tf.float32), [0, 2, 1])
+            emb = tf.concat((freqs, freqs), axis=-1)
+            return tf.cos(emb) * self.attention_scaling, tf.sin(emb) * self.attention_scaling
+
+    layer = Rotary(config)
+    traced = tf.function(layer.__call__)
+    x = np.zeros((1, 4, 8), "float32")
+    for length in (6, 20, 40, 48):
+        positions = np.arange(length)[None, :]
+        with torch.no_grad():
+            cos, sin = torch_rope(torch.tensor(x), torch.tensor(positions))
+        for run in (layer, traced):
+            tf_cos, tf_sin = run(tf.constant(x), tf.constant(positions, dtype=tf.int32))
+            _close(tf_cos, cos.numpy(), 1e-5)
+            _close(tf_sin, sin.numpy(), 1e-5)
