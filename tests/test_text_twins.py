@@ -152,3 +152,57 @@ def test_rotary_embedding_with_dynamic_update_matches_torch_eagerly_and_traced(h
             tf_cos, tf_sin = run(tf.constant(x), tf.constant(positions, dtype=tf.int32))
             _close(tf_cos, cos.numpy(), 1e-5)
             _close(tf_sin, sin.numpy(), 1e-5)
+
+
+# -- op translations: the converted expression, evaluated, against torch's on the same inputs ---------------------
+
+
+def _twin(expression, **inputs):
+    """`expression` (torch code over `inputs`) as scaffold converts it in a forward body, evaluated in TF, against
+    torch's value; both get the same numpy inputs (float64 inputs are given as float32)."""
+    import numpy as np
+    import torch
+
+    from scaffold.convert import NODE_PASSES
+    from scaffold.convert.snippets import tf_helpers
+    from tests.conftest import translate
+
+    tf_code = translate(expression, *NODE_PASSES, params=", ".join(inputs))
+    tf = tf_helpers.tf
+    arrays = {
+        k: np.asarray(v, dtype="float32" if np.asarray(v).dtype == np.float64 else None) for k, v in inputs.items()
+    }
+    tf_namespace = {**vars(tf_helpers), **{k: tf.constant(v) for k, v in arrays.items()}}
+    torch_namespace = {"torch": torch, "nn": torch.nn, **{k: torch.tensor(v) for k, v in arrays.items()}}
+    expected = eval(expression, torch_namespace)
+    actual = eval(tf_code, tf_namespace)
+    return tf_code, actual, expected
+
+
+def _assert_twin(expression, atol=ATOL, **inputs):
+    import numpy as np
+
+    tf_code, actual, expected = _twin(expression, **inputs)
+    if isinstance(expected, (tuple, list)):
+        assert len(actual) == len(expected), tf_code
+        for a, e in zip(actual, expected):
+            _close(np.asarray(a), e.numpy(), atol)
+    else:
+        _close(np.asarray(actual), expected.numpy(), atol)
+    return tf_code
+
+
+X = [[[0.5, -1.0, 2.0], [3.0, 0.25, -4.0]], [[1.5, 2.5, -0.5], [0.0, 7.0, 1.0]]]
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "torch.repeat_interleave(x, 2, dim=-1)",
+        "torch.repeat_interleave(x, 3)",
+        "x.repeat_interleave(2, dim=1)",
+        "x.repeat_interleave(2)",
+    ],
+)
+def test_repeat_interleave_matches_torch(expression):
+    assert "tf.repeat" in _assert_twin(expression, x=X)

@@ -201,3 +201,20 @@ def index_select(a: Args, cx: Context) -> cst.BaseExpression | None:
         return None
     dim, index = a.positional
     return cx.call("tf.gather", a.receiver, index, arg(dim.value, "axis"))
+
+
+@function("torch.repeat_interleave", signature=("input", "repeats", "dim", "output_size"))
+def repeat_interleave(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`torch.repeat_interleave(x, n, dim)` is tf.repeat (each element n times; no dim: flattened first, in both).
+    `output_size=` only spares torch a sync; the one-argument form (repeats only) has no TF twin."""
+    if "input" not in a or "repeats" not in a or not set(a.bound) <= {"input", "repeats", "dim", "output_size"}:
+        return None
+    args = [a["input"], a["repeats"]] + ([arg(a["dim"], "axis")] if "dim" in a else [])
+    return cx.call("tf.repeat", *args)
+
+
+@method("repeat_interleave", signature=("repeats", "dim", "output_size"), tensor_only=True)
+def repeat_interleave_method(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if "repeats" not in a or not set(a.bound) <= {"repeats", "dim", "output_size"}:
+        return None
+    return cx.call("tf.repeat", a.receiver, a["repeats"], *([arg(a["dim"], "axis")] if "dim" in a else []))

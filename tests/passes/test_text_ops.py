@@ -1,0 +1,41 @@
+"""Before/after cases of the text-model op translations (translate/: repeat_interleave, baddbmm, polar, topk, ...),
+through the calls, methods and attributes passes; their numbers against torch are in tests/test_text_twins.py."""
+
+import pytest
+
+from scaffold.convert.passes.attributes import AttributesPass
+from scaffold.convert.passes.calls import TorchCallsPass
+from scaffold.convert.passes.methods import TensorMethodsPass
+from tests.conftest import run_passes, translate
+
+PASSES = (AttributesPass, TorchCallsPass, TensorMethodsPass)
+
+CASES = [
+    ("torch.repeat_interleave(x, 2, dim=-1)", "tf.repeat(x, 2, axis=-1)"),
+    ("torch.repeat_interleave(x, y, 1, output_size=8)", "tf.repeat(x, y, axis=1)"),
+    ("torch.repeat_interleave(x, 3)", "tf.repeat(x, 3)"),
+    ("x.repeat_interleave(2, dim=-1)", "tf.repeat(x, 2, axis=-1)"),
+    ("x.repeat_interleave(y)", "tf.repeat(x, y)"),
+]
+
+
+@pytest.mark.parametrize(("torch", "tf"), CASES, ids=[c[0] for c in CASES])
+def test_translation(torch, tf):
+    assert translate(torch, *PASSES) == tf
+
+
+@pytest.mark.parametrize(
+    ("torch", "construct"),
+    [("torch.repeat_interleave(x)", "torch.repeat_interleave"), ("x.repeat_interleave()", ".repeat_interleave()")],
+    ids=["function-repeats-only", "method-no-repeats"],
+)
+def test_forms_without_a_twin_raise_naming_the_construct(torch, construct):
+    code = run_passes(
+        f"""
+        class TinyLayer(nn.Module):
+            def forward(self, x):
+                return {torch}
+        """,
+        *PASSES,
+    )
+    assert "raise NotImplementedError" in code and construct.split("(")[0] in code
