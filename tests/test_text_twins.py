@@ -22,7 +22,7 @@ def helpers():
 def _close(actual, expected, atol=ATOL):
     import numpy as np
 
-    actual, expected = np.asarray(actual), np.asarray(expected)
+    actual, expected = np.asarray(actual).astype("float64"), np.asarray(expected).astype("float64")
     assert actual.shape == expected.shape, (actual.shape, expected.shape)
     assert np.max(np.abs(actual - expected), initial=0.0) <= atol * max(1.0, float(np.max(np.abs(expected)))), (
         actual,
@@ -206,3 +206,67 @@ X = [[[0.5, -1.0, 2.0], [3.0, 0.25, -4.0]], [[1.5, 2.5, -0.5], [0.0, 7.0, 1.0]]]
 )
 def test_repeat_interleave_matches_torch(expression):
     assert "tf.repeat" in _assert_twin(expression, x=X)
+
+
+B1 = [[[0.5, -1.0], [2.0, 0.25]], [[1.5, -0.5], [3.0, 1.0]]]
+B2 = [[[1.0, 2.0, -1.0], [0.5, -0.5, 2.0]], [[-2.0, 0.0, 1.0], [1.0, 1.5, -1.0]]]
+BIAS = [[[float("nan"), 1.0, 2.0], [0.0, 1.0, 2.0]], [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]]
+SCORES = [[0.1, 0.9, 0.3, 0.7, 0.5], [0.6, 0.2, 0.8, 0.4, 0.0]]
+
+
+@pytest.mark.parametrize(
+    ("expression", "inputs"),
+    [
+        ("torch.baddbmm(c, a, b, beta=1.0, alpha=0.5)", {"a": B1, "b": B2, "c": [[[1.0] * 3] * 2] * 2}),
+        ("torch.baddbmm(c, a, b, beta=0.0, alpha=2.0)", {"a": B1, "b": B2, "c": BIAS}),  # beta 0 ignores the nan
+        ("c.baddbmm(batch1=a, batch2=b, beta=1.0, alpha=0.25)", {"a": B1, "b": B2, "c": [[[1.0] * 3] * 2] * 2}),
+        ("torch.topk(x, 2, dim=-1)", {"x": SCORES}),
+        ("torch.topk(x, 2, dim=0, largest=False)", {"x": SCORES}),
+        ("x.topk(3, dim=-1).indices", {"x": SCORES}),
+        ("x.topk(3)[0]", {"x": SCORES}),
+        ("x.max(dim=-1)", {"x": SCORES}),
+        ("x.max(-1, keepdim=True).indices", {"x": SCORES}),
+        ("x.min(0)[1]", {"x": SCORES}),
+        ("torch.max(x, dim=1).values", {"x": SCORES}),
+        ("torch.max(x, 1)[1]", {"x": SCORES}),
+        ("torch.tril(x, -1)", {"x": [[1.0] * 5] * 5}),
+        ("torch.triu(x, diagonal=2)", {"x": [[1.0] * 5] * 4}),
+        ("x.tril(1)", {"x": [[1.0] * 4] * 4}),
+        ("torch.bitwise_xor(m, torch.tril(m, -2))", {"m": [[True] * 4] * 4}),
+        ("torch.gather(x, 1, i)", {"x": SCORES, "i": [[0, 4], [3, 3]]}),
+        ("torch.all(m)", {"m": [[True, False], [True, True]]}),
+        ("torch.any(m, dim=-1)", {"m": [[True, False], [False, False]]}),
+        ("torch.mul(x, 2)", {"x": SCORES}),
+        ("torch.sub(x, x)", {"x": SCORES}),
+        ("torch.ne(i, 3)", {"i": [[0, 4], [3, 3]]}),
+        ("torch.greater(x, 0.5)", {"x": SCORES}),
+        ("torch.prod(x, dim=-1)", {"x": SCORES}),
+        ("torch.flip(x, dims=[1])", {"x": SCORES}),
+        ("torch.clip(x, 0.2, 0.6)", {"x": SCORES}),
+        ("torch.polar(x, y)", {"x": SCORES, "y": SCORES}),
+        ("nn.functional.softplus(x)", {"x": X}),
+        ("nn.functional.softplus(x, beta=2.0)", {"x": X}),
+        ("nn.functional.logsigmoid(x)", {"x": X}),
+        ("nn.functional.leaky_relu(x, 0.2)", {"x": X}),
+        ("nn.functional.glu(x, dim=1)", {"x": [[1.0, -2.0, 0.5, 3.0]]}),
+        ("nn.functional.one_hot(i, num_classes=5)", {"i": [[0, 4], [3, 3]]}),
+        ("nn.functional.one_hot(i)", {"i": [[0, 4], [3, 3]]}),
+        ("nn.functional.normalize(x, dim=-1)", {"x": X}),
+        ("nn.functional.normalize(x, p=1.0, dim=1)", {"x": X}),
+        ("nn.functional.layer_norm(x, (3,), None, None, 1e-5)", {"x": X}),
+        ("nn.functional.layer_norm(x, [3], weight=w, bias=w, eps=1e-6)", {"x": X, "w": [0.5, 2.0, -1.0]}),
+        ("torch.squeeze(torch.unsqueeze(x, 1), 1)", {"x": SCORES}),
+        ("torch.transpose(torch.reshape(x, (5, 2)), 0, 1)", {"x": SCORES}),
+        ("torch.permute(x, (1, 0))", {"x": SCORES}),
+        ("torch.concatenate([x, x], dim=0)", {"x": SCORES}),
+        ("torch.eye(3, 4)", {}),
+        ("torch.zeros_like(torch.empty(2, 5)) + torch.empty_like(x) * 0", {"x": SCORES}),
+    ],
+)
+def test_text_op_translations_match_torch(expression, inputs):
+    import numpy as np
+
+    if "one_hot" in expression or "ne(" in expression or "gather" in expression:
+        inputs = {k: np.asarray(v, dtype="int64") if k == "i" else v for k, v in inputs.items()}
+    tf_code = _assert_twin(expression, **inputs)
+    assert "torch" not in tf_code.replace("torch_", ""), tf_code

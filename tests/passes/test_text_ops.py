@@ -16,6 +16,20 @@ CASES = [
     ("torch.repeat_interleave(x, 3)", "tf.repeat(x, 3)"),
     ("x.repeat_interleave(2, dim=-1)", "tf.repeat(x, 2, axis=-1)"),
     ("x.repeat_interleave(y)", "tf.repeat(x, y)"),
+    ("torch.topk(x, 2, dim=-1)", "torch_topk(x, 2, dim=-1)"),
+    ("x.topk(y, largest=False)", "torch_topk(x, y, largest=False)"),
+    ("torch.baddbmm(x, a, b, beta=0.0, alpha=s)", "torch_baddbmm(x, a, b, beta=0.0, alpha=s)"),
+    ("x.baddbmm(batch1=a, batch2=b)", "torch_baddbmm(x, batch1=a, batch2=b)"),
+    ("torch.polar(x, y)", "tf.complex(x * tf.math.cos(y), x * tf.math.sin(y))"),
+    ("torch.max(x, dim=-1)", "torch_max(x, -1)"),
+    ("torch.ne(x, 0)", "tf.math.not_equal(x, 0)"),
+    ("torch.tril(x, -2)", "torch_tril(x, -2)"),
+    ("nn.functional.one_hot(x, num_classes=4)", "tf.one_hot(x, 4, dtype=tf.int32)"),
+    (
+        "nn.functional.layer_norm(x, (4,), None, None, 1e-5)",
+        "torch_layer_norm(x, normalized_shape=(4,), weight=None, bias=None, eps=1e-5)",
+    ),
+    ("torch.empty(2, 3)", "tf.zeros([2, 3])"),
 ]
 
 

@@ -52,6 +52,9 @@ class ModulesPass(NodePass):
         return None if cls is None else cls.role
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef | cst.RemovalSentinel:
+        if any(self.info.imports.resolve(base.value) == "torch.autograd.Function" for base in original.bases):
+            # static forward(ctx, ...) / backward(ctx, ...): the twin runs them under tf.custom_gradient
+            return updated.with_changes(bases=[cst.Arg(self.expr("TorchAutogradFunction"))])
         cls = self.info.classes.get(original.name.value)
         if cls is None or cls.role not in ("layer", "model", "pretrained"):
             return updated

@@ -177,6 +177,10 @@ class PytorchOnlyPass(NodePass):
             targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
             names = [dotted(t) or "" for t in targets]
             if cursor.class_name is None and not cursor.functions:
+                # `f = torch.fx.wrap(f)`: f marked a leaf for torch.fx tracing, f itself
+                value = small.value
+                if isinstance(value, cst.Call) and self.info.imports.resolve(value.func) == "torch.fx.wrap":
+                    return True
                 # attention dispatch dicts; `XLayerNorm = nn.LayerNorm` (its uses resolve to the torch class)
                 return any(n in self.info.attention_dispatch or n in self.info.imports.aliases for n in names)
             if cursor.class_name is not None and not cursor.functions:

@@ -499,6 +499,113 @@ def dynamic_rope_update(rope_forward):
     return wrapper
 
 
+def torch_baddbmm(input, batch1, batch2, beta=1, alpha=1):
+    """torch.baddbmm: beta * input + alpha * (batch1 @ batch2); a beta of 0 ignores input (its nan and inf too)."""
+    product = tf.matmul(batch1, batch2) * alpha
+    if isinstance(beta, (int, float)) and beta == 0:
+        return product
+    return input * beta + product
+
+
+def _move_axis_last(x, dim):
+    rank = len(shape_list(x))
+    dim = dim % rank
+    perm = [d for d in range(rank) if d != dim] + [dim]
+    inverse = [perm.index(d) for d in range(rank)]
+    return tf.transpose(x, perm=perm), inverse
+
+
+def torch_topk(input, k, dim=-1, largest=True, sorted=True):
+    """torch.topk: (values, indices) of the k largest (smallest: `largest=False`) along `dim`, largest first; indices
+    are tf.int32 (a port's long). tf.math.top_k always sorts, which `sorted=False` allows."""
+    x, inverse = _move_axis_last(input, dim)
+    values, indices = tf.math.top_k(x if largest else -x, k=k, sorted=True)
+    values = values if largest else -values
+    if inverse != list(range(len(inverse))):
+        values, indices = tf.transpose(values, perm=inverse), tf.transpose(indices, perm=inverse)
+    return TorchValuesIndices(values, indices)
+
+
+class TorchValuesIndices(tuple):
+    """torch's (values, indices) results (`topk`, `max(dim)`): a pair with `.values` and `.indices`."""
+
+    def __new__(cls, values, indices):
+        return super().__new__(cls, (values, indices))
+
+    @property
+    def values(self):
+        return self[0]
+
+    @property
+    def indices(self):
+        return self[1]
+
+
+def torch_max(input, dim, keepdim=False):
+    """torch's `x.max(dim)`: (values, indices), the first index of the maximum; indices tf.int32 (a port's long)."""
+    values = tf.reduce_max(input, axis=dim, keepdims=keepdim)
+    indices = tf.math.argmax(input, axis=dim, output_type=tf.int32)
+    return TorchValuesIndices(values, tf.expand_dims(indices, dim) if keepdim else indices)
+
+
+def torch_min(input, dim, keepdim=False):
+    """torch's `x.min(dim)`: (values, indices), the first index of the minimum; indices tf.int32 (a port's long)."""
+    values = tf.reduce_min(input, axis=dim, keepdims=keepdim)
+    indices = tf.math.argmin(input, axis=dim, output_type=tf.int32)
+    return TorchValuesIndices(values, tf.expand_dims(indices, dim) if keepdim else indices)
+
+
+def _diagonal_mask(x, diagonal, lower):
+    shape = shape_list(x)
+    rows = tf.range(shape[-2])[:, None]
+    cols = tf.range(shape[-1])[None, :]
+    return cols - rows <= diagonal if lower else cols - rows >= diagonal
+
+
+def torch_tril(input, diagonal=0):
+    """torch.tril with a diagonal offset: elements with column - row <= diagonal kept, the others zero."""
+    return tf.where(_diagonal_mask(input, diagonal, True), input, tf.zeros_like(input))
+
+
+def torch_triu(input, diagonal=0):
+    """torch.triu with a diagonal offset: elements with column - row >= diagonal kept, the others zero."""
+    return tf.where(_diagonal_mask(input, diagonal, False), input, tf.zeros_like(input))
+
+
+def torch_bitwise(op, input, other):
+    """torch.bitwise_{and,or,xor}: logical on booleans, bitwise on integers."""
+    if input.dtype == tf.bool:
+        return {"and": tf.math.logical_and, "or": tf.math.logical_or, "xor": tf.math.logical_xor}[op](input, other)
+    return {"and": tf.bitwise.bitwise_and, "or": tf.bitwise.bitwise_or, "xor": tf.bitwise.bitwise_xor}[op](
+        input, other
+    )
+
+
+def torch_glu(input, dim=-1):
+    """torch.nn.functional.glu: the first half times the sigmoid of the second, along `dim`."""
+    a, b = tf.split(input, 2, axis=dim)
+    return a * tf.math.sigmoid(b)
+
+
+def torch_normalize(input, p=2.0, dim=1, eps=1e-12):
+    """torch.nn.functional.normalize: x / max(||x||_p, eps) along `dim`."""
+    norm = tf.norm(input, ord=p, axis=dim, keepdims=True)
+    return input / tf.maximum(norm, eps)
+
+
+def torch_layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """torch.nn.functional.layer_norm over the trailing len(normalized_shape) dims; weight and bias optional."""
+    count = 1 if isinstance(normalized_shape, int) else len(normalized_shape)
+    axes = list(range(-count, 0))
+    mean, variance = tf.nn.moments(input, axes=axes, keepdims=True)
+    output = (input - mean) * tf.math.rsqrt(variance + eps)
+    if weight is not None:
+        output = output * weight
+    if bias is not None:
+        output = output + bias
+    return output
+
+
 def torch_pad(tensor, pad, mode="constant", value=None):
     """torch.nn.functional.pad: `pad` lists (before, after) pairs from the LAST dim backwards, flat."""
     pairs = [[pad[i], pad[i + 1]] for i in range(0, len(pad), 2)]
@@ -825,6 +932,40 @@ def can_return_tuple(func):
 
     wrapper.__signature__ = signature(func)
     return wrapper
+
+
+class _AutogradContext:
+    """The `ctx` of a TorchAutogradFunction: what forward saves, for backward."""
+
+    saved_tensors = ()
+
+    def save_for_backward(self, *tensors):
+        self.saved_tensors = tensors
+
+
+class TorchAutogradFunction:
+    """TF twin of torch.autograd.Function: `Cls.apply(*args)` is the subclass's static `forward(ctx, *args)`, with its
+    static `backward(ctx, *grads)` as the gradient of the tensor arguments (tf.custom_gradient)."""
+
+    @classmethod
+    def apply(cls, *args):
+        ctx = _AutogradContext()
+        positions = [i for i, a in enumerate(args) if tf.is_tensor(a)]
+
+        @tf.custom_gradient
+        def run(*tensors):
+            full = list(args)
+            for i, tensor in zip(positions, tensors):
+                full[i] = tensor
+
+            def grad(*upstream):
+                grads = cls.backward(ctx, *upstream)
+                grads = grads if isinstance(grads, tuple) else (grads,)
+                return [grads[i] for i in positions]
+
+            return cls.forward(ctx, *full), grad
+
+        return run(*[args[i] for i in positions])
 
 
 class TorchOnly:

@@ -6,7 +6,7 @@ import libcst as cst
 
 from ..names import dotted
 from ..tables import NN_ACTIVATIONS, TF_ACTIVATIONS
-from .registry import Args, Context, arg, clean, function, method, renamed_call
+from .registry import Args, Context, arg, clean, code, function, method, renamed_call, table
 
 ACTIVATION_FUNCTIONS = {
     "torch.nn.functional.gelu": "gelu",
@@ -138,3 +138,56 @@ def vector_norm(a: Args, cx: Context) -> cst.BaseExpression | None:
 def unique_consecutive(a: Args, cx: Context) -> cst.BaseExpression | None:
     # no return_inverse / return_counts / dim
     return cx.call("torch_unique_consecutive", *a.args) if len(a.args) == 1 and a.positional else None
+
+
+table("torch.nn.functional.logsigmoid", to="tf.math.log_sigmoid")
+
+
+@function("torch.nn.functional.softplus", signature=("input", "beta", "threshold"))
+def softplus(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """log(1 + exp(x)); torch's `threshold` (linear above it) differs from it by below exp(-threshold)."""
+    if "input" not in a or not set(a.bound) <= {"input", "beta", "threshold"}:
+        return None
+    if "beta" not in a:
+        return cx.call("tf.math.softplus", a["input"])
+    return cx.expr("tf.math.softplus({beta} * {x}) / {beta}", beta=a["beta"], x=a["input"])
+
+
+@function("torch.nn.functional.leaky_relu", signature=("input", "negative_slope", "inplace"))
+def leaky_relu(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if "input" not in a or not set(a.bound) <= {"input", "negative_slope", "inplace"}:
+        return None
+    return cx.call("tf.nn.leaky_relu", a["input"], arg(a.get("negative_slope") or cst.Float("0.01"), "alpha"))
+
+
+@function("torch.nn.functional.glu", signature=("input", "dim"))
+def glu(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if "input" not in a or not set(a.bound) <= {"input", "dim"}:
+        return None
+    return cx.call("torch_glu", a["input"], *([a["dim"]] if "dim" in a else []))
+
+
+@function("torch.nn.functional.one_hot", signature=("tensor", "num_classes"))
+def one_hot(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """torch's one-hot is integer (long: tf.int32 in a port); num_classes -1 or absent counts max + 1."""
+    if "tensor" not in a or not set(a.bound) <= {"tensor", "num_classes"}:
+        return None
+    depth = a.get("num_classes")
+    if depth is None or (isinstance(depth, cst.UnaryOperation) and code(depth).replace(" ", "") == "-1"):
+        depth = cx.expr("tf.cast(tf.reduce_max({x}), tf.int32) + 1", x=a["tensor"])
+    return cx.call("tf.one_hot", a["tensor"], depth, arg(cx.expr("tf.int32"), "dtype"))
+
+
+@function("torch.nn.functional.normalize", signature=("input", "p", "dim", "eps"))
+def normalize(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if "input" not in a or not set(a.bound) <= {"input", "p", "dim", "eps"}:
+        return None
+    return cx.call("torch_normalize", *[arg(a[n], n) if n != "input" else a[n] for n in a.signature if n in a])
+
+
+@function("torch.nn.functional.layer_norm", signature=("input", "normalized_shape", "weight", "bias", "eps"))
+def layer_norm(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """Over the trailing `normalized_shape` dims, weight and bias optional (OLMo's LayerNorm has neither)."""
+    if not {"input", "normalized_shape"} <= set(a.bound) or not set(a.bound) <= set(a.signature):
+        return None
+    return cx.call("torch_layer_norm", a["input"], *[arg(a[n], n) for n in a.signature[1:] if n in a])

@@ -6,7 +6,7 @@ import libcst as cst
 
 from .registry import Args, Context, arg, clean, code, function, is_integer, method, table
 
-table("torch.cat", "torch.concat", to="tf.concat", dim="axis")
+table("torch.cat", "torch.concat", "torch.concatenate", to="tf.concat", dim="axis")
 table("torch.stack", to="tf.stack", dim="axis")
 
 
@@ -218,3 +218,39 @@ def repeat_interleave_method(a: Args, cx: Context) -> cst.BaseExpression | None:
     if "repeats" not in a or not set(a.bound) <= {"repeats", "dim", "output_size"}:
         return None
     return cx.call("tf.repeat", a.receiver, a["repeats"], *([arg(a["dim"], "axis")] if "dim" in a else []))
+
+
+@function("torch.gather", signature=("input", "dim", "index"))
+def gather_function(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if set(a.bound) != {"input", "dim", "index"}:
+        return None
+    return cx.call("tf.experimental.numpy.take_along_axis", a["input"], a["index"], arg(a["dim"], "axis"))
+
+
+@function("torch.unsqueeze", signature=("input", "dim"))
+def unsqueeze_function(a: Args, cx: Context) -> cst.BaseExpression | None:
+    return cx.call("tf.expand_dims", a["input"], a["dim"]) if set(a.bound) == {"input", "dim"} else None
+
+
+@function("torch.squeeze", signature=("input", "dim"))
+def squeeze_function(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if "input" not in a or not set(a.bound) <= {"input", "dim"}:
+        return None
+    return cx.call("tf.squeeze", a["input"], *([arg(a["dim"], "axis")] if "dim" in a else []))
+
+
+@function("torch.reshape", signature=("input", "shape"))
+def reshape_function(a: Args, cx: Context) -> cst.BaseExpression | None:
+    return cx.call("tf.reshape", a["input"], a["shape"]) if set(a.bound) == {"input", "shape"} else None
+
+
+@function("torch.transpose", "torch.swapaxes", signature=("input", "dim0", "dim1"))
+def transpose_function(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if set(a.bound) != {"input", "dim0", "dim1"}:
+        return None
+    return cx.call("tf.experimental.numpy.swapaxes", a["input"], a["dim0"], a["dim1"])
+
+
+@function("torch.permute", signature=("input", "dims"))
+def permute_function(a: Args, cx: Context) -> cst.BaseExpression | None:
+    return cx.call("tf.transpose", a["input"], arg(a["dims"], "perm")) if set(a.bound) == {"input", "dims"} else None
