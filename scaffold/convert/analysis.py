@@ -266,7 +266,8 @@ def _find_attention_dispatch(module: cst.Module, info: ModuleInfo) -> None:
                     entries[element.key.evaluated_value] = element.value.value
             if entries and "eager" in entries:
                 info.attention_dispatch[target.value] = entries["eager"]
-                info.dropped_classes.update(name for key, name in entries.items() if key != "eager")
+                # the eager class may stand under another key too (falcon's `"sdpa": FalconAttention`): it stays
+                info.dropped_classes.update(name for name in entries.values() if name != entries["eager"])
     # Attention variants (XSdpaAttention, XFlashAttention2) that subclass a class of the file are eager-only
     # in TF: they are dropped as well.
     for cls in info.classes.values():

@@ -81,3 +81,15 @@ def test_a_helper_that_needs_a_standard_module_gets_its_import_once():
     code = convert("import math\n" + ROPE_MODEL)
     assert code.count("import math\n") == 1
     compile(code, "modeling_tf_tiny.py", "exec")
+
+
+def test_a_guard_left_with_pass_goes_with_its_test():
+    """gpt_bigcode: `if is_flash_attn_available(): pass` (the import it guarded is gone in modular's output)."""
+    source = MODEL.format(dots="...").replace(
+        "from ...utils import logging\n",
+        "from ...modeling_flash_attention_utils import is_flash_attn_available\n"
+        "from ...utils import logging\n\nif is_flash_attn_available():\n    pass\n",
+    )
+    code = convert(source)
+    assert "is_flash_attn_available" not in code
+    compile(code, "modeling_tf_tiny.py", "exec")

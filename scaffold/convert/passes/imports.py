@@ -159,6 +159,7 @@ def _kept_guard_lines(statement: cst.If, used: Counter[str], table: ImportTable)
     lines = [
         line.with_changes(body=[k for k in (_keep(s, used, table) for s in line.body) if k])  # type: ignore[union-attr]
         for line in statement.body.body
+        if not _is_pass_line(line)
     ]
     return [line for line in lines if line.body]  # type: ignore[misc, union-attr]
 
@@ -167,8 +168,13 @@ def _only_imports(statement: cst.If) -> bool:
     return (
         statement.orelse is None
         and isinstance(statement.body, cst.IndentedBlock)
-        and all(_is_import_line(line) for line in statement.body.body)
+        and all(_is_import_line(line) or _is_pass_line(line) for line in statement.body.body)
     )
+
+
+def _is_pass_line(statement: cst.CSTNode) -> bool:
+    """`if is_flash_attn_available(): pass` (modular's leftover of a guarded import)."""
+    return isinstance(statement, cst.SimpleStatementLine) and all(isinstance(s, cst.Pass) for s in statement.body)
 
 
 def _after_docstring(body: Sequence[cst.BaseStatement]) -> int:
