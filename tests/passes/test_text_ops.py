@@ -53,3 +53,29 @@ def test_forms_without_a_twin_raise_naming_the_construct(torch, construct):
         *PASSES,
     )
     assert "raise NotImplementedError" in code and construct.split("(")[0] in code
+
+
+def test_autocast_and_no_grad_blocks_keep_their_body_with_no_todo():
+    from scaffold.convert.passes.pytorch_only import PytorchOnlyPass
+    from tests.conftest import assert_codemod
+
+    assert_codemod(
+        """
+        class TinyRotaryEmbedding(nn.Module):
+            def forward(self, x):
+                with torch.autocast(device_type="cpu", enabled=False):
+                    y = x * 2
+                with torch.no_grad():
+                    z = y + 1
+                return z
+        """,
+        """
+        class TinyRotaryEmbedding(nn.Module):
+            def forward(self, x):
+                y = x * 2
+                z = y + 1
+                return z
+        """,
+        PytorchOnlyPass,
+        TorchCallsPass,
+    )
