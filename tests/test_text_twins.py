@@ -260,6 +260,11 @@ SCORES = [[0.1, 0.9, 0.3, 0.7, 0.5], [0.6, 0.2, 0.8, 0.4, 0.0]]
         ("torch.permute(x, (1, 0))", {"x": SCORES}),
         ("torch.concatenate([x, x], dim=0)", {"x": SCORES}),
         ("torch.eye(3, 4)", {}),
+        ("x.flatten(0, 1)", {"x": X}),
+        ("x.flatten(1, -1)", {"x": X}),
+        ("torch.flatten(x, start_dim=0, end_dim=-2)", {"x": X}),
+        ("x.flatten()", {"x": X}),
+        ("x.T", {"x": SCORES}),
         ("torch.zeros_like(torch.empty(2, 5)) + torch.empty_like(x) * 0", {"x": SCORES}),
     ],
 )
@@ -270,3 +275,22 @@ def test_text_op_translations_match_torch(expression, inputs):
         inputs = {k: np.asarray(v, dtype="int64") if k == "i" else v for k, v in inputs.items()}
     tf_code = _assert_twin(expression, **inputs)
     assert "torch" not in tf_code.replace("torch_", ""), tf_code
+
+
+def test_torch_linear_base_takes_torchs_arguments_and_weight_layout(helpers):
+    """`class FalconLinear(nn.Linear)` with its own forward (`input @ self.weight.T + self.bias`)."""
+    import numpy as np
+    import torch
+
+    linear = torch.nn.Linear(3, 4)
+    layer = helpers.TorchLinear(3, 4, bias=True, name="dense")
+    layer.build(None)
+    layer.set_weights([linear.weight.detach().numpy().T, linear.bias.detach().numpy()])
+    x = np.asarray(X, dtype="float32")
+    _close(layer.weight, linear.weight.detach().numpy())
+    with torch.no_grad():
+        expected = linear(torch.tensor(x)).numpy()
+    _close(x @ helpers.tf.transpose(layer.weight) + layer.bias, expected)
+    no_bias = helpers.TorchLinear(3, 4, bias=False)
+    no_bias.build(None)
+    assert no_bias.bias is None and [w.shape for w in no_bias.weights] == [(3, 4)]

@@ -77,6 +77,8 @@ class AttributesPass(NodePass):
         qualified = self.info.imports.resolve(original)
         if qualified in DTYPES:
             return self.expr(DTYPES[qualified])
+        if self.cursor.in_body and original.attr.value == "T" and self.info.imports.resolve(original) is None:
+            return self.call("tf.transpose", updated.value)  # torch's x.T reverses the dims, as tf.transpose does
         if self.cursor.in_body and original.attr.value == "shape":
             owner = dotted(original.value)
             if owner is None or (

@@ -12,9 +12,9 @@ from ..names import dotted
 from ..nodes import fragment
 from ..pipeline import NodePass
 
-KERAS_BASES = {"Embedding": "keras.layers.Embedding", "LayerNorm": "TorchLayerNorm"}
+KERAS_BASES = {"Embedding": "keras.layers.Embedding", "LayerNorm": "TorchLayerNorm", "Linear": "TorchLinear"}
 # Bases that are snippets taking torch's own constructor arguments: `super().__init__(...)` keeps them all
-TORCH_SIGNATURE_BASES = {"TorchLayerNorm"}
+TORCH_SIGNATURE_BASES = {"TorchLayerNorm", "TorchLinear"}
 # How many positional constructor arguments the keras twin takes the same way as torch
 KERAS_BASE_POSITIONAL = {"Embedding": 2}
 KERAS_BASE_KEYWORDS = {"Embedding": ("num_embeddings", "embedding_dim")}

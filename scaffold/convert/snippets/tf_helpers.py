@@ -782,6 +782,25 @@ class TorchLayerNorm(keras.layers.LayerNormalization):
         return outputs
 
 
+class TorchLinear(keras.layers.Dense):
+    """torch's nn.Linear as a base class (`class XLinear(nn.Linear)` with its own forward), with torch's constructor
+    arguments; `weight` is torch's [out, in] view of the kernel. Weights: kernel/bias, as keras' Dense."""
+
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None, **kwargs):
+        super().__init__(units=out_features, use_bias=bias, **kwargs)
+        self.in_features = in_features
+        self.out_features = out_features
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        super().build([None, self.in_features])
+
+    @property
+    def weight(self):
+        return tf.transpose(self.kernel)
+
+
 class OutputRecorder:
     """TF twin of transformers.utils.generic.OutputRecorder: which layers' outputs a model records, and which
     item of their output tuple (`layer_name`: part of the layer's path, as torch names it, `layer.0.attention`)."""

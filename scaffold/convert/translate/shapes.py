@@ -115,25 +115,47 @@ def split_function(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call("torch_split", *a.args) if 2 <= len(a.args) <= 3 else None
 
 
-def flatten(cx: Context, target: cst.BaseExpression, start: cst.BaseExpression | None) -> cst.BaseExpression:
-    """`torch.flatten(x[, start])` / `x.flatten([start])`: everything from `start` on in one dim."""
-    if start is None:
+def flatten(
+    cx: Context, target: cst.BaseExpression, start: cst.BaseExpression | None, end: cst.BaseExpression | None = None
+) -> cst.BaseExpression | None:
+    """`torch.flatten(x[, start[, end]])` / `x.flatten(...)`: dims start..end (a literal) in one dim."""
+    last = end is None or code(end).replace(" ", "") == "-1"
+    if start is None and last:
         return cx.call("tf.reshape", target, cx.expr("[-1]"))
-    return cx.expr("tf.reshape({x}, shape_list({x})[:{start}] + [-1])", x=target, start=start)
+    start = start if start is not None else cst.Integer("0")
+    if last:
+        return cx.expr("tf.reshape({x}, shape_list({x})[:{start}] + [-1])", x=target, start=start)
+    try:
+        after = int(code(end).replace(" ", "")) + 1  # type: ignore[arg-type]
+    except ValueError:
+        return None  # an end dim that is not a literal: where the tail starts is unknown here
+    return cx.expr(
+        f"tf.reshape({{x}}, shape_list({{x}})[:{{start}}] + [-1] + shape_list({{x}})[{after}:])", x=target, start=start
+    )
+
+
+def _flatten_dims(a: Args, skip: int = 0) -> tuple[bool, cst.BaseExpression | None, cst.BaseExpression | None]:
+    """(ok, start, end) from positionals after `skip` and start_dim= / end_dim= keywords."""
+    positional = [x.value for x in a.positional[skip:]]
+    if len(positional) > 2 or not set(a.keywords) <= {"start_dim", "end_dim"}:
+        return False, None, None
+    start = a.keywords.get("start_dim", positional[0] if positional else None)
+    end = a.keywords.get("end_dim", positional[1] if len(positional) > 1 else None)
+    return True, start, end
 
 
 @method("flatten", tensor_only=True)
 def flatten_method(a: Args, cx: Context) -> cst.BaseExpression | None:
-    if len(a.positional) > 1 or len(a.args) != len(a.positional):
-        return None
-    return flatten(cx, a.receiver, a.positional[0].value if a.positional else None)
+    ok, start, end = _flatten_dims(a)
+    return flatten(cx, a.receiver, start, end) if ok else None
 
 
 @function("torch.flatten")
 def flatten_function(a: Args, cx: Context) -> cst.BaseExpression | None:
-    if not a.positional or not len(a.args) == len(a.positional) <= 2:
+    if not a.positional:
         return None
-    return flatten(cx, a.positional[0].value, a.positional[1].value if len(a.positional) > 1 else None)
+    ok, start, end = _flatten_dims(a, skip=1)
+    return flatten(cx, a.positional[0].value, start, end) if ok else None
 
 
 @function("torch.roll")
