@@ -46,6 +46,40 @@ def add_training_param(params: cst.Parameters) -> cst.Parameters:
     return params.with_changes(params=[*params.params, training])
 
 
+class _Rename(cst.CSTTransformer):
+    def __init__(self, old: str, new: str) -> None:
+        super().__init__()
+        self.old, self.new = old, new
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
+        return updated.with_changes(value=self.new) if updated.value == self.old else updated
+
+
+def _kwargs_named_kwargs(function: cst.FunctionDef) -> cst.FunctionDef:
+    """`forward(..., **deprecated_arguments)` -> `call(..., **kwargs)`: transformers' TF input processing
+    (`@unpack_inputs`) takes extra keywords only under that name (bloom, mpt)."""
+    star = function.params.star_kwarg
+    if not isinstance(star, cst.Param) or star.name.value == "kwargs":
+        return function
+    names = {n.value for n in _names_in(function)}
+    if "kwargs" in names:
+        return function
+    renamed = function.visit(_Rename(star.name.value, "kwargs"))
+    assert isinstance(renamed, cst.FunctionDef)
+    return renamed.with_changes(name=function.name)
+
+
+def _names_in(node: cst.CSTNode) -> list[cst.Name]:
+    found: list[cst.Name] = []
+
+    class Collect(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.append(name)
+
+    node.visit(Collect())
+    return found
+
+
 class ModulesPass(NodePass):
     def _role(self) -> str | None:
         cls = self.ctx.current_class()
@@ -96,7 +130,8 @@ class ModulesPass(NodePass):
                 params = params.with_changes(star_kwarg=cst.Param(cst.Name("kwargs")))
             return updated.with_changes(params=params)
         if name == "forward":
-            return updated.with_changes(name=cst.Name("call"), params=add_training_param(params))
+            updated = _kwargs_named_kwargs(updated)
+            return updated.with_changes(name=cst.Name("call"), params=add_training_param(updated.params))
         return updated
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
