@@ -172,7 +172,10 @@ def _twin(expression, **inputs):
     arrays = {
         k: np.asarray(v, dtype="float32" if np.asarray(v).dtype == np.float64 else None) for k, v in inputs.items()
     }
-    tf_namespace = {**vars(tf_helpers), **{k: tf.constant(v) for k, v in arrays.items()}}
+    from transformers.tf_utils import stable_softmax
+
+    tf_namespace = {**vars(tf_helpers), "stable_softmax": stable_softmax}
+    tf_namespace.update({k: tf.constant(v) for k, v in arrays.items()})
     torch_namespace = {"torch": torch, "nn": torch.nn, **{k: torch.tensor(v) for k, v in arrays.items()}}
     expected = eval(expression, torch_namespace)
     actual = eval(tf_code, tf_namespace)
@@ -265,6 +268,10 @@ SCORES = [[0.1, 0.9, 0.3, 0.7, 0.5], [0.6, 0.2, 0.8, 0.4, 0.0]]
         ("torch.flatten(x, start_dim=0, end_dim=-2)", {"x": X}),
         ("x.flatten()", {"x": X}),
         ("x.T", {"x": SCORES}),
+        ("x.norm(p=2, dim=-1, keepdim=True)", {"x": X}),
+        ("x.norm(dim=1)", {"x": X}),
+        ("x.norm()", {"x": X}),
+        ("nn.Softmax(dim=-1)(x)", {"x": X}),
         ("torch.zeros_like(torch.empty(2, 5)) + torch.empty_like(x) * 0", {"x": SCORES}),
     ],
 )

@@ -14,7 +14,7 @@ import libcst as cst
 
 from ..errors import ScaffoldError
 from .names import ImportTable, dotted, torch_nn_name
-from .tables import KERAS_RESERVED_ATTRIBUTES
+from .tables import KERAS_MODEL_RESERVED_ATTRIBUTES, KERAS_RESERVED_ATTRIBUTES
 
 # torch.nn layers with a keras twin; everything else inside torch.nn is flagged for a TODO.
 LAYER_KINDS = {
@@ -204,6 +204,10 @@ def analyze(
         if cls.role in ("layer", "model", "pretrained") and cls.name in unread:
             _read_init(cls, info)
     _find_model_names(info)
+    for cls in classes.values():  # the base model becomes a MainLayer (a keras Layer): keras Model's names are free
+        if cls.name == info.base_model_class or cls.role != "model":
+            for attr in KERAS_MODEL_RESERVED_ATTRIBUTES - KERAS_RESERVED_ATTRIBUTES:
+                cls.renamed.pop(attr, None)
     return info
 
 
@@ -409,7 +413,8 @@ def _read_init(cls: ClassInfo, info: ModuleInfo) -> None:
         if isinstance(statement, cst.FunctionDef) and statement is not init:
             for name in _registered_buffers(statement):
                 cls.self_attrs.add(name)
-    for attr in cls.self_attrs & KERAS_RESERVED_ATTRIBUTES:
+    reserved = KERAS_RESERVED_ATTRIBUTES | (KERAS_MODEL_RESERVED_ATTRIBUTES if cls.role == "model" else frozenset())
+    for attr in cls.self_attrs & reserved:
         cls.renamed[attr] = f"{info.model_name}_{attr}"
 
 

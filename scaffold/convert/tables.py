@@ -168,6 +168,10 @@ TF_HELPERS = {
     "ModelOutput": "transformers.utils",
 }
 
+# Read-only properties keras.Model adds (a TF model class is a keras Model): `self.layers` in a base model that
+# stays a model class (no MainLayer split, e.g. llama4's text model) must be renamed as well.
+KERAS_MODEL_RESERVED_ATTRIBUTES = frozenset({"layers", "metrics_names", "distribute_strategy", "state_updates"})
+
 # Read-only properties of keras.layers.Layer (tf-keras 2.21): a layer cannot have an attribute of that name,
 # so `self.output = BertOutput(...)` becomes `self.bert_output = TFBertOutput(..., name="output")`.
 KERAS_RESERVED_ATTRIBUTES = frozenset(

@@ -79,3 +79,61 @@ def test_autocast_and_no_grad_blocks_keep_their_body_with_no_todo():
         PytorchOnlyPass,
         TorchCallsPass,
     )
+
+
+KERAS_MODEL_NAMES = """
+import torch
+from torch import nn
+
+from ...modeling_utils import PreTrainedModel
+from .configuration_tiny import TinyConfig
+
+
+class TinyLayer(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.dense = nn.Linear(4, 4)
+
+    def forward(self, x):
+        return self.dense(x)
+
+
+class TinyPreTrainedModel(PreTrainedModel):
+    config_class = TinyConfig
+    base_model_prefix = "model"
+
+
+class TinyModel(TinyPreTrainedModel):
+    def __init__(self, config):
+        super().__init__(config)
+        self.layers = nn.ModuleList([TinyLayer(config) for _ in range(2)])
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+
+class TinyTextModel(TinyPreTrainedModel):
+    def __init__(self, config):
+        super().__init__(config)
+        self.layers = nn.ModuleList([TinyLayer(config) for _ in range(2)])
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+"""
+
+
+def test_layers_is_renamed_only_where_the_class_stays_a_keras_model():
+    """llama4's Llama4TextModel (a model class, not the base model) sets `self.layers`, a keras Model property; the
+    base model becomes a MainLayer (a keras Layer), where the name is free."""
+    from scaffold.convert import convert_source
+
+    code = convert_source(KERAS_MODEL_NAMES, "tiny", format_code=False).code
+    main_layer = code[code.index("class TFTinyMainLayer") : code.index("class TFTinyTextModel")]
+    text_model = code[code.index("class TFTinyTextModel") :]
+    assert "self.layers = [" in main_layer
+    assert "self.tiny_layers = [" in text_model and "self.layers" not in text_model
+    assert 'name=f"layers_._{' in text_model

@@ -83,6 +83,8 @@ def module_on_the_spot(a: Args, cx: Context) -> cst.BaseExpression | None:
     kind = a.name.rpartition(".")[2]
     if kind in NN_ACTIVATIONS and not a.args:
         return cx.call("get_tf_activation", cst.SimpleString(f'"{NN_ACTIVATIONS[kind]}"'))
+    if kind == "Softmax" and set(a.keywords) <= {"dim"} and len(a.args) == 1:
+        return cx.expr("(lambda x: stable_softmax(x, axis={dim}))", dim=a.args[0].value)
     if a.name.endswith("Loss"):
         cx.untranslated(kind, f"{a.name} has no TF twin in scaffold (snippets/tf_losses.py)")
         return a.call
@@ -191,3 +193,15 @@ def layer_norm(a: Args, cx: Context) -> cst.BaseExpression | None:
     if not {"input", "normalized_shape"} <= set(a.bound) or not set(a.bound) <= set(a.signature):
         return None
     return cx.call("torch_layer_norm", a["input"], *[arg(a[n], n) for n in a.signature[1:] if n in a])
+
+
+@method("norm", signature=("p", "dim", "keepdim", "dtype"), tensor_only=True)
+def norm_method(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`x.norm(p=2, dim=-1, keepdim=True)`: a vector norm (torch's matrix norms over two dims are not taken)."""
+    if not set(a.bound) <= {"p", "dim", "keepdim", "dtype"}:
+        return None
+    p = a.get("p")
+    if p is not None and (isinstance(p, cst.SimpleString) or (isinstance(p, cst.Name) and p.value != "None")):
+        return None  # "fro" / "nuc" or a p only known at run time: not a vector p-norm for sure
+    names = {"p": "ord", "dim": "dim", "keepdim": "keepdim", "dtype": "dtype"}
+    return cx.call("torch_vector_norm", a.receiver, *[arg(a[n], names[n]) for n in a.signature if n in a])
