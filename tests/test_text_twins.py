@@ -268,6 +268,12 @@ SCORES = [[0.1, 0.9, 0.3, 0.7, 0.5], [0.6, 0.2, 0.8, 0.4, 0.0]]
         ("torch.flatten(x, start_dim=0, end_dim=-2)", {"x": X}),
         ("x.flatten()", {"x": X}),
         ("x.T", {"x": SCORES}),
+        ("torch.pow(x, i)", {"x": [[2.0, 3.0]], "i": [[1, 3]]}),
+        ("torch.pow(i, 0.5)", {"i": [[4, 9]]}),
+        ("torch.pow(2.0, i)", {"i": [[1, 3]]}),
+        ("torch.pow(x, 2)", {"x": X}),
+        ("x[..., [-2], :]", {"x": X}),
+        ("x[:, [0]]", {"x": X}),
         ("x.norm(p=2, dim=-1, keepdim=True)", {"x": X}),
         ("x.norm(dim=1)", {"x": X}),
         ("x.norm()", {"x": X}),
@@ -278,7 +284,7 @@ SCORES = [[0.1, 0.9, 0.3, 0.7, 0.5], [0.6, 0.2, 0.8, 0.4, 0.0]]
 def test_text_op_translations_match_torch(expression, inputs):
     import numpy as np
 
-    if "one_hot" in expression or "ne(" in expression or "gather" in expression:
+    if "one_hot" in expression or "ne(" in expression or "gather" in expression or "pow" in expression:
         inputs = {k: np.asarray(v, dtype="int64") if k == "i" else v for k, v in inputs.items()}
     tf_code = _assert_twin(expression, **inputs)
     assert "torch" not in tf_code.replace("torch_", ""), tf_code

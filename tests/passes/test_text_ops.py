@@ -30,7 +30,19 @@ CASES = [
         "torch_layer_norm(x, normalized_shape=(4,), weight=None, bias=None, eps=1e-5)",
     ),
     ("torch.empty(2, 3)", "tf.zeros([2, 3])"),
+    ("torch.pow(x, y)", "torch_pow(x, y)"),
 ]
+
+
+@pytest.mark.parametrize(
+    ("torch", "tf"),
+    [("x[..., [-2], :]", "x[..., -2:-1, :]"), ("x[..., [-1], :]", "x[..., -1:, :]"), ("x[:, [0]]", "x[:, 0:1]")],
+)
+def test_one_index_in_a_list_keeps_its_dim_as_a_slice(torch, tf):
+    """falcon's `_split_heads`: `fused_qkv[..., [-2], :]` (TF slicing takes no list)."""
+    from scaffold.convert.passes.indexing import IndexingPass
+
+    assert translate(torch, IndexingPass) == tf
 
 
 @pytest.mark.parametrize(("torch", "tf"), CASES, ids=[c[0] for c in CASES])

@@ -499,6 +499,23 @@ def dynamic_rope_update(rope_forward):
     return wrapper
 
 
+def torch_pow(input, exponent):
+    """torch.pow with torch's type promotion: where one side is floating (a tensor or a Python float), an integer
+    side is cast to its dtype (float32 for a Python float); two tensors of one dtype are tf.math.pow's."""
+    if tf.is_tensor(input) and tf.is_tensor(exponent):
+        if input.dtype != exponent.dtype:
+            if input.dtype.is_floating:
+                exponent = tf.cast(exponent, input.dtype)
+            else:
+                input = tf.cast(input, exponent.dtype)
+    elif tf.is_tensor(exponent):
+        dtype = exponent.dtype if exponent.dtype.is_floating or isinstance(input, int) else tf.float32
+        input, exponent = tf.cast(input, dtype), tf.cast(exponent, dtype)
+    elif tf.is_tensor(input) and not input.dtype.is_floating and isinstance(exponent, float):
+        input = tf.cast(input, tf.float32)
+    return tf.math.pow(input, exponent)
+
+
 def torch_baddbmm(input, batch1, batch2, beta=1, alpha=1):
     """torch.baddbmm: beta * input + alpha * (batch1 @ batch2); a beta of 0 ignores input (its nan and inf too)."""
     product = tf.matmul(batch1, batch2) * alpha

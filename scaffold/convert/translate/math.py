@@ -14,7 +14,6 @@ table("torch.log", to="tf.math.log")
 table("torch.sqrt", to="tf.math.sqrt")
 table("torch.rsqrt", to="tf.math.rsqrt")
 table("torch.abs", to="tf.math.abs")
-table("torch.pow", to="tf.math.pow")
 table("torch.sin", to="tf.math.sin")
 table("torch.cos", to="tf.math.cos")
 table("torch.where", to="tf.where")
@@ -315,3 +314,11 @@ def bitwise(a: Args, cx: Context) -> cst.BaseExpression | None:
     if set(a.bound) != {"input", "other"}:
         return None
     return cx.call("torch_bitwise", cst.SimpleString(f'"{a.name.rpartition("_")[2]}"'), a["input"], a["other"])
+
+
+@function("torch.pow", signature=("input", "exponent"))
+def pow_function(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """With torch's type promotion (an integer tensor and a float: the float dtype), through the twin."""
+    if set(a.bound) != {"input", "exponent"}:
+        return None
+    return cx.call("torch_pow", a["input"], a["exponent"])
