@@ -122,6 +122,7 @@ PYTORCH_ONLY_METHODS = frozenset(
         "_freeze_parameters",
         "set_attn_implementation",
         "_reorder_cache",
+        "create_masks_for_generate",  # torch generate's mask hook (gemma3); TF generate makes its masks itself
     }
 )
 

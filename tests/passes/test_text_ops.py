@@ -149,3 +149,23 @@ def test_layers_is_renamed_only_where_the_class_stays_a_keras_model():
     assert "self.layers = [" in main_layer
     assert "self.tiny_layers = [" in text_model and "self.layers" not in text_model
     assert 'name=f"layers_._{' in text_model
+
+
+def test_torch_generates_mask_hook_is_dropped():
+    """gemma3: `create_masks_for_generate` builds torch generate's masks with masking_utils (no TF twin); TF generate
+    makes its own masks, so the hook goes (as `_reorder_cache` does)."""
+    from scaffold.convert.passes.pytorch_only import PytorchOnlyPass
+
+    code = run_passes(
+        """
+        class TinyForConditionalGeneration(nn.Module):
+            @staticmethod
+            def create_masks_for_generate(config, input_embeds, attention_mask):
+                return create_masks_for_generate(config, input_embeds, attention_mask)
+
+            def forward(self, x):
+                return x
+        """,
+        PytorchOnlyPass,
+    )
+    assert "create_masks_for_generate" not in code and "def forward" in code
