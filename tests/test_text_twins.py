@@ -307,3 +307,9 @@ def test_torch_linear_base_takes_torchs_arguments_and_weight_layout(helpers):
     no_bias = helpers.TorchLinear(3, 4, bias=False)
     no_bias.build(None)
     assert no_bias.bias is None and [w.shape for w in no_bias.weights] == [(3, 4)]
+
+
+def test_integer_range_division_is_float32_like_torch():
+    tf_code, actual, expected = _twin("10000 ** (torch.arange(0, 8, 2, dtype=torch.int64) / 8)")
+    assert actual.dtype.name == "float32" and str(expected.dtype) == "torch.float32", tf_code
+    _close(actual, expected.numpy())

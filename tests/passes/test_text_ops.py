@@ -169,3 +169,19 @@ def test_torch_generates_mask_hook_is_dropped():
         PytorchOnlyPass,
     )
     assert "create_masks_for_generate" not in code and "def forward" in code
+
+
+@pytest.mark.parametrize(
+    ("torch", "tf"),
+    [
+        (
+            "10000 ** (torch.arange(0, x, 2, dtype=torch.int64) / x)",
+            "10000 ** (tf.cast(tf.range(0, x, 2, dtype=tf.int32), tf.float32) / x)",
+        ),
+        ("torch.arange(0, x, 2) / x", "tf.cast(tf.range(0, x, 2), tf.float32) / x"),
+        ("torch.arange(0, x, 2, dtype=torch.float) / x", "tf.range(0, x, 2, dtype=tf.float32) / x"),
+    ],
+)
+def test_an_integer_range_divided_is_float32_as_in_torch(torch, tf):
+    """torch divides integer tensors into its default float (float32); TF's `/` makes float64 of int32."""
+    assert translate(torch, *PASSES, params="x") == tf

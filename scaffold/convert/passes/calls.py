@@ -17,6 +17,25 @@ from ..translate.functional import activation_getter
 
 
 class TorchCallsPass(NodePass):
+    def leave_BinaryOperation(self, original: cst.BinaryOperation, updated: cst.BinaryOperation) -> cst.BaseExpression:
+        """`torch.arange(..., dtype=torch.int64) / dim`: torch's true division of integers is float32 (its default
+        float), TF's float64; the range is cast first (codegen's and gptj's sinusoidal positions). A range with a
+        float dtype is left alone."""
+        left = updated.left
+        if (
+            isinstance(updated.operator, cst.Divide)
+            and self.cursor.in_body
+            and isinstance(left, cst.Call)
+            and dotted(left.func) == "tf.range"
+            and all(  # no dtype (integers, or already float32: the cast is then a no-op) or an integer one
+                dotted(a.value) in ("tf.int32", "tf.int64")
+                for a in left.args
+                if a.keyword is not None and a.keyword.value == "dtype"
+            )
+        ):
+            return updated.with_changes(left=self.call("tf.cast", left, self.expr("tf.float32")))
+        return updated
+
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         activation = self._act2cls(original)
         if activation is not None:
