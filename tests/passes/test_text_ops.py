@@ -185,3 +185,20 @@ def test_torch_generates_mask_hook_is_dropped():
 def test_an_integer_range_divided_is_float32_as_in_torch(torch, tf):
     """torch divides integer tensors into its default float (float32); TF's `/` makes float64 of int32."""
     assert translate(torch, *PASSES, params="x") == tf
+
+
+def test_a_module_level_attention_registry_goes():
+    """doge: `ALL_ATTENTION_FUNCTIONS = AttentionInterface()` and `ALL_ATTENTION_FUNCTIONS["x"] = f` (torch only)."""
+    from scaffold.convert import convert_source
+
+    source = KERAS_MODEL_NAMES.replace(
+        "from ...modeling_utils import PreTrainedModel",
+        "from ...modeling_utils import AttentionInterface, PreTrainedModel",
+    ).replace(
+        "class TinyLayer(nn.Module):",
+        'ALL_ATTENTION_FUNCTIONS = AttentionInterface()\nALL_ATTENTION_FUNCTIONS["flex"] = len\n\n\n'
+        "class TinyLayer(nn.Module):",
+        1,
+    )
+    code = convert_source(source, "tiny", format_code=False).code
+    assert "AttentionInterface" not in code and "ALL_ATTENTION_FUNCTIONS" not in code

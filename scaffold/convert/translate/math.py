@@ -16,7 +16,6 @@ table("torch.rsqrt", to="tf.math.rsqrt")
 table("torch.abs", to="tf.math.abs")
 table("torch.sin", to="tf.math.sin")
 table("torch.cos", to="tf.math.cos")
-table("torch.where", to="tf.where")
 table("torch.maximum", to="tf.math.maximum")
 table("torch.minimum", to="tf.math.minimum")
 table("torch.erf", to="tf.math.erf")
@@ -322,3 +321,20 @@ def pow_function(a: Args, cx: Context) -> cst.BaseExpression | None:
     if set(a.bound) != {"input", "exponent"}:
         return None
     return cx.call("torch_pow", a["input"], a["exponent"])
+
+
+@method("cumsum", "cumprod", signature=("dim", "dtype"), tensor_only=True)
+def cumulative(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if "dim" not in a or not set(a.bound) <= {"dim", "dtype"}:
+        return None
+    x = a.receiver if "dtype" not in a else cx.call("tf.cast", a.receiver, a["dtype"])
+    return cx.call(f"tf.math.{a.name}", x, arg(a["dim"], "axis"))
+
+
+@function("torch.where")
+def where(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`torch.where(cond, x, y)` is tf.where's; `torch.where(cond)` is torch.nonzero(cond, as_tuple=True): one
+    index tensor per dim (tf.where of one argument returns them as the columns of one [N, rank] tensor)."""
+    if len(a.args) == 1 and a.positional:
+        return cx.expr("tuple(tf.unstack(tf.cast(tf.where({c}), tf.int32), axis=1))", c=a.args[0].value)
+    return renamed_call(cx, "tf.where", a.args)

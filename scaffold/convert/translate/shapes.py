@@ -276,3 +276,27 @@ def transpose_function(a: Args, cx: Context) -> cst.BaseExpression | None:
 @function("torch.permute", signature=("input", "dims"))
 def permute_function(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call("tf.transpose", a["input"], arg(a["dims"], "perm")) if set(a.bound) == {"input", "dims"} else None
+
+
+@method("nonzero", signature=("as_tuple",), tensor_only=True)
+def nonzero_method(a: Args, cx: Context) -> cst.BaseExpression | None:
+    return _nonzero(a, cx, a.receiver)
+
+
+@function("torch.nonzero", signature=("input", "as_tuple"))
+def nonzero_function(a: Args, cx: Context) -> cst.BaseExpression | None:
+    return _nonzero(a, cx, a.get("input"))
+
+
+def _nonzero(a: Args, cx: Context, x: cst.BaseExpression | None) -> cst.BaseExpression | None:
+    """[N, rank] indices of the nonzero elements (tf.where of one argument; tf.int32, a port's long); `as_tuple=True`
+    one index tensor per dim, as torch.where(cond) returns."""
+    if x is None or not set(a.bound) <= {"input", "as_tuple"}:
+        return None
+    as_tuple = a.get("as_tuple")
+    indices = cx.expr("tf.cast(tf.where({x}), tf.int32)", x=x)
+    if as_tuple is None or (isinstance(as_tuple, cst.Name) and as_tuple.value == "False"):
+        return indices
+    if isinstance(as_tuple, cst.Name) and as_tuple.value == "True":
+        return cx.expr("tuple(tf.unstack({i}, axis=1))", i=indices)
+    return None
