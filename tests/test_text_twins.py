@@ -270,6 +270,11 @@ SCORES = [[0.1, 0.9, 0.3, 0.7, 0.5], [0.6, 0.2, 0.8, 0.4, 0.0]]
         ("x.T", {"x": SCORES}),
         ("torch.pow(x, i)", {"x": [[2.0, 3.0]], "i": [[1, 3]]}),
         ("x.cumsum(-1)", {"x": SCORES}),
+        ("torch.zeros_like(x).scatter(1, i, 1)", {"x": SCORES, "i": [[0, 4], [3, 2]]}),
+        ("x.scatter(0, i, y)", {"x": SCORES, "i": [[1, 0], [0, 1]], "y": [[9.0, 8.0, 7.0], [6.0, 5.0, 4.0]]}),
+        ("torch.scatter(x, -1, i, 0.5)", {"x": SCORES, "i": [[1], [2]]}),
+        ("nn.functional.linear(x, w)", {"x": X, "w": [[1.0, 2.0, 3.0], [0.5, -1.0, 0.0]]}),
+        ("nn.functional.linear(x, w, b)", {"x": X, "w": [[1.0, 2.0, 3.0], [0.5, -1.0, 0.0]], "b": [0.5, -0.5]}),
         ("x.cumsum(dim=0)", {"x": SCORES}),
         ("(x > 0.5).nonzero()", {"x": SCORES}),
         ("torch.nonzero(x > 0.5, as_tuple=True)", {"x": SCORES}),
@@ -290,7 +295,13 @@ SCORES = [[0.1, 0.9, 0.3, 0.7, 0.5], [0.6, 0.2, 0.8, 0.4, 0.0]]
 def test_text_op_translations_match_torch(expression, inputs):
     import numpy as np
 
-    if "one_hot" in expression or "ne(" in expression or "gather" in expression or "pow" in expression:
+    if (
+        "one_hot" in expression
+        or "ne(" in expression
+        or "gather" in expression
+        or "pow" in expression
+        or "scatter" in expression
+    ):
         inputs = {k: np.asarray(v, dtype="int64") if k == "i" else v for k, v in inputs.items()}
     tf_code = _assert_twin(expression, **inputs)
     assert "torch" not in tf_code.replace("torch_", ""), tf_code

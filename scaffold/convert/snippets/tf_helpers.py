@@ -516,6 +516,28 @@ def torch_pow(input, exponent):
     return tf.math.pow(input, exponent)
 
 
+def torch_linear(input, weight, bias=None):
+    """torch.nn.functional.linear: input @ weight^T (+ bias), weight [out, in] as torch keeps it."""
+    output = tf.einsum("...i,oi->...o", input, weight)
+    return output if bias is None else output + bias
+
+
+def torch_scatter(input, dim, index, src):
+    """torch's Tensor.scatter (not in place): out[..., index[i], ...] = src[i] along `dim` at every position of
+    `index` (src a tensor at least index's size, or a number)."""
+    index = tf.cast(index, tf.int32)
+    shape = tf.shape(index)
+    rank = len(index.shape)
+    grids = tf.meshgrid(*[tf.range(shape[d]) for d in range(rank)], indexing="ij")
+    grids[dim % rank] = index
+    coordinates = tf.reshape(tf.stack(grids, axis=-1), [-1, rank])
+    if tf.is_tensor(src):
+        values = tf.slice(tf.cast(src, input.dtype), [0] * rank, shape)
+    else:
+        values = tf.fill(shape, tf.cast(src, input.dtype))
+    return tf.tensor_scatter_nd_update(input, coordinates, tf.reshape(values, [-1]))
+
+
 def torch_baddbmm(input, batch1, batch2, beta=1, alpha=1):
     """torch.baddbmm: beta * input + alpha * (batch1 @ batch2); a beta of 0 ignores input (its nan and inf too)."""
     product = tf.matmul(batch1, batch2) * alpha

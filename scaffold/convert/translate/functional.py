@@ -205,3 +205,12 @@ def norm_method(a: Args, cx: Context) -> cst.BaseExpression | None:
         return None  # "fro" / "nuc" or a p only known at run time: not a vector p-norm for sure
     names = {"p": "ord", "dim": "dim", "keepdim": "keepdim", "dtype": "dtype"}
     return cx.call("torch_vector_norm", a.receiver, *[arg(a[n], names[n]) for n in a.signature if n in a])
+
+
+@function("torch.nn.functional.linear", signature=("input", "weight", "bias"))
+def linear(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """x @ weight^T (+ bias), weight in torch's [out, in] layout (an `nn.Parameter` keeps it in a port; a keras
+    Dense's `.weight` is flagged where it is read)."""
+    if not {"input", "weight"} <= set(a.bound) or not set(a.bound) <= {"input", "weight", "bias"}:
+        return None
+    return cx.call("torch_linear", a["input"], a["weight"], *([a["bias"]] if "bias" in a else []))

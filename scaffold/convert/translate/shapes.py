@@ -300,3 +300,20 @@ def _nonzero(a: Args, cx: Context, x: cst.BaseExpression | None) -> cst.BaseExpr
     if isinstance(as_tuple, cst.Name) and as_tuple.value == "True":
         return cx.expr("tuple(tf.unstack({i}, axis=1))", i=indices)
     return None
+
+
+@method("scatter", signature=("dim", "index", "src", "value"), tensor_only=True)
+def scatter_method(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`x.scatter(dim, index, src)`: a new tensor (`reduce=` is not taken); the in-place `scatter_` is not."""
+    source = a.get("src") or a.get("value")
+    if not {"dim", "index"} <= set(a.bound) or source is None or not set(a.bound) <= {"dim", "index", "src", "value"}:
+        return None
+    return cx.call("torch_scatter", a.receiver, a["dim"], a["index"], source)
+
+
+@function("torch.scatter", signature=("input", "dim", "index", "src", "value"))
+def scatter_function(a: Args, cx: Context) -> cst.BaseExpression | None:
+    source = a.get("src") or a.get("value")
+    if not {"input", "dim", "index"} <= set(a.bound) or source is None or not set(a.bound) <= set(a.signature):
+        return None
+    return cx.call("torch_scatter", a["input"], a["dim"], a["index"], source)
