@@ -330,3 +330,52 @@ def test_integer_range_division_is_float32_like_torch():
     tf_code, actual, expected = _twin("10000 ** (torch.arange(0, 8, 2, dtype=torch.int64) / 8)")
     assert actual.dtype.name == "float32" and str(expected.dtype) == "torch.float32", tf_code
     _close(actual, expected.numpy())
+
+
+def test_torch_autograd_function_twin_runs_forward_and_backward_as_torch(helpers):
+    """bloom's GeLUFunction & co: `class F(torch.autograd.Function)` becomes `class F(TorchAutogradFunction)` with the
+    same static forward/backward bodies; `F.apply` gives forward's value and backward's gradient (a deliberately
+    non-analytic one here, so the test fails if autodiff of forward were used instead)."""
+    import numpy as np
+    import torch
+
+    tf = helpers.tf
+
+    def forward(ctx, x, scale, lib):
+        ctx.save_for_backward(x)
+        ctx.scale = scale
+        return x * x * scale
+
+    def backward(ctx, grad, lib):
+        (x,) = ctx.saved_tensors
+        return 3.0 * grad * x * ctx.scale, None
+
+    class TorchSquare(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, scale):
+            return forward(ctx, x, scale, torch)
+
+        @staticmethod
+        def backward(ctx, grad):
+            return backward(ctx, grad, torch)
+
+    class TFSquare(helpers.TorchAutogradFunction):
+        @staticmethod
+        def forward(ctx, x, scale):
+            return forward(ctx, x, scale, tf)
+
+        @staticmethod
+        def backward(ctx, grad):
+            return backward(ctx, grad, tf)
+
+    x = np.asarray([[0.5, -1.0, 2.0]], dtype="float32")
+    x_pt = torch.tensor(x, requires_grad=True)
+    y_pt = TorchSquare.apply(x_pt, 0.5)
+    y_pt.sum().backward()
+    x_tf = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x_tf)
+        y_tf = TFSquare.apply(x_tf, 0.5)
+        total = tf.reduce_sum(y_tf)
+    _close(y_tf, y_pt.detach().numpy())
+    _close(tape.gradient(total, x_tf), x_pt.grad.numpy())
