@@ -18,7 +18,8 @@ def test_generated_head_generates_pytorchs_tokens_eagerly_and_under_xla(model, h
     assert result.errors == {}
     assert result.eager_equal and result.xla_equal, result.first_difference
     assert result.new_tokens == NEW_TOKENS >= 12
-    assert result.cache_max_diff < ATOL
+    # verify's rule (checks/generate.py): the tolerance is relative where the logits exceed 1
+    assert result.cache_max_diff < ATOL * max(1.0, result.cache_scale)
 
 
 def test_tf_generate_pads_the_xla_cache_and_the_step_writes_at_the_real_position():

@@ -268,6 +268,7 @@ SCORES = [[0.1, 0.9, 0.3, 0.7, 0.5], [0.6, 0.2, 0.8, 0.4, 0.0]]
         ("torch.flatten(x, start_dim=0, end_dim=-2)", {"x": X}),
         ("x.flatten()", {"x": X}),
         ("x.T", {"x": SCORES}),
+        ("x.t() @ x", {"x": SCORES}),
         ("torch.pow(x, i)", {"x": [[2.0, 3.0]], "i": [[1, 3]]}),
         ("x.cumsum(-1)", {"x": SCORES}),
         ("torch.zeros_like(x).scatter(1, i, 1)", {"x": SCORES, "i": [[0, 4], [3, 2]]}),

@@ -317,3 +317,9 @@ def scatter_function(a: Args, cx: Context) -> cst.BaseExpression | None:
     if not {"input", "dim", "index"} <= set(a.bound) or source is None or not set(a.bound) <= set(a.signature):
         return None
     return cx.call("torch_scatter", a["input"], a["dim"], a["index"], source)
+
+
+@method("t", tensor_only=True)
+def t(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`x.t()`: the transpose of a matrix (torch refuses more than 2 dims; tf.transpose reverses them all)."""
+    return None if a.args else cx.call("tf.transpose", a.receiver)
