@@ -22,7 +22,10 @@ def helpers():
 def _close(actual, expected, atol=ATOL):
     import numpy as np
 
-    actual, expected = np.asarray(actual).astype("float64"), np.asarray(expected).astype("float64")
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    if np.iscomplexobj(actual) or np.iscomplexobj(expected):  # torch.polar: both parts
+        actual, expected = np.stack([actual.real, actual.imag]), np.stack([expected.real, expected.imag])
+    actual, expected = actual.astype("float64"), expected.astype("float64")
     assert actual.shape == expected.shape, (actual.shape, expected.shape)
     assert np.max(np.abs(actual - expected), initial=0.0) <= atol * max(1.0, float(np.max(np.abs(expected)))), (
         actual,
