@@ -14,7 +14,7 @@ import libcst as cst
 
 from ..errors import ScaffoldError
 from .names import ImportTable, dotted, torch_nn_name
-from .tables import KERAS_RESERVED_ATTRIBUTES
+from .tables import KERAS_MODEL_RESERVED_ATTRIBUTES, KERAS_RESERVED_ATTRIBUTES
 
 # torch.nn layers with a keras twin; everything else inside torch.nn is flagged for a TODO.
 LAYER_KINDS = {
@@ -235,6 +235,10 @@ def analyze(
     if source is not None and "initializer_range" not in source:
         default = info.pretrained_class is not None and "def _init_weights" not in source
         info.initializer_range = 'getattr(config, "initializer_range", 0.02)' if default else None
+    for cls in classes.values():  # the base model becomes a MainLayer (a keras Layer): keras Model's names are free
+        if cls.name == info.base_model_class or cls.role != "model":
+            for attr in KERAS_MODEL_RESERVED_ATTRIBUTES - KERAS_RESERVED_ATTRIBUTES:
+                cls.renamed.pop(attr, None)
     return info
 
 
@@ -297,7 +301,8 @@ def _find_attention_dispatch(module: cst.Module, info: ModuleInfo) -> None:
                     entries[element.key.evaluated_value] = element.value.value
             if entries and "eager" in entries:
                 info.attention_dispatch[target.value] = entries["eager"]
-                info.dropped_classes.update(name for key, name in entries.items() if key != "eager")
+                # the eager class may stand under another key too (falcon's `"sdpa": FalconAttention`): it stays
+                info.dropped_classes.update(name for name in entries.values() if name != entries["eager"])
     # Attention variants (XSdpaAttention, XFlashAttention2) that subclass a class of the file are eager-only
     # in TF: they are dropped as well.
     for cls in info.classes.values():
@@ -447,7 +452,8 @@ def _read_init(cls: ClassInfo, info: ModuleInfo) -> None:
         if isinstance(statement, cst.FunctionDef) and statement is not init:
             for name in _registered_buffers(statement):
                 cls.self_attrs.add(name)
-    for attr in cls.self_attrs & KERAS_RESERVED_ATTRIBUTES:
+    reserved = KERAS_RESERVED_ATTRIBUTES | (KERAS_MODEL_RESERVED_ATTRIBUTES if cls.role == "model" else frozenset())
+    for attr in cls.self_attrs & reserved:
         cls.renamed[attr] = f"{info.model_name}_{attr}"
 
 

@@ -122,6 +122,7 @@ PYTORCH_ONLY_METHODS = frozenset(
         "_freeze_parameters",
         "set_attn_implementation",
         "_reorder_cache",
+        "create_masks_for_generate",  # torch generate's mask hook (gemma3); TF generate makes its masks itself
     }
 )
 
@@ -131,7 +132,6 @@ PYTORCH_ONLY_DECORATORS = frozenset(
         "auto_docstring",
         "deprecate_kwarg",
         "use_kernel_forward_from_hub",
-        "dynamic_rope_update",
         "torch.no_grad",
         "torch.jit.script",
         "torch.jit.unused",
@@ -168,6 +168,10 @@ TF_HELPERS = {
     "get_tf_activation": "transformers.activations_tf",
     "ModelOutput": "transformers.utils",
 }
+
+# Read-only properties keras.Model adds (a TF model class is a keras Model): `self.layers` in a base model that
+# stays a model class (no MainLayer split, e.g. llama4's text model) must be renamed as well.
+KERAS_MODEL_RESERVED_ATTRIBUTES = frozenset({"layers", "metrics_names", "distribute_strategy", "state_updates"})
 
 # Read-only properties of keras.layers.Layer (tf-keras 2.21): a layer cannot have an attribute of that name,
 # so `self.output = BertOutput(...)` becomes `self.bert_output = TFBertOutput(..., name="output")`.

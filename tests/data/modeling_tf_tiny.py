@@ -37,6 +37,27 @@ def get_extended_attention_mask(attention_mask, input_shape, is_decoder=False, d
     return (1.0 - extended_attention_mask) * dtype.min
 
 
+def torch_activation(name):
+    """PyTorch's `ACT2FN[name]` in TF: transformers' TF activation of that name, else a twin of PyTorch's (the
+    formulas of transformers/activations.py). Activations with weights (prelu, xielu) fail loudly, named."""
+    twins = {
+        "gelu_pytorch_tanh": lambda x: tf.nn.gelu(x, approximate=True),
+        "gelu_python_tanh": lambda x: tf.nn.gelu(x, approximate=True),
+        "gelu_accurate": lambda x: tf.nn.gelu(x, approximate=True),
+        "gelu_python": lambda x: tf.nn.gelu(x, approximate=False),
+        "laplace": lambda x: 0.5 * (1.0 + tf.math.erf((x - 0.707107) / (0.282095 * 2.0**0.5))),
+        "leaky_relu": lambda x: tf.nn.leaky_relu(x, alpha=0.01),
+        "linear": tf.identity,
+        "relu2": lambda x: tf.math.square(tf.nn.relu(x)),
+        "relu6": tf.nn.relu6,
+    }
+    if name in twins:
+        return twins[name]
+    if name in ("prelu", "xielu"):
+        raise NotImplementedError(f"scaffold: no TF translation for activation {name!r} (it has weights) yet")
+    return get_tf_activation(name)
+
+
 class TorchLayerNorm(keras.layers.LayerNormalization):
     """torch's nn.LayerNorm, with torch's constructor arguments, over the last dim whatever the input's rank
     (keras' LayerNormalization fixes its axis to the rank it was built with). Weights: gamma/beta, as keras."""
@@ -297,7 +318,7 @@ class TFTinyLayer(keras.layers.Layer):
             kernel_initializer=get_initializer(config.initializer_range),
             name="intermediate",
         )
-        self.act = get_tf_activation(config.hidden_act)
+        self.act = torch_activation(config.hidden_act)
         self.tiny_output = TFTinyOutput(config, name="output")
 
     def call(self, hidden_states, attention_mask=None, training: bool = False):

@@ -74,3 +74,26 @@ def test_annotated_assignments_in_functions_become_plain_ones():
         """,
         AnnotationsPass,
     )
+
+
+def test_a_forward_reference_to_a_class_of_the_file_names_its_tf_class():
+    """modernbert_decoder: `def eager_attention_forward(module: "ModernBertDecoderAttention", ...)`."""
+    assert_codemod(
+        """
+        class TinyAttention(nn.Module):
+            pass
+
+
+        def attention_forward(module: "TinyAttention", other: "SomethingElse"):
+            return module
+        """,
+        """
+        class TinyAttention(nn.Module):
+            pass
+
+
+        def attention_forward(module: "TFTinyAttention", other: "SomethingElse"):
+            return module
+        """,
+        AnnotationsPass,
+    )

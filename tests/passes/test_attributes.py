@@ -13,6 +13,9 @@ from tests.conftest import assert_codemod, translate
         pytest.param("self.config._attn_implementation", '"eager"', id="attention-is-eager"),
         pytest.param("next(self.parameters()).dtype", "tf.as_dtype(self.compute_dtype)", id="first-parameter-dtype"),
         pytest.param('ACT2FN["gelu"](x)', 'get_tf_activation("gelu")(x)', id="act2fn"),
+        # a name TF's ACT2FN lacks, or one read from the config (any of PyTorch's): the twin table first
+        pytest.param('ACT2FN["relu2"](x)', 'torch_activation("relu2")(x)', id="act2fn-torch-only-name"),
+        pytest.param("ACT2FN[config.hidden_act]", "torch_activation(config.hidden_act)", id="act2fn-config-name"),
         pytest.param("torch.long", "tf.int32", id="long-is-int32"),
         pytest.param("torch.float16", "tf.float16", id="dtype"),
         pytest.param("torch.finfo(x.dtype).min", "tf.as_dtype(x.dtype).min", id="finfo-min"),

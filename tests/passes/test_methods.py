@@ -70,24 +70,32 @@ def test_a_tensor_only_method_without_translation_is_untranslated():
     )
 
 
-def test_max_over_a_dim_says_why():
+def test_max_over_a_dim_is_torchs_values_and_indices():
+    assert translate("x.max(-1)", TensorMethodsPass) == "torch_max(x, -1)"
+    assert translate("x.min(dim=d, keepdim=True)", TensorMethodsPass) == "torch_min(x, d, keepdim=True)"
+
+
+def test_max_of_a_dim_or_a_tensor_untold_says_why():
+    message = (
+        "torch .max(dim) returns (values, indices), .max(tensor) the elementwise max: scaffold cannot tell this one"
+    )
     assert_codemod(
         """
         class TinyLayer(nn.Module):
-            def forward(self, x):
-                y = x.max(-1)
+            def forward(self, x, other):
+                y = x.max(other)
                 return y
         """,
-        """
+        f"""
         class TinyLayer(nn.Module):
-            def forward(self, x):
-                # TODO(scaffold): torch .max(dim) returns (values, indices); tf.reduce_max returns values only
-                #   PyTorch: y = x.max(-1)
+            def forward(self, x, other):
+                # TODO(scaffold): {message}
+                #   PyTorch: y = x.max(other)
                 raise NotImplementedError("scaffold: no TF translation for .max(dim) (see the TODO above)")
                 return y
         """,
         TensorMethodsPass,
-        todos=(Todo("torch .max(dim) returns (values, indices); tf.reduce_max returns values only", ".max(dim)"),),
+        todos=(Todo(message, ".max(dim)"),),
     )
 
 

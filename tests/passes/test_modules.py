@@ -85,3 +85,27 @@ def test_subclass_of_torch_layernorm_subclasses_its_torch_signature_twin():
     assert "class TinyLayerNorm(TorchLayerNorm):" in code
     assert "super().__init__(normalized_shape, eps=eps, **kwargs)" in code
     assert "TODO" not in code
+
+
+def test_a_forward_taking_extra_keywords_under_another_name_takes_them_as_kwargs():
+    """bloom / mpt: `forward(..., **deprecated_arguments)`; TF's @unpack_inputs takes extra keywords as `kwargs` only."""
+    from scaffold.convert.passes.modules import ModulesPass
+    from tests.conftest import assert_codemod
+
+    assert_codemod(
+        """
+        class TinyModel(nn.Module):
+            def forward(self, x, **deprecated_arguments):
+                if deprecated_arguments.pop("position_ids", False) is not False:
+                    pass
+                return x
+        """,
+        """
+        class TinyModel(keras.layers.Layer):
+            def call(self, x, training: bool = False, **kwargs):
+                if kwargs.pop("position_ids", False) is not False:
+                    pass
+                return x
+        """,
+        ModulesPass,
+    )

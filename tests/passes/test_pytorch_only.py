@@ -55,6 +55,26 @@ def test_attention_dispatch_keeps_eager_only():
     assert "TINY_ATTENTION_CLASSES" not in code
 
 
+def test_attention_dispatch_keeps_the_eager_class_listed_under_other_keys_too():
+    """falcon: `{"eager": FalconAttention, "sdpa": FalconAttention, "flash_attention_2": FalconFlashAttention2}`."""
+    code = run_passes(
+        """
+        class TinyAttention(nn.Module):
+            pass
+
+
+        class TinyFlashAttention2(TinyAttention):
+            pass
+
+
+        TINY_ATTENTION_CLASSES = {"eager": TinyAttention, "sdpa": TinyAttention, "flash": TinyFlashAttention2}
+        """,
+        PytorchOnlyPass,
+    )
+    assert "class TinyAttention(nn.Module)" in code
+    assert "TinyFlashAttention2" not in code
+
+
 def test_gradient_checkpointing_branch_keeps_the_else():
     code = run_passes(
         """

@@ -55,6 +55,10 @@ class AnnotationsPass(NodePass):
             return node.with_changes(slice=elements)
         if isinstance(node, cst.BinaryOperation):
             return node.with_changes(left=self._retype(node.left), right=self._retype(node.right))
+        if isinstance(node, cst.SimpleString) and node.evaluated_value in self.info.classes:
+            # `module: "XAttention"` (a forward reference): the TF class of the file
+            quote = node.value[0]
+            return cst.SimpleString(f"{quote}{self.ctx.tf_name(str(node.evaluated_value))}{quote}")
         return node
 
 

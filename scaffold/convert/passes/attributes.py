@@ -16,6 +16,7 @@ from ..snippets import snippets
 from ..tables import TF_ACTIVATIONS
 from ..todos import Todos
 from ..translate.dtypes import DTYPES, is_tensor_type
+from ..translate.functional import activation_getter
 
 # torch's dtype of index tensors (labels, ids, positions): tf.int32 in a port (DTYPES), int32 or int64 from callers
 LONG_DTYPES = {"torch.long", "torch.int64"}
@@ -76,6 +77,8 @@ class AttributesPass(NodePass):
         qualified = self.info.imports.resolve(original)
         if qualified in DTYPES:
             return self.expr(DTYPES[qualified])
+        if self.cursor.in_body and original.attr.value == "T" and self.info.imports.resolve(original) is None:
+            return self.call("tf.transpose", updated.value)  # torch's x.T reverses the dims, as tf.transpose does
         if self.cursor.in_body and original.attr.value == "shape":
             owner = dotted(original.value)
             if owner is None or (
@@ -106,11 +109,11 @@ class AttributesPass(NodePass):
             and isinstance(updated.slice[0].slice, cst.Index)
         ):
             return updated.with_changes(value=value.args[0].value)
-        # ACT2FN["gelu"] -> get_tf_activation("gelu")
+        # ACT2FN["gelu"] -> get_tf_activation("gelu"); ACT2FN[config.hidden_act] -> torch_activation(...)
         if self.info.imports.resolve(original.value) in ACT2FN_NAMES and len(updated.slice) == 1:
             index = updated.slice[0].slice
             if isinstance(index, cst.Index):
-                return cst.Call(func=self.expr("get_tf_activation"), args=[cst.Arg(index.value)])
+                return cst.Call(func=self.expr(activation_getter(index.value)), args=[cst.Arg(index.value)])
         return updated
 
     def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison) -> cst.Comparison:

@@ -13,9 +13,29 @@ import libcst as cst
 from ..names import dotted
 from ..pipeline import NodePass
 from ..translate import DROPPED_KEYWORDS, FUNCTIONS, Args, Context, Translator
+from ..translate.functional import activation_getter
 
 
 class TorchCallsPass(NodePass):
+    def leave_BinaryOperation(self, original: cst.BinaryOperation, updated: cst.BinaryOperation) -> cst.BaseExpression:
+        """`torch.arange(..., dtype=torch.int64) / dim`: torch's true division of integers is float32 (its default
+        float), TF's float64; the range is cast first (codegen's and gptj's sinusoidal positions). A range with a
+        float dtype is left alone."""
+        left = updated.left
+        if (
+            isinstance(updated.operator, cst.Divide)
+            and self.cursor.in_body
+            and isinstance(left, cst.Call)
+            and dotted(left.func) == "tf.range"
+            and all(  # no dtype (integers, or already float32: the cast is then a no-op) or an integer one
+                dotted(a.value) in ("tf.int32", "tf.int64")
+                for a in left.args
+                if a.keyword is not None and a.keyword.value == "dtype"
+            )
+        ):
+            return updated.with_changes(left=self.call("tf.cast", left, self.expr("tf.float32")))
+        return updated
+
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         activation = self._act2cls(original)
         if activation is not None:
@@ -52,7 +72,8 @@ class TorchCallsPass(NodePass):
         return result
 
     def _act2cls(self, call: cst.Call) -> cst.BaseExpression | None:
-        """`ACT2CLS["gelu"]()` -> `get_tf_activation("gelu")` (the class instantiated is the activation)."""
+        """`ACT2CLS["gelu"]()` -> `get_tf_activation("gelu")` (the class instantiated is the activation; a name TF's
+        ACT2FN may lack goes through `torch_activation`)."""
         func = call.func
         if (
             isinstance(func, cst.Subscript)
@@ -60,5 +81,5 @@ class TorchCallsPass(NodePass):
             and not call.args
             and isinstance(func.slice[0].slice, cst.Index)
         ):
-            return self.call("get_tf_activation", func.slice[0].slice.value)
+            return self.call(activation_getter(func.slice[0].slice.value), func.slice[0].slice.value)
         return None

@@ -125,6 +125,8 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
                     more = [cst.ImportAlias(cst.Name(n)) for n in sorted(extra - present)]
                     if more:
                         small = small.with_changes(names=_commas([*small.names, *more]))
+                if isinstance(small, cst.Import):  # `import math` is there: a helper that needs it has it
+                    needed.get("", set()).difference_update(dotted(a.name) for a in small.names if a.asname is None)
                 if small is not None:
                     kept.append(small)
             if kept:
@@ -139,9 +141,10 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
             continue
         body.append(statement)
     scheduled = []
-    if "" in needed:
+    plain = needed.pop("", set())  # `import tensorflow as tf` ("tf"), `import math`
+    if "tf" in plain:
         scheduled.append(statement_fragment("import tensorflow as tf"))
-        needed.pop("")
+    scheduled += [statement_fragment(f"import {name}") for name in sorted(plain - {"tf"})]
     for module_name in sorted(needed, key=lambda m: (SCHEDULED_ORDER.index(m) if m in SCHEDULED_ORDER else 99, m)):
         names = ", ".join(sorted(needed[module_name]))
         scheduled.append(statement_fragment(f"from {table.relative(module_name)} import {names}"))
@@ -156,6 +159,7 @@ def _kept_guard_lines(statement: cst.If, used: Counter[str], table: ImportTable)
     lines = [
         line.with_changes(body=[k for k in (_keep(s, used, table) for s in line.body) if k])  # type: ignore[union-attr]
         for line in statement.body.body
+        if not _is_pass_line(line)
     ]
     return [line for line in lines if line.body]  # type: ignore[misc, union-attr]
 
@@ -164,8 +168,13 @@ def _only_imports(statement: cst.If) -> bool:
     return (
         statement.orelse is None
         and isinstance(statement.body, cst.IndentedBlock)
-        and all(_is_import_line(line) for line in statement.body.body)
+        and all(_is_import_line(line) or _is_pass_line(line) for line in statement.body.body)
     )
+
+
+def _is_pass_line(statement: cst.CSTNode) -> bool:
+    """`if is_flash_attn_available(): pass` (modular's leftover of a guarded import)."""
+    return isinstance(statement, cst.SimpleStatementLine) and all(isinstance(s, cst.Pass) for s in statement.body)
 
 
 def _after_docstring(body: Sequence[cst.BaseStatement]) -> int:

@@ -90,6 +90,31 @@ def _tensor_index_key(elements: Sequence[cst.SubscriptElement]) -> cst.BaseExpre
     return _mask_key(elements)
 
 
+def _one_literal(element: cst.SubscriptElement) -> int | None:
+    """`[k]` (a list of one integer literal) as an index: k, else None."""
+    item = element.slice
+    if not (isinstance(item, cst.Index) and isinstance(item.value, cst.List) and len(item.value.elements) == 1):
+        return None
+    value = item.value.elements[0].value
+    text = cst.Module([]).code_for_node(value).replace(" ", "")
+    return int(text) if isinstance(value, (cst.Integer, cst.UnaryOperation)) and text.lstrip("-").isdigit() else None
+
+
+def _as_slice(element: cst.SubscriptElement) -> cst.SubscriptElement:
+    k = _one_literal(element)
+    if k is None:
+        return element
+    upper = (
+        None
+        if k == -1
+        else cst.Integer(str(k + 1))
+        if k >= 0
+        else cst.UnaryOperation(cst.Minus(), cst.Integer(str(-(k + 1))))
+    )
+    lower = cst.Integer(str(k)) if k >= 0 else cst.UnaryOperation(cst.Minus(), cst.Integer(str(-k)))
+    return element.with_changes(slice=cst.Slice(lower=lower, upper=upper))
+
+
 class IndexingPass(NodePass):
     def __init__(self, ctx: ConvertContext, todos: Todos) -> None:
         super().__init__(ctx, todos)
@@ -106,6 +131,9 @@ class IndexingPass(NodePass):
         self._targets += 1
 
     def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript) -> cst.BaseExpression:
+        if self.cursor.in_body and any(_one_literal(e) is not None for e in updated.slice):
+            # `x[..., [-2], :]`: one index in a list keeps its dim, as the slice `-2:-1` does
+            updated = updated.with_changes(slice=[_as_slice(e) for e in updated.slice])
         key = _tensor_index_key(updated.slice) if self.cursor.in_body and not self._targets else None
         if key is not None:
             return self.call("torch_index", updated.value, key)

@@ -12,9 +12,9 @@ from ..names import dotted
 from ..nodes import fragment
 from ..pipeline import NodePass
 
-KERAS_BASES = {"Embedding": "keras.layers.Embedding", "LayerNorm": "TorchLayerNorm"}
+KERAS_BASES = {"Embedding": "keras.layers.Embedding", "LayerNorm": "TorchLayerNorm", "Linear": "TorchLinear"}
 # Bases that are snippets taking torch's own constructor arguments: `super().__init__(...)` keeps them all
-TORCH_SIGNATURE_BASES = {"TorchLayerNorm"}
+TORCH_SIGNATURE_BASES = {"TorchLayerNorm", "TorchLinear"}
 # How many positional constructor arguments the keras twin takes the same way as torch
 KERAS_BASE_POSITIONAL = {"Embedding": 2}
 KERAS_BASE_KEYWORDS = {"Embedding": ("num_embeddings", "embedding_dim")}
@@ -46,12 +46,49 @@ def add_training_param(params: cst.Parameters) -> cst.Parameters:
     return params.with_changes(params=[*params.params, training])
 
 
+class _Rename(cst.CSTTransformer):
+    def __init__(self, old: str, new: str) -> None:
+        super().__init__()
+        self.old, self.new = old, new
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
+        return updated.with_changes(value=self.new) if updated.value == self.old else updated
+
+
+def _kwargs_named_kwargs(function: cst.FunctionDef) -> cst.FunctionDef:
+    """`forward(..., **deprecated_arguments)` -> `call(..., **kwargs)`: transformers' TF input processing
+    (`@unpack_inputs`) takes extra keywords only under that name (bloom, mpt)."""
+    star = function.params.star_kwarg
+    if not isinstance(star, cst.Param) or star.name.value == "kwargs":
+        return function
+    names = {n.value for n in _names_in(function)}
+    if "kwargs" in names:
+        return function
+    renamed = function.visit(_Rename(star.name.value, "kwargs"))
+    assert isinstance(renamed, cst.FunctionDef)
+    return renamed.with_changes(name=function.name)
+
+
+def _names_in(node: cst.CSTNode) -> list[cst.Name]:
+    found: list[cst.Name] = []
+
+    class Collect(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.append(name)
+
+    node.visit(Collect())
+    return found
+
+
 class ModulesPass(NodePass):
     def _role(self) -> str | None:
         cls = self.ctx.current_class()
         return None if cls is None else cls.role
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef | cst.RemovalSentinel:
+        if any(self.info.imports.resolve(base.value) == "torch.autograd.Function" for base in original.bases):
+            # static forward(ctx, ...) / backward(ctx, ...): the twin runs them under tf.custom_gradient
+            return updated.with_changes(bases=[cst.Arg(self.expr("TorchAutogradFunction"))])
         cls = self.info.classes.get(original.name.value)
         if cls is None or cls.role not in ("layer", "model", "pretrained"):
             return updated
@@ -93,7 +130,8 @@ class ModulesPass(NodePass):
                 params = params.with_changes(star_kwarg=cst.Param(cst.Name("kwargs")))
             return updated.with_changes(params=params)
         if name == "forward":
-            return updated.with_changes(name=cst.Name("call"), params=add_training_param(params))
+            updated = _kwargs_named_kwargs(updated)
+            return updated.with_changes(name=cst.Name("call"), params=add_training_param(updated.params))
         return updated
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:

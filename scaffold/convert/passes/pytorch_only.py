@@ -41,6 +41,8 @@ def keep_decorators(decorators: Sequence[cst.Decorator], imports: ImportTable | 
     return kept
 
 
+ATTENTION_REGISTRIES = {"transformers.modeling_utils.AttentionInterface"}
+
 # `if <test>:` blocks about torch-only machinery; their else branch (if any) is what TF runs
 TORCH_ONLY_TESTS = (
     "gradient_checkpointing",
@@ -78,6 +80,7 @@ class PytorchOnlyPass(NodePass):
     def __init__(self, ctx: ConvertContext, todos: Todos) -> None:
         super().__init__(ctx, todos)
         self._elifs: set[int] = set()  # ids of the `If` nodes that are `elif` branches
+        self._registries: set[str] = set()  # module-level attention registries made from AttentionInterface()
 
     def _drops_function(self, node: cst.FunctionDef) -> bool:
         name = node.name.value
@@ -177,6 +180,20 @@ class PytorchOnlyPass(NodePass):
             targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
             names = [dotted(t) or "" for t in targets]
             if cursor.class_name is None and not cursor.functions:
+                # `f = torch.fx.wrap(f)`: f marked a leaf for torch.fx tracing, f itself
+                value = small.value
+                if isinstance(value, cst.Call) and self.info.imports.resolve(value.func) == "torch.fx.wrap":
+                    return True
+                # doge: `ALL_ATTENTION_FUNCTIONS = AttentionInterface()` and the registrations into it (torch's
+                # attention registry: TF ports have the eager path only)
+                if isinstance(value, cst.Call) and self.info.imports.resolve(value.func) in ATTENTION_REGISTRIES:
+                    self._registries.update(n for n in names if n)
+                    return True
+                if isinstance(small, cst.Assign) and any(
+                    isinstance(t.target, cst.Subscript) and dotted(t.target.value) in self._registries
+                    for t in small.targets
+                ):
+                    return True
                 # attention dispatch dicts; `XLayerNorm = nn.LayerNorm` (its uses resolve to the torch class)
                 return any(n in self.info.attention_dispatch or n in self.info.imports.aliases for n in names)
             if cursor.class_name is not None and not cursor.functions:

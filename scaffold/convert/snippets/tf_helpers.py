@@ -6,10 +6,12 @@ against the torch originals. Every mask here is additive: 0 where attended, `dty
 transformers' eager attention expects.
 """
 
+import math
 from functools import wraps
 from inspect import signature
 
 import tensorflow as tf
+from transformers.activations_tf import get_tf_activation
 from transformers.modeling_tf_utils import keras
 from transformers.tf_utils import shape_list
 
@@ -375,6 +377,27 @@ def torch_split(tensor, split_size_or_sections, dim=0):
     return tf.split(tensor, split_size_or_sections, axis=dim)
 
 
+def torch_activation(name):
+    """PyTorch's `ACT2FN[name]` in TF: transformers' TF activation of that name, else a twin of PyTorch's (the
+    formulas of transformers/activations.py). Activations with weights (prelu, xielu) fail loudly, named."""
+    twins = {
+        "gelu_pytorch_tanh": lambda x: tf.nn.gelu(x, approximate=True),
+        "gelu_python_tanh": lambda x: tf.nn.gelu(x, approximate=True),
+        "gelu_accurate": lambda x: tf.nn.gelu(x, approximate=True),
+        "gelu_python": lambda x: tf.nn.gelu(x, approximate=False),
+        "laplace": lambda x: 0.5 * (1.0 + tf.math.erf((x - 0.707107) / (0.282095 * 2.0**0.5))),
+        "leaky_relu": lambda x: tf.nn.leaky_relu(x, alpha=0.01),
+        "linear": tf.identity,
+        "relu2": lambda x: tf.math.square(tf.nn.relu(x)),
+        "relu6": tf.nn.relu6,
+    }
+    if name in twins:
+        return twins[name]
+    if name in ("prelu", "xielu"):
+        raise NotImplementedError(f"scaffold: no TF translation for activation {name!r} (it has weights) yet")
+    return get_tf_activation(name)
+
+
 def _compute_default_rope_parameters(config=None, device=None, seq_len=None, **kwargs):
     """TF twin of modeling_rope_utils._compute_default_rope_parameters: (inverse frequencies, scaling 1.0)."""
     base = config.rope_theta
@@ -385,9 +408,305 @@ def _compute_default_rope_parameters(config=None, device=None, seq_len=None, **k
     return inv_freq, 1.0
 
 
-# TF twin of modeling_rope_utils.ROPE_INIT_FUNCTIONS: the default RoPE only; another rope_type fails loudly
-# (KeyError naming it) rather than computing other frequencies
-ROPE_INIT_FUNCTIONS = {"default": _compute_default_rope_parameters}
+def _compute_linear_scaling_rope_parameters(config=None, device=None, seq_len=None, **kwargs):
+    """TF twin of modeling_rope_utils._compute_linear_scaling_rope_parameters: the default frequencies / factor."""
+    inv_freq, attention_factor = _compute_default_rope_parameters(config, device, seq_len)
+    return inv_freq / config.rope_scaling["factor"], attention_factor
+
+
+def _compute_dynamic_ntk_parameters(config=None, device=None, seq_len=None, **kwargs):
+    """TF twin of modeling_rope_utils._compute_dynamic_ntk_parameters (NTK-aware base for `seq_len`, a number or
+    a tensor; never below max_position_embeddings)."""
+    base = config.rope_theta
+    partial_rotary_factor = getattr(config, "partial_rotary_factor", 1.0)
+    head_dim = getattr(config, "head_dim", config.hidden_size // config.num_attention_heads)
+    dim = int(head_dim * partial_rotary_factor)
+    max_position_embeddings = config.max_position_embeddings
+    factor = config.rope_scaling["factor"]
+    if seq_len is None:
+        seq_len = max_position_embeddings
+    elif isinstance(seq_len, (tf.Tensor, tf.Variable)):
+        seq_len = tf.cast(tf.maximum(seq_len, tf.cast(max_position_embeddings, seq_len.dtype)), tf.float32)
+    else:
+        seq_len = max(seq_len, max_position_embeddings)
+    base = base * ((factor * seq_len / max_position_embeddings) - (factor - 1)) ** (dim / (dim - 2))
+    inv_freq = 1.0 / (base ** (tf.cast(tf.range(0, dim, 2), tf.float32) / dim))
+    return inv_freq, 1.0
+
+
+def _compute_yarn_parameters(config=None, device=None, seq_len=None, **kwargs):
+    """TF twin of modeling_rope_utils._compute_yarn_parameters."""
+    base = config.rope_theta
+    partial_rotary_factor = getattr(config, "partial_rotary_factor", 1.0)
+    head_dim = getattr(config, "head_dim", config.hidden_size // config.num_attention_heads)
+    dim = int(head_dim * partial_rotary_factor)
+    factor = config.rope_scaling["factor"]
+    attention_factor = config.rope_scaling.get("attention_factor")
+    mscale = config.rope_scaling.get("mscale")
+    mscale_all_dim = config.rope_scaling.get("mscale_all_dim")
+    original_max_position_embeddings = (
+        config.rope_scaling.get("original_max_position_embeddings") or config.max_position_embeddings
+    )
+
+    def get_mscale(scale, mscale=1):
+        return 1.0 if scale <= 1 else 0.1 * mscale * math.log(scale) + 1.0
+
+    if attention_factor is None:
+        if mscale and mscale_all_dim:
+            attention_factor = float(get_mscale(factor, mscale) / get_mscale(factor, mscale_all_dim))
+        else:
+            attention_factor = get_mscale(factor)
+    beta_fast = config.rope_scaling.get("beta_fast") or 32
+    beta_slow = config.rope_scaling.get("beta_slow") or 1
+
+    def find_correction_dim(num_rotations):
+        return (dim * math.log(original_max_position_embeddings / (num_rotations * 2 * math.pi))) / (
+            2 * math.log(base)
+        )
+
+    low, high = find_correction_dim(beta_fast), find_correction_dim(beta_slow)
+    if config.rope_scaling.get("truncate", True):
+        low, high = math.floor(low), math.ceil(high)
+    low, high = max(low, 0), min(high, dim - 1)
+    if low == high:
+        high += 0.001  # as torch: no division by zero
+    ramp = tf.clip_by_value((tf.cast(tf.range(dim // 2), tf.float32) - low) / (high - low), 0.0, 1.0)
+    pos_freqs = base ** (tf.cast(tf.range(0, dim, 2), tf.float32) / dim)
+    inv_freq_extrapolation = 1.0 / pos_freqs
+    inv_freq_interpolation = 1.0 / (factor * pos_freqs)
+    extrapolation_factor = 1 - ramp
+    inv_freq = inv_freq_interpolation * (1 - extrapolation_factor) + inv_freq_extrapolation * extrapolation_factor
+    return inv_freq, attention_factor
+
+
+def _compute_longrope_parameters(config=None, device=None, seq_len=None, **kwargs):
+    """TF twin of modeling_rope_utils._compute_longrope_parameters (long factors past the original length)."""
+    base = config.rope_theta
+    partial_rotary_factor = getattr(config, "partial_rotary_factor", 1.0)
+    head_dim = getattr(config, "head_dim", config.hidden_size // config.num_attention_heads)
+    dim = int(head_dim * partial_rotary_factor)
+    long_factor = config.rope_scaling["long_factor"]
+    short_factor = config.rope_scaling["short_factor"]
+    factor = config.rope_scaling.get("factor")
+    attention_factor = config.rope_scaling.get("attention_factor")
+    original_max_position_embeddings = getattr(config, "original_max_position_embeddings", None)
+    if original_max_position_embeddings:
+        factor = config.max_position_embeddings / original_max_position_embeddings
+    else:
+        original_max_position_embeddings = config.max_position_embeddings
+    if attention_factor is None:
+        if factor <= 1.0:
+            attention_factor = 1.0
+        else:
+            attention_factor = math.sqrt(1 + math.log(factor) / math.log(original_max_position_embeddings))
+    long = seq_len is not None and seq_len > original_max_position_embeddings
+    ext_factors = tf.constant(long_factor if long else short_factor, dtype=tf.float32)
+    inv_freq = 1.0 / (ext_factors * base ** (tf.cast(tf.range(0, dim, 2), tf.float32) / dim))
+    return inv_freq, attention_factor
+
+
+def _compute_llama3_parameters(config=None, device=None, seq_len=None, **kwargs):
+    """TF twin of modeling_rope_utils._compute_llama3_parameters (Llama 3.1's smoothed frequency scaling)."""
+    inv_freq, attention_factor = _compute_default_rope_parameters(config, device, seq_len)
+    factor = config.rope_scaling["factor"]
+    low_freq_factor = config.rope_scaling["low_freq_factor"]
+    high_freq_factor = config.rope_scaling["high_freq_factor"]
+    old_context_len = config.rope_scaling["original_max_position_embeddings"]
+    low_freq_wavelen = old_context_len / low_freq_factor
+    high_freq_wavelen = old_context_len / high_freq_factor
+    wavelen = 2 * math.pi / inv_freq
+    inv_freq_llama = tf.where(wavelen > low_freq_wavelen, inv_freq / factor, inv_freq)
+    smooth_factor = (old_context_len / wavelen - low_freq_factor) / (high_freq_factor - low_freq_factor)
+    smoothed_inv_freq = (1 - smooth_factor) * inv_freq_llama / factor + smooth_factor * inv_freq_llama
+    is_medium_freq = tf.logical_and(
+        tf.logical_not(wavelen < high_freq_wavelen), tf.logical_not(wavelen > low_freq_wavelen)
+    )
+    return tf.where(is_medium_freq, smoothed_inv_freq, inv_freq_llama), attention_factor
+
+
+# TF twin of modeling_rope_utils.ROPE_INIT_FUNCTIONS (every rope_type of transformers 4.57)
+ROPE_INIT_FUNCTIONS = {
+    "default": _compute_default_rope_parameters,
+    "linear": _compute_linear_scaling_rope_parameters,
+    "dynamic": _compute_dynamic_ntk_parameters,
+    "yarn": _compute_yarn_parameters,
+    "longrope": _compute_longrope_parameters,
+    "llama3": _compute_llama3_parameters,
+}
+
+
+def dynamic_rope_update(rope_forward):
+    """TF twin of modeling_rope_utils.dynamic_rope_update, without state: "dynamic" RoPE uses the frequencies of
+    the current length (`max(position_ids) + 1`) past the original maximum, "longrope" its long factors past the
+    original maximum; other types are unchanged. torch keeps grown frequencies until the length falls below the
+    original maximum again; both agree on any call whose length is not below an earlier one's (generation)."""
+
+    @wraps(rope_forward)
+    def wrapper(self, x, position_ids, *args, **kwargs):
+        if "dynamic" not in self.rope_type and self.rope_type != "longrope":
+            return rope_forward(self, x, position_ids, *args, **kwargs)
+        seq_len = tf.reduce_max(position_ids) + 1
+        if self.rope_type == "longrope":
+            original = getattr(self.config, "original_max_position_embeddings", None)
+            original = original or self.config.max_position_embeddings
+            grown, _ = self.rope_init_fn(self.config, None, seq_len=original + 1)
+        else:
+            original = self.original_max_seq_len
+            grown, _ = self.rope_init_fn(self.config, None, seq_len=seq_len)
+        inv_freq = self.inv_freq
+        self.inv_freq = tf.where(seq_len > original, grown, self.original_inv_freq)
+        try:
+            return rope_forward(self, x, position_ids, *args, **kwargs)
+        finally:
+            self.inv_freq = inv_freq
+
+    return wrapper
+
+
+def torch_pow(input, exponent):
+    """torch.pow with torch's type promotion: where one side is floating (a tensor or a Python float), an integer
+    side is cast to its dtype (float32 for a Python float); two tensors of one dtype are tf.math.pow's."""
+    if tf.is_tensor(input) and tf.is_tensor(exponent):
+        if input.dtype != exponent.dtype:
+            if input.dtype.is_floating:
+                exponent = tf.cast(exponent, input.dtype)
+            else:
+                input = tf.cast(input, exponent.dtype)
+    elif tf.is_tensor(exponent):
+        dtype = exponent.dtype if exponent.dtype.is_floating or isinstance(input, int) else tf.float32
+        input, exponent = tf.cast(input, dtype), tf.cast(exponent, dtype)
+    elif tf.is_tensor(input) and not input.dtype.is_floating and isinstance(exponent, float):
+        input = tf.cast(input, tf.float32)
+    return tf.math.pow(input, exponent)
+
+
+def torch_linear(input, weight, bias=None):
+    """torch.nn.functional.linear: input @ weight^T (+ bias), weight [out, in] as torch keeps it."""
+    output = tf.einsum("...i,oi->...o", input, weight)
+    return output if bias is None else output + bias
+
+
+def torch_scatter(input, dim, index, src):
+    """torch's Tensor.scatter (not in place): out[..., index[i], ...] = src[i] along `dim` at every position of
+    `index` (src a tensor at least index's size, or a number)."""
+    index = tf.cast(index, tf.int32)
+    shape = tf.shape(index)
+    rank = len(index.shape)
+    grids = tf.meshgrid(*[tf.range(shape[d]) for d in range(rank)], indexing="ij")
+    grids[dim % rank] = index
+    coordinates = tf.reshape(tf.stack(grids, axis=-1), [-1, rank])
+    if tf.is_tensor(src):
+        values = tf.slice(tf.cast(src, input.dtype), [0] * rank, shape)
+    else:
+        values = tf.fill(shape, tf.cast(src, input.dtype))
+    return tf.tensor_scatter_nd_update(input, coordinates, tf.reshape(values, [-1]))
+
+
+def torch_baddbmm(input, batch1, batch2, beta=1, alpha=1):
+    """torch.baddbmm: beta * input + alpha * (batch1 @ batch2); a beta of 0 ignores input (its nan and inf too)."""
+    product = tf.matmul(batch1, batch2) * alpha
+    if isinstance(beta, (int, float)) and beta == 0:
+        return product
+    return input * beta + product
+
+
+def _move_axis_last(x, dim):
+    rank = len(shape_list(x))
+    dim = dim % rank
+    perm = [d for d in range(rank) if d != dim] + [dim]
+    inverse = [perm.index(d) for d in range(rank)]
+    return tf.transpose(x, perm=perm), inverse
+
+
+def torch_topk(input, k, dim=-1, largest=True, sorted=True):
+    """torch.topk: (values, indices) of the k largest (smallest: `largest=False`) along `dim`, largest first; indices
+    are tf.int32 (a port's long). tf.math.top_k always sorts, which `sorted=False` allows."""
+    x, inverse = _move_axis_last(input, dim)
+    values, indices = tf.math.top_k(x if largest else -x, k=k, sorted=True)
+    values = values if largest else -values
+    if inverse != list(range(len(inverse))):
+        values, indices = tf.transpose(values, perm=inverse), tf.transpose(indices, perm=inverse)
+    return TorchValuesIndices(values, indices)
+
+
+class TorchValuesIndices(tuple):
+    """torch's (values, indices) results (`topk`, `max(dim)`): a pair with `.values` and `.indices`."""
+
+    def __new__(cls, values, indices):
+        return super().__new__(cls, (values, indices))
+
+    @property
+    def values(self):
+        return self[0]
+
+    @property
+    def indices(self):
+        return self[1]
+
+
+def torch_max(input, dim, keepdim=False):
+    """torch's `x.max(dim)`: (values, indices), the first index of the maximum; indices tf.int32 (a port's long)."""
+    values = tf.reduce_max(input, axis=dim, keepdims=keepdim)
+    indices = tf.math.argmax(input, axis=dim, output_type=tf.int32)
+    return TorchValuesIndices(values, tf.expand_dims(indices, dim) if keepdim else indices)
+
+
+def torch_min(input, dim, keepdim=False):
+    """torch's `x.min(dim)`: (values, indices), the first index of the minimum; indices tf.int32 (a port's long)."""
+    values = tf.reduce_min(input, axis=dim, keepdims=keepdim)
+    indices = tf.math.argmin(input, axis=dim, output_type=tf.int32)
+    return TorchValuesIndices(values, tf.expand_dims(indices, dim) if keepdim else indices)
+
+
+def _diagonal_mask(x, diagonal, lower):
+    shape = shape_list(x)
+    rows = tf.range(shape[-2])[:, None]
+    cols = tf.range(shape[-1])[None, :]
+    return cols - rows <= diagonal if lower else cols - rows >= diagonal
+
+
+def torch_tril(input, diagonal=0):
+    """torch.tril with a diagonal offset: elements with column - row <= diagonal kept, the others zero."""
+    return tf.where(_diagonal_mask(input, diagonal, True), input, tf.zeros_like(input))
+
+
+def torch_triu(input, diagonal=0):
+    """torch.triu with a diagonal offset: elements with column - row >= diagonal kept, the others zero."""
+    return tf.where(_diagonal_mask(input, diagonal, False), input, tf.zeros_like(input))
+
+
+def torch_bitwise(op, input, other):
+    """torch.bitwise_{and,or,xor}: logical on booleans, bitwise on integers."""
+    if input.dtype == tf.bool:
+        return {"and": tf.math.logical_and, "or": tf.math.logical_or, "xor": tf.math.logical_xor}[op](input, other)
+    return {"and": tf.bitwise.bitwise_and, "or": tf.bitwise.bitwise_or, "xor": tf.bitwise.bitwise_xor}[op](
+        input, other
+    )
+
+
+def torch_glu(input, dim=-1):
+    """torch.nn.functional.glu: the first half times the sigmoid of the second, along `dim`."""
+    a, b = tf.split(input, 2, axis=dim)
+    return a * tf.math.sigmoid(b)
+
+
+def torch_normalize(input, p=2.0, dim=1, eps=1e-12):
+    """torch.nn.functional.normalize: x / max(||x||_p, eps) along `dim`."""
+    norm = tf.norm(input, ord=p, axis=dim, keepdims=True)
+    return input / tf.maximum(norm, eps)
+
+
+def torch_layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """torch.nn.functional.layer_norm over the trailing len(normalized_shape) dims; weight and bias optional."""
+    count = 1 if isinstance(normalized_shape, int) else len(normalized_shape)
+    axes = list(range(-count, 0))
+    mean, variance = tf.nn.moments(input, axes=axes, keepdims=True)
+    output = (input - mean) * tf.math.rsqrt(variance + eps)
+    if weight is not None:
+        output = output * weight
+    if bias is not None:
+        output = output + bias
+    return output
 
 
 def torch_pad(tensor, pad, mode="constant", value=None):
@@ -833,6 +1152,25 @@ class TorchLayerNorm(keras.layers.LayerNormalization):
         return outputs
 
 
+class TorchLinear(keras.layers.Dense):
+    """torch's nn.Linear as a base class (`class XLinear(nn.Linear)` with its own forward), with torch's constructor
+    arguments; `weight` is torch's [out, in] view of the kernel. Weights: kernel/bias, as keras' Dense."""
+
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None, **kwargs):
+        super().__init__(units=out_features, use_bias=bias, **kwargs)
+        self.in_features = in_features
+        self.out_features = out_features
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        super().build([None, self.in_features])
+
+    @property
+    def weight(self):
+        return tf.transpose(self.kernel)
+
+
 class OutputRecorder:
     """TF twin of transformers.utils.generic.OutputRecorder: which layers' outputs a model records, and which
     item of their output tuple (`layer_name`: part of the layer's path, as torch names it, `layer.0.attention`)."""
@@ -983,6 +1321,40 @@ def can_return_tuple(func):
 
     wrapper.__signature__ = signature(func)
     return wrapper
+
+
+class _AutogradContext:
+    """The `ctx` of a TorchAutogradFunction: what forward saves, for backward."""
+
+    saved_tensors = ()
+
+    def save_for_backward(self, *tensors):
+        self.saved_tensors = tensors
+
+
+class TorchAutogradFunction:
+    """TF twin of torch.autograd.Function: `Cls.apply(*args)` is the subclass's static `forward(ctx, *args)`, with its
+    static `backward(ctx, *grads)` as the gradient of the tensor arguments (tf.custom_gradient)."""
+
+    @classmethod
+    def apply(cls, *args):
+        ctx = _AutogradContext()
+        positions = [i for i, a in enumerate(args) if tf.is_tensor(a)]
+
+        @tf.custom_gradient
+        def run(*tensors):
+            full = list(args)
+            for i, tensor in zip(positions, tensors):
+                full[i] = tensor
+
+            def grad(*upstream):
+                grads = cls.backward(ctx, *upstream)
+                grads = grads if isinstance(grads, tuple) else (grads,)
+                return [grads[i] for i in positions]
+
+            return cls.forward(ctx, *full), grad
+
+        return run(*[args[i] for i in positions])
 
 
 class TorchOnly:

@@ -9,15 +9,15 @@ from .registry import Args, Context, arg, function, method, renamed_call, table
 table("torch.arange", to="tf.range")
 table("torch.rand", to="tf.random.uniform")
 table("torch.randn", to="tf.random.normal")
-table("torch.zeros_like", to="tf.zeros_like")
+table("torch.zeros_like", "torch.empty_like", to="tf.zeros_like")  # empty: any values; zeros are some
 table("torch.ones_like", to="tf.ones_like")
 table("torch.tensor", to="tf.constant")
 
 
-@function("torch.zeros", "torch.ones")
+@function("torch.zeros", "torch.ones", "torch.empty")
 def zeros_ones(a: Args, cx: Context) -> cst.BaseExpression:
     """`torch.zeros(2, 3)` -> `tf.zeros([2, 3])`: torch takes the dims as arguments too."""
-    name = f"tf.{a.name[len('torch.') :]}"
+    name = f"tf.{a.name[len('torch.') :]}".replace("empty", "zeros")  # torch.empty's values are any: zeros are
     if len(a.positional) > 1:
         shape = cst.List([cst.Element(x.value) for x in a.positional])
         return cx.call(name, shape, *[x for x in a.args if x.keyword is not None])
@@ -83,3 +83,19 @@ def eager_value(a: Args, cx: Context) -> cst.BaseExpression | None:
         return None
     numpy = cst.Call(cst.Attribute(a.receiver, cst.Name("numpy")))
     return cst.Call(cst.Attribute(numpy, cst.Name(a.name)))
+
+
+@function("torch.eye", signature=("n", "m"))
+def eye(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if "n" not in a or not set(a.bound) <= {"n", "m", "dtype"}:
+        return None
+    rest = ([a["m"]] if "m" in a else []) + ([arg(a["dtype"], "dtype")] if "dtype" in a else [])
+    return cx.call("tf.eye", a["n"], *rest)
+
+
+@function("torch.rand_like", "torch.randn_like", signature=("input",))
+def random_like(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if set(a.bound) != {"input"}:
+        return None
+    kind = "uniform" if a.name == "torch.rand_like" else "normal"
+    return cx.expr(f"tf.random.{kind}(tf.shape({{x}}), dtype={{x}}.dtype)", x=a["input"])

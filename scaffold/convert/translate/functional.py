@@ -5,8 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from ..names import dotted
-from ..tables import NN_ACTIVATIONS
-from .registry import Args, Context, arg, clean, function, method, renamed_call
+from ..tables import NN_ACTIVATIONS, TF_ACTIVATIONS
+from .registry import Args, Context, arg, clean, code, function, method, renamed_call, table
 
 ACTIVATION_FUNCTIONS = {
     "torch.nn.functional.gelu": "gelu",
@@ -16,6 +16,15 @@ ACTIVATION_FUNCTIONS = {
     "torch.nn.functional.sigmoid": "sigmoid",
     "torch.nn.functional.mish": "mish",
 }
+
+
+def activation_getter(name: cst.BaseExpression) -> str:
+    """Which function gives PyTorch's `ACT2FN[name]` in TF: transformers' `get_tf_activation` for a literal name its
+    TF ACT2FN has, else the snippets' `torch_activation` (TF's where it has the name, twins of PyTorch's others:
+    `gelu_pytorch_tanh`, `relu2`, `relu6`, ...), since a name read from the config can be any of PyTorch's."""
+    if isinstance(name, cst.SimpleString) and name.evaluated_value in TF_ACTIVATIONS:
+        return "get_tf_activation"
+    return "torch_activation"
 
 
 @function("torch.nn.functional.softmax", "torch.softmax")
@@ -62,7 +71,7 @@ def activation(a: Args, cx: Context) -> cst.BaseExpression | None:
 
 @function("transformers.activations.get_activation")
 def get_activation(a: Args, cx: Context) -> cst.BaseExpression | None:
-    return cx.call("get_tf_activation", *a.args) if len(a.args) == 1 else None
+    return cx.call(activation_getter(a.args[0].value), *a.args) if len(a.args) == 1 else None
 
 
 @function(match=lambda qualified: qualified.startswith("torch.nn.") and qualified.rpartition(".")[2][:1].isupper())
@@ -74,6 +83,8 @@ def module_on_the_spot(a: Args, cx: Context) -> cst.BaseExpression | None:
     kind = a.name.rpartition(".")[2]
     if kind in NN_ACTIVATIONS and not a.args:
         return cx.call("get_tf_activation", cst.SimpleString(f'"{NN_ACTIVATIONS[kind]}"'))
+    if kind == "Softmax" and set(a.keywords) <= {"dim"} and len(a.args) == 1:
+        return cx.expr("(lambda x: stable_softmax(x, axis={dim}))", dim=a.args[0].value)
     if a.name.endswith("Loss"):
         cx.untranslated(kind, f"{a.name} has no TF twin in scaffold (snippets/tf_losses.py)")
         return a.call
@@ -134,3 +145,77 @@ def vector_norm(a: Args, cx: Context) -> cst.BaseExpression | None:
 def unique_consecutive(a: Args, cx: Context) -> cst.BaseExpression | None:
     # no return_inverse / return_counts / dim
     return cx.call("torch_unique_consecutive", *a.args) if len(a.args) == 1 and a.positional else None
+
+
+table("torch.nn.functional.logsigmoid", to="tf.math.log_sigmoid")
+
+
+@function("torch.nn.functional.softplus", signature=("input", "beta", "threshold"))
+def softplus(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """log(1 + exp(x)); torch's `threshold` (linear above it) differs from it by below exp(-threshold)."""
+    if "input" not in a or not set(a.bound) <= {"input", "beta", "threshold"}:
+        return None
+    if "beta" not in a:
+        return cx.call("tf.math.softplus", a["input"])
+    return cx.expr("tf.math.softplus({beta} * {x}) / {beta}", beta=a["beta"], x=a["input"])
+
+
+@function("torch.nn.functional.leaky_relu", signature=("input", "negative_slope", "inplace"))
+def leaky_relu(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if "input" not in a or not set(a.bound) <= {"input", "negative_slope", "inplace"}:
+        return None
+    return cx.call("tf.nn.leaky_relu", a["input"], arg(a.get("negative_slope") or cst.Float("0.01"), "alpha"))
+
+
+@function("torch.nn.functional.glu", signature=("input", "dim"))
+def glu(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if "input" not in a or not set(a.bound) <= {"input", "dim"}:
+        return None
+    return cx.call("torch_glu", a["input"], *([a["dim"]] if "dim" in a else []))
+
+
+@function("torch.nn.functional.one_hot", signature=("tensor", "num_classes"))
+def one_hot(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """torch's one-hot is integer (long: tf.int32 in a port); num_classes -1 or absent counts max + 1."""
+    if "tensor" not in a or not set(a.bound) <= {"tensor", "num_classes"}:
+        return None
+    depth = a.get("num_classes")
+    if depth is None or (isinstance(depth, cst.UnaryOperation) and code(depth).replace(" ", "") == "-1"):
+        depth = cx.expr("tf.cast(tf.reduce_max({x}), tf.int32) + 1", x=a["tensor"])
+    return cx.call("tf.one_hot", a["tensor"], depth, arg(cx.expr("tf.int32"), "dtype"))
+
+
+@function("torch.nn.functional.normalize", signature=("input", "p", "dim", "eps"))
+def normalize(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if "input" not in a or not set(a.bound) <= {"input", "p", "dim", "eps"}:
+        return None
+    return cx.call("torch_normalize", *[arg(a[n], n) if n != "input" else a[n] for n in a.signature if n in a])
+
+
+@function("torch.nn.functional.layer_norm", signature=("input", "normalized_shape", "weight", "bias", "eps"))
+def layer_norm(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """Over the trailing `normalized_shape` dims, weight and bias optional (OLMo's LayerNorm has neither)."""
+    if not {"input", "normalized_shape"} <= set(a.bound) or not set(a.bound) <= set(a.signature):
+        return None
+    return cx.call("torch_layer_norm", a["input"], *[arg(a[n], n) for n in a.signature[1:] if n in a])
+
+
+@method("norm", signature=("p", "dim", "keepdim", "dtype"), tensor_only=True)
+def norm_method(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`x.norm(p=2, dim=-1, keepdim=True)`: a vector norm (torch's matrix norms over two dims are not taken)."""
+    if not set(a.bound) <= {"p", "dim", "keepdim", "dtype"}:
+        return None
+    p = a.get("p")
+    if p is not None and (isinstance(p, cst.SimpleString) or (isinstance(p, cst.Name) and p.value != "None")):
+        return None  # "fro" / "nuc" or a p only known at run time: not a vector p-norm for sure
+    names = {"p": "ord", "dim": "dim", "keepdim": "keepdim", "dtype": "dtype"}
+    return cx.call("torch_vector_norm", a.receiver, *[arg(a[n], names[n]) for n in a.signature if n in a])
+
+
+@function("torch.nn.functional.linear", signature=("input", "weight", "bias"))
+def linear(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """x @ weight^T (+ bias), weight in torch's [out, in] layout (an `nn.Parameter` keeps it in a port; a keras
+    Dense's `.weight` is flagged where it is read)."""
+    if not {"input", "weight"} <= set(a.bound) or not set(a.bound) <= {"input", "weight", "bias"}:
+        return None
+    return cx.call("torch_linear", a["input"], a["weight"], *([a["bias"]] if "bias" in a else []))

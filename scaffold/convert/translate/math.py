@@ -14,10 +14,8 @@ table("torch.log", to="tf.math.log")
 table("torch.sqrt", to="tf.math.sqrt")
 table("torch.rsqrt", to="tf.math.rsqrt")
 table("torch.abs", to="tf.math.abs")
-table("torch.pow", to="tf.math.pow")
 table("torch.sin", to="tf.math.sin")
 table("torch.cos", to="tf.math.cos")
-table("torch.where", to="tf.where")
 table("torch.maximum", to="tf.math.maximum")
 table("torch.minimum", to="tf.math.minimum")
 table("torch.erf", to="tf.math.erf")
@@ -74,10 +72,16 @@ def min_max(a: Args, cx: Context) -> cst.BaseExpression | None:
         return cx.call(f"tf.math.{'minimum' if name == 'min' else 'maximum'}", *a.args)  # two tensors: elementwise
     if len(a.args) == 1:
         return cx.call(f"tf.reduce_{name}", *a.args)
-    return None  # over a dim torch returns (values, indices)
+    dim = a.keywords.get("dim") or (a.positional[1].value if len(a.positional) == 2 else None)
+    if dim is None or not (is_integer(dim) or "dim" in a.keywords):  # a second tensor, or nothing
+        return None
+    if set(a.keywords) <= {"dim", "keepdim"} and len(a.positional) <= 2:
+        keepdim = [arg(a.keywords["keepdim"], "keepdim")] if "keepdim" in a.keywords else []
+        return cx.call(f"torch_{name}", a.positional[0].value, dim, *keepdim)  # (values, indices), as torch
+    return None
 
 
-@function("torch.clamp", signature=("input", "min", "max"))
+@function("torch.clamp", "torch.clip", signature=("input", "min", "max"))
 def clamp(a: Args, cx: Context) -> cst.BaseExpression | None:
     if not a.positional:
         return None
@@ -105,12 +109,15 @@ def clamp_method(a: Args, cx: Context) -> cst.BaseExpression | None:
     return result
 
 
-@function("torch.tril", "torch.triu")
+@function("torch.tril", "torch.triu", signature=("input", "diagonal"))
 def tril_triu(a: Args, cx: Context) -> cst.BaseExpression | None:
-    """The main diagonal and below (tril) / above (triu)."""
-    if len(a.args) != 1:
-        return None
-    return cx.call("tf.linalg.band_part", a.args[0], *_band(a.name.endswith("tril"), cx))
+    """The main diagonal and below (tril) / above (triu); with a diagonal offset (`torch.tril(x, -k)`) the twin
+    (band_part takes no offset)."""
+    if len(a.args) == 1 and a.positional:
+        return cx.call("tf.linalg.band_part", a.args[0], *_band(a.name.endswith("tril"), cx))
+    if set(a.bound) == {"input", "diagonal"}:
+        return cx.call(f"torch_{a.name[len('torch.') :]}", a["input"], a["diagonal"])
+    return None
 
 
 def _band(lower: bool, cx: Context) -> list[cst.BaseExpression]:
@@ -134,8 +141,10 @@ def rounding(a: Args, cx: Context) -> cst.BaseExpression:
     return cx.call(f"tf.math.{a.name[len('torch.') :]}", *a.args)
 
 
-@method("tril", "triu", tensor_only=True)
+@method("tril", "triu", signature=("diagonal",), tensor_only=True)
 def tril_triu_method(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if set(a.bound) == {"diagonal"}:
+        return cx.call(f"torch_{a.name}", a.receiver, a["diagonal"])
     return None if a.args else cx.call("tf.linalg.band_part", a.receiver, *_band(a.name == "tril", cx))
 
 
@@ -163,9 +172,15 @@ def reduction(a: Args, cx: Context) -> cst.BaseExpression | None:
     if not all(x.keyword is None or x.keyword.value in ("dim", "keepdim") for x in a.args):
         return None
     if a.name in ("max", "min") and (a.positional or "dim" in a.keywords):
+        # over a dim torch returns (values, indices): the twin does; `x.max(other)` (elementwise) is untold apart
+        dim = a.keywords.get("dim") or a.positional[0].value
+        if dim is not None and len(a.positional) <= 1 and (is_integer(dim) or "dim" in a.keywords):
+            keepdim = [arg(a.keywords["keepdim"], "keepdim")] if "keepdim" in a.keywords else []
+            return cx.call(f"torch_{a.name}", a.receiver, dim, *keepdim)
         cx.untranslated(
             f".{a.name}(dim)",
-            f"torch .{a.name}(dim) returns (values, indices); tf.reduce_{a.name} returns values only",
+            f"torch .{a.name}(dim) returns (values, indices), .{a.name}(tensor) the elementwise {a.name}: "
+            "scaffold cannot tell this one",
         )
         return a.call
     renamed = [
@@ -209,3 +224,117 @@ def power(a: Args, cx: Context) -> cst.BaseExpression | None:
 def _one(a: Args) -> cst.BaseExpression | None:
     """The single positional argument of a call that has no keyword arguments."""
     return a.positional[0].value if len(a.positional) == 1 and not a.keywords else None
+
+
+# -- text models: comparisons and arithmetic as functions, products with a bias, top-k (MoE routing) --------------
+
+table("torch.eq", to="tf.math.equal")
+table("torch.ne", "torch.not_equal", to="tf.math.not_equal")
+table("torch.gt", "torch.greater", to="tf.math.greater")
+table("torch.ge", "torch.greater_equal", to="tf.math.greater_equal")
+table("torch.lt", "torch.less", to="tf.math.less")
+table("torch.le", "torch.less_equal", to="tf.math.less_equal")
+table("torch.mm", to="tf.matmul")
+table("torch.prod", to="tf.reduce_prod", dim="axis", keepdim="keepdims")
+table("torch.flip", to="tf.reverse", dims="axis")
+table("torch.logical_xor", to="tf.math.logical_xor")
+table("torch.log1p", to="tf.math.log1p")
+table("torch.expm1", to="tf.math.expm1")
+table("torch.sign", to="tf.math.sign")
+table("torch.atan2", to="tf.math.atan2")
+table("torch.floor_divide", to="tf.math.floordiv")
+
+
+@function("torch.mul", "torch.multiply", "torch.add", "torch.sub", "torch.subtract")
+def arithmetic(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """Two operands (no `alpha=`, no `out=`): the operator, so Python numbers and tensors mix as in torch."""
+    if len(a.positional) != 2 or a.keywords:
+        return None
+    op = {"mul": "*", "multiply": "*", "add": "+", "sub": "-", "subtract": "-"}[a.name[len("torch.") :]]
+    return cx.expr(f"({{x}} {op} {{y}})", x=a.positional[0].value, y=a.positional[1].value)
+
+
+@function("torch.all", "torch.any", signature=("input", "dim", "keepdim"))
+def all_any(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if "input" not in a or not set(a.bound) <= {"input", "dim", "keepdim"}:
+        return None
+    reduce = f"tf.reduce_{a.name[len('torch.') :]}"
+    rest = ([arg(a["dim"], "axis")] if "dim" in a else []) + (
+        [arg(a["keepdim"], "keepdims")] if "keepdim" in a else []
+    )
+    return cx.call(reduce, cx.call("tf.cast", a["input"], cx.expr("tf.bool")), *rest)
+
+
+@function("torch.baddbmm", signature=("input", "batch1", "batch2", "beta", "alpha"))
+def baddbmm(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """beta * input + alpha * (batch1 @ batch2), through the twin (beta 0 ignores input, as torch)."""
+    if not {"input", "batch1", "batch2"} <= set(a.bound) or not set(a.bound) <= set(a.signature):
+        return None
+    return cx.call("torch_baddbmm", *[arg(a[n], n) if n in a.keywords else a[n] for n in a.signature if n in a])
+
+
+@method("baddbmm", signature=("batch1", "batch2", "beta", "alpha"), tensor_only=True)
+def baddbmm_method(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if not {"batch1", "batch2"} <= set(a.bound) or not set(a.bound) <= set(a.signature):
+        return None
+    return cx.call("torch_baddbmm", a.receiver, *[arg(a[n], n) for n in a.signature if n in a])
+
+
+@function("torch.polar", signature=("abs", "angle"))
+def polar(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """abs * (cos(angle) + i sin(angle)): a complex tensor (complex64 from float32, as torch)."""
+    if set(a.bound) != {"abs", "angle"}:
+        return None
+    return cx.expr("tf.complex({r} * tf.math.cos({theta}), {r} * tf.math.sin({theta}))", r=a["abs"], theta=a["angle"])
+
+
+@function("torch.topk", signature=("input", "k", "dim", "largest", "sorted"))
+def topk(a: Args, cx: Context) -> cst.BaseExpression | None:
+    return _topk(a, cx, a.get("input"))
+
+
+@method("topk", signature=("k", "dim", "largest", "sorted"), tensor_only=True)
+def topk_method(a: Args, cx: Context) -> cst.BaseExpression | None:
+    return _topk(a, cx, a.receiver)
+
+
+def _topk(a: Args, cx: Context, x: cst.BaseExpression | None) -> cst.BaseExpression | None:
+    """(values, indices) of the k largest (or smallest) along `dim`, sorted: the twin (tf.math.top_k works on the
+    last axis only; the twin moves `dim` there and back)."""
+    if x is None or "k" not in a or not set(a.bound) <= {"input", "k", "dim", "largest", "sorted"}:
+        return None
+    rest = [arg(a[n], n) for n in ("dim", "largest", "sorted") if n in a]
+    return cx.call("torch_topk", x, a["k"], *rest)
+
+
+@function("torch.bitwise_xor", "torch.bitwise_and", "torch.bitwise_or", signature=("input", "other"))
+def bitwise(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """Booleans (masks) are logical_*, integers bitwise_*: the twin picks by dtype, as torch's one function does."""
+    if set(a.bound) != {"input", "other"}:
+        return None
+    return cx.call("torch_bitwise", cst.SimpleString(f'"{a.name.rpartition("_")[2]}"'), a["input"], a["other"])
+
+
+@function("torch.pow", signature=("input", "exponent"))
+def pow_function(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """With torch's type promotion (an integer tensor and a float: the float dtype), through the twin."""
+    if set(a.bound) != {"input", "exponent"}:
+        return None
+    return cx.call("torch_pow", a["input"], a["exponent"])
+
+
+@method("cumsum", "cumprod", signature=("dim", "dtype"), tensor_only=True)
+def cumulative(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if "dim" not in a or not set(a.bound) <= {"dim", "dtype"}:
+        return None
+    x = a.receiver if "dtype" not in a else cx.call("tf.cast", a.receiver, a["dtype"])
+    return cx.call(f"tf.math.{a.name}", x, arg(a["dim"], "axis"))
+
+
+@function("torch.where")
+def where(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`torch.where(cond, x, y)` is tf.where's; `torch.where(cond)` is torch.nonzero(cond, as_tuple=True): one
+    index tensor per dim (tf.where of one argument returns them as the columns of one [N, rank] tensor)."""
+    if len(a.args) == 1 and a.positional:
+        return cx.expr("tuple(tf.unstack(tf.cast(tf.where({c}), tf.int32), axis=1))", c=a.args[0].value)
+    return renamed_call(cx, "tf.where", a.args)

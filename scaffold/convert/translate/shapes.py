@@ -6,7 +6,7 @@ import libcst as cst
 
 from .registry import Args, Context, arg, clean, code, function, is_integer, method, table
 
-table("torch.cat", "torch.concat", to="tf.concat", dim="axis")
+table("torch.cat", "torch.concat", "torch.concatenate", to="tf.concat", dim="axis")
 table("torch.stack", to="tf.stack", dim="axis")
 
 
@@ -117,25 +117,47 @@ def split_function(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call("torch_split", *a.args) if 2 <= len(a.args) <= 3 else None
 
 
-def flatten(cx: Context, target: cst.BaseExpression, start: cst.BaseExpression | None) -> cst.BaseExpression:
-    """`torch.flatten(x[, start])` / `x.flatten([start])`: everything from `start` on in one dim."""
-    if start is None:
+def flatten(
+    cx: Context, target: cst.BaseExpression, start: cst.BaseExpression | None, end: cst.BaseExpression | None = None
+) -> cst.BaseExpression | None:
+    """`torch.flatten(x[, start[, end]])` / `x.flatten(...)`: dims start..end (a literal) in one dim."""
+    last = end is None or code(end).replace(" ", "") == "-1"
+    if start is None and last:
         return cx.call("tf.reshape", target, cx.expr("[-1]"))
-    return cx.expr("tf.reshape({x}, shape_list({x})[:{start}] + [-1])", x=target, start=start)
+    start = start if start is not None else cst.Integer("0")
+    if last:
+        return cx.expr("tf.reshape({x}, shape_list({x})[:{start}] + [-1])", x=target, start=start)
+    try:
+        after = int(code(end).replace(" ", "")) + 1  # type: ignore[arg-type]
+    except ValueError:
+        return None  # an end dim that is not a literal: where the tail starts is unknown here
+    return cx.expr(
+        f"tf.reshape({{x}}, shape_list({{x}})[:{{start}}] + [-1] + shape_list({{x}})[{after}:])", x=target, start=start
+    )
+
+
+def _flatten_dims(a: Args, skip: int = 0) -> tuple[bool, cst.BaseExpression | None, cst.BaseExpression | None]:
+    """(ok, start, end) from positionals after `skip` and start_dim= / end_dim= keywords."""
+    positional = [x.value for x in a.positional[skip:]]
+    if len(positional) > 2 or not set(a.keywords) <= {"start_dim", "end_dim"}:
+        return False, None, None
+    start = a.keywords.get("start_dim", positional[0] if positional else None)
+    end = a.keywords.get("end_dim", positional[1] if len(positional) > 1 else None)
+    return True, start, end
 
 
 @method("flatten", tensor_only=True)
 def flatten_method(a: Args, cx: Context) -> cst.BaseExpression | None:
-    if len(a.positional) > 1 or len(a.args) != len(a.positional):
-        return None
-    return flatten(cx, a.receiver, a.positional[0].value if a.positional else None)
+    ok, start, end = _flatten_dims(a)
+    return flatten(cx, a.receiver, start, end) if ok else None
 
 
 @function("torch.flatten")
 def flatten_function(a: Args, cx: Context) -> cst.BaseExpression | None:
-    if not a.positional or not len(a.args) == len(a.positional) <= 2:
+    if not a.positional:
         return None
-    return flatten(cx, a.positional[0].value, a.positional[1].value if len(a.positional) > 1 else None)
+    ok, start, end = _flatten_dims(a, skip=1)
+    return flatten(cx, a.positional[0].value, start, end) if ok else None
 
 
 @function("torch.roll")
@@ -203,3 +225,103 @@ def index_select(a: Args, cx: Context) -> cst.BaseExpression | None:
         return None
     dim, index = a.positional
     return cx.call("tf.gather", a.receiver, index, arg(dim.value, "axis"))
+
+
+@function("torch.repeat_interleave", signature=("input", "repeats", "dim", "output_size"))
+def repeat_interleave(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`torch.repeat_interleave(x, n, dim)` is tf.repeat (each element n times; no dim: flattened first, in both).
+    `output_size=` only spares torch a sync; the one-argument form (repeats only) has no TF twin."""
+    if "input" not in a or "repeats" not in a or not set(a.bound) <= {"input", "repeats", "dim", "output_size"}:
+        return None
+    args = [a["input"], a["repeats"]] + ([arg(a["dim"], "axis")] if "dim" in a else [])
+    return cx.call("tf.repeat", *args)
+
+
+@method("repeat_interleave", signature=("repeats", "dim", "output_size"), tensor_only=True)
+def repeat_interleave_method(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if "repeats" not in a or not set(a.bound) <= {"repeats", "dim", "output_size"}:
+        return None
+    return cx.call("tf.repeat", a.receiver, a["repeats"], *([arg(a["dim"], "axis")] if "dim" in a else []))
+
+
+@function("torch.gather", signature=("input", "dim", "index"))
+def gather_function(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if set(a.bound) != {"input", "dim", "index"}:
+        return None
+    return cx.call("tf.experimental.numpy.take_along_axis", a["input"], a["index"], arg(a["dim"], "axis"))
+
+
+@function("torch.unsqueeze", signature=("input", "dim"))
+def unsqueeze_function(a: Args, cx: Context) -> cst.BaseExpression | None:
+    return cx.call("tf.expand_dims", a["input"], a["dim"]) if set(a.bound) == {"input", "dim"} else None
+
+
+@function("torch.squeeze", signature=("input", "dim"))
+def squeeze_function(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if "input" not in a or not set(a.bound) <= {"input", "dim"}:
+        return None
+    return cx.call("tf.squeeze", a["input"], *([arg(a["dim"], "axis")] if "dim" in a else []))
+
+
+@function("torch.reshape", signature=("input", "shape"))
+def reshape_function(a: Args, cx: Context) -> cst.BaseExpression | None:
+    return cx.call("tf.reshape", a["input"], a["shape"]) if set(a.bound) == {"input", "shape"} else None
+
+
+@function("torch.transpose", "torch.swapaxes", signature=("input", "dim0", "dim1"))
+def transpose_function(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if set(a.bound) != {"input", "dim0", "dim1"}:
+        return None
+    return cx.call("tf.experimental.numpy.swapaxes", a["input"], a["dim0"], a["dim1"])
+
+
+@function("torch.permute", signature=("input", "dims"))
+def permute_function(a: Args, cx: Context) -> cst.BaseExpression | None:
+    return cx.call("tf.transpose", a["input"], arg(a["dims"], "perm")) if set(a.bound) == {"input", "dims"} else None
+
+
+@method("nonzero", signature=("as_tuple",), tensor_only=True)
+def nonzero_method(a: Args, cx: Context) -> cst.BaseExpression | None:
+    return _nonzero(a, cx, a.receiver)
+
+
+@function("torch.nonzero", signature=("input", "as_tuple"))
+def nonzero_function(a: Args, cx: Context) -> cst.BaseExpression | None:
+    return _nonzero(a, cx, a.get("input"))
+
+
+def _nonzero(a: Args, cx: Context, x: cst.BaseExpression | None) -> cst.BaseExpression | None:
+    """[N, rank] indices of the nonzero elements (tf.where of one argument; tf.int32, a port's long); `as_tuple=True`
+    one index tensor per dim, as torch.where(cond) returns."""
+    if x is None or not set(a.bound) <= {"input", "as_tuple"}:
+        return None
+    as_tuple = a.get("as_tuple")
+    indices = cx.expr("tf.cast(tf.where({x}), tf.int32)", x=x)
+    if as_tuple is None or (isinstance(as_tuple, cst.Name) and as_tuple.value == "False"):
+        return indices
+    if isinstance(as_tuple, cst.Name) and as_tuple.value == "True":
+        return cx.expr("tuple(tf.unstack({i}, axis=1))", i=indices)
+    return None
+
+
+@method("scatter", signature=("dim", "index", "src", "value"), tensor_only=True)
+def scatter_method(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`x.scatter(dim, index, src)`: a new tensor (`reduce=` is not taken); the in-place `scatter_` is not."""
+    source = a.get("src") or a.get("value")
+    if not {"dim", "index"} <= set(a.bound) or source is None or not set(a.bound) <= {"dim", "index", "src", "value"}:
+        return None
+    return cx.call("torch_scatter", a.receiver, a["dim"], a["index"], source)
+
+
+@function("torch.scatter", signature=("input", "dim", "index", "src", "value"))
+def scatter_function(a: Args, cx: Context) -> cst.BaseExpression | None:
+    source = a.get("src") or a.get("value")
+    if not {"input", "dim", "index"} <= set(a.bound) or source is None or not set(a.bound) <= set(a.signature):
+        return None
+    return cx.call("torch_scatter", a["input"], a["dim"], a["index"], source)
+
+
+@method("t", tensor_only=True)
+def t(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`x.t()`: the transpose of a matrix (torch refuses more than 2 dims; tf.transpose reverses them all)."""
+    return None if a.args else cx.call("tf.transpose", a.receiver)

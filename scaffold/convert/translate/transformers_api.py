@@ -89,3 +89,18 @@ def mask_builder(a: Args, cx: Context) -> cst.BaseExpression:
 @function("torch.jit.is_tracing")
 def is_tracing(a: Args, cx: Context) -> cst.BaseExpression:
     return cst.Name("False")
+
+
+@function(
+    "torch.autocast",
+    "torch.amp.autocast",
+    "torch.cuda.amp.autocast",
+    "torch.no_grad",
+    "torch.enable_grad",
+    "torch.inference_mode",
+)
+def torch_context(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`with torch.autocast(..., enabled=False):` / `with torch.no_grad():` only steer torch (precision policy,
+    autograd): the pytorch_only pass drops the `with` and keeps its body (4.57's modeling files call these only
+    there), so the call is right as it is: nothing to mark."""
+    return a.call

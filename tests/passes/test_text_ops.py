@@ -1,0 +1,209 @@
+"""Before/after cases of the text-model op translations (translate/: repeat_interleave, baddbmm, polar, topk, ...),
+through the calls, methods and attributes passes; their numbers against torch are in tests/test_text_twins.py."""
+
+import pytest
+
+from scaffold.convert.passes.attributes import AttributesPass
+from scaffold.convert.passes.calls import TorchCallsPass
+from scaffold.convert.passes.methods import TensorMethodsPass
+from tests.conftest import run_passes, translate
+
+PASSES = (AttributesPass, TorchCallsPass, TensorMethodsPass)
+
+CASES = [
+    ("torch.repeat_interleave(x, 2, dim=-1)", "tf.repeat(x, 2, axis=-1)"),
+    ("torch.repeat_interleave(x, y, 1, output_size=8)", "tf.repeat(x, y, axis=1)"),
+    ("torch.repeat_interleave(x, 3)", "tf.repeat(x, 3)"),
+    ("x.repeat_interleave(2, dim=-1)", "tf.repeat(x, 2, axis=-1)"),
+    ("x.repeat_interleave(y)", "tf.repeat(x, y)"),
+    ("torch.topk(x, 2, dim=-1)", "torch_topk(x, 2, dim=-1)"),
+    ("x.topk(y, largest=False)", "torch_topk(x, y, largest=False)"),
+    ("torch.baddbmm(x, a, b, beta=0.0, alpha=s)", "torch_baddbmm(x, a, b, beta=0.0, alpha=s)"),
+    ("x.baddbmm(batch1=a, batch2=b)", "torch_baddbmm(x, batch1=a, batch2=b)"),
+    ("torch.polar(x, y)", "tf.complex(x * tf.math.cos(y), x * tf.math.sin(y))"),
+    ("torch.max(x, dim=-1)", "torch_max(x, -1)"),
+    ("torch.ne(x, 0)", "tf.math.not_equal(x, 0)"),
+    ("torch.tril(x, -2)", "torch_tril(x, -2)"),
+    ("nn.functional.one_hot(x, num_classes=4)", "tf.one_hot(x, 4, dtype=tf.int32)"),
+    (
+        "nn.functional.layer_norm(x, (4,), None, None, 1e-5)",
+        "torch_layer_norm(x, normalized_shape=(4,), weight=None, bias=None, eps=1e-5)",
+    ),
+    ("torch.empty(2, 3)", "tf.zeros([2, 3])"),
+    ("torch.pow(x, y)", "torch_pow(x, y)"),
+    ("x.scatter(1, y, 1)", "torch_scatter(x, 1, y, 1)"),
+    ("nn.functional.linear(x, y)", "torch_linear(x, y)"),
+    ("torch.where(x)", "tuple(tf.unstack(tf.cast(tf.where(x), tf.int32), axis=1))"),
+    ("x.nonzero()", "tf.cast(tf.where(x), tf.int32)"),
+    ("x.cumsum(dim=-1)", "tf.math.cumsum(x, axis=-1)"),
+]
+
+
+@pytest.mark.parametrize(
+    ("torch", "tf"),
+    [("x[..., [-2], :]", "x[..., -2:-1, :]"), ("x[..., [-1], :]", "x[..., -1:, :]"), ("x[:, [0]]", "x[:, 0:1]")],
+)
+def test_one_index_in_a_list_keeps_its_dim_as_a_slice(torch, tf):
+    """falcon's `_split_heads`: `fused_qkv[..., [-2], :]` (TF slicing takes no list)."""
+    from scaffold.convert.passes.indexing import IndexingPass
+
+    assert translate(torch, IndexingPass) == tf
+
+
+@pytest.mark.parametrize(("torch", "tf"), CASES, ids=[c[0] for c in CASES])
+def test_translation(torch, tf):
+    assert translate(torch, *PASSES) == tf
+
+
+@pytest.mark.parametrize(
+    ("torch", "construct"),
+    [("torch.repeat_interleave(x)", "torch.repeat_interleave"), ("x.repeat_interleave()", ".repeat_interleave()")],
+    ids=["function-repeats-only", "method-no-repeats"],
+)
+def test_forms_without_a_twin_raise_naming_the_construct(torch, construct):
+    code = run_passes(
+        f"""
+        class TinyLayer(nn.Module):
+            def forward(self, x):
+                return {torch}
+        """,
+        *PASSES,
+    )
+    assert "raise NotImplementedError" in code and construct.split("(")[0] in code
+
+
+def test_autocast_and_no_grad_blocks_keep_their_body_with_no_todo():
+    from scaffold.convert.passes.pytorch_only import PytorchOnlyPass
+    from tests.conftest import assert_codemod
+
+    assert_codemod(
+        """
+        class TinyRotaryEmbedding(nn.Module):
+            def forward(self, x):
+                with torch.autocast(device_type="cpu", enabled=False):
+                    y = x * 2
+                with torch.no_grad():
+                    z = y + 1
+                return z
+        """,
+        """
+        class TinyRotaryEmbedding(nn.Module):
+            def forward(self, x):
+                y = x * 2
+                z = y + 1
+                return z
+        """,
+        PytorchOnlyPass,
+        TorchCallsPass,
+    )
+
+
+KERAS_MODEL_NAMES = """
+import torch
+from torch import nn
+
+from ...modeling_utils import PreTrainedModel
+from .configuration_tiny import TinyConfig
+
+
+class TinyLayer(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.dense = nn.Linear(4, 4)
+
+    def forward(self, x):
+        return self.dense(x)
+
+
+class TinyPreTrainedModel(PreTrainedModel):
+    config_class = TinyConfig
+    base_model_prefix = "model"
+
+
+class TinyModel(TinyPreTrainedModel):
+    def __init__(self, config):
+        super().__init__(config)
+        self.layers = nn.ModuleList([TinyLayer(config) for _ in range(2)])
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+
+class TinyTextModel(TinyPreTrainedModel):
+    def __init__(self, config):
+        super().__init__(config)
+        self.layers = nn.ModuleList([TinyLayer(config) for _ in range(2)])
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+"""
+
+
+def test_layers_is_renamed_only_where_the_class_stays_a_keras_model():
+    """llama4's Llama4TextModel (a model class, not the base model) sets `self.layers`, a keras Model property; the
+    base model becomes a MainLayer (a keras Layer), where the name is free."""
+    from scaffold.convert import convert_source
+
+    code = convert_source(KERAS_MODEL_NAMES, "tiny", format_code=False).code
+    main_layer = code[code.index("class TFTinyMainLayer") : code.index("class TFTinyTextModel")]
+    text_model = code[code.index("class TFTinyTextModel") :]
+    assert "self.layers = [" in main_layer
+    assert "self.tiny_layers = [" in text_model and "self.layers" not in text_model
+    assert 'name=f"layers_._{' in text_model
+
+
+def test_torch_generates_mask_hook_is_dropped():
+    """gemma3: `create_masks_for_generate` builds torch generate's masks with masking_utils (no TF twin); TF generate
+    makes its own masks, so the hook goes (as `_reorder_cache` does)."""
+    from scaffold.convert.passes.pytorch_only import PytorchOnlyPass
+
+    code = run_passes(
+        """
+        class TinyForConditionalGeneration(nn.Module):
+            @staticmethod
+            def create_masks_for_generate(config, input_embeds, attention_mask):
+                return create_masks_for_generate(config, input_embeds, attention_mask)
+
+            def forward(self, x):
+                return x
+        """,
+        PytorchOnlyPass,
+    )
+    assert "create_masks_for_generate" not in code and "def forward" in code
+
+
+@pytest.mark.parametrize(
+    ("torch", "tf"),
+    [
+        (
+            "10000 ** (torch.arange(0, x, 2, dtype=torch.int64) / x)",
+            "10000 ** (tf.cast(tf.range(0, x, 2, dtype=tf.int32), tf.float32) / x)",
+        ),
+        ("torch.arange(0, x, 2) / x", "tf.cast(tf.range(0, x, 2), tf.float32) / x"),
+        ("torch.arange(0, x, 2, dtype=torch.float) / x", "tf.range(0, x, 2, dtype=tf.float32) / x"),
+    ],
+)
+def test_an_integer_range_divided_is_float32_as_in_torch(torch, tf):
+    """torch divides integer tensors into its default float (float32); TF's `/` makes float64 of int32."""
+    assert translate(torch, *PASSES, params="x") == tf
+
+
+def test_a_module_level_attention_registry_goes():
+    """doge: `ALL_ATTENTION_FUNCTIONS = AttentionInterface()` and `ALL_ATTENTION_FUNCTIONS["x"] = f` (torch only)."""
+    from scaffold.convert import convert_source
+
+    source = KERAS_MODEL_NAMES.replace(
+        "from ...modeling_utils import PreTrainedModel",
+        "from ...modeling_utils import AttentionInterface, PreTrainedModel",
+    ).replace(
+        "class TinyLayer(nn.Module):",
+        'ALL_ATTENTION_FUNCTIONS = AttentionInterface()\nALL_ATTENTION_FUNCTIONS["flex"] = len\n\n\n'
+        "class TinyLayer(nn.Module):",
+        1,
+    )
+    code = convert_source(source, "tiny", format_code=False).code
+    assert "AttentionInterface" not in code and "ALL_ATTENTION_FUNCTIONS" not in code

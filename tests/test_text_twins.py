@@ -1,0 +1,385 @@
+"""Text-model twins of snippets/tf_helpers.py against their torch originals: activations PyTorch's ACT2FN has and
+TF's lacks, every RoPE type of ROPE_INIT_FUNCTIONS and the dynamic update, and the tensor ops the decoder-only
+language models use (same inputs, same values).
+
+Marked `frameworks` (TensorFlow and torch are imported).
+"""
+
+import pytest
+
+pytestmark = pytest.mark.frameworks
+
+ATOL = 1e-6
+
+
+@pytest.fixture(scope="module")
+def helpers():
+    from scaffold.convert.snippets import tf_helpers
+
+    return tf_helpers
+
+
+def _close(actual, expected, atol=ATOL):
+    import numpy as np
+
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    if np.iscomplexobj(actual) or np.iscomplexobj(expected):  # torch.polar: both parts
+        actual, expected = np.stack([actual.real, actual.imag]), np.stack([expected.real, expected.imag])
+    actual, expected = actual.astype("float64"), expected.astype("float64")
+    assert actual.shape == expected.shape, (actual.shape, expected.shape)
+    assert np.max(np.abs(actual - expected), initial=0.0) <= atol * max(1.0, float(np.max(np.abs(expected)))), (
+        actual,
+        expected,
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "gelu",
+        "gelu_new",
+        "gelu_pytorch_tanh",
+        "gelu_python_tanh",
+        "gelu_accurate",
+        "gelu_python",
+        "laplace",
+        "leaky_relu",
+        "linear",
+        "relu2",
+        "relu6",
+        "silu",
+        "quick_gelu",
+    ],
+)
+def test_torch_activation_matches_torch_act2fn(helpers, name):
+    import numpy as np
+    import torch
+    from transformers.activations import ACT2FN
+
+    x = np.linspace(-8, 8, 97, dtype="float32").reshape(1, 97)
+    with torch.no_grad():
+        expected = ACT2FN[name](torch.tensor(x)).numpy()
+    _close(helpers.torch_activation(name)(helpers.tf.constant(x)), expected)
+
+
+def test_activations_with_weights_raise_naming_them(helpers):
+    for name in ("xielu", "prelu"):
+        with pytest.raises(NotImplementedError, match=name):
+            helpers.torch_activation(name)
+    with pytest.raises(KeyError, match="no_such"):
+        helpers.torch_activation("no_such")
+
+
+ROPE_CASES = {
+    "default": None,
+    "linear": {"rope_type": "linear", "factor": 4.0},
+    "dynamic": {"rope_type": "dynamic", "factor": 2.0},
+    "yarn": {"rope_type": "yarn", "factor": 8.0, "original_max_position_embeddings": 16, "beta_fast": 16},
+    "yarn_mscale": {"rope_type": "yarn", "factor": 4.0, "mscale": 0.707, "mscale_all_dim": 1.0, "truncate": False},
+    "longrope": {"rope_type": "longrope", "short_factor": [1.0, 1.5, 2.0, 3.0], "long_factor": [2.0, 3.0, 4.0, 5.0]},
+    "llama3": {
+        "rope_type": "llama3",
+        "factor": 8.0,
+        "low_freq_factor": 1.0,
+        "high_freq_factor": 4.0,
+        "original_max_position_embeddings": 8,
+    },
+}
+
+
+def _llama_config(rope_scaling, **extra):
+    from transformers import LlamaConfig
+
+    config = LlamaConfig(
+        hidden_size=32, num_attention_heads=4, max_position_embeddings=32, rope_scaling=rope_scaling, **extra
+    )
+    return config
+
+
+@pytest.mark.parametrize("case", sorted(ROPE_CASES))
+def test_rope_init_functions_match_torch(helpers, case):
+    import torch
+    from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS
+
+    extra = {"original_max_position_embeddings": 16} if case == "longrope" else {}
+    config = _llama_config(ROPE_CASES[case], **extra)
+    rope_type = (ROPE_CASES[case] or {}).get("rope_type", "default")
+    for seq_len in (None, 8, 40):
+        expected, expected_scaling = ROPE_INIT_FUNCTIONS[rope_type](config, torch.device("cpu"), seq_len=seq_len)
+        actual, scaling = helpers.ROPE_INIT_FUNCTIONS[rope_type](config, None, seq_len=seq_len)
+        _close(actual, expected.numpy())
+        assert scaling == pytest.approx(expected_scaling)
+
+
+@pytest.mark.parametrize("case", ["default", "dynamic", "longrope", "linear"])
+def test_rotary_embedding_with_dynamic_update_matches_torch_eagerly_and_traced(helpers, case):
+    """The generated rotary layer (llama's forward under the twin decorator) against LlamaRotaryEmbedding, at lengths
+    below and past the original maximum, in one model's order of calls (growing, as generation does)."""
+    import numpy as np
+    import torch
+    from transformers.models.llama.modeling_llama import LlamaRotaryEmbedding
+
+    tf, keras = helpers.tf, helpers.keras
+    extra = {"original_max_position_embeddings": 16} if case == "longrope" else {}
+    config = _llama_config(ROPE_CASES[case], **extra)
+    torch_rope = LlamaRotaryEmbedding(config)
+
+    class Rotary(keras.layers.Layer):  # what scaffold writes for LlamaRotaryEmbedding (its __init__ and forward)
+        def __init__(self, config, **kwargs):
+            super().__init__(**kwargs)
+            scaling = config.rope_scaling
+            self.rope_type = scaling.get("rope_type", scaling.get("type")) if isinstance(scaling, dict) else "default"
+            self.max_seq_len_cached = self.original_max_seq_len = config.max_position_embeddings
+            self.config = config
+            self.rope_init_fn = helpers.ROPE_INIT_FUNCTIONS[self.rope_type]
+            self.inv_freq, self.attention_scaling = self.rope_init_fn(config, None)
+            self.original_inv_freq = self.inv_freq
+
+        @helpers.dynamic_rope_update
+        def call(self, x, position_ids, training=False):
+            inv = tf.broadcast_to(
+                self.inv_freq[None, :, None], [tf.shape(position_ids)[0], tf.shape(self.inv_freq)[0], 1]
+            )
+            freqs = tf.transpose(inv @ tf.cast(position_ids[:, None, :], tf.float32), [0, 2, 1])
+            emb = tf.concat((freqs, freqs), axis=-1)
+            return tf.cos(emb) * self.attention_scaling, tf.sin(emb) * self.attention_scaling
+
+    layer = Rotary(config)
+    traced = tf.function(layer.__call__)
+    x = np.zeros((1, 4, 8), "float32")
+    for length in (6, 20, 40, 48):
+        positions = np.arange(length)[None, :]
+        with torch.no_grad():
+            cos, sin = torch_rope(torch.tensor(x), torch.tensor(positions))
+        for run in (layer, traced):
+            tf_cos, tf_sin = run(tf.constant(x), tf.constant(positions, dtype=tf.int32))
+            _close(tf_cos, cos.numpy(), 1e-5)
+            _close(tf_sin, sin.numpy(), 1e-5)
+
+
+# -- op translations: the converted expression, evaluated, against torch's on the same inputs ---------------------
+
+
+def _twin(expression, **inputs):
+    """`expression` (torch code over `inputs`) as scaffold converts it in a forward body, evaluated in TF, against
+    torch's value; both get the same numpy inputs (float64 inputs are given as float32)."""
+    import numpy as np
+    import torch
+
+    from scaffold.convert import NODE_PASSES
+    from scaffold.convert.snippets import tf_helpers
+    from tests.conftest import translate
+
+    tf_code = translate(expression, *NODE_PASSES, params=", ".join(inputs))
+    tf = tf_helpers.tf
+    arrays = {
+        k: np.asarray(v, dtype="float32" if np.asarray(v).dtype == np.float64 else None) for k, v in inputs.items()
+    }
+    from transformers.tf_utils import stable_softmax
+
+    tf_namespace = {**vars(tf_helpers), "stable_softmax": stable_softmax}
+    tf_namespace.update({k: tf.constant(v) for k, v in arrays.items()})
+    torch_namespace = {"torch": torch, "nn": torch.nn, **{k: torch.tensor(v) for k, v in arrays.items()}}
+    expected = eval(expression, torch_namespace)
+    actual = eval(tf_code, tf_namespace)
+    return tf_code, actual, expected
+
+
+def _assert_twin(expression, atol=ATOL, **inputs):
+    import numpy as np
+
+    tf_code, actual, expected = _twin(expression, **inputs)
+    if isinstance(expected, (tuple, list)):
+        assert len(actual) == len(expected), tf_code
+        for a, e in zip(actual, expected):
+            _close(np.asarray(a), e.numpy(), atol)
+    else:
+        _close(np.asarray(actual), expected.numpy(), atol)
+    return tf_code
+
+
+X = [[[0.5, -1.0, 2.0], [3.0, 0.25, -4.0]], [[1.5, 2.5, -0.5], [0.0, 7.0, 1.0]]]
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "torch.repeat_interleave(x, 2, dim=-1)",
+        "torch.repeat_interleave(x, 3)",
+        "x.repeat_interleave(2, dim=1)",
+        "x.repeat_interleave(2)",
+    ],
+)
+def test_repeat_interleave_matches_torch(expression):
+    assert "tf.repeat" in _assert_twin(expression, x=X)
+
+
+B1 = [[[0.5, -1.0], [2.0, 0.25]], [[1.5, -0.5], [3.0, 1.0]]]
+B2 = [[[1.0, 2.0, -1.0], [0.5, -0.5, 2.0]], [[-2.0, 0.0, 1.0], [1.0, 1.5, -1.0]]]
+BIAS = [[[float("nan"), 1.0, 2.0], [0.0, 1.0, 2.0]], [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]]
+SCORES = [[0.1, 0.9, 0.3, 0.7, 0.5], [0.6, 0.2, 0.8, 0.4, 0.0]]
+
+
+@pytest.mark.parametrize(
+    ("expression", "inputs"),
+    [
+        ("torch.baddbmm(c, a, b, beta=1.0, alpha=0.5)", {"a": B1, "b": B2, "c": [[[1.0] * 3] * 2] * 2}),
+        ("torch.baddbmm(c, a, b, beta=0.0, alpha=2.0)", {"a": B1, "b": B2, "c": BIAS}),  # beta 0 ignores the nan
+        ("c.baddbmm(batch1=a, batch2=b, beta=1.0, alpha=0.25)", {"a": B1, "b": B2, "c": [[[1.0] * 3] * 2] * 2}),
+        ("torch.topk(x, 2, dim=-1)", {"x": SCORES}),
+        ("torch.topk(x, 2, dim=0, largest=False)", {"x": SCORES}),
+        ("x.topk(3, dim=-1).indices", {"x": SCORES}),
+        ("x.topk(3)[0]", {"x": SCORES}),
+        ("x.max(dim=-1)", {"x": SCORES}),
+        ("x.max(-1, keepdim=True).indices", {"x": SCORES}),
+        ("x.min(0)[1]", {"x": SCORES}),
+        ("torch.max(x, dim=1).values", {"x": SCORES}),
+        ("torch.max(x, 1)[1]", {"x": SCORES}),
+        ("torch.tril(x, -1)", {"x": [[1.0] * 5] * 5}),
+        ("torch.triu(x, diagonal=2)", {"x": [[1.0] * 5] * 4}),
+        ("x.tril(1)", {"x": [[1.0] * 4] * 4}),
+        ("torch.bitwise_xor(m, torch.tril(m, -2))", {"m": [[True] * 4] * 4}),
+        ("torch.gather(x, 1, i)", {"x": SCORES, "i": [[0, 4], [3, 3]]}),
+        ("torch.all(m)", {"m": [[True, False], [True, True]]}),
+        ("torch.any(m, dim=-1)", {"m": [[True, False], [False, False]]}),
+        ("torch.mul(x, 2)", {"x": SCORES}),
+        ("torch.sub(x, x)", {"x": SCORES}),
+        ("torch.ne(i, 3)", {"i": [[0, 4], [3, 3]]}),
+        ("torch.greater(x, 0.5)", {"x": SCORES}),
+        ("torch.prod(x, dim=-1)", {"x": SCORES}),
+        ("torch.flip(x, dims=[1])", {"x": SCORES}),
+        ("torch.clip(x, 0.2, 0.6)", {"x": SCORES}),
+        ("torch.polar(x, y)", {"x": SCORES, "y": SCORES}),
+        ("nn.functional.softplus(x)", {"x": X}),
+        ("nn.functional.softplus(x, beta=2.0)", {"x": X}),
+        ("nn.functional.logsigmoid(x)", {"x": X}),
+        ("nn.functional.leaky_relu(x, 0.2)", {"x": X}),
+        ("nn.functional.glu(x, dim=1)", {"x": [[1.0, -2.0, 0.5, 3.0]]}),
+        ("nn.functional.one_hot(i, num_classes=5)", {"i": [[0, 4], [3, 3]]}),
+        ("nn.functional.one_hot(i)", {"i": [[0, 4], [3, 3]]}),
+        ("nn.functional.normalize(x, dim=-1)", {"x": X}),
+        ("nn.functional.normalize(x, p=1.0, dim=1)", {"x": X}),
+        ("nn.functional.layer_norm(x, (3,), None, None, 1e-5)", {"x": X}),
+        ("nn.functional.layer_norm(x, [3], weight=w, bias=w, eps=1e-6)", {"x": X, "w": [0.5, 2.0, -1.0]}),
+        ("torch.squeeze(torch.unsqueeze(x, 1), 1)", {"x": SCORES}),
+        ("torch.transpose(torch.reshape(x, (5, 2)), 0, 1)", {"x": SCORES}),
+        ("torch.permute(x, (1, 0))", {"x": SCORES}),
+        ("torch.concatenate([x, x], dim=0)", {"x": SCORES}),
+        ("torch.eye(3, 4)", {}),
+        ("x.flatten(0, 1)", {"x": X}),
+        ("x.flatten(1, -1)", {"x": X}),
+        ("torch.flatten(x, start_dim=0, end_dim=-2)", {"x": X}),
+        ("x.flatten()", {"x": X}),
+        ("x.T", {"x": SCORES}),
+        ("x.t() @ x", {"x": SCORES}),
+        ("torch.pow(x, i)", {"x": [[2.0, 3.0]], "i": [[1, 3]]}),
+        ("x.cumsum(-1)", {"x": SCORES}),
+        ("torch.zeros_like(x).scatter(1, i, 1)", {"x": SCORES, "i": [[0, 4], [3, 2]]}),
+        ("x.scatter(0, i, y)", {"x": SCORES, "i": [[1, 0], [0, 1]], "y": [[9.0, 8.0, 7.0], [6.0, 5.0, 4.0]]}),
+        ("torch.scatter(x, -1, i, 0.5)", {"x": SCORES, "i": [[1], [2]]}),
+        ("nn.functional.linear(x, w)", {"x": X, "w": [[1.0, 2.0, 3.0], [0.5, -1.0, 0.0]]}),
+        ("nn.functional.linear(x, w, b)", {"x": X, "w": [[1.0, 2.0, 3.0], [0.5, -1.0, 0.0]], "b": [0.5, -0.5]}),
+        ("x.cumsum(dim=0)", {"x": SCORES}),
+        ("(x > 0.5).nonzero()", {"x": SCORES}),
+        ("torch.nonzero(x > 0.5, as_tuple=True)", {"x": SCORES}),
+        ("torch.where(x > 0.5)", {"x": SCORES}),
+        ("torch.where(x > 0.5, x, 0.0)", {"x": SCORES}),
+        ("torch.pow(i, 0.5)", {"i": [[4, 9]]}),
+        ("torch.pow(2.0, i)", {"i": [[1, 3]]}),
+        ("torch.pow(x, 2)", {"x": X}),
+        ("x[..., [-2], :]", {"x": X}),
+        ("x[:, [0]]", {"x": X}),
+        ("x.norm(p=2, dim=-1, keepdim=True)", {"x": X}),
+        ("x.norm(dim=1)", {"x": X}),
+        ("x.norm()", {"x": X}),
+        ("nn.Softmax(dim=-1)(x)", {"x": X}),
+        ("torch.zeros_like(torch.empty(2, 5)) + torch.empty_like(x) * 0", {"x": SCORES}),
+    ],
+)
+def test_text_op_translations_match_torch(expression, inputs):
+    import numpy as np
+
+    if (
+        "one_hot" in expression
+        or "ne(" in expression
+        or "gather" in expression
+        or "pow" in expression
+        or "scatter" in expression
+    ):
+        inputs = {k: np.asarray(v, dtype="int64") if k == "i" else v for k, v in inputs.items()}
+    tf_code = _assert_twin(expression, **inputs)
+    assert "torch" not in tf_code.replace("torch_", ""), tf_code
+
+
+def test_torch_linear_base_takes_torchs_arguments_and_weight_layout(helpers):
+    """`class FalconLinear(nn.Linear)` with its own forward (`input @ self.weight.T + self.bias`)."""
+    import numpy as np
+    import torch
+
+    linear = torch.nn.Linear(3, 4)
+    layer = helpers.TorchLinear(3, 4, bias=True, name="dense")
+    layer.build(None)
+    layer.set_weights([linear.weight.detach().numpy().T, linear.bias.detach().numpy()])
+    x = np.asarray(X, dtype="float32")
+    _close(layer.weight, linear.weight.detach().numpy())
+    with torch.no_grad():
+        expected = linear(torch.tensor(x)).numpy()
+    _close(x @ helpers.tf.transpose(layer.weight) + layer.bias, expected)
+    no_bias = helpers.TorchLinear(3, 4, bias=False)
+    no_bias.build(None)
+    assert no_bias.bias is None and [w.shape for w in no_bias.weights] == [(3, 4)]
+
+
+def test_integer_range_division_is_float32_like_torch():
+    tf_code, actual, expected = _twin("10000 ** (torch.arange(0, 8, 2, dtype=torch.int64) / 8)")
+    assert actual.dtype.name == "float32" and str(expected.dtype) == "torch.float32", tf_code
+    _close(actual, expected.numpy())
+
+
+def test_torch_autograd_function_twin_runs_forward_and_backward_as_torch(helpers):
+    """bloom's GeLUFunction & co: `class F(torch.autograd.Function)` becomes `class F(TorchAutogradFunction)` with the
+    same static forward/backward bodies; `F.apply` gives forward's value and backward's gradient (a deliberately
+    non-analytic one here, so the test fails if autodiff of forward were used instead)."""
+    import numpy as np
+    import torch
+
+    tf = helpers.tf
+
+    def forward(ctx, x, scale, lib):
+        ctx.save_for_backward(x)
+        ctx.scale = scale
+        return x * x * scale
+
+    def backward(ctx, grad, lib):
+        (x,) = ctx.saved_tensors
+        return 3.0 * grad * x * ctx.scale, None
+
+    class TorchSquare(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, scale):
+            return forward(ctx, x, scale, torch)
+
+        @staticmethod
+        def backward(ctx, grad):
+            return backward(ctx, grad, torch)
+
+    class TFSquare(helpers.TorchAutogradFunction):
+        @staticmethod
+        def forward(ctx, x, scale):
+            return forward(ctx, x, scale, tf)
+
+        @staticmethod
+        def backward(ctx, grad):
+            return backward(ctx, grad, tf)
+
+    x = np.asarray([[0.5, -1.0, 2.0]], dtype="float32")
+    x_pt = torch.tensor(x, requires_grad=True)
+    y_pt = TorchSquare.apply(x_pt, 0.5)
+    y_pt.sum().backward()
+    x_tf = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x_tf)
+        y_tf = TFSquare.apply(x_tf, 0.5)
+        total = tf.reduce_sum(y_tf)
+    _close(y_tf, y_pt.detach().numpy())
+    _close(tape.gradient(total, x_tf), x_pt.grad.numpy())
