@@ -567,6 +567,9 @@ def classify(
         return None
     if isinstance(func, cst.Name) and func.value in layer_params:  # `norm_layer(dim)`: a layer class passed in
         return SubLayer(attr=attr, kind="custom", call=expr)
+    eager = dispatched_class(func, info, local_values or {})
+    if eager is not None:  # `attention_class = X_ATTENTION_CLASSES[...]` then `attention_class(...)` (4.46 GPT-2)
+        return SubLayer(attr=attr, kind="custom", call=expr, cls=eager)
     name = dotted(func)
     if name in info.classes:
         if info.classes[name].role in ("layer", "model", "pretrained"):
@@ -598,6 +601,18 @@ def classify(
     if kind in LAYER_KINDS:
         return SubLayer(attr=attr, kind=kind, call=expr)
     return SubLayer(attr=attr, kind="other", call=expr)
+
+
+def dispatched_class(
+    func: cst.BaseExpression, info: ModuleInfo, local_values: dict[str, cst.BaseExpression]
+) -> str | None:
+    """The eager class a local of `__init__` holds when it was assigned from an attention dispatch dict."""
+    if not isinstance(func, cst.Name) or func.value not in local_values:
+        return None
+    value = local_values[func.value]
+    if isinstance(value, cst.Subscript) and isinstance(value.value, cst.Name):
+        return info.attention_dispatch.get(value.value.value)
+    return None
 
 
 def _list_items(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis import ACT2FN_NAMES, GPT2_CONV1D, LAYER_KINDS, ClassInfo, saved_buffer_value
+from ..analysis import ACT2FN_NAMES, GPT2_CONV1D, LAYER_KINDS, ClassInfo, dispatched_class, saved_buffer_value
 from ..context import ConvertContext
 from ..names import dotted, torch_nn_name
 from ..nodes import fragment
@@ -118,6 +118,9 @@ class LayersPass(NodePass):
         if isinstance(target, cst.Attribute) and dotted(target.value) == "self":
             attr = target.attr.value
         elif isinstance(target, cst.Name):
+            eager = dispatched_class(target, self.info, cls.init_locals)
+            if eager is not None:  # `attention_class = X_ATTENTION_CLASSES[...]`: TF ports keep the eager class
+                return updated.with_changes(value=cst.Name(self.ctx.tf_name(eager)))
             attr = cls.list_locals.get(target.value)
             if attr is not None:
                 return updated.with_changes(value=self._list(updated.value, attr, 0))
@@ -254,6 +257,8 @@ class LayersPass(NodePass):
         cls = self.ctx.current_class()
         if isinstance(func, cst.Name) and cls is not None and func.value in cls.layer_params:
             return _with_name(expr, name)  # `norm_layer(dim)`: the layer class passed in takes torch's arguments
+        if cls is not None and dispatched_class(func, self.info, cls.init_locals) is not None:
+            return _with_name(expr, name)  # `attention_class(...)`: the eager attention class, a layer of the file
         local = self._local_class(dotted(func))
         if local is not None:
             current = self.cursor.class_name

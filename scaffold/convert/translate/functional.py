@@ -113,6 +113,18 @@ def interpolate(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call("torch_interpolate", *a.args) if a.args else None
 
 
+@function("torch.nn.functional.linear", signature=("input", "weight", "bias"))
+def linear(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`F.linear(x, w, b)` = x @ w.T + b, w in torch's (out, in) layout; batch dimensions broadcast."""
+    if "input" not in a or "weight" not in a or not set(a.bound) <= {"input", "weight", "bias"}:
+        return None
+    product = cx.expr("tf.matmul({x}, {w}, transpose_b=True)", x=a["input"], w=a["weight"])
+    bias = a.get("bias")
+    if bias is None or (isinstance(bias, cst.Name) and bias.value == "None"):
+        return product
+    return cx.call("tf.nn.bias_add", product, bias)
+
+
 @function("torch.nn.functional.pad")
 def pad(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call("torch_pad", *a.args) if a.args else None  # torch's pad spec is flat, from the last dim
