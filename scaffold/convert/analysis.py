@@ -64,6 +64,8 @@ MODULE_BASES = {"torch.nn.Module", "transformers.modeling_layers.GradientCheckpo
 PRETRAINED_BASES = {"transformers.modeling_utils.PreTrainedModel"}
 OUTPUT_BASES = {"transformers.utils.ModelOutput", "transformers.modeling_outputs.ModelOutput"}
 GPT2_CONV1D = {"transformers.pytorch_utils.Conv1D", "transformers.modeling_utils.Conv1D"}
+# transformers' own torch layer with a TF twin in modeling_tf_utils (4.46 and earlier; later files define theirs)
+SEQUENCE_SUMMARY = {"transformers.modeling_utils.SequenceSummary"}
 ACT2FN_NAMES = {"transformers.activations.ACT2FN", "transformers.activations.get_activation"}
 # torch.nn layer classes that a file's own class may subclass and keep as a keras builtin subclass
 KERAS_BASE_KINDS = {"Embedding", "Linear", "LayerNorm", "Conv1d", "Conv2d", "GroupNorm"}
@@ -578,6 +580,8 @@ def classify(
     qualified = info.imports.resolve(func)
     if qualified in GPT2_CONV1D:
         return SubLayer(attr=attr, kind="Conv1D", call=expr)
+    if qualified in SEQUENCE_SUMMARY:
+        return SubLayer(attr=attr, kind="custom", call=expr)
     if qualified in ACT2FN_NAMES:
         return SubLayer(attr=attr, kind="activation")
     if qualified and qualified.endswith("weight_norm") and expr.args:

@@ -335,3 +335,27 @@ def test_attention_class_taken_from_a_dispatch_dict_into_a_local_is_the_eager_la
     assert "attention_class = TFTinyAttention\n" in code
     assert 'self.attn = attention_class(config=config, layer_idx=layer_idx, name="attn")' in code
     assert 'self.crossattention = attention_class(config=config, layer_idx=layer_idx, name="crossattention")' in code
+
+
+def test_transformers_sequence_summary_is_its_tf_twin():
+    """4.46 files import `SequenceSummary` from modeling_utils: modeling_tf_utils has `TFSequenceSummary`."""
+    code = run_passes(
+        """
+        from ...modeling_utils import SequenceSummary
+
+
+        class TinyDoubleHeads(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.multiple_choice_head = SequenceSummary(config)
+                self.dense = nn.Linear(4, 4)
+
+            def _init_weights(self, module):
+                module.weight.data.normal_(mean=0.0, std=self.config.initializer_range)
+        """,
+        LayersPass,
+    )
+    assert (
+        "self.multiple_choice_head = TFSequenceSummary("
+        'config, initializer_range=config.initializer_range, name="multiple_choice_head")'
+    ) in code

@@ -10,7 +10,15 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis import ACT2FN_NAMES, GPT2_CONV1D, LAYER_KINDS, ClassInfo, dispatched_class, saved_buffer_value
+from ..analysis import (
+    ACT2FN_NAMES,
+    GPT2_CONV1D,
+    LAYER_KINDS,
+    SEQUENCE_SUMMARY,
+    ClassInfo,
+    dispatched_class,
+    saved_buffer_value,
+)
 from ..context import ConvertContext
 from ..names import dotted, torch_nn_name
 from ..nodes import fragment
@@ -273,6 +281,11 @@ class LayersPass(NodePass):
             if self._config_in_scope():
                 args.append(_kwarg("initializer_range", fragment("config.initializer_range")))
             return _with_name(expr.with_changes(func=self.expr("TFConv1D"), args=args), name)
+        if qualified in SEQUENCE_SUMMARY:  # `SequenceSummary(config)` -> `TFSequenceSummary(config, ...)`
+            args = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in expr.args]
+            if self._config_in_scope():
+                args.append(_kwarg("initializer_range", fragment("config.initializer_range")))
+            return _with_name(expr.with_changes(func=self.expr("TFSequenceSummary"), args=args), name)
         kind = torch_nn_name(qualified)
         if kind is None:
             cls = self.ctx.current_class()
