@@ -13,7 +13,7 @@ import pytest
 pytestmark = pytest.mark.frameworks
 
 SOURCE = textwrap.dedent(
-    '''
+    """
     import torch
     import torch.nn.functional as F
     from torch import nn
@@ -35,7 +35,7 @@ SOURCE = textwrap.dedent(
             down = F.linear(up, self.down_proj.weight, self.down_proj.bias)
             last = torch.eq(input_ids, self.config.pad_token_id).int().argmax(-1) - 1
             return down, last
-    '''
+    """
 )
 
 
