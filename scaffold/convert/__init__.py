@@ -40,6 +40,7 @@ from .passes.outputs import OutputsPass
 from .passes.provenance import ProvenancePass
 from .passes.pytorch_only import PytorchOnlyPass
 from .passes.rename import RenamePass
+from .passes.shape_checks import ShapeChecksPass
 from .passes.training import TrainingPass
 from .pipeline import run_node_passes
 from .todos import Todo, Todos, find_todos
@@ -61,6 +62,7 @@ NODE_PASSES = (
     TensorMethodsPass,  # tensor methods, through the translator registry
     OutputsPass,  # modeling_outputs -> modeling_tf_outputs
     CachePass,  # a forward making the cache takes and returns TF's legacy cache tuples
+    ShapeChecksPass,  # `if x.size() != (...): raise` -> tf.debugging.assert_equal (holds when traced)
     UsagePass,  # names still used, for the import rewrite
 )
 # The class-level passes, in order, after the traversal.

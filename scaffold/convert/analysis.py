@@ -81,6 +81,8 @@ MODULE_BASES = {"torch.nn.Module", "transformers.modeling_layers.GradientCheckpo
 PRETRAINED_BASES = {"transformers.modeling_utils.PreTrainedModel"}
 OUTPUT_BASES = {"transformers.utils.ModelOutput", "transformers.modeling_outputs.ModelOutput"}
 GPT2_CONV1D = {"transformers.pytorch_utils.Conv1D", "transformers.modeling_utils.Conv1D"}
+# transformers' own torch layer with a TF twin in modeling_tf_utils (4.46 and earlier; later files define theirs)
+SEQUENCE_SUMMARY = {"transformers.modeling_utils.SequenceSummary"}
 ACT2FN_NAMES = {"transformers.activations.ACT2FN", "transformers.activations.get_activation"}
 # torch.nn layer classes that a file's own class may subclass and keep as a keras builtin subclass
 KERAS_BASE_KINDS = {"Embedding", "Linear", "LayerNorm", "Conv1d", "Conv2d", "GroupNorm"}
@@ -659,6 +661,9 @@ def classify(
         return None
     if isinstance(func, cst.Name) and func.value in layer_params:  # `norm_layer(dim)`: a layer class passed in
         return SubLayer(attr=attr, kind="custom", call=expr)
+    eager = dispatched_class(func, info, local_values or {})
+    if eager is not None:  # `attention_class = X_ATTENTION_CLASSES[...]` then `attention_class(...)` (4.46 GPT-2)
+        return SubLayer(attr=attr, kind="custom", call=expr, cls=eager)
     name = dotted(func)
     if name in info.classes:
         if info.classes[name].role in ("layer", "model", "pretrained"):
@@ -667,6 +672,8 @@ def classify(
     qualified = info.imports.resolve(func)
     if qualified in GPT2_CONV1D:
         return SubLayer(attr=attr, kind="Conv1D", call=expr)
+    if qualified in SEQUENCE_SUMMARY:
+        return SubLayer(attr=attr, kind="custom", call=expr)
     if qualified in ACT2FN_NAMES:
         return SubLayer(attr=attr, kind="activation")
     if qualified and qualified.endswith("weight_norm") and expr.args:
@@ -690,6 +697,18 @@ def classify(
     if kind in LAYER_KINDS:
         return SubLayer(attr=attr, kind=kind, call=expr)
     return SubLayer(attr=attr, kind="other", call=expr)
+
+
+def dispatched_class(
+    func: cst.BaseExpression, info: ModuleInfo, local_values: dict[str, cst.BaseExpression]
+) -> str | None:
+    """The eager class a local of `__init__` holds when it was assigned from an attention dispatch dict."""
+    if not isinstance(func, cst.Name) or func.value not in local_values:
+        return None
+    value = local_values[func.value]
+    if isinstance(value, cst.Subscript) and isinstance(value.value, cst.Name):
+        return info.attention_dispatch.get(value.value.value)
+    return None
 
 
 def _list_items(

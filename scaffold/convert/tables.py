@@ -155,6 +155,7 @@ TF_HELPERS = {
     "TFPreTrainedModel": "transformers.modeling_tf_utils",
     "TFModelInputType": "transformers.modeling_tf_utils",
     "TFConv1D": "transformers.modeling_tf_utils",
+    "TFSequenceSummary": "transformers.modeling_tf_utils",
     "TFCausalLanguageModelingLoss": "transformers.modeling_tf_utils",
     "TFMaskedLanguageModelingLoss": "transformers.modeling_tf_utils",
     "TFSequenceClassificationLoss": "transformers.modeling_tf_utils",

@@ -58,7 +58,40 @@ def test_layer_attributes_in_keras_terms():
     )
 
 
-def test_a_dense_weight_is_the_kernel_transposed():
+def test_a_dense_weight_is_its_kernel_transposed_and_a_conv_weight_is_marked():
+    """torch's Linear weight is (out, in), keras' Dense kernel (in, out): the transpose is torch's weight."""
+    assert_codemod(
+        """
+        class TinyLayer(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.dense = nn.Linear(8, 8)
+                self.conv = nn.Conv1d(8, 8, 3)
+
+            def forward(self, x):
+                slices = self.dense.weight.split(4, dim=0)
+                return x @ self.conv.weight
+        """,
+        """
+        class TinyLayer(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.dense = nn.Linear(8, 8)
+                self.conv = nn.Conv1d(8, 8, 3)
+
+            def forward(self, x):
+                slices = tf.transpose(self.dense.kernel).split(4, dim=0)
+                # TODO(scaffold): `self.conv.weight`: keras keeps this as `.kernel`, transposed from torch's layout
+                #   PyTorch: return x @ self.conv.weight
+                return x @ self.conv.kernel
+        """,
+        LayerAttributesPass,
+        todos=(Todo("`self.conv.weight`: keras keeps this as `.kernel`, transposed from torch's layout"),),
+    )
+
+
+def test_a_dense_weight_assigned_to_is_the_kernel_marked():
+    """An assignment target cannot be a transpose: torch's layout differs, so it stays marked."""
     assert_codemod(
         """
         class TinyLayer(nn.Module):
@@ -66,8 +99,8 @@ def test_a_dense_weight_is_the_kernel_transposed():
                 super().__init__()
                 self.dense = nn.Linear(8, 8)
 
-            def forward(self, x):
-                return x @ self.dense.weight
+            def tie(self, other):
+                self.dense.weight = other
         """,
         """
         class TinyLayer(nn.Module):
@@ -75,10 +108,10 @@ def test_a_dense_weight_is_the_kernel_transposed():
                 super().__init__()
                 self.dense = nn.Linear(8, 8)
 
-            def forward(self, x):
+            def tie(self, other):
                 # TODO(scaffold): `self.dense.weight`: keras keeps this as `.kernel`, transposed from torch's layout
-                #   PyTorch: return x @ self.dense.weight
-                return x @ self.dense.kernel
+                #   PyTorch: self.dense.weight = other
+                self.dense.kernel = other
         """,
         LayerAttributesPass,
         todos=(Todo("`self.dense.weight`: keras keeps this as `.kernel`, transposed from torch's layout"),),

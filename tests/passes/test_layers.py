@@ -1,6 +1,7 @@
 import pytest
 
 from scaffold.convert.passes.layers import LayersPass
+from scaffold.convert.passes.rename import RenamePass
 from tests.conftest import run_passes
 
 
@@ -385,3 +386,60 @@ def test_layer_class_passed_without_default_is_named_when_called():
         LayersPass,
     )
     assert 'self.downsample = downsample(dim, norm_layer=TorchLayerNorm, name="downsample")' in code
+
+
+def test_attention_class_taken_from_a_dispatch_dict_into_a_local_is_the_eager_layer():
+    """4.46 GPT-2: `attention_class = GPT2_ATTENTION_CLASSES[config._attn_implementation]`, then called."""
+    code = run_passes(
+        """
+        class TinyAttention(nn.Module):
+            def __init__(self, config, layer_idx=None):
+                super().__init__()
+                self.proj = nn.Linear(4, 4)
+
+
+        class TinySdpaAttention(TinyAttention):
+            pass
+
+
+        TINY_ATTENTION_CLASSES = {"eager": TinyAttention, "sdpa": TinySdpaAttention}
+
+
+        class TinyBlock(nn.Module):
+            def __init__(self, config, layer_idx=None):
+                super().__init__()
+                attention_class = TINY_ATTENTION_CLASSES[config._attn_implementation]
+                self.attn = attention_class(config=config, layer_idx=layer_idx)
+                if config.add_cross_attention:
+                    self.crossattention = attention_class(config=config, layer_idx=layer_idx)
+        """,
+        RenamePass,
+        LayersPass,
+    )
+    assert "attention_class = TFTinyAttention\n" in code
+    assert 'self.attn = attention_class(config=config, layer_idx=layer_idx, name="attn")' in code
+    assert 'self.crossattention = attention_class(config=config, layer_idx=layer_idx, name="crossattention")' in code
+
+
+def test_transformers_sequence_summary_is_its_tf_twin():
+    """4.46 files import `SequenceSummary` from modeling_utils: modeling_tf_utils has `TFSequenceSummary`."""
+    code = run_passes(
+        """
+        from ...modeling_utils import SequenceSummary
+
+
+        class TinyDoubleHeads(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.multiple_choice_head = SequenceSummary(config)
+                self.dense = nn.Linear(4, 4)
+
+            def _init_weights(self, module):
+                module.weight.data.normal_(mean=0.0, std=self.config.initializer_range)
+        """,
+        LayersPass,
+    )
+    assert (
+        "self.multiple_choice_head = TFSequenceSummary("
+        'config, initializer_range=config.initializer_range, name="multiple_choice_head")'
+    ) in code

@@ -32,7 +32,7 @@ CASES = [
     ("torch.empty(2, 3)", "tf.zeros([2, 3])"),
     ("torch.pow(x, y)", "torch_pow(x, y)"),
     ("x.scatter(1, y, 1)", "torch_scatter(x, 1, y, 1)"),
-    ("nn.functional.linear(x, y)", "torch_linear(x, y)"),
+    ("nn.functional.linear(x, y)", "tf.matmul(x, y, transpose_b=True)"),
     ("torch.where(x)", "tuple(tf.unstack(tf.cast(tf.where(x), tf.int32), axis=1))"),
     ("x.nonzero()", "tf.cast(tf.where(x), tf.int32)"),
     ("x.cumsum(dim=-1)", "tf.math.cumsum(x, axis=-1)"),

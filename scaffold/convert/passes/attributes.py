@@ -116,6 +116,23 @@ class AttributesPass(NodePass):
                 return cst.Call(func=self.expr(activation_getter(index.value)), args=[cst.Arg(index.value)])
         return updated
 
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        """`tuple(x.shape)` / `list(x.size())`: the shape is already `tuple(shape_list(x))`, so
+        `tuple(shape_list(x))` / `list(shape_list(x))` (no `tuple(tuple(...))`: ruff's C414)."""
+        outer = dotted(updated.func)
+        if outer not in ("tuple", "list") or len(updated.args) != 1 or updated.args[0].keyword or updated.args[0].star:
+            return updated
+        inner = updated.args[0].value
+        if (
+            isinstance(inner, cst.Call)
+            and dotted(inner.func) == "tuple"
+            and len(inner.args) == 1
+            and isinstance(inner.args[0].value, cst.Call)
+            and dotted(inner.args[0].value.func) == "shape_list"
+        ):
+            return updated.with_changes(args=[updated.args[0].with_changes(value=inner.args[0].value)])
+        return updated
+
     def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison) -> cst.Comparison:
         """`x.dtype == torch.long` -> `x.dtype in (tf.int32, tf.int64)`; `x.dtype in (torch.long, torch.int)` ->
         `x.dtype in (tf.int32, tf.int64)`.

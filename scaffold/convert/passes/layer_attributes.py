@@ -2,7 +2,7 @@
 
 `self.emb.weight` of an Embedding -> `self.emb.embeddings`; `self.x.weight.dtype` -> `self.x.compute_dtype`;
 a Dropout's `.p` -> `.rate`; an Embedding's `num_embeddings` / `embedding_dim` -> `input_dim` / `output_dim`;
-a Linear/Conv `.weight` -> `.kernel` (marked: keras keeps it transposed). The layer knowledge comes from the
+a Linear's `.weight` -> `tf.transpose(.kernel)` (torch's layout), a Conv's -> `.kernel` (marked: keras's layout). The layer knowledge comes from the
 analysis of each class's `__init__` (the sub-layers the layers pass swaps).
 """
 
@@ -11,8 +11,10 @@ from __future__ import annotations
 import libcst as cst
 
 from ..analysis import embedding_size
+from ..context import ConvertContext
 from ..names import dotted
 from ..pipeline import NodePass
+from ..todos import Todos
 
 # a torch conv's attributes under their keras names (kernel_size and groups are the same)
 CONV_ATTRIBUTES = {
@@ -22,6 +24,18 @@ CONV_ATTRIBUTES = {
 
 
 class LayerAttributesPass(NodePass):
+    def __init__(self, ctx: ConvertContext, todos: Todos) -> None:
+        super().__init__(ctx, todos)
+        self._targets = 0  # inside an assignment target: `self.dense.weight = ...` is not a value
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> bool | None:
+        self._targets += 1
+        return None
+
+    def leave_AssignTarget(self, original: cst.AssignTarget, updated: cst.AssignTarget) -> cst.AssignTarget:
+        self._targets -= 1
+        return updated
+
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
         return self._layer_attribute(original) or updated
 
@@ -44,6 +58,10 @@ class LayerAttributesPass(NodePass):
         if len(parts) == 3 and conv and parts[2] in CONV_ATTRIBUTES[sub.kind]:  # type: ignore[union-attr]
             # whisper's `self.conv1.stride[0]`: keras' Conv1D calls it `strides`
             return self.expr(f"self.{cls.tf_attr(parts[1])}.{CONV_ATTRIBUTES[sub.kind][parts[2]]}")  # type: ignore[union-attr]
+        if len(parts) == 3 and parts[2] == "weight" and sub is not None and sub.kind == "Linear" and not self._targets:
+            # a Dense kernel is (in, out), torch's weight (out, in): its transpose is torch's weight, exactly
+            # (4.46 llama's `pretraining_tp > 1` branches split it and call F.linear on the slices)
+            return self.call("tf.transpose", self.expr(f"self.{cls.tf_attr(parts[1])}.kernel"))
         if len(parts) == 3 and parts[2] == "weight" and sub is not None and sub.kind in ("Linear", "Conv1d", "Conv2d"):
             self.todo(f"`{name}`: keras keeps this as `.kernel`, transposed from torch's layout")
             return self.expr(f"self.{cls.tf_attr(parts[1])}.kernel")

@@ -10,7 +10,16 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis import ACT2FN_NAMES, GPT2_CONV1D, LAYER_KINDS, ClassInfo, ModuleInfo, saved_buffer_value
+from ..analysis import (
+    ACT2FN_NAMES,
+    GPT2_CONV1D,
+    LAYER_KINDS,
+    SEQUENCE_SUMMARY,
+    ClassInfo,
+    ModuleInfo,
+    dispatched_class,
+    saved_buffer_value,
+)
 from ..context import ConvertContext
 from ..names import dotted, torch_nn_name
 from ..nodes import fragment
@@ -149,6 +158,9 @@ class LayersPass(NodePass):
         if isinstance(target, cst.Attribute) and dotted(target.value) == "self":
             attr = target.attr.value
         elif isinstance(target, cst.Name):
+            eager = dispatched_class(target, self.info, cls.init_locals)
+            if eager is not None:  # `attention_class = X_ATTENTION_CLASSES[...]`: TF ports keep the eager class
+                return updated.with_changes(value=cst.Name(self.ctx.tf_name(eager)))
             prefix = cls.list_locals.get(target.value)
             if prefix is not None:
                 return updated.with_changes(value=self._list(updated.value, _attr_of(prefix), 0, prefix))
@@ -341,6 +353,8 @@ class LayersPass(NodePass):
         cls = self.ctx.current_class()
         if isinstance(func, cst.Name) and cls is not None and func.value in cls.layer_params:
             return _with_name(expr, name)  # `norm_layer(dim)`: the layer class passed in takes torch's arguments
+        if cls is not None and dispatched_class(func, self.info, cls.init_locals) is not None:
+            return _with_name(expr, name)  # `attention_class(...)`: the eager attention class, a layer of the file
         local = self._local_class(dotted(func))
         if local is not None:
             current = self.cursor.class_name
@@ -355,6 +369,11 @@ class LayersPass(NodePass):
             if self._config_in_scope():
                 args.append(_kwarg("initializer_range", fragment(self.info.initializer_range or "")))
             return _with_name(expr.with_changes(func=self.expr("TFConv1D"), args=args), name)
+        if qualified in SEQUENCE_SUMMARY:  # `SequenceSummary(config)` -> `TFSequenceSummary(config, ...)`
+            args = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in expr.args]
+            if self._config_in_scope():
+                args.append(_kwarg("initializer_range", fragment("config.initializer_range")))
+            return _with_name(expr.with_changes(func=self.expr("TFSequenceSummary"), args=args), name)
         kind = torch_nn_name(qualified)
         if kind is None:
             cls = self.ctx.current_class()

@@ -580,12 +580,6 @@ def torch_pow(input, exponent):
     return tf.math.pow(input, exponent)
 
 
-def torch_linear(input, weight, bias=None):
-    """torch.nn.functional.linear: input @ weight^T (+ bias), weight [out, in] as torch keeps it."""
-    output = tf.einsum("...i,oi->...o", input, weight)
-    return output if bias is None else output + bias
-
-
 def torch_scatter(input, dim, index, src):
     """torch's Tensor.scatter (not in place): out[..., index[i], ...] = src[i] along `dim` at every position of
     `index` (src a tensor at least index's size, or a number)."""

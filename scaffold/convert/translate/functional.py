@@ -129,6 +129,18 @@ def unfold(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call("torch_unfold", *a.args) if a.args else None
 
 
+@function("torch.nn.functional.linear", signature=("input", "weight", "bias"))
+def linear(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`F.linear(x, w, b)` = x @ w.T + b, w in torch's (out, in) layout; batch dimensions broadcast."""
+    if "input" not in a or "weight" not in a or not set(a.bound) <= {"input", "weight", "bias"}:
+        return None
+    product = cx.expr("tf.matmul({x}, {w}, transpose_b=True)", x=a["input"], w=a["weight"])
+    bias = a.get("bias")
+    if bias is None or (isinstance(bias, cst.Name) and bias.value == "None"):
+        return product
+    return cx.call("tf.nn.bias_add", product, bias)
+
+
 @function("torch.nn.functional.pad")
 def pad(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call("torch_pad", *a.args) if a.args else None  # torch's pad spec is flat, from the last dim
@@ -210,12 +222,3 @@ def norm_method(a: Args, cx: Context) -> cst.BaseExpression | None:
         return None  # "fro" / "nuc" or a p only known at run time: not a vector p-norm for sure
     names = {"p": "ord", "dim": "dim", "keepdim": "keepdim", "dtype": "dtype"}
     return cx.call("torch_vector_norm", a.receiver, *[arg(a[n], names[n]) for n in a.signature if n in a])
-
-
-@function("torch.nn.functional.linear", signature=("input", "weight", "bias"))
-def linear(a: Args, cx: Context) -> cst.BaseExpression | None:
-    """x @ weight^T (+ bias), weight in torch's [out, in] layout (an `nn.Parameter` keeps it in a port; a keras
-    Dense's `.weight` is flagged where it is read)."""
-    if not {"input", "weight"} <= set(a.bound) or not set(a.bound) <= {"input", "weight", "bias"}:
-        return None
-    return cx.call("torch_linear", a["input"], a["weight"], *([a["bias"]] if "bias" in a else []))
