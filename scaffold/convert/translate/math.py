@@ -25,7 +25,6 @@ table("torch.isnan", to="tf.math.is_nan")
 table("torch.logical_and", to="tf.math.logical_and")
 table("torch.logical_or", to="tf.math.logical_or")
 table("torch.logical_not", to="tf.math.logical_not")
-table("torch.eq", to="tf.math.equal")  # 4.46 heads: `torch.eq(input_ids, pad_token_id).int().argmax(-1)`
 table("torch.outer", to="tf.experimental.numpy.outer")
 table("torch.mean", to="tf.reduce_mean", dim="axis", keepdim="keepdims")
 table("torch.sum", to="torch_sum", dim="axis", keepdim="keepdims")  # booleans sum as integers in torch
@@ -229,7 +228,7 @@ def _one(a: Args) -> cst.BaseExpression | None:
 
 # -- text models: comparisons and arithmetic as functions, products with a bias, top-k (MoE routing) --------------
 
-table("torch.eq", to="tf.math.equal")
+table("torch.eq", to="tf.math.equal")  # 4.46 heads: `torch.eq(input_ids, pad_token_id).int().argmax(-1)`
 table("torch.ne", "torch.not_equal", to="tf.math.not_equal")
 table("torch.gt", "torch.greater", to="tf.math.greater")
 table("torch.ge", "torch.greater_equal", to="tf.math.greater_equal")
