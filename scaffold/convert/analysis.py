@@ -15,48 +15,11 @@ import libcst as cst
 from ..errors import ScaffoldError
 from .names import ImportTable, dotted, torch_nn_name
 from .tables import KERAS_MODEL_RESERVED_ATTRIBUTES, KERAS_RESERVED_ATTRIBUTES
+from .torch_layers import SIGNATURES
 
-# torch.nn layers with a keras twin; everything else inside torch.nn is flagged for a TODO.
-LAYER_KINDS = {
-    "Linear",
-    "LayerNorm",
-    "Dropout",
-    "Embedding",
-    "Conv1d",
-    "Conv2d",
-    "BatchNorm1d",
-    "BatchNorm2d",
-    "GroupNorm",
-    "Identity",
-    "GELU",
-    "ReLU",
-    "Tanh",
-    "SiLU",
-    "Sigmoid",
-    "Softmax",
-    "LeakyReLU",
-    "Mish",
-    "MaxPool2d",
-    "AvgPool2d",
-    "AdaptiveAvgPool2d",
-    "AdaptiveAvgPool1d",
-    "Flatten",
-    "PixelShuffle",
-    "Conv3d",
-    "ConvTranspose1d",
-    "ConvTranspose2d",
-    "MaxPool1d",
-    "AvgPool1d",
-    "Upsample",
-    "GLU",
-    "ZeroPad1d",
-    "ZeroPad2d",
-    "ConstantPad1d",
-    "ConstantPad2d",
-    "Dropout1d",
-    "Dropout2d",
-    "Unfold",
-}
+# torch.nn layers with a keras twin (torch_layers' signatures, and the argument-free activations and Identity);
+# everything else inside torch.nn is flagged for a TODO. (`Conv1D` is transformers' GPT-2 layer, not torch.nn's.)
+LAYER_KINDS = (set(SIGNATURES) - {"Conv1D"}) | {"Identity", "ReLU", "Tanh", "SiLU", "Sigmoid", "Mish"}
 # Layers whose weights are created by build(); Dropout and activations have none.
 WEIGHTED_KINDS = {
     "Linear",

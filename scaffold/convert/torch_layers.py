@@ -237,7 +237,7 @@ def keras_constructor(
         return "keras.layers.GroupNormalization", kw, notes
     if kind == "Conv1D":
         return "TFConv1D", [], notes
-    if kind in ("MaxPool1d", "AvgPool1d"):
+    if kind in ("MaxPool1d", "AvgPool1d", "MaxPool2d", "AvgPool2d"):
         put("pool_size", a.get("kernel_size"))
         put("strides", a.get("stride", a.get("kernel_size")))
         padding = a.get("padding")
@@ -247,7 +247,7 @@ def keras_constructor(
             notes.append(f"{kind}(ceil_mode=True): keras pools with floor; pad the input to match")
         if kind == "AvgPool1d" and "count_include_pad" in a and not _is_true(a["count_include_pad"]):
             notes.append("AvgPool1d(count_include_pad=False): the twin counts the padding")
-        return f"ChannelsFirst{'Max' if kind == 'MaxPool1d' else 'Avg'}Pool1D", kw, notes
+        return f"ChannelsFirst{kind[:3]}Pool{kind[-2]}D", kw, notes
     if kind == "Upsample":
         for name in SIGNATURES["Upsample"]:
             put(name, a.get(name))
@@ -269,15 +269,6 @@ def keras_constructor(
         put("rate", a.get("p", fragment("0.5")))
         kw.append(("data_format", cst.SimpleString('"channels_first"')))
         return f"keras.layers.SpatialDropout{kind[-2]}D", kw, notes
-    if kind in ("MaxPool2d", "AvgPool2d"):
-        put("pool_size", a.get("kernel_size"))
-        put("strides", a.get("stride", a.get("kernel_size")))
-        padding = a.get("padding")
-        if padding is not None and _number(padding) != 0:
-            kw.append(("torch_padding", padding))
-        if not _is_false(a.get("ceil_mode")) and "ceil_mode" in a:
-            notes.append(f"{kind}(ceil_mode=True): keras pools with floor; pad the input to match")
-        return f"ChannelsFirst{'Max' if kind == 'MaxPool2d' else 'Avg'}Pool2D", kw, notes
     if kind in ("AdaptiveAvgPool2d", "AdaptiveAvgPool1d"):
         size = a.get("output_size")
         code = cst.Module([]).code_for_node(size).replace(" ", "") if size is not None else ""
