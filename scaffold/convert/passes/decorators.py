@@ -65,6 +65,16 @@ def with_unpack_inputs(function: cst.FunctionDef) -> cst.FunctionDef:
     return function.with_changes(decorators=decorators)
 
 
+def params_before_training(call: cst.FunctionDef, new: list[cst.Param]) -> cst.FunctionDef:
+    """`call` with `new` parameters inserted before `training` (or last), keyword-only after a `*args`."""
+    params = call.params
+    slot = "kwonly_params" if isinstance(params.star_arg, cst.Param) else "params"
+    existing = list(getattr(params, slot))
+    position = next((i for i, p in enumerate(existing) if p.name.value == "training"), len(existing))
+    existing[position:position] = new
+    return call.with_changes(params=params.with_changes(**{slot: existing}))
+
+
 def with_output_flags(call: cst.FunctionDef, head: bool = False) -> cst.FunctionDef:
     """unpack_inputs reads `output_hidden_states` and `return_dict` from the signature: newer torch models take
     them through `**kwargs`, so the TF `call` declares them (before `training`); a call recording outputs
@@ -87,11 +97,7 @@ def with_output_flags(call: cst.FunctionDef, head: bool = False) -> cst.Function
     ]
     if not missing:
         return call
-    slot = "kwonly_params" if isinstance(params.star_arg, cst.Param) else "params"
-    existing = list(getattr(params, slot))
-    position = next((i for i, p in enumerate(existing) if p.name.value == "training"), len(existing))
-    existing[position:position] = missing
-    return call.with_changes(params=params.with_changes(**{slot: existing}))
+    return params_before_training(call, missing)
 
 
 def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:

@@ -23,6 +23,7 @@ from ..analysis import ClassInfo, ModuleInfo
 from ..context import ConvertContext
 from ..names import dotted
 from .classes import is_docstring, map_classes, method
+from .decorators import params_before_training
 
 INPUT_ACCESSORS = """
 def get_input_embeddings(self):
@@ -172,7 +173,6 @@ class _Uses(cst.CSTVisitor):
 
 def _declared(call: cst.FunctionDef, names: list[str]) -> cst.FunctionDef:
     """`call` with keyword parameters `<name>=None` for `names`, before `training`."""
-    params = call.params
     new = [
         cst.Param(
             cst.Name(n),
@@ -181,11 +181,7 @@ def _declared(call: cst.FunctionDef, names: list[str]) -> cst.FunctionDef:
         )
         for n in names
     ]
-    slot = "kwonly_params" if isinstance(params.star_arg, cst.Param) else "params"
-    existing = list(getattr(params, slot))
-    position = next((i for i, p in enumerate(existing) if p.name.value == "training"), len(existing))
-    existing[position:position] = new
-    return call.with_changes(params=params.with_changes(**{slot: existing}))
+    return params_before_training(call, new)
 
 
 def _forwarded_flags(call: cst.FunctionDef, ctx: ConvertContext) -> cst.FunctionDef:
