@@ -314,6 +314,15 @@ def build_method(
                     lines.append(marker(f"`{sub.attr}` is optional in torch: create it only when torch does"))
                 lines += block
     for attr, sub in sublayers.items():
+        if sub.weighted_activation:
+            # `torch_activation(config.hidden_act, name=...)`: a layer with weights for xIELU, else a function
+            attr = cls.tf_attr(attr)
+            lines += [
+                f'if isinstance(getattr(self, "{attr}", None), keras.layers.Layer):',
+                f"    with tf.name_scope(self.{attr}.name):",
+                f"        self.{attr}.build(None)",
+            ]
+            continue
         if not sub.has_weights or sub.kind == "parameter":
             continue
         attr = cls.tf_attr(attr)
@@ -325,6 +334,19 @@ def build_method(
                         f'if getattr(self, "{attr}", None) is not None:',
                         f"    with tf.name_scope(self.{attr}[{index}].name):",
                         f"        self.{attr}[{index}].build({_shape_code(item, cls, stored)})",
+                    ]
+            continue
+        if sub.kind == "dict":
+            # nn.ModuleDict: each layer with weights built by key, with its own input shape
+            mapping = sub.call.args[0].value if sub.call is not None and sub.call.args else None
+            elements = mapping.elements if isinstance(mapping, cst.Dict) else ()
+            for element, item in zip(elements, sub.items):
+                if item.has_weights and isinstance(element, cst.DictElement):
+                    key = cst.Module([]).code_for_node(element.key)
+                    lines += [
+                        f'if getattr(self, "{attr}", None) is not None:',
+                        f"    with tf.name_scope(self.{attr}[{key}].name):",
+                        f"        self.{attr}[{key}].build({_shape_code(item, cls, stored, ctx.info)})",
                     ]
             continue
         if sub.kind == "list":

@@ -81,6 +81,8 @@ class PytorchOnlyPass(NodePass):
         super().__init__(ctx, todos)
         self._elifs: set[int] = set()  # ids of the `If` nodes that are `elif` branches
         self._registries: set[str] = set()  # module-level attention registries made from AttentionInterface()
+        # `device_type = x.device.type` dropped, by function: a later `f(device_type, ...)` passes None
+        self._dropped_devices: dict[tuple[str, ...], set[str]] = {}
 
     def _drops_function(self, node: cst.FunctionDef) -> bool:
         name = node.name.value
@@ -171,7 +173,20 @@ class PytorchOnlyPass(NodePass):
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
     ) -> cst.SimpleStatementLine | cst.RemovalSentinel:
         if any(self._drops_statement(small) for small in original.body):
+            for small in original.body:
+                if isinstance(small, cst.Assign) and self.cursor.functions:
+                    names = {t.target.value for t in small.targets if isinstance(t.target, cst.Name)}
+                    devices = {n for n in names if n in ("device", "device_type")}
+                    self._dropped_devices.setdefault(tuple(self.cursor.functions), set()).update(devices)
             return cst.RemovalSentinel.REMOVE
+        return updated
+
+    def leave_Arg(self, original: cst.Arg, updated: cst.Arg) -> cst.Arg:
+        """An argument naming a device variable whose assignment was dropped (nemotron's
+        `_cast_if_autocast_enabled(device_type, ...)`): None, TF places tensors itself."""
+        value = updated.value
+        if isinstance(value, cst.Name) and value.value in self._dropped_devices.get(tuple(self.cursor.functions), ()):
+            return updated.with_changes(value=cst.Name("None"))
         return updated
 
     def _drops_statement(self, small: cst.BaseSmallStatement) -> bool:

@@ -377,9 +377,10 @@ def torch_split(tensor, split_size_or_sections, dim=0):
     return tf.split(tensor, split_size_or_sections, axis=dim)
 
 
-def torch_activation(name):
-    """PyTorch's `ACT2FN[name]` in TF: transformers' TF activation of that name, else a twin of PyTorch's (the
-    formulas of transformers/activations.py). Activations with weights (prelu, xielu) fail loudly, named."""
+def torch_activation(activation, name=None):
+    """PyTorch's `ACT2FN[activation]` in TF: transformers' TF activation of that name, else a twin of PyTorch's
+    (the formulas of transformers/activations.py). xIELU, an activation with weights, is a layer (TorchXIELU) named
+    `name` (the attribute holding it, so its weights load from PyTorch); prelu, with weights too, fails loudly."""
     twins = {
         "gelu_pytorch_tanh": lambda x: tf.nn.gelu(x, approximate=True),
         "gelu_python_tanh": lambda x: tf.nn.gelu(x, approximate=True),
@@ -391,11 +392,54 @@ def torch_activation(name):
         "relu2": lambda x: tf.math.square(tf.nn.relu(x)),
         "relu6": tf.nn.relu6,
     }
-    if name in twins:
-        return twins[name]
-    if name in ("prelu", "xielu"):
-        raise NotImplementedError(f"scaffold: no TF translation for activation {name!r} (it has weights) yet")
-    return get_tf_activation(name)
+    if activation in twins:
+        return twins[activation]
+    if activation == "xielu":
+        return TorchXIELU(name=name)
+    if activation == "prelu":
+        raise NotImplementedError(f"scaffold: no TF translation for activation {activation!r} (it has weights) yet")
+    return get_tf_activation(activation)
+
+
+class TorchXIELU(keras.layers.Layer):
+    """transformers' XIELUActivation (its Python path; arXiv 2411.13010) with torch's weights: `alpha_p`, `alpha_n`
+    (trainable, shape [1]) and the buffers `beta`, `eps` (0-d), all under torch's names. torch keeps them in
+    bfloat16: the initial values are rounded to bfloat16 as torch's are, and held in float32 (torch computes in the
+    input's float32 too); loaded PyTorch values are its bfloat16 values."""
+
+    def __init__(self, alpha_p_init=0.8, alpha_n_init=0.8, beta=0.5, eps=-1e-6, with_vector_loads=False, **kwargs):
+        super().__init__(**kwargs)
+        self.init_values = {"alpha_p": alpha_p_init, "alpha_n": alpha_n_init - beta, "beta": beta, "eps": eps}
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        self.built = True
+        with tf.init_scope():  # the initial values are numbers, also when first built inside a tf.function
+
+            def bfloat16(value):  # one bfloat16 op of torch's: computed, then rounded
+                return float(tf.cast(tf.cast(value, tf.bfloat16), tf.float32).numpy())
+
+            values = {k: bfloat16(v) for k, v in self.init_values.items()}
+            for key in ("alpha_p", "alpha_n"):  # log(expm1(x)): the inverse of softplus
+                values[key] = bfloat16(math.log(bfloat16(math.expm1(values[key]))))
+        for key, value in values.items():
+            weight = self.add_weight(
+                name=key,
+                shape=[1] if key.startswith("alpha") else [],
+                initializer=keras.initializers.Constant(value),
+                trainable=key.startswith("alpha"),
+            )
+            setattr(self, key, weight)
+
+    def call(self, x):
+        alpha_p = tf.math.softplus(self.alpha_p)
+        alpha_n = self.beta + tf.math.softplus(self.alpha_n)
+        return tf.where(
+            x > 0,
+            alpha_p * x * x + self.beta * x,
+            (tf.math.expm1(tf.math.minimum(x, self.eps)) - x) * alpha_n + self.beta * x,
+        )
 
 
 def _compute_default_rope_parameters(config=None, device=None, seq_len=None, **kwargs):
@@ -578,6 +622,63 @@ def torch_pow(input, exponent):
     elif tf.is_tensor(input) and not input.dtype.is_floating and isinstance(exponent, float):
         input = tf.cast(input, tf.float32)
     return tf.math.pow(input, exponent)
+
+
+def _torch_category(dtype):
+    return 0 if dtype == tf.bool else 2 if dtype.is_floating or dtype.is_complex else 1
+
+
+def torch_promote(x, y):
+    """x and y cast to the dtype torch's type promotion gives their arithmetic (TF refuses mixed dtypes): the
+    higher category (bool < integer < floating) wins, a 0-d tensor's too; within one category a dimensioned tensor
+    wins over a 0-d one, else the wider dtype; a Python number of a higher category than the tensor makes it
+    float32 (a float) or int32 (an int: a port's long). Anything else is returned as it is."""
+    if tf.is_tensor(x) and tf.is_tensor(y):
+        if x.dtype == y.dtype:
+            return x, y
+        x_category, y_category = _torch_category(x.dtype), _torch_category(y.dtype)
+        x_scalar, y_scalar = x.shape.rank == 0, y.shape.rank == 0
+        if x_category != y_category:
+            dtype = x.dtype if x_category > y_category else y.dtype
+        elif x_scalar != y_scalar:
+            dtype = y.dtype if x_scalar else x.dtype
+        else:
+            dtype = x.dtype if x.dtype.size >= y.dtype.size else y.dtype
+        return tf.cast(x, dtype), tf.cast(y, dtype)
+    tensor, number = (x, y) if tf.is_tensor(x) else (y, x)
+    if not tf.is_tensor(tensor) or not isinstance(number, (bool, int, float)):
+        return x, y
+    category = 0 if isinstance(number, bool) else 1 if isinstance(number, int) else 2
+    if category > _torch_category(tensor.dtype):
+        tensor = tf.cast(tensor, tf.float32 if category == 2 else tf.int32)
+    return (tensor, number) if tf.is_tensor(x) else (number, tensor)
+
+
+def torch_add(x, y):
+    """x + y with torch's type promotion (an integer tensor and a float one: float)."""
+    x, y = torch_promote(x, y)
+    return x + y
+
+
+def torch_sub(x, y):
+    """x - y with torch's type promotion."""
+    x, y = torch_promote(x, y)
+    return x - y
+
+
+def torch_mul(x, y):
+    """x * y with torch's type promotion."""
+    x, y = torch_promote(x, y)
+    return x * y
+
+
+def torch_div(x, y):
+    """x / y with torch's type promotion; integers (and booleans) divide into float32, torch's default float
+    (TF's truediv of int32 gives float64)."""
+    x, y = torch_promote(x, y)
+    if not any(tf.is_tensor(v) and v.dtype.is_floating for v in (x, y)):
+        x, y = tf.cast(x, tf.float32), tf.cast(y, tf.float32)
+    return x / y
 
 
 def torch_scatter(input, dim, index, src):
@@ -1121,7 +1222,11 @@ class TorchLayerNorm(keras.layers.LayerNormalization):
     """torch's nn.LayerNorm, with torch's constructor arguments, over the last dim whatever the input's rank
     (keras' LayerNormalization fixes its axis to the rank it was built with). Weights: gamma/beta, as keras."""
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, **kwargs):
+    def __init__(
+        self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None, **kwargs
+    ):
+        if dtype is not None:  # torch's dtype= (a TF dtype in a port); device= places nothing in TF
+            kwargs["dtype"] = dtype
         super().__init__(
             epsilon=eps, center=bool(elementwise_affine and bias), scale=bool(elementwise_affine), **kwargs
         )
@@ -1130,6 +1235,16 @@ class TorchLayerNorm(keras.layers.LayerNormalization):
                 raise NotImplementedError("scaffold: a LayerNorm over several trailing dims has no twin yet")
             normalized_shape = normalized_shape[0]
         self.normalized_shape = normalized_shape
+        self.eps = eps  # torch's attribute names, for subclasses that read them (nemotron's LayerNorm1P)
+        self.elementwise_affine = elementwise_affine
+
+    @property
+    def weight(self):
+        return self.gamma
+
+    @property
+    def bias(self):
+        return self.beta
 
     def build(self, input_shape=None):
         if self.built:
@@ -1144,6 +1259,37 @@ class TorchLayerNorm(keras.layers.LayerNormalization):
         if self.center:
             outputs = outputs + self.beta
         return outputs
+
+
+# torch.finfo(dtype).eps, nn.RMSNorm's epsilon when given none
+_FLOAT_EPS = {tf.float16: 2.0**-10, tf.bfloat16: 2.0**-7, tf.float32: 2.0**-23, tf.float64: 2.0**-52}
+
+
+class TorchRMSNorm(keras.layers.Layer):
+    """torch's nn.RMSNorm with torch's constructor arguments: x / sqrt(mean(x**2 over the last dim) + eps), times
+    `weight` (torch's name) when elementwise_affine; eps None is torch.finfo(x.dtype).eps, as in torch."""
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(normalized_shape, int):
+            if len(normalized_shape) != 1:
+                raise NotImplementedError("scaffold: an RMSNorm over several trailing dims has no twin yet")
+            normalized_shape = normalized_shape[0]
+        self.normalized_shape = normalized_shape
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        self.built = True
+        if self.elementwise_affine:
+            self.weight = self.add_weight(name="weight", shape=[self.normalized_shape], initializer="ones")
+
+    def call(self, inputs):
+        eps = _FLOAT_EPS[inputs.dtype] if self.eps is None else self.eps
+        outputs = inputs * tf.math.rsqrt(tf.reduce_mean(tf.math.square(inputs), axis=-1, keepdims=True) + eps)
+        return outputs * self.weight if self.elementwise_affine else outputs
 
 
 class TorchLinear(keras.layers.Dense):

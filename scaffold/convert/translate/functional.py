@@ -206,7 +206,10 @@ def normalize(a: Args, cx: Context) -> cst.BaseExpression | None:
 
 @function("torch.nn.functional.layer_norm", signature=("input", "normalized_shape", "weight", "bias", "eps"))
 def layer_norm(a: Args, cx: Context) -> cst.BaseExpression | None:
-    """Over the trailing `normalized_shape` dims, weight and bias optional (OLMo's LayerNorm has neither)."""
+    """Over the trailing `normalized_shape` dims, weight and bias optional (OLMo's LayerNorm has neither);
+    `F.layer_norm(*args)` (nemotron) passes torch's positional order, which the twin keeps."""
+    if len(a.args) == 1 and a.args[0].star == "*":
+        return cx.call("torch_layer_norm", a.args[0])
     if not {"input", "normalized_shape"} <= set(a.bound) or not set(a.bound) <= set(a.signature):
         return None
     return cx.call("torch_layer_norm", a["input"], *[arg(a[n], n) for n in a.signature[1:] if n in a])
