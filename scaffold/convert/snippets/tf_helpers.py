@@ -217,9 +217,11 @@ class TorchSequential(keras.layers.Layer):
         return call_sequential(self.sequence, hidden_states, training=training)
 
 
-def torch_sum(tensor, axis=None, keepdims=False):
-    """torch's sum: booleans count as integers (tf.reduce_sum refuses them)."""
-    if tensor.dtype == tf.bool:
+def torch_sum(tensor, axis=None, keepdims=False, dtype=None):
+    """torch's sum: booleans count as integers (tf.reduce_sum refuses them); `dtype=` casts the input first."""
+    if dtype is not None:
+        tensor = tf.cast(tensor, dtype)
+    elif tensor.dtype == tf.bool:
         tensor = tf.cast(tensor, tf.int32)
     return tf.reduce_sum(tensor, axis=axis, keepdims=keepdims)
 
@@ -404,8 +406,9 @@ def torch_activation(activation, name=None):
 class TorchXIELU(keras.layers.Layer):
     """transformers' XIELUActivation (its Python path; arXiv 2411.13010) with torch's weights: `alpha_p`, `alpha_n`
     (trainable, shape [1]) and the buffers `beta`, `eps` (0-d), all under torch's names. torch keeps them in
-    bfloat16: the initial values are rounded to bfloat16 as torch's are, and held in float32 (torch computes in the
-    input's float32 too); loaded PyTorch values are its bfloat16 values."""
+    bfloat16 (its default `dtype`): here they are held in float32 with bfloat16 values (the initial ones rounded as
+    torch's ops round them; loaded PyTorch values are its bfloat16 values), and what torch computes on them alone
+    (softplus, beta + softplus) is rounded to bfloat16 too; the rest is in the input's dtype, as torch promotes."""
 
     def __init__(self, alpha_p_init=0.8, alpha_n_init=0.8, beta=0.5, eps=-1e-6, with_vector_loads=False, **kwargs):
         super().__init__(**kwargs)
@@ -433,8 +436,11 @@ class TorchXIELU(keras.layers.Layer):
             setattr(self, key, weight)
 
     def call(self, x):
-        alpha_p = tf.math.softplus(self.alpha_p)
-        alpha_n = self.beta + tf.math.softplus(self.alpha_n)
+        def bfloat16(value):  # torch computes softplus and the sum on its bfloat16 parameters: rounded
+            return tf.cast(tf.cast(value, tf.bfloat16), x.dtype)
+
+        alpha_p = bfloat16(tf.math.softplus(self.alpha_p))
+        alpha_n = bfloat16(self.beta + bfloat16(tf.math.softplus(self.alpha_n)))
         return tf.where(
             x > 0,
             alpha_p * x * x + self.beta * x,
@@ -1245,6 +1251,14 @@ class TorchLayerNorm(keras.layers.LayerNormalization):
     @property
     def bias(self):
         return self.beta
+
+    @bias.setter
+    def bias(self, value):
+        """`norm.bias = None` (mpt): torch's LayerNorm without its bias."""
+        if value is not None:
+            raise NotImplementedError("scaffold: a LayerNorm's bias replaced by a tensor has no twin yet")
+        self.center = False
+        self.beta = None
 
     def build(self, input_shape=None):
         if self.built:
