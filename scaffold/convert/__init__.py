@@ -37,8 +37,8 @@ from .passes.layers import LayersPass
 from .passes.methods import TensorMethodsPass
 from .passes.modules import ModulesPass
 from .passes.outputs import OutputsPass
-from .passes.provenance import ProvenancePass
 from .passes.promotion import PromotionPass
+from .passes.provenance import ProvenancePass
 from .passes.pytorch_only import PytorchOnlyPass
 from .passes.rename import RenamePass
 from .passes.shape_checks import ShapeChecksPass

@@ -223,13 +223,21 @@ def _parameter(sub: SubLayer, cls: ClassInfo, stored: set[str], ctx: ConvertCont
         ]
     creator = ctx.info.imports.resolve(value.func) or ""
     dims = [a.value for a in value.args if a.keyword is None]
+    normal = None
+    if creator == "torch.normal" and len(dims) == 2:
+        # `torch.normal(mean, std, size=(n,))` (diffllama's lambdas): numbers from a normal distribution
+        size = next((a.value for a in value.args if a.keyword is not None and a.keyword.value == "size"), None)
+        if size is not None:
+            mean, std = (_code(_lift(d, cls, stored)) for d in dims)
+            normal = f"keras.initializers.RandomNormal(mean={mean}, stddev={std})"
+            dims = [size]
     if len(dims) == 1 and isinstance(dims[0], (cst.Tuple, cst.List)):
         dims = [e.value for e in dims[0].elements]
     dims = [_embedding_size(d, cls, ctx) for d in dims]
     shape = ", ".join(_code(_lift(d, cls, stored)) for d in dims)
     if len(dims) == 1:
         shape += ","
-    initializer = INITIALIZERS.get(creator, "missing")
+    initializer = INITIALIZERS.get(creator, "missing") if normal is None else normal
     if in_place in ("uniform_", "normal_") and initializer != "missing":
         initializer = None if in_place == "normal_" else '"uniform"'
 
@@ -238,6 +246,8 @@ def _parameter(sub: SubLayer, cls: ClassInfo, stored: set[str], ctx: ConvertCont
             marker(f"`{sub.attr}` starts as {_code(value)}: give its shape and initializer"),
             f'self.{sub.attr} = self.add_weight(name="{sub.attr}", shape=None, trainable={trainable})',
         ]
+    if normal is not None:
+        ctx.need("keras")
     if scale is not None:
         ctx.need("keras")
         initializer = f"keras.initializers.Constant({_code(_lift(scale, cls, stored))})"

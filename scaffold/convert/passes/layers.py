@@ -67,7 +67,6 @@ def _template(name: cst.BaseExpression) -> str | None:
     return None
 
 
-
 def _dict_keys(mapping: cst.BaseExpression) -> list[str] | None:
     """The string keys of `nn.ModuleDict({"a": ..., "b": ...})`'s dict literal, else None."""
     if not isinstance(mapping, cst.Dict):
@@ -81,6 +80,7 @@ def _dict_keys(mapping: cst.BaseExpression) -> list[str] | None:
             return None
         keys.append(key)
     return keys
+
 
 class LayersPass(NodePass):
     def __init__(self, ctx: ConvertContext, todos: Todos) -> None:

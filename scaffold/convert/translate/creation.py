@@ -99,3 +99,15 @@ def random_like(a: Args, cx: Context) -> cst.BaseExpression | None:
         return None
     kind = "uniform" if a.name == "torch.rand_like" else "normal"
     return cx.expr(f"tf.random.{kind}(tf.shape({{x}}), dtype={{x}}.dtype)", x=a["input"])
+
+
+@function("torch.normal", signature=("mean", "std"))
+def normal(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`torch.normal(mean, std, size=shape)` with numbers for mean and std: draws of the same distribution (the
+    tensor forms, one mean or std per element, are not taken)."""
+    if set(a.bound) != {"mean", "std", "size"} or any(
+        not isinstance(a[n], (cst.Integer, cst.Float, cst.Name, cst.Attribute, cst.UnaryOperation))
+        for n in ("mean", "std")
+    ):
+        return None
+    return cx.call("tf.random.normal", a["size"], arg(a["mean"], "mean"), arg(a["std"], "stddev"))
