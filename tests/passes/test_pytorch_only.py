@@ -126,3 +126,20 @@ def test_module_level_pytorch_utils_registrations_are_dropped_and_own_ones_kept(
     )
     assert "ALL_LAYERNORM_LAYERS.append" not in code
     assert "NORMS.append(TinyRMSNorm)" in code
+
+
+def test_a_dropped_device_variable_passed_on_is_none():
+    """nemotron: `device_type = input.device.type ...` is dropped (TF places tensors itself); its use as an
+    argument (`_cast_if_autocast_enabled(device_type, ...)`) passes None instead of an undefined name."""
+    code = run_passes(
+        """
+        class TinyNorm(nn.Module):
+            def forward(self, input):
+                device_type = input.device.type if input.device.type != "mps" else "cpu"
+                args = cast(device_type, input, device=device_type)
+                return args
+        """,
+        PytorchOnlyPass,
+    )
+    assert "device_type =" not in code
+    assert "args = cast(None, input, device=None)" in code

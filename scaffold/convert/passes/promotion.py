@@ -21,8 +21,10 @@ from typing import Literal
 
 import libcst as cst
 
+from ..context import ConvertContext
 from ..names import dotted
 from ..pipeline import NodePass
+from ..todos import Todos
 
 Kind = Literal["int", "float", "float_number"] | None
 
@@ -97,8 +99,8 @@ def _keyword(call: cst.Call, keyword: str) -> cst.BaseExpression | None:
 
 
 class PromotionPass(NodePass):
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
+    def __init__(self, ctx: ConvertContext, todos: Todos) -> None:
+        super().__init__(ctx, todos)
         self._scopes: list[dict[str, Kind]] = []
 
     @property
@@ -189,7 +191,11 @@ class PromotionPass(NodePass):
             if func == "tf.constant":
                 return "float" if isinstance(first, cst.Float) else None
             return _tensor_kind(self.kind(first)) if func.endswith("_like") and first is not None else "float"
-        if func in SAME_KIND and first is not None:
+        if func in SAME_KIND or func == "torch_sum":
+            dtype = _keyword(node, "dtype")
+            if dtype is not None:
+                return _dtype_kind(dtype, self._names)
+        if (func in SAME_KIND or func == "torch_sum") and first is not None:
             if isinstance(first, (cst.List, cst.Tuple)) and first.elements:
                 return _tensor_kind(self.kind(first.elements[0].value))
             return _tensor_kind(self.kind(first))
