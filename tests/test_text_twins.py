@@ -414,6 +414,8 @@ def test_arithmetic_twins_promote_as_torch(helpers, x, y, op):
         array = np.asarray(data, dtype=dtype)
         return torch.tensor(array) if framework == "torch" else helpers.tf.constant(array)
 
+    if op == "sub" and "bool" in (x[0] if isinstance(x, tuple) else "", y[0] if isinstance(y, tuple) else ""):
+        return  # torch refuses to subtract booleans
     expected = getattr(torch, op)(operand(x, "torch"), operand(y, "torch"))
     actual = getattr(helpers, f"torch_{op}")(operand(x, "tf"), operand(y, "tf"))
     # a port's long is int32 (its index dtype): torch's int64 results are int32 or int64 there
