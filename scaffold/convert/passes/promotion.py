@@ -55,6 +55,7 @@ SAME_KIND = frozenset(
         "tf.expand_dims",
         "tf.squeeze",
         "tf.tile",
+        "torch_repeat",
         "tf.broadcast_to",
         "tf.math.cumsum",
         "tf.concat",

@@ -163,8 +163,21 @@ def _update_cross_attn_mask(encoder_hidden_states, encoder_attention_mask, input
     return _prepare_4d_attention_mask(encoder_attention_mask, inputs_embeds.dtype, tgt_len=input_shape[-1])
 
 
-def _update_causal_mask(attention_mask, input_tensor, cache_position=None, past_key_values=None, **kwargs):
-    """TF twin of the decoders' `_update_causal_mask` (eager path): causal mask merged with padding."""
+def _update_causal_mask(
+    attention_mask,
+    input_tensor=None,
+    cache_position=None,
+    past_key_values=None,
+    input_shape=None,
+    inputs_embeds=None,
+    past_key_values_length=0,
+    **kwargs,
+):
+    """TF twin of the decoders' `_update_causal_mask` (eager path): causal mask merged with padding. The
+    musicgen-era signature (`input_shape, inputs_embeds, past_key_values_length`: nllb_moe, bart-likes) builds
+    it as `_prepare_4d_causal_attention_mask` does."""
+    if input_tensor is None and input_shape is not None:
+        return _prepare_4d_causal_attention_mask(attention_mask, input_shape, inputs_embeds, past_key_values_length)
     return _eager_causal_mask(input_tensor, attention_mask, cache_position)
 
 
@@ -224,6 +237,14 @@ def torch_sum(tensor, axis=None, keepdims=False, dtype=None):
     elif tensor.dtype == tf.bool:
         tensor = tf.cast(tensor, tf.int32)
     return tf.reduce_sum(tensor, axis=axis, keepdims=keepdims)
+
+
+def torch_repeat(tensor, repeats):
+    """Tensor.repeat: tf.tile, the counts beyond the tensor's rank on new leading dims of size 1 (as torch)."""
+    extra = len(repeats) - len(tensor.shape)
+    if extra > 0:
+        tensor = tf.reshape(tensor, [1] * extra + shape_list(tensor))
+    return tf.tile(tensor, repeats)
 
 
 def torch_setitem(container, key, value):

@@ -12,6 +12,7 @@ table("torch.randn", to="tf.random.normal")
 table("torch.zeros_like", "torch.empty_like", to="tf.zeros_like")  # empty: any values; zeros are some
 table("torch.ones_like", to="tf.ones_like")
 table("torch.tensor", to="tf.constant")
+table("torch.clone", to="tf.identity")  # roc_bert (memory_format= is dropped)
 
 
 @function("torch.zeros", "torch.ones", "torch.empty")
@@ -24,14 +25,15 @@ def zeros_ones(a: Args, cx: Context) -> cst.BaseExpression:
     return renamed_call(cx, name, a.args)
 
 
-@function("torch.full")
+@function("torch.full", signature=("size", "fill_value"))
 def full(a: Args, cx: Context) -> cst.BaseExpression | None:
-    if len(a.positional) != 2:
+    """`torch.full(size, value)` / `fill_value=` (git's boolean padding mask), with a dtype or the value's."""
+    if not {"size", "fill_value"} <= set(a.bound) or not set(a.bound) <= {"size", "fill_value", "dtype"}:
         return None
-    value = a.positional[1].value
-    if "dtype" in a.keywords:
-        value = cx.call("tf.constant", value, arg(a.keywords["dtype"], "dtype"))
-    return cx.call("tf.fill", a.positional[0], value)
+    value = a["fill_value"]
+    if "dtype" in a:
+        value = cx.call("tf.constant", value, arg(a["dtype"], "dtype"))
+    return cx.call("tf.fill", a["size"], value)
 
 
 @function("torch.full_like")

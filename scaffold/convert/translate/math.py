@@ -16,6 +16,7 @@ table("torch.rsqrt", to="tf.math.rsqrt")
 table("torch.abs", to="tf.math.abs")
 table("torch.sin", to="tf.math.sin")
 table("torch.cos", to="tf.math.cos")
+table("torch.acos", "torch.arccos", to="tf.math.acos")  # yoso's angles
 table("torch.maximum", to="tf.math.maximum")
 table("torch.minimum", to="tf.math.minimum")
 table("torch.erf", to="tf.math.erf")
@@ -35,6 +36,7 @@ table("torch.argmin", to="tf.math.argmin", dim="axis")
 
 UNARY_MATH = {
     "cos": "cos",
+    "acos": "acos",
     "sin": "sin",
     "exp": "exp",
     "log": "log",
