@@ -143,3 +143,27 @@ def test_a_dropped_device_variable_passed_on_is_none():
     )
     assert "device_type =" not in code
     assert "args = cast(None, input, device=None)" in code
+
+
+def test_torch_compile_questions_are_false_in_tf_and_the_test_is_simplified():
+    """switch_transformers: `if attention_mask is None and not is_torchdynamo_compiling():` makes the default mask
+    in TF too (a port never runs under torch.compile); `if is_torchdynamo_compiling(): a else: b` keeps b."""
+    code = run_passes(
+        """
+        class TinyStack(nn.Module):
+            def forward(self, attention_mask):
+                if attention_mask is None and not is_torchdynamo_compiling():
+                    attention_mask = make_mask()
+                if is_torchdynamo_compiling():
+                    a = 1
+                else:
+                    a = 2
+                if not is_torchdynamo_compiling() or attention_mask is None:
+                    b = 3
+                return attention_mask, a, b
+        """,
+        PytorchOnlyPass,
+    )
+    assert "if attention_mask is None:\n            attention_mask = make_mask()" in code
+    assert "a = 1" not in code and "a = 2" in code
+    assert "b = 3" in code and "if not" not in code

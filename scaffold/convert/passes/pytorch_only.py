@@ -47,8 +47,6 @@ ATTENTION_REGISTRIES = {"transformers.modeling_utils.AttentionInterface"}
 TORCH_ONLY_TESTS = (
     "gradient_checkpointing",
     "model_parallel",
-    "is_torchdynamo_compiling",
-    "torch.jit.is_tracing",
     "is_deepspeed_zero3_enabled",
     "nn.utils.parametrizations",
     "_requires_grad",
@@ -58,6 +56,32 @@ TORCH_ONLY_TESTS = (
 def _mentions_gradient_checkpointing(node: cst.BaseExpression) -> bool:
     code = cst.Module(body=[]).code_for_node(node)
     return any(marker in code for marker in TORCH_ONLY_TESTS)
+
+
+# torch questions that are False in TF: a port never runs under torch.compile or torch.jit tracing
+FALSE_IN_TF = ("is_torchdynamo_compiling", "torch.jit.is_tracing", "torch.compiler.is_compiling")
+
+
+def _fold_false_calls(test: cst.BaseExpression) -> cst.BaseExpression | bool:
+    """`test` with the FALSE_IN_TF calls as False, simplified: a bool where it is decided
+    (`attention_mask is None and not is_torchdynamo_compiling()` -> `attention_mask is None`)."""
+    if isinstance(test, cst.Call) and dotted(test.func) in FALSE_IN_TF and not test.args:
+        return False
+    if isinstance(test, cst.Name) and test.value in ("True", "False"):  # already translated (torch.jit.is_tracing)
+        return test.value == "True"
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        inner = _fold_false_calls(test.expression)
+        return (not inner) if isinstance(inner, bool) else test.with_changes(expression=inner)
+    if isinstance(test, cst.BooleanOperation):
+        left, right = _fold_false_calls(test.left), _fold_false_calls(test.right)
+        is_and = isinstance(test.operator, cst.And)
+        for this, other in ((left, right), (right, left)):
+            if isinstance(this, bool):
+                if this is not is_and:  # False and x / True or x: decided
+                    return this
+                return other  # True and x / False or x: x
+        return test.with_changes(left=left, right=right)
+    return test
 
 
 def _constant_test(test: cst.BaseExpression) -> bool | None:
@@ -149,6 +173,10 @@ class PytorchOnlyPass(NodePass):
         | cst.RemovalSentinel
         | cst.FlattenSentinel[cst.BaseStatement]
     ):
+        folded = _fold_false_calls(updated.test)
+        if isinstance(folded, bool):
+            return self._keep(original, updated.body if folded else updated.orelse)
+        updated = updated.with_changes(test=folded)
         decided = _constant_test(updated.test)
         if decided is True:
             return self._keep(original, updated.body)
