@@ -512,3 +512,52 @@ def test_torch_layer_norm_takes_device_dtype_and_a_dropped_bias(helpers):
         expected = norm(torch.tensor(x)).numpy()
     layer.set_weights([norm.weight.detach().numpy()])
     _close(layer(helpers.tf.constant(x)), expected)
+
+
+@pytest.mark.parametrize("sliding", [False, True])
+def test_causal_mask_twins_take_torchs_or_and_mask_functions(helpers, sliding):
+    """t5gemma's encoder: `create_causal_mask(..., or_mask_function=bidirectional_mask_function(attention_mask))`
+    and the sliding-window variant with an `and_mask_function`; the TF mask functions are what scaffold writes."""
+    import numpy as np
+    import torch
+    from transformers import Gemma2Config
+    from transformers.masking_utils import create_causal_mask, create_sliding_window_causal_mask
+
+    tf = helpers.tf
+    config = Gemma2Config(sliding_window=2, _attn_implementation="eager")
+    mask = np.asarray([[1, 1, 1, 1, 1], [0, 1, 1, 1, 1]], dtype="int64")
+    embeds = np.zeros((2, 5, 4), dtype="float32")
+
+    def torch_bidirectional(attention_mask):
+        return lambda b, h, q, kv: attention_mask[b, kv].to(torch.bool)
+
+    def tf_bidirectional(attention_mask):
+        return lambda b, h, q, kv: tf.cast(helpers.torch_index(attention_mask, (b, kv)), tf.bool)
+
+    def window(b, h, q, kv):  # the same code in both frameworks
+        return (q - 2 < kv) & (kv < q + 2)
+
+    torch_function = create_sliding_window_causal_mask if sliding else create_causal_mask
+    tf_function = helpers.create_sliding_window_causal_mask if sliding else helpers.create_causal_mask
+    torch_mask, tf_mask = torch.tensor(mask), tf.constant(mask)
+    torch_kw = (
+        {"or_mask_function": window, "and_mask_function": torch_bidirectional(torch_mask)}
+        if sliding
+        else {"or_mask_function": torch_bidirectional(torch_mask)}
+    )
+    tf_kw = (
+        {"or_mask_function": window, "and_mask_function": tf_bidirectional(tf_mask)}
+        if sliding
+        else {"or_mask_function": tf_bidirectional(tf_mask)}
+    )
+    expected = torch_function(
+        config=config,
+        input_embeds=torch.tensor(embeds),
+        attention_mask=torch_mask,
+        cache_position=torch.arange(5),
+        past_key_values=None,
+        **torch_kw,
+    )
+    actual = tf_function(config, tf.constant(embeds), tf_mask, tf.range(5), None, **tf_kw)
+    expected = torch.where(expected, 0.0, torch.finfo(torch.float32).min) if expected.dtype == torch.bool else expected
+    _close(np.asarray(actual) == 0, (expected == 0).numpy(), 0.0)

@@ -113,8 +113,17 @@ def _prepare_4d_causal_attention_mask_for_sdpa(
     )
 
 
-def _eager_causal_mask(input_embeds, attention_mask, cache_position=None, sliding_window=None):
-    """Additive [bsz, 1, q, k] causal mask (within a window, if any) merged with the padding mask."""
+def _eager_causal_mask(
+    input_embeds,
+    attention_mask,
+    cache_position=None,
+    sliding_window=None,
+    or_mask_function=None,
+    and_mask_function=None,
+):
+    """Additive [bsz, 1, q, k] causal mask (within a window, if any), or'ed and and'ed with torch's mask functions
+    where given (masking_utils' `or_mask_function` / `and_mask_function`: t5gemma's bidirectional encoder), then
+    merged with the padding mask, in torch's order."""
     dtype = input_embeds.dtype
     if attention_mask is not None and len(shape_list(attention_mask)) == 4:
         return attention_mask
@@ -124,20 +133,57 @@ def _eager_causal_mask(input_embeds, attention_mask, cache_position=None, slidin
     if attention_mask is not None:
         key_length = shape_list(attention_mask)[-1]
     causal = _causal_additive_mask(query_length, key_length, past_length, dtype, sliding_window)
+    if or_mask_function is not None or and_mask_function is not None:
+        # torch calls a mask function on (batch, head, query position, key position) indices, broadcast
+        indices = (
+            tf.range(batch_size)[:, None, None, None],
+            tf.zeros([1, 1, 1, 1], tf.int32),
+            (tf.range(query_length) + past_length)[None, None, :, None],
+            tf.range(key_length)[None, None, None, :],
+        )
+        allowed = tf.equal(causal, 0)
+        if or_mask_function is not None:
+            allowed = tf.logical_or(allowed, tf.cast(or_mask_function(*indices), tf.bool))
+        if and_mask_function is not None:
+            allowed = tf.logical_and(allowed, tf.cast(and_mask_function(*indices), tf.bool))
+        causal = tf.where(allowed, tf.constant(0, dtype), tf.constant(dtype.min, dtype))
     causal = tf.broadcast_to(causal, [batch_size, 1, query_length, key_length])
     return _combine_with_padding(causal, attention_mask, dtype)
 
 
-def create_causal_mask(config, input_embeds, attention_mask, cache_position=None, past_key_values=None, **kwargs):
+def create_causal_mask(
+    config,
+    input_embeds,
+    attention_mask,
+    cache_position=None,
+    past_key_values=None,
+    or_mask_function=None,
+    and_mask_function=None,
+    **kwargs,
+):
     """TF twin of masking_utils.create_causal_mask for the eager path."""
-    return _eager_causal_mask(input_embeds, attention_mask, cache_position)
+    return _eager_causal_mask(input_embeds, attention_mask, cache_position, None, or_mask_function, and_mask_function)
 
 
 def create_sliding_window_causal_mask(
-    config, input_embeds, attention_mask, cache_position=None, past_key_values=None, **kwargs
+    config,
+    input_embeds,
+    attention_mask,
+    cache_position=None,
+    past_key_values=None,
+    or_mask_function=None,
+    and_mask_function=None,
+    **kwargs,
 ):
     """TF twin of masking_utils.create_sliding_window_causal_mask (window: config.sliding_window)."""
-    return _eager_causal_mask(input_embeds, attention_mask, cache_position, getattr(config, "sliding_window", None))
+    return _eager_causal_mask(
+        input_embeds,
+        attention_mask,
+        cache_position,
+        getattr(config, "sliding_window", None),
+        or_mask_function,
+        and_mask_function,
+    )
 
 
 def create_bidirectional_mask(config, input_embeds, attention_mask, encoder_hidden_states=None, **kwargs):
