@@ -137,12 +137,13 @@ def test_a_dropped_device_variable_passed_on_is_none():
             def forward(self, input):
                 device_type = input.device.type if input.device.type != "mps" else "cpu"
                 args = cast(device_type, input, device=device_type)
-                return args
+                return args.to(device_type)
         """,
         PytorchOnlyPass,
     )
     assert "device_type =" not in code
     assert "args = cast(None, input, device=None)" in code
+    assert "return args.to(device_type)" in code  # a method: the methods pass drops the device move
 
 
 def test_torch_compile_questions_are_false_in_tf_and_the_test_is_simplified():

@@ -209,13 +209,21 @@ class PytorchOnlyPass(NodePass):
             return cst.RemovalSentinel.REMOVE
         return updated
 
-    def leave_Arg(self, original: cst.Arg, updated: cst.Arg) -> cst.Arg:
-        """An argument naming a device variable whose assignment was dropped (nemotron's
-        `_cast_if_autocast_enabled(device_type, ...)`): None, TF places tensors itself."""
-        value = updated.value
-        if isinstance(value, cst.Name) and value.value in self._dropped_devices.get(tuple(self.cursor.functions), ()):
-            return updated.with_changes(value=cst.Name("None"))
-        return updated
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        """A function given a device variable whose assignment was dropped (nemotron's
+        `_cast_if_autocast_enabled(device_type, ...)`): None, TF places tensors itself. Methods (`x.to(device)`,
+        dropped as a device move) keep the name for the methods pass."""
+        dropped = self._dropped_devices.get(tuple(self.cursor.functions), set())
+        if not dropped or not isinstance(updated.func, cst.Name):
+            return updated
+        return updated.with_changes(
+            args=[
+                a.with_changes(value=cst.Name("None"))
+                if isinstance(a.value, cst.Name) and a.value.value in dropped
+                else a
+                for a in updated.args
+            ]
+        )
 
     def _drops_statement(self, small: cst.BaseSmallStatement) -> bool:
         cursor = self.cursor
