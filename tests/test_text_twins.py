@@ -294,6 +294,14 @@ SCORES = [[0.1, 0.9, 0.3, 0.7, 0.5], [0.6, 0.2, 0.8, 0.4, 0.0]]
         ("x.norm()", {"x": X}),
         ("nn.Softmax(dim=-1)(x)", {"x": X}),
         ("torch.zeros_like(torch.empty(2, 5)) + torch.empty_like(x) * 0", {"x": SCORES}),
+        ("torch.masked_fill(x, x > 0.5, 0.0)", {"x": SCORES}),
+        ("nn.functional.embedding(i, x)", {"i": [[0, 1], [1, 0]], "x": SCORES}),
+        ("torch.arange(5).repeat(2, 1)", {}),
+        ("x.repeat(2, 1, 3)", {"x": SCORES}),
+        ("torch.full((2, 3), fill_value=0.5)", {}),
+        ("torch.acos(x)", {"x": SCORES}),
+        ("torch.clone(x)", {"x": SCORES}),
+        ("torch.scalar_tensor(2.0) * x", {"x": SCORES}),
     ],
 )
 def test_text_op_translations_match_torch(expression, inputs):
@@ -305,6 +313,7 @@ def test_text_op_translations_match_torch(expression, inputs):
         or "gather" in expression
         or "pow" in expression
         or "scatter" in expression
+        or "embedding" in expression
     ):
         inputs = {k: np.asarray(v, dtype="int64") if k == "i" else v for k, v in inputs.items()}
     tf_code = _assert_twin(expression, **inputs)

@@ -271,6 +271,14 @@ def test_names_assigned_in_the_function_carry_their_kind():
         ("torch.is_autocast_enabled()", "False"),
         ("nn.functional.layer_norm(*x)", "torch_layer_norm(*x)"),
         ("torch.sum(x, dim=-1, dtype=torch.float32)", "torch_sum(x, axis=-1, dtype=tf.float32)"),
+        ("torch.masked_fill(x, s, 0.5)", "tf.where(s, 0.5, x)"),
+        ("torch.scalar_tensor(0, dtype=torch.float32)", "tf.constant(0, dtype=tf.float32)"),
+        ("nn.functional.embedding(s, x)", "tf.gather(x, s)"),
+        ("torch.full((2, 3), fill_value=False)", "tf.fill((2, 3), False)"),
+        ("x.repeat(s, 1)", "torch_repeat(x, [s, 1])"),
+        ("x.repeat(s)", "tf.tile(x, s)"),
+        ("torch.clone(x)", "tf.identity(x)"),
+        ("torch.acos(x)", "tf.math.acos(x)"),
     ],
 )
 def test_more_translations(torch, tf):

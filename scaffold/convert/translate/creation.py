@@ -113,3 +113,11 @@ def normal(a: Args, cx: Context) -> cst.BaseExpression | None:
     ):
         return None
     return cx.call("tf.random.normal", a["size"], arg(a["mean"], "mean"), arg(a["std"], "stddev"))
+
+
+@function("torch.scalar_tensor", signature=("s",))
+def scalar_tensor(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """A 0-d tensor (float32 unless dtype= says otherwise, as torch's)."""
+    if "s" not in a or not set(a.bound) <= {"s", "dtype"}:
+        return None
+    return cx.call("tf.constant", a["s"], arg(a.get("dtype") or cx.expr("tf.float32"), "dtype"))

@@ -225,3 +225,12 @@ def norm_method(a: Args, cx: Context) -> cst.BaseExpression | None:
         return None  # "fro" / "nuc" or a p only known at run time: not a vector p-norm for sure
     names = {"p": "ord", "dim": "dim", "keepdim": "keepdim", "dtype": "dtype"}
     return cx.call("torch_vector_norm", a.receiver, *[arg(a[n], names[n]) for n in a.signature if n in a])
+
+
+@function("torch.nn.functional.embedding", signature=("input", "weight", "padding_idx"))
+def embedding(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """Rows of `weight` (cpmant's relative position bias); padding_idx only steers torch's gradients. max_norm
+    (which renormalises the weight in place) is not taken."""
+    if not {"input", "weight"} <= set(a.bound) or not set(a.bound) <= {"input", "weight", "padding_idx"}:
+        return None
+    return cx.call("tf.gather", a["weight"], a["input"])

@@ -340,3 +340,11 @@ def where(a: Args, cx: Context) -> cst.BaseExpression | None:
     if len(a.args) == 1 and a.positional:
         return cx.expr("tuple(tf.unstack(tf.cast(tf.where({c}), tf.int32), axis=1))", c=a.args[0].value)
     return renamed_call(cx, "tf.where", a.args)
+
+
+@function("torch.masked_fill", signature=("input", "mask", "value"))
+def masked_fill_function(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`torch.masked_fill(x, mask, value)` (cpmant), as the method: value where mask, x elsewhere."""
+    if set(a.bound) != {"input", "mask", "value"}:
+        return None
+    return cx.call("tf.where", a["mask"], a["value"], a["input"])
