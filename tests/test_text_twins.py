@@ -302,6 +302,7 @@ SCORES = [[0.1, 0.9, 0.3, 0.7, 0.5], [0.6, 0.2, 0.8, 0.4, 0.0]]
         ("torch.acos(x)", {"x": SCORES}),
         ("torch.clone(x)", {"x": SCORES}),
         ("torch.scalar_tensor(2.0) * x", {"x": SCORES}),
+        ("nn.MaxPool1d(kernel_size=2, stride=2)(x)", {"x": X}),
     ],
 )
 def test_text_op_translations_match_torch(expression, inputs):

@@ -279,6 +279,7 @@ def test_names_assigned_in_the_function_carry_their_kind():
         ("x.repeat(s)", "tf.tile(x, s)"),
         ("torch.clone(x)", "tf.identity(x)"),
         ("torch.acos(x)", "tf.math.acos(x)"),
+        ("nn.MaxPool1d(kernel_size=s, stride=s)(x)", "ChannelsFirstMaxPool1D(pool_size=s, strides=s)(x)"),
     ],
 )
 def test_more_translations(torch, tf):

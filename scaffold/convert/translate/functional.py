@@ -6,6 +6,7 @@ import libcst as cst
 
 from ..names import dotted
 from ..tables import NN_ACTIVATIONS, TF_ACTIVATIONS
+from ..torch_layers import WEIGHTLESS, keras_constructor
 from .registry import Args, Context, arg, clean, code, function, method, renamed_call, table
 
 ACTIVATION_FUNCTIONS = {
@@ -88,6 +89,12 @@ def module_on_the_spot(a: Args, cx: Context) -> cst.BaseExpression | None:
     if a.name.endswith("Loss"):
         cx.untranslated(kind, f"{a.name} has no TF twin in scaffold (snippets/tf_losses.py)")
         return a.call
+    if kind in WEIGHTLESS and kind != "Dropout" and not any(x.star for x in a.args):
+        # a layer without weights made and called on the spot (canine's `nn.MaxPool1d(kernel_size=r, stride=r)(x)`)
+        keras_call, kwargs, notes = keras_constructor(kind, a.call.with_changes(args=a.args), None)
+        for note in notes:
+            cx.untranslated(kind, note)
+        return cx.call(keras_call, *[arg(value, name) for name, value in kwargs])
     return None
 
 
