@@ -303,6 +303,9 @@ SCORES = [[0.1, 0.9, 0.3, 0.7, 0.5], [0.6, 0.2, 0.8, 0.4, 0.0]]
         ("torch.clone(x)", {"x": SCORES}),
         ("torch.scalar_tensor(2.0) * x", {"x": SCORES}),
         ("nn.MaxPool1d(kernel_size=2, stride=2)(x)", {"x": X}),
+        ("torch.fft.fftn(x, dim=(1, 2)).real", {"x": X}),
+        ("torch.fft.fft(x, axis=1).imag", {"x": X}),
+        ("torch.fft.fftn(x)", {"x": X}),
     ],
 )
 def test_text_op_translations_match_torch(expression, inputs):

@@ -280,6 +280,9 @@ def test_names_assigned_in_the_function_carry_their_kind():
         ("torch.clone(x)", "tf.identity(x)"),
         ("torch.acos(x)", "tf.math.acos(x)"),
         ("nn.MaxPool1d(kernel_size=s, stride=s)(x)", "ChannelsFirstMaxPool1D(pool_size=s, strides=s)(x)"),
+        ("torch.fft.fft(x, axis=s)", "torch_fft(x, dim=s)"),
+        ("partial(torch.fft.fftn, dim=(1, 2))(x).real", "tf.math.real(partial(torch_fftn, dim=(1, 2))(x))"),
+        ("x.to(torch.complex64)", "tf.cast(x, tf.complex64)"),
     ],
 )
 def test_more_translations(torch, tf):

@@ -754,6 +754,28 @@ def torch_div(x, y):
     return x / y
 
 
+def torch_fft(input, n=None, dim=-1, norm=None):
+    """torch.fft.fft along `dim` (n and norm at torch's defaults): complex64 for float32 input (complex128 for
+    float64), as torch's."""
+    return torch_fftn(input, dim=(dim,), norm=norm, s=None if n is None else (n,))
+
+
+def torch_fftn(input, s=None, dim=None, norm=None):
+    """torch.fft.fftn over `dim` (every dim by default; s and norm at torch's defaults, others raise)."""
+    if s is not None or norm not in (None, "backward"):
+        raise NotImplementedError("scaffold: torch.fft with s= or norm= has no twin yet")
+    complex_dtype = tf.complex128 if input.dtype in (tf.float64, tf.complex128) else tf.complex64
+    x = tf.cast(input, complex_dtype)
+    rank = len(x.shape)
+    dims = range(rank) if dim is None else ([dim] if isinstance(dim, int) else dim)
+    for d in dims:
+        d = d % rank
+        perm = list(range(rank))
+        perm[d], perm[-1] = perm[-1], perm[d]
+        x = tf.transpose(tf.signal.fft(tf.transpose(x, perm)), perm)  # tf.signal.fft: over the last dim
+    return x
+
+
 def torch_scatter(input, dim, index, src):
     """torch's Tensor.scatter (not in place): out[..., index[i], ...] = src[i] along `dim` at every position of
     `index` (src a tensor at least index's size, or a number)."""

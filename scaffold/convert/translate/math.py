@@ -348,3 +348,7 @@ def masked_fill_function(a: Args, cx: Context) -> cst.BaseExpression | None:
     if set(a.bound) != {"input", "mask", "value"}:
         return None
     return cx.call("tf.where", a["mask"], a["value"], a["input"])
+
+
+table("torch.fft.fft", to="torch_fft", axis="dim")  # numpy's axis=, which torch takes too
+table("torch.fft.fftn", to="torch_fftn", axes="dim")
