@@ -306,6 +306,8 @@ SCORES = [[0.1, 0.9, 0.3, 0.7, 0.5], [0.6, 0.2, 0.8, 0.4, 0.0]]
         ("torch.fft.fftn(x, dim=(1, 2)).real", {"x": X}),
         ("torch.fft.fft(x, axis=1).imag", {"x": X}),
         ("torch.fft.fftn(x)", {"x": X}),
+        ("torch.logical_and(i, i > 1)", {"i": [[0, 4], [3, 1]]}),
+        ("i.logical_not()", {"i": [[0, 4], [3, 1]]}),
     ],
 )
 def test_text_op_translations_match_torch(expression, inputs):
@@ -318,6 +320,7 @@ def test_text_op_translations_match_torch(expression, inputs):
         or "pow" in expression
         or "scatter" in expression
         or "embedding" in expression
+        or "logical" in expression
     ):
         inputs = {k: np.asarray(v, dtype="int64") if k == "i" else v for k, v in inputs.items()}
     tf_code = _assert_twin(expression, **inputs)

@@ -283,6 +283,10 @@ def test_names_assigned_in_the_function_carry_their_kind():
         ("torch.fft.fft(x, axis=s)", "torch_fft(x, dim=s)"),
         ("partial(torch.fft.fftn, dim=(1, 2))(x).real", "tf.math.real(partial(torch_fftn, dim=(1, 2))(x))"),
         ("x.to(torch.complex64)", "tf.cast(x, tf.complex64)"),
+        ("torch.logical_and(x, s > 0)", "tf.math.logical_and(tf.cast(x, tf.bool), s > 0)"),
+        ("x.logical_not()", "tf.math.logical_not(tf.cast(x, tf.bool))"),
+        ("torch.logical_not(x > 1)", "tf.math.logical_not(x > 1)"),
+        ("torch.zeros_like(x).requires_grad_()", "tf.zeros_like(x)"),
     ],
 )
 def test_more_translations(torch, tf):

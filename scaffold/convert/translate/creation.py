@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .registry import Args, Context, arg, function, method, renamed_call, table
+from .registry import Args, Context, arg, code, function, method, renamed_call, table
 
 table("torch.arange", to="tf.range")
 table("torch.rand", to="tf.random.uniform")
@@ -66,6 +66,14 @@ def new_filled(a: Args, cx: Context) -> cst.BaseExpression | None:
 @method("clone", tensor_only=True)
 def clone(a: Args, cx: Context) -> cst.BaseExpression | None:
     return None if a.args else cx.call("tf.identity", a.receiver)
+
+
+@method("requires_grad_", tensor_only=True)
+def requires_grad(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`x.requires_grad_()` (mra): TF's tape records what it needs; the tensor itself."""
+    if a.args and not (len(a.args) == 1 and code(a.args[0].value) == "True"):
+        return None
+    return a.receiver
 
 
 @method("detach", tensor_only=True)
