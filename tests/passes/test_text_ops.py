@@ -221,6 +221,7 @@ PROMOTION_CASES = [
     ("attention_mask / attention_mask.sum(-1)", "torch_div(attention_mask, torch_sum(attention_mask, axis=-1))"),
     ("torch.tensor(2.0) * position_ids", "torch_mul(tf.constant(2.0), position_ids)"),
     ("x.long() * torch.rsqrt(x)", "torch_mul(tf.cast(x, tf.int32), tf.math.rsqrt(x))"),
+    ("(1 - torch.acos(x) / 3.14) ** 2 * key_mask", "torch_mul((1 - tf.math.acos(x) / 3.14) ** 2, key_mask)"),
     # no change: dtypes unknown, both integer, or both float
     ("position_ids * x", "position_ids * x"),
     ("x * 0.5", "x * 0.5"),
@@ -234,7 +235,7 @@ PROMOTION_CASES = [
 def test_integer_and_float_tensors_mixed_go_through_the_promoting_twins(torch, tf):
     from scaffold.convert.passes.promotion import PromotionPass
 
-    params = "x, position_ids, attention_mask"
+    params = "x, position_ids, attention_mask, key_mask"
     assert translate(torch, *PASSES, PromotionPass, params=params) == tf
     assert translate(tf, PromotionPass, params=params) == tf  # a second run changes nothing
 

@@ -10,7 +10,7 @@ true division, float32 (`torch_div`; TF's truediv gives float64).
 
 What is known comes from the translated code of the function, statement by statement: `tf.range` without a
 float argument or dtype, casts (`.long()`, `.float()`), integer ids and masks by their parameter names
-(`position_ids`, `attention_mask`: integer tensors by transformers' conventions), float functions (`exp`,
+(`position_ids`, `attention_mask`, `*_ids`, `*_mask`: integer tensors by transformers' conventions), float functions (`exp`,
 `sin`, `rsqrt`, ...), names assigned from these. Anything else is unknown and left alone (a plain operator:
 TF's own dtype check still fails loudly where torch would promote).
 """
@@ -37,6 +37,7 @@ FLOAT_FUNCTIONS = frozenset(
         "tf.math.log",
         "tf.math.sin",
         "tf.math.cos",
+        "tf.math.acos",
         "tf.math.sqrt",
         "tf.math.rsqrt",
         "tf.math.tanh",
@@ -80,6 +81,12 @@ OPERATORS: dict[type[cst.BaseBinaryOp], str] = {
 }
 
 
+def _integer_parameter(name: str) -> bool:
+    """Ids and masks are integer tensors by transformers' conventions (`key_mask`: yoso's); a float mask gets a
+    no-op promotion at most."""
+    return name in INTEGER_PARAMETERS or name.endswith(("_ids", "_mask"))
+
+
 def _dtype_kind(node: cst.BaseExpression, names: dict[str, Kind]) -> Kind:
     name = dotted(node)
     if name in INT_DTYPES:
@@ -110,7 +117,7 @@ class PromotionPass(NodePass):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         params = [*node.params.posonly_params, *node.params.params, *node.params.kwonly_params]
-        self._scopes.append({p.name.value: "int" for p in params if p.name.value in INTEGER_PARAMETERS})
+        self._scopes.append({p.name.value: "int" for p in params if _integer_parameter(p.name.value)})
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
         self._scopes.pop()
@@ -160,6 +167,8 @@ class PromotionPass(NodePass):
 
     def _binary_kind(self, node: cst.BinaryOperation) -> Kind:
         left, right = self.kind(node.left), self.kind(node.right)
+        if isinstance(node.operator, cst.Power):
+            return "float" if left in ("float", "float_number") and right is not None or left == "float" else None
         if isinstance(node.operator, cst.Divide):
             return "float" if "int" in (left, right) or "float" in (left, right) else None
         if "float" in (left, right) or ({left, right} == {"int", "float_number"}):
