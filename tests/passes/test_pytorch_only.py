@@ -136,13 +136,16 @@ def test_a_dropped_device_variable_passed_on_is_none():
         class TinyNorm(nn.Module):
             def forward(self, input):
                 device_type = input.device.type if input.device.type != "mps" else "cpu"
+                target_device = input.device if input.device.type != "meta" else None
                 args = cast(device_type, input, device=device_type)
+                other = cast(target_device)
                 return args.to(device_type)
         """,
         PytorchOnlyPass,
     )
     assert "device_type =" not in code
     assert "args = cast(None, input, device=None)" in code
+    assert "target_device =" not in code and "other = cast(None)" in code  # longt5's `target_device`
     assert "return args.to(device_type)" in code  # a method: the methods pass drops the device move
 
 

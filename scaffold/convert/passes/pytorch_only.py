@@ -204,7 +204,7 @@ class PytorchOnlyPass(NodePass):
             for small in original.body:
                 if isinstance(small, cst.Assign) and self.cursor.functions:
                     names = {t.target.value for t in small.targets if isinstance(t.target, cst.Name)}
-                    devices = {n for n in names if n in ("device", "device_type")}
+                    devices = {n for n in names if n.endswith(("device", "device_type"))}
                     self._dropped_devices.setdefault(tuple(self.cursor.functions), set()).update(devices)
             return cst.RemovalSentinel.REMOVE
         return updated
@@ -257,7 +257,7 @@ class PytorchOnlyPass(NodePass):
             ):
                 return True
             # `device = x.device` / `device_type = ...`: TF places tensors itself
-            if any(n.split(".")[-1] in ("device", "device_type") for n in names):
+            if any(n.split(".")[-1].endswith(("device", "device_type")) for n in names):  # `target_device =` too
                 return True
             # `weight_norm = nn.utils.weight_norm`: the layers pass ports weight norm as a layer
             value = small.value
