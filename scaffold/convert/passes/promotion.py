@@ -83,8 +83,8 @@ OPERATORS: dict[type[cst.BaseBinaryOp], str] = {
 
 def _integer_parameter(name: str) -> bool:
     """Ids and masks are integer tensors by transformers' conventions (`key_mask`: yoso's); a float mask gets a
-    no-op promotion at most."""
-    return name in INTEGER_PARAMETERS or name.endswith(("_ids", "_mask"))
+    no-op promotion at most. Head masks are float (they scale attention probabilities)."""
+    return name in INTEGER_PARAMETERS or (name.endswith(("_ids", "_mask")) and not name.endswith("head_mask"))
 
 
 def _dtype_kind(node: cst.BaseExpression, names: dict[str, Kind]) -> Kind:
