@@ -63,9 +63,9 @@ def test_torch_activation_matches_torch_act2fn(helpers, name):
 
 
 def test_activations_with_weights_raise_naming_them(helpers):
-    for name in ("xielu", "prelu"):
-        with pytest.raises(NotImplementedError, match=name):
-            helpers.torch_activation(name)
+    with pytest.raises(NotImplementedError, match="prelu"):
+        helpers.torch_activation("prelu")
+    assert isinstance(helpers.torch_activation("xielu", name="act_fn"), helpers.TorchXIELU)
     with pytest.raises(KeyError, match="no_such"):
         helpers.torch_activation("no_such")
 
@@ -294,6 +294,20 @@ SCORES = [[0.1, 0.9, 0.3, 0.7, 0.5], [0.6, 0.2, 0.8, 0.4, 0.0]]
         ("x.norm()", {"x": X}),
         ("nn.Softmax(dim=-1)(x)", {"x": X}),
         ("torch.zeros_like(torch.empty(2, 5)) + torch.empty_like(x) * 0", {"x": SCORES}),
+        ("torch.masked_fill(x, x > 0.5, 0.0)", {"x": SCORES}),
+        ("nn.functional.embedding(i, x)", {"i": [[0, 1], [1, 0]], "x": SCORES}),
+        ("torch.arange(5).repeat(2, 1)", {}),
+        ("x.repeat(2, 1, 3)", {"x": SCORES}),
+        ("torch.full((2, 3), fill_value=0.5)", {}),
+        ("torch.acos(x)", {"x": SCORES}),
+        ("torch.clone(x)", {"x": SCORES}),
+        ("torch.scalar_tensor(2.0) * x", {"x": SCORES}),
+        ("nn.MaxPool1d(kernel_size=2, stride=2)(x)", {"x": X}),
+        ("torch.fft.fftn(x, dim=(1, 2)).real", {"x": X}),
+        ("torch.fft.fft(x, axis=1).imag", {"x": X}),
+        ("torch.fft.fftn(x)", {"x": X}),
+        ("torch.logical_and(i, i > 1)", {"i": [[0, 4], [3, 1]]}),
+        ("i.logical_not()", {"i": [[0, 4], [3, 1]]}),
     ],
 )
 def test_text_op_translations_match_torch(expression, inputs):
@@ -305,6 +319,8 @@ def test_text_op_translations_match_torch(expression, inputs):
         or "gather" in expression
         or "pow" in expression
         or "scatter" in expression
+        or "embedding" in expression
+        or "logical" in expression
     ):
         inputs = {k: np.asarray(v, dtype="int64") if k == "i" else v for k, v in inputs.items()}
     tf_code = _assert_twin(expression, **inputs)
@@ -383,3 +399,181 @@ def test_torch_autograd_function_twin_runs_forward_and_backward_as_torch(helpers
         total = tf.reduce_sum(y_tf)
     _close(y_tf, y_pt.detach().numpy())
     _close(tape.gradient(total, x_tf), x_pt.grad.numpy())
+
+
+# -- torch's type promotion in arithmetic (the promotion pass's twins) -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("x", "y"),
+    [
+        (("int64", [1, 2, 3]), ("float32", [0.5, 1.5, 2.5])),  # an integer tensor and a float one: float
+        (("int32", [1, 2, 3]), ("float32", 0.5)),  # a 0-d float tensor: its category wins
+        (("float32", [1.0, 2.0]), ("float64", 3.0)),  # same category, a 0-d tensor: the dimensioned one's dtype
+        (("float16", [1.0, 2.0]), ("float32", [3.0, 4.0])),  # same category, both dimensioned: the wider
+        (("bool", [True, False]), ("int64", [3, 4])),
+        (("bool", [True, False]), 2.5),  # a Python float and an integer/boolean tensor: float32
+        (("int64", [3, 4]), 2),  # a Python int of the tensor's category: the tensor's dtype
+        (("float16", [1.0, 2.0]), 2.5),  # a Python float and a float tensor: the tensor's dtype
+        (0.5, ("int64", [3, 4])),
+    ],
+)
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div"])
+def test_arithmetic_twins_promote_as_torch(helpers, x, y, op):
+    import numpy as np
+    import torch
+
+    def operand(value, framework):
+        if not isinstance(value, tuple):
+            return value
+        dtype, data = value
+        array = np.asarray(data, dtype=dtype)
+        return torch.tensor(array) if framework == "torch" else helpers.tf.constant(array)
+
+    if op == "sub" and "bool" in (x[0] if isinstance(x, tuple) else "", y[0] if isinstance(y, tuple) else ""):
+        return  # torch refuses to subtract booleans
+    expected = getattr(torch, op)(operand(x, "torch"), operand(y, "torch"))
+    actual = getattr(helpers, f"torch_{op}")(operand(x, "tf"), operand(y, "tf"))
+    # a port's long is int32 (its index dtype): torch's int64 results are int32 or int64 there
+    expected_dtype = str(expected.dtype).replace("torch.", "")
+    assert actual.dtype.name == expected_dtype or (expected_dtype == "int64" and actual.dtype.name == "int32")
+    _close(actual, expected.numpy())
+
+
+@pytest.mark.parametrize(
+    ("expression", "inputs"),
+    [
+        ("torch.arange(3) * torch.exp(x)", {"x": [0.5, -1.0, 2.0]}),
+        ("position_ids * torch.exp(x)", {"x": [0.5, -1.0, 2.0], "position_ids": [[0, 1, 2]]}),
+        ("((attention_mask.cumsum(-1) - 1) * attention_mask)[:, None, :] * 0.5", {"attention_mask": [[0, 1, 1]]}),
+        ("1.0 - attention_mask", {"attention_mask": [[0, 1, 1]]}),
+        ("attention_mask / attention_mask.sum(-1, keepdim=True)", {"attention_mask": [[0, 1, 1]]}),
+        ("torch.tensor(2.0) * position_ids", {"position_ids": [[0, 1, 2]]}),
+        ("torch.sum(x * x, dim=-1, dtype=torch.float32)", {"x": [0.5, -1.0, 2.0]}),
+    ],
+)
+def test_integer_and_float_arithmetic_promotes_as_torch(expression, inputs):
+    """bloom's and mpt's ALiBi, pegasus_x's sinusoidal positions: integer tensors (ranges, ids, masks) mixed with
+    float ones, as the promotion pass finds them; the integer inputs are int64, as torch's ids and masks."""
+    import numpy as np
+
+    inputs = {k: np.asarray(v, dtype="int64") if k != "x" else v for k, v in inputs.items()}
+    tf_code, actual, expected = _twin(expression, **inputs)
+    assert str(expected.dtype) == "torch.float32" and actual.dtype.name == "float32", tf_code
+    _close(actual, expected.numpy())
+
+
+@pytest.mark.parametrize(("eps", "affine"), [(None, True), (1e-6, False), (1e-5, True)])
+def test_torch_rms_norm_matches_nn_rms_norm(helpers, eps, affine):
+    import numpy as np
+    import torch
+
+    x = np.random.default_rng(0).normal(size=(2, 3, 8)).astype("float32")
+    norm = torch.nn.RMSNorm(8, eps=eps, elementwise_affine=affine)
+    layer = helpers.TorchRMSNorm(8, eps=eps, elementwise_affine=affine, name="norm")
+    layer.build(None)
+    if affine:
+        with torch.no_grad():
+            norm.weight.copy_(torch.linspace(0.5, 2.0, 8))
+        layer.set_weights([norm.weight.detach().numpy()])
+        assert layer.weight.name.endswith("weight:0")  # torch's name: it loads from PyTorch
+    else:
+        assert not layer.weights
+    with torch.no_grad():
+        expected = norm(torch.tensor(x)).numpy()
+    _close(layer(helpers.tf.constant(x)), expected)
+
+
+def test_torch_xielu_matches_transformers_xielu_fresh_and_loaded(helpers):
+    """apertus' activation with weights: the same initial values (torch's bfloat16 ones), the same values for the
+    same weights, eagerly and traced; the weights carry torch's names (beta and bias map to each other in TF)."""
+    import numpy as np
+    import torch
+    from transformers.activations import XIELUActivation
+
+    x = np.linspace(-6, 6, 121, dtype="float32").reshape(1, 121)
+    torch_act = XIELUActivation()
+    layer = helpers.TorchXIELU(name="act_fn")
+    layer.build(None)
+    fresh = {w.name.split("/")[-1][: -len(":0")]: w.numpy() for w in layer.weights}
+    assert sorted(fresh) == ["alpha_n", "alpha_p", "beta", "eps"]
+    for name, tensor in torch_act.state_dict().items():
+        _close(fresh[name], tensor.float().numpy(), 0.0)
+    with torch.no_grad():
+        torch_act.alpha_p.copy_(torch.tensor([0.3]))
+        torch_act.alpha_n.copy_(torch.tensor([-0.7]))
+        expected = torch_act(torch.tensor(x)).numpy()
+    layer.alpha_p.assign(torch_act.alpha_p.float().detach().numpy())
+    layer.alpha_n.assign(torch_act.alpha_n.float().detach().numpy())
+    _close(layer(helpers.tf.constant(x)), expected)
+    _close(helpers.tf.function(layer.__call__)(helpers.tf.constant(x)), expected)
+    assert helpers.torch_activation("silu", name="act_fn") is not None  # the name matters only to layers
+
+
+def test_torch_layer_norm_takes_device_dtype_and_a_dropped_bias(helpers):
+    """nemotron's `super().__init__(normalized_shape, eps, elementwise_affine, bias, device, dtype)` and its
+    `self.weight + 1`; mpt's `norm.bias = None`."""
+    import numpy as np
+    import torch
+
+    x = np.random.default_rng(1).normal(size=(2, 5)).astype("float32")
+    layer = helpers.TorchLayerNorm(5, 1e-5, True, True, None, None, name="norm")
+    layer.bias = None
+    layer.build(None)
+    assert layer.weight is layer.gamma and layer.bias is None and layer.eps == 1e-5
+    norm = torch.nn.LayerNorm(5)
+    norm.bias = None
+    with torch.no_grad():
+        norm.weight.copy_(torch.linspace(0.5, 2.0, 5))
+        expected = norm(torch.tensor(x)).numpy()
+    layer.set_weights([norm.weight.detach().numpy()])
+    _close(layer(helpers.tf.constant(x)), expected)
+
+
+@pytest.mark.parametrize("sliding", [False, True])
+def test_causal_mask_twins_take_torchs_or_and_mask_functions(helpers, sliding):
+    """t5gemma's encoder: `create_causal_mask(..., or_mask_function=bidirectional_mask_function(attention_mask))`
+    and the sliding-window variant with an `and_mask_function`; the TF mask functions are what scaffold writes."""
+    import numpy as np
+    import torch
+    from transformers import Gemma2Config
+    from transformers.masking_utils import create_causal_mask, create_sliding_window_causal_mask
+
+    tf = helpers.tf
+    config = Gemma2Config(sliding_window=2, _attn_implementation="eager")
+    mask = np.asarray([[1, 1, 1, 1, 1], [0, 1, 1, 1, 1]], dtype="int64")
+    embeds = np.zeros((2, 5, 4), dtype="float32")
+
+    def torch_bidirectional(attention_mask):
+        return lambda b, h, q, kv: attention_mask[b, kv].to(torch.bool)
+
+    def tf_bidirectional(attention_mask):
+        return lambda b, h, q, kv: tf.cast(helpers.torch_index(attention_mask, (b, kv)), tf.bool)
+
+    def window(b, h, q, kv):  # the same code in both frameworks
+        return (q - 2 < kv) & (kv < q + 2)
+
+    torch_function = create_sliding_window_causal_mask if sliding else create_causal_mask
+    tf_function = helpers.create_sliding_window_causal_mask if sliding else helpers.create_causal_mask
+    torch_mask, tf_mask = torch.tensor(mask), tf.constant(mask)
+    torch_kw = (
+        {"or_mask_function": window, "and_mask_function": torch_bidirectional(torch_mask)}
+        if sliding
+        else {"or_mask_function": torch_bidirectional(torch_mask)}
+    )
+    tf_kw = (
+        {"or_mask_function": window, "and_mask_function": tf_bidirectional(tf_mask)}
+        if sliding
+        else {"or_mask_function": tf_bidirectional(tf_mask)}
+    )
+    expected = torch_function(
+        config=config,
+        input_embeds=torch.tensor(embeds),
+        attention_mask=torch_mask,
+        cache_position=torch.arange(5),
+        past_key_values=None,
+        **torch_kw,
+    )
+    actual = tf_function(config, tf.constant(embeds), tf_mask, tf.range(5), None, **tf_kw)
+    expected = torch.where(expected, 0.0, torch.finfo(torch.float32).min) if expected.dtype == torch.bool else expected
+    _close(np.asarray(actual) == 0, (expected == 0).numpy(), 0.0)

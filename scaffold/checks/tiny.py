@@ -145,7 +145,7 @@ def per_layer_lists(default, values: dict[str, Any], keep: tuple[str, ...]) -> d
     if count is None:
         return {}
     layers, small = getattr(default, count), values[count]
-    return {
+    lists = {
         name: type(value)(value[:small])
         for name, value in vars(default).items()
         if isinstance(value, (list, tuple))
@@ -154,6 +154,17 @@ def per_layer_lists(default, values: dict[str, Any], keep: tuple[str, ...]) -> d
         and name not in keep
         and not name.startswith("_")
     }
+    # GPT-Neo's `attention_types`, [[kinds, repeat], ...] expanding to one kind per layer: cut the expansion
+    for name, value in vars(default).items():
+        if name in keep or name.startswith("_") or not isinstance(value, list) or not value:
+            continue
+        if all(
+            isinstance(v, list) and len(v) == 2 and isinstance(v[0], list) and isinstance(v[1], int) for v in value
+        ):
+            expanded = [kind for kinds, repeat in value for _ in range(repeat) for kind in kinds]
+            if len(expanded) == layers > small and all(isinstance(k, str) for k in expanded):
+                lists[name] = [[expanded[:small], 1]]
+    return lists
 
 
 # knobs a model may not run with shrunk (swin's windows need the default resolution): the second try keeps them

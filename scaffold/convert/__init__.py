@@ -37,6 +37,7 @@ from .passes.layers import LayersPass
 from .passes.methods import TensorMethodsPass
 from .passes.modules import ModulesPass
 from .passes.outputs import OutputsPass
+from .passes.promotion import PromotionPass
 from .passes.provenance import ProvenancePass
 from .passes.pytorch_only import PytorchOnlyPass
 from .passes.rename import RenamePass
@@ -60,6 +61,7 @@ NODE_PASSES = (
     AttributesPass,  # dtypes, `.shape`, the attention implementation, names with TF twins
     TorchCallsPass,  # torch functions, through the translator registry (before tensor methods)
     TensorMethodsPass,  # tensor methods, through the translator registry
+    PromotionPass,  # integer and float tensors mixed in arithmetic: torch's promotion (after the translations)
     OutputsPass,  # modeling_outputs -> modeling_tf_outputs
     CachePass,  # a forward making the cache takes and returns TF's legacy cache tuples
     ShapeChecksPass,  # `if x.size() != (...): raise` -> tf.debugging.assert_equal (holds when traced)

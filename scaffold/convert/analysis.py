@@ -24,6 +24,7 @@ LAYER_KINDS = (set(SIGNATURES) - {"Conv1D"}) | {"Identity", "ReLU", "Tanh", "SiL
 WEIGHTED_KINDS = {
     "Linear",
     "LayerNorm",
+    "RMSNorm",
     "Embedding",
     "Conv1d",
     "Conv2d",
@@ -40,6 +41,8 @@ WEIGHTED_KINDS = {
     "keras_base",
 }
 
+# PyTorch ACT2FN activations with weights (a layer in TF: snippets' torch_activation)
+WEIGHTED_ACTIVATIONS = frozenset({"xielu"})
 MODULE_BASES = {"torch.nn.Module", "transformers.modeling_layers.GradientCheckpointingLayer"}
 PRETRAINED_BASES = {"transformers.modeling_utils.PreTrainedModel"}
 OUTPUT_BASES = {"transformers.utils.ModelOutput", "transformers.modeling_outputs.ModelOutput"}
@@ -57,7 +60,8 @@ class SubLayer:
     """One `self.<attr> = ...` in an `__init__` that holds (or may hold) a layer, weight or buffer."""
 
     attr: str
-    kind: str  # a LAYER_KINDS member, "Conv1D", "custom", "list", "sequential", "parameter", "buffer", "activation", "other"
+    kind: str  # a LAYER_KINDS member, "Conv1D", "custom", "list", "sequential", "dict", "parameter", "buffer",
+    # "activation", "other"
     call: cst.Call | None = None
     cls: str | None = None  # the file's own class, for kind == "custom"
     items: list[SubLayer] = field(default_factory=list)  # for lists and Sequential
@@ -67,10 +71,12 @@ class SubLayer:
     condition: cst.BaseExpression | None = None  # for an optional one: the `if` test it is created under
     # what another branch of `__init__` assigns to the same attribute (`nn.Linear` or a grouped linear)
     alternatives: list[SubLayer] = field(default_factory=list)
+    # `ACT2FN[config.hidden_act]`: an activation named at run time may be a layer with weights (xIELU)
+    weighted_activation: bool = False
 
     @property
     def has_weights(self) -> bool:
-        if self.kind in ("list", "sequential"):
+        if self.kind in ("list", "sequential", "dict"):
             return any(item.has_weights for item in self.items)
         return self.kind in WEIGHTED_KINDS
 
@@ -609,7 +615,9 @@ def classify(
         return inner
     if isinstance(expr, cst.Subscript):
         if info.imports.resolve(expr.value) in ACT2FN_NAMES:
-            return SubLayer(attr=attr, kind="activation")
+            index = expr.slice[0].slice if len(expr.slice) == 1 else None
+            named = isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString)
+            return SubLayer(attr=attr, kind="activation", weighted_activation=not named or _is_xielu(index))
         return None
     if not isinstance(expr, cst.Call):
         return SubLayer(attr=attr, kind="other") if isinstance(expr, cst.Name) and expr.value != "None" else None
@@ -652,6 +660,14 @@ def classify(
         if expr.args:
             sub.items = _list_items(expr.args[0].value, attr, info, local_values or {}, appends or {})
         return sub
+    if kind == "ModuleDict":
+        # a dict literal of layers: its items in key order (the build pass reads the keys from the call)
+        sub = SubLayer(attr=attr, kind="dict", call=expr)
+        mapping = expr.args[0].value if len(expr.args) == 1 else None
+        if isinstance(mapping, cst.Dict):
+            values = [e.value for e in mapping.elements if isinstance(e, cst.DictElement)]
+            sub.items = [i or SubLayer(attr=attr, kind="other") for i in (classify(v, attr, info) for v in values)]
+        return sub
     if kind == "Sequential":
         items = [classify(arg.value, attr, info) for arg in expr.args]
         return SubLayer(attr=attr, kind="sequential", call=expr, items=[i for i in items if i is not None])
@@ -660,6 +676,14 @@ def classify(
     if kind in LAYER_KINDS:
         return SubLayer(attr=attr, kind=kind, call=expr)
     return SubLayer(attr=attr, kind="other", call=expr)
+
+
+def _is_xielu(index: cst.BaseSlice | None) -> bool:
+    return (
+        isinstance(index, cst.Index)
+        and isinstance(index.value, cst.SimpleString)
+        and index.value.evaluated_value in WEIGHTED_ACTIVATIONS
+    )
 
 
 def dispatched_class(

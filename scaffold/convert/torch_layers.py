@@ -30,6 +30,7 @@ _TRANSPOSED = (
 SIGNATURES = {
     "Linear": ("in_features", "out_features", "bias"),
     "LayerNorm": ("normalized_shape", "eps", "elementwise_affine", "bias"),
+    "RMSNorm": ("normalized_shape", "eps", "elementwise_affine"),
     "Embedding": ("num_embeddings", "embedding_dim", "padding_idx"),
     "Conv1d": ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias"),
     "Conv2d": ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias"),
@@ -110,7 +111,13 @@ def input_shape(kind: str, call: cst.Call | None) -> cst.BaseExpression | None:
     if call is None:
         return None
     args = bind(kind, call)
-    dim = {"Linear": "in_features", "LayerNorm": "normalized_shape", "Conv1d": "in_channels", "Conv1D": "nx"}.get(kind)
+    dim = {
+        "Linear": "in_features",
+        "LayerNorm": "normalized_shape",
+        "RMSNorm": "normalized_shape",
+        "Conv1d": "in_channels",
+        "Conv1D": "nx",
+    }.get(kind)
     if dim is not None and dim in args:
         return _shape(None, None, args[dim])
     if kind in ("Conv2d", "ConvTranspose2d") and "in_channels" in args:
@@ -178,6 +185,10 @@ def keras_constructor(
         if isinstance(shape, (cst.Tuple, cst.List)) and len(shape.elements) > 1:
             notes.append("LayerNorm over several trailing dims: set keras axis= to match")
         return "keras.layers.LayerNormalization", kw, notes
+    if kind == "RMSNorm":
+        for name in SIGNATURES["RMSNorm"]:
+            put(name, a.get(name))
+        return "TorchRMSNorm", kw, notes
     if kind == "Dropout":
         put("rate", a.get("p", fragment("0.5")))
         return "keras.layers.Dropout", kw, notes

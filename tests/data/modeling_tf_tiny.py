@@ -37,9 +37,10 @@ def get_extended_attention_mask(attention_mask, input_shape, is_decoder=False, d
     return (1.0 - extended_attention_mask) * dtype.min
 
 
-def torch_activation(name):
-    """PyTorch's `ACT2FN[name]` in TF: transformers' TF activation of that name, else a twin of PyTorch's (the
-    formulas of transformers/activations.py). Activations with weights (prelu, xielu) fail loudly, named."""
+def torch_activation(activation, name=None):
+    """PyTorch's `ACT2FN[activation]` in TF: transformers' TF activation of that name, else a twin of PyTorch's
+    (the formulas of transformers/activations.py). xIELU, an activation with weights, is a layer (TorchXIELU) named
+    `name` (the attribute holding it, so its weights load from PyTorch); prelu, with weights too, fails loudly."""
     twins = {
         "gelu_pytorch_tanh": lambda x: tf.nn.gelu(x, approximate=True),
         "gelu_python_tanh": lambda x: tf.nn.gelu(x, approximate=True),
@@ -51,18 +52,69 @@ def torch_activation(name):
         "relu2": lambda x: tf.math.square(tf.nn.relu(x)),
         "relu6": tf.nn.relu6,
     }
-    if name in twins:
-        return twins[name]
-    if name in ("prelu", "xielu"):
-        raise NotImplementedError(f"scaffold: no TF translation for activation {name!r} (it has weights) yet")
-    return get_tf_activation(name)
+    if activation in twins:
+        return twins[activation]
+    if activation == "xielu":
+        return TorchXIELU(name=name)
+    if activation == "prelu":
+        raise NotImplementedError(f"scaffold: no TF translation for activation {activation!r} (it has weights) yet")
+    return get_tf_activation(activation)
+
+
+class TorchXIELU(keras.layers.Layer):
+    """transformers' XIELUActivation (its Python path; arXiv 2411.13010) with torch's weights: `alpha_p`, `alpha_n`
+    (trainable, shape [1]) and the buffers `beta`, `eps` (0-d), all under torch's names. torch keeps them in
+    bfloat16 (its default `dtype`): here they are held in float32 with bfloat16 values (the initial ones rounded as
+    torch's ops round them; loaded PyTorch values are its bfloat16 values), and what torch computes on them alone
+    (softplus, beta + softplus) is rounded to bfloat16 too; the rest is in the input's dtype, as torch promotes."""
+
+    def __init__(self, alpha_p_init=0.8, alpha_n_init=0.8, beta=0.5, eps=-1e-6, with_vector_loads=False, **kwargs):
+        super().__init__(**kwargs)
+        self.init_values = {"alpha_p": alpha_p_init, "alpha_n": alpha_n_init - beta, "beta": beta, "eps": eps}
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        self.built = True
+        with tf.init_scope():  # the initial values are numbers, also when first built inside a tf.function
+
+            def bfloat16(value):  # one bfloat16 op of torch's: computed, then rounded
+                return float(tf.cast(tf.cast(value, tf.bfloat16), tf.float32).numpy())
+
+            values = {k: bfloat16(v) for k, v in self.init_values.items()}
+            for key in ("alpha_p", "alpha_n"):  # log(expm1(x)): the inverse of softplus
+                values[key] = bfloat16(math.log(bfloat16(math.expm1(values[key]))))
+        for key, value in values.items():
+            weight = self.add_weight(
+                name=key,
+                shape=[1] if key.startswith("alpha") else [],
+                initializer=keras.initializers.Constant(value),
+                trainable=key.startswith("alpha"),
+            )
+            setattr(self, key, weight)
+
+    def call(self, x):
+        def bfloat16(value):  # torch computes softplus and the sum on its bfloat16 parameters: rounded
+            return tf.cast(tf.cast(value, tf.bfloat16), x.dtype)
+
+        alpha_p = bfloat16(tf.math.softplus(self.alpha_p))
+        alpha_n = bfloat16(self.beta + bfloat16(tf.math.softplus(self.alpha_n)))
+        return tf.where(
+            x > 0,
+            alpha_p * x * x + self.beta * x,
+            (tf.math.expm1(tf.math.minimum(x, self.eps)) - x) * alpha_n + self.beta * x,
+        )
 
 
 class TorchLayerNorm(keras.layers.LayerNormalization):
     """torch's nn.LayerNorm, with torch's constructor arguments, over the last dim whatever the input's rank
     (keras' LayerNormalization fixes its axis to the rank it was built with). Weights: gamma/beta, as keras."""
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, **kwargs):
+    def __init__(
+        self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None, **kwargs
+    ):
+        if dtype is not None:  # torch's dtype= (a TF dtype in a port); device= places nothing in TF
+            kwargs["dtype"] = dtype
         super().__init__(
             epsilon=eps, center=bool(elementwise_affine and bias), scale=bool(elementwise_affine), **kwargs
         )
@@ -71,6 +123,24 @@ class TorchLayerNorm(keras.layers.LayerNormalization):
                 raise NotImplementedError("scaffold: a LayerNorm over several trailing dims has no twin yet")
             normalized_shape = normalized_shape[0]
         self.normalized_shape = normalized_shape
+        self.eps = eps  # torch's attribute names, for subclasses that read them (nemotron's LayerNorm1P)
+        self.elementwise_affine = elementwise_affine
+
+    @property
+    def weight(self):
+        return self.gamma
+
+    @property
+    def bias(self):
+        return self.beta
+
+    @bias.setter
+    def bias(self, value):
+        """`norm.bias = None` (mpt): torch's LayerNorm without its bias."""
+        if value is not None:
+            raise NotImplementedError("scaffold: a LayerNorm's bias replaced by a tensor has no twin yet")
+        self.center = False
+        self.beta = None
 
     def build(self, input_shape=None):
         if self.built:
@@ -318,7 +388,7 @@ class TFTinyLayer(keras.layers.Layer):
             kernel_initializer=get_initializer(config.initializer_range),
             name="intermediate",
         )
-        self.act = torch_activation(config.hidden_act)
+        self.act = torch_activation(config.hidden_act, name="act")
         self.tiny_output = TFTinyOutput(config, name="output")
 
     def call(self, hidden_states, attention_mask=None, training: bool = False):
@@ -335,6 +405,9 @@ class TFTinyLayer(keras.layers.Layer):
         if getattr(self, "intermediate", None) is not None:
             with tf.name_scope(self.intermediate.name):
                 self.intermediate.build([None, None, self.config.hidden_size])
+        if isinstance(getattr(self, "act", None), keras.layers.Layer):
+            with tf.name_scope(self.act.name):
+                self.act.build(None)
         if getattr(self, "tiny_output", None) is not None:
             with tf.name_scope(self.tiny_output.name):
                 self.tiny_output.build(None)

@@ -337,3 +337,24 @@ def test_an_index_in_a_lifted_shape_is_lifted_too():
     )
     assert "self.norm.build([None, None, self.config.hidden_sizes[self.layer_idx]])" in code
     assert "self.layer_idx = layer_idx" in code
+
+
+def test_module_dict_normal_parameter_and_activation_named_at_run_time_are_built():
+    """olmo3's `nn.ModuleDict` of layers (built by key), diffllama's `nn.Parameter(torch.normal(0, std, size=...))`,
+    an `ACT2FN[config.hidden_act]` that may be a layer with weights (apertus' xIELU: built in its name scope)."""
+    code = converted(
+        """
+        class TinyMLP(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.proj = nn.ModuleDict({"a": nn.Linear(4, 8), "b": nn.Linear(8, 4)})
+                self.lambda_q = nn.Parameter(torch.normal(0, config.lambda_std, size=(8,)))
+                self.act_fn = ACT2FN[config.hidden_act]
+                self.gelu = ACT2FN["gelu"]
+        """
+    )
+    assert 'self.proj["a"].build([None, None, 4])' in code and 'self.proj["b"].build([None, None, 8])' in code
+    assert "initializer=keras.initializers.RandomNormal(mean=0, stddev=self.config.lambda_std)" in code
+    assert "shape=(8,)" in code
+    assert 'self.act_fn = torch_activation(config.hidden_act, name="act_fn")' in code
+    assert "with tf.name_scope(self.act_fn.name):" in code and "self.gelu.build" not in code

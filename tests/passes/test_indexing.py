@@ -24,6 +24,11 @@ def statements(body: str, *passes) -> list[str]:
     [
         pytest.param("x[tf.range(4), y]", "torch_index(x, (tf.range(4), y))", id="advanced-indexing-with-tensors"),
         pytest.param("x[0, y]", "x[0, y]", id="plain-tuple-index-untouched"),
+        pytest.param("x[position_ids]", "torch_index(x, position_ids)", id="ids-by-name-gather"),
+        pytest.param("x[y]", "x[y]", id="plain-name-index-untouched"),
+        pytest.param(
+            "x[batch_idx, kv_idx]", "torch_index(x, (batch_idx, kv_idx))", id="mask-function-indices-advanced-indexing"
+        ),
         pytest.param("x[y, :]", "torch_index(x, (y, slice(None)))", id="variable-among-full-slices-may-be-a-mask"),
         pytest.param("x[:, y]", "torch_index(x, (slice(None), y))", id="mask-on-the-second-axis"),
         pytest.param("x[y, 1:]", "x[y, 1:]", id="bounded-slice-untouched"),

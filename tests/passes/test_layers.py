@@ -120,6 +120,16 @@ def init_line(statement: str, params: str = "config", initializer_range: bool | 
             id="own-layer-class",
         ),
         pytest.param(
+            'self.rotary = nn.ModuleDict({"local": TinyLayer(config), "global": TinyLayer(config)})',
+            'self.rotary = {"local": TFTinyLayer(config, name="rotary_._local"), "global": TFTinyLayer(config, name="rotary_._global")}',
+            id="module-dict-items-named-attr-dot-key",
+        ),
+        pytest.param(
+            "self.norm = nn.RMSNorm(8, eps=1e-6, elementwise_affine=False)",
+            'self.norm = TorchRMSNorm(normalized_shape=8, eps=1e-6, elementwise_affine=False, name="norm")',
+            id="rms-norm-twin-takes-torchs-arguments",
+        ),
+        pytest.param(
             "self.act: Callable = nn.Tanh() if config.act else nn.Identity()",
             'self.act: Callable = get_tf_activation("tanh") if config.act else keras.layers.Identity(name="act")',
             id="annotated-assignment",

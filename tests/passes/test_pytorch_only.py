@@ -126,3 +126,48 @@ def test_module_level_pytorch_utils_registrations_are_dropped_and_own_ones_kept(
     )
     assert "ALL_LAYERNORM_LAYERS.append" not in code
     assert "NORMS.append(TinyRMSNorm)" in code
+
+
+def test_a_dropped_device_variable_passed_on_is_none():
+    """nemotron: `device_type = input.device.type ...` is dropped (TF places tensors itself); its use as an
+    argument (`_cast_if_autocast_enabled(device_type, ...)`) passes None instead of an undefined name."""
+    code = run_passes(
+        """
+        class TinyNorm(nn.Module):
+            def forward(self, input):
+                device_type = input.device.type if input.device.type != "mps" else "cpu"
+                target_device = input.device if input.device.type != "meta" else None
+                args = cast(device_type, input, device=device_type)
+                other = cast(target_device)
+                return args.to(device_type)
+        """,
+        PytorchOnlyPass,
+    )
+    assert "device_type =" not in code
+    assert "args = cast(None, input, device=None)" in code
+    assert "target_device =" not in code and "other = cast(None)" in code  # longt5's `target_device`
+    assert "return args.to(device_type)" in code  # a method: the methods pass drops the device move
+
+
+def test_torch_compile_questions_are_false_in_tf_and_the_test_is_simplified():
+    """switch_transformers: `if attention_mask is None and not is_torchdynamo_compiling():` makes the default mask
+    in TF too (a port never runs under torch.compile); `if is_torchdynamo_compiling(): a else: b` keeps b."""
+    code = run_passes(
+        """
+        class TinyStack(nn.Module):
+            def forward(self, attention_mask):
+                if attention_mask is None and not is_torchdynamo_compiling():
+                    attention_mask = make_mask()
+                if is_torchdynamo_compiling():
+                    a = 1
+                else:
+                    a = 2
+                if not is_torchdynamo_compiling() or attention_mask is None:
+                    b = 3
+                return attention_mask, a, b
+        """,
+        PytorchOnlyPass,
+    )
+    assert "if attention_mask is None:\n            attention_mask = make_mask()" in code
+    assert "a = 1" not in code and "a = 2" in code
+    assert "b = 3" in code and "if not" not in code

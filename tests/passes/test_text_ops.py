@@ -207,3 +207,88 @@ def test_a_module_level_attention_registry_goes():
     )
     code = convert_source(source, "tiny", format_code=False).code
     assert "AttentionInterface" not in code and "ALL_ATTENTION_FUNCTIONS" not in code
+
+
+PROMOTION_CASES = [
+    ("torch.arange(3) * torch.exp(x)", "torch_mul(tf.range(3), tf.math.exp(x))"),
+    ("torch.arange(3, dtype=torch.float32) * torch.exp(x)", "tf.range(3, dtype=tf.float32) * tf.math.exp(x)"),
+    ("position_ids * 0.5", "torch_mul(position_ids, 0.5)"),
+    ("1.0 - attention_mask", "torch_sub(1.0, attention_mask)"),
+    (
+        "attention_mask.cumsum(-1) + x.float()",
+        "torch_add(tf.math.cumsum(attention_mask, axis=-1), tf.cast(x, tf.float32))",
+    ),
+    ("attention_mask / attention_mask.sum(-1)", "torch_div(attention_mask, torch_sum(attention_mask, axis=-1))"),
+    ("torch.tensor(2.0) * position_ids", "torch_mul(tf.constant(2.0), position_ids)"),
+    ("x.long() * torch.rsqrt(x)", "torch_mul(tf.cast(x, tf.int32), tf.math.rsqrt(x))"),
+    ("(1 - torch.acos(x) / 3.14) ** 2 * key_mask", "torch_mul((1 - tf.math.acos(x) / 3.14) ** 2, key_mask)"),
+    # no change: dtypes unknown, both integer, or both float
+    ("position_ids * x", "position_ids * x"),
+    ("x * 0.5", "x * 0.5"),
+    ("position_ids + 1", "position_ids + 1"),
+    ("torch.exp(x) * torch.sin(x)", "tf.math.exp(x) * tf.math.sin(x)"),
+    ("attention_mask * position_ids", "attention_mask * position_ids"),
+]
+
+
+@pytest.mark.parametrize(("torch", "tf"), PROMOTION_CASES, ids=[c[0] for c in PROMOTION_CASES])
+def test_integer_and_float_tensors_mixed_go_through_the_promoting_twins(torch, tf):
+    from scaffold.convert.passes.promotion import PromotionPass
+
+    params = "x, position_ids, attention_mask, key_mask"
+    assert translate(torch, *PASSES, PromotionPass, params=params) == tf
+    assert translate(tf, PromotionPass, params=params) == tf  # a second run changes nothing
+
+
+def test_names_assigned_in_the_function_carry_their_kind():
+    """bloom's ALiBi: float slopes from a float constant, the integer cumsum of the mask, several statements apart."""
+    from scaffold.convert.passes.promotion import PromotionPass
+    from tests.conftest import run_passes
+
+    code = run_passes(
+        """
+        def build_alibi_tensor(attention_mask, num_heads):
+            base = torch.tensor(0.5, dtype=torch.float32)
+            powers = torch.arange(1, 1 + num_heads, dtype=torch.int32)
+            slopes = torch.pow(base, powers)
+            arange_tensor = ((attention_mask.cumsum(dim=-1) - 1) * attention_mask)[:, None, :]
+            return slopes[..., None] * arange_tensor
+
+
+        class TinyLayer(nn.Module):
+            pass
+        """,
+        *PASSES,
+        PromotionPass,
+    )
+    assert "return torch_mul(slopes[..., None], arange_tensor)" in code
+    assert "(tf.math.cumsum(attention_mask, axis=-1) - 1) * attention_mask" in code
+
+
+@pytest.mark.parametrize(
+    ("torch", "tf"),
+    [
+        ("torch.normal(0, s, size=(4,))", "tf.random.normal((4,), mean=0, stddev=s)"),
+        ("torch.is_autocast_enabled()", "False"),
+        ("nn.functional.layer_norm(*x)", "torch_layer_norm(*x)"),
+        ("torch.sum(x, dim=-1, dtype=torch.float32)", "torch_sum(x, axis=-1, dtype=tf.float32)"),
+        ("torch.masked_fill(x, s, 0.5)", "tf.where(s, 0.5, x)"),
+        ("torch.scalar_tensor(0, dtype=torch.float32)", "tf.constant(0, dtype=tf.float32)"),
+        ("nn.functional.embedding(s, x)", "tf.gather(x, s)"),
+        ("torch.full((2, 3), fill_value=False)", "tf.fill((2, 3), False)"),
+        ("x.repeat(s, 1)", "torch_repeat(x, [s, 1])"),
+        ("x.repeat(s)", "tf.tile(x, s)"),
+        ("torch.clone(x)", "tf.identity(x)"),
+        ("torch.acos(x)", "tf.math.acos(x)"),
+        ("nn.MaxPool1d(kernel_size=s, stride=s)(x)", "ChannelsFirstMaxPool1D(pool_size=s, strides=s)(x)"),
+        ("torch.fft.fft(x, axis=s)", "torch_fft(x, dim=s)"),
+        ("partial(torch.fft.fftn, dim=(1, 2))(x).real", "tf.math.real(partial(torch_fftn, dim=(1, 2))(x))"),
+        ("x.to(torch.complex64)", "tf.cast(x, tf.complex64)"),
+        ("torch.logical_and(x, s > 0)", "tf.math.logical_and(tf.cast(x, tf.bool), s > 0)"),
+        ("x.logical_not()", "tf.math.logical_not(tf.cast(x, tf.bool))"),
+        ("torch.logical_not(x > 1)", "tf.math.logical_not(x > 1)"),
+        ("torch.zeros_like(x).requires_grad_()", "tf.zeros_like(x)"),
+    ],
+)
+def test_more_translations(torch, tf):
+    assert translate(torch, *PASSES, params="x, s") == tf

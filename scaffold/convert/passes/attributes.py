@@ -21,6 +21,9 @@ from ..translate.functional import activation_getter
 # torch's dtype of index tensors (labels, ids, positions): tf.int32 in a port (DTYPES), int32 or int64 from callers
 LONG_DTYPES = {"torch.long", "torch.int64"}
 
+# torch functions a file passes on as values (not calls), and the snippets' twin that stands in for them
+FUNCTION_TWINS = {"torch.fft.fft": "torch_fft", "torch.fft.fftn": "torch_fftn"}
+
 
 def _membership(positive: bool) -> cst.BaseCompOp:
     space = cst.SimpleWhitespace(" ")
@@ -79,6 +82,17 @@ class AttributesPass(NodePass):
             return self.expr(DTYPES[qualified])
         if self.cursor.in_body and original.attr.value == "T" and self.info.imports.resolve(original) is None:
             return self.call("tf.transpose", updated.value)  # torch's x.T reverses the dims, as tf.transpose does
+        if qualified in FUNCTION_TWINS and self.cursor.in_body:
+            # a torch function passed on, not called (fnet's `partial(torch.fft.fftn, dim=(1, 2))`): its twin
+            return self.expr(FUNCTION_TWINS[qualified])
+        if (
+            self.cursor.in_body
+            and original.attr.value in ("real", "imag")
+            and isinstance(original.value, cst.Call)
+            and qualified is None
+        ):
+            # the real / imaginary part of a call's complex result (fnet's `self.fourier_transform(x).real`)
+            return self.call(f"tf.math.{original.attr.value}", updated.value)
         if self.cursor.in_body and original.attr.value == "shape":
             owner = dotted(original.value)
             if owner is None or (

@@ -223,13 +223,21 @@ def _parameter(sub: SubLayer, cls: ClassInfo, stored: set[str], ctx: ConvertCont
         ]
     creator = ctx.info.imports.resolve(value.func) or ""
     dims = [a.value for a in value.args if a.keyword is None]
+    normal = None
+    if creator == "torch.normal" and len(dims) == 2:
+        # `torch.normal(mean, std, size=(n,))` (diffllama's lambdas): numbers from a normal distribution
+        size = next((a.value for a in value.args if a.keyword is not None and a.keyword.value == "size"), None)
+        if size is not None:
+            mean, std = (_code(_lift(d, cls, stored)) for d in dims)
+            normal = f"keras.initializers.RandomNormal(mean={mean}, stddev={std})"
+            dims = [size]
     if len(dims) == 1 and isinstance(dims[0], (cst.Tuple, cst.List)):
         dims = [e.value for e in dims[0].elements]
     dims = [_embedding_size(d, cls, ctx) for d in dims]
     shape = ", ".join(_code(_lift(d, cls, stored)) for d in dims)
     if len(dims) == 1:
         shape += ","
-    initializer = INITIALIZERS.get(creator, "missing")
+    initializer = INITIALIZERS.get(creator, "missing") if normal is None else normal
     if in_place in ("uniform_", "normal_") and initializer != "missing":
         initializer = None if in_place == "normal_" else '"uniform"'
 
@@ -238,6 +246,8 @@ def _parameter(sub: SubLayer, cls: ClassInfo, stored: set[str], ctx: ConvertCont
             marker(f"`{sub.attr}` starts as {_code(value)}: give its shape and initializer"),
             f'self.{sub.attr} = self.add_weight(name="{sub.attr}", shape=None, trainable={trainable})',
         ]
+    if normal is not None:
+        ctx.need("keras")
     if scale is not None:
         ctx.need("keras")
         initializer = f"keras.initializers.Constant({_code(_lift(scale, cls, stored))})"
@@ -314,6 +324,15 @@ def build_method(
                     lines.append(marker(f"`{sub.attr}` is optional in torch: create it only when torch does"))
                 lines += block
     for attr, sub in sublayers.items():
+        if sub.weighted_activation:
+            # `torch_activation(config.hidden_act, name=...)`: a layer with weights for xIELU, else a function
+            attr = cls.tf_attr(attr)
+            lines += [
+                f'if isinstance(getattr(self, "{attr}", None), keras.layers.Layer):',
+                f"    with tf.name_scope(self.{attr}.name):",
+                f"        self.{attr}.build(None)",
+            ]
+            continue
         if not sub.has_weights or sub.kind == "parameter":
             continue
         attr = cls.tf_attr(attr)
@@ -325,6 +344,19 @@ def build_method(
                         f'if getattr(self, "{attr}", None) is not None:',
                         f"    with tf.name_scope(self.{attr}[{index}].name):",
                         f"        self.{attr}[{index}].build({_shape_code(item, cls, stored)})",
+                    ]
+            continue
+        if sub.kind == "dict":
+            # nn.ModuleDict: each layer with weights built by key, with its own input shape
+            mapping = sub.call.args[0].value if sub.call is not None and sub.call.args else None
+            elements = mapping.elements if isinstance(mapping, cst.Dict) else ()
+            for element, item in zip(elements, sub.items):
+                if item.has_weights and isinstance(element, cst.DictElement):
+                    key = cst.Module([]).code_for_node(element.key)
+                    lines += [
+                        f'if getattr(self, "{attr}", None) is not None:',
+                        f"    with tf.name_scope(self.{attr}[{key}].name):",
+                        f"        self.{attr}[{key}].build({_shape_code(item, cls, stored, ctx.info)})",
                     ]
             continue
         if sub.kind == "list":

@@ -72,19 +72,35 @@ def _is_tf_call(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Call) and (dotted(node.func) or "").startswith("tf.")
 
 
+def _is_ids(node: cst.BaseExpression) -> bool:
+    """A name that holds integer ids by transformers' conventions (`position_ids`, `cache_position`)."""
+    return isinstance(node, cst.Name) and (node.value.endswith("_ids") or node.value == "cache_position")
+
+
 def _tensor_index_key(elements: Sequence[cst.SubscriptElement]) -> cst.BaseExpression | None:
     """The key of `x[...]` when it indexes with tensors, for torch_index (TF slicing takes none of these), else
-    None: `table[index.view(-1)]` (an integer tensor: a gather), `logits[tf.range(b), last]` (several indices
-    picking elements, torch's advanced indexing), `hidden_states[eos_mask, :]` (a variable among `:` may be a
-    boolean mask; torch_index indexes as TF does when it is an int)."""
+    None: `table[index.view(-1)]` (an integer tensor: a gather), `embed_positions[position_ids]` (ids by name),
+    `logits[tf.range(b), last]` / `attention_mask[batch_idx, kv_idx]` (several indices picking elements, torch's
+    advanced indexing),
+    `hidden_states[eos_mask, :]` (a variable among `:` may be a boolean mask; torch_index indexes as TF does when
+    it is an int)."""
     indices = [e.slice for e in elements if isinstance(e.slice, cst.Index)]
-    if len(elements) == 1 and indices and indices[0].star is None and _is_tf_call(indices[0].value):
+    if (
+        len(elements) == 1
+        and indices
+        and indices[0].star is None
+        and (_is_tf_call(indices[0].value) or _is_ids(indices[0].value))
+    ):
         return indices[0].value
     if (
         len(elements) > 1
         and len(indices) == len(elements)
         and all(i.star is None for i in indices)
-        and any(_is_tf_call(i.value) for i in indices)
+        and (
+            any(_is_tf_call(i.value) for i in indices)
+            # masking_utils' mask functions: `attention_mask[batch_idx, kv_idx]` on broadcast index tensors
+            or all(isinstance(i.value, cst.Name) and i.value.value.endswith("_idx") for i in indices)
+        )
     ):
         return cst.Tuple([cst.Element(i.value) for i in indices])
     return _mask_key(elements)

@@ -15,6 +15,7 @@ from ..analysis import (
     GPT2_CONV1D,
     LAYER_KINDS,
     SEQUENCE_SUMMARY,
+    WEIGHTED_ACTIVATIONS,
     ClassInfo,
     ModuleInfo,
     dispatched_class,
@@ -64,6 +65,21 @@ def _template(name: cst.BaseExpression) -> str | None:
     if isinstance(name, cst.FormattedString) and name.start in ('f"', "f'"):
         return cst.Module([]).code_for_node(name)[2:-1]
     return None
+
+
+def _dict_keys(mapping: cst.BaseExpression) -> list[str] | None:
+    """The string keys of `nn.ModuleDict({"a": ..., "b": ...})`'s dict literal, else None."""
+    if not isinstance(mapping, cst.Dict):
+        return None
+    keys = []
+    for element in mapping.elements:
+        if not isinstance(element, cst.DictElement) or not isinstance(element.key, cst.SimpleString):
+            return None
+        key = element.key.evaluated_value
+        if not isinstance(key, str):
+            return None
+        keys.append(key)
+    return keys
 
 
 class LayersPass(NodePass):
@@ -342,6 +358,10 @@ class LayersPass(NodePass):
             return expr  # the ops pass turns ACT2FN[...] into get_tf_activation(...)
         if not isinstance(expr, cst.Call):
             return expr
+        if dotted(expr.func) == "torch_activation" and len(expr.args) == 1:
+            index = expr.args[0].value
+            if not isinstance(index, cst.SimpleString) or index.evaluated_value in WEIGHTED_ACTIVATIONS:
+                return _with_name(expr, name)  # xIELU is a layer with weights: named for them to load
         func = expr.func
         if isinstance(func, cst.Subscript) and isinstance(func.value, cst.Name):
             eager = self.info.attention_dispatch.get(func.value.value)
@@ -391,6 +411,22 @@ class LayersPass(NodePass):
                 # `nn.ModuleList(a\n + b)`: the call's parentheses allowed the line break; keep some
                 items = items.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
             return items
+        if kind == "ModuleDict":
+            # a dict of layers, each named `<attr>_._<key>` (torch's `<attr>.<key>.` weight prefix)
+            mapping = expr.args[0].value if len(expr.args) == 1 else cst.Dict([])
+            if not expr.args:
+                return mapping
+            keys = _dict_keys(mapping)
+            if keys is None:
+                self.todo(f"nn.ModuleDict `{attr}` is not a dict literal with string keys: port it by hand")
+                return expr
+            assert isinstance(mapping, cst.Dict)
+            return mapping.with_changes(
+                elements=[
+                    e.with_changes(value=self._convert(e.value, attr, cst.SimpleString(f'"{attr}_._{k}"'), item=True))
+                    for e, k in zip(mapping.elements, keys)
+                ]
+            )
         if kind == "Sequential" and not (isinstance(name, cst.SimpleString) and name.evaluated_value == attr):
             # not an attribute of its own (a list's item): one layer, TorchSequential, named where it sits
             return self._sequence_layer(expr, attr, name)

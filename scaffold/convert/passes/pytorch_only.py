@@ -47,8 +47,6 @@ ATTENTION_REGISTRIES = {"transformers.modeling_utils.AttentionInterface"}
 TORCH_ONLY_TESTS = (
     "gradient_checkpointing",
     "model_parallel",
-    "is_torchdynamo_compiling",
-    "torch.jit.is_tracing",
     "is_deepspeed_zero3_enabled",
     "nn.utils.parametrizations",
     "_requires_grad",
@@ -58,6 +56,32 @@ TORCH_ONLY_TESTS = (
 def _mentions_gradient_checkpointing(node: cst.BaseExpression) -> bool:
     code = cst.Module(body=[]).code_for_node(node)
     return any(marker in code for marker in TORCH_ONLY_TESTS)
+
+
+# torch questions that are False in TF: a port never runs under torch.compile or torch.jit tracing
+FALSE_IN_TF = ("is_torchdynamo_compiling", "torch.jit.is_tracing", "torch.compiler.is_compiling")
+
+
+def _fold_false_calls(test: cst.BaseExpression) -> cst.BaseExpression | bool:
+    """`test` with the FALSE_IN_TF calls as False, simplified: a bool where it is decided
+    (`attention_mask is None and not is_torchdynamo_compiling()` -> `attention_mask is None`)."""
+    if isinstance(test, cst.Call) and dotted(test.func) in FALSE_IN_TF and not test.args:
+        return False
+    if isinstance(test, cst.Name) and test.value in ("True", "False"):  # already translated (torch.jit.is_tracing)
+        return test.value == "True"
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        inner = _fold_false_calls(test.expression)
+        return (not inner) if isinstance(inner, bool) else test.with_changes(expression=inner)
+    if isinstance(test, cst.BooleanOperation):
+        left, right = _fold_false_calls(test.left), _fold_false_calls(test.right)
+        is_and = isinstance(test.operator, cst.And)
+        for this, other in ((left, right), (right, left)):
+            if isinstance(this, bool):
+                if this is not is_and:  # False and x / True or x: decided
+                    return this
+                return other  # True and x / False or x: x
+        return test.with_changes(left=left, right=right)
+    return test
 
 
 def _constant_test(test: cst.BaseExpression) -> bool | None:
@@ -81,6 +105,8 @@ class PytorchOnlyPass(NodePass):
         super().__init__(ctx, todos)
         self._elifs: set[int] = set()  # ids of the `If` nodes that are `elif` branches
         self._registries: set[str] = set()  # module-level attention registries made from AttentionInterface()
+        # `device_type = x.device.type` dropped, by function: a later `f(device_type, ...)` passes None
+        self._dropped_devices: dict[tuple[str, ...], set[str]] = {}
 
     def _drops_function(self, node: cst.FunctionDef) -> bool:
         name = node.name.value
@@ -147,6 +173,10 @@ class PytorchOnlyPass(NodePass):
         | cst.RemovalSentinel
         | cst.FlattenSentinel[cst.BaseStatement]
     ):
+        folded = _fold_false_calls(updated.test)
+        if isinstance(folded, bool):
+            return self._keep(original, updated.body if folded else updated.orelse)
+        updated = updated.with_changes(test=folded)
         decided = _constant_test(updated.test)
         if decided is True:
             return self._keep(original, updated.body)
@@ -171,8 +201,29 @@ class PytorchOnlyPass(NodePass):
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
     ) -> cst.SimpleStatementLine | cst.RemovalSentinel:
         if any(self._drops_statement(small) for small in original.body):
+            for small in original.body:
+                if isinstance(small, cst.Assign) and self.cursor.functions:
+                    names = {t.target.value for t in small.targets if isinstance(t.target, cst.Name)}
+                    devices = {n for n in names if n.endswith(("device", "device_type"))}
+                    self._dropped_devices.setdefault(tuple(self.cursor.functions), set()).update(devices)
             return cst.RemovalSentinel.REMOVE
         return updated
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        """A function given a device variable whose assignment was dropped (nemotron's
+        `_cast_if_autocast_enabled(device_type, ...)`): None, TF places tensors itself. Methods (`x.to(device)`,
+        dropped as a device move) keep the name for the methods pass."""
+        dropped = self._dropped_devices.get(tuple(self.cursor.functions), set())
+        if not dropped or not isinstance(updated.func, cst.Name):
+            return updated
+        return updated.with_changes(
+            args=[
+                a.with_changes(value=cst.Name("None"))
+                if isinstance(a.value, cst.Name) and a.value.value in dropped
+                else a
+                for a in updated.args
+            ]
+        )
 
     def _drops_statement(self, small: cst.BaseSmallStatement) -> bool:
         cursor = self.cursor
@@ -206,7 +257,7 @@ class PytorchOnlyPass(NodePass):
             ):
                 return True
             # `device = x.device` / `device_type = ...`: TF places tensors itself
-            if any(n.split(".")[-1] in ("device", "device_type") for n in names):
+            if any(n.split(".")[-1].endswith(("device", "device_type")) for n in names):  # `target_device =` too
                 return True
             # `weight_norm = nn.utils.weight_norm`: the layers pass ports weight norm as a layer
             value = small.value

@@ -113,8 +113,17 @@ def _prepare_4d_causal_attention_mask_for_sdpa(
     )
 
 
-def _eager_causal_mask(input_embeds, attention_mask, cache_position=None, sliding_window=None):
-    """Additive [bsz, 1, q, k] causal mask (within a window, if any) merged with the padding mask."""
+def _eager_causal_mask(
+    input_embeds,
+    attention_mask,
+    cache_position=None,
+    sliding_window=None,
+    or_mask_function=None,
+    and_mask_function=None,
+):
+    """Additive [bsz, 1, q, k] causal mask (within a window, if any), or'ed and and'ed with torch's mask functions
+    where given (masking_utils' `or_mask_function` / `and_mask_function`: t5gemma's bidirectional encoder), then
+    merged with the padding mask, in torch's order."""
     dtype = input_embeds.dtype
     if attention_mask is not None and len(shape_list(attention_mask)) == 4:
         return attention_mask
@@ -124,20 +133,57 @@ def _eager_causal_mask(input_embeds, attention_mask, cache_position=None, slidin
     if attention_mask is not None:
         key_length = shape_list(attention_mask)[-1]
     causal = _causal_additive_mask(query_length, key_length, past_length, dtype, sliding_window)
+    if or_mask_function is not None or and_mask_function is not None:
+        # torch calls a mask function on (batch, head, query position, key position) indices, broadcast
+        indices = (
+            tf.range(batch_size)[:, None, None, None],
+            tf.zeros([1, 1, 1, 1], tf.int32),
+            (tf.range(query_length) + past_length)[None, None, :, None],
+            tf.range(key_length)[None, None, None, :],
+        )
+        allowed = tf.equal(causal, 0)
+        if or_mask_function is not None:
+            allowed = tf.logical_or(allowed, tf.cast(or_mask_function(*indices), tf.bool))
+        if and_mask_function is not None:
+            allowed = tf.logical_and(allowed, tf.cast(and_mask_function(*indices), tf.bool))
+        causal = tf.where(allowed, tf.constant(0, dtype), tf.constant(dtype.min, dtype))
     causal = tf.broadcast_to(causal, [batch_size, 1, query_length, key_length])
     return _combine_with_padding(causal, attention_mask, dtype)
 
 
-def create_causal_mask(config, input_embeds, attention_mask, cache_position=None, past_key_values=None, **kwargs):
+def create_causal_mask(
+    config,
+    input_embeds,
+    attention_mask,
+    cache_position=None,
+    past_key_values=None,
+    or_mask_function=None,
+    and_mask_function=None,
+    **kwargs,
+):
     """TF twin of masking_utils.create_causal_mask for the eager path."""
-    return _eager_causal_mask(input_embeds, attention_mask, cache_position)
+    return _eager_causal_mask(input_embeds, attention_mask, cache_position, None, or_mask_function, and_mask_function)
 
 
 def create_sliding_window_causal_mask(
-    config, input_embeds, attention_mask, cache_position=None, past_key_values=None, **kwargs
+    config,
+    input_embeds,
+    attention_mask,
+    cache_position=None,
+    past_key_values=None,
+    or_mask_function=None,
+    and_mask_function=None,
+    **kwargs,
 ):
     """TF twin of masking_utils.create_sliding_window_causal_mask (window: config.sliding_window)."""
-    return _eager_causal_mask(input_embeds, attention_mask, cache_position, getattr(config, "sliding_window", None))
+    return _eager_causal_mask(
+        input_embeds,
+        attention_mask,
+        cache_position,
+        getattr(config, "sliding_window", None),
+        or_mask_function,
+        and_mask_function,
+    )
 
 
 def create_bidirectional_mask(config, input_embeds, attention_mask, encoder_hidden_states=None, **kwargs):
@@ -163,8 +209,21 @@ def _update_cross_attn_mask(encoder_hidden_states, encoder_attention_mask, input
     return _prepare_4d_attention_mask(encoder_attention_mask, inputs_embeds.dtype, tgt_len=input_shape[-1])
 
 
-def _update_causal_mask(attention_mask, input_tensor, cache_position=None, past_key_values=None, **kwargs):
-    """TF twin of the decoders' `_update_causal_mask` (eager path): causal mask merged with padding."""
+def _update_causal_mask(
+    attention_mask,
+    input_tensor=None,
+    cache_position=None,
+    past_key_values=None,
+    input_shape=None,
+    inputs_embeds=None,
+    past_key_values_length=0,
+    **kwargs,
+):
+    """TF twin of the decoders' `_update_causal_mask` (eager path): causal mask merged with padding. The
+    musicgen-era signature (`input_shape, inputs_embeds, past_key_values_length`: nllb_moe, bart-likes) builds
+    it as `_prepare_4d_causal_attention_mask` does."""
+    if input_tensor is None and input_shape is not None:
+        return _prepare_4d_causal_attention_mask(attention_mask, input_shape, inputs_embeds, past_key_values_length)
     return _eager_causal_mask(input_tensor, attention_mask, cache_position)
 
 
@@ -217,11 +276,21 @@ class TorchSequential(keras.layers.Layer):
         return call_sequential(self.sequence, hidden_states, training=training)
 
 
-def torch_sum(tensor, axis=None, keepdims=False):
-    """torch's sum: booleans count as integers (tf.reduce_sum refuses them)."""
-    if tensor.dtype == tf.bool:
+def torch_sum(tensor, axis=None, keepdims=False, dtype=None):
+    """torch's sum: booleans count as integers (tf.reduce_sum refuses them); `dtype=` casts the input first."""
+    if dtype is not None:
+        tensor = tf.cast(tensor, dtype)
+    elif tensor.dtype == tf.bool:
         tensor = tf.cast(tensor, tf.int32)
     return tf.reduce_sum(tensor, axis=axis, keepdims=keepdims)
+
+
+def torch_repeat(tensor, repeats):
+    """Tensor.repeat: tf.tile, the counts beyond the tensor's rank on new leading dims of size 1 (as torch)."""
+    extra = len(repeats) - len(tensor.shape)
+    if extra > 0:
+        tensor = tf.reshape(tensor, [1] * extra + shape_list(tensor))
+    return tf.tile(tensor, repeats)
 
 
 def torch_setitem(container, key, value):
@@ -377,9 +446,10 @@ def torch_split(tensor, split_size_or_sections, dim=0):
     return tf.split(tensor, split_size_or_sections, axis=dim)
 
 
-def torch_activation(name):
-    """PyTorch's `ACT2FN[name]` in TF: transformers' TF activation of that name, else a twin of PyTorch's (the
-    formulas of transformers/activations.py). Activations with weights (prelu, xielu) fail loudly, named."""
+def torch_activation(activation, name=None):
+    """PyTorch's `ACT2FN[activation]` in TF: transformers' TF activation of that name, else a twin of PyTorch's
+    (the formulas of transformers/activations.py). xIELU, an activation with weights, is a layer (TorchXIELU) named
+    `name` (the attribute holding it, so its weights load from PyTorch); prelu, with weights too, fails loudly."""
     twins = {
         "gelu_pytorch_tanh": lambda x: tf.nn.gelu(x, approximate=True),
         "gelu_python_tanh": lambda x: tf.nn.gelu(x, approximate=True),
@@ -391,11 +461,58 @@ def torch_activation(name):
         "relu2": lambda x: tf.math.square(tf.nn.relu(x)),
         "relu6": tf.nn.relu6,
     }
-    if name in twins:
-        return twins[name]
-    if name in ("prelu", "xielu"):
-        raise NotImplementedError(f"scaffold: no TF translation for activation {name!r} (it has weights) yet")
-    return get_tf_activation(name)
+    if activation in twins:
+        return twins[activation]
+    if activation == "xielu":
+        return TorchXIELU(name=name)
+    if activation == "prelu":
+        raise NotImplementedError(f"scaffold: no TF translation for activation {activation!r} (it has weights) yet")
+    return get_tf_activation(activation)
+
+
+class TorchXIELU(keras.layers.Layer):
+    """transformers' XIELUActivation (its Python path; arXiv 2411.13010) with torch's weights: `alpha_p`, `alpha_n`
+    (trainable, shape [1]) and the buffers `beta`, `eps` (0-d), all under torch's names. torch keeps them in
+    bfloat16 (its default `dtype`): here they are held in float32 with bfloat16 values (the initial ones rounded as
+    torch's ops round them; loaded PyTorch values are its bfloat16 values), and what torch computes on them alone
+    (softplus, beta + softplus) is rounded to bfloat16 too; the rest is in the input's dtype, as torch promotes."""
+
+    def __init__(self, alpha_p_init=0.8, alpha_n_init=0.8, beta=0.5, eps=-1e-6, with_vector_loads=False, **kwargs):
+        super().__init__(**kwargs)
+        self.init_values = {"alpha_p": alpha_p_init, "alpha_n": alpha_n_init - beta, "beta": beta, "eps": eps}
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        self.built = True
+        with tf.init_scope():  # the initial values are numbers, also when first built inside a tf.function
+
+            def bfloat16(value):  # one bfloat16 op of torch's: computed, then rounded
+                return float(tf.cast(tf.cast(value, tf.bfloat16), tf.float32).numpy())
+
+            values = {k: bfloat16(v) for k, v in self.init_values.items()}
+            for key in ("alpha_p", "alpha_n"):  # log(expm1(x)): the inverse of softplus
+                values[key] = bfloat16(math.log(bfloat16(math.expm1(values[key]))))
+        for key, value in values.items():
+            weight = self.add_weight(
+                name=key,
+                shape=[1] if key.startswith("alpha") else [],
+                initializer=keras.initializers.Constant(value),
+                trainable=key.startswith("alpha"),
+            )
+            setattr(self, key, weight)
+
+    def call(self, x):
+        def bfloat16(value):  # torch computes softplus and the sum on its bfloat16 parameters: rounded
+            return tf.cast(tf.cast(value, tf.bfloat16), x.dtype)
+
+        alpha_p = bfloat16(tf.math.softplus(self.alpha_p))
+        alpha_n = bfloat16(self.beta + bfloat16(tf.math.softplus(self.alpha_n)))
+        return tf.where(
+            x > 0,
+            alpha_p * x * x + self.beta * x,
+            (tf.math.expm1(tf.math.minimum(x, self.eps)) - x) * alpha_n + self.beta * x,
+        )
 
 
 def _compute_default_rope_parameters(config=None, device=None, seq_len=None, **kwargs):
@@ -578,6 +695,85 @@ def torch_pow(input, exponent):
     elif tf.is_tensor(input) and not input.dtype.is_floating and isinstance(exponent, float):
         input = tf.cast(input, tf.float32)
     return tf.math.pow(input, exponent)
+
+
+def _torch_category(dtype):
+    return 0 if dtype == tf.bool else 2 if dtype.is_floating or dtype.is_complex else 1
+
+
+def torch_promote(x, y):
+    """x and y cast to the dtype torch's type promotion gives their arithmetic (TF refuses mixed dtypes): the
+    higher category (bool < integer < floating) wins, a 0-d tensor's too; within one category a dimensioned tensor
+    wins over a 0-d one, else the wider dtype; a Python number of a higher category than the tensor makes it
+    float32 (a float) or int32 (an int: a port's long). Anything else is returned as it is."""
+    if tf.is_tensor(x) and tf.is_tensor(y):
+        if x.dtype == y.dtype:
+            return x, y
+        x_category, y_category = _torch_category(x.dtype), _torch_category(y.dtype)
+        x_scalar, y_scalar = x.shape.rank == 0, y.shape.rank == 0
+        if x_category != y_category:
+            dtype = x.dtype if x_category > y_category else y.dtype
+        elif x_scalar != y_scalar:
+            dtype = y.dtype if x_scalar else x.dtype
+        else:
+            dtype = x.dtype if x.dtype.size >= y.dtype.size else y.dtype
+        return tf.cast(x, dtype), tf.cast(y, dtype)
+    tensor, number = (x, y) if tf.is_tensor(x) else (y, x)
+    if not tf.is_tensor(tensor) or not isinstance(number, (bool, int, float)):
+        return x, y
+    category = 0 if isinstance(number, bool) else 1 if isinstance(number, int) else 2
+    if category > _torch_category(tensor.dtype):
+        tensor = tf.cast(tensor, tf.float32 if category == 2 else tf.int32)
+    return (tensor, number) if tf.is_tensor(x) else (number, tensor)
+
+
+def torch_add(x, y):
+    """x + y with torch's type promotion (an integer tensor and a float one: float)."""
+    x, y = torch_promote(x, y)
+    return x + y
+
+
+def torch_sub(x, y):
+    """x - y with torch's type promotion."""
+    x, y = torch_promote(x, y)
+    return x - y
+
+
+def torch_mul(x, y):
+    """x * y with torch's type promotion."""
+    x, y = torch_promote(x, y)
+    return x * y
+
+
+def torch_div(x, y):
+    """x / y with torch's type promotion; integers (and booleans) divide into float32, torch's default float
+    (TF's truediv of int32 gives float64)."""
+    x, y = torch_promote(x, y)
+    if not any(tf.is_tensor(v) and v.dtype.is_floating for v in (x, y)):
+        x, y = tf.cast(x, tf.float32), tf.cast(y, tf.float32)
+    return x / y
+
+
+def torch_fft(input, n=None, dim=-1, norm=None):
+    """torch.fft.fft along `dim` (n and norm at torch's defaults): complex64 for float32 input (complex128 for
+    float64), as torch's."""
+    return torch_fftn(input, dim=(dim,), norm=norm, s=None if n is None else (n,))
+
+
+def torch_fftn(input, s=None, dim=None, norm=None):
+    """torch.fft.fftn over `dim` (every dim by default; s and norm at torch's defaults, others raise)."""
+    if s is not None or norm not in (None, "backward"):
+        raise NotImplementedError("scaffold: torch.fft with s= or norm= has no twin yet")
+    complex_dtype = tf.complex128 if input.dtype in (tf.float64, tf.complex128) else tf.complex64
+    x = tf.cast(input, complex_dtype)
+    rank = len(x.shape)
+    dims = range(rank) if dim is None else ([dim] if isinstance(dim, int) else dim)
+    for d in dims:
+        d = d % rank
+        perm = list(range(rank))
+        perm[d], perm[-1] = perm[-1], perm[d]
+        x = tf.transpose(tf.signal.fft(tf.transpose(x, perm)), perm)  # tf.signal.fft: over the last dim
+    return x
 
 
 def torch_scatter(input, dim, index, src):
@@ -1121,7 +1317,11 @@ class TorchLayerNorm(keras.layers.LayerNormalization):
     """torch's nn.LayerNorm, with torch's constructor arguments, over the last dim whatever the input's rank
     (keras' LayerNormalization fixes its axis to the rank it was built with). Weights: gamma/beta, as keras."""
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, **kwargs):
+    def __init__(
+        self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None, **kwargs
+    ):
+        if dtype is not None:  # torch's dtype= (a TF dtype in a port); device= places nothing in TF
+            kwargs["dtype"] = dtype
         super().__init__(
             epsilon=eps, center=bool(elementwise_affine and bias), scale=bool(elementwise_affine), **kwargs
         )
@@ -1130,6 +1330,24 @@ class TorchLayerNorm(keras.layers.LayerNormalization):
                 raise NotImplementedError("scaffold: a LayerNorm over several trailing dims has no twin yet")
             normalized_shape = normalized_shape[0]
         self.normalized_shape = normalized_shape
+        self.eps = eps  # torch's attribute names, for subclasses that read them (nemotron's LayerNorm1P)
+        self.elementwise_affine = elementwise_affine
+
+    @property
+    def weight(self):
+        return self.gamma
+
+    @property
+    def bias(self):
+        return self.beta
+
+    @bias.setter
+    def bias(self, value):
+        """`norm.bias = None` (mpt): torch's LayerNorm without its bias."""
+        if value is not None:
+            raise NotImplementedError("scaffold: a LayerNorm's bias replaced by a tensor has no twin yet")
+        self.center = False
+        self.beta = None
 
     def build(self, input_shape=None):
         if self.built:
@@ -1144,6 +1362,37 @@ class TorchLayerNorm(keras.layers.LayerNormalization):
         if self.center:
             outputs = outputs + self.beta
         return outputs
+
+
+# torch.finfo(dtype).eps, nn.RMSNorm's epsilon when given none
+_FLOAT_EPS = {tf.float16: 2.0**-10, tf.bfloat16: 2.0**-7, tf.float32: 2.0**-23, tf.float64: 2.0**-52}
+
+
+class TorchRMSNorm(keras.layers.Layer):
+    """torch's nn.RMSNorm with torch's constructor arguments: x / sqrt(mean(x**2 over the last dim) + eps), times
+    `weight` (torch's name) when elementwise_affine; eps None is torch.finfo(x.dtype).eps, as in torch."""
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(normalized_shape, int):
+            if len(normalized_shape) != 1:
+                raise NotImplementedError("scaffold: an RMSNorm over several trailing dims has no twin yet")
+            normalized_shape = normalized_shape[0]
+        self.normalized_shape = normalized_shape
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        self.built = True
+        if self.elementwise_affine:
+            self.weight = self.add_weight(name="weight", shape=[self.normalized_shape], initializer="ones")
+
+    def call(self, inputs):
+        eps = _FLOAT_EPS[inputs.dtype] if self.eps is None else self.eps
+        outputs = inputs * tf.math.rsqrt(tf.reduce_mean(tf.math.square(inputs), axis=-1, keepdims=True) + eps)
+        return outputs * self.weight if self.elementwise_affine else outputs
 
 
 class TorchLinear(keras.layers.Dense):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .registry import Args, Context, arg, function, method, renamed_call, table
+from .registry import Args, Context, arg, code, function, method, renamed_call, table
 
 table("torch.arange", to="tf.range")
 table("torch.rand", to="tf.random.uniform")
@@ -12,6 +12,7 @@ table("torch.randn", to="tf.random.normal")
 table("torch.zeros_like", "torch.empty_like", to="tf.zeros_like")  # empty: any values; zeros are some
 table("torch.ones_like", to="tf.ones_like")
 table("torch.tensor", to="tf.constant")
+table("torch.clone", to="tf.identity")  # roc_bert (memory_format= is dropped)
 
 
 @function("torch.zeros", "torch.ones", "torch.empty")
@@ -24,14 +25,15 @@ def zeros_ones(a: Args, cx: Context) -> cst.BaseExpression:
     return renamed_call(cx, name, a.args)
 
 
-@function("torch.full")
+@function("torch.full", signature=("size", "fill_value"))
 def full(a: Args, cx: Context) -> cst.BaseExpression | None:
-    if len(a.positional) != 2:
+    """`torch.full(size, value)` / `fill_value=` (git's boolean padding mask), with a dtype or the value's."""
+    if not {"size", "fill_value"} <= set(a.bound) or not set(a.bound) <= {"size", "fill_value", "dtype"}:
         return None
-    value = a.positional[1].value
-    if "dtype" in a.keywords:
-        value = cx.call("tf.constant", value, arg(a.keywords["dtype"], "dtype"))
-    return cx.call("tf.fill", a.positional[0], value)
+    value = a["fill_value"]
+    if "dtype" in a:
+        value = cx.call("tf.constant", value, arg(a["dtype"], "dtype"))
+    return cx.call("tf.fill", a["size"], value)
 
 
 @function("torch.full_like")
@@ -64,6 +66,14 @@ def new_filled(a: Args, cx: Context) -> cst.BaseExpression | None:
 @method("clone", tensor_only=True)
 def clone(a: Args, cx: Context) -> cst.BaseExpression | None:
     return None if a.args else cx.call("tf.identity", a.receiver)
+
+
+@method("requires_grad_", tensor_only=True)
+def requires_grad(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`x.requires_grad_()` (mra): TF's tape records what it needs; the tensor itself."""
+    if a.args and not (len(a.args) == 1 and code(a.args[0].value) == "True"):
+        return None
+    return a.receiver
 
 
 @method("detach", tensor_only=True)
@@ -99,3 +109,23 @@ def random_like(a: Args, cx: Context) -> cst.BaseExpression | None:
         return None
     kind = "uniform" if a.name == "torch.rand_like" else "normal"
     return cx.expr(f"tf.random.{kind}(tf.shape({{x}}), dtype={{x}}.dtype)", x=a["input"])
+
+
+@function("torch.normal", signature=("mean", "std"))
+def normal(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`torch.normal(mean, std, size=shape)` with numbers for mean and std: draws of the same distribution (the
+    tensor forms, one mean or std per element, are not taken)."""
+    if set(a.bound) != {"mean", "std", "size"} or any(
+        not isinstance(a[n], (cst.Integer, cst.Float, cst.Name, cst.Attribute, cst.UnaryOperation))
+        for n in ("mean", "std")
+    ):
+        return None
+    return cx.call("tf.random.normal", a["size"], arg(a["mean"], "mean"), arg(a["std"], "stddev"))
+
+
+@function("torch.scalar_tensor", signature=("s",))
+def scalar_tensor(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """A 0-d tensor (float32 unless dtype= says otherwise, as torch's)."""
+    if "s" not in a or not set(a.bound) <= {"s", "dtype"}:
+        return None
+    return cx.call("tf.constant", a["s"], arg(a.get("dtype") or cx.expr("tf.float32"), "dtype"))

@@ -21,6 +21,9 @@ DTYPES = {
     "torch.int32": "tf.int32",
     "torch.bool": "tf.bool",
     "torch.uint8": "tf.uint8",
+    "torch.complex64": "tf.complex64",
+    "torch.cfloat": "tf.complex64",
+    "torch.complex128": "tf.complex128",
 }
 TENSOR_TYPES = {"Tensor", "FloatTensor", "LongTensor", "BoolTensor", "IntTensor", "HalfTensor", "ByteTensor"}
 CAST_METHODS = {"float": "tf.float32", "half": "tf.float16", "long": "tf.int32", "bool": "tf.bool", "int": "tf.int32"}

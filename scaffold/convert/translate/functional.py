@@ -6,6 +6,7 @@ import libcst as cst
 
 from ..names import dotted
 from ..tables import NN_ACTIVATIONS, TF_ACTIVATIONS
+from ..torch_layers import WEIGHTLESS, keras_constructor
 from .registry import Args, Context, arg, clean, code, function, method, renamed_call, table
 
 ACTIVATION_FUNCTIONS = {
@@ -88,6 +89,12 @@ def module_on_the_spot(a: Args, cx: Context) -> cst.BaseExpression | None:
     if a.name.endswith("Loss"):
         cx.untranslated(kind, f"{a.name} has no TF twin in scaffold (snippets/tf_losses.py)")
         return a.call
+    if kind in WEIGHTLESS and kind != "Dropout" and not any(x.star for x in a.args):
+        # a layer without weights made and called on the spot (canine's `nn.MaxPool1d(kernel_size=r, stride=r)(x)`)
+        keras_call, kwargs, notes = keras_constructor(kind, a.call.with_changes(args=a.args), None)
+        for note in notes:
+            cx.untranslated(kind, note)
+        return cx.call(keras_call, *[arg(value, name) for name, value in kwargs])
     return None
 
 
@@ -206,7 +213,10 @@ def normalize(a: Args, cx: Context) -> cst.BaseExpression | None:
 
 @function("torch.nn.functional.layer_norm", signature=("input", "normalized_shape", "weight", "bias", "eps"))
 def layer_norm(a: Args, cx: Context) -> cst.BaseExpression | None:
-    """Over the trailing `normalized_shape` dims, weight and bias optional (OLMo's LayerNorm has neither)."""
+    """Over the trailing `normalized_shape` dims, weight and bias optional (OLMo's LayerNorm has neither);
+    `F.layer_norm(*args)` (nemotron) passes torch's positional order, which the twin keeps."""
+    if len(a.args) == 1 and a.args[0].star == "*":
+        return cx.call("torch_layer_norm", a.args[0])
     if not {"input", "normalized_shape"} <= set(a.bound) or not set(a.bound) <= set(a.signature):
         return None
     return cx.call("torch_layer_norm", a["input"], *[arg(a[n], n) for n in a.signature[1:] if n in a])
@@ -222,3 +232,12 @@ def norm_method(a: Args, cx: Context) -> cst.BaseExpression | None:
         return None  # "fro" / "nuc" or a p only known at run time: not a vector p-norm for sure
     names = {"p": "ord", "dim": "dim", "keepdim": "keepdim", "dtype": "dtype"}
     return cx.call("torch_vector_norm", a.receiver, *[arg(a[n], names[n]) for n in a.signature if n in a])
+
+
+@function("torch.nn.functional.embedding", signature=("input", "weight", "padding_idx"))
+def embedding(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """Rows of `weight` (cpmant's relative position bias); padding_idx only steers torch's gradients. max_norm
+    (which renormalises the weight in place) is not taken."""
+    if not {"input", "weight"} <= set(a.bound) or not set(a.bound) <= {"input", "weight", "padding_idx"}:
+        return None
+    return cx.call("tf.gather", a["weight"], a["input"])

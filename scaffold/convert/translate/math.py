@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .registry import Args, Context, arg, function, is_integer, method, renamed_call, table
+from .registry import Args, Context, arg, code, function, is_integer, method, renamed_call, table
 
 table("torch.matmul", "torch.bmm", to="tf.matmul")
 table("torch.tanh", to="tf.math.tanh")
@@ -16,15 +16,13 @@ table("torch.rsqrt", to="tf.math.rsqrt")
 table("torch.abs", to="tf.math.abs")
 table("torch.sin", to="tf.math.sin")
 table("torch.cos", to="tf.math.cos")
+table("torch.acos", "torch.arccos", to="tf.math.acos")  # yoso's angles
 table("torch.maximum", to="tf.math.maximum")
 table("torch.minimum", to="tf.math.minimum")
 table("torch.erf", to="tf.math.erf")
 table("torch.square", to="tf.math.square")
 table("torch.isinf", to="tf.math.is_inf")
 table("torch.isnan", to="tf.math.is_nan")
-table("torch.logical_and", to="tf.math.logical_and")
-table("torch.logical_or", to="tf.math.logical_or")
-table("torch.logical_not", to="tf.math.logical_not")
 table("torch.outer", to="tf.experimental.numpy.outer")
 table("torch.mean", to="tf.reduce_mean", dim="axis", keepdim="keepdims")
 table("torch.sum", to="torch_sum", dim="axis", keepdim="keepdims")  # booleans sum as integers in torch
@@ -35,6 +33,7 @@ table("torch.argmin", to="tf.math.argmin", dim="axis")
 
 UNARY_MATH = {
     "cos": "cos",
+    "acos": "acos",
     "sin": "sin",
     "exp": "exp",
     "log": "log",
@@ -237,7 +236,6 @@ table("torch.le", "torch.less_equal", to="tf.math.less_equal")
 table("torch.mm", to="tf.matmul")
 table("torch.prod", to="tf.reduce_prod", dim="axis", keepdim="keepdims")
 table("torch.flip", to="tf.reverse", dims="axis")
-table("torch.logical_xor", to="tf.math.logical_xor")
 table("torch.log1p", to="tf.math.log1p")
 table("torch.expm1", to="tf.math.expm1")
 table("torch.sign", to="tf.math.sign")
@@ -338,3 +336,44 @@ def where(a: Args, cx: Context) -> cst.BaseExpression | None:
     if len(a.args) == 1 and a.positional:
         return cx.expr("tuple(tf.unstack(tf.cast(tf.where({c}), tf.int32), axis=1))", c=a.args[0].value)
     return renamed_call(cx, "tf.where", a.args)
+
+
+@function("torch.masked_fill", signature=("input", "mask", "value"))
+def masked_fill_function(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`torch.masked_fill(x, mask, value)` (cpmant), as the method: value where mask, x elsewhere."""
+    if set(a.bound) != {"input", "mask", "value"}:
+        return None
+    return cx.call("tf.where", a["mask"], a["value"], a["input"])
+
+
+table("torch.fft.fft", to="torch_fft", axis="dim")  # numpy's axis=, which torch takes too
+table("torch.fft.fftn", to="torch_fftn", axes="dim")
+
+
+def _as_bool(node: cst.BaseExpression, cx: Context) -> cst.BaseExpression:
+    """torch's logical ops take any dtype (nonzero is True), TF's only booleans: a cast, unless the operand is
+    a comparison or a logical op already."""
+    if isinstance(node, cst.Comparison) or (
+        isinstance(node, cst.Call)
+        and (code(node.func).startswith("tf.math.logical_") or code(node).replace(" ", "").endswith(",tf.bool)"))
+    ):
+        return node
+    return cx.call("tf.cast", node, cx.expr("tf.bool"))
+
+
+@function("torch.logical_and", "torch.logical_or", "torch.logical_xor", "torch.logical_not")
+def logical(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """longt5's `torch.logical_and(mask, locality)` on an integer mask."""
+    arity = 1 if a.name.endswith("_not") else 2
+    if len(a.args) != arity or a.keywords:
+        return None
+    return cx.call(f"tf.math.{a.name[len('torch.') :]}", *[_as_bool(x.value, cx) for x in a.args])
+
+
+@method("logical_not", "logical_and", "logical_or", "logical_xor", tensor_only=True)
+def logical_method(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`mask.logical_not()` (cpmant), `x.logical_and(y)`."""
+    arity = 0 if a.name == "logical_not" else 1
+    if len(a.args) != arity or a.keywords:
+        return None
+    return cx.call(f"tf.math.{a.name}", _as_bool(a.receiver, cx), *[_as_bool(x.value, cx) for x in a.args])

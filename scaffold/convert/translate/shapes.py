@@ -78,10 +78,14 @@ def as_shape_of(a: Args, cx: Context) -> cst.BaseExpression | None:
 
 @method("repeat", tensor_only=True)
 def repeat(a: Args, cx: Context) -> cst.BaseExpression | None:
-    # torch repeats per dim (= tf.tile when one count per dim; more counts fail loudly in TF)
+    """torch repeats per dim: tf.tile when one count per dim. Several counts go through the twin, which puts the
+    counts beyond the tensor's rank on new leading dims, as torch does (`arange(n).repeat(batch, 1)`: cpmant, mra)."""
     if not a.positional or a.keywords or any(x.star for x in a.positional):
         return None
-    return cx.call("tf.tile", a.receiver, _dims(a.positional))
+    dims = _dims(a.positional)
+    if isinstance(dims, (cst.List, cst.Tuple)) and len(dims.elements) > 1:
+        return cx.call("torch_repeat", a.receiver, dims)
+    return cx.call("tf.tile", a.receiver, dims)
 
 
 def split(cx: Context, kind: str, target: cst.BaseExpression, args: list[cst.Arg]) -> cst.BaseExpression:

@@ -91,6 +91,13 @@ def is_tracing(a: Args, cx: Context) -> cst.BaseExpression:
     return cst.Name("False")
 
 
+@function("torch.is_autocast_enabled")
+def is_autocast_enabled(a: Args, cx: Context) -> cst.BaseExpression:
+    """A question about torch's autocast state: a TF port never runs under it (nemotron's
+    `_cast_if_autocast_enabled` then returns its arguments as they are)."""
+    return cst.Name("False")
+
+
 @function(
     "torch.autocast",
     "torch.amp.autocast",
