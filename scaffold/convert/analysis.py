@@ -63,6 +63,7 @@ class SubLayer:
     items: list[SubLayer] = field(default_factory=list)  # for lists and Sequential
     optional: bool = False
     weight_norm: bool = False
+    sub_model: bool = False  # `AutoModel.from_config(...)`: a whole (TF) model of another type
     tied: bool = False  # `self.<attr>.weight = other.weight`: TF shares the other layer, built once
     condition: cst.BaseExpression | None = None  # for an optional one: the `if` test it is created under
     # what another branch of `__init__` assigns to the same attribute (`nn.Linear` or a grouped linear)
@@ -639,6 +640,8 @@ def classify(
         return SubLayer(attr=attr, kind="custom", call=expr)
     if qualified in ACT2FN_NAMES:
         return SubLayer(attr=attr, kind="activation")
+    if auto_class(qualified) is not None:  # `AutoModel.from_config(config.text_config)`: a TF model, built as one
+        return SubLayer(attr=attr, kind="custom", call=expr, sub_model=True)
     if qualified and qualified.endswith("weight_norm") and expr.args:
         inner = classify(expr.args[0].value, attr, info)
         if inner is not None:
@@ -660,6 +663,15 @@ def classify(
     if kind in LAYER_KINDS:
         return SubLayer(attr=attr, kind=kind, call=expr)
     return SubLayer(attr=attr, kind="other", call=expr)
+
+
+def auto_class(qualified: str | None) -> str | None:
+    """`AutoModel` of `transformers.models.auto.AutoModel.from_config` (any import path into the auto package)."""
+    owner, _, method = (qualified or "").rpartition(".")
+    module, _, cls = owner.rpartition(".")
+    if method == "from_config" and cls.startswith("AutoModel") and module.startswith("transformers.models.auto"):
+        return cls
+    return None
 
 
 def dispatched_class(
