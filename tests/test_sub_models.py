@@ -85,6 +85,87 @@ def test_an_auto_class_tf_lacks_is_marked_and_raises_where_used():
     assert any("AutoModelForKeypointDetection has no TF counterpart" in t.message for t in result.todos)
 
 
+# --- the port's auto mapping entries for sub-models (scaffold/edits/sub_models.py)
+
+TF_CODE = """
+self.vision_tower = TFAutoModel.from_config(config.vision_config, name="vision_tower")
+self.language_model = TFAutoModel.from_config(config.text_config, name="language_model")
+"""
+CONFIG = """
+from ..auto import CONFIG_MAPPING, AutoConfig
+from ..siglip import SiglipVisionConfig
+
+
+class TinyConfig(PretrainedConfig):
+    model_type = "tiny"
+    sub_configs = {"text_config": AutoConfig, "vision_config": SiglipVisionConfig}
+
+    def __init__(self, vision_config=None, text_config=None, **kwargs):
+        if text_config is None:
+            text_config = CONFIG_MAPPING["llama"]()
+"""
+SIGLIP_CONFIG = """
+class SiglipVisionConfig(PretrainedConfig):
+    model_type = "siglip_vision_model"
+"""
+PT_AUTO = """
+MODEL_MAPPING_NAMES = OrderedDict(
+    [
+        ("clip_vision_model", "CLIPVisionModel"),
+        ("llama", "LlamaModel"),
+        ("mistral", "MistralModel"),
+        ("siglip_vision_model", "SiglipVisionModel"),
+    ]
+)
+
+
+class AutoModel(_BaseAutoModelClass):
+    _model_mapping = MODEL_MAPPING
+"""
+TF_AUTO = """
+TF_MODEL_MAPPING_NAMES = OrderedDict(
+    [
+        ("clip", "TFCLIPModel"),
+        ("mistral", "TFMistralModel"),
+    ]
+)
+
+
+class TFAutoModel(_BaseAutoModelClass):
+    _model_mapping = TF_MODEL_MAPPING
+"""
+
+
+def test_sub_model_types_get_tf_auto_entries_where_a_tf_twin_exists_and_a_note_where_none_does():
+    from scaffold.edits.sub_models import plan_sub_models
+
+    report = plan_sub_models(
+        TF_CODE,
+        CONFIG,
+        TF_AUTO,
+        PT_AUTO,
+        {"TFSiglipVisionModel", "TFCLIPModel"},
+        lambda folder: {"siglip": [SIGLIP_CONFIG]}.get(folder, []),
+    )
+    assert report.added == ["TF_MODEL_MAPPING_NAMES: ('siglip_vision_model', 'TFSiglipVisionModel')"]
+    assert '        ("mistral", "TFMistralModel"),\n        ("siglip_vision_model", "TFSiglipVisionModel"),' in (
+        report.tf_auto
+    )
+    assert len(report.notes) == 1
+    assert "'llama', which has no TF port" in report.notes[0] and "scaffold port llama" in report.notes[0]
+
+
+def test_sub_model_types_tf_already_maps_need_nothing():
+    from scaffold.edits.sub_models import plan_sub_models
+
+    config = CONFIG.replace('CONFIG_MAPPING["llama"]', 'CONFIG_MAPPING["mistral"]')
+    tf_auto = TF_AUTO.replace(
+        '("clip", "TFCLIPModel"),', '("clip", "TFCLIPModel"),\n        ("siglip_vision_model", "TFSiglipVisionModel"),'
+    )
+    report = plan_sub_models(TF_CODE, config, tf_auto, PT_AUTO, set(), lambda folder: [SIGLIP_CONFIG])
+    assert report.tf_auto == tf_auto and not report.added and not report.notes
+
+
 # --- runtime twins (TensorFlow and torch imported)
 
 
