@@ -146,6 +146,7 @@ def plan_port(checkout: Checkout, force: bool = False) -> tuple[Plan, PortReport
                 pt_auto,
                 checkout.tf_classes_defined(),
                 checkout.config_sources,
+                checkout.read(checkout.src / "models/auto/configuration_auto.py") or "",
             )
             new_auto = subs.tf_auto
             report.auto_entries += subs.added

@@ -155,6 +155,16 @@ def test_sub_model_types_get_tf_auto_entries_where_a_tf_twin_exists_and_a_note_w
     assert "'llama', which has no TF port" in report.notes[0] and "scaffold port llama" in report.notes[0]
 
 
+def test_a_model_type_is_ported_by_its_folder():
+    from scaffold.edits.sub_models import module_of_type
+
+    config_auto = (
+        'SPECIAL_MODEL_TYPE_TO_MODULE_NAME = OrderedDict(\n    [\n        ("siglip_vision_model", "siglip"),\n'
+    )
+    assert module_of_type("siglip_vision_model", config_auto) == "siglip"
+    assert module_of_type("gpt-sw3", config_auto) == "gpt_sw3"
+
+
 def test_sub_model_types_tf_already_maps_need_nothing():
     from scaffold.edits.sub_models import plan_sub_models
 
@@ -255,3 +265,16 @@ def test_call_model_passes_the_first_argument_a_keras_model_needs(helpers):
     with pytest.raises(ValueError, match="first argument"):
         model(inputs_embeds=embeds)
     assert helpers.call_model(model, inputs_embeds=embeds).last_hidden_state.shape == (1, 3, 8)
+
+
+def test_a_sub_model_made_in_a_local_first_is_named_after_the_attribute_it_becomes():
+    source = SOURCE.replace(
+        "        self.language_model = AutoModel.from_config(config.text_config)",
+        "        language_model = AutoModel.from_config(config=config.text_config)\n"
+        "        self.language_model = language_model",
+    )
+    code = convert_source(source, "tiny").code
+    assert 'language_model = TFAutoModel.from_config(config=config.text_config, name="language_model")' in code
+    assert "return call_model(self.language_model, attention_mask=attention_mask" in code
+    assert "with tf.name_scope(self.language_model.name):" in code
+    assert "AutoModel.from_config" not in code.replace("TFAutoModel.from_config", "")

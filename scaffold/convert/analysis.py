@@ -612,6 +612,11 @@ def classify(
         if info.imports.resolve(expr.value) in ACT2FN_NAMES:
             return SubLayer(attr=attr, kind="activation")
         return None
+    if isinstance(expr, cst.Name) and isinstance((local_values or {}).get(expr.value), cst.Call):
+        local = (local_values or {})[expr.value]
+        if auto_class(info.imports.resolve(local.func)) is not None:  # type: ignore[attr-defined]
+            # `language_model = AutoModel.from_config(...)`, then `self.language_model = language_model`
+            return SubLayer(attr=attr, kind="custom", call=local, sub_model=True)  # type: ignore[arg-type]
     if not isinstance(expr, cst.Call):
         return SubLayer(attr=attr, kind="other") if isinstance(expr, cst.Name) and expr.value != "None" else None
     func = expr.func

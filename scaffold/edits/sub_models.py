@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from .auto import _blocks, _entries, _insert
 
 # `TFAutoModel.from_config(config.text_config, name=...)` in a generated file
-_SUB_MODEL = re.compile(r"\bTF(AutoModel\w*)\.from_config\(\s*(?:self\.)?config\.(\w+)")
+_SUB_MODEL = re.compile(r"\bTF(AutoModel\w*)\.from_config\(\s*(?:config\s*=\s*)?(?:self\.)?config\.(\w+)")
 _AUTO_MAPPING = re.compile(r"^class (\w+)\(_BaseAutoModelClass\):\s*\n\s*_model_mapping = (\w+)", re.M)
 _CONFIG_IMPORT = re.compile(r"^from \.\.(\w+)(?:\.configuration_\w+)? import (?:\(([^)]*)\)|([^(\n]+)$)", re.M)
 
@@ -60,6 +60,15 @@ def default_type(key: str, config_source: str, read_config_folder: Callable[[str
     return None
 
 
+def module_of_type(model_type: str, config_auto: str) -> str:
+    """The models/ folder of a model type (configuration_auto's SPECIAL_MODEL_TYPE_TO_MODULE_NAME, else the type
+    with `-` as `_`): `scaffold port` takes the folder."""
+    match = re.search(
+        rf'\("{re.escape(model_type)}",\s*"(\w+)"\)', config_auto.partition("SPECIAL_MODEL_TYPE_TO_MODULE_NAME")[2]
+    )
+    return match.group(1) if match else model_type.replace("-", "_")
+
+
 def _mapping_names(auto_text: str) -> dict[str, str]:
     """Auto class -> the `..._MAPPING_NAMES` it reads."""
     return {cls: f"{mapping}_NAMES" for cls, mapping in _AUTO_MAPPING.findall(auto_text)}
@@ -80,6 +89,7 @@ def plan_sub_models(
     pt_auto: str,
     tf_classes_defined: set[str],
     read_config_folder: Callable[[str], Iterable[str]],
+    config_auto: str = "",
 ) -> SubModelReport:
     """The TF auto mapping entries the sub-models need (added where the TF twin exists) and notes for those no
     TF class can build. `tf_auto`: the TF auto file with this port's own entries (Gemma 3's text model is one);
@@ -101,7 +111,8 @@ def plan_sub_models(
         if twin is None:
             report.notes.append(
                 f"`config.{key}` defaults to model type '{model_type}', which has no TF port: TF{auto_class} "
-                f"cannot build it. Port it first (`scaffold port {model_type}`) or use a {key} whose model has one"
+                f"cannot build it. Port it first (`scaffold port {module_of_type(model_type, config_auto)}`) or "
+                f"use a {key} whose model has one"
             )
             continue
         start, end = _blocks(report.tf_auto)[tf_mapping]

@@ -165,6 +165,13 @@ class LayersPass(NodePass):
             prefix = cls.list_locals.get(target.value)
             if prefix is not None:
                 return updated.with_changes(value=self._list(updated.value, _attr_of(prefix), 0, prefix))
+            if isinstance(updated.value, cst.Call) and auto_class(self.info.imports.resolve(updated.value.func)):
+                # `language_model = AutoModel.from_config(...)`: named after the attribute it is assigned to
+                owner = next(
+                    (a for a, v in cls.self_values.items() if isinstance(v, cst.Name) and v.value == target.value),
+                    target.value,
+                )
+                return updated.with_changes(value=self._convert(updated.value, owner, cst.SimpleString(f'"{owner}"')))
             item = cls.item_locals.get(target.value)
             if item and isinstance(updated.value, cst.Call):
                 # `first_layer = layer(...)` later placed at an index of a Sequential, `stage = XStage(...)` later
