@@ -8,7 +8,7 @@ import libcst as cst
 
 from ..analysis import ModuleInfo
 from ..context import ConvertContext
-from ..names import dotted
+from ..names import dotted, names_in
 from .classes import map_classes
 from .decorators import with_class_attribute
 
@@ -211,6 +211,7 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
     if info.pretrained_class is None:
         return module
     target = ctx.tf_name(info.pretrained_class)
+    placeholders = bool({"image_token_id", "image_token_index"} & set(names_in(module)))
 
     def change(class_def: cst.ClassDef) -> cst.ClassDef:
         if class_def.name.value != target:
@@ -234,7 +235,8 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
             class_def = _with_property(class_def, "input_signature", VISION_SIGNATURE, ctx)
         elif _takes_pixel_values(info):
             class_def = _with_property(class_def, "input_signature", INFERRED_SIGNATURE, ctx)
-            class_def = _with_property(class_def, "dummy_inputs", INFERRED_DUMMY, ctx)
+            if placeholders:
+                class_def = _with_property(class_def, "dummy_inputs", INFERRED_DUMMY, ctx)
         return class_def
 
     return map_classes(module, change)
