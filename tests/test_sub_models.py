@@ -31,7 +31,7 @@ class TinyModel(TinyPreTrainedModel):
     def forward(self, input_ids=None, pixel_values=None, attention_mask=None, strategy: str | None = None, **kwargs):
         image = self.vision_tower(pixel_values)
         embeds = self.language_model.get_input_embeddings()(input_ids)
-        embeds = embeds.masked_scatter(input_ids[..., None] == 3, self.projector(image[0]))
+        embeds = embeds.masked_scatter(input_ids[..., None] == self.config.image_token_id, self.projector(image[0]))
         return self.language_model(attention_mask=attention_mask, inputs_embeds=embeds, **kwargs)
 """
 
@@ -72,7 +72,10 @@ def test_str_arguments_go_around_unpack_inputs(code):
 
 def test_placeholder_dummies_and_masked_scatter(code):
     assert "return text_dummies_for_placeholders(self, super().dummy_inputs)" in code
-    assert "torch_masked_scatter(embeds, input_ids[..., None] == 3, self.projector(image[0]))" in code
+    assert (
+        "embeds = torch_masked_scatter(\n            embeds, input_ids[..., None] == self.config.image_token_id"
+        in code
+    )
 
 
 def test_an_auto_class_tf_lacks_is_marked_and_raises_where_used():
