@@ -411,6 +411,17 @@ def port_file(root: Path, target: Target, pairs: bool) -> dict:
             plan.apply()
             result["via"] = "port"
             result["prefix"] = report.prefix
+            # a composite model's sub-model without a TF port: the port's note says what to port first, and
+            # the user would (`scaffold port llama` for LLaVA); a dependency already ported is left as it is
+            for dependency in re.findall(r"Port it first \(`scaffold port (\w+)`\)", "\n".join(report.notes)):
+                if not (models / dependency / f"modeling_tf_{dependency}.py").exists():
+                    try:
+                        dep_plan, _ = plan_port(Checkout.open(root, dependency))
+                        dep_plan.validate()
+                        dep_plan.apply()
+                        result.setdefault("dependencies", []).append(dependency)
+                    except Exception as error:  # the measure then fails on the sub-model, naming it
+                        result.setdefault("dependency_errors", []).append(f"{dependency}: {error}")
         else:
             converted = convert_source(
                 read_python_source(pt_path),

@@ -132,6 +132,19 @@ class Checkout:
                 return path
         return None
 
+    def tf_classes_defined(self) -> set[str]:
+        """Every `TF...` class the checkout's TF modeling files define."""
+        found: set[str] = set()
+        for path in sorted((self.src / "models").glob("*/modeling_tf_*.py")):
+            found.update(re.findall(r"^class (TF\w+)\(", path.read_text(encoding="utf-8"), re.M))
+        return found
+
+    def config_sources(self, folder: str) -> list[str]:
+        """The configuration files of `models/<folder>`."""
+        return [
+            p.read_text(encoding="utf-8") for p in sorted((self.src / "models" / folder).glob("configuration_*.py"))
+        ]
+
     @staticmethod
     def read(path: Path) -> str | None:
         try:

@@ -12,7 +12,7 @@ import libcst as cst
 
 from .checkout import Checkout
 from .convert import ConversionResult, ModelSummary, convert_source, find_todos
-from .edits import auto, docs, inits, tests_file
+from .edits import auto, docs, inits, sub_models, tests_file
 from .errors import ScaffoldError
 from .files import read_python_source
 from .formatting import format_source
@@ -137,6 +137,20 @@ def plan_port(checkout: Checkout, force: bool = False) -> tuple[Plan, PortReport
             set(summary.pt_public),
             set(tf_classes),
         )
+        # sub-models (`TFAutoModel.from_config(config.text_config)`): their model types need TF auto entries
+        if sub_models.sub_models(code):
+            subs = sub_models.plan_sub_models(
+                code,
+                checkout.read(checkout.model_dir / f"configuration_{model}.py") or "",
+                new_auto,
+                pt_auto,
+                checkout.tf_classes_defined(),
+                checkout.config_sources,
+                checkout.read(checkout.src / "models/auto/configuration_auto.py") or "",
+            )
+            new_auto = subs.tf_auto
+            report.auto_entries += subs.added
+            report.notes += subs.notes
         plan.add(tf_auto_path, tf_auto, new_auto)
 
     # 4. docs

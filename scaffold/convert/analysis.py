@@ -67,6 +67,7 @@ class SubLayer:
     items: list[SubLayer] = field(default_factory=list)  # for lists and Sequential
     optional: bool = False
     weight_norm: bool = False
+    sub_model: bool = False  # `AutoModel.from_config(...)`: a whole (TF) model of another type
     tied: bool = False  # `self.<attr>.weight = other.weight`: TF shares the other layer, built once
     condition: cst.BaseExpression | None = None  # for an optional one: the `if` test it is created under
     # what another branch of `__init__` assigns to the same attribute (`nn.Linear` or a grouped linear)
@@ -619,6 +620,11 @@ def classify(
             named = isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString)
             return SubLayer(attr=attr, kind="activation", weighted_activation=not named or _is_xielu(index))
         return None
+    if isinstance(expr, cst.Name) and isinstance((local_values or {}).get(expr.value), cst.Call):
+        local = (local_values or {})[expr.value]
+        if auto_class(info.imports.resolve(local.func)) is not None:  # type: ignore[attr-defined]
+            # `language_model = AutoModel.from_config(...)`, then `self.language_model = language_model`
+            return SubLayer(attr=attr, kind="custom", call=local, sub_model=True)  # type: ignore[arg-type]
     if not isinstance(expr, cst.Call):
         return SubLayer(attr=attr, kind="other") if isinstance(expr, cst.Name) and expr.value != "None" else None
     func = expr.func
@@ -647,6 +653,8 @@ def classify(
         return SubLayer(attr=attr, kind="custom", call=expr)
     if qualified in ACT2FN_NAMES:
         return SubLayer(attr=attr, kind="activation")
+    if auto_class(qualified) is not None:  # `AutoModel.from_config(config.text_config)`: a TF model, built as one
+        return SubLayer(attr=attr, kind="custom", call=expr, sub_model=True)
     if qualified and qualified.endswith("weight_norm") and expr.args:
         inner = classify(expr.args[0].value, attr, info)
         if inner is not None:
@@ -684,6 +692,15 @@ def _is_xielu(index: cst.BaseSlice | None) -> bool:
         and isinstance(index.value, cst.SimpleString)
         and index.value.evaluated_value in WEIGHTED_ACTIVATIONS
     )
+
+
+def auto_class(qualified: str | None) -> str | None:
+    """`AutoModel` of `transformers.models.auto.AutoModel.from_config` (any import path into the auto package)."""
+    owner, _, method = (qualified or "").rpartition(".")
+    module, _, cls = owner.rpartition(".")
+    if method == "from_config" and cls.startswith("AutoModel") and module.startswith("transformers.models.auto"):
+        return cls
+    return None
 
 
 def dispatched_class(

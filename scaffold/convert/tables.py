@@ -94,7 +94,6 @@ PYTORCH_ONLY_ATTRIBUTES = frozenset(
         "_keep_in_fp32_modules",
         "_keys_to_ignore_on_save",
         "is_parallelizable",
-        "_checkpoint_conversion_mapping",
         "accepts_loss_kwargs",
         "_input_embed_layer",
         "input_modalities",
@@ -169,6 +168,35 @@ TF_HELPERS = {
     "get_tf_activation": "transformers.activations_tf",
     "ModelOutput": "transformers.utils",
 }
+
+# transformers' TF auto classes (models/auto/modeling_tf_auto.py, 4.57): `AutoModelForX.from_config` in a torch
+# file becomes `TFAutoModelForX.from_config` where one exists
+TF_AUTO_CLASSES = frozenset(
+    {
+        "AutoModel",
+        "AutoModelForAudioClassification",
+        "AutoModelForCausalLM",
+        "AutoModelForDocumentQuestionAnswering",
+        "AutoModelForImageClassification",
+        "AutoModelForMaskedImageModeling",
+        "AutoModelForMaskedLM",
+        "AutoModelForMaskGeneration",
+        "AutoModelForMultipleChoice",
+        "AutoModelForNextSentencePrediction",
+        "AutoModelForPreTraining",
+        "AutoModelForQuestionAnswering",
+        "AutoModelForSemanticSegmentation",
+        "AutoModelForSeq2SeqLM",
+        "AutoModelForSequenceClassification",
+        "AutoModelForSpeechSeq2Seq",
+        "AutoModelForTableQuestionAnswering",
+        "AutoModelForTextEncoding",
+        "AutoModelForTokenClassification",
+        "AutoModelForVision2Seq",
+        "AutoModelForZeroShotImageClassification",
+    }
+)
+TF_HELPERS.update({f"TF{name}": "transformers.models.auto.modeling_tf_auto" for name in TF_AUTO_CLASSES})
 
 # Read-only properties keras.Model adds (a TF model class is a keras Model): `self.layers` in a base model that
 # stays a model class (no MainLayer split, e.g. llama4's text model) must be renamed as well.

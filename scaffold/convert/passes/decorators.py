@@ -6,7 +6,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..context import ConvertContext
-from ..names import dotted
+from ..names import dotted, names_in
 from ..nodes import fragment, statement_fragment
 from .classes import map_classes, with_decorator
 
@@ -54,14 +54,28 @@ def decorator_names(function: cst.FunctionDef) -> list[str]:
     return names
 
 
-def with_unpack_inputs(function: cst.FunctionDef) -> cst.FunctionDef:
-    """`@unpack_inputs` on `call`, below the twins of transformers' outer decorators."""
+def _takes_strings(function: cst.FunctionDef) -> bool:
+    """A parameter annotated with `str` (`vision_feature_select_strategy: Optional[str]`)."""
+    params = function.params
+    return any(
+        p.annotation is not None and "str" in names_in(p.annotation.annotation)
+        for p in (*params.params, *params.kwonly_params)
+    )
+
+
+def with_unpack_inputs(function: cst.FunctionDef, ctx: ConvertContext | None = None) -> cst.FunctionDef:
+    """`@unpack_inputs` on `call`, below the twins of transformers' outer decorators; its twin letting str
+    arguments through where the call takes some (transformers' refuses them)."""
     names = decorator_names(function)
-    if "unpack_inputs" in names:
+    if "unpack_inputs" in names or "unpack_inputs_with_strings" in names:
         return function
+    decorator = "unpack_inputs"
+    if ctx is not None and _takes_strings(function):
+        decorator = "unpack_inputs_with_strings"
+        ctx.need(decorator)
     position = max((i + 1 for i, n in enumerate(names) if n in OUTER_DECORATORS), default=0)
     decorators = list(function.decorators)
-    decorators.insert(position, cst.Decorator(cst.Name("unpack_inputs")))
+    decorators.insert(position, cst.Decorator(cst.Name(decorator)))
     return function.with_changes(decorators=decorators)
 
 
@@ -118,7 +132,7 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
                 if isinstance(statement, cst.FunctionDef) and statement.name.value == "call":
                     ctx.need("unpack_inputs", "Optional")
                     head = name in models and name != ctx.tf_name(info.base_model_class or "")
-                    statement = with_unpack_inputs(with_output_flags(statement, head))
+                    statement = with_unpack_inputs(with_output_flags(statement, head), ctx)
                 body.append(statement)
             class_def = class_def.with_changes(body=class_def.body.with_changes(body=body))
         return class_def

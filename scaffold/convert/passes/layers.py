@@ -18,6 +18,7 @@ from ..analysis import (
     WEIGHTED_ACTIVATIONS,
     ClassInfo,
     ModuleInfo,
+    auto_class,
     dispatched_class,
     saved_buffer_value,
 )
@@ -25,7 +26,7 @@ from ..context import ConvertContext
 from ..names import dotted, torch_nn_name
 from ..nodes import fragment
 from ..pipeline import NodePass
-from ..tables import NN_ACTIVATIONS, TF_ACTIVATIONS
+from ..tables import NN_ACTIVATIONS, TF_ACTIVATIONS, TF_AUTO_CLASSES
 from ..todos import Todos
 from ..torch_layers import TORCH_SIGNATURE_TWINS, WEIGHTLESS, bind, input_shape, keras_constructor
 
@@ -180,6 +181,13 @@ class LayersPass(NodePass):
             prefix = cls.list_locals.get(target.value)
             if prefix is not None:
                 return updated.with_changes(value=self._list(updated.value, _attr_of(prefix), 0, prefix))
+            if isinstance(updated.value, cst.Call) and auto_class(self.info.imports.resolve(updated.value.func)):
+                # `language_model = AutoModel.from_config(...)`: named after the attribute it is assigned to
+                owner = next(
+                    (a for a, v in cls.self_values.items() if isinstance(v, cst.Name) and v.value == target.value),
+                    target.value,
+                )
+                return updated.with_changes(value=self._convert(updated.value, owner, cst.SimpleString(f'"{owner}"')))
             item = cls.item_locals.get(target.value)
             if item and isinstance(updated.value, cst.Call):
                 # `first_layer = layer(...)` later placed at an index of a Sequential, `stage = XStage(...)` later
@@ -394,6 +402,9 @@ class LayersPass(NodePass):
             if self._config_in_scope():
                 args.append(_kwarg("initializer_range", fragment("config.initializer_range")))
             return _with_name(expr.with_changes(func=self.expr("TFSequenceSummary"), args=args), name)
+        auto = auto_class(qualified)
+        if auto is not None:
+            return self._sub_model(expr, auto, attr, name)
         kind = torch_nn_name(qualified)
         if kind is None:
             cls = self.ctx.current_class()
@@ -498,6 +509,16 @@ class LayersPass(NodePass):
             return cst.Call(self.expr("TorchOnly"), [cst.Arg(cst.SimpleString(f'"torch.nn.{kind}"'))])
         self.todo(f"nn.{kind} has no keras twin in scaffold's table: port `{attr}` by hand")
         return expr
+
+    def _sub_model(self, expr: cst.Call, auto: str, attr: str, name: cst.BaseExpression) -> cst.BaseExpression:
+        """`AutoModel.from_config(config.text_config)` -> `TFAutoModel.from_config(config.text_config, name=...)`:
+        a TF model of the sub-config's type, named after the attribute (its weights load under it; the model
+        class maps the extra MainLayer level away, `tf_to_pt_weight_rename`). A sub-config whose model type has
+        no TF port fails there, naming it: `scaffold port` that model first."""
+        if auto not in TF_AUTO_CLASSES:
+            self.todo(f"{auto} has no TF counterpart (transformers' TF auto classes): port `{attr}` by hand")
+            return cst.Call(self.expr("TorchOnly"), [cst.Arg(cst.SimpleString(f'"{auto}.from_config"'))])
+        return _with_name(expr.with_changes(func=self.expr(f"TF{auto}.from_config")), name)
 
     def _sequence_layer(self, expr: cst.Call, attr: str, name: cst.BaseExpression) -> cst.BaseExpression:
         """`nn.Sequential(a, b)` -> `TorchSequential([a', b'], input_shapes=[...], name=...)`: items named "0",

@@ -8,6 +8,7 @@ import libcst as cst
 
 from ..analysis import ModuleInfo
 from ..context import ConvertContext
+from ..names import dotted, names_in
 from .classes import map_classes
 from .decorators import with_class_attribute
 
@@ -83,6 +84,46 @@ INFERRED_SIGNATURE = """
 def input_signature(self):
     return input_signature_for_call(self)
 """
+
+
+# models that put image features in place of placeholder tokens (LLaVA, Gemma 3, ...) refuse pixel values next
+# to ids without those tokens; from_pretrained's build call then runs on text (build() makes the vision weights)
+INFERRED_DUMMY = """
+@property
+def dummy_inputs(self):
+    return text_dummies_for_placeholders(self, super().dummy_inputs)
+"""
+
+
+# sub-models (`TFAutoModel.from_config`) add a MainLayer level to weight names; checkpoints of 4.57's VLMs are
+# saved in a legacy layout (`_checkpoint_conversion_mapping`): from_pretrained(from_pt=True) asks for torch's names
+WEIGHT_RENAME = """
+def tf_to_pt_weight_rename(self, tf_weight):
+    return pt_weight_aliases(self, tf_weight)
+"""
+
+
+def _assigns(statement: cst.BaseStatement | cst.BaseSmallStatement, name: str) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and isinstance(statement.body[0], cst.Assign)
+        and any(dotted(t.target) == name for t in statement.body[0].targets)
+    )
+
+
+def _without_class_attribute(class_def: cst.ClassDef, name: str) -> cst.ClassDef:
+    body = [s for s in class_def.body.body if not _assigns(s, name)]
+    return class_def.with_changes(body=class_def.body.with_changes(body=body))
+
+
+def _has_sub_models(info: ModuleInfo) -> bool:
+    return any(sub.sub_model for cls in info.classes.values() for sub in cls.sublayers.values())
+
+
+def _maps_checkpoints(info: ModuleInfo) -> bool:
+    return any(
+        _assigns(s, "_checkpoint_conversion_mapping") for cls in info.classes.values() for s in cls.node.body.body
+    )
 
 
 def _takes_pixel_values(info: ModuleInfo) -> bool:
@@ -170,6 +211,7 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
     if info.pretrained_class is None:
         return module
     target = ctx.tf_name(info.pretrained_class)
+    placeholders = bool({"image_token_id", "image_token_index"} & set(names_in(module)))
 
     def change(class_def: cst.ClassDef) -> cst.ClassDef:
         if class_def.name.value != target:
@@ -177,8 +219,11 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
             own = cls is not None and (cls.role == "model" or cls.serializable)
             return _config_annotation_to_class(class_def) if own else class_def
         class_def = _dummies_for_call(_drop_config_annotation(class_def), ctx)
-        if info.base_model_prefix is None:
+        if not info.base_model_prefix:  # None, or torch's "" (4.57's VLMs): the MainLayer's name
+            class_def = _without_class_attribute(class_def, "base_model_prefix")
             class_def = with_class_attribute(class_def, "base_model_prefix", f'"{info.model_name}"')
+        if _has_sub_models(info) or _maps_checkpoints(info):
+            class_def = _with_property(class_def, "tf_to_pt_weight_rename", WEIGHT_RENAME, ctx)
         if info.config_class:
             class_def = with_class_attribute(class_def, "config_class", info.config_class)
         if info.main_input_name == "input_values":
@@ -190,6 +235,8 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
             class_def = _with_property(class_def, "input_signature", VISION_SIGNATURE, ctx)
         elif _takes_pixel_values(info):
             class_def = _with_property(class_def, "input_signature", INFERRED_SIGNATURE, ctx)
+            if placeholders:
+                class_def = _with_property(class_def, "dummy_inputs", INFERRED_DUMMY, ctx)
         return class_def
 
     return map_classes(module, change)

@@ -161,6 +161,11 @@ class TrainingPass(NodePass):
                     ),
                 ],
             )
+        if sub is not None and sub.sub_model and not any(a.keyword is None and not a.star for a in updated.args):
+            # a keras Model needs its first `call` argument passed: torch's calls often give inputs_embeds only
+            return _add_training(
+                updated.with_changes(func=self.expr("call_model"), args=[cst.Arg(updated.func), *updated.args])
+            )
         if head == "self" and "." not in rest:
             if rest in _training_attrs(cls) or rest in self._helpers(cls):
                 return _add_training(updated)

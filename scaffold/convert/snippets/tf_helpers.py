@@ -7,12 +7,13 @@ transformers' eager attention expects.
 """
 
 import math
+import re
 from functools import wraps
 from inspect import signature
 
 import tensorflow as tf
 from transformers.activations_tf import get_tf_activation
-from transformers.modeling_tf_utils import keras
+from transformers.modeling_tf_utils import TFPreTrainedModel, keras, unpack_inputs
 from transformers.tf_utils import shape_list
 
 
@@ -385,6 +386,96 @@ def dummy_inputs_for_call(model, dummies):
     if any(p.kind == p.VAR_KEYWORD for p in parameters.values()):
         return dummies
     return {key: value for key, value in dummies.items() if key in parameters}
+
+
+def torch_masked_scatter(x, mask, source):
+    """TF twin of `Tensor.masked_scatter`: where `mask` (broadcast to x's shape) is True, x takes the elements of
+    `source` in row-major order, as many as the mask has; elsewhere x stays."""
+    mask = tf.broadcast_to(tf.cast(mask, tf.bool), tf.shape(x))
+    indices = tf.where(mask)
+    values = tf.reshape(source, [-1])[: tf.shape(indices)[0]]
+    return tf.tensor_scatter_nd_update(x, indices, tf.cast(values, x.dtype))
+
+
+def pt_weight_aliases(model, name):
+    """`tf_to_pt_weight_rename` of a model holding sub-models (`TFAutoModel.from_config`) or saved in transformers'
+    legacy layout: the PyTorch names a TF weight may have, first choice first. A TF sub-model has a MainLayer
+    level its torch twin lacks (`vision_tower.clip.vision_model.x` is torch's `vision_tower.vision_model.x`);
+    torch's save_pretrained writes keys through the reverse of `_checkpoint_conversion_mapping`, as here."""
+    subs = getattr(model, "_scaffold_sub_models", None)
+    if subs is None:
+        subs = [
+            (m.name, m.base_model_prefix)
+            for m in model.submodules
+            if isinstance(m, TFPreTrainedModel) and m is not model and m.base_model_prefix
+        ]
+        object.__setattr__(model, "_scaffold_sub_models", subs)  # a cache, not a tracked keras attribute
+    stripped = name
+    for attr, main in subs:
+        stripped = re.sub(rf"(^|\.){re.escape(attr)}\.{re.escape(main)}\.", rf"\g<1>{attr}.", stripped)
+    reverse = {v: k for k, v in getattr(model, "_checkpoint_conversion_mapping", {}).items()}
+    aliases = []
+    for candidate in (stripped, name):
+        for pattern, replacement in reverse.items():
+            legacy, count = re.subn(pattern, re.sub(r"\(.*\)", "", replacement.lstrip("^")), candidate)
+            if count:
+                aliases.append(legacy)
+                break
+        aliases.append(candidate)
+    return tuple(dict.fromkeys(aliases))
+
+
+def unpack_inputs_with_strings(func):
+    """transformers' `@unpack_inputs` for a `call` that takes str arguments (`vision_feature_select_strategy=
+    "default"`): unpack_inputs accepts tensors, numbers and containers only, so str keywords go around it."""
+    passed = {}
+
+    @wraps(func)
+    def inner(self, *args, **kwargs):
+        return func(self, *args, **{**kwargs, **passed.get(id(self), {})})
+
+    unpacked = unpack_inputs(inner)
+
+    names = list(signature(func).parameters)[1:]
+
+    @wraps(func)
+    def outer(self, *args, **kwargs):
+        # by keyword only: unpack_inputs maps positional arguments by the code of `inner`, not of `func`
+        kwargs = {**dict(zip(names, args)), **kwargs}
+        strings = {key: kwargs.pop(key) for key in [k for k, v in kwargs.items() if isinstance(v, str)]}
+        outside = passed.get(id(self))
+        passed[id(self)] = strings
+        try:
+            return unpacked(self, **kwargs)
+        finally:
+            if outside is None:
+                passed.pop(id(self), None)
+            else:
+                passed[id(self)] = outside
+
+    outer.__signature__ = signature(func)  # keras reads `call`'s first argument from it (as unpack_inputs sets)
+    return outer
+
+
+def call_model(model, **kwargs):
+    """Calls a keras Model by keyword only (`self.language_model(inputs_embeds=..., ...)`, a sub-model made by
+    `TFAutoModel.from_config`): keras needs the first argument of its `call` passed, None where torch's call
+    leaves it out."""
+    first = next(iter(signature(model.call).parameters))
+    kwargs.setdefault(first, None)
+    return model(**kwargs)
+
+
+def text_dummies_for_placeholders(model, dummies):
+    """A model whose config names an image placeholder token (`image_token_id` / `image_token_index`) puts image
+    features where those tokens are, and refuses pixel values next to ids without them; where its `call` takes
+    the pixel inputs as optional, the dummies from_pretrained runs are the text ones (build() makes every weight)."""
+    if not any(getattr(model.config, key, None) is not None for key in ("image_token_id", "image_token_index")):
+        return dummies
+    parameters = signature(model.call).parameters
+    optional = {name for name, p in parameters.items() if p.default is not p.empty}
+    text = {key: value for key, value in dummies.items() if value.dtype.is_integer or key not in optional}
+    return text if "input_ids" in text else dummies
 
 
 def input_signature_for_call(model):

@@ -166,6 +166,14 @@ def masked_fill(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call("tf.where", a.positional[0], a.positional[1], a.receiver)
 
 
+@method("masked_scatter", tensor_only=True)
+def masked_scatter(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`x.masked_scatter(mask, source)` (image features into placeholder tokens): `torch_masked_scatter`."""
+    if len(a.positional) != 2 or a.keywords:
+        return None
+    return cx.call("torch_masked_scatter", a.receiver, a.positional[0], a.positional[1])
+
+
 @method("mean", "sum", "max", "min")
 def reduction(a: Args, cx: Context) -> cst.BaseExpression | None:
     if not all(x.keyword is None or x.keyword.value in ("dim", "keepdim") for x in a.args):
