@@ -562,3 +562,30 @@ def test_elementwise_activation_modules_match_torch():
         expected = getattr(torch.nn, kind)()(torch.tensor(x)).numpy()
         actual = np.asarray(eval(code, {"tf": tf})(tf.constant(x)))
         assert np.max(np.abs(actual - expected)) < 1e-5, kind
+
+
+@pytest.mark.parametrize("kind", ["plain", "composite", "none"])
+def test_config_initializer_range_is_the_std_torchs_init_weights_draws_with(kind):
+    import torch
+    from transformers import BertConfig, LlavaConfig, PretrainedConfig, PreTrainedModel
+
+    from scaffold.convert.snippets import tf_helpers
+
+    config = {
+        "plain": lambda: BertConfig(initializer_range=0.3),
+        "composite": lambda: LlavaConfig(text_config={"model_type": "llama", "initializer_range": 0.4}),
+        "none": PretrainedConfig,
+    }[kind]()
+
+    class Tiny(PreTrainedModel):  # keeps PreTrainedModel's _init_weights
+        config_class = type(config)
+
+    linear = torch.nn.Linear(400, 400)
+    torch.manual_seed(0)
+    model = Tiny.__new__(Tiny)
+    model.__dict__["config"] = config
+    PreTrainedModel._init_weights(model, linear)
+    std = float(linear.weight.detach().std())
+    expected = tf_helpers.config_initializer_range(config)
+    assert expected == {"plain": 0.3, "composite": 0.4, "none": 0.02}[kind]
+    assert abs(std - expected) < 0.02 * expected

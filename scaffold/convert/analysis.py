@@ -200,11 +200,31 @@ def analyze(
     if source is not None and "initializer_range" not in source:
         default = info.pretrained_class is not None and "def _init_weights" not in source
         info.initializer_range = 'getattr(config, "initializer_range", 0.02)' if default else None
+    elif source is not None and _composite_configs(info, source):
+        # some config of the file may have no `initializer_range` (CLIPConfig, LlavaConfig, a text config with
+        # `init_std`): torch's PreTrainedModel._init_weights then reads the text config's (0.02 without one)
+        info.initializer_range = "config_initializer_range(config)"
     for cls in classes.values():  # the base model becomes a MainLayer (a keras Layer): keras Model's names are free
         if cls.name == info.base_model_class or cls.role != "model":
             for attr in KERAS_MODEL_RESERVED_ATTRIBUTES - KERAS_RESERVED_ATTRIBUTES:
                 cls.renamed.pop(attr, None)
     return info
+
+
+SUB_CONFIG = re.compile(r"\bget_text_config\(|\bconfig\.\w+_config\b")
+
+
+def _composite_configs(info: ModuleInfo, source: str) -> bool:
+    """Whether the file's classes take more than one config class, or configs holding others (`config.text_config`,
+    `get_text_config()`): then a class's config need not have `initializer_range`."""
+    configs = {
+        dotted(value)
+        for cls in info.classes.values()
+        if cls.role in ("pretrained", "model")
+        for value in (_class_attribute(cls, "config_class") or _class_attribute(cls, "config"),)
+        if value is not None
+    }
+    return len(configs) > 1 or SUB_CONFIG.search(source) is not None
 
 
 def _reread(cls: ClassInfo) -> ClassInfo:

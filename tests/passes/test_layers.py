@@ -221,6 +221,25 @@ def test_torch_default_initializer_where_the_models_keep_pretrainedmodels_init_w
     )
 
 
+def test_composite_config_files_read_the_range_as_torchs_pretrainedmodel_does():
+    # CLIP-like and Llava-like files: a model's config may hold others (`config.text_config`) and have no
+    # initializer_range itself; torch's PreTrainedModel._init_weights then reads its text config's
+    code = run_passes(
+        """
+        class TinyProjector(nn.Module):
+            \"\"\"std: config.initializer_range\"\"\"
+
+            def __init__(self, config):
+                self.linear = nn.Linear(config.vision_config.hidden_size, config.text_config.hidden_size)
+        """,
+        LayersPass,
+    )
+    assert (
+        "self.linear = keras.layers.Dense(units=config.text_config.hidden_size, "
+        'kernel_initializer=get_initializer(config_initializer_range(config)), name="linear")'
+    ) in code
+
+
 def test_no_change_outside_init():
     code = run_passes(
         """

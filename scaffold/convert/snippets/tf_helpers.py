@@ -58,6 +58,14 @@ def get_head_mask(head_mask, num_hidden_layers):
     return head_mask
 
 
+def config_initializer_range(config):
+    """The std torch's PreTrainedModel._init_weights draws weights with: the config's `initializer_range`, else
+    that of its text config (a composite config: CLIP's, Llava's), 0.02 without one."""
+    if hasattr(config, "initializer_range"):
+        return config.initializer_range
+    return getattr(config.get_text_config(), "initializer_range", 0.02)
+
+
 def _prepare_4d_attention_mask(mask, dtype, tgt_len=None):
     """TF twin of modeling_attn_mask_utils._prepare_4d_attention_mask: [bsz, src] -> [bsz, 1, tgt, src]."""
     batch_size, src_len = shape_list(mask)[:2]
