@@ -168,6 +168,7 @@ TF_HELPERS = {
     "check_embeddings_within_bounds": "transformers.tf_utils",
     "get_tf_activation": "transformers.activations_tf",
     "ModelOutput": "transformers.utils",
+    "BackboneMixin": "transformers.utils.backbone_utils",  # framework-free: out_features, stage_names, ...
 }
 
 # Read-only properties keras.Model adds (a TF model class is a keras Model): `self.layers` in a base model that

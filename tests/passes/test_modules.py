@@ -109,3 +109,24 @@ def test_a_forward_taking_extra_keywords_under_another_name_takes_them_as_kwargs
         """,
         ModulesPass,
     )
+
+
+def test_a_backbone_keeps_torchs_backbone_mixin():
+    """hgnet_v2 / vitpose_backbone / rt_detr_resnet: BackboneMixin reads only the config (`_init_backbone`)."""
+    code = run_passes(
+        """
+        from ...utils.backbone_utils import BackboneMixin
+
+
+        class TinyPreTrainedModel(PreTrainedModel):
+            base_model_prefix = "tiny"
+
+
+        class TinyBackbone(TinyPreTrainedModel, BackboneMixin):
+            def __init__(self, config):
+                super().__init__(config)
+                super()._init_backbone(config)
+        """,
+        ModulesPass,
+    )
+    assert "class TinyBackbone(TinyPreTrainedModel, BackboneMixin):" in code
