@@ -462,3 +462,17 @@ def test_transformers_sequence_summary_is_its_tf_twin():
         "self.multiple_choice_head = TFSequenceSummary("
         'config, initializer_range=config.initializer_range, name="multiple_choice_head")'
     ) in code
+
+
+def test_a_buffer_registered_on_another_layer_becomes_its_attribute():
+    # falcon_h1: the model computes one MuP vector and gives it to every layer's mamba mixer, unsaved
+    code = run_passes(
+        """
+        class TinyModel(nn.Module):
+            def __init__(self, config):
+                for layer in self.layers:
+                    layer.mamba.register_buffer("mup_vector", mup_vector, persistent=False)
+        """,
+        LayersPass,
+    )
+    assert 'setattr(layer.mamba, "mup_vector", mup_vector)' in code

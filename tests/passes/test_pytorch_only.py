@@ -126,3 +126,37 @@ def test_module_level_pytorch_utils_registrations_are_dropped_and_own_ones_kept(
     )
     assert "ALL_LAYERNORM_LAYERS.append" not in code
     assert "NORMS.append(TinyRMSNorm)" in code
+
+
+def test_state_dict_hooks_and_compiler_hints_are_dropped():
+    """mamba: a load hook renaming old checkpoints' keys; its cache marks tensors static for torch.compile; the
+    CUDA kernels' branch is taken only outside torch.compile (TF runs the slow path)."""
+    from tests.conftest import assert_codemod
+
+    assert_codemod(
+        """
+        class TinyModel(nn.Module):
+            def __init__(self, config):
+                super().__init__(config)
+                self.x = 1
+                self._register_load_state_dict_pre_hook(self.load_hook)
+                state = torch.zeros(2)
+                torch._dynamo.mark_static_address(state)
+
+            def forward(self, x):
+                if is_fast_path_available and not torch._dynamo.is_compiling():
+                    return self.cuda_forward(x)
+                return self.slow_forward(x)
+        """,
+        """
+        class TinyModel(nn.Module):
+            def __init__(self, config):
+                super().__init__(config)
+                self.x = 1
+                state = torch.zeros(2)
+
+            def forward(self, x):
+                return self.slow_forward(x)
+        """,
+        PytorchOnlyPass,
+    )

@@ -232,6 +232,21 @@ class LayersPass(NodePass):
                     ],
                     value=call.args[1].value,
                 )
+        if (
+            name.endswith(".register_buffer")
+            and not name.startswith("self.")
+            and len(call.args) == 3
+            and call.args[2].keyword is not None
+            and call.args[2].keyword.value == "persistent"
+            and dotted(call.args[2].value) == "False"
+            and method_class is not None
+        ):
+            # `layer.mamba.register_buffer("mup_vector", v, persistent=False)` (falcon_h1): a constant another
+            # layer reads as `self.mup_vector`, not saved: an attribute of that layer
+            receiver = fragment(name[: -len(".register_buffer")])
+            return updated.with_changes(
+                value=call.with_changes(func=cst.Name("setattr"), args=[cst.Arg(receiver), call.args[0], call.args[1].with_changes(comma=cst.MaybeSentinel.DEFAULT)])
+            )
         cls = self._init_class()
         if cls is None:
             return updated

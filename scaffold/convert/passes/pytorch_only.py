@@ -48,11 +48,23 @@ TORCH_ONLY_TESTS = (
     "gradient_checkpointing",
     "model_parallel",
     "is_torchdynamo_compiling",
+    "torch._dynamo.is_compiling",
+    "torch.compiler.is_compiling",
     "torch.jit.is_tracing",
     "is_deepspeed_zero3_enabled",
     "nn.utils.parametrizations",
     "_requires_grad",
 )
+
+
+# statements that steer only torch's state-dict loading or its compiler: nothing of them runs in TF
+STATE_DICT_HOOKS = {
+    "self._register_load_state_dict_pre_hook",
+    "self._register_state_dict_hook",
+    "self.register_load_state_dict_post_hook",
+    "self.register_state_dict_pre_hook",
+}
+COMPILE_HINTS = {"torch._dynamo.mark_static_address", "torch._dynamo.mark_dynamic"}
 
 
 def _mentions_gradient_checkpointing(node: cst.BaseExpression) -> bool:
@@ -216,5 +228,9 @@ class PytorchOnlyPass(NodePass):
                 # `ALL_LAYERNORM_LAYERS.append(XRMSNorm)`: a registry in torch's pytorch_utils (pre-4.47 files)
                 return (self.info.imports.resolve(small.value.func) or "").startswith("transformers.pytorch_utils.")
             name = dotted(small.value.func) or ""
+            if name in STATE_DICT_HOOKS:  # torch's state-dict renames (mamba): TF loads through from_pretrained's names
+                return True
+            if (self.info.imports.resolve(small.value.func) or "") in COMPILE_HINTS:
+                return True
             return name in ("self.post_init", "self.init_weights", "self.tie_weights", "self._init_weights")
         return False
