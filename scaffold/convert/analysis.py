@@ -41,7 +41,11 @@ WEIGHTED_KINDS = {
 }
 
 MODULE_BASES = {"torch.nn.Module", "transformers.modeling_layers.GradientCheckpointingLayer"}
-PRETRAINED_BASES = {"transformers.modeling_utils.PreTrainedModel"}
+PRETRAINED_BASES = {
+    "transformers.modeling_utils.PreTrainedModel",
+    "transformers.PreTrainedModel",  # `from transformers import PreTrainedModel` (textnet, superglue, superpoint)
+    "transformers.modeling_utils.PreTrainedAudioTokenizerBase",  # dac, encodec, xcodec: abstract encode/decode only
+}
 OUTPUT_BASES = {"transformers.utils.ModelOutput", "transformers.modeling_outputs.ModelOutput"}
 GPT2_CONV1D = {"transformers.pytorch_utils.Conv1D", "transformers.modeling_utils.Conv1D"}
 # transformers' own torch layer with a TF twin in modeling_tf_utils (4.46 and earlier; later files define theirs)

@@ -130,3 +130,33 @@ def test_a_backbone_keeps_torchs_backbone_mixin():
         ModulesPass,
     )
     assert "class TinyBackbone(TinyPreTrainedModel, BackboneMixin):" in code
+
+
+def test_pretrained_model_imported_from_the_top_level_package():
+    """textnet / superglue / superpoint: `from transformers import PreTrainedModel`."""
+    code = run_passes(
+        """
+        import transformers
+
+
+        class TinyPreTrainedModel(transformers.PreTrainedModel):
+            base_model_prefix = "tiny"
+        """,
+        ModulesPass,
+    )
+    assert "class TinyPreTrainedModel(TFPreTrainedModel):" in code
+
+
+def test_audio_tokenizer_base_is_a_pretrained_model():
+    """dac / encodec / xcodec: PreTrainedAudioTokenizerBase is PreTrainedModel with abstract encode/decode."""
+    code = run_passes(
+        """
+        from ...modeling_utils import PreTrainedAudioTokenizerBase
+
+
+        class TinyPreTrainedModel(PreTrainedAudioTokenizerBase):
+            base_model_prefix = "tiny"
+        """,
+        ModulesPass,
+    )
+    assert "class TinyPreTrainedModel(TFPreTrainedModel):" in code
