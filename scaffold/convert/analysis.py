@@ -23,6 +23,7 @@ LAYER_KINDS = (set(SIGNATURES) - {"Conv1D"}) | {"Identity", "ReLU", "Tanh", "SiL
 # Layers whose weights are created by build(); Dropout and activations have none.
 WEIGHTED_KINDS = {
     "Linear",
+    "MultiheadAttention",
     "LayerNorm",
     "Embedding",
     "Conv1d",

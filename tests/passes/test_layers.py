@@ -476,3 +476,14 @@ def test_a_buffer_registered_on_another_layer_becomes_its_attribute():
         LayersPass,
     )
     assert 'setattr(layer.mamba, "mup_vector", mup_vector)' in code
+
+
+def test_multihead_attention_becomes_its_twin_taking_torchs_arguments():
+    # siglip's pooling head, aria's cross attention, mask2former, ...: torch's weights (in_proj_weight, out_proj)
+    swapped = init_line(
+        "self.attention = torch.nn.MultiheadAttention(config.hidden_size, config.num_heads, batch_first=True)"
+    )
+    assert swapped == (
+        "self.attention = TorchMultiheadAttention(config.hidden_size, config.num_heads, batch_first=True, "
+        'name="attention")'
+    )

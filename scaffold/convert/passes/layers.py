@@ -245,7 +245,10 @@ class LayersPass(NodePass):
             # layer reads as `self.mup_vector`, not saved: an attribute of that layer
             receiver = fragment(name[: -len(".register_buffer")])
             return updated.with_changes(
-                value=call.with_changes(func=cst.Name("setattr"), args=[cst.Arg(receiver), call.args[0], call.args[1].with_changes(comma=cst.MaybeSentinel.DEFAULT)])
+                value=call.with_changes(
+                    func=cst.Name("setattr"),
+                    args=[cst.Arg(receiver), call.args[0], call.args[1].with_changes(comma=cst.MaybeSentinel.DEFAULT)],
+                )
             )
         cls = self._init_class()
         if cls is None:
@@ -453,6 +456,10 @@ class LayersPass(NodePass):
             # the wrong axis): the twin takes torch's arguments and normalises the last axis at any rank
             args = [a for a in expr.args if a.keyword is None or a.keyword.value not in ("device", "dtype")]
             return _with_name(expr.with_changes(func=self.expr("TorchLayerNorm"), args=args), name)
+        if kind == "MultiheadAttention":
+            # the twin takes torch's arguments and call, and keeps its weights (in_proj_weight, out_proj)
+            args = [a for a in expr.args if a.keyword is None or a.keyword.value not in ("device", "dtype")]
+            return _with_name(expr.with_changes(func=self.expr("TorchMultiheadAttention"), args=args), name)
         if kind in LAYER_KINDS:
             initializer = (
                 self.expr(f"get_initializer({self.info.initializer_range})") if self._config_in_scope() else None

@@ -228,7 +228,9 @@ class PytorchOnlyPass(NodePass):
                 # `ALL_LAYERNORM_LAYERS.append(XRMSNorm)`: a registry in torch's pytorch_utils (pre-4.47 files)
                 return (self.info.imports.resolve(small.value.func) or "").startswith("transformers.pytorch_utils.")
             name = dotted(small.value.func) or ""
-            if name in STATE_DICT_HOOKS:  # torch's state-dict renames (mamba): TF loads through from_pretrained's names
+            if (
+                name in STATE_DICT_HOOKS
+            ):  # torch's state-dict renames (mamba): TF loads through from_pretrained's names
                 return True
             if (self.info.imports.resolve(small.value.func) or "") in COMPILE_HINTS:
                 return True

@@ -1033,6 +1033,101 @@ class TorchUpsample(keras.layers.Layer):
         )
 
 
+class TorchMultiheadAttention(keras.layers.Layer):
+    """torch's nn.MultiheadAttention (query, key and value of embed_dim): torch's constructor and call arguments,
+    its weights (`in_proj_weight` [3 * embed_dim, embed_dim], `in_proj_bias`, the `out_proj` Linear) and outputs
+    ((output, weights averaged over heads or per head, None without need_weights)); [seq, batch, dim] inputs
+    unless batch_first. Boolean masks are True where not attended, float masks are added, as in torch."""
+
+    def __init__(
+        self,
+        embed_dim,
+        num_heads,
+        dropout=0.0,
+        bias=True,
+        add_bias_kv=False,
+        add_zero_attn=False,
+        kdim=None,
+        vdim=None,
+        batch_first=False,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if add_bias_kv or add_zero_attn or kdim not in (None, embed_dim) or vdim not in (None, embed_dim):
+            raise NotImplementedError(
+                "scaffold: no TF translation for nn.MultiheadAttention with add_bias_kv, add_zero_attn or kdim/vdim"
+            )
+        self.embed_dim, self.num_heads, self.dropout = embed_dim, num_heads, dropout
+        self.head_dim = embed_dim // num_heads
+        self.use_bias, self.batch_first = bias, batch_first
+        self.out_proj = keras.layers.Dense(embed_dim, use_bias=bias, name="out_proj")
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        self.built = True
+        self.in_proj_weight = self.add_weight(
+            name="in_proj_weight", shape=(3 * self.embed_dim, self.embed_dim), initializer="glorot_uniform"
+        )
+        if self.use_bias:
+            self.in_proj_bias = self.add_weight(name="in_proj_bias", shape=(3 * self.embed_dim,), initializer="zeros")
+        with tf.name_scope(self.out_proj.name):
+            self.out_proj.build([None, None, self.embed_dim])
+
+    def _heads(self, x, index):
+        weight = self.in_proj_weight[index * self.embed_dim : (index + 1) * self.embed_dim]
+        x = tf.matmul(x, weight, transpose_b=True)
+        if self.use_bias:
+            x = x + self.in_proj_bias[index * self.embed_dim : (index + 1) * self.embed_dim]
+        batch, length = shape_list(x)[:2]
+        return tf.transpose(tf.reshape(x, [batch, length, self.num_heads, self.head_dim]), [0, 2, 1, 3])
+
+    @staticmethod
+    def _additive(mask, dtype):
+        if mask.dtype == tf.bool:
+            return tf.where(mask, tf.constant(float("-inf"), dtype), tf.constant(0.0, dtype))
+        return tf.cast(mask, dtype)
+
+    def call(
+        self,
+        query,
+        key,
+        value,
+        key_padding_mask=None,
+        need_weights=True,
+        attn_mask=None,
+        average_attn_weights=True,
+        is_causal=False,
+        training=False,
+    ):
+        if is_causal and attn_mask is None:
+            raise NotImplementedError("scaffold: nn.MultiheadAttention(is_causal=True) needs attn_mask, as in torch")
+        if not self.batch_first:
+            query, key, value = (tf.transpose(x, [1, 0, 2]) for x in (query, key, value))
+        batch, target = shape_list(query)[:2]
+        source = shape_list(key)[1]
+        q = self._heads(query, 0) * (float(self.head_dim) ** -0.5)
+        scores = tf.matmul(q, self._heads(key, 1), transpose_b=True)  # [batch, heads, target, source]
+        if attn_mask is not None:
+            mask = self._additive(attn_mask, scores.dtype)
+            if len(mask.shape) == 3:  # [batch * heads, target, source]
+                mask = tf.reshape(mask, [batch, self.num_heads, target, source])
+            scores = scores + mask
+        if key_padding_mask is not None:
+            scores = scores + self._additive(key_padding_mask, scores.dtype)[:, None, None, :]
+        weights = tf.nn.softmax(scores, axis=-1)
+        if training and self.dropout > 0:  # torch returns the weights after dropout
+            weights = tf.nn.dropout(weights, rate=self.dropout)
+        output = tf.matmul(weights, self._heads(value, 2))
+        output = tf.reshape(tf.transpose(output, [0, 2, 1, 3]), [batch, target, self.embed_dim])
+        output = self.out_proj(output)
+        if not self.batch_first:
+            output = tf.transpose(output, [1, 0, 2])
+        if not need_weights:
+            return output, None
+        return output, tf.reduce_mean(weights, axis=1) if average_attn_weights else weights
+
+
 def torch_unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """torch.nn.functional.unfold (im2col) of [batch, channels, height, width]: [batch, channels * kh * kw,
     blocks], each column a block's values channel by channel, then row by row of the kernel."""
