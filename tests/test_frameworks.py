@@ -649,3 +649,16 @@ def test_multihead_attention_twin_matches_torch(batch_first):
             assert tf_weights is None
         else:
             np.testing.assert_allclose(tf_weights.numpy(), pt_weights.numpy(), atol=1e-6)
+
+
+def test_create_4d_causal_attention_mask_twin_matches_torch():
+    import numpy as np
+    import torch
+    from transformers.modeling_attn_mask_utils import _create_4d_causal_attention_mask
+
+    from scaffold.convert.snippets import tf_helpers
+
+    for past, window in ((0, None), (2, None), (3, 2)):
+        pt = _create_4d_causal_attention_mask((2, 4), torch.float32, "cpu", past, window).numpy()
+        tf = tf_helpers._create_4d_causal_attention_mask((2, 4), tf_helpers.tf.float32, None, past, window).numpy()
+        assert np.array_equal(pt, tf), (past, window)

@@ -112,6 +112,20 @@ def _prepare_4d_causal_attention_mask(
     return _combine_with_padding(causal, attention_mask, dtype)
 
 
+def _create_4d_causal_attention_mask(input_shape, dtype, device=None, past_key_values_length=0, sliding_window=None):
+    """TF twin of modeling_attn_mask_utils._create_4d_causal_attention_mask (CLIP-like text encoders): [batch, 1,
+    query, past + query], query i sees keys up to past + i (and, with a window, at most `sliding_window` back)."""
+    query_length = input_shape[-1]
+    key_length = past_key_values_length + query_length
+    query_positions = tf.range(query_length)[:, None] + past_key_values_length
+    key_positions = tf.range(key_length)[None, :]
+    allowed = key_positions <= query_positions
+    if sliding_window is not None:
+        allowed = tf.logical_and(allowed, query_positions - key_positions <= sliding_window)
+    mask = tf.where(allowed, tf.constant(0, dtype), tf.constant(dtype.min, dtype))
+    return tf.broadcast_to(mask[None, None, :, :], [input_shape[0], 1, query_length, key_length])
+
+
 def _prepare_4d_causal_attention_mask_for_sdpa(
     attention_mask, input_shape, inputs_embeds, past_key_values_length, sliding_window=None
 ):
