@@ -615,6 +615,10 @@ def _is_weight_norm_of(value: cst.BaseExpression, attr: str) -> bool:
     )
 
 
+# `X._from_config(config)` makes an X from a config (torch also applies the config's dtype and attention choice)
+FROM_CONFIG = ("_from_config", "from_config")
+
+
 def classify(
     expr: cst.BaseExpression,
     attr: str,
@@ -653,6 +657,8 @@ def classify(
     if eager is not None:  # `attention_class = X_ATTENTION_CLASSES[...]` then `attention_class(...)` (4.46 GPT-2)
         return SubLayer(attr=attr, kind="custom", call=expr, cls=eager)
     name = dotted(func)
+    if name is not None and name.rpartition(".")[2] in FROM_CONFIG and name.rpartition(".")[0] in info.classes:
+        name = name.rpartition(".")[0]  # `XVisionModel._from_config(config.vision_config)`: an XVisionModel
     if name in info.classes:
         if info.classes[name].role in ("layer", "model", "pretrained"):
             return SubLayer(attr=attr, kind="custom", call=expr, cls=name)

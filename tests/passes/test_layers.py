@@ -487,3 +487,22 @@ def test_multihead_attention_becomes_its_twin_taking_torchs_arguments():
         "self.attention = TorchMultiheadAttention(config.hidden_size, config.num_heads, batch_first=True, "
         'name="attention")'
     )
+
+
+def test_a_class_of_the_file_made_from_a_config_is_the_layer_itself_named():
+    # aimv2 / blip_2 / kosmos2_5: `XVisionModel._from_config(config.vision_config)`; torch's dtype keyword goes
+    code = run_passes(
+        """
+        class TinyVisionModel(nn.Module):
+            def __init__(self, config):
+                self.dense = nn.Linear(2, 2)
+
+
+        class TinyModel(nn.Module):
+            def __init__(self, config):
+                self.vision_model = TinyVisionModel._from_config(config.vision_config, torch_dtype=torch.float16)
+        """,
+        LayersPass,
+        RenamePass,
+    )
+    assert 'self.vision_model = TFTinyVisionModel(config.vision_config, name="vision_model")' in code

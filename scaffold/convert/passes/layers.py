@@ -12,6 +12,7 @@ import libcst as cst
 
 from ..analysis import (
     ACT2FN_NAMES,
+    FROM_CONFIG,
     GPT2_CONV1D,
     LAYER_KINDS,
     SEQUENCE_SUMMARY,
@@ -373,6 +374,19 @@ class LayersPass(NodePass):
             return _with_name(expr, name)  # `norm_layer(dim)`: the layer class passed in takes torch's arguments
         if cls is not None and dispatched_class(func, self.info, cls.init_locals) is not None:
             return _with_name(expr, name)  # `attention_class(...)`: the eager attention class, a layer of the file
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in FROM_CONFIG
+            and self._local_class(dotted(func.value)) is not None
+            and any(a.keyword is None for a in expr.args)
+        ):
+            # `XVisionModel._from_config(config.vision_config)`: the layer itself, named; torch's dtype and
+            # attention keywords have no TF meaning
+            func = func.value
+            kept = [a for a in expr.args if a.keyword is None]
+            expr = expr.with_changes(
+                func=func, args=[*kept[:-1], kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)]
+            )
         local = self._local_class(dotted(func))
         if local is not None:
             current = self.cursor.class_name
