@@ -506,3 +506,21 @@ def test_a_class_of_the_file_made_from_a_config_is_the_layer_itself_named():
         RenamePass,
     )
     assert 'self.vision_model = TFTinyVisionModel(config.vision_config, name="vision_model")' in code
+
+
+def test_a_sequential_in_one_branch_and_a_layer_in_the_other_is_one_layer_either_way():
+    # rt_detr_resnet's shortcut: call and build() treat `self.shortcut` as one layer, whichever branch made it
+    code = run_passes(
+        """
+        class TinyLayer(nn.Module):
+            def __init__(self, config, stride):
+                if stride == 2:
+                    self.shortcut = nn.Sequential(*[nn.AvgPool2d(2, 2), nn.Linear(2, 2)])
+                else:
+                    self.shortcut = nn.Identity()
+        """,
+        LayersPass,
+    )
+    assert "self.shortcut = TorchSequential(" in code
+    assert 'keras.layers.Dense(units=2, name="1")' in code
+    assert 'name="shortcut"' in code

@@ -45,6 +45,19 @@ def _with_name(call: cst.Call, name: cst.BaseExpression) -> cst.Call:
     return call.with_changes(args=[*args, _kwarg("name", name)])
 
 
+def _unstarred(call: cst.Call) -> cst.Call:
+    """`nn.Sequential(*[a, b])` -> `nn.Sequential(a, b)` (a starred literal list spelled out)."""
+    args: list[cst.Arg] = []
+    for arg in call.args:
+        if arg.star == "*" and isinstance(arg.value, (cst.List, cst.Tuple)):
+            args += [cst.Arg(e.value) for e in arg.value.elements if isinstance(e, cst.Element)]
+            if len(args) < len(arg.value.elements):
+                return call  # a starred element inside: left as it is
+        else:
+            args.append(arg)
+    return call.with_changes(args=[a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in args])
+
+
 def _fstring(template: str) -> cst.BaseExpression:
     return fragment(template)
 
@@ -423,6 +436,9 @@ class LayersPass(NodePass):
                 # `nn.ModuleList(a\n + b)`: the call's parentheses allowed the line break; keep some
                 items = items.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
             return items
+        if kind == "Sequential" and self._mixed_attribute(attr):
+            # `self.shortcut = nn.Sequential(...)` in one branch, one layer in the other: one layer either way
+            return self._sequence_layer(_unstarred(expr), attr, name)
         if kind == "Sequential" and not (isinstance(name, cst.SimpleString) and name.evaluated_value == attr):
             # not an attribute of its own (a list's item): one layer, TorchSequential, named where it sits
             return self._sequence_layer(expr, attr, name)
@@ -580,6 +596,14 @@ class LayersPass(NodePass):
             next_offset = offset + size if isinstance(offset, int) and size is not None else None
             return expr.with_changes(left=left, right=self._list(expr.right, attr, next_offset, prefix))
         return expr
+
+    def _mixed_attribute(self, attr: str) -> bool:
+        """Whether `__init__` assigns `self.<attr>` a Sequential in one branch and something else in another."""
+        cls = self.ctx.current_class()
+        sub = cls.sublayers.get(attr) if cls is not None and self._init_class() is not None else None
+        if sub is None or not sub.alternatives:
+            return False
+        return len({s.kind == "sequential" for s in (sub, *sub.alternatives)}) > 1
 
     def _config_in_scope(self) -> bool:
         cls = self.ctx.current_class()
