@@ -519,6 +519,8 @@ def test_input_signature_for_call_covers_what_tf_pretrained_model_cannot_infer()
     assert dummies["input_features"].shape == (1, 8, 60) and dummies["input_ids"].shape == (1, 32)
     assert specs["pixel_values"].shape.as_list() == [None, 3, 32, 32]
     assert specs["input_ids"].shape.as_list() == [None, None] and specs["input_features"].shape.rank == 3
+    Model.config = SimpleNamespace(audio_config=SimpleNamespace(num_mel_bins=8, max_source_positions=30))
+    assert tf_helpers.input_signature_for_call(Model())["input_features"].shape.as_list() == [None, 8, 60]
 
 
 def test_torch_sequential_twin_names_builds_and_applies_its_items_like_torch():

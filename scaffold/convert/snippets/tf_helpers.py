@@ -357,7 +357,7 @@ def input_signature_for_call(model):
         channels = getattr(vision, "num_channels", 3)
         specs["pixel_values"] = tf.TensorSpec((None, channels, *size[:2]), tf.float32, name="pixel_values")
     if "input_features" in parameters:
-        config, shape = model.config, (None, None, None)
+        config, shape = getattr(model.config, "audio_config", None) or model.config, (None, None, None)
         if getattr(config, "num_mel_bins", None):  # Whisper: (batch, mel bins, 2 x max_source_positions frames)
             frames = getattr(config, "max_source_positions", None)
             shape = (None, config.num_mel_bins, 2 * frames if frames else None)
