@@ -128,8 +128,8 @@ def test_module_level_pytorch_utils_registrations_are_dropped_and_own_ones_kept(
     assert "NORMS.append(TinyRMSNorm)" in code
 
 
-def test_state_dict_hooks_and_compiler_hints_are_dropped():
-    """mamba: a load hook renaming old checkpoints' keys; its cache marks tensors static for torch.compile; the
+def test_state_dict_hooks_compiler_hints_and_eval_are_dropped():
+    """big_bird: `self.self.eval()` (keras takes the mode per call); mamba: a load hook renaming old checkpoints' keys; its cache marks tensors static for torch.compile; the
     CUDA kernels' branch is taken only outside torch.compile (TF runs the slow path)."""
     from tests.conftest import assert_codemod
 
@@ -140,6 +140,8 @@ def test_state_dict_hooks_and_compiler_hints_are_dropped():
                 super().__init__(config)
                 self.x = 1
                 self._register_load_state_dict_pre_hook(self.load_hook)
+                if not self.training:
+                    self.attention.eval()
                 state = torch.zeros(2)
                 torch._dynamo.mark_static_address(state)
 

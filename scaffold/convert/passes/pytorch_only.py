@@ -167,6 +167,17 @@ class PytorchOnlyPass(NodePass):
         # `if self.gradient_checkpointing and self.training: ...` has no TF meaning
         if self.cursor.function_name and _mentions_gradient_checkpointing(original.test):
             return self._keep(original, updated.orelse)
+        body = original.body.body if isinstance(original.body, cst.IndentedBlock) else ()
+        if (
+            body
+            and updated.orelse is None
+            and id(original) not in self._elifs
+            and all(
+                isinstance(s, cst.SimpleStatementLine) and any(self._drops_statement(small) for small in s.body)
+                for s in body
+            )
+        ):
+            return cst.RemovalSentinel.REMOVE  # `if not self.training: self.self.eval()`: nothing left to test
         return updated
 
     def leave_With(
@@ -228,11 +239,13 @@ class PytorchOnlyPass(NodePass):
                 # `ALL_LAYERNORM_LAYERS.append(XRMSNorm)`: a registry in torch's pytorch_utils (pre-4.47 files)
                 return (self.info.imports.resolve(small.value.func) or "").startswith("transformers.pytorch_utils.")
             name = dotted(small.value.func) or ""
-            if (
-                name in STATE_DICT_HOOKS
-            ):  # torch's state-dict renames (mamba): TF loads through from_pretrained's names
+            # torch's state-dict renames (mamba): TF loads through from_pretrained's names
+            if name in STATE_DICT_HOOKS:
                 return True
             if (self.info.imports.resolve(small.value.func) or "") in COMPILE_HINTS:
+                return True
+            if name.startswith("self.") and name.endswith(".eval") and not small.value.args:
+                # `self.self.eval()` (big_bird): keras layers take the mode per call (`training=`)
                 return True
             return name in ("self.post_init", "self.init_weights", "self.tie_weights", "self._init_weights")
         return False
