@@ -524,3 +524,20 @@ def test_a_sequential_in_one_branch_and_a_layer_in_the_other_is_one_layer_either
     assert "self.shortcut = TorchSequential(" in code
     assert 'keras.layers.Dense(units=2, name="1")' in code
     assert 'name="shortcut"' in code
+
+
+def test_a_sequential_of_a_local_list_in_one_branch_stays_a_list():
+    # beit's backbone: `nn.Sequential(*convs)` or `nn.Identity()`: the items are named where they are appended
+    code = run_passes(
+        """
+        class TinyLayer(nn.Module):
+            def __init__(self, config):
+                if config.deep:
+                    convs = [nn.Linear(2, 2)]
+                    self.convs = nn.Sequential(*convs)
+                else:
+                    self.convs = nn.Identity()
+        """,
+        LayersPass,
+    )
+    assert "self.convs = [*convs]" in code

@@ -436,7 +436,7 @@ class LayersPass(NodePass):
                 # `nn.ModuleList(a\n + b)`: the call's parentheses allowed the line break; keep some
                 items = items.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
             return items
-        if kind == "Sequential" and self._mixed_attribute(attr):
+        if kind == "Sequential" and self._mixed_attribute(attr) and not any(a.star for a in _unstarred(expr).args):
             # `self.shortcut = nn.Sequential(...)` in one branch, one layer in the other: one layer either way
             return self._sequence_layer(_unstarred(expr), attr, name)
         if kind == "Sequential" and not (isinstance(name, cst.SimpleString) and name.evaluated_value == attr):
