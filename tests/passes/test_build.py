@@ -337,3 +337,23 @@ def test_an_index_in_a_lifted_shape_is_lifted_too():
     )
     assert "self.norm.build([None, None, self.config.hidden_sizes[self.layer_idx]])" in code
     assert "self.layer_idx = layer_idx" in code
+
+
+def test_a_parameter_drawn_with_the_range_of_a_config_that_may_lack_it_reads_torchs_default_rule():
+    """siglip: `nn.Parameter(torch.randn(...))` in a file whose own _init_weights names no initializer_range (and
+    whose SiglipConfig has none): the std PreTrainedModel's rule gives, not `self.config.initializer_range`."""
+    code = converted(
+        """
+        class TinyHead(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.probe = nn.Parameter(torch.randn(1, 1, config.hidden_size))
+
+
+        class TinyPreTrainedModel(PreTrainedModel):
+            def _init_weights(self, module):
+                pass
+        """
+    )
+    assert "initializer=get_initializer(config_initializer_range(self.config))" in code
+    assert "def config_initializer_range(config):" in code
