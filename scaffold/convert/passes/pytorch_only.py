@@ -173,7 +173,9 @@ class PytorchOnlyPass(NodePass):
             and updated.orelse is None
             and id(original) not in self._elifs
             and all(
-                isinstance(s, cst.SimpleStatementLine) and any(self._drops_statement(small) for small in s.body)
+                isinstance(s, cst.SimpleStatementLine)
+                and isinstance(s.body[0], cst.Expr)
+                and self._drops_statement(s.body[0])
                 for s in body
             )
         ):
@@ -189,6 +191,11 @@ class PytorchOnlyPass(NodePass):
         if resolved and all(name.startswith("torch.") for name in resolved):
             return self._keep(None, updated.body)  # type: ignore[return-value]
         return updated
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool | None:
+        if isinstance(node.body[0], cst.Expr) and self._drops_statement(node.body[0]):
+            return False  # a dropped call (`torch._dynamo.mark_static_address(x)`): no pass translates it first
+        return None
 
     def leave_SimpleStatementLine(
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
@@ -244,7 +251,7 @@ class PytorchOnlyPass(NodePass):
                 return True
             if (self.info.imports.resolve(small.value.func) or "") in COMPILE_HINTS:
                 return True
-            if name.startswith("self.") and name.endswith(".eval") and not small.value.args:
+            if name.startswith("self.") and name.endswith(".eval") and name.count(".") > 1 and not small.value.args:
                 # `self.self.eval()` (big_bird): keras layers take the mode per call (`training=`)
                 return True
             return name in ("self.post_init", "self.init_weights", "self.tie_weights", "self._init_weights")
