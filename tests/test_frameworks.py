@@ -519,6 +519,8 @@ def test_input_signature_for_call_covers_what_tf_pretrained_model_cannot_infer()
     assert dummies["input_features"].shape == (1, 8, 60) and dummies["input_ids"].shape == (1, 32)
     assert specs["pixel_values"].shape.as_list() == [None, 3, 32, 32]
     assert specs["input_ids"].shape.as_list() == [None, None] and specs["input_features"].shape.rank == 3
+    Model.config = SimpleNamespace(audio_config=SimpleNamespace(num_mel_bins=8, max_source_positions=30))
+    assert tf_helpers.input_signature_for_call(Model())["input_features"].shape.as_list() == [None, 8, 60]
 
 
 def test_torch_sequential_twin_names_builds_and_applies_its_items_like_torch():
@@ -562,3 +564,103 @@ def test_elementwise_activation_modules_match_torch():
         expected = getattr(torch.nn, kind)()(torch.tensor(x)).numpy()
         actual = np.asarray(eval(code, {"tf": tf})(tf.constant(x)))
         assert np.max(np.abs(actual - expected)) < 1e-5, kind
+
+
+@pytest.mark.parametrize("kind", ["plain", "composite", "none"])
+def test_config_initializer_range_is_the_std_torchs_init_weights_draws_with(kind):
+    import torch
+    from transformers import BertConfig, LlavaConfig, PretrainedConfig, PreTrainedModel
+
+    from scaffold.convert.snippets import tf_helpers
+
+    config = {
+        "plain": lambda: BertConfig(initializer_range=0.3),
+        "composite": lambda: LlavaConfig(text_config={"model_type": "llama", "initializer_range": 0.4}),
+        "none": PretrainedConfig,
+    }[kind]()
+
+    class Tiny(PreTrainedModel):  # keeps PreTrainedModel's _init_weights
+        config_class = type(config)
+
+    linear = torch.nn.Linear(400, 400)
+    torch.manual_seed(0)
+    model = Tiny.__new__(Tiny)
+    model.__dict__["config"] = config
+    PreTrainedModel._init_weights(model, linear)
+    std = float(linear.weight.detach().std())
+    expected = tf_helpers.config_initializer_range(config)
+    assert expected == {"plain": 0.3, "composite": 0.4, "none": 0.02}[kind]
+    assert abs(std - expected) < 0.02 * expected
+
+
+@pytest.mark.parametrize("batch_first", [True, False])
+def test_multihead_attention_twin_matches_torch(batch_first):
+    import numpy as np
+    import torch
+
+    from scaffold.convert.snippets import tf_helpers
+
+    tf = tf_helpers.tf
+    torch.manual_seed(0)
+    pt = torch.nn.MultiheadAttention(8, 2, dropout=0.1, batch_first=batch_first).eval()
+    with torch.no_grad():
+        pt.in_proj_bias.normal_()
+        pt.out_proj.bias.normal_()
+    twin = tf_helpers.TorchMultiheadAttention(8, 2, dropout=0.1, batch_first=batch_first, name="attention")
+    with tf.name_scope(twin.name):  # as a generated build() builds it: weights named as torch's state dict
+        twin.build(None)
+    twin.in_proj_weight.assign(pt.in_proj_weight.detach().numpy())
+    twin.in_proj_bias.assign(pt.in_proj_bias.detach().numpy())
+    twin.out_proj.kernel.assign(pt.out_proj.weight.detach().numpy().T)
+    twin.out_proj.bias.assign(pt.out_proj.bias.detach().numpy())
+    assert [w.name for w in twin.weights] == [
+        "attention/in_proj_weight:0",
+        "attention/in_proj_bias:0",
+        "attention/out_proj/kernel:0",
+        "attention/out_proj/bias:0",
+    ]
+
+    rng = np.random.default_rng(0)
+    shape_q, shape_kv = ((2, 3, 8), (2, 5, 8)) if batch_first else ((3, 2, 8), (5, 2, 8))
+    query = rng.normal(size=shape_q).astype("float32")
+    key = rng.normal(size=shape_kv).astype("float32")
+    value = rng.normal(size=shape_kv).astype("float32")
+    padding = np.array([[False] * 5, [False, False, False, True, True]])
+    attn_mask = rng.normal(size=(3, 5)).astype("float32")
+    for kwargs in (
+        {},
+        {"key_padding_mask": padding},
+        {"attn_mask": attn_mask, "average_attn_weights": False},
+        {"attn_mask": attn_mask < -1.0, "key_padding_mask": padding, "need_weights": False},
+    ):
+        with torch.no_grad():
+            pt_out, pt_weights = pt(
+                torch.tensor(query),
+                torch.tensor(key),
+                torch.tensor(value),
+                **{k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()},
+            )
+        tf_out, tf_weights = twin(
+            tf.constant(query),
+            tf.constant(key),
+            tf.constant(value),
+            **{k: tf.constant(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()},
+        )
+        np.testing.assert_allclose(tf_out.numpy(), pt_out.numpy(), atol=1e-5)
+        if pt_weights is None:
+            assert tf_weights is None
+        else:
+            np.testing.assert_allclose(tf_weights.numpy(), pt_weights.numpy(), atol=1e-6)
+
+
+def test_create_4d_causal_attention_mask_twin_matches_torch():
+    import numpy as np
+    import torch
+    from transformers.modeling_attn_mask_utils import _create_4d_causal_attention_mask
+
+    from scaffold.convert.snippets import tf_helpers
+
+    for past, window in ((0, None), (2, None), (3, 2)):
+        pt = _create_4d_causal_attention_mask((2, 4), torch.float32, "cpu", past, window).numpy()
+        tf = tf_helpers._create_4d_causal_attention_mask((2, 4), tf_helpers.tf.float32, None, past, window).numpy()
+        assert np.array_equal(pt, tf), (past, window)

@@ -23,6 +23,7 @@ LAYER_KINDS = (set(SIGNATURES) - {"Conv1D"}) | {"Identity", "ReLU", "Tanh", "SiL
 # Layers whose weights are created by build(); Dropout and activations have none.
 WEIGHTED_KINDS = {
     "Linear",
+    "MultiheadAttention",
     "LayerNorm",
     "RMSNorm",
     "Embedding",
@@ -44,7 +45,11 @@ WEIGHTED_KINDS = {
 # PyTorch ACT2FN activations with weights (a layer in TF: snippets' torch_activation)
 WEIGHTED_ACTIVATIONS = frozenset({"xielu"})
 MODULE_BASES = {"torch.nn.Module", "transformers.modeling_layers.GradientCheckpointingLayer"}
-PRETRAINED_BASES = {"transformers.modeling_utils.PreTrainedModel"}
+PRETRAINED_BASES = {
+    "transformers.modeling_utils.PreTrainedModel",
+    "transformers.PreTrainedModel",  # `from transformers import PreTrainedModel` (textnet, superglue, superpoint)
+    "transformers.modeling_utils.PreTrainedAudioTokenizerBase",  # dac, encodec, xcodec: abstract encode/decode only
+}
 OUTPUT_BASES = {"transformers.utils.ModelOutput", "transformers.modeling_outputs.ModelOutput"}
 GPT2_CONV1D = {"transformers.pytorch_utils.Conv1D", "transformers.modeling_utils.Conv1D"}
 # transformers' own torch layer with a TF twin in modeling_tf_utils (4.46 and earlier; later files define theirs)
@@ -207,11 +212,31 @@ def analyze(
     if source is not None and "initializer_range" not in source:
         default = info.pretrained_class is not None and "def _init_weights" not in source
         info.initializer_range = 'getattr(config, "initializer_range", 0.02)' if default else None
+    elif source is not None and _composite_configs(info, source):
+        # some config of the file may have no `initializer_range` (CLIPConfig, LlavaConfig, a text config with
+        # `init_std`): torch's PreTrainedModel._init_weights then reads the text config's (0.02 without one)
+        info.initializer_range = "config_initializer_range(config)"
     for cls in classes.values():  # the base model becomes a MainLayer (a keras Layer): keras Model's names are free
         if cls.name == info.base_model_class or cls.role != "model":
             for attr in KERAS_MODEL_RESERVED_ATTRIBUTES - KERAS_RESERVED_ATTRIBUTES:
                 cls.renamed.pop(attr, None)
     return info
+
+
+SUB_CONFIG = re.compile(r"\bget_text_config\(|\bconfig\.\w+_config\b")
+
+
+def _composite_configs(info: ModuleInfo, source: str) -> bool:
+    """Whether the file's classes take more than one config class, or configs holding others (`config.text_config`,
+    `get_text_config()`): then a class's config need not have `initializer_range`."""
+    configs = {
+        dotted(value)
+        for cls in info.classes.values()
+        if cls.role in ("pretrained", "model")
+        for value in (_class_attribute(cls, "config_class") or _class_attribute(cls, "config"),)
+        if value is not None
+    }
+    return len(configs) > 1 or SUB_CONFIG.search(source) is not None
 
 
 def _reread(cls: ClassInfo) -> ClassInfo:
@@ -597,6 +622,10 @@ def _is_weight_norm_of(value: cst.BaseExpression, attr: str) -> bool:
     )
 
 
+# `X._from_config(config)` makes an X from a config (torch also applies the config's dtype and attention choice)
+FROM_CONFIG = ("_from_config", "from_config")
+
+
 def classify(
     expr: cst.BaseExpression,
     attr: str,
@@ -642,6 +671,8 @@ def classify(
     if eager is not None:  # `attention_class = X_ATTENTION_CLASSES[...]` then `attention_class(...)` (4.46 GPT-2)
         return SubLayer(attr=attr, kind="custom", call=expr, cls=eager)
     name = dotted(func)
+    if name is not None and name.rpartition(".")[2] in FROM_CONFIG and name.rpartition(".")[0] in info.classes:
+        name = name.rpartition(".")[0]  # `XVisionModel._from_config(config.vision_config)`: an XVisionModel
     if name in info.classes:
         if info.classes[name].role in ("layer", "model", "pretrained"):
             return SubLayer(attr=attr, kind="custom", call=expr, cls=name)

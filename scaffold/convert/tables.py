@@ -167,6 +167,7 @@ TF_HELPERS = {
     "check_embeddings_within_bounds": "transformers.tf_utils",
     "get_tf_activation": "transformers.activations_tf",
     "ModelOutput": "transformers.utils",
+    "BackboneMixin": "transformers.utils.backbone_utils",  # framework-free: out_features, stage_names, ...
 }
 
 # transformers' TF auto classes (models/auto/modeling_tf_auto.py, 4.57): `AutoModelForX.from_config` in a torch

@@ -12,7 +12,7 @@ from .nodes import fragment
 
 # torch.nn layer classes with a snippet twin that takes torch's own constructor arguments: where a modeling
 # file passes the class around (`norm_layer=nn.LayerNorm`, a dict of classes, a subclass), the twin stands in
-TORCH_SIGNATURE_TWINS = {"LayerNorm": "TorchLayerNorm"}
+TORCH_SIGNATURE_TWINS = {"LayerNorm": "TorchLayerNorm", "MultiheadAttention": "TorchMultiheadAttention"}
 
 _TRANSPOSED = (
     "in_channels",
@@ -62,6 +62,17 @@ SIGNATURES = {
     "Dropout1d": ("p", "inplace"),
     "Dropout2d": ("p", "inplace"),
     "Unfold": ("kernel_size", "dilation", "padding", "stride"),
+    "MultiheadAttention": (
+        "embed_dim",
+        "num_heads",
+        "dropout",
+        "bias",
+        "add_bias_kv",
+        "add_zero_attn",
+        "kdim",
+        "vdim",
+        "batch_first",
+    ),
 }
 # the torch.nn layers above that hold no weight: made without `name=` (as keras' Dropout is)
 WEIGHTLESS = frozenset(

@@ -20,6 +20,8 @@ from tests.conftest import assert_codemod, translate
         pytest.param("torch.float16", "tf.float16", id="dtype"),
         pytest.param("torch.finfo(x.dtype).min", "tf.as_dtype(x.dtype).min", id="finfo-min"),
         pytest.param("self.gradient_checkpointing", "False", id="no-gradient-checkpointing"),
+        pytest.param("tf.where(m, -torch.inf, x)", 'tf.where(m, -float("inf"), x)', id="torch-inf"),
+        pytest.param("torch.nan", 'float("nan")', id="torch-nan"),
         pytest.param("tuple(x.shape)", "tuple(shape_list(x))", id="tuple-of-a-shape-no-c414"),
         pytest.param("list(x.shape)", "list(shape_list(x))", id="list-of-a-shape"),
         pytest.param("tuple(y)", "tuple(y)", id="tuple-no-change"),

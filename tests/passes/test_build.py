@@ -358,3 +358,23 @@ def test_module_dict_normal_parameter_and_activation_named_at_run_time_are_built
     assert "shape=(8,)" in code
     assert 'self.act_fn = torch_activation(config.hidden_act, name="act_fn")' in code
     assert "with tf.name_scope(self.act_fn.name):" in code and "self.gelu.build" not in code
+
+
+def test_a_parameter_drawn_with_the_range_of_a_config_that_may_lack_it_reads_torchs_default_rule():
+    """siglip: `nn.Parameter(torch.randn(...))` in a file whose own _init_weights names no initializer_range (and
+    whose SiglipConfig has none): the std PreTrainedModel's rule gives, not `self.config.initializer_range`."""
+    code = converted(
+        """
+        class TinyHead(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.probe = nn.Parameter(torch.randn(1, 1, config.hidden_size))
+
+
+        class TinyPreTrainedModel(PreTrainedModel):
+            def _init_weights(self, module):
+                pass
+        """
+    )
+    assert "initializer=get_initializer(config_initializer_range(self.config))" in code
+    assert "def config_initializer_range(config):" in code

@@ -231,6 +231,25 @@ def test_torch_default_initializer_where_the_models_keep_pretrainedmodels_init_w
     )
 
 
+def test_composite_config_files_read_the_range_as_torchs_pretrainedmodel_does():
+    # CLIP-like and Llava-like files: a model's config may hold others (`config.text_config`) and have no
+    # initializer_range itself; torch's PreTrainedModel._init_weights then reads its text config's
+    code = run_passes(
+        """
+        class TinyProjector(nn.Module):
+            \"\"\"std: config.initializer_range\"\"\"
+
+            def __init__(self, config):
+                self.linear = nn.Linear(config.vision_config.hidden_size, config.text_config.hidden_size)
+        """,
+        LayersPass,
+    )
+    assert (
+        "self.linear = keras.layers.Dense(units=config.text_config.hidden_size, "
+        'kernel_initializer=get_initializer(config_initializer_range(config)), name="linear")'
+    ) in code
+
+
 def test_no_change_outside_init():
     code = run_passes(
         """
@@ -453,3 +472,82 @@ def test_transformers_sequence_summary_is_its_tf_twin():
         "self.multiple_choice_head = TFSequenceSummary("
         'config, initializer_range=config.initializer_range, name="multiple_choice_head")'
     ) in code
+
+
+def test_a_buffer_registered_on_another_layer_becomes_its_attribute():
+    # falcon_h1: the model computes one MuP vector and gives it to every layer's mamba mixer, unsaved
+    code = run_passes(
+        """
+        class TinyModel(nn.Module):
+            def __init__(self, config):
+                for layer in self.layers:
+                    layer.mamba.register_buffer("mup_vector", mup_vector, persistent=False)
+        """,
+        LayersPass,
+    )
+    assert 'setattr(layer.mamba, "mup_vector", mup_vector)' in code
+
+
+def test_multihead_attention_becomes_its_twin_taking_torchs_arguments():
+    # siglip's pooling head, aria's cross attention, mask2former, ...: torch's weights (in_proj_weight, out_proj)
+    swapped = init_line(
+        "self.attention = torch.nn.MultiheadAttention(config.hidden_size, config.num_heads, batch_first=True)"
+    )
+    assert swapped == (
+        "self.attention = TorchMultiheadAttention(config.hidden_size, config.num_heads, batch_first=True, "
+        'name="attention")'
+    )
+
+
+def test_a_class_of_the_file_made_from_a_config_is_the_layer_itself_named():
+    # aimv2 / blip_2 / kosmos2_5: `XVisionModel._from_config(config.vision_config)`; torch's dtype keyword goes
+    code = run_passes(
+        """
+        class TinyVisionModel(nn.Module):
+            def __init__(self, config):
+                self.dense = nn.Linear(2, 2)
+
+
+        class TinyModel(nn.Module):
+            def __init__(self, config):
+                self.vision_model = TinyVisionModel._from_config(config.vision_config, torch_dtype=torch.float16)
+        """,
+        LayersPass,
+        RenamePass,
+    )
+    assert 'self.vision_model = TFTinyVisionModel(config.vision_config, name="vision_model")' in code
+
+
+def test_a_sequential_in_one_branch_and_a_layer_in_the_other_is_one_layer_either_way():
+    # rt_detr_resnet's shortcut: call and build() treat `self.shortcut` as one layer, whichever branch made it
+    code = run_passes(
+        """
+        class TinyLayer(nn.Module):
+            def __init__(self, config, stride):
+                if stride == 2:
+                    self.shortcut = nn.Sequential(*[nn.AvgPool2d(2, 2), nn.Linear(2, 2)])
+                else:
+                    self.shortcut = nn.Identity()
+        """,
+        LayersPass,
+    )
+    assert "self.shortcut = TorchSequential(" in code
+    assert 'keras.layers.Dense(units=2, name="1")' in code
+    assert 'name="shortcut"' in code
+
+
+def test_a_sequential_of_a_local_list_in_one_branch_stays_a_list():
+    # beit's backbone: `nn.Sequential(*convs)` or `nn.Identity()`: the items are named where they are appended
+    code = run_passes(
+        """
+        class TinyLayer(nn.Module):
+            def __init__(self, config):
+                if config.deep:
+                    convs = [nn.Linear(2, 2)]
+                    self.convs = nn.Sequential(*convs)
+                else:
+                    self.convs = nn.Identity()
+        """,
+        LayersPass,
+    )
+    assert "self.convs = [*convs]" in code

@@ -36,3 +36,18 @@ def test_the_base_model_splits_into_a_main_layer_and_a_wrapper():
 def test_no_base_model_no_change():
     source = "class TinyLayer(nn.Module):\n    def forward(self, x):\n        return x\n"
     assert convert_with(source, main_layer.apply) == convert_with(source)
+
+
+def test_a_base_model_reading_its_config_before_assigning_it_gets_it_first():
+    """big_bird: `self.attention_type = self.config.attention_type` comes before `self.config = config`."""
+    source = MODEL.replace(
+        "        super().__init__(config)\n",
+        "        super().__init__(config)\n        self.attention_type = self.config.attention_type\n"
+        "        self.config = config\n",
+    )
+    code = convert_with(source, main_layer.apply)
+    main = code[code.index("class TFTinyMainLayer(keras.layers.Layer):") : code.index("class TFTinyModel(")]
+    assert (
+        "super().__init__(**kwargs)\n        self.config = config\n"
+        "        self.attention_type = self.config.attention_type\n        self.config = config\n"
+    ) in main

@@ -109,3 +109,54 @@ def test_a_forward_taking_extra_keywords_under_another_name_takes_them_as_kwargs
         """,
         ModulesPass,
     )
+
+
+def test_a_backbone_keeps_torchs_backbone_mixin():
+    """hgnet_v2 / vitpose_backbone / rt_detr_resnet: BackboneMixin reads only the config (`_init_backbone`)."""
+    code = run_passes(
+        """
+        from ...utils.backbone_utils import BackboneMixin
+
+
+        class TinyPreTrainedModel(PreTrainedModel):
+            base_model_prefix = "tiny"
+
+
+        class TinyBackbone(TinyPreTrainedModel, BackboneMixin):
+            def __init__(self, config):
+                super().__init__(config)
+                super()._init_backbone(config)
+        """,
+        ModulesPass,
+    )
+    assert "class TinyBackbone(TinyPreTrainedModel, BackboneMixin):" in code
+
+
+def test_pretrained_model_imported_from_the_top_level_package():
+    """textnet / superglue / superpoint: `from transformers import PreTrainedModel`."""
+    code = run_passes(
+        """
+        import transformers
+
+
+        class TinyPreTrainedModel(transformers.PreTrainedModel):
+            base_model_prefix = "tiny"
+        """,
+        ModulesPass,
+    )
+    assert "class TinyPreTrainedModel(TFPreTrainedModel):" in code
+
+
+def test_audio_tokenizer_base_is_a_pretrained_model():
+    """dac / encodec / xcodec: PreTrainedAudioTokenizerBase is PreTrainedModel with abstract encode/decode."""
+    code = run_passes(
+        """
+        from ...modeling_utils import PreTrainedAudioTokenizerBase
+
+
+        class TinyPreTrainedModel(PreTrainedAudioTokenizerBase):
+            base_model_prefix = "tiny"
+        """,
+        ModulesPass,
+    )
+    assert "class TinyPreTrainedModel(TFPreTrainedModel):" in code

@@ -69,3 +69,12 @@ def test_a_vision_model_whose_config_names_no_channels_takes_three():
         'base_model_prefix = "tiny"', 'base_model_prefix = "tiny"\n    main_input_name = "pixel_values"'
     )
     assert 'getattr(vision_config, "num_channels", 3)' in convert_source(source, "tiny").code
+
+
+def test_a_file_whose_audio_encoder_declares_its_own_main_input_infers_its_signature():
+    """qwen2_audio / voxtral: `main_input_name = "input_features"` on the encoder class, not the PreTrainedModel."""
+    source = SOURCE.replace("def forward(self, input_ids):", "def forward(self, input_features):")
+    source = source[: source.index("    @property")] + source[source.index("class TinyEncoderModel") - 2 :]
+    code = convert_source(source, "tiny").code
+    assert "def input_signature(self):\n        return input_signature_for_call(self)" in code
+    assert "def dummy_inputs(self):\n        return dummy_inputs_for_signature(self.input_signature)" in code

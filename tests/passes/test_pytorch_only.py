@@ -171,3 +171,42 @@ def test_torch_compile_questions_are_false_in_tf_and_the_test_is_simplified():
     assert "if attention_mask is None:\n            attention_mask = make_mask()" in code
     assert "a = 1" not in code and "a = 2" in code
     assert "b = 3" in code and "if not" not in code
+
+
+def test_state_dict_hooks_compiler_hints_and_eval_are_dropped():
+    """big_bird: `self.self.eval()` (keras takes the mode per call); mamba: a load hook renaming old checkpoints'
+    keys; its cache marks tensors static for torch.compile; `torch._dynamo.is_compiling()` is False in TF (the
+    test is simplified: the CUDA kernels' branch stays under `is_fast_path_available`, False without them)."""
+    from tests.conftest import assert_codemod
+
+    assert_codemod(
+        """
+        class TinyModel(nn.Module):
+            def __init__(self, config):
+                super().__init__(config)
+                self.x = 1
+                self._register_load_state_dict_pre_hook(self.load_hook)
+                if not self.training:
+                    self.attention.eval()
+                state = torch.zeros(2)
+                torch._dynamo.mark_static_address(state)
+
+            def forward(self, x):
+                if is_fast_path_available and not torch._dynamo.is_compiling():
+                    return self.cuda_forward(x)
+                return self.slow_forward(x)
+        """,
+        """
+        class TinyModel(nn.Module):
+            def __init__(self, config):
+                super().__init__(config)
+                self.x = 1
+                state = torch.zeros(2)
+
+            def forward(self, x):
+                if is_fast_path_available:
+                    return self.cuda_forward(x)
+                return self.slow_forward(x)
+        """,
+        PytorchOnlyPass,
+    )

@@ -20,6 +20,8 @@ from ..translate.functional import activation_getter
 
 # torch's dtype of index tensors (labels, ids, positions): tf.int32 in a port (DTYPES), int32 or int64 from callers
 LONG_DTYPES = {"torch.long", "torch.int64"}
+# torch's float constants: Python floats (TF ops take them as torch's do)
+FLOAT_CONSTANTS = {"torch.inf": 'float("inf")', "torch.nan": 'float("nan")'}
 
 # torch functions a file passes on as values (not calls), and the snippets' twin that stands in for them
 FUNCTION_TWINS = {"torch.fft.fft": "torch_fft", "torch.fft.fftn": "torch_fftn"}
@@ -80,6 +82,8 @@ class AttributesPass(NodePass):
         qualified = self.info.imports.resolve(original)
         if qualified in DTYPES:
             return self.expr(DTYPES[qualified])
+        if qualified in FLOAT_CONSTANTS:  # `-torch.inf` in masks (mamba2, detr, maskformer)
+            return self.expr(FLOAT_CONSTANTS[qualified])
         if self.cursor.in_body and original.attr.value == "T" and self.info.imports.resolve(original) is None:
             return self.call("tf.transpose", updated.value)  # torch's x.T reverses the dims, as tf.transpose does
         if qualified in FUNCTION_TWINS and self.cursor.in_body:

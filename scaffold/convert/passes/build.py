@@ -254,6 +254,10 @@ def _parameter(sub: SubLayer, cls: ClassInfo, stored: set[str], ctx: ConvertCont
     if initializer is None:
         ctx.need("get_initializer")
         range_ = "self.config.initializer_range" if "config" in cls.init_params else ""
+        if range_ and ctx.info.initializer_range != "config.initializer_range":
+            # the file's configs may lack `initializer_range` (a composite config, T5's): torch's default rule
+            range_ = "config_initializer_range(self.config)"
+            ctx.need("config_initializer_range")
         if range_:
             stored.add("config")
         initializer = f"get_initializer({range_})"

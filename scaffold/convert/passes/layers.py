@@ -12,6 +12,7 @@ import libcst as cst
 
 from ..analysis import (
     ACT2FN_NAMES,
+    FROM_CONFIG,
     GPT2_CONV1D,
     LAYER_KINDS,
     SEQUENCE_SUMMARY,
@@ -44,6 +45,19 @@ def _with_name(call: cst.Call, name: cst.BaseExpression) -> cst.Call:
         return call
     args = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in call.args]
     return call.with_changes(args=[*args, _kwarg("name", name)])
+
+
+def _unstarred(call: cst.Call) -> cst.Call:
+    """`nn.Sequential(*[a, b])` -> `nn.Sequential(a, b)` (a starred literal list spelled out)."""
+    args: list[cst.Arg] = []
+    for arg in call.args:
+        if arg.star == "*" and isinstance(arg.value, (cst.List, cst.Tuple)):
+            args += [cst.Arg(e.value) for e in arg.value.elements if isinstance(e, cst.Element)]
+            if len(args) < len(arg.value.elements):
+                return call  # a starred element inside: left as it is
+        else:
+            args.append(arg)
+    return call.with_changes(args=[a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in args])
 
 
 def _fstring(template: str) -> cst.BaseExpression:
@@ -256,6 +270,24 @@ class LayersPass(NodePass):
                     ],
                     value=call.args[1].value,
                 )
+        if (
+            name.endswith(".register_buffer")
+            and not name.startswith("self.")
+            and len(call.args) == 3
+            and call.args[2].keyword is not None
+            and call.args[2].keyword.value == "persistent"
+            and dotted(call.args[2].value) == "False"
+            and method_class is not None
+        ):
+            # `layer.mamba.register_buffer("mup_vector", v, persistent=False)` (falcon_h1): a constant another
+            # layer reads as `self.mup_vector`, not saved: an attribute of that layer
+            receiver = fragment(name[: -len(".register_buffer")])
+            return updated.with_changes(
+                value=call.with_changes(
+                    func=cst.Name("setattr"),
+                    args=[cst.Arg(receiver), call.args[0], call.args[1].with_changes(comma=cst.MaybeSentinel.DEFAULT)],
+                )
+            )
         cls = self._init_class()
         if cls is None:
             return updated
@@ -383,6 +415,19 @@ class LayersPass(NodePass):
             return _with_name(expr, name)  # `norm_layer(dim)`: the layer class passed in takes torch's arguments
         if cls is not None and dispatched_class(func, self.info, cls.init_locals) is not None:
             return _with_name(expr, name)  # `attention_class(...)`: the eager attention class, a layer of the file
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in FROM_CONFIG
+            and self._local_class(dotted(func.value)) is not None
+            and any(a.keyword is None for a in expr.args)
+        ):
+            # `XVisionModel._from_config(config.vision_config)`: the layer itself, named; torch's dtype and
+            # attention keywords have no TF meaning
+            func = func.value
+            kept = [a for a in expr.args if a.keyword is None]
+            expr = expr.with_changes(
+                func=func, args=[*kept[:-1], kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)]
+            )
         local = self._local_class(dotted(func))
         if local is not None:
             current = self.cursor.class_name
@@ -438,6 +483,9 @@ class LayersPass(NodePass):
                     for e, k in zip(mapping.elements, keys)
                 ]
             )
+        if kind == "Sequential" and self._mixed_attribute(attr) and not any(a.star for a in _unstarred(expr).args):
+            # `self.shortcut = nn.Sequential(...)` in one branch, one layer in the other: one layer either way
+            return self._sequence_layer(_unstarred(expr), attr, name)
         if kind == "Sequential" and not (isinstance(name, cst.SimpleString) and name.evaluated_value == attr):
             # not an attribute of its own (a list's item): one layer, TorchSequential, named where it sits
             return self._sequence_layer(expr, attr, name)
@@ -485,6 +533,10 @@ class LayersPass(NodePass):
             # the wrong axis): the twin takes torch's arguments and normalises the last axis at any rank
             args = [a for a in expr.args if a.keyword is None or a.keyword.value not in ("device", "dtype")]
             return _with_name(expr.with_changes(func=self.expr("TorchLayerNorm"), args=args), name)
+        if kind == "MultiheadAttention":
+            # the twin takes torch's arguments and call, and keeps its weights (in_proj_weight, out_proj)
+            args = [a for a in expr.args if a.keyword is None or a.keyword.value not in ("device", "dtype")]
+            return _with_name(expr.with_changes(func=self.expr("TorchMultiheadAttention"), args=args), name)
         if kind in LAYER_KINDS:
             initializer = (
                 self.expr(f"get_initializer({self.info.initializer_range})") if self._config_in_scope() else None
@@ -601,6 +653,14 @@ class LayersPass(NodePass):
             next_offset = offset + size if isinstance(offset, int) and size is not None else None
             return expr.with_changes(left=left, right=self._list(expr.right, attr, next_offset, prefix))
         return expr
+
+    def _mixed_attribute(self, attr: str) -> bool:
+        """Whether `__init__` assigns `self.<attr>` a Sequential in one branch and something else in another."""
+        cls = self.ctx.current_class()
+        sub = cls.sublayers.get(attr) if cls is not None and self._init_class() is not None else None
+        if sub is None or not sub.alternatives:
+            return False
+        return len({s.kind == "sequential" for s in (sub, *sub.alternatives)}) > 1
 
     def _config_in_scope(self) -> bool:
         cls = self.ctx.current_class()

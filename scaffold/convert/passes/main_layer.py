@@ -22,14 +22,18 @@ def _main_layer_init(init: cst.FunctionDef) -> cst.FunctionDef:
     body: list[cst.BaseStatement] = []
     has_config = False
     for statement in init.body.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            small = statement.body[0]
+            if isinstance(small, cst.Assign) and dotted(small.targets[0].target) == "self.config":
+                has_config = True
+                break
+            if not is_super_init(statement) and "self.config" in cst.Module([]).code_for_node(statement):
+                break  # big_bird reads self.config (PreTrainedModel set it) before assigning it again: set it first
+    for statement in init.body.body:
         if is_super_init(statement):  # type: ignore[arg-type]
             statement = statement_fragment("super().__init__(**kwargs)").with_changes(
                 leading_lines=statement.leading_lines  # type: ignore[union-attr]
             )
-        elif isinstance(statement, cst.SimpleStatementLine):
-            small = statement.body[0]
-            if isinstance(small, cst.Assign) and dotted(small.targets[0].target) == "self.config":
-                has_config = True
         body.append(statement)  # type: ignore[arg-type]
     if not has_config:
         position = next((i + 1 for i, s in enumerate(body) if is_super_init(s)), 0)

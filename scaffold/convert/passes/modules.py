@@ -80,6 +80,9 @@ def _names_in(node: cst.CSTNode) -> list[cst.Name]:
     return found
 
 
+BACKBONE_MIXINS = {"transformers.utils.backbone_utils.BackboneMixin", "transformers.utils.BackboneMixin"}
+
+
 class ModulesPass(NodePass):
     def _role(self) -> str | None:
         cls = self.ctx.current_class()
@@ -107,6 +110,9 @@ class ModulesPass(NodePass):
                 self.todo(
                     f"{', '.join(mixins)} (torch's generic head) has no TF twin: write this head's layers and call"
                 )
+            if any(self.info.imports.resolve(node) in BACKBONE_MIXINS for node in cls.base_nodes):
+                # torch's BackboneMixin reads only the config (stage names, out_features): TF keeps it as is
+                bases.append(cst.Arg(self.expr("BackboneMixin")))
         else:
             bases = [arg for arg, name in local if self.info.classes[name].role == "layer"]
             if not bases:

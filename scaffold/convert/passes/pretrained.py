@@ -126,12 +126,10 @@ def _maps_checkpoints(info: ModuleInfo) -> bool:
     )
 
 
-def _takes_pixel_values(info: ModuleInfo) -> bool:
+def _takes_pixel_values(info: ModuleInfo, inputs: tuple[str, ...] = ("pixel_values", "visual_feats")) -> bool:
     for cls in info.classes.values():
         forward = cls.method("forward") if cls.role == "model" else None
-        if forward is not None and any(
-            p.name.value in ("pixel_values", "visual_feats") for p in forward.params.params
-        ):
+        if forward is not None and any(p.name.value in inputs for p in forward.params.params):
             return True
     return False
 
@@ -237,6 +235,11 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
             class_def = _with_property(class_def, "input_signature", INFERRED_SIGNATURE, ctx)
             if placeholders:
                 class_def = _with_property(class_def, "dummy_inputs", INFERRED_DUMMY, ctx)
+        elif _takes_pixel_values(info, ("input_features", "input_values")):
+            # an audio encoder declaring main_input_name itself (qwen2_audio, voxtral), an audio-text model:
+            # TFPreTrainedModel refuses to guess; each class takes the inputs its call names
+            class_def = _with_property(class_def, "input_signature", FEATURES_SIGNATURE, ctx)
+            class_def = _with_property(class_def, "dummy_inputs", FEATURES_DUMMY, ctx)
         return class_def
 
     return map_classes(module, change)

@@ -53,13 +53,28 @@ TORCH_ONLY_TESTS = (
 )
 
 
+# statements that steer only torch's state-dict loading or its compiler: nothing of them runs in TF
+STATE_DICT_HOOKS = {
+    "self._register_load_state_dict_pre_hook",
+    "self._register_state_dict_hook",
+    "self.register_load_state_dict_post_hook",
+    "self.register_state_dict_pre_hook",
+}
+COMPILE_HINTS = {"torch._dynamo.mark_static_address", "torch._dynamo.mark_dynamic"}
+
+
 def _mentions_gradient_checkpointing(node: cst.BaseExpression) -> bool:
     code = cst.Module(body=[]).code_for_node(node)
     return any(marker in code for marker in TORCH_ONLY_TESTS)
 
 
 # torch questions that are False in TF: a port never runs under torch.compile or torch.jit tracing
-FALSE_IN_TF = ("is_torchdynamo_compiling", "torch.jit.is_tracing", "torch.compiler.is_compiling")
+FALSE_IN_TF = (
+    "is_torchdynamo_compiling",
+    "torch.jit.is_tracing",
+    "torch.compiler.is_compiling",
+    "torch._dynamo.is_compiling",
+)
 
 
 def _fold_false_calls(test: cst.BaseExpression) -> cst.BaseExpression | bool:
@@ -185,6 +200,19 @@ class PytorchOnlyPass(NodePass):
         # `if self.gradient_checkpointing and self.training: ...` has no TF meaning
         if self.cursor.function_name and _mentions_gradient_checkpointing(original.test):
             return self._keep(original, updated.orelse)
+        body = original.body.body if isinstance(original.body, cst.IndentedBlock) else ()
+        if (
+            body
+            and updated.orelse is None
+            and id(original) not in self._elifs
+            and all(
+                isinstance(s, cst.SimpleStatementLine)
+                and isinstance(s.body[0], cst.Expr)
+                and self._drops_statement(s.body[0])
+                for s in body
+            )
+        ):
+            return cst.RemovalSentinel.REMOVE  # `if not self.training: self.self.eval()`: nothing left to test
         return updated
 
     def leave_With(
@@ -196,6 +224,11 @@ class PytorchOnlyPass(NodePass):
         if resolved and all(name.startswith("torch.") for name in resolved):
             return self._keep(None, updated.body)  # type: ignore[return-value]
         return updated
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool | None:
+        if isinstance(node.body[0], cst.Expr) and self._drops_statement(node.body[0]):
+            return False  # a dropped call (`torch._dynamo.mark_static_address(x)`): no pass translates it first
+        return None
 
     def leave_SimpleStatementLine(
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
@@ -267,5 +300,13 @@ class PytorchOnlyPass(NodePass):
                 # `ALL_LAYERNORM_LAYERS.append(XRMSNorm)`: a registry in torch's pytorch_utils (pre-4.47 files)
                 return (self.info.imports.resolve(small.value.func) or "").startswith("transformers.pytorch_utils.")
             name = dotted(small.value.func) or ""
+            # torch's state-dict renames (mamba): TF loads through from_pretrained's names
+            if name in STATE_DICT_HOOKS:
+                return True
+            if (self.info.imports.resolve(small.value.func) or "") in COMPILE_HINTS:
+                return True
+            if name.startswith("self.") and name.endswith(".eval") and name.count(".") > 1 and not small.value.args:
+                # `self.self.eval()` (big_bird): keras layers take the mode per call (`training=`)
+                return True
             return name in ("self.post_init", "self.init_weights", "self.tie_weights", "self._init_weights")
         return False

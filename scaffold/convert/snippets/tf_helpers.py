@@ -59,6 +59,14 @@ def get_head_mask(head_mask, num_hidden_layers):
     return head_mask
 
 
+def config_initializer_range(config):
+    """The std torch's PreTrainedModel._init_weights draws weights with: the config's `initializer_range`, else
+    that of its text config (a composite config: CLIP's, Llava's), 0.02 without one."""
+    if hasattr(config, "initializer_range"):
+        return config.initializer_range
+    return getattr(config.get_text_config(), "initializer_range", 0.02)
+
+
 def _prepare_4d_attention_mask(mask, dtype, tgt_len=None):
     """TF twin of modeling_attn_mask_utils._prepare_4d_attention_mask: [bsz, src] -> [bsz, 1, tgt, src]."""
     batch_size, src_len = shape_list(mask)[:2]
@@ -103,6 +111,20 @@ def _prepare_4d_causal_attention_mask(
     batch_size = input_shape[0]
     causal = tf.broadcast_to(causal, [batch_size, 1, query_length, key_length])
     return _combine_with_padding(causal, attention_mask, dtype)
+
+
+def _create_4d_causal_attention_mask(input_shape, dtype, device=None, past_key_values_length=0, sliding_window=None):
+    """TF twin of modeling_attn_mask_utils._create_4d_causal_attention_mask (CLIP-like text encoders): [batch, 1,
+    query, past + query], query i sees keys up to past + i (and, with a window, at most `sliding_window` back)."""
+    query_length = input_shape[-1]
+    key_length = past_key_values_length + query_length
+    query_positions = tf.range(query_length)[:, None] + past_key_values_length
+    key_positions = tf.range(key_length)[None, :]
+    allowed = key_positions <= query_positions
+    if sliding_window is not None:
+        allowed = tf.logical_and(allowed, query_positions - key_positions <= sliding_window)
+    mask = tf.where(allowed, tf.constant(0, dtype), tf.constant(dtype.min, dtype))
+    return tf.broadcast_to(mask[None, None, :, :], [input_shape[0], 1, query_length, key_length])
 
 
 def _prepare_4d_causal_attention_mask_for_sdpa(
@@ -495,7 +517,7 @@ def input_signature_for_call(model):
         channels = getattr(vision, "num_channels", 3)
         specs["pixel_values"] = tf.TensorSpec((None, channels, *size[:2]), tf.float32, name="pixel_values")
     if "input_features" in parameters:
-        config, shape = model.config, (None, None, None)
+        config, shape = getattr(model.config, "audio_config", None) or model.config, (None, None, None)
         if getattr(config, "num_mel_bins", None):  # Whisper: (batch, mel bins, 2 x max_source_positions frames)
             frames = getattr(config, "max_source_positions", None)
             shape = (None, config.num_mel_bins, 2 * frames if frames else None)
@@ -1310,6 +1332,101 @@ class TorchUpsample(keras.layers.Layer):
         return torch_interpolate(
             inputs, self.size, self.scale_factor, self.mode, self.align_corners, self.recompute_scale_factor
         )
+
+
+class TorchMultiheadAttention(keras.layers.Layer):
+    """torch's nn.MultiheadAttention (query, key and value of embed_dim): torch's constructor and call arguments,
+    its weights (`in_proj_weight` [3 * embed_dim, embed_dim], `in_proj_bias`, the `out_proj` Linear) and outputs
+    ((output, weights averaged over heads or per head, None without need_weights)); [seq, batch, dim] inputs
+    unless batch_first. Boolean masks are True where not attended, float masks are added, as in torch."""
+
+    def __init__(
+        self,
+        embed_dim,
+        num_heads,
+        dropout=0.0,
+        bias=True,
+        add_bias_kv=False,
+        add_zero_attn=False,
+        kdim=None,
+        vdim=None,
+        batch_first=False,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if add_bias_kv or add_zero_attn or kdim not in (None, embed_dim) or vdim not in (None, embed_dim):
+            raise NotImplementedError(
+                "scaffold: no TF translation for nn.MultiheadAttention with add_bias_kv, add_zero_attn or kdim/vdim"
+            )
+        self.embed_dim, self.num_heads, self.dropout = embed_dim, num_heads, dropout
+        self.head_dim = embed_dim // num_heads
+        self.use_bias, self.batch_first = bias, batch_first
+        self.out_proj = keras.layers.Dense(embed_dim, use_bias=bias, name="out_proj")
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        self.built = True
+        self.in_proj_weight = self.add_weight(
+            name="in_proj_weight", shape=(3 * self.embed_dim, self.embed_dim), initializer="glorot_uniform"
+        )
+        if self.use_bias:
+            self.in_proj_bias = self.add_weight(name="in_proj_bias", shape=(3 * self.embed_dim,), initializer="zeros")
+        with tf.name_scope(self.out_proj.name):
+            self.out_proj.build([None, None, self.embed_dim])
+
+    def _heads(self, x, index):
+        weight = self.in_proj_weight[index * self.embed_dim : (index + 1) * self.embed_dim]
+        x = tf.matmul(x, weight, transpose_b=True)
+        if self.use_bias:
+            x = x + self.in_proj_bias[index * self.embed_dim : (index + 1) * self.embed_dim]
+        batch, length = shape_list(x)[:2]
+        return tf.transpose(tf.reshape(x, [batch, length, self.num_heads, self.head_dim]), [0, 2, 1, 3])
+
+    @staticmethod
+    def _additive(mask, dtype):
+        if mask.dtype == tf.bool:
+            return tf.where(mask, tf.constant(float("-inf"), dtype), tf.constant(0.0, dtype))
+        return tf.cast(mask, dtype)
+
+    def call(
+        self,
+        query,
+        key,
+        value,
+        key_padding_mask=None,
+        need_weights=True,
+        attn_mask=None,
+        average_attn_weights=True,
+        is_causal=False,
+        training=False,
+    ):
+        if is_causal and attn_mask is None:
+            raise NotImplementedError("scaffold: nn.MultiheadAttention(is_causal=True) needs attn_mask, as in torch")
+        if not self.batch_first:
+            query, key, value = (tf.transpose(x, [1, 0, 2]) for x in (query, key, value))
+        batch, target = shape_list(query)[:2]
+        source = shape_list(key)[1]
+        q = self._heads(query, 0) * (float(self.head_dim) ** -0.5)
+        scores = tf.matmul(q, self._heads(key, 1), transpose_b=True)  # [batch, heads, target, source]
+        if attn_mask is not None:
+            mask = self._additive(attn_mask, scores.dtype)
+            if len(mask.shape) == 3:  # [batch * heads, target, source]
+                mask = tf.reshape(mask, [batch, self.num_heads, target, source])
+            scores = scores + mask
+        if key_padding_mask is not None:
+            scores = scores + self._additive(key_padding_mask, scores.dtype)[:, None, None, :]
+        weights = tf.nn.softmax(scores, axis=-1)
+        if training and self.dropout > 0:  # torch returns the weights after dropout
+            weights = tf.nn.dropout(weights, rate=self.dropout)
+        output = tf.matmul(weights, self._heads(value, 2))
+        output = tf.reshape(tf.transpose(output, [0, 2, 1, 3]), [batch, target, self.embed_dim])
+        output = self.out_proj(output)
+        if not self.batch_first:
+            output = tf.transpose(output, [1, 0, 2])
+        if not need_weights:
+            return output, None
+        return output, tf.reduce_mean(weights, axis=1) if average_attn_weights else weights
 
 
 def torch_unfold(input, kernel_size, dilation=1, padding=0, stride=1):
