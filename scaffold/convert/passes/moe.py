@@ -1,0 +1,252 @@
+"""Mixture-of-experts dispatch: the expert loops of MoE blocks (mixtral, qwen2_moe, gpt_oss, ...) in forms that
+run eagerly and under tf.function.
+
+PyTorch loops over the experts some token is routed to, a data-dependent loop over a tensor:
+
+    expert_hit = torch.greater(expert_mask.sum(dim=(-1, -2)), 0).nonzero()
+    for expert_idx in expert_hit:                          # rows of one element
+        expert_layer = self.experts[expert_idx]
+        idx, top_x = torch.where(expert_mask[expert_idx].squeeze(0))
+        current_state = hidden_states[None, top_x].reshape(-1, hidden_dim)
+        ...
+        final_hidden_states.index_add_(0, top_x, current_hidden_states)
+
+TF cannot index a list of layers with a tensor, nor trace a loop over one. The loop goes over every expert
+instead (`moe_expert_indices`: Python ints, the length of the expert mask); an expert no token is routed to
+gathers no rows and adds nothing, so the result is the same, value for value. Where the loop variable stood for a
+one-element index tensor, `t[expert_idx]` keeps that dim (`t[expert_idx : expert_idx + 1]`), as torch's does; a
+loop that first takes `expert_idx = expert_idx[0]` (gpt_oss) uses the int as it is.
+
+Also here, because the dispatch is where they occur:
+- `x.index_add_(dim, index, source)` as a statement -> `x = torch_index_add(x, dim, index, source)`
+  (tf.tensor_scatter_nd_add: TF tensors are immutable);
+- indexing with the integer tensors `torch.where(mask)` returns (`hidden_states[None, top_x]`,
+  `routing_weights[top_x, idx, None]`, `hidden_states[token_idx]`) -> `torch_index`, which reads them as torch does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+import libcst.matchers as m
+
+from ..context import ConvertContext
+from ..names import dotted
+from ..pipeline import NodePass
+from ..todos import Todos
+
+
+def _is_nonzero(node: cst.BaseExpression) -> bool:
+    """`x.nonzero()` / `torch.nonzero(x)` (no `as_tuple`)."""
+    if not isinstance(node, cst.Call) or any(a.keyword is not None for a in node.args):
+        return False
+    if isinstance(node.func, cst.Attribute) and node.func.attr.value == "nonzero":
+        return not node.args if dotted(node.func.value) != "torch" else len(node.args) == 1
+    return False
+
+
+def _nonzero_receiver(node: cst.Call) -> cst.BaseExpression:
+    assert isinstance(node.func, cst.Attribute)
+    return node.args[0].value if node.args else node.func.value
+
+
+def _loop_source(node: cst.For) -> str | None:
+    """`for v in h:` / `for v in h[:]:` -> "h"."""
+    it = node.iter
+    if isinstance(it, cst.Subscript) and len(it.slice) == 1:
+        s = it.slice[0].slice
+        if isinstance(s, cst.Slice) and s.lower is s.upper is s.step is None:
+            it = it.value
+    return it.value if isinstance(it, cst.Name) else None
+
+
+def _is_torch_where_of_one(node: cst.BaseExpression) -> bool:
+    return (
+        isinstance(node, cst.Call)
+        and dotted(node.func) == "torch.where"
+        and len(node.args) == 1
+        and node.args[0].keyword is None
+    )
+
+
+def _names_loaded(node: cst.CSTNode) -> list[cst.Name]:
+    return [n for n in m.findall(node, m.Name()) if isinstance(n, cst.Name)]
+
+
+@dataclass
+class _Loop:
+    var: str
+    scalar: bool  # the body starts with `var = var[0]`: the loop variable is used as an int
+    first: cst.BaseStatement | None = None  # that statement (dropped)
+
+
+@dataclass
+class _Function:
+    hit_calls: set[int] = field(default_factory=set)  # id() of the `.nonzero()` calls that become expert ranges
+    hit_names: set[str] = field(default_factory=set)
+    index_names: set[str] = field(default_factory=set)  # names bound to integer index tensors (torch.where(x))
+
+
+class MoePass(NodePass):
+    def __init__(self, ctx: ConvertContext, todos: Todos) -> None:
+        super().__init__(ctx, todos)
+        self._functions: list[_Function] = []
+        self._loops: list[_Loop | None] = []
+        self._targets = 0
+        self._inplace_adds: set[int] = set()  # id() of `x.index_add_(...)` calls that are whole statements
+
+    # --- what the function binds, read once from the original function
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        facts = _Function()
+        assigned: dict[str, list[cst.BaseExpression]] = {}
+        for assign in m.findall(node.body, m.Assign()):
+            assert isinstance(assign, cst.Assign)
+            for target in assign.targets:
+                if isinstance(target.target, cst.Name):
+                    assigned.setdefault(target.target.value, []).append(assign.value)
+                elif isinstance(target.target, cst.Tuple) and _is_torch_where_of_one(assign.value):
+                    facts.index_names.update(
+                        e.value.value for e in target.target.elements if isinstance(e.value, cst.Name)
+                    )
+        loop_sources = {_loop_source(f) for f in m.findall(node.body, m.For()) if isinstance(f, cst.For)}
+        for name, values in assigned.items():
+            if name in loop_sources and len(values) == 1 and _is_nonzero(values[0]) and self._only_looped(node, name):
+                facts.hit_names.add(name)
+                facts.hit_calls.add(id(values[0]))
+        # a name also bound to something else is not known to be an index tensor
+        facts.index_names -= set(assigned)
+        self._functions.append(facts)
+
+    @staticmethod
+    def _only_looped(function: cst.FunctionDef, name: str) -> bool:
+        """Every load of `name` is a loop's iterable (its assignment aside)."""
+        loads = [n for n in _names_loaded(function.body) if n.value == name]
+        uses = 1  # the assignment target
+        for loop in m.findall(function.body, m.For()):
+            assert isinstance(loop, cst.For)
+            if _loop_source(loop) == name:
+                uses += 1
+        return len(loads) == uses
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
+        self._functions.pop()
+        return updated
+
+    # --- the loop over the experts some token is routed to
+
+    def visit_For(self, node: cst.For) -> None:
+        facts = self._functions[-1] if self._functions else None
+        source = _loop_source(node)
+        if facts is None or source not in facts.hit_names or not isinstance(node.target, cst.Name):
+            self._loops.append(None)
+            return
+        var = node.target.value
+        body = node.body.body
+        first = body[0] if body else None
+        scalar = (
+            isinstance(first, cst.SimpleStatementLine)
+            and len(first.body) == 1
+            and m.matches(
+                first.body[0],
+                m.Assign(
+                    targets=[m.AssignTarget(m.Name(var))],
+                    value=m.Subscript(value=m.Name(var), slice=[m.SubscriptElement(m.Index(m.Integer("0")))]),
+                ),
+            )
+        )
+        self._loops.append(_Loop(var, scalar, first if scalar else None))
+
+    def leave_For(self, original: cst.For, updated: cst.For) -> cst.For:
+        loop = self._loops.pop()
+        if loop is None or not loop.scalar:
+            return updated
+        # `expert_idx = expert_idx[0]`: the loop variable is an int already
+        body = updated.body.body[1:] or [cst.SimpleStatementLine([cst.Pass()])]
+        return updated.with_changes(body=updated.body.with_changes(body=body))
+
+    def _loop_var(self) -> _Loop | None:
+        return next((loop for loop in reversed(self._loops) if loop is not None), None)
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        facts = self._functions[-1] if self._functions else None
+        if facts is not None and id(original) in facts.hit_calls and self.cursor.in_body:
+            assert isinstance(updated.func, cst.Attribute)
+            receiver = updated.args[0].value if updated.args else updated.func.value
+            return self.call("moe_expert_indices", receiver)
+        if id(original) in self._inplace_adds:
+            assert isinstance(updated.func, cst.Attribute)
+            return self.call("torch_index_add", updated.func.value, *updated.args)
+        return updated
+
+    # --- index_add_ as a statement
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        call = node.value
+        if (
+            self.cursor.in_body
+            and isinstance(call, cst.Call)
+            and isinstance(call.func, cst.Attribute)
+            and call.func.attr.value == "index_add_"
+            and isinstance(call.func.value, (cst.Name, cst.Attribute))
+            and dotted(call.func.value) is not None
+        ):
+            self._inplace_adds.add(id(call))
+
+    def leave_Expr(self, original: cst.Expr, updated: cst.Expr) -> cst.Expr | cst.Assign:
+        if id(original.value) not in self._inplace_adds:
+            return updated
+        self._inplace_adds.discard(id(original.value))
+        call = updated.value
+        assert isinstance(call, cst.Call) and call.args
+        return cst.Assign(targets=[cst.AssignTarget(call.args[0].value)], value=call)
+
+    # --- indexing with the loop variable and with integer index tensors
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._targets += 1
+
+    def leave_AssignTarget(self, original: cst.AssignTarget, updated: cst.AssignTarget) -> cst.AssignTarget:
+        self._targets -= 1
+        return updated
+
+    def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript) -> cst.BaseExpression:
+        if not self.cursor.in_body or self._targets:
+            return updated
+        loop = self._loop_var()
+        elements = updated.slice
+        if loop is not None and not loop.scalar and self._is_loop_index(elements, loop.var):
+            if not self._is_layer_list(updated.value):
+                # a one-element index tensor keeps its dim: t[i] -> t[i : i + 1]
+                var = cst.Name(loop.var)
+                upper = cst.BinaryOperation(left=var, operator=cst.Add(), right=cst.Integer("1"))
+                return updated.with_changes(slice=[cst.SubscriptElement(cst.Slice(lower=var, upper=upper))])
+            return updated
+        facts = self._functions[-1] if self._functions else None
+        if facts is None or not facts.index_names:
+            return updated
+        indices = [e.slice for e in elements]
+        if not all(isinstance(i, cst.Index) and i.star is None for i in indices):
+            return updated
+        values = [i.value for i in indices if isinstance(i, cst.Index)]
+        if not any(isinstance(v, cst.Name) and v.value in facts.index_names for v in values):
+            return updated
+        key = values[0] if len(values) == 1 else cst.Tuple([cst.Element(v) for v in values])
+        return self.call("torch_index", updated.value, key)
+
+    @staticmethod
+    def _is_loop_index(elements: tuple[cst.SubscriptElement, ...] | list[cst.SubscriptElement], var: str) -> bool:
+        if len(elements) != 1:
+            return False
+        item = elements[0].slice
+        return isinstance(item, cst.Index) and isinstance(item.value, cst.Name) and item.value.value == var
+
+    def _is_layer_list(self, node: cst.BaseExpression) -> bool:
+        """`self.experts`: a list of layers (torch indexes a ModuleList with a one-element tensor as an int)."""
+        name = dotted(node)
+        if name is None or not name.startswith("self.") or name.count(".") != 1:
+            return False
+        cls = self.info.classes.get(self.cursor.class_name or "")
+        sub = cls.sublayers.get(name[len("self.") :]) if cls is not None else None
+        return sub is not None and sub.kind in ("list", "sequential")
