@@ -18,14 +18,16 @@ one-element index tensor, `t[expert_idx]` keeps that dim (`t[expert_idx : expert
 loop that first takes `expert_idx = expert_idx[0]` (gpt_oss) uses the int as it is.
 
 Also here, because the dispatch is where they occur:
-- `x.index_add_(dim, index, source)` as a statement -> `x = torch_index_add(x, dim, index, source)`
-  (tf.tensor_scatter_nd_add: TF tensors are immutable);
+- `x.index_add_(dim, index, source)` / `x.scatter_(dim, index, src)` as a statement -> `x = <the out-of-place
+  twin, translated>` (torch_index_add: tf.tensor_scatter_nd_add; TF tensors are immutable); on a fresh tensor
+  (`torch.zeros_like(logits).scatter_(1, idx, v)`) the out-of-place twin as it is;
 - indexing with the integer tensors `torch.where(mask)` returns (`hidden_states[None, top_x]`,
   `routing_weights[top_x, idx, None]`, `hidden_states[token_idx]`) -> `torch_index`, which reads them as torch does.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -70,15 +72,34 @@ def _is_torch_where_of_one(node: cst.BaseExpression) -> bool:
     )
 
 
+def _index_results(node: cst.BaseExpression) -> tuple[int, ...] | None:
+    """Where a call's result holds integer index tensors: `torch.where(mask)` (every part), `x.sort(...)` /
+    `torch.topk(...)` ((values, indices): the second), `x.argsort()` (the whole result: position -1)."""
+    if not isinstance(node, cst.Call):
+        return None
+    if _is_torch_where_of_one(node):
+        return (0, 1, 2, 3, 4, 5, 6, 7)
+    func = node.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else None
+    if name in ("sort", "topk") and node.args:
+        return (1,)
+    if name == "argsort":
+        return (-1,)
+    return None
+
+
 def _names_loaded(node: cst.CSTNode) -> list[cst.Name]:
     return [n for n in m.findall(node, m.Name()) if isinstance(n, cst.Name)]
+
+
+# in-place tensor methods of MoE routing and dispatch -> their out-of-place twins (translate/ registers those)
+INPLACE = {"index_add_": "index_add", "scatter_": "scatter"}
 
 
 @dataclass
 class _Loop:
     var: str
     scalar: bool  # the body starts with `var = var[0]`: the loop variable is used as an int
-    first: cst.BaseStatement | None = None  # that statement (dropped)
 
 
 @dataclass
@@ -94,7 +115,8 @@ class MoePass(NodePass):
         self._functions: list[_Function] = []
         self._loops: list[_Loop | None] = []
         self._targets = 0
-        self._inplace_adds: set[int] = set()  # id() of `x.index_add_(...)` calls that are whole statements
+        # id() of the in-place calls that are whole statements -> their receiver, as translated
+        self._inplace: dict[int, cst.BaseExpression | None] = {}
 
     # --- what the function binds, read once from the original function
 
@@ -106,17 +128,26 @@ class MoePass(NodePass):
             for target in assign.targets:
                 if isinstance(target.target, cst.Name):
                     assigned.setdefault(target.target.value, []).append(assign.value)
-                elif isinstance(target.target, cst.Tuple) and _is_torch_where_of_one(assign.value):
+                positions = _index_results(assign.value)
+                if positions is None:
+                    continue
+                if isinstance(target.target, cst.Tuple):
                     facts.index_names.update(
-                        e.value.value for e in target.target.elements if isinstance(e.value, cst.Name)
+                        e.value.value
+                        for p, e in enumerate(target.target.elements)
+                        if p in positions and isinstance(e.value, cst.Name)
                     )
+                elif -1 in positions and isinstance(target.target, cst.Name):
+                    facts.index_names.add(target.target.value)
         loop_sources = {_loop_source(f) for f in m.findall(node.body, m.For()) if isinstance(f, cst.For)}
         for name, values in assigned.items():
             if name in loop_sources and len(values) == 1 and _is_nonzero(values[0]) and self._only_looped(node, name):
                 facts.hit_names.add(name)
                 facts.hit_calls.add(id(values[0]))
         # a name also bound to something else is not known to be an index tensor
-        facts.index_names -= set(assigned)
+        facts.index_names -= {
+            name for name, values in assigned.items() if _index_results(values[0]) != (-1,) or len(values) > 1
+        }
         self._functions.append(facts)
 
     @staticmethod
@@ -156,7 +187,7 @@ class MoePass(NodePass):
                 ),
             )
         )
-        self._loops.append(_Loop(var, scalar, first if scalar else None))
+        self._loops.append(_Loop(var, scalar))
 
     def leave_For(self, original: cst.For, updated: cst.For) -> cst.For:
         loop = self._loops.pop()
@@ -175,12 +206,21 @@ class MoePass(NodePass):
             assert isinstance(updated.func, cst.Attribute)
             receiver = updated.args[0].value if updated.args else updated.func.value
             return self.call("moe_expert_indices", receiver)
-        if id(original) in self._inplace_adds:
-            assert isinstance(updated.func, cst.Attribute)
-            return self.call("torch_index_add", updated.func.value, *updated.args)
+        func = updated.func
+        if (
+            self.cursor.in_body
+            and isinstance(func, cst.Attribute)
+            and func.attr.value in INPLACE
+            and (id(original) in self._inplace or isinstance(original.func.value, cst.Call))  # type: ignore[attr-defined]
+        ):
+            # in place on a name (a statement of its own, rebound in leave_Expr) or on a fresh tensor no one else
+            # sees (`torch.zeros_like(x).scatter_(...)`): the out-of-place twin, translated by the registry
+            if id(original) in self._inplace:
+                self._inplace[id(original)] = func.value
+            return updated.with_changes(func=func.with_changes(attr=cst.Name(INPLACE[func.attr.value])))
         return updated
 
-    # --- index_add_ as a statement
+    # --- in-place updates as statements: `x.index_add_(...)` -> `x = <x.index_add(...) translated>`
 
     def visit_Expr(self, node: cst.Expr) -> None:
         call = node.value
@@ -188,19 +228,17 @@ class MoePass(NodePass):
             self.cursor.in_body
             and isinstance(call, cst.Call)
             and isinstance(call.func, cst.Attribute)
-            and call.func.attr.value == "index_add_"
+            and call.func.attr.value in INPLACE
             and isinstance(call.func.value, (cst.Name, cst.Attribute))
             and dotted(call.func.value) is not None
         ):
-            self._inplace_adds.add(id(call))
+            self._inplace[id(call)] = None
 
     def leave_Expr(self, original: cst.Expr, updated: cst.Expr) -> cst.Expr | cst.Assign:
-        if id(original.value) not in self._inplace_adds:
+        target = self._inplace.pop(id(original.value), None)
+        if target is None:
             return updated
-        self._inplace_adds.discard(id(original.value))
-        call = updated.value
-        assert isinstance(call, cst.Call) and call.args
-        return cst.Assign(targets=[cst.AssignTarget(call.args[0].value)], value=call)
+        return cst.Assign(targets=[cst.AssignTarget(target)], value=updated.value)  # type: ignore[arg-type]
 
     # --- indexing with the loop variable and with integer index tensors
 
@@ -236,7 +274,7 @@ class MoePass(NodePass):
         return self.call("torch_index", updated.value, key)
 
     @staticmethod
-    def _is_loop_index(elements: tuple[cst.SubscriptElement, ...] | list[cst.SubscriptElement], var: str) -> bool:
+    def _is_loop_index(elements: Sequence[cst.SubscriptElement], var: str) -> bool:
         if len(elements) != 1:
             return False
         item = elements[0].slice

@@ -1415,3 +1415,23 @@ def torch_index_add(input, dim, index, source, alpha=1):
     perm = [dim, *[d for d in range(rank) if d != dim]]
     moved = tf.tensor_scatter_nd_add(tf.transpose(input, perm), index, tf.transpose(source, perm))
     return tf.transpose(moved, [perm.index(d) for d in range(rank)])
+
+
+def torch_argsort(input, dim=-1, descending=False):
+    """torch.argsort: the indices that sort `input` along `dim` (tf.int32, a port's long); equal values keep
+    their order (torch's CPU sort does; `stable=False` promises no order)."""
+    return tf.argsort(input, axis=dim, direction="DESCENDING" if descending else "ASCENDING", stable=True)
+
+
+def torch_sort(input, dim=-1, descending=False):
+    """torch.sort / Tensor.sort: (values, indices) along `dim`, with `.values` and `.indices`."""
+    direction = "DESCENDING" if descending else "ASCENDING"
+    return TorchValuesIndices(tf.sort(input, axis=dim, direction=direction), torch_argsort(input, dim, descending))
+
+
+def torch_trunc_div(input, other):
+    """torch's `div(input, other, rounding_mode="trunc")`: the quotient rounded toward zero, in input's dtype."""
+    if input.dtype.is_integer:
+        return tf.truncatediv(input, tf.cast(other, input.dtype))
+    quotient = input / tf.cast(other, input.dtype)
+    return tf.math.sign(quotient) * tf.math.floor(tf.math.abs(quotient))

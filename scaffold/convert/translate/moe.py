@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .registry import Args, Context, method
+from .registry import Args, Context, arg, function, method
 
 
 @method("index_add", signature=("dim", "index", "source", "alpha"), tensor_only=True)
@@ -15,8 +15,46 @@ def index_add(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call("torch_index_add", a.receiver, *a.args)
 
 
-@method("index_add_", tensor_only=True)
-def index_add_inplace(a: Args, cx: Context) -> cst.BaseExpression | None:
-    """In place: only as a statement of its own (passes/moe.py rebinds the name); inside an expression TF has
-    no tensor to update."""
+@method("index_add_", "scatter_", tensor_only=True)
+def in_place(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """In place: translated (passes/moe.py) as a statement of its own on a name, which is rebound, or on a fresh
+    tensor; elsewhere TF has no tensor to update."""
+    return None
+
+
+def _sort_arguments(a: Args) -> list[cst.Arg] | None:
+    if not set(a.bound) <= {"input", "dim", "descending", "stable"}:
+        return None
+    rest = [arg(a[k], k) for k in ("dim", "descending") if k in a]
+    return rest
+
+
+@function("torch.sort", "torch.argsort", signature=("input", "dim", "descending"))
+def sort_function(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`torch.sort(x, dim, descending)` -> torch_sort (values, indices); `torch.argsort` -> torch_argsort."""
+    rest = _sort_arguments(a)
+    if rest is None or "input" not in a:
+        return None
+    return cx.call(f"torch_{a.name[len('torch.') :]}", a["input"], *rest)
+
+
+@method("sort", "argsort", signature=("dim", "descending"))
+def sort_method(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`x.sort(0)` -> torch_sort. A bare `.sort()` (or `key=` / `reverse=`) is a list's: left as it is."""
+    rest = _sort_arguments(a)
+    if rest is None or (a.name == "sort" and not a.args):
+        return None
+    return cx.call(f"torch_{a.name}", a.receiver, *rest)
+
+
+@method("div", "divide", signature=("other",), tensor_only=True)
+def div_rounding(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`x.div(k, rounding_mode="trunc" | "floor")` (MoE routers turn sorted positions into token indices)."""
+    mode = a.keywords.get("rounding_mode")
+    if "other" not in a or not isinstance(mode, cst.SimpleString) or set(a.bound) != {"other", "rounding_mode"}:
+        return None
+    if mode.evaluated_value == "floor":
+        return cx.call("tf.math.floordiv", a.receiver, a["other"])
+    if mode.evaluated_value == "trunc":
+        return cx.call("torch_trunc_div", a.receiver, a["other"])
     return None
