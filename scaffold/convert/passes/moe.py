@@ -88,6 +88,24 @@ def _index_results(node: cst.BaseExpression) -> tuple[int, ...] | None:
     return None
 
 
+def _derived_index(node: cst.BaseExpression, known: set[str]) -> bool:
+    """An index tensor divided with rounding: `i.div(k, rounding_mode=...)`, `torch.div(i, k, rounding_mode=...)`,
+    `i // k`."""
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.FloorDivide):
+        return isinstance(node.left, cst.Name) and node.left.value in known
+    if not isinstance(node, cst.Call) or not any(
+        a.keyword is not None and a.keyword.value == "rounding_mode" for a in node.args
+    ):
+        return False
+    if dotted(node.func) == "torch.div":
+        first = node.args[0].value if node.args else None
+    elif isinstance(node.func, cst.Attribute) and node.func.attr.value in ("div", "divide"):
+        first = node.func.value
+    else:
+        return False
+    return isinstance(first, cst.Name) and first.value in known
+
+
 def _names_loaded(node: cst.CSTNode) -> list[cst.Name]:
     return [n for n in m.findall(node, m.Name()) if isinstance(n, cst.Name)]
 
@@ -121,34 +139,56 @@ class MoePass(NodePass):
     # --- what the function binds, read once from the original function
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        facts = _Function()
+        facts = _Function(index_names=self._index_names(node, self.cursor.class_name, 0))
         assigned: dict[str, list[cst.BaseExpression]] = {}
         for assign in m.findall(node.body, m.Assign()):
             assert isinstance(assign, cst.Assign)
             for target in assign.targets:
                 if isinstance(target.target, cst.Name):
                     assigned.setdefault(target.target.value, []).append(assign.value)
-                positions = _index_results(assign.value)
-                if positions is None:
-                    continue
-                if isinstance(target.target, cst.Tuple):
-                    facts.index_names.update(
-                        e.value.value
-                        for p, e in enumerate(target.target.elements)
-                        if p in positions and isinstance(e.value, cst.Name)
-                    )
-                elif -1 in positions and isinstance(target.target, cst.Name):
-                    facts.index_names.add(target.target.value)
         loop_sources = {_loop_source(f) for f in m.findall(node.body, m.For()) if isinstance(f, cst.For)}
         for name, values in assigned.items():
             if name in loop_sources and len(values) == 1 and _is_nonzero(values[0]) and self._only_looped(node, name):
                 facts.hit_names.add(name)
                 facts.hit_calls.add(id(values[0]))
-        # a name also bound to something else is not known to be an index tensor
-        facts.index_names -= {
-            name for name, values in assigned.items() if _index_results(values[0]) != (-1,) or len(values) > 1
-        }
         self._functions.append(facts)
+
+    def _index_names(self, function: cst.FunctionDef, class_name: str | None, depth: int) -> set[str]:
+        """The names `function` binds only to integer index tensors: parts of `torch.where(mask)`, the indices of
+        `sort` / `topk`, `argsort`'s result, such a name divided with rounding (`.div(k, rounding_mode=...)`,
+        `// k`), and what a sub-layer's forward returns at such positions (`_, batch_index, ... = self.router(x)`)."""
+        index_bound: set[str] = set()
+        other_bound: set[str] = set()
+        for assign in m.findall(function.body, m.Assign()):
+            assert isinstance(assign, cst.Assign)
+            for target in assign.targets:
+                if isinstance(target.target, cst.Tuple):
+                    positions = _index_results(assign.value) or self._returned_indices(assign.value, class_name, depth)
+                    for p, e in enumerate(target.target.elements):
+                        if isinstance(e.value, cst.Name):
+                            (index_bound if p in positions else other_bound).add(e.value.value)
+                elif isinstance(target.target, cst.Name):
+                    is_index = _index_results(assign.value) == (-1,) or _derived_index(assign.value, index_bound)
+                    (index_bound if is_index else other_bound).add(target.target.value)
+        return index_bound - other_bound
+
+    def _returned_indices(self, value: cst.BaseExpression, class_name: str | None, depth: int) -> tuple[int, ...]:
+        """`self.router(x)`: the positions of the sub-layer's returned tuple that are index tensors."""
+        name = dotted(value.func) if isinstance(value, cst.Call) else None
+        cls = self.info.classes.get(class_name or "")
+        if depth > 2 or cls is None or name is None or not name.startswith("self.") or name.count(".") != 1:
+            return ()
+        sub = cls.sublayers.get(name[len("self.") :])
+        owner = self.info.classes.get(sub.cls or "") if sub is not None and sub.kind == "custom" else None
+        forward = owner.method("forward") if owner is not None else None
+        if owner is None or forward is None:
+            return ()
+        returns = [r for r in m.findall(forward.body, m.Return()) if isinstance(r, cst.Return)]
+        if not returns or not isinstance(returns[-1].value, cst.Tuple):
+            return ()
+        names = self._index_names(forward, owner.name, depth + 1)
+        elements = returns[-1].value.elements
+        return tuple(p for p, e in enumerate(elements) if isinstance(e.value, cst.Name) and e.value.value in names)
 
     @staticmethod
     def _only_looped(function: cst.FunctionDef, name: str) -> bool:

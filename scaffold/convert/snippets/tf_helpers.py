@@ -1435,3 +1435,13 @@ def torch_trunc_div(input, other):
         return tf.truncatediv(input, tf.cast(other, input.dtype))
     quotient = input / tf.cast(other, input.dtype)
     return tf.math.sign(quotient) * tf.math.floor(tf.math.abs(quotient))
+
+
+def torch_tolist(tensor):
+    """torch's `x.tolist()`: the values as (nested) Python lists; traced, where values are not known yet, the
+    symbolic ones in the same nesting (tf.split and tf.range take them: MoE routers' expert sizes)."""
+    if tf.executing_eagerly() and hasattr(tensor, "numpy"):
+        return tensor.numpy().tolist()
+    if tensor.shape.rank == 0:
+        return tensor
+    return [torch_tolist(part) for part in tf.unstack(tensor)]
