@@ -157,3 +157,29 @@ def _torch_forward(source):
     namespace = {"torch": torch, "nn": torch.nn}
     exec(textwrap.dedent(source[source.index("    def forward") :]), namespace)
     return namespace["forward"]
+
+
+def test_torch_tolist_eager_and_traced(helpers):
+    """granitemoe's expert sizes: `.tolist()` then `split`; traced, the sizes stay symbolic and split still works."""
+    import numpy as np
+    import torch
+
+    tf = helpers.tf
+    sizes = np.asarray([2, 0, 3])
+    assert helpers.torch_tolist(tf.constant(sizes)) == torch.tensor(sizes).tolist()
+    assert helpers.torch_tolist(tf.constant([[1, 2], [3, 4]])) == [[1, 2], [3, 4]]
+    rows = np.arange(10, dtype="float32").reshape(5, 2)
+    expected = [p.numpy() for p in torch.tensor(rows).split(torch.tensor(sizes).tolist(), dim=0)]
+
+    @tf.function(input_signature=[tf.TensorSpec([3], tf.int32), tf.TensorSpec([None, 2], tf.float32)])
+    def traced(s, x):
+        return helpers.torch_split(x, helpers.torch_tolist(s), 0)
+
+    for actual, e in zip(traced(tf.constant(sizes, dtype=tf.int32), tf.constant(rows)), expected):
+        _close(actual, e)
+
+
+def test_torch_device_type(helpers):
+    tf = helpers.tf
+    assert helpers.torch_device_type(tf.constant([1.0])) == "cpu"  # the test machine has no GPU for TF
+    assert tf.function(lambda x: tf.constant(helpers.torch_device_type(x) == "cpu"))(tf.constant([1.0]))

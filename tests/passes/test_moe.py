@@ -173,3 +173,53 @@ def test_in_place_inside_an_expression_is_marked_by_the_methods_pass():
         TensorMethodsPass,
         todos=(Todo("tensor method .index_add_() is not translated yet", ".index_add_()"),),
     )
+
+
+def test_indices_returned_by_a_sub_layer_and_divided_with_rounding():
+    """granitemoe / jetmoe: the router returns the sorted positions and the token indices derived from them."""
+    before = """\
+    class TinyGating(nn.Module):
+        def forward(self, x):
+            _, order = x.sort(0)
+            tokens = order.div(2, rounding_mode="trunc")
+            floor = order // 2
+            return order, tokens, floor, x
+
+
+    class TinyMoE(nn.Module):
+        def __init__(self, config):
+            super().__init__()
+            self.router = TinyGating()
+
+        def forward(self, x, gates):
+            order, tokens, floor, scores = self.router(x)
+            return x[order], x[tokens], gates[floor], x[scores]
+    """
+    assert_codemod(
+        before,
+        before.replace(
+            "x[order], x[tokens], gates[floor]",
+            "torch_index(x, order), torch_index(x, tokens), torch_index(gates, floor)",
+        ),
+        MoePass,
+    )
+
+
+def test_device_type():
+    assert_codemod(
+        """\
+        class TinyExperts(nn.Module):
+            def forward(self, x):
+                if x.device.type == "cpu" or self.training:
+                    return x
+                return torch.device("cpu").type
+        """,
+        """\
+        class TinyExperts(nn.Module):
+            def forward(self, x):
+                if torch_device_type(x) == "cpu" or self.training:
+                    return x
+                return torch.device("cpu").type
+        """,
+        MoePass,
+    )

@@ -22,7 +22,8 @@ Also here, because the dispatch is where they occur:
   twin, translated>` (torch_index_add: tf.tensor_scatter_nd_add; TF tensors are immutable); on a fresh tensor
   (`torch.zeros_like(logits).scatter_(1, idx, v)`) the out-of-place twin as it is;
 - indexing with the integer tensors `torch.where(mask)` returns (`hidden_states[None, top_x]`,
-  `routing_weights[top_x, idx, None]`, `hidden_states[token_idx]`) -> `torch_index`, which reads them as torch does.
+  `routing_weights[top_x, idx, None]`, `hidden_states[token_idx]`) -> `torch_index`, which reads them as torch does;
+- `x.device.type` (gpt_oss takes its expert loop on the CPU) -> torch_device_type(x).
 """
 
 from __future__ import annotations
@@ -279,6 +280,19 @@ class MoePass(NodePass):
         if target is None:
             return updated
         return cst.Assign(targets=[cst.AssignTarget(target)], value=updated.value)  # type: ignore[arg-type]
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        """`x.device.type` (gpt_oss picks its expert loop on the CPU) -> torch_device_type(x)."""
+        inner = updated.value
+        if (
+            self.cursor.in_body
+            and updated.attr.value == "type"
+            and isinstance(inner, cst.Attribute)
+            and inner.attr.value == "device"
+            and dotted(inner.value) not in (None, "torch", "self")
+        ):
+            return self.call("torch_device_type", inner.value)
+        return updated
 
     # --- indexing with the loop variable and with integer index tensors
 

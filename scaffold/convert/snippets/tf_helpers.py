@@ -1445,3 +1445,9 @@ def torch_tolist(tensor):
     if tensor.shape.rank == 0:
         return tensor
     return [torch_tolist(part) for part in tf.unstack(tensor)]
+
+
+def torch_device_type(tensor):
+    """torch's `x.device.type` for a TF tensor: "cuda" on a GPU, else "cpu" (a traced tensor, which TF places
+    later, counts as on the CPU)."""
+    return "cuda" if "GPU" in (getattr(tensor, "device", "") or "") else "cpu"
