@@ -188,3 +188,19 @@ def test_torch_device_type(helpers):
     tf = helpers.tf
     assert helpers.torch_device_type(tf.constant([1.0])) == "cpu"  # the test machine has no GPU for TF
     assert tf.function(lambda x: tf.constant(helpers.torch_device_type(x) == "cpu"))(tf.constant([1.0]))
+
+
+def test_router_jitter_draws_from_torchs_distribution():
+    """`hidden_states *= torch.empty_like(hidden_states).uniform_(1 - j, 1 + j)` (training only): random, so the
+    draws are checked for torch's shape, dtype and range, not values."""
+    import numpy as np
+
+    from scaffold.convert.snippets import tf_helpers
+    from tests.test_text_twins import _twin
+
+    x = np.zeros((3, 4, 5), dtype="float32")
+    tf_code, actual, expected = _twin("torch.empty_like(x).uniform_(1.0 - 0.25, 1.0 + 0.25)", x=x)
+    assert tf_code.startswith("tf.random.uniform(") and actual.dtype == tf_helpers.tf.float32
+    assert tuple(actual.shape) == tuple(expected.shape) == (3, 4, 5)
+    values = actual.numpy()
+    assert values.min() >= 0.75 and values.max() < 1.25 and values.std() > 0

@@ -223,3 +223,24 @@ def test_device_type():
         """,
         MoePass,
     )
+
+
+def test_uniform_on_a_named_tensor_is_marked():
+    from scaffold.convert.passes.methods import TensorMethodsPass
+
+    assert_codemod(
+        """\
+        class TinyLayer(nn.Module):
+            def forward(self, x):
+                return x.uniform_(0.0, 1.0)
+        """,
+        """\
+        class TinyLayer(nn.Module):
+            def forward(self, x):
+                # TODO(scaffold): tensor method .uniform_() is not translated yet
+                #   PyTorch: return x.uniform_(0.0, 1.0)
+                raise NotImplementedError("scaffold: no TF translation for .uniform_() (see the TODO above)")
+        """,
+        TensorMethodsPass,
+        todos=(Todo("tensor method .uniform_() is not translated yet", ".uniform_()"),),
+    )

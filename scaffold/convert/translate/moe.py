@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ..names import dotted
 from .registry import Args, Context, arg, function, method
 
 
@@ -58,3 +59,24 @@ def div_rounding(a: Args, cx: Context) -> cst.BaseExpression | None:
     if mode.evaluated_value == "trunc":
         return cx.call("torch_trunc_div", a.receiver, a["other"])
     return None
+
+
+@method("uniform_", signature=("a", "b"), tensor_only=True)
+def uniform_fresh(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`torch.empty_like(x).uniform_(lo, hi)` (the routers' training jitter): draws of the same distribution, of
+    x's shape and dtype. Only on a fresh tensor (`tf.zeros_like(x)` once translated): a named one is updated in
+    place in torch, which TF cannot."""
+    receiver = a.receiver
+    if not (
+        isinstance(receiver, cst.Call)
+        and dotted(receiver.func) in ("tf.zeros_like", "tf.ones_like")
+        and len(receiver.args) == 1
+        and receiver.args[0].keyword is None
+        and set(a.bound) <= {"a", "b"}
+    ):
+        return None
+    x = receiver.args[0].value
+    bounds = [arg(a[k], k2) for k, k2 in (("a", "minval"), ("b", "maxval")) if k in a]
+    return cx.call(
+        "tf.random.uniform", cx.expr("tf.shape({x})", x=x), *bounds, arg(cx.expr("{x}.dtype", x=x), "dtype")
+    )
