@@ -244,3 +244,19 @@ def test_uniform_on_a_named_tensor_is_marked():
         TensorMethodsPass,
         todos=(Todo("tensor method .uniform_() is not translated yet", ".uniform_()"),),
     )
+
+
+def test_indices_packed_by_one_method_and_unpacked_by_another():
+    """jetmoe's MoA: `map` packs the routing topology, `reduce` takes it as a parameter."""
+    before = """\
+    class TinyMoA(nn.Module):
+        def map(self, x):
+            _, order = x.sort(0)
+            topo_info = (order, x)
+            return topo_info
+
+        def reduce(self, y, topo_info):
+            order, scores = topo_info
+            return y[order], y[scores]
+    """
+    assert_codemod(before, before.replace("y[order]", "torch_index(y, order)"), MoePass)

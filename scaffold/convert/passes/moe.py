@@ -164,7 +164,11 @@ class MoePass(NodePass):
             assert isinstance(assign, cst.Assign)
             for target in assign.targets:
                 if isinstance(target.target, cst.Tuple):
-                    positions = _index_results(assign.value) or self._returned_indices(assign.value, class_name, depth)
+                    positions = (
+                        _index_results(assign.value)
+                        or self._returned_indices(assign.value, class_name, depth)
+                        or self._packed_indices(assign.value, function, class_name, depth)
+                    )
                     for p, e in enumerate(target.target.elements):
                         if isinstance(e.value, cst.Name):
                             (index_bound if p in positions else other_bound).add(e.value.value)
@@ -172,6 +176,30 @@ class MoePass(NodePass):
                     is_index = _index_results(assign.value) == (-1,) or _derived_index(assign.value, index_bound)
                     (index_bound if is_index else other_bound).add(target.target.value)
         return index_bound - other_bound
+
+    def _packed_indices(
+        self, value: cst.BaseExpression, function: cst.FunctionDef, class_name: str | None, depth: int
+    ) -> tuple[int, ...]:
+        """`a, b = topo_info`, a parameter another method of the class packed (`topo_info = (order, tokens)`,
+        jetmoe's map/reduce): the positions that method packed index tensors at."""
+        cls = self.info.classes.get(class_name or "")
+        if depth > 2 or cls is None or not isinstance(value, cst.Name):
+            return ()
+        if value.value not in {p.name.value for p in function.params.params}:
+            return ()
+        for method in cls.node.body.body:
+            if not isinstance(method, cst.FunctionDef) or method is function:
+                continue
+            for assign in m.findall(method.body, m.Assign(targets=[m.AssignTarget(m.Name(value.value))])):
+                assert isinstance(assign, cst.Assign)
+                if isinstance(assign.value, cst.Tuple):
+                    names = self._index_names(method, class_name, depth + 1)
+                    return tuple(
+                        p
+                        for p, e in enumerate(assign.value.elements)
+                        if isinstance(e.value, cst.Name) and e.value.value in names
+                    )
+        return ()
 
     def _returned_indices(self, value: cst.BaseExpression, class_name: str | None, depth: int) -> tuple[int, ...]:
         """`self.router(x)`: the positions of the sub-layer's returned tuple that are index tensors."""
