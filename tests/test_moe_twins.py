@@ -35,6 +35,8 @@ def helpers():
         ("i.div(3, rounding_mode='trunc')", {"i": [-7, -3, 0, 2, 5, 9]}),
         ("x.div(0.3, rounding_mode='trunc')", {"x": [[-1.0, -0.2, 0.0, 0.7, 2.0]]}),
         ("i.div(2, rounding_mode='floor')", {"i": [-7, -3, 0, 2, 5, 9]}),
+        ("x.div(0.5)", {"x": SCORES}),
+        ("x.divide(y)", {"x": SCORES, "y": [[2.0] * 5] * 2}),
         ("x.index_add(0, i, y)", {"x": ROWS, "i": [3, 0, 3], "y": ROWS[:3]}),
         ("x.index_add(1, i, y, alpha=2.0)", {"x": ROWS, "i": [2, 2], "y": [[1.0, 2.0]] * 4}),
         ("x.index_add(-1, i, y)", {"x": ROWS, "i": [0], "y": [[1.0]] * 4}),

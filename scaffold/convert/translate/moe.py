@@ -50,8 +50,11 @@ def sort_method(a: Args, cx: Context) -> cst.BaseExpression | None:
 
 @method("div", "divide", signature=("other",), tensor_only=True)
 def div_rounding(a: Args, cx: Context) -> cst.BaseExpression | None:
-    """`x.div(k, rounding_mode="trunc" | "floor")` (MoE routers turn sorted positions into token indices)."""
+    """`x.div(k)` as torch.div is translated (tf.math.divide: drop_path's `input.div(keep_prob)`), and with
+    `rounding_mode="trunc" | "floor"` (MoE routers turn sorted positions into token indices)."""
     mode = a.keywords.get("rounding_mode")
+    if set(a.bound) == {"other"}:
+        return cx.call("tf.math.divide", a.receiver, a["other"])
     if "other" not in a or not isinstance(mode, cst.SimpleString) or set(a.bound) != {"other", "rounding_mode"}:
         return None
     if mode.evaluated_value == "floor":
