@@ -36,6 +36,7 @@ from .passes.layer_attributes import LayerAttributesPass
 from .passes.layers import LayersPass
 from .passes.methods import TensorMethodsPass
 from .passes.modules import ModulesPass
+from .passes.moe import MoePass
 from .passes.outputs import OutputsPass
 from .passes.promotion import PromotionPass
 from .passes.provenance import ProvenancePass
@@ -58,6 +59,7 @@ NODE_PASSES = (
     TrainingPass,  # training passed down
     AnnotationsPass,  # torch.Tensor annotations -> tf.Tensor
     IndexingPass,  # tensor indexing and item assignment (TF tensors are immutable)
+    MoePass,  # the experts' loop of MoE blocks, index_add_, indexing with torch.where's index tensors
     AttributesPass,  # dtypes, `.shape`, the attention implementation, names with TF twins
     TorchCallsPass,  # torch functions, through the translator registry (before tensor methods)
     TensorMethodsPass,  # tensor methods, through the translator registry

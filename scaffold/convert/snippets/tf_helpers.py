@@ -335,7 +335,10 @@ def torch_index(tensor, index):
     """`tensor[index]` as torch reads it: an integer tensor picks rows (tf.gather); a tuple of integer tensors
     and ints (torch's advanced indexing over the leading dims) picks elements (tf.gather_nd, indices broadcast,
     negative ones counted from the end); a boolean tensor, alone or among `:` (`x[mask, :]`), keeps the entries
-    where it is True (tf.boolean_mask); anything else (ints, slices) indexes as TF does."""
+    where it is True (tf.boolean_mask); `None`s before and after integer tensors (`x[None, idx]`, `x[a, b, None]`)
+    add their new axes where torch adds them; anything else (ints, slices) indexes as TF does."""
+    if isinstance(index, tuple) and any(i is None for i in index) and any(_is_index_tensor(i) for i in index):
+        return _index_with_new_axes(tensor, index)
     if tf.is_tensor(index) and index.dtype.is_integer and index.shape.rank != 0:
         return tf.gather(tensor, index)
     if (
@@ -356,6 +359,27 @@ def torch_index(tensor, index):
     if tf.is_tensor(index) and index.dtype == tf.bool and index.shape.rank != 0:
         return tf.boolean_mask(tensor, index)
     return tensor[index]
+
+
+def _is_index_tensor(i):
+    return tf.is_tensor(i) and i.dtype.is_integer and i.shape.rank != 0
+
+
+def _index_with_new_axes(tensor, index):
+    """torch_index of a key with `None`s only before and after its integer tensors and ints: the new axes go
+    before the gathered dims and right after them, as torch places them."""
+    before = next(d for d, i in enumerate(index) if i is not None)
+    after = next(d for d, i in enumerate(reversed(index)) if i is not None)
+    core = index[before : len(index) - after]
+    if any(i is None or not (isinstance(i, int) or tf.is_tensor(i)) for i in core):
+        return tensor[index]
+    picked = torch_index(tensor, core if len(core) > 1 else core[0])
+    rank = max(tf.convert_to_tensor(i).shape.rank for i in core)
+    for _ in range(after):
+        picked = tf.expand_dims(picked, rank)
+    for _ in range(before):
+        picked = tf.expand_dims(picked, 0)
+    return picked
 
 
 def _boolean_mask_axis(index):
@@ -1817,3 +1841,70 @@ class TorchOnly:
 
     def __call__(self, *args, **kwargs):
         raise NotImplementedError(f"scaffold: no TF translation for {self.what} (see the TODO where it is made)")
+
+
+# --- MoE: the expert dispatch of mixture-of-experts blocks (passes/moe.py)
+
+
+def moe_expert_indices(hit):
+    """torch's `hit.nonzero()` over the 1-D mask of the experts some token is routed to, as an MoE block loops
+    over it: every expert's index instead, as Python ints (a list of layers is indexed with them, and the loop
+    traces). An expert no token is routed to gathers no rows and adds nothing, so the block's result is the same."""
+    if hit.shape.rank != 1 or hit.shape[0] is None:
+        raise NotImplementedError(
+            f"scaffold: the experts' loop needs a 1-D expert mask of static length, got shape {hit.shape}"
+        )
+    return list(range(hit.shape[0]))
+
+
+def torch_index_add(input, dim, index, source, alpha=1):
+    """torch's `input.index_add(dim, index, source, alpha=alpha)` (and `index_add_`, rebound): `source`'s slices
+    along `dim` added to `input` at the positions `index` names, repeated indices accumulating."""
+    input = tf.convert_to_tensor(input)
+    source = tf.cast(source, input.dtype)
+    if alpha != 1:
+        source = source * tf.cast(alpha, input.dtype)
+    rank = input.shape.rank
+    dim = dim % rank
+    index = tf.reshape(tf.cast(index, tf.int64), [-1, 1])
+    if dim == 0:
+        return tf.tensor_scatter_nd_add(input, index, source)
+    perm = [dim, *[d for d in range(rank) if d != dim]]
+    moved = tf.tensor_scatter_nd_add(tf.transpose(input, perm), index, tf.transpose(source, perm))
+    return tf.transpose(moved, [perm.index(d) for d in range(rank)])
+
+
+def torch_argsort(input, dim=-1, descending=False):
+    """torch.argsort: the indices that sort `input` along `dim` (tf.int32, a port's long); equal values keep
+    their order (torch's CPU sort does; `stable=False` promises no order)."""
+    return tf.argsort(input, axis=dim, direction="DESCENDING" if descending else "ASCENDING", stable=True)
+
+
+def torch_sort(input, dim=-1, descending=False):
+    """torch.sort / Tensor.sort: (values, indices) along `dim`, with `.values` and `.indices`."""
+    direction = "DESCENDING" if descending else "ASCENDING"
+    return TorchValuesIndices(tf.sort(input, axis=dim, direction=direction), torch_argsort(input, dim, descending))
+
+
+def torch_trunc_div(input, other):
+    """torch's `div(input, other, rounding_mode="trunc")`: the quotient rounded toward zero, in input's dtype."""
+    if input.dtype.is_integer:
+        return tf.truncatediv(input, tf.cast(other, input.dtype))
+    quotient = input / tf.cast(other, input.dtype)
+    return tf.math.sign(quotient) * tf.math.floor(tf.math.abs(quotient))
+
+
+def torch_tolist(tensor):
+    """torch's `x.tolist()`: the values as (nested) Python lists; traced, where values are not known yet, the
+    symbolic ones in the same nesting (tf.split and tf.range take them: MoE routers' expert sizes)."""
+    if tf.executing_eagerly() and hasattr(tensor, "numpy"):
+        return tensor.numpy().tolist()
+    if tensor.shape.rank == 0:
+        return tensor
+    return [torch_tolist(part) for part in tf.unstack(tensor)]
+
+
+def torch_device_type(tensor):
+    """torch's `x.device.type` for a TF tensor: "cuda" on a GPU, else "cpu" (a traced tensor, which TF places
+    later, counts as on the CPU)."""
+    return "cuda" if "GPU" in (getattr(tensor, "device", "") or "") else "cpu"

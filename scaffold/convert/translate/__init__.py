@@ -16,7 +16,7 @@ schedule what it uses; `cx.todo` / `cx.untranslated` mark the statement).
 
 from __future__ import annotations
 
-from . import creation, dtypes, functional, losses, math, shapes, transformers_api  # noqa: F401  (they register)
+from . import creation, dtypes, functional, losses, math, moe, shapes, transformers_api  # noqa: F401  (they register)
 from .registry import DROPPED_KEYWORDS, FUNCTIONS, METHODS, Args, Context, Translator, untranslated_methods
 
 # tensor methods with no translation yet (marked wherever they are called)

@@ -88,9 +88,12 @@ def numel(a: Args, cx: Context) -> cst.BaseExpression | None:
 
 @method("tolist", "item")
 def eager_value(a: Args, cx: Context) -> cst.BaseExpression | None:
-    """`x.tolist()` / `x.item()`: the eager value, through numpy (torch's .item() of a scalar tensor)."""
+    """`x.tolist()` / `x.item()`: the eager value, through numpy (torch's .item() of a scalar tensor); `tolist`
+    traces too (torch_tolist: the symbolic values, as MoE routers hand expert sizes to `split`)."""
     if a.args:
         return None
+    if a.name == "tolist":
+        return cx.call("torch_tolist", a.receiver)
     numpy = cst.Call(cst.Attribute(a.receiver, cst.Name("numpy")))
     return cst.Call(cst.Attribute(numpy, cst.Name(a.name)))
 

@@ -53,19 +53,29 @@ def expand(a: Args, cx: Context) -> cst.BaseExpression | None:
     if not a.positional:
         return None
     target, first = a.receiver, a.positional[0].value
+    starred: set[int] = set()  # `x.expand(*y.shape[:-1], -1)`: a starred size stays starred in the list
     if len(a.positional) == 1 and isinstance(first, (cst.Tuple, cst.List)):
         values = [e.value for e in first.elements]
-    elif len(a.positional) == 1 and not isinstance(first, (cst.Integer, cst.UnaryOperation)):
+    elif (
+        len(a.positional) == 1
+        and not isinstance(first, (cst.Integer, cst.UnaryOperation))
+        and not a.positional[0].star
+    ):
         # a shape variable (a torch.Size) holds no -1; if it did, broadcast_to fails loudly
         return cx.call("tf.broadcast_to", target, a.positional[0])
     else:
         values = [x.value for x in a.positional]
-    # torch's -1 keeps that dim; counted from the end it is the same dim of the input
-    shape = [
-        cx.expr(f"shape_list({{x}})[{i - len(values)}]", x=target) if code(v).replace(" ", "") == "-1" else v
-        for i, v in enumerate(values)
-    ]
-    return cx.call("tf.broadcast_to", target, cst.List([cst.Element(d) for d in shape]))
+        starred = {i for i, x in enumerate(a.positional) if x.star == "*"}
+    # torch's -1 keeps that dim; counted from the end it is the same dim of the input (none starred after it)
+    shape: list[cst.BaseElement] = []
+    for i, v in enumerate(values):
+        if code(v).replace(" ", "") == "-1":
+            if any(j > i for j in starred):
+                return None
+            shape.append(cst.Element(cx.expr(f"shape_list({{x}})[{i - len(values)}]", x=target)))
+        else:
+            shape.append(cst.StarredElement(v) if i in starred else cst.Element(v))
+    return cx.call("tf.broadcast_to", target, cst.List(shape))
 
 
 @method("expand_as", "view_as", "reshape_as")
