@@ -3,6 +3,10 @@ composite models too)."""
 
 from __future__ import annotations
 
+import inspect
+import re
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 # attribute -> small value; set only where the config class has the attribute
@@ -112,6 +116,7 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
             if isinstance(token, int) and token >= vocab:
                 values[name] = min(i + 1, vocab - 1)
     values.update(per_layer_lists(default, values, keep))
+    values.update(rope_values(default, values, keep))
     for name, sub in list(vars(default).items()):
         # composite models (CLIP, ...) keep their parts in sub-configs (`text_config`, T5Gemma's `encoder`): shrink
         # those too. A part carries only what differs from its own class's defaults, so what its class derives
@@ -119,6 +124,42 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
         if is_config(sub) and name not in keep:
             values[name] = {**own_values(sub), **small_values(sub, keep)}
     return values
+
+
+@lru_cache(maxsize=None)
+def modeling_source(config_class) -> str:
+    """The source of the modeling file beside a config class's (`configuration_x.py` -> `modeling_x.py`): what
+    the model reads of its config, for the rules that derive a knob the class leaves unset. "" if there is none."""
+    try:
+        path = Path(inspect.getfile(config_class))
+    except (TypeError, OSError):
+        return ""
+    modeling = path.with_name(path.name.replace("configuration_", "modeling_", 1))
+    return modeling.read_text() if modeling != path and modeling.is_file() else ""
+
+
+def rope_values(default, values: dict[str, Any], keep: tuple[str, ...]) -> dict[str, Any]:
+    """`rope_scaling` where the model cannot run with the class's default. Multimodal RoPE (Qwen2-VL, GLM-4V:
+    `rope_scaling["mrope_section"]`, None by default) splits the rotary half of each head in three sections
+    that must sum to it (of the rotary part: `partial_rotary_factor`): given one split of the small head size. A model that subscripts
+    `rope_scaling["rope_type"]` (Mllama) is given the default type, which is what None means elsewhere."""
+    if "rope_scaling" in keep or not hasattr(default, "rope_scaling"):
+        return {}
+    scaling, source = getattr(default, "rope_scaling"), modeling_source(type(default))
+    if "mrope_section" in source and (scaling is None or "mrope_section" in scaling):
+        head_dim = values.get("head_dim") or getattr(default, "head_dim", None)
+        hidden, heads = values.get("hidden_size"), values.get("num_attention_heads")
+        if not isinstance(head_dim, int) and isinstance(hidden, int) and isinstance(heads, int):
+            head_dim = hidden // heads
+        if not isinstance(head_dim, int):
+            return {}
+        half = int(head_dim * (getattr(default, "partial_rotary_factor", None) or 1)) // 2  # GLM-4V-MoE's 0.5
+        side = max(half // 4, 1)
+        base = dict(scaling or {"rope_type": "default"})
+        return {"rope_scaling": {**base, "mrope_section": [half - 2 * side, side, side]}}
+    if scaling is None and re.search(r"rope_scaling\[\"rope_type\"\]", source):
+        return {"rope_scaling": {"rope_type": "default"}}
+    return {}
 
 
 def is_config(value) -> bool:
