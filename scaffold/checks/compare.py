@@ -90,6 +90,44 @@ def model_inputs(config, forward, seed: int = 0) -> dict:
     if "past_values" in params and isinstance(channels, int) and isinstance(context, int):
         # patch time-series models (PatchTST, PatchTSMixer): (batch, context length, channels)
         inputs["past_values"] = rng.standard_normal((2, context, channels)).astype("float32")
+    elif "past_values" in params and isinstance(context, int):
+        inputs.update(time_series_inputs(config, params, rng))
+    return inputs
+
+
+def time_series_inputs(config, params, rng) -> dict:
+    """Forecasting inputs, as transformers' own tests make them. The probabilistic forecasters (Time Series
+    Transformer, Informer, Autoformer) read `context_length + max(lags_sequence)` past steps, their time
+    features and observed mask, static features where the config has some, and `prediction_length` future
+    steps; TimesFM reads whole patches, a padding indicator and a frequency class."""
+    import numpy as np
+
+    inputs = {}
+    length = config.context_length + max(getattr(config, "lags_sequence", None) or [0])
+    size = getattr(config, "input_size", 1)
+    shape = (2, length) if size == 1 else (2, length, size)
+    inputs["past_values"] = rng.standard_normal(shape).astype("float32")
+    if "past_observed_mask" in params:
+        inputs["past_observed_mask"] = np.ones(shape, dtype=bool)
+    if "past_values_padding" in params:  # TimesFM: 1 marks padding; none here
+        inputs["past_values_padding"] = np.zeros(shape, dtype="float32")
+    if "freq" in params and isinstance(getattr(config, "freq_size", None), int):
+        inputs["freq"] = rng.integers(0, config.freq_size, (2, 1)).astype("int64")  # embedded as B x 1 x D
+    features, prediction = getattr(config, "num_time_features", None), getattr(config, "prediction_length", None)
+    if "past_time_features" in params and isinstance(features, int):
+        inputs["past_time_features"] = rng.standard_normal((2, length, features)).astype("float32")
+    if "static_categorical_features" in params and getattr(config, "num_static_categorical_features", 0):
+        cardinality = config.cardinality
+        columns = [rng.integers(0, c, (2,)) for c in cardinality]
+        inputs["static_categorical_features"] = np.stack(columns, axis=1).astype("int64")
+    if "static_real_features" in params and getattr(config, "num_static_real_features", 0):
+        inputs["static_real_features"] = rng.standard_normal((2, config.num_static_real_features)).astype("float32")
+    if isinstance(prediction, int):
+        future = (2, prediction) if size == 1 else (2, prediction, size)
+        if "future_values" in params:
+            inputs["future_values"] = rng.standard_normal(future).astype("float32")
+        if "future_time_features" in params and isinstance(features, int):
+            inputs["future_time_features"] = rng.standard_normal((2, prediction, features)).astype("float32")
     return inputs
 
 

@@ -69,8 +69,15 @@ SMALL: dict[str, Any] = {
 }
 # knobs some config classes default to None although their model reads a number (MinistralConfig's head_dim,
 # NemotronConfig's num_key_value_heads, DeepseekV2Config's num_experts_per_tok, Dots1Config's n_routed_experts:
-# transformers' own tests always set them): a None there is given the small value
-NONE_NEEDS_VALUE = {"head_dim": 8, "num_key_value_heads": 2, "num_experts_per_tok": 2, "n_routed_experts": 4}
+# transformers' own tests always set them; the time-series transformers' prediction_length, which their
+# context_length defaults to): a None there is given the small value
+NONE_NEEDS_VALUE = {
+    "head_dim": 8,
+    "num_key_value_heads": 2,
+    "num_experts_per_tok": 2,
+    "n_routed_experts": 4,
+    "prediction_length": 4,
+}
 CONV_TUPLES = {"conv_dim": 32, "conv_stride": 4, "conv_kernel": 8}
 TOKEN_IDS = ("pad_token_id", "bos_token_id", "eos_token_id", "decoder_start_token_id", "sep_token_id", "cls_token_id")
 
@@ -117,6 +124,11 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
                 values[name] = min(i + 1, vocab - 1)
     values.update(per_layer_lists(default, values, keep))
     values.update(rope_values(default, values, keep))
+    label, prediction = getattr(default, "label_length", None), values.get("prediction_length")
+    if isinstance(label, int) and isinstance(prediction, int) and label > prediction and "label_length" not in keep:
+        # Autoformer's decoder starts from the last label_length steps of the context (context_length defaults
+        # to prediction_length): no more than there are
+        values["label_length"] = prediction
     for name, sub in list(vars(default).items()):
         # composite models (CLIP, ...) keep their parts in sub-configs (`text_config`, T5Gemma's `encoder`): shrink
         # those too. A part carries only what differs from its own class's defaults, so what its class derives
