@@ -123,9 +123,17 @@ def runnable_config(config_class, pt_class, inputs_for):
             raise refused
         except Exception as caught:
             error = error or caught  # the first attempt's error is the one to report
-            if config is not None and not any(getattr(config, k, None) is not None for k in RESOLUTION):
+            if config is not None and not has_resolution(config):
                 break
     raise error
+
+
+def has_resolution(config) -> bool:
+    """Whether the config or one of its parts (ViTMatte's backbone) has a resolution knob to keep."""
+    from scaffold.checks.tiny import RESOLUTION, is_config
+
+    parts = [config] + [v for v in vars(config).values() if is_config(v)]
+    return any(getattr(part, k, None) is not None for part in parts for k in RESOLUTION)
 
 
 def tiny_config_for(config_class, keep):

@@ -64,7 +64,8 @@ def model_inputs(config, forward, seed: int = 0) -> dict:
     rng = np.random.default_rng(seed)
     params = inspect.signature(forward).parameters
     text = getattr(config, "text_config", None) or config
-    vision = getattr(config, "vision_config", None) or config
+    # the image side: a VLM's vision config, a dense-prediction head's backbone (ViTPose's ViT: (256, 192))
+    vision = getattr(config, "vision_config", None) or getattr(config, "backbone_config", None) or config
     inputs = {}
     if "input_ids" in params:
         vocab = getattr(text, "vocab_size", None) or 99  # CANINE hashes code points: it has no vocabulary
@@ -75,7 +76,7 @@ def model_inputs(config, forward, seed: int = 0) -> dict:
         vocab = getattr(text, "vocab_size", None) or 99
         inputs["decoder_input_ids"] = rng.integers(1, vocab, (2, 5)).astype("int64")
     if "pixel_values" in params:
-        size = getattr(vision, "image_size", 32)  # ResNet-style configs have no image size
+        size = getattr(vision, "image_size", None) or 32  # ResNet-style configs have no image size
         height, width = (size, size) if isinstance(size, int) else tuple(size[:2])  # MGP-STR's (32, 128)
         channels = getattr(vision, "num_channels", 3)  # CLIP-style vision configs of VLMs leave it implied
         frames = getattr(vision, "num_frames", None)  # video models (VideoMAE, ViViT): (batch, frames, C, H, W)

@@ -122,6 +122,12 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
             token = getattr(default, name, None)
             if isinstance(token, int) and token >= vocab:
                 values[name] = min(i + 1, vocab - 1)
+    deepest = max((i for i in getattr(default, "out_indices", None) or () if isinstance(i, int)), default=0)
+    count = next((k for k in LAYER_COUNTS if k in values), None)
+    if count is not None and deepest > values[count]:
+        # a backbone whose head reads stage 9 of 12 (Depth Anything's DINOv2, ViTPose's ViTDet): as many layers
+        # as the deepest stage it outputs
+        values[count] = deepest
     values.update(per_layer_lists(default, values, keep))
     values.update(rope_values(default, values, keep))
     label, prediction = getattr(default, "label_length", None), values.get("prediction_length")
@@ -135,6 +141,11 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
         # from a size (SigLIP's projection_size, a layer_types list) is derived again from the small size
         if is_config(sub) and name not in keep:
             values[name] = {**own_values(sub), **small_values(sub, keep)}
+            width, small = getattr(sub, "hidden_size", None), values[name].get("hidden_size")
+            for knob, value in vars(default).items():
+                # the head's copy of its backbone's width (Depth Anything's reassemble_hidden_size: 384, DINOv2's)
+                if knob.endswith("hidden_size") and knob not in values and value == width and small is not None:
+                    values[knob] = small
     return values
 
 
