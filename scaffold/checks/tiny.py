@@ -66,6 +66,9 @@ SMALL: dict[str, Any] = {
     "mamba_chunk_size": 16,
     "time_step_rank": 8,
     "num_frames": 4,  # video models (VideoMAE's tubelets take 2 frames each)
+    # object queries of DETR-style detectors: two-stage ones (RT-DETR, Grounding DINO) pick the top ones among
+    # the encoder's tokens, 21 for a 32-pixel image at strides 8, 16 and 32
+    "num_queries": 10,
 }
 # knobs some config classes default to None although their model reads a number (MinistralConfig's head_dim,
 # NemotronConfig's num_key_value_heads, DeepseekV2Config's num_experts_per_tok, Dots1Config's n_routed_experts:
