@@ -82,6 +82,35 @@ def model_inputs(config, forward, seed: int = 0) -> dict:
         frames = getattr(vision, "num_frames", None)  # video models (VideoMAE, ViViT): (batch, frames, C, H, W)
         shape = (2, channels, height, width) if not isinstance(frames, int) else (2, frames, channels, height, width)
         inputs["pixel_values"] = rng.standard_normal(shape).astype("float32")
+    qformer = getattr(config, "qformer_config", None)
+    if "qformer_input_ids" in params and qformer is not None:  # InstructBLIP's instruction to the Q-Former
+        inputs["qformer_input_ids"] = rng.integers(1, qformer.vocab_size, (2, 7)).astype("int64")
+        if "qformer_attention_mask" in params:
+            inputs["qformer_attention_mask"] = np.ones((2, 7), dtype="int64")
+    if "bbox" in params and "input_ids" in inputs:
+        inputs["bbox"] = boxes(config, rng)
+    if "pixel_values" in inputs and "prompt_pixel_values" in params:  # SegGPT: an image-mask pair as prompt
+        inputs["prompt_pixel_values"] = rng.standard_normal(inputs["pixel_values"].shape).astype("float32")
+        if "prompt_masks" in params:
+            inputs["prompt_masks"] = rng.standard_normal(inputs["pixel_values"].shape).astype("float32")
+    if "pixel_values" in inputs and "task_inputs" in params and isinstance(getattr(config, "task_seq_len", 0), int):
+        # OneFormer: the tokenized task prompt ("the task is semantic"), as the float ids its processor gives
+        task = rng.integers(1, getattr(text, "text_encoder_vocab_size", 99), (2, config.task_seq_len))
+        inputs["task_inputs"] = task.astype("float32")
+    frames, crop = getattr(vision, "frames_per_clip", None), getattr(vision, "crop_size", None)
+    if "pixel_values_videos" in params and isinstance(frames, int) and isinstance(crop, int):  # V-JEPA 2
+        channels = getattr(vision, "in_chans", None) or getattr(vision, "num_channels", 3)
+        inputs["pixel_values_videos"] = rng.standard_normal((2, frames, channels, crop, crop)).astype("float32")
+    patch_width = getattr(vision, "patch_embed_hidden_size", None)
+    if "flattened_patches" in params and isinstance(patch_width, int):
+        # Pix2Struct: (batch, patches, row + column + patch pixels); rows and columns are 1-based, 0 is padding
+        rows, columns = np.divmod(np.arange(16), 4)
+        places = np.broadcast_to(np.stack([rows + 1, columns + 1], axis=-1), (2, 16, 2))
+        pixels = rng.standard_normal((2, 16, patch_width))
+        inputs["flattened_patches"] = np.concatenate([places, pixels], axis=-1).astype("float32")
+    if "inputs" in params and not inputs and isinstance(getattr(config, "d_model", None), int):
+        # Perceiver without a preprocessor: any array of d_model-wide vectors
+        inputs["inputs"] = rng.standard_normal((2, 7, config.d_model)).astype("float32")
     if "input_values" in params:
         inputs["input_values"] = rng.standard_normal((2, 2000)).astype("float32")
     if "input_features" in params:
@@ -94,6 +123,19 @@ def model_inputs(config, forward, seed: int = 0) -> dict:
     elif "past_values" in params and isinstance(context, int):
         inputs.update(time_series_inputs(config, params, rng))
     return inputs
+
+
+def boxes(config, rng):
+    """(batch, 7, 4) boxes x0 <= x1, y0 <= y1: integers below max_2d_position_embeddings where the model embeds
+    coordinates (LayoutLM-style, LiLT), else fractions of the page (BROS projects them)."""
+    import numpy as np
+
+    corners = np.sort(rng.uniform(size=(2, 7, 2, 2)), axis=2)  # (batch, tokens, [low, high], [x, y])
+    boxes = np.concatenate([corners[:, :, 0], corners[:, :, 1]], axis=-1)
+    limit = getattr(config, "max_2d_position_embeddings", None)
+    if isinstance(limit, int):
+        return (boxes * (limit - 1)).astype("int64")
+    return boxes.astype("float32")
 
 
 def time_series_inputs(config, params, rng) -> dict:

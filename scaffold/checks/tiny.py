@@ -69,6 +69,8 @@ SMALL: dict[str, Any] = {
     # object queries of DETR-style detectors: two-stage ones (RT-DETR, Grounding DINO) pick the top ones among
     # the encoder's tokens, 21 for a 32-pixel image at strides 8, 16 and 32
     "num_queries": 10,
+    "crop_size": 32,  # V-JEPA 2's video frames
+    "frames_per_clip": 4,
 }
 # knobs some config classes default to None although their model reads a number (MinistralConfig's head_dim,
 # NemotronConfig's num_key_value_heads, DeepseekV2Config's num_experts_per_tok, Dots1Config's n_routed_experts:
@@ -119,6 +121,9 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
             values[name] = (value,) * 3
     if "num_feat_extract_layers" in default.to_dict():
         values["num_feat_extract_layers"] = 3
+    languages = getattr(default, "languages", None)
+    if getattr(default, "default_language", 0) is None and languages and "default_language" not in keep:
+        values["default_language"] = languages[0]  # X-MOD runs one language's adapters: the first, unless told
     vocab = values.get("vocab_size")
     if vocab is not None:
         for i, name in enumerate(TOKEN_IDS):  # special tokens must fall inside the tiny vocabulary
