@@ -193,6 +193,22 @@ def rope_values(default, values: dict[str, Any], keep: tuple[str, ...]) -> dict[
     return {}
 
 
+def shrunk_knobs(default) -> dict[str, Any]:
+    """The knobs small_values changes, at any depth (sub-configs too), with their default values."""
+    found: dict[str, Any] = {}
+
+    def walk(config, values: dict[str, Any]) -> None:
+        for name, value in values.items():
+            current = getattr(config, name, None)
+            if isinstance(value, dict) and is_config(current):
+                walk(current, value)
+            elif name not in found and current != value and not isinstance(current, dict):
+                found[name] = current
+
+    walk(default, small_values(default))
+    return found
+
+
 def is_config(value) -> bool:
     return hasattr(value, "to_dict") and hasattr(value, "model_type") and not isinstance(value, type)
 
