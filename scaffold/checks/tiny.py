@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -157,7 +157,7 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
     return values
 
 
-@lru_cache(maxsize=None)
+@cache
 def modeling_source(config_class) -> str:
     """The source of the modeling file beside a config class's (`configuration_x.py` -> `modeling_x.py`): what
     the model reads of its config, for the rules that derive a knob the class leaves unset. "" if there is none."""
@@ -176,7 +176,7 @@ def rope_values(default, values: dict[str, Any], keep: tuple[str, ...]) -> dict[
     `rope_scaling["rope_type"]` (Mllama) is given the default type, which is what None means elsewhere."""
     if "rope_scaling" in keep or not hasattr(default, "rope_scaling"):
         return {}
-    scaling, source = getattr(default, "rope_scaling"), modeling_source(type(default))
+    scaling, source = default.rope_scaling, modeling_source(type(default))
     if "mrope_section" in source and (scaling is None or "mrope_section" in scaling):
         head_dim = values.get("head_dim") or getattr(default, "head_dim", None)
         hidden, heads = values.get("hidden_size"), values.get("num_attention_heads")
