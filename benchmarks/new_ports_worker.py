@@ -93,7 +93,7 @@ def runnable_config(config_class, pt_class, inputs_for):
     """A tiny config PyTorch builds and runs on the harness's inputs: first shrunk, then with the resolution knobs
     at their defaults (swin's windows), then with one shrunk knob at a time back at its default (a width the
     model derives elsewhere from another knob: EfficientNet's hidden_dim), those whose default the error names
-    first, for at most RESTORE_SECONDS. A multimodal model that refuses random token ids next to an image (its
+    first, for RESTORE_SECONDS at most. A multimodal model that refuses random token ids next to an image (its
     ids carry no image tokens) is run on text alone. Returns (config, pt_model, inputs, output, note); raises
     the first error PyTorch raised."""
     import time
@@ -128,7 +128,7 @@ def runnable_config(config_class, pt_class, inputs_for):
     raise error
 
 
-RESTORE_SECONDS = 40
+RESTORE_SECONDS = 25
 
 
 def attempt(config, pt_class, inputs_for):

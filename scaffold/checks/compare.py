@@ -112,7 +112,12 @@ def model_inputs(config, forward, seed: int = 0) -> dict:
         # Perceiver without a preprocessor: any array of d_model-wide vectors
         inputs["inputs"] = rng.standard_normal((2, 7, config.d_model)).astype("float32")
     if "input_values" in params:
-        inputs["input_values"] = rng.standard_normal((2, 2000)).astype("float32")
+        frames, bins = getattr(config, "max_length", None), getattr(config, "num_mel_bins", None)
+        if "max_length" in inspect.signature(type(config).__init__).parameters and isinstance(bins, int):
+            # Audio Spectrogram Transformer: (batch, max_length frames, mel bins), not a waveform
+            inputs["input_values"] = rng.standard_normal((2, frames, bins)).astype("float32")
+        else:
+            inputs["input_values"] = rng.standard_normal((2, 2000)).astype("float32")
     if "input_features" in params:
         bins = getattr(config, "num_mel_bins", 80)
         inputs["input_features"] = rng.standard_normal((2, bins, 60)).astype("float32")

@@ -82,6 +82,8 @@ NONE_NEEDS_VALUE = {
     "num_experts_per_tok": 2,
     "n_routed_experts": 4,
     "prediction_length": 4,
+    "n_shared_experts": 1,  # Dots1's shared expert width is moe_intermediate_size x n_shared_experts
+    "clip_qkv": 8,  # DBRX clamps its query/key/value projections unconditionally
 }
 CONV_TUPLES = {"conv_dim": 32, "conv_stride": 4, "conv_kernel": 8}
 TOKEN_IDS = ("pad_token_id", "bos_token_id", "eos_token_id", "decoder_start_token_id", "sep_token_id", "cls_token_id")
@@ -114,6 +116,9 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
         # DETR and its kin default to a timm backbone (timm is not a transformers dependency): transformers' own
         # backbone instead, not downloaded
         values.update(use_timm_backbone=False, use_pretrained_backbone=False, backbone=None)
+    if getattr(default, "use_mamba_kernels", False) and "use_mamba_kernels" not in keep:
+        # Jamba, Zamba: the CUDA kernels (mamba-ssm) are not here; the model's own PyTorch path computes the same
+        values["use_mamba_kernels"] = False
     if hasattr(default, "vocab_size") and getattr(default, "vocab_size", None) is None:
         values["vocab_size"] = SMALL["vocab_size"]  # ESM-style configs ship without one
     for name, value in CONV_TUPLES.items():  # wav2vec2's per-layer conv tuples (Mamba's conv_kernel is an int)
@@ -121,6 +126,12 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
             values[name] = (value,) * 3
     if "num_feat_extract_layers" in default.to_dict():
         values["num_feat_extract_layers"] = 3
+    if "vocabulary_map" in vars(default) and default.vocabulary_map is None and "vocabulary_map" not in keep:
+        # Chameleon, Emu3: the BPE vocabulary, read at init for the image placeholder's id (image tokens are
+        # looked up only when an image is given)
+        image = getattr(default, "image_token_id", None)
+        vocab = values.get("vocab_size") or SMALL["vocab_size"]
+        values["vocabulary_map"] = {"<image>": image if isinstance(image, int) and image < vocab else vocab - 1}
     languages = getattr(default, "languages", None)
     if getattr(default, "default_language", 0) is None and languages and "default_language" not in keep:
         values["default_language"] = languages[0]  # X-MOD runs one language's adapters: the first, unless told

@@ -106,9 +106,34 @@ def class_inputs(cls_name: str, config, forward) -> dict:
         rng = np.random.default_rng(3)
         inputs["visual_feats"] = rng.standard_normal((2, 3, config.visual_feat_dim)).astype("float32")
         inputs["visual_pos"] = rng.uniform(size=(2, 3, config.visual_pos_dim)).astype("float32")
+    if cls_name in IMAGE_PAIRS and "pixel_values" in inputs:  # (batch, 2 images, channels, height, width)
+        pixels = inputs["pixel_values"]
+        inputs["pixel_values"] = np.stack([pixels, pixels[::-1]], axis=1)
+    if "states" in params and isinstance(getattr(config, "state_dim", None), int):
+        inputs.update(trajectory_inputs(config, params))
     if "MultipleChoice" in cls_name:
         inputs = {k: np.stack([v, v[::-1]], axis=1) for k, v in inputs.items()}
     return inputs
+
+
+# keypoint matchers: one input is a pair of images (the only models whose pixel_values are pairs)
+IMAGE_PAIRS = ("EfficientLoFTRModel", "LightGlueForKeypointMatching", "SuperGlueForKeypointMatching")
+
+
+def trajectory_inputs(config, params) -> dict:
+    """Decision Transformer: a 7-step trajectory of states, actions, returns-to-go and time steps."""
+    import numpy as np
+
+    rng = np.random.default_rng(4)
+    inputs = {
+        "states": rng.standard_normal((2, 7, config.state_dim)).astype("float32"),
+        "actions": rng.standard_normal((2, 7, config.act_dim)).astype("float32"),
+        "rewards": rng.standard_normal((2, 7, 1)).astype("float32"),
+        "returns_to_go": rng.standard_normal((2, 7, 1)).astype("float32"),
+        "timesteps": np.broadcast_to(np.arange(7), (2, 7)).astype("int64").copy(),
+        "attention_mask": np.ones((2, 7), dtype="int64"),
+    }
+    return {k: v for k, v in inputs.items() if k in params}
 
 
 def call_options(forward, **wanted) -> dict:
