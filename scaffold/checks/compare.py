@@ -116,6 +116,8 @@ def model_inputs(config, forward, seed: int = 0) -> dict:
         if "max_length" in inspect.signature(type(config).__init__).parameters and isinstance(bins, int):
             # Audio Spectrogram Transformer: (batch, max_length frames, mel bins), not a waveform
             inputs["input_values"] = rng.standard_normal((2, frames, bins)).astype("float32")
+        elif isinstance(getattr(config, "audio_channels", None), int):  # codecs (Mimi): (batch, channels, samples)
+            inputs["input_values"] = rng.standard_normal((2, config.audio_channels, 2000)).astype("float32")
         else:
             inputs["input_values"] = rng.standard_normal((2, 2000)).astype("float32")
     if "input_features" in params:

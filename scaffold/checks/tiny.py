@@ -149,6 +149,11 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
         values[count] = deepest
     values.update(per_layer_lists(default, values, keep))
     values.update(rope_values(default, values, keep))
+    width, small = getattr(default, "hidden_size", None), values.get("hidden_size")
+    for knob, value in vars(default).items():
+        # a conv grouped per channel (Mimi's upsample_groups: 512, its hidden size) follows the width
+        if knob.endswith("groups") and knob not in values and knob not in keep and value == width and small:
+            values[knob] = small
     label, prediction = getattr(default, "label_length", None), values.get("prediction_length")
     if isinstance(label, int) and isinstance(prediction, int) and label > prediction and "label_length" not in keep:
         # Autoformer's decoder starts from the last label_length steps of the context (context_length defaults

@@ -97,15 +97,17 @@ def class_inputs(cls_name: str, config, forward) -> dict:
         # Speech2Text reads (batch, frames, features); Whisper's (batch, mel bins, frames) is model_inputs' default
         features = config.input_feat_per_channel * getattr(config, "input_channels", 1)
         inputs["input_features"] = np.random.default_rng(1).standard_normal((2, 60, features)).astype("float32")
-    if "noise" in params and "pixel_values" in inputs:
+    vision = getattr(config, "vision_config", None) or config
+    if "noise" in params and "pixel_values" in inputs and isinstance(getattr(vision, "patch_size", None), int):
         # ViTMAE masks patches at random: both frameworks must draw the same noise
-        vision = getattr(config, "vision_config", None) or config
         patches = (inputs["pixel_values"].shape[-1] // vision.patch_size) ** 2
         inputs["noise"] = np.random.default_rng(2).uniform(size=(2, patches)).astype("float32")
     if "visual_feats" in params and getattr(config, "visual_feat_dim", None):  # LXMERT: region features, boxes
         rng = np.random.default_rng(3)
         inputs["visual_feats"] = rng.standard_normal((2, 3, config.visual_feat_dim)).astype("float32")
         inputs["visual_pos"] = rng.uniform(size=(2, 3, config.visual_pos_dim)).astype("float32")
+    if cls_name in CODEBOOK_ROWS and ids is not None:  # one row per codebook: (batch x num_codebooks, length)
+        inputs["input_ids"] = np.repeat(ids, config.num_codebooks, axis=0)  # the mask stays per batch row
     if cls_name in IMAGE_PAIRS and "pixel_values" in inputs:  # (batch, 2 images, channels, height, width)
         pixels = inputs["pixel_values"]
         inputs["pixel_values"] = np.stack([pixels, pixels[::-1]], axis=1)
@@ -117,6 +119,8 @@ def class_inputs(cls_name: str, config, forward) -> dict:
 
 
 # keypoint matchers: one input is a pair of images (the only models whose pixel_values are pairs)
+# MusicGen's decoders read one row of audio codes per codebook
+CODEBOOK_ROWS = ("MusicgenModel", "MusicgenMelodyModel")
 IMAGE_PAIRS = ("EfficientLoFTRModel", "LightGlueForKeypointMatching", "SuperGlueForKeypointMatching")
 
 
