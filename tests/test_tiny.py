@@ -219,3 +219,51 @@ def test_model_inputs_of_one_kind_each():
     vitpose = tiny_config(VitPoseConfig)  # the backbone's (256, 192)
     pixels = model_inputs(vitpose, VitPoseForPoseEstimation.forward)["pixel_values"]
     assert pixels.shape[-2:] == tuple(vitpose.backbone_config.image_size)
+
+
+def test_knobs_the_model_reads_without_a_none_check():
+    from transformers import ChameleonConfig, DbrxConfig, Dots1Config, JambaConfig, MimiConfig
+
+    from scaffold.checks.tiny import tiny_config
+
+    assert tiny_config(Dots1Config).n_shared_experts == 1
+    assert tiny_config(DbrxConfig).attn_config.clip_qkv == 8
+    assert tiny_config(JambaConfig).use_mamba_kernels is False  # no CUDA kernels: the PyTorch path
+    chameleon = tiny_config(ChameleonConfig)
+    assert chameleon.vocabulary_map["<image>"] < chameleon.vocab_size
+    mimi = tiny_config(MimiConfig)
+    assert mimi.upsample_groups == mimi.hidden_size == 32
+
+
+def test_model_inputs_for_audio_codes_pairs_and_trajectories():
+    from transformers import (
+        ASTConfig,
+        ASTModel,
+        DecisionTransformerConfig,
+        DecisionTransformerModel,
+        LightGlueConfig,
+        LightGlueForKeypointMatching,
+        MimiConfig,
+        MimiModel,
+        MusicgenDecoderConfig,
+        MusicgenModel,
+    )
+
+    from scaffold.checks.compare import model_inputs
+    from scaffold.checks.tiny import tiny_config
+    from scaffold.checks.verify import class_inputs
+
+    ast = tiny_config(ASTConfig)  # a spectrogram, not a waveform
+    assert model_inputs(ast, ASTModel.forward)["input_values"].shape == (2, ast.max_length, ast.num_mel_bins)
+    mimi = tiny_config(MimiConfig)
+    assert model_inputs(mimi, MimiModel.forward)["input_values"].shape[:2] == (2, mimi.audio_channels)
+    music = tiny_config(MusicgenDecoderConfig)
+    inputs = class_inputs("MusicgenModel", music, MusicgenModel.forward)
+    assert inputs["input_ids"].shape == (2 * music.num_codebooks, 7) and inputs["attention_mask"].shape == (2, 7)
+    pairs = class_inputs(
+        "LightGlueForKeypointMatching", tiny_config(LightGlueConfig), LightGlueForKeypointMatching.forward
+    )
+    assert pairs["pixel_values"].shape[:2] == (2, 2)
+    trajectory = tiny_config(DecisionTransformerConfig)
+    inputs = class_inputs("DecisionTransformerModel", trajectory, DecisionTransformerModel.forward)
+    assert inputs["states"].shape == (2, 7, trajectory.state_dim) and inputs["timesteps"].max() < 7
