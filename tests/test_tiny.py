@@ -267,3 +267,15 @@ def test_model_inputs_for_audio_codes_pairs_and_trajectories():
     trajectory = tiny_config(DecisionTransformerConfig)
     inputs = class_inputs("DecisionTransformerModel", trajectory, DecisionTransformerModel.forward)
     assert inputs["states"].shape == (2, 7, trajectory.state_dim) and inputs["timesteps"].max() < 7
+
+
+def test_query_placeholders_ahead_of_the_text():
+    from transformers import Blip2Config, Blip2Model
+
+    from scaffold.checks.tiny import tiny_config
+    from scaffold.checks.verify import class_inputs
+
+    config = tiny_config(Blip2Config)
+    assert config.num_query_tokens == 4 and config.image_token_index < config.text_config.vocab_size
+    ids = class_inputs("Blip2Model", config, Blip2Model.forward)["input_ids"]
+    assert (ids[:, :4] == config.image_token_index).all() and (ids[:, 4:] != config.image_token_index).all()

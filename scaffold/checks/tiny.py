@@ -69,6 +69,7 @@ SMALL: dict[str, Any] = {
     # object queries of DETR-style detectors: two-stage ones (RT-DETR, Grounding DINO) pick the top ones among
     # the encoder's tokens, 21 for a 32-pixel image at strides 8, 16 and 32
     "num_queries": 10,
+    "num_query_tokens": 4,  # BLIP-2's Q-Former queries, one image placeholder each in the text
     "crop_size": 32,  # V-JEPA 2's video frames
     "frames_per_clip": 4,
 }
@@ -170,6 +171,11 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
                 # the head's copy of its backbone's width (Depth Anything's reassemble_hidden_size: 384, DINOv2's)
                 if knob.endswith("hidden_size") and knob not in values and value == width and small is not None:
                     values[knob] = small
+    text = values.get("text_config")
+    if "num_query_tokens" in vars(default) and getattr(default, "image_token_index", 0) is None:
+        # BLIP-2, InstructBLIP: the Q-Former's outputs replace placeholder ids, which the class leaves unset
+        vocab = text.get("vocab_size") if isinstance(text, dict) else None
+        values["image_token_index"] = (vocab or SMALL["vocab_size"]) - 1
     return values
 
 

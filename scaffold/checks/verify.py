@@ -106,6 +106,14 @@ def class_inputs(cls_name: str, config, forward) -> dict:
         rng = np.random.default_rng(3)
         inputs["visual_feats"] = rng.standard_normal((2, 3, config.visual_feat_dim)).astype("float32")
         inputs["visual_pos"] = rng.uniform(size=(2, 3, config.visual_pos_dim)).astype("float32")
+    token, queries = getattr(config, "image_token_index", None), getattr(config, "num_query_tokens", None)
+    if isinstance(token, int) and isinstance(queries, int) and ids is not None and "pixel_values" in inputs:
+        # BLIP-2 and InstructBLIP put their query outputs at one placeholder per query, ahead of the text (as
+        # transformers' tests and processors do)
+        ids[ids == token] = 1
+        inputs["input_ids"] = np.concatenate([np.full((len(ids), queries), token, dtype=ids.dtype), ids], axis=1)
+        if "attention_mask" in inputs:
+            inputs["attention_mask"] = np.ones(inputs["input_ids"].shape, dtype="int64")
     if cls_name in CODEBOOK_ROWS and ids is not None:  # one row per codebook: (batch x num_codebooks, length)
         inputs["input_ids"] = np.repeat(ids, config.num_codebooks, axis=0)  # the mask stays per batch row
     if cls_name in IMAGE_PAIRS and "pixel_values" in inputs:  # (batch, 2 images, channels, height, width)
