@@ -279,3 +279,16 @@ def test_query_placeholders_ahead_of_the_text():
     assert config.num_query_tokens == 4 and config.image_token_index < config.text_config.vocab_size
     ids = class_inputs("Blip2Model", config, Blip2Model.forward)["input_ids"]
     assert (ids[:, :4] == config.image_token_index).all() and (ids[:, 4:] != config.image_token_index).all()
+
+
+def test_model_inputs_for_patchified_images():
+    from transformers import Siglip2Config, Siglip2Model
+
+    from scaffold.checks.compare import model_inputs
+    from scaffold.checks.tiny import tiny_config
+
+    config = tiny_config(Siglip2Config)
+    inputs = model_inputs(config, Siglip2Model.forward)
+    patch = config.vision_config.patch_size
+    assert inputs["pixel_values"].shape == (2, 16, config.vision_config.num_channels * patch * patch)
+    assert inputs["spatial_shapes"].prod(axis=1).tolist() == [16, 16] and inputs["pixel_attention_mask"].all()

@@ -82,6 +82,14 @@ def model_inputs(config, forward, seed: int = 0) -> dict:
         frames = getattr(vision, "num_frames", None)  # video models (VideoMAE, ViViT): (batch, frames, C, H, W)
         shape = (2, channels, height, width) if not isinstance(frames, int) else (2, frames, channels, height, width)
         inputs["pixel_values"] = rng.standard_normal(shape).astype("float32")
+    if "pixel_values" in inputs and "spatial_shapes" in params and isinstance(vision.patch_size, int):
+        # SigLIP 2 (NaFlex): images arrive as patches, (batch, patches, channels x patch x patch), with the grid
+        # of each (here 4 x 4, all valid)
+        channels, patch = inputs["pixel_values"].shape[1], vision.patch_size
+        inputs["pixel_values"] = rng.standard_normal((2, 16, channels * patch * patch)).astype("float32")
+        inputs["spatial_shapes"] = np.full((2, 2), 4, dtype="int64")
+        if "pixel_attention_mask" in params:
+            inputs["pixel_attention_mask"] = np.ones((2, 16), dtype="int64")
     qformer = getattr(config, "qformer_config", None)
     if "qformer_input_ids" in params and qformer is not None:  # InstructBLIP's instruction to the Q-Former
         inputs["qformer_input_ids"] = rng.integers(1, qformer.vocab_size, (2, 7)).astype("int64")
