@@ -292,3 +292,15 @@ def test_model_inputs_for_patchified_images():
     patch = config.vision_config.patch_size
     assert inputs["pixel_values"].shape == (2, 16, config.vision_config.num_channels * patch * patch)
     assert inputs["spatial_shapes"].prod(axis=1).tolist() == [16, 16] and inputs["pixel_attention_mask"].all()
+
+
+def test_vlm_vision_towers_shrink_their_depth_and_width():
+    from transformers import Qwen2VLConfig, Qwen3VLConfig, SwinConfig
+
+    from scaffold.checks.tiny import tiny_config
+
+    qwen2 = tiny_config(Qwen2VLConfig).vision_config  # 32 x 1280 by default: 650M parameters
+    assert (qwen2.depth, qwen2.embed_dim) == (2, 32)
+    qwen3 = tiny_config(Qwen3VLConfig).vision_config  # its layers 8, 16, 24 feed the text model
+    assert qwen3.depth == max(qwen3.deepstack_visual_indexes) + 1
+    assert tiny_config(SwinConfig).embed_dim == SwinConfig().embed_dim  # heads per stage: the width stays

@@ -142,12 +142,20 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
             token = getattr(default, name, None)
             if isinstance(token, int) and token >= vocab:
                 values[name] = min(i + 1, vocab - 1)
-    deepest = max((i for i in getattr(default, "out_indices", None) or () if isinstance(i, int)), default=0)
-    count = next((k for k in LAYER_COUNTS if k in values), None)
-    if count is not None and deepest > values[count]:
-        # a backbone whose head reads stage 9 of 12 (Depth Anything's DINOv2, ViTPose's ViTDet): as many layers
-        # as the deepest stage it outputs
-        values[count] = deepest
+    heads = getattr(default, "num_heads", None)
+    for knob, small in (("depth", 2), ("embed_dim", 32)):
+        # a VLM's vision tower (Qwen2-VL's 32 x 1280) counts its layers in `depth` and its width in `embed_dim`;
+        # per-stage towers (Swin: num_heads per stage) keep theirs, their heads would not divide a small width
+        value = getattr(default, knob, None)
+        if isinstance(value, int) and value > small and isinstance(heads, int) and knob not in keep:
+            values[knob] = small
+    stages = [i for i in getattr(default, "out_indices", None) or () if isinstance(i, int)]  # stage 0: the stem
+    stages += [i + 1 for i in getattr(default, "deepstack_visual_indexes", None) or () if isinstance(i, int)]
+    count = next((k for k in (*LAYER_COUNTS, "depth") if k in values), None)
+    if count is not None and max(stages, default=0) > values[count]:
+        # a backbone whose head reads stage 9 of 12 (Depth Anything's DINOv2, ViTPose's ViTDet), a vision tower
+        # whose layers 8, 16 and 24 feed the text model (Qwen3-VL): as many layers as the deepest one read
+        values[count] = max(stages)
     values.update(per_layer_lists(default, values, keep))
     values.update(rope_values(default, values, keep))
     width, small = getattr(default, "hidden_size", None), values.get("hidden_size")

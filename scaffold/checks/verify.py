@@ -97,6 +97,10 @@ def class_inputs(cls_name: str, config, forward) -> dict:
         # Speech2Text reads (batch, frames, features); Whisper's (batch, mel bins, frames) is model_inputs' default
         features = config.input_feat_per_channel * getattr(config, "input_channels", 1)
         inputs["input_features"] = np.random.default_rng(1).standard_normal((2, 60, features)).astype("float32")
+    elif "input_features" in inputs and isinstance(getattr(config, "feature_projection_input_dim", None), int):
+        # Wav2Vec2-BERT: (batch, frames, stacked filter-bank features) into its feature projection
+        shape = (2, 60, config.feature_projection_input_dim)
+        inputs["input_features"] = np.random.default_rng(1).standard_normal(shape).astype("float32")
     vision = getattr(config, "vision_config", None) or config
     if "noise" in params and "pixel_values" in inputs and isinstance(getattr(vision, "patch_size", None), int):
         # ViTMAE masks patches at random: both frameworks must draw the same noise
