@@ -304,3 +304,12 @@ def test_vlm_vision_towers_shrink_their_depth_and_width():
     qwen3 = tiny_config(Qwen3VLConfig).vision_config  # its layers 8, 16, 24 feed the text model
     assert qwen3.depth == max(qwen3.deepstack_visual_indexes) + 1
     assert tiny_config(SwinConfig).embed_dim == SwinConfig().embed_dim  # heads per stage: the width stays
+
+
+def test_layer_kinds_a_property_derives_but_an_alias_shadows():
+    from transformers import GraniteMoeHybridConfig
+
+    from scaffold.checks.tiny import tiny_config
+
+    config = tiny_config(GraniteMoeHybridConfig)  # layers_block_type is aliased to a None layer_types
+    assert config.layers_block_type == ["mamba"] * config.num_hidden_layers

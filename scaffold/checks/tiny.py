@@ -7,6 +7,7 @@ import inspect
 import re
 from functools import cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 # attribute -> small value; set only where the config class has the attribute
@@ -157,6 +158,7 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
         # whose layers 8, 16 and 24 feed the text model (Qwen3-VL): as many layers as the deepest one read
         values[count] = max(stages)
     values.update(per_layer_lists(default, values, keep))
+    values.update(shadowed_layer_types(default, values, keep))
     values.update(rope_values(default, values, keep))
     width, small = getattr(default, "hidden_size", None), values.get("hidden_size")
     for knob, value in vars(default).items():
@@ -254,6 +256,24 @@ def own_values(config) -> dict[str, Any]:
 
 
 LAYER_COUNTS = ("num_hidden_layers", "num_layers", "n_layer", "n_layers")
+
+
+def shadowed_layer_types(default, values: dict[str, Any], keep: tuple[str, ...]) -> dict[str, Any]:
+    """GraniteMoeHybrid's `layers_block_type` property derives the per-layer kinds from a None `layer_types`, but
+    its attribute_map aliases the name to `layer_types` itself, so the model reads None: the property's own
+    value, at the small layer count, is given as `layer_types`."""
+    aliases = [a for a, target in getattr(default, "attribute_map", {}).items() if target == "layer_types"]
+    count = next((k for k in LAYER_COUNTS if k in values), None)
+    if not aliases or count is None or "layer_types" in keep or getattr(default, "layer_types", 0) is not None:
+        return {}
+    derived = inspect.getattr_static(type(default), aliases[0], None)
+    if not isinstance(derived, property) or derived.fget is None:
+        return {}
+    try:
+        kinds = derived.fget(SimpleNamespace(**{**vars(default), count: values[count]}))
+    except Exception:
+        return {}
+    return {"layer_types": list(kinds)} if isinstance(kinds, (list, tuple)) else {}
 
 
 def per_layer_lists(default, values: dict[str, Any], keep: tuple[str, ...]) -> dict[str, Any]:
