@@ -139,6 +139,10 @@ def test_backbones_keep_the_stages_their_head_reads():
     assert depth.reassemble_hidden_size == 32  # the head's copy of the backbone's width follows it
     vitpose = tiny_config(VitPoseConfig)
     assert set(vitpose.backbone_config.out_features) <= set(vitpose.backbone_config.stage_names)
+    # a class's own default stages follow the layer count: a plain DINOv2 stays 2 layers deep
+    from transformers import Dinov2Config
+
+    assert tiny_config(Dinov2Config).num_hidden_layers == 2
 
 
 def test_knobs_a_model_derives_from_others():
@@ -227,7 +231,8 @@ def test_knobs_the_model_reads_without_a_none_check():
     from scaffold.checks.tiny import tiny_config
 
     assert tiny_config(Dots1Config).n_shared_experts == 1
-    assert tiny_config(DbrxConfig).attn_config.clip_qkv == 8
+    # clip_qkv stays None: OLMo and MPT read None as "no clipping" (DBRX clamps regardless: left to the harness)
+    assert tiny_config(DbrxConfig).attn_config.clip_qkv is None
     assert tiny_config(JambaConfig).use_mamba_kernels is False  # no CUDA kernels: the PyTorch path
     chameleon = tiny_config(ChameleonConfig)
     assert chameleon.vocabulary_map["<image>"] < chameleon.vocab_size

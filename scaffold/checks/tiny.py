@@ -85,7 +85,6 @@ NONE_NEEDS_VALUE = {
     "n_routed_experts": 4,
     "prediction_length": 4,
     "n_shared_experts": 1,  # Dots1's shared expert width is moe_intermediate_size x n_shared_experts
-    "clip_qkv": 8,  # DBRX clamps its query/key/value projections unconditionally
 }
 CONV_TUPLES = {"conv_dim": 32, "conv_stride": 4, "conv_kernel": 8}
 TOKEN_IDS = ("pad_token_id", "bos_token_id", "eos_token_id", "decoder_start_token_id", "sep_token_id", "cls_token_id")
@@ -150,7 +149,10 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
         value = getattr(default, knob, None)
         if isinstance(value, int) and value > small and isinstance(heads, int) and knob not in keep:
             values[knob] = small
-    stages = [i for i in getattr(default, "out_indices", None) or () if isinstance(i, int)]  # stage 0: the stem
+    stages = []
+    if list(getattr(default, "out_indices", None) or ()) != list(class_default(default, "out_indices") or ()):
+        # stages a parent config chose (the class's own default follows the layer count): stage 0 is the stem
+        stages = [i for i in default.out_indices if isinstance(i, int)]
     stages += [i + 1 for i in getattr(default, "deepstack_visual_indexes", None) or () if isinstance(i, int)]
     count = next((k for k in (*LAYER_COUNTS, "depth") if k in values), None)
     if count is not None and max(stages, default=0) > values[count]:
@@ -187,6 +189,13 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
         vocab = text.get("vocab_size") if isinstance(text, dict) else None
         values["image_token_index"] = (vocab or SMALL["vocab_size"]) - 1
     return values
+
+
+def class_default(config, name: str):
+    try:
+        return getattr(type(config)(), name, None)
+    except Exception:
+        return None
 
 
 @cache
