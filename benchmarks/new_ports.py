@@ -493,7 +493,9 @@ def run_workers(src: Path, jobs: list[dict], timeout: float, chunk: int, memory_
     results: dict[str, dict] = {}
     pending = list(jobs)
     worker = Path(__file__).with_name("new_ports_worker.py")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT)]), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    # scaffold from this tree first; whatever else PYTHONPATH names after it (an overlay with the `bench` extra)
+    path = [str(ROOT), *(p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != str(ROOT))]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path), "TF_CPP_MIN_LOG_LEVEL": "3"}
     while pending:
         batch, pending = pending[:chunk], pending[chunk:]
         with tempfile.TemporaryDirectory() as folder:

@@ -91,41 +91,78 @@ NON_TEXT = ("pixel_values", "input_features", "input_values")
 
 def runnable_config(config_class, pt_class, inputs_for):
     """A tiny config PyTorch builds and runs on the harness's inputs: first shrunk, then with the resolution knobs
-    at their defaults (swin's windows). A multimodal model that refuses random token ids next to an image (its
+    at their defaults (swin's windows), then with one shrunk knob at a time back at its default (a width the
+    model derives elsewhere from another knob: EfficientNet's hidden_dim), those whose default the error names
+    first, for RESTORE_SECONDS at most. A multimodal model that refuses random token ids next to an image (its
     ids carry no image tokens) is run on text alone. Returns (config, pt_model, inputs, output, note); raises
     the first error PyTorch raised."""
-    import torch
+    import time
 
-    from scaffold.checks.tiny import RESOLUTION
-    from scaffold.checks.verify import perturb
+    from scaffold.checks.tiny import RESOLUTION, shrunk_knobs
 
     error: Exception | None = None
     for keep in ((), RESOLUTION):
         config = None
         try:
             config = tiny_config_for(config_class, keep)
-            torch.manual_seed(0)
-            pt_model = pt_class(config).eval()
-            perturb(pt_model)
-            inputs = inputs_for(config, pt_model)
-            variants = [(inputs, None)]
-            if "input_ids" in inputs and any(k in inputs for k in NON_TEXT):
-                text = {k: v for k, v in inputs.items() if k not in NON_TEXT}
-                variants.append((text, "text only: PyTorch refused random ids next to the non-text input"))
-            refused = None
-            for chosen, note in variants:
-                try:
-                    with torch.no_grad():
-                        output = pt_model(**{k: torch.tensor(v) for k, v in chosen.items()})
-                    return config, pt_model, chosen, output, note
-                except Exception as caught:
-                    refused = refused or caught
-            raise refused
+            return attempt(config, pt_class, inputs_for)
         except Exception as caught:
             error = error or caught  # the first attempt's error is the one to report
-            if config is not None and not any(getattr(config, k, None) is not None for k in RESOLUTION):
+            if config is not None and not has_resolution(config):
                 break
+    assert error is not None
+    numbers = set(re.findall(r"\d+", str(error)))
+    knobs = shrunk_knobs(config_class())
+    candidates = sorted(knobs, key=lambda k: str(knobs[k]) not in numbers)  # stable: the class's order next
+    deadline = time.monotonic() + RESTORE_SECONDS
+    for knob in candidates:
+        if time.monotonic() > deadline:
+            break
+        try:
+            config = tiny_config_for(config_class, (knob,))
+            config, pt_model, inputs, output, note = attempt(config, pt_class, inputs_for)
+        except Exception:
+            continue
+        kept = f"{knob} kept at its default ({knobs[knob]}): PyTorch cannot run it shrunk"
+        return config, pt_model, inputs, output, f"{note}; {kept}" if note else kept
     raise error
+
+
+RESTORE_SECONDS = 25
+
+
+def attempt(config, pt_class, inputs_for):
+    """Build the PyTorch model from `config` (weights moved off their initial values) and run it; with text
+    alone if it refuses random ids next to an image. Raises what PyTorch raised on the full inputs."""
+    import torch
+
+    from scaffold.checks.verify import perturb
+
+    torch.manual_seed(0)
+    pt_model = pt_class(config).eval()
+    perturb(pt_model)
+    inputs = inputs_for(config, pt_model)
+    variants = [(inputs, None)]
+    if "input_ids" in inputs and any(k in inputs for k in NON_TEXT):
+        text = {k: v for k, v in inputs.items() if k not in NON_TEXT}
+        variants.append((text, "text only: PyTorch refused random ids next to the non-text input"))
+    refused = None
+    for chosen, note in variants:
+        try:
+            with torch.no_grad():
+                output = pt_model(**{k: torch.tensor(v) for k, v in chosen.items()})
+            return config, pt_model, chosen, output, note
+        except Exception as caught:
+            refused = refused or caught
+    raise refused
+
+
+def has_resolution(config) -> bool:
+    """Whether the config or one of its parts (ViTMatte's backbone) has a resolution knob to keep."""
+    from scaffold.checks.tiny import RESOLUTION, is_config
+
+    parts = [config] + [v for v in vars(config).values() if is_config(v)]
+    return any(getattr(part, k, None) is not None for part in parts for k in RESOLUTION)
 
 
 def tiny_config_for(config_class, keep):

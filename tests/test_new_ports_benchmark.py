@@ -236,3 +236,28 @@ def test_todo_constructs_drop_model_specific_names(bench):
         bench.todo_construct("nn.Conv3d has no keras twin in scaffold's table: port `patch_embed` by hand")
         == "nn.Conv3d has no keras twin in scaffold's table: port `<name>` by hand"
     )
+
+
+@pytest.mark.frameworks
+def test_pytorch_refusing_a_shrunk_knob_gets_it_back_at_its_default():
+    import torch
+    from transformers import EfficientNetConfig
+
+    spec = importlib.util.spec_from_file_location("new_ports_worker", BENCHMARK.with_name("new_ports_worker.py"))
+    worker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(worker)
+
+    class Model(torch.nn.Module):  # a model whose width is derived elsewhere, as EfficientNet's is
+        def __init__(self, config):
+            super().__init__()
+            self.norm = torch.nn.BatchNorm1d(config.hidden_dim)
+
+        def forward(self, pixel_values):
+            return self.norm(torch.zeros(2, 2560) + pixel_values.mean())
+
+    def inputs_for(config, model):
+        return {"pixel_values": torch.ones(2, 3, 8, 8).numpy()}
+
+    config, _, _, output, note = worker.runnable_config(EfficientNetConfig, Model, inputs_for)
+    assert config.hidden_dim == 2560 and config.image_size < EfficientNetConfig().image_size  # the rest shrunk
+    assert note.startswith("hidden_dim kept at its default (2560)") and output.shape == (2, 2560)

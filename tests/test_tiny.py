@@ -111,3 +111,210 @@ def test_model_inputs_for_patch_time_series_models():
     config = tiny_config(PatchTSTConfig)
     inputs = model_inputs(config, PatchTSTModel.forward)
     assert inputs["past_values"].shape == (2, config.context_length, config.num_input_channels)
+
+
+def test_multimodal_rope_sections_fill_the_small_rotary_half():
+    from transformers import Glm4vMoeConfig, MllamaConfig, Qwen2_5OmniThinkerConfig, Qwen2VLConfig
+
+    from scaffold.checks.tiny import tiny_config
+
+    qwen = tiny_config(Qwen2VLConfig).text_config  # None by default: the model subscripts "mrope_section"
+    assert sum(qwen.rope_scaling["mrope_section"]) == qwen.hidden_size // qwen.num_attention_heads // 2
+    omni = tiny_config(Qwen2_5OmniThinkerConfig).text_config  # a default split, for 128-wide heads: rescaled
+    assert sum(omni.rope_scaling["mrope_section"]) == omni.hidden_size // omni.num_attention_heads // 2
+    glm = tiny_config(Glm4vMoeConfig).text_config  # half of each head rotates
+    head_dim = glm.hidden_size // glm.num_attention_heads
+    assert sum(glm.rope_scaling["mrope_section"]) == int(head_dim * glm.partial_rotary_factor) // 2
+    assert tiny_config(MllamaConfig).text_config.rope_scaling == {"rope_type": "default"}
+
+
+def test_backbones_keep_the_stages_their_head_reads():
+    from transformers import DepthAnythingConfig, VitPoseConfig
+
+    from scaffold.checks.tiny import tiny_config
+
+    depth = tiny_config(DepthAnythingConfig)
+    backbone = depth.backbone_config
+    assert backbone.num_hidden_layers == max(backbone.out_indices) and backbone.hidden_size == 32
+    assert depth.reassemble_hidden_size == 32  # the head's copy of the backbone's width follows it
+    vitpose = tiny_config(VitPoseConfig)
+    assert set(vitpose.backbone_config.out_features) <= set(vitpose.backbone_config.stage_names)
+    # a class's own default stages follow the layer count: a plain DINOv2 stays 2 layers deep
+    from transformers import Dinov2Config
+
+    assert tiny_config(Dinov2Config).num_hidden_layers == 2
+
+
+def test_knobs_a_model_derives_from_others():
+    from transformers import AutoformerConfig, DFineConfig, XmodConfig
+
+    from scaffold.checks.tiny import tiny_config
+
+    autoformer = tiny_config(AutoformerConfig)  # None by default; the decoder starts from label_length steps
+    assert autoformer.context_length == autoformer.prediction_length == 4 and autoformer.label_length <= 4
+    assert tiny_config(DFineConfig).num_queries == 10  # the top queries among a 32-pixel image's 21 tokens
+    xmod = tiny_config(XmodConfig)
+    assert xmod.default_language == XmodConfig().languages[0]
+
+
+def test_shrunk_knobs_name_the_defaults_at_any_depth():
+    from transformers import AlignConfig, EfficientNetConfig
+
+    from scaffold.checks.tiny import shrunk_knobs
+
+    assert shrunk_knobs(EfficientNetConfig())["hidden_dim"] == 2560
+    knobs = shrunk_knobs(AlignConfig())
+    assert knobs["projection_dim"] == 640 and knobs["hidden_size"] == 768  # the text part's
+
+
+def test_model_inputs_for_forecasters():
+    from transformers import (
+        InformerConfig,
+        InformerModel,
+        TimesFmConfig,
+        TimesFmModel,
+    )
+
+    from scaffold.checks.compare import model_inputs
+    from scaffold.checks.tiny import tiny_config
+
+    config = tiny_config(InformerConfig)
+    inputs = model_inputs(config, InformerModel.forward)
+    past = config.context_length + max(config.lags_sequence)
+    assert inputs["past_values"].shape == inputs["past_observed_mask"].shape == (2, past)
+    assert inputs["past_time_features"].shape == (2, past, config.num_time_features)
+    assert inputs["future_values"].shape == (2, config.prediction_length)
+    timesfm = tiny_config(TimesFmConfig)
+    inputs = model_inputs(timesfm, TimesFmModel.forward)
+    assert inputs["past_values"].shape == inputs["past_values_padding"].shape == (2, timesfm.context_length)
+    assert inputs["freq"].shape == (2, 1) and inputs["freq"].max() < timesfm.freq_size
+
+
+def test_model_inputs_of_one_kind_each():
+    from transformers import (
+        BrosConfig,
+        BrosModel,
+        InstructBlipConfig,
+        InstructBlipModel,
+        LiltConfig,
+        LiltModel,
+        OneFormerConfig,
+        OneFormerModel,
+        Pix2StructVisionConfig,
+        Pix2StructVisionModel,
+        VitPoseConfig,
+        VitPoseForPoseEstimation,
+    )
+
+    from scaffold.checks.compare import model_inputs
+    from scaffold.checks.tiny import tiny_config
+
+    blip = tiny_config(InstructBlipConfig)
+    ids = model_inputs(blip, InstructBlipModel.forward)["qformer_input_ids"]
+    assert ids.shape == (2, 7) and ids.max() < blip.qformer_config.vocab_size
+    lilt = model_inputs(tiny_config(LiltConfig), LiltModel.forward)["bbox"]  # embedded: integers
+    assert lilt.dtype == "int64" and (lilt[..., 2:] >= lilt[..., :2]).all()
+    assert model_inputs(tiny_config(BrosConfig), BrosModel.forward)["bbox"].dtype == "float32"  # projected
+    oneformer = tiny_config(OneFormerConfig)
+    assert model_inputs(oneformer, OneFormerModel.forward)["task_inputs"].shape == (2, oneformer.task_seq_len)
+    pix = tiny_config(Pix2StructVisionConfig)
+    patches = model_inputs(pix, Pix2StructVisionModel.forward)["flattened_patches"]
+    assert patches.shape[-1] == pix.patch_embed_hidden_size + 2 and patches[..., :2].min() >= 1
+    vitpose = tiny_config(VitPoseConfig)  # the backbone's (256, 192)
+    pixels = model_inputs(vitpose, VitPoseForPoseEstimation.forward)["pixel_values"]
+    assert pixels.shape[-2:] == tuple(vitpose.backbone_config.image_size)
+
+
+def test_knobs_the_model_reads_without_a_none_check():
+    from transformers import ChameleonConfig, DbrxConfig, Dots1Config, JambaConfig, MimiConfig
+
+    from scaffold.checks.tiny import tiny_config
+
+    assert tiny_config(Dots1Config).n_shared_experts == 1
+    # clip_qkv stays None: OLMo and MPT read None as "no clipping" (DBRX clamps regardless: left to the harness)
+    assert tiny_config(DbrxConfig).attn_config.clip_qkv is None
+    assert tiny_config(JambaConfig).use_mamba_kernels is False  # no CUDA kernels: the PyTorch path
+    chameleon = tiny_config(ChameleonConfig)
+    assert chameleon.vocabulary_map["<image>"] < chameleon.vocab_size
+    mimi = tiny_config(MimiConfig)
+    assert mimi.upsample_groups == mimi.hidden_size == 32
+
+
+def test_model_inputs_for_audio_codes_pairs_and_trajectories():
+    from transformers import (
+        ASTConfig,
+        ASTModel,
+        DecisionTransformerConfig,
+        DecisionTransformerModel,
+        LightGlueConfig,
+        LightGlueForKeypointMatching,
+        MimiConfig,
+        MimiModel,
+        MusicgenDecoderConfig,
+        MusicgenModel,
+    )
+
+    from scaffold.checks.compare import model_inputs
+    from scaffold.checks.tiny import tiny_config
+    from scaffold.checks.verify import class_inputs
+
+    ast = tiny_config(ASTConfig)  # a spectrogram, not a waveform
+    assert model_inputs(ast, ASTModel.forward)["input_values"].shape == (2, ast.max_length, ast.num_mel_bins)
+    mimi = tiny_config(MimiConfig)
+    assert model_inputs(mimi, MimiModel.forward)["input_values"].shape[:2] == (2, mimi.audio_channels)
+    music = tiny_config(MusicgenDecoderConfig)
+    inputs = class_inputs("MusicgenModel", music, MusicgenModel.forward)
+    assert inputs["input_ids"].shape == (2 * music.num_codebooks, 7) and inputs["attention_mask"].shape == (2, 7)
+    pairs = class_inputs(
+        "LightGlueForKeypointMatching", tiny_config(LightGlueConfig), LightGlueForKeypointMatching.forward
+    )
+    assert pairs["pixel_values"].shape[:2] == (2, 2)
+    trajectory = tiny_config(DecisionTransformerConfig)
+    inputs = class_inputs("DecisionTransformerModel", trajectory, DecisionTransformerModel.forward)
+    assert inputs["states"].shape == (2, 7, trajectory.state_dim) and inputs["timesteps"].max() < 7
+
+
+def test_query_placeholders_ahead_of_the_text():
+    from transformers import Blip2Config, Blip2Model
+
+    from scaffold.checks.tiny import tiny_config
+    from scaffold.checks.verify import class_inputs
+
+    config = tiny_config(Blip2Config)
+    assert config.num_query_tokens == 4 and config.image_token_index < config.text_config.vocab_size
+    ids = class_inputs("Blip2Model", config, Blip2Model.forward)["input_ids"]
+    assert (ids[:, :4] == config.image_token_index).all() and (ids[:, 4:] != config.image_token_index).all()
+
+
+def test_model_inputs_for_patchified_images():
+    from transformers import Siglip2Config, Siglip2Model
+
+    from scaffold.checks.compare import model_inputs
+    from scaffold.checks.tiny import tiny_config
+
+    config = tiny_config(Siglip2Config)
+    inputs = model_inputs(config, Siglip2Model.forward)
+    patch = config.vision_config.patch_size
+    assert inputs["pixel_values"].shape == (2, 16, config.vision_config.num_channels * patch * patch)
+    assert inputs["spatial_shapes"].prod(axis=1).tolist() == [16, 16] and inputs["pixel_attention_mask"].all()
+
+
+def test_vlm_vision_towers_shrink_their_depth_and_width():
+    from transformers import Qwen2VLConfig, Qwen3VLConfig, SwinConfig
+
+    from scaffold.checks.tiny import tiny_config
+
+    qwen2 = tiny_config(Qwen2VLConfig).vision_config  # 32 x 1280 by default: 650M parameters
+    assert (qwen2.depth, qwen2.embed_dim) == (2, 32)
+    qwen3 = tiny_config(Qwen3VLConfig).vision_config  # its layers 8, 16, 24 feed the text model
+    assert qwen3.depth == max(qwen3.deepstack_visual_indexes) + 1
+    assert tiny_config(SwinConfig).embed_dim == SwinConfig().embed_dim  # heads per stage: the width stays
+
+
+def test_layer_kinds_a_property_derives_but_an_alias_shadows():
+    from transformers import GraniteMoeHybridConfig
+
+    from scaffold.checks.tiny import tiny_config
+
+    config = tiny_config(GraniteMoeHybridConfig)  # layers_block_type is aliased to a None layer_types
+    assert config.layers_block_type == ["mamba"] * config.num_hidden_layers

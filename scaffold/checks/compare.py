@@ -64,7 +64,8 @@ def model_inputs(config, forward, seed: int = 0) -> dict:
     rng = np.random.default_rng(seed)
     params = inspect.signature(forward).parameters
     text = getattr(config, "text_config", None) or config
-    vision = getattr(config, "vision_config", None) or config
+    # the image side: a VLM's vision config, a dense-prediction head's backbone (ViTPose's ViT: (256, 192))
+    vision = getattr(config, "vision_config", None) or getattr(config, "backbone_config", None) or config
     inputs = {}
     if "input_ids" in params:
         vocab = getattr(text, "vocab_size", None) or 99  # CANINE hashes code points: it has no vocabulary
@@ -75,14 +76,58 @@ def model_inputs(config, forward, seed: int = 0) -> dict:
         vocab = getattr(text, "vocab_size", None) or 99
         inputs["decoder_input_ids"] = rng.integers(1, vocab, (2, 5)).astype("int64")
     if "pixel_values" in params:
-        size = getattr(vision, "image_size", 32)  # ResNet-style configs have no image size
+        size = getattr(vision, "image_size", None) or 32  # ResNet-style configs have no image size
         height, width = (size, size) if isinstance(size, int) else tuple(size[:2])  # MGP-STR's (32, 128)
         channels = getattr(vision, "num_channels", 3)  # CLIP-style vision configs of VLMs leave it implied
         frames = getattr(vision, "num_frames", None)  # video models (VideoMAE, ViViT): (batch, frames, C, H, W)
         shape = (2, channels, height, width) if not isinstance(frames, int) else (2, frames, channels, height, width)
         inputs["pixel_values"] = rng.standard_normal(shape).astype("float32")
+    if "pixel_values" in inputs and "spatial_shapes" in params and isinstance(vision.patch_size, int):
+        # SigLIP 2 (NaFlex): images arrive as patches, (batch, patches, channels x patch x patch), with the grid
+        # of each (here 4 x 4, all valid)
+        channels, patch = inputs["pixel_values"].shape[1], vision.patch_size
+        inputs["pixel_values"] = rng.standard_normal((2, 16, channels * patch * patch)).astype("float32")
+        inputs["spatial_shapes"] = np.full((2, 2), 4, dtype="int64")
+        if "pixel_attention_mask" in params:
+            inputs["pixel_attention_mask"] = np.ones((2, 16), dtype="int64")
+    qformer = getattr(config, "qformer_config", None)
+    if "qformer_input_ids" in params and qformer is not None:  # InstructBLIP's instruction to the Q-Former
+        inputs["qformer_input_ids"] = rng.integers(1, qformer.vocab_size, (2, 7)).astype("int64")
+        if "qformer_attention_mask" in params:
+            inputs["qformer_attention_mask"] = np.ones((2, 7), dtype="int64")
+    if "bbox" in params and "input_ids" in inputs:
+        inputs["bbox"] = boxes(config, rng)
+    if "pixel_values" in inputs and "prompt_pixel_values" in params:  # SegGPT: an image-mask pair as prompt
+        inputs["prompt_pixel_values"] = rng.standard_normal(inputs["pixel_values"].shape).astype("float32")
+        if "prompt_masks" in params:
+            inputs["prompt_masks"] = rng.standard_normal(inputs["pixel_values"].shape).astype("float32")
+    if "pixel_values" in inputs and "task_inputs" in params and isinstance(getattr(config, "task_seq_len", 0), int):
+        # OneFormer: the tokenized task prompt ("the task is semantic"), as the float ids its processor gives
+        task = rng.integers(1, getattr(text, "text_encoder_vocab_size", 99), (2, config.task_seq_len))
+        inputs["task_inputs"] = task.astype("float32")
+    frames, crop = getattr(vision, "frames_per_clip", None), getattr(vision, "crop_size", None)
+    if "pixel_values_videos" in params and isinstance(frames, int) and isinstance(crop, int):  # V-JEPA 2
+        channels = getattr(vision, "in_chans", None) or getattr(vision, "num_channels", 3)
+        inputs["pixel_values_videos"] = rng.standard_normal((2, frames, channels, crop, crop)).astype("float32")
+    patch_width = getattr(vision, "patch_embed_hidden_size", None)
+    if "flattened_patches" in params and isinstance(patch_width, int):
+        # Pix2Struct: (batch, patches, row + column + patch pixels); rows and columns are 1-based, 0 is padding
+        rows, columns = np.divmod(np.arange(16), 4)
+        places = np.broadcast_to(np.stack([rows + 1, columns + 1], axis=-1), (2, 16, 2))
+        pixels = rng.standard_normal((2, 16, patch_width))
+        inputs["flattened_patches"] = np.concatenate([places, pixels], axis=-1).astype("float32")
+    if "inputs" in params and not inputs and isinstance(getattr(config, "d_model", None), int):
+        # Perceiver without a preprocessor: any array of d_model-wide vectors
+        inputs["inputs"] = rng.standard_normal((2, 7, config.d_model)).astype("float32")
     if "input_values" in params:
-        inputs["input_values"] = rng.standard_normal((2, 2000)).astype("float32")
+        frames, bins = getattr(config, "max_length", None), getattr(config, "num_mel_bins", None)
+        if "max_length" in inspect.signature(type(config).__init__).parameters and isinstance(bins, int):
+            # Audio Spectrogram Transformer: (batch, max_length frames, mel bins), not a waveform
+            inputs["input_values"] = rng.standard_normal((2, frames, bins)).astype("float32")
+        elif isinstance(getattr(config, "audio_channels", None), int):  # codecs (Mimi): (batch, channels, samples)
+            inputs["input_values"] = rng.standard_normal((2, config.audio_channels, 2000)).astype("float32")
+        else:
+            inputs["input_values"] = rng.standard_normal((2, 2000)).astype("float32")
     if "input_features" in params:
         bins = getattr(config, "num_mel_bins", 80)
         inputs["input_features"] = rng.standard_normal((2, bins, 60)).astype("float32")
@@ -90,6 +135,57 @@ def model_inputs(config, forward, seed: int = 0) -> dict:
     if "past_values" in params and isinstance(channels, int) and isinstance(context, int):
         # patch time-series models (PatchTST, PatchTSMixer): (batch, context length, channels)
         inputs["past_values"] = rng.standard_normal((2, context, channels)).astype("float32")
+    elif "past_values" in params and isinstance(context, int):
+        inputs.update(time_series_inputs(config, params, rng))
+    return inputs
+
+
+def boxes(config, rng):
+    """(batch, 7, 4) boxes x0 <= x1, y0 <= y1: integers below max_2d_position_embeddings where the model embeds
+    coordinates (LayoutLM-style, LiLT), else fractions of the page (BROS projects them)."""
+    import numpy as np
+
+    corners = np.sort(rng.uniform(size=(2, 7, 2, 2)), axis=2)  # (batch, tokens, [low, high], [x, y])
+    boxes = np.concatenate([corners[:, :, 0], corners[:, :, 1]], axis=-1)
+    limit = getattr(config, "max_2d_position_embeddings", None)
+    if isinstance(limit, int):
+        return (boxes * (limit - 1)).astype("int64")
+    return boxes.astype("float32")
+
+
+def time_series_inputs(config, params, rng) -> dict:
+    """Forecasting inputs, as transformers' own tests make them. The probabilistic forecasters (Time Series
+    Transformer, Informer, Autoformer) read `context_length + max(lags_sequence)` past steps, their time
+    features and observed mask, static features where the config has some, and `prediction_length` future
+    steps; TimesFM reads whole patches, a padding indicator and a frequency class."""
+    import numpy as np
+
+    inputs = {}
+    length = config.context_length + max(getattr(config, "lags_sequence", None) or [0])
+    size = getattr(config, "input_size", 1)
+    shape = (2, length) if size == 1 else (2, length, size)
+    inputs["past_values"] = rng.standard_normal(shape).astype("float32")
+    if "past_observed_mask" in params:
+        inputs["past_observed_mask"] = np.ones(shape, dtype=bool)
+    if "past_values_padding" in params:  # TimesFM: 1 marks padding; none here
+        inputs["past_values_padding"] = np.zeros(shape, dtype="float32")
+    if "freq" in params and isinstance(getattr(config, "freq_size", None), int):
+        inputs["freq"] = rng.integers(0, config.freq_size, (2, 1)).astype("int64")  # embedded as B x 1 x D
+    features, prediction = getattr(config, "num_time_features", None), getattr(config, "prediction_length", None)
+    if "past_time_features" in params and isinstance(features, int):
+        inputs["past_time_features"] = rng.standard_normal((2, length, features)).astype("float32")
+    if "static_categorical_features" in params and getattr(config, "num_static_categorical_features", 0):
+        cardinality = config.cardinality
+        columns = [rng.integers(0, c, (2,)) for c in cardinality]
+        inputs["static_categorical_features"] = np.stack(columns, axis=1).astype("int64")
+    if "static_real_features" in params and getattr(config, "num_static_real_features", 0):
+        inputs["static_real_features"] = rng.standard_normal((2, config.num_static_real_features)).astype("float32")
+    if isinstance(prediction, int):
+        future = (2, prediction) if size == 1 else (2, prediction, size)
+        if "future_values" in params:
+            inputs["future_values"] = rng.standard_normal(future).astype("float32")
+        if "future_time_features" in params and isinstance(features, int):
+            inputs["future_time_features"] = rng.standard_normal((2, prediction, features)).astype("float32")
     return inputs
 
 

@@ -3,6 +3,11 @@ composite models too)."""
 
 from __future__ import annotations
 
+import inspect
+import re
+from functools import cache
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 # attribute -> small value; set only where the config class has the attribute
@@ -62,11 +67,25 @@ SMALL: dict[str, Any] = {
     "mamba_chunk_size": 16,
     "time_step_rank": 8,
     "num_frames": 4,  # video models (VideoMAE's tubelets take 2 frames each)
+    # object queries of DETR-style detectors: two-stage ones (RT-DETR, Grounding DINO) pick the top ones among
+    # the encoder's tokens, 21 for a 32-pixel image at strides 8, 16 and 32
+    "num_queries": 10,
+    "num_query_tokens": 4,  # BLIP-2's Q-Former queries, one image placeholder each in the text
+    "crop_size": 32,  # V-JEPA 2's video frames
+    "frames_per_clip": 4,
 }
 # knobs some config classes default to None although their model reads a number (MinistralConfig's head_dim,
 # NemotronConfig's num_key_value_heads, DeepseekV2Config's num_experts_per_tok, Dots1Config's n_routed_experts:
-# transformers' own tests always set them): a None there is given the small value
-NONE_NEEDS_VALUE = {"head_dim": 8, "num_key_value_heads": 2, "num_experts_per_tok": 2, "n_routed_experts": 4}
+# transformers' own tests always set them; the time-series transformers' prediction_length, which their
+# context_length defaults to): a None there is given the small value
+NONE_NEEDS_VALUE = {
+    "head_dim": 8,
+    "num_key_value_heads": 2,
+    "num_experts_per_tok": 2,
+    "n_routed_experts": 4,
+    "prediction_length": 4,
+    "n_shared_experts": 1,  # Dots1's shared expert width is moe_intermediate_size x n_shared_experts
+}
 CONV_TUPLES = {"conv_dim": 32, "conv_stride": 4, "conv_kernel": 8}
 TOKEN_IDS = ("pad_token_id", "bos_token_id", "eos_token_id", "decoder_start_token_id", "sep_token_id", "cls_token_id")
 
@@ -98,6 +117,9 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
         # DETR and its kin default to a timm backbone (timm is not a transformers dependency): transformers' own
         # backbone instead, not downloaded
         values.update(use_timm_backbone=False, use_pretrained_backbone=False, backbone=None)
+    if getattr(default, "use_mamba_kernels", False) and "use_mamba_kernels" not in keep:
+        # Jamba, Zamba: the CUDA kernels (mamba-ssm) are not here; the model's own PyTorch path computes the same
+        values["use_mamba_kernels"] = False
     if hasattr(default, "vocab_size") and getattr(default, "vocab_size", None) is None:
         values["vocab_size"] = SMALL["vocab_size"]  # ESM-style configs ship without one
     for name, value in CONV_TUPLES.items():  # wav2vec2's per-layer conv tuples (Mamba's conv_kernel is an int)
@@ -105,20 +127,127 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
             values[name] = (value,) * 3
     if "num_feat_extract_layers" in default.to_dict():
         values["num_feat_extract_layers"] = 3
+    if "vocabulary_map" in vars(default) and default.vocabulary_map is None and "vocabulary_map" not in keep:
+        # Chameleon, Emu3: the BPE vocabulary, read at init for the image placeholder's id (image tokens are
+        # looked up only when an image is given)
+        image = getattr(default, "image_token_id", None)
+        vocab = values.get("vocab_size") or SMALL["vocab_size"]
+        values["vocabulary_map"] = {"<image>": image if isinstance(image, int) and image < vocab else vocab - 1}
+    languages = getattr(default, "languages", None)
+    if getattr(default, "default_language", 0) is None and languages and "default_language" not in keep:
+        values["default_language"] = languages[0]  # X-MOD runs one language's adapters: the first, unless told
     vocab = values.get("vocab_size")
     if vocab is not None:
         for i, name in enumerate(TOKEN_IDS):  # special tokens must fall inside the tiny vocabulary
             token = getattr(default, name, None)
             if isinstance(token, int) and token >= vocab:
                 values[name] = min(i + 1, vocab - 1)
+    heads = getattr(default, "num_heads", None)
+    for knob, small in (("depth", 2), ("embed_dim", 32)):
+        # a VLM's vision tower (Qwen2-VL's 32 x 1280) counts its layers in `depth` and its width in `embed_dim`;
+        # per-stage towers (Swin: num_heads per stage) keep theirs, their heads would not divide a small width
+        value = getattr(default, knob, None)
+        if isinstance(value, int) and value > small and isinstance(heads, int) and knob not in keep:
+            values[knob] = small
+    stages = []
+    if list(getattr(default, "out_indices", None) or ()) != list(class_default(default, "out_indices") or ()):
+        # stages a parent config chose (the class's own default follows the layer count): stage 0 is the stem
+        stages = [i for i in default.out_indices if isinstance(i, int)]
+    stages += [i + 1 for i in getattr(default, "deepstack_visual_indexes", None) or () if isinstance(i, int)]
+    count = next((k for k in (*LAYER_COUNTS, "depth") if k in values), None)
+    if count is not None and max(stages, default=0) > values[count]:
+        # a backbone whose head reads stage 9 of 12 (Depth Anything's DINOv2, ViTPose's ViTDet), a vision tower
+        # whose layers 8, 16 and 24 feed the text model (Qwen3-VL): as many layers as the deepest one read
+        values[count] = max(stages)
     values.update(per_layer_lists(default, values, keep))
+    values.update(shadowed_layer_types(default, values, keep))
+    values.update(rope_values(default, values, keep))
+    width, small = getattr(default, "hidden_size", None), values.get("hidden_size")
+    for knob, value in vars(default).items():
+        # a conv grouped per channel (Mimi's upsample_groups: 512, its hidden size) follows the width
+        if knob.endswith("groups") and knob not in values and knob not in keep and value == width and small:
+            values[knob] = small
+    label, prediction = getattr(default, "label_length", None), values.get("prediction_length")
+    if isinstance(label, int) and isinstance(prediction, int) and label > prediction and "label_length" not in keep:
+        # Autoformer's decoder starts from the last label_length steps of the context (context_length defaults
+        # to prediction_length): no more than there are
+        values["label_length"] = prediction
     for name, sub in list(vars(default).items()):
         # composite models (CLIP, ...) keep their parts in sub-configs (`text_config`, T5Gemma's `encoder`): shrink
         # those too. A part carries only what differs from its own class's defaults, so what its class derives
         # from a size (SigLIP's projection_size, a layer_types list) is derived again from the small size
         if is_config(sub) and name not in keep:
             values[name] = {**own_values(sub), **small_values(sub, keep)}
+            width, small = getattr(sub, "hidden_size", None), values[name].get("hidden_size")
+            for knob, value in vars(default).items():
+                # the head's copy of its backbone's width (Depth Anything's reassemble_hidden_size: 384, DINOv2's)
+                if knob.endswith("hidden_size") and knob not in values and value == width and small is not None:
+                    values[knob] = small
+    text = values.get("text_config")
+    if "num_query_tokens" in vars(default) and getattr(default, "image_token_index", 0) is None:
+        # BLIP-2, InstructBLIP: the Q-Former's outputs replace placeholder ids, which the class leaves unset
+        vocab = text.get("vocab_size") if isinstance(text, dict) else None
+        values["image_token_index"] = (vocab or SMALL["vocab_size"]) - 1
     return values
+
+
+def class_default(config, name: str):
+    try:
+        return getattr(type(config)(), name, None)
+    except Exception:
+        return None
+
+
+@cache
+def modeling_source(config_class) -> str:
+    """The source of the modeling file beside a config class's (`configuration_x.py` -> `modeling_x.py`): what
+    the model reads of its config, for the rules that derive a knob the class leaves unset. "" if there is none."""
+    try:
+        path = Path(inspect.getfile(config_class))
+    except (TypeError, OSError):
+        return ""
+    modeling = path.with_name(path.name.replace("configuration_", "modeling_", 1))
+    return modeling.read_text() if modeling != path and modeling.is_file() else ""
+
+
+def rope_values(default, values: dict[str, Any], keep: tuple[str, ...]) -> dict[str, Any]:
+    """`rope_scaling` where the model cannot run with the class's default. Multimodal RoPE (Qwen2-VL, GLM-4V:
+    `rope_scaling["mrope_section"]`, None by default) splits the rotary half of each head in three sections
+    that must sum to it (of the rotary part: `partial_rotary_factor`): given one split of the small head size. A model that subscripts
+    `rope_scaling["rope_type"]` (Mllama) is given the default type, which is what None means elsewhere."""
+    if "rope_scaling" in keep or not hasattr(default, "rope_scaling"):
+        return {}
+    scaling, source = default.rope_scaling, modeling_source(type(default))
+    if "mrope_section" in source and (scaling is None or "mrope_section" in scaling):
+        head_dim = values.get("head_dim") or getattr(default, "head_dim", None)
+        hidden, heads = values.get("hidden_size"), values.get("num_attention_heads")
+        if not isinstance(head_dim, int) and isinstance(hidden, int) and isinstance(heads, int):
+            head_dim = hidden // heads
+        if not isinstance(head_dim, int):
+            return {}
+        half = int(head_dim * (getattr(default, "partial_rotary_factor", None) or 1)) // 2  # GLM-4V-MoE's 0.5
+        side = max(half // 4, 1)
+        base = dict(scaling or {"rope_type": "default"})
+        return {"rope_scaling": {**base, "mrope_section": [half - 2 * side, side, side]}}
+    if scaling is None and re.search(r"rope_scaling\[\"rope_type\"\]", source):
+        return {"rope_scaling": {"rope_type": "default"}}
+    return {}
+
+
+def shrunk_knobs(default) -> dict[str, Any]:
+    """The knobs small_values changes, at any depth (sub-configs too), with their default values."""
+    found: dict[str, Any] = {}
+
+    def walk(config, values: dict[str, Any]) -> None:
+        for name, value in values.items():
+            current = getattr(config, name, None)
+            if isinstance(value, dict) and is_config(current):
+                walk(current, value)
+            elif name not in found and current != value and not isinstance(current, dict):
+                found[name] = current
+
+    walk(default, small_values(default))
+    return found
 
 
 def is_config(value) -> bool:
@@ -136,6 +265,24 @@ def own_values(config) -> dict[str, Any]:
 
 
 LAYER_COUNTS = ("num_hidden_layers", "num_layers", "n_layer", "n_layers")
+
+
+def shadowed_layer_types(default, values: dict[str, Any], keep: tuple[str, ...]) -> dict[str, Any]:
+    """GraniteMoeHybrid's `layers_block_type` property derives the per-layer kinds from a None `layer_types`, but
+    its attribute_map aliases the name to `layer_types` itself, so the model reads None: the property's own
+    value, at the small layer count, is given as `layer_types`."""
+    aliases = [a for a, target in getattr(default, "attribute_map", {}).items() if target == "layer_types"]
+    count = next((k for k in LAYER_COUNTS if k in values), None)
+    if not aliases or count is None or "layer_types" in keep or getattr(default, "layer_types", 0) is not None:
+        return {}
+    derived = inspect.getattr_static(type(default), aliases[0], None)
+    if not isinstance(derived, property) or derived.fget is None:
+        return {}
+    try:
+        kinds = derived.fget(SimpleNamespace(**{**vars(default), count: values[count]}))
+    except Exception:
+        return {}
+    return {"layer_types": list(kinds)} if isinstance(kinds, (list, tuple)) else {}
 
 
 def per_layer_lists(default, values: dict[str, Any], keep: tuple[str, ...]) -> dict[str, Any]:

@@ -97,18 +97,59 @@ def class_inputs(cls_name: str, config, forward) -> dict:
         # Speech2Text reads (batch, frames, features); Whisper's (batch, mel bins, frames) is model_inputs' default
         features = config.input_feat_per_channel * getattr(config, "input_channels", 1)
         inputs["input_features"] = np.random.default_rng(1).standard_normal((2, 60, features)).astype("float32")
-    if "noise" in params and "pixel_values" in inputs:
+    elif "input_features" in inputs and isinstance(getattr(config, "feature_projection_input_dim", None), int):
+        # Wav2Vec2-BERT: (batch, frames, stacked filter-bank features) into its feature projection
+        shape = (2, 60, config.feature_projection_input_dim)
+        inputs["input_features"] = np.random.default_rng(1).standard_normal(shape).astype("float32")
+    vision = getattr(config, "vision_config", None) or config
+    if "noise" in params and "pixel_values" in inputs and isinstance(getattr(vision, "patch_size", None), int):
         # ViTMAE masks patches at random: both frameworks must draw the same noise
-        vision = getattr(config, "vision_config", None) or config
         patches = (inputs["pixel_values"].shape[-1] // vision.patch_size) ** 2
         inputs["noise"] = np.random.default_rng(2).uniform(size=(2, patches)).astype("float32")
     if "visual_feats" in params and getattr(config, "visual_feat_dim", None):  # LXMERT: region features, boxes
         rng = np.random.default_rng(3)
         inputs["visual_feats"] = rng.standard_normal((2, 3, config.visual_feat_dim)).astype("float32")
         inputs["visual_pos"] = rng.uniform(size=(2, 3, config.visual_pos_dim)).astype("float32")
+    token, queries = getattr(config, "image_token_index", None), getattr(config, "num_query_tokens", None)
+    if isinstance(token, int) and isinstance(queries, int) and ids is not None and "pixel_values" in inputs:
+        # BLIP-2 and InstructBLIP put their query outputs at one placeholder per query, ahead of the text (as
+        # transformers' tests and processors do)
+        ids[ids == token] = 1
+        inputs["input_ids"] = np.concatenate([np.full((len(ids), queries), token, dtype=ids.dtype), ids], axis=1)
+        if "attention_mask" in inputs:
+            inputs["attention_mask"] = np.ones(inputs["input_ids"].shape, dtype="int64")
+    if cls_name in CODEBOOK_ROWS and ids is not None:  # one row per codebook: (batch x num_codebooks, length)
+        inputs["input_ids"] = np.repeat(ids, config.num_codebooks, axis=0)  # the mask stays per batch row
+    if cls_name in IMAGE_PAIRS and "pixel_values" in inputs:  # (batch, 2 images, channels, height, width)
+        pixels = inputs["pixel_values"]
+        inputs["pixel_values"] = np.stack([pixels, pixels[::-1]], axis=1)
+    if "states" in params and isinstance(getattr(config, "state_dim", None), int):
+        inputs.update(trajectory_inputs(config, params))
     if "MultipleChoice" in cls_name:
         inputs = {k: np.stack([v, v[::-1]], axis=1) for k, v in inputs.items()}
     return inputs
+
+
+# keypoint matchers: one input is a pair of images (the only models whose pixel_values are pairs)
+# MusicGen's decoders read one row of audio codes per codebook
+CODEBOOK_ROWS = ("MusicgenModel", "MusicgenMelodyModel")
+IMAGE_PAIRS = ("EfficientLoFTRModel", "LightGlueForKeypointMatching", "SuperGlueForKeypointMatching")
+
+
+def trajectory_inputs(config, params) -> dict:
+    """Decision Transformer: a 7-step trajectory of states, actions, returns-to-go and time steps."""
+    import numpy as np
+
+    rng = np.random.default_rng(4)
+    inputs = {
+        "states": rng.standard_normal((2, 7, config.state_dim)).astype("float32"),
+        "actions": rng.standard_normal((2, 7, config.act_dim)).astype("float32"),
+        "rewards": rng.standard_normal((2, 7, 1)).astype("float32"),
+        "returns_to_go": rng.standard_normal((2, 7, 1)).astype("float32"),
+        "timesteps": np.broadcast_to(np.arange(7), (2, 7)).astype("int64").copy(),
+        "attention_mask": np.ones((2, 7), dtype="int64"),
+    }
+    return {k: v for k, v in inputs.items() if k in params}
 
 
 def call_options(forward, **wanted) -> dict:
