@@ -11,19 +11,21 @@ from ..nodes import fragment, statement_fragment
 from .classes import map_classes, with_decorator
 
 
-def _has_class_attribute(class_def: cst.ClassDef, name: str) -> bool:
-    for statement in class_def.body.body:
-        if isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                if isinstance(small, cst.Assign) and any(
-                    isinstance(t.target, cst.Name) and t.target.value == name for t in small.targets
-                ):
-                    return True
-    return False
+def assigns_class_attribute(statement: cst.BaseStatement | cst.BaseSmallStatement, name: str) -> bool:
+    """`name = ...` as a statement of a class body."""
+    return isinstance(statement, cst.SimpleStatementLine) and any(
+        isinstance(small, cst.Assign)
+        and any(isinstance(t.target, cst.Name) and t.target.value == name for t in small.targets)
+        for small in statement.body
+    )
+
+
+def has_class_attribute(class_def: cst.ClassDef, name: str) -> bool:
+    return any(assigns_class_attribute(s, name) for s in class_def.body.body)
 
 
 def with_class_attribute(class_def: cst.ClassDef, name: str, value: str) -> cst.ClassDef:
-    if _has_class_attribute(class_def, name):
+    if has_class_attribute(class_def, name):
         return class_def
     body = list(class_def.body.body)
     first = body[0] if body else None

@@ -8,9 +8,9 @@ import libcst as cst
 
 from ..analysis import ModuleInfo
 from ..context import ConvertContext
-from ..names import dotted, names_in
+from ..names import names_in
 from .classes import map_classes
-from .decorators import with_class_attribute
+from .decorators import assigns_class_attribute, has_class_attribute, with_class_attribute
 
 
 def _drop_config_annotation(class_def: cst.ClassDef) -> cst.ClassDef:
@@ -103,16 +103,8 @@ def tf_to_pt_weight_rename(self, tf_weight):
 """
 
 
-def _assigns(statement: cst.BaseStatement | cst.BaseSmallStatement, name: str) -> bool:
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and isinstance(statement.body[0], cst.Assign)
-        and any(dotted(t.target) == name for t in statement.body[0].targets)
-    )
-
-
 def _without_class_attribute(class_def: cst.ClassDef, name: str) -> cst.ClassDef:
-    body = [s for s in class_def.body.body if not _assigns(s, name)]
+    body = [s for s in class_def.body.body if not assigns_class_attribute(s, name)]
     return class_def.with_changes(body=class_def.body.with_changes(body=body))
 
 
@@ -121,9 +113,7 @@ def _has_sub_models(info: ModuleInfo) -> bool:
 
 
 def _maps_checkpoints(info: ModuleInfo) -> bool:
-    return any(
-        _assigns(s, "_checkpoint_conversion_mapping") for cls in info.classes.values() for s in cls.node.body.body
-    )
+    return any(has_class_attribute(cls.node, "_checkpoint_conversion_mapping") for cls in info.classes.values())
 
 
 def _takes_pixel_values(info: ModuleInfo, inputs: tuple[str, ...] = ("pixel_values", "visual_feats")) -> bool:
