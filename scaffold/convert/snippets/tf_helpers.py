@@ -118,13 +118,11 @@ def _create_4d_causal_attention_mask(input_shape, dtype, device=None, past_key_v
     query, past + query], query i sees keys up to past + i (and, with a window, at most `sliding_window` back)."""
     query_length = input_shape[-1]
     key_length = past_key_values_length + query_length
-    query_positions = tf.range(query_length)[:, None] + past_key_values_length
-    key_positions = tf.range(key_length)[None, :]
-    allowed = key_positions <= query_positions
-    if sliding_window is not None:
-        allowed = tf.logical_and(allowed, query_positions - key_positions <= sliding_window)
-    mask = tf.where(allowed, tf.constant(0, dtype), tf.constant(dtype.min, dtype))
-    return tf.broadcast_to(mask[None, None, :, :], [input_shape[0], 1, query_length, key_length])
+    # torch's _make_causal_mask keeps keys up to `sliding_window` back; _causal_additive_mask's window excludes its
+    # bound (masking_utils' convention)
+    window = sliding_window + 1 if sliding_window is not None else None
+    mask = _causal_additive_mask(query_length, key_length, past_key_values_length, dtype, window)
+    return tf.broadcast_to(mask, [input_shape[0], 1, query_length, key_length])
 
 
 def _prepare_4d_causal_attention_mask_for_sdpa(
