@@ -1034,6 +1034,34 @@ def torch_layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     return output
 
 
+def torch_scaled_dot_product_attention(
+    query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, enable_gqa=False
+):
+    """torch.nn.functional.scaled_dot_product_attention: softmax(q k^T * scale + mask) v over the last two dims; a
+    boolean mask keeps where True, a float one is added; `is_causal` is torch's top-left aligned lower triangle;
+    `enable_gqa` repeats each key/value head for its group of query heads."""
+    if enable_gqa:
+        groups = shape_list(query)[-3] // shape_list(key)[-3]
+        key = tf.repeat(key, groups, axis=-3)
+        value = tf.repeat(value, groups, axis=-3)
+    if scale is None:
+        scale = 1.0 / math.sqrt(shape_list(query)[-1])
+    scores = tf.matmul(query, key, transpose_b=True) * tf.cast(scale, query.dtype)
+    if is_causal:
+        length, source = shape_list(query)[-2], shape_list(key)[-2]
+        causal = tf.cast(tf.linalg.band_part(tf.ones((length, source)), -1, 0), tf.bool)
+        scores = tf.where(causal, scores, tf.cast(float("-inf"), scores.dtype))
+    if attn_mask is not None:
+        if attn_mask.dtype == tf.bool:
+            scores = tf.where(attn_mask, scores, tf.cast(float("-inf"), scores.dtype))
+        else:
+            scores = scores + tf.cast(attn_mask, scores.dtype)
+    weights = tf.nn.softmax(scores, axis=-1)
+    if isinstance(dropout_p, (int, float)) and dropout_p > 0:
+        weights = tf.nn.dropout(weights, rate=dropout_p)
+    return tf.matmul(weights, value)
+
+
 def torch_pad(tensor, pad, mode="constant", value=None):
     """torch.nn.functional.pad: `pad` lists (before, after) pairs from the LAST dim backwards, flat."""
     pairs = [[pad[i], pad[i + 1]] for i in range(0, len(pad), 2)]

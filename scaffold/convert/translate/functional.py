@@ -222,6 +222,18 @@ def layer_norm(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call("torch_layer_norm", a["input"], *[arg(a[n], n) for n in a.signature[1:] if n in a])
 
 
+SDPA_SIGNATURE = ("query", "key", "value", "attn_mask", "dropout_p", "is_causal", "scale", "enable_gqa")
+
+
+@function("torch.nn.functional.scaled_dot_product_attention", signature=SDPA_SIGNATURE)
+def scaled_dot_product_attention(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """A twin with torch's parameters (aimv2's attention pooling calls it directly)."""
+    if not {"query", "key", "value"} <= set(a.bound) or not set(a.bound) <= set(SDPA_SIGNATURE):
+        return None
+    qkv = [a["query"], a["key"], a["value"]]
+    return cx.call("torch_scaled_dot_product_attention", *qkv, *[arg(a[n], n) for n in SDPA_SIGNATURE[3:] if n in a])
+
+
 @method("norm", signature=("p", "dim", "keepdim", "dtype"), tensor_only=True)
 def norm_method(a: Args, cx: Context) -> cst.BaseExpression | None:
     """`x.norm(p=2, dim=-1, keepdim=True)`: a vector norm (torch's matrix norms over two dims are not taken)."""
