@@ -546,6 +546,15 @@ def _read_small_statement(
                 for name, value in zip(target.elements, small.value.elements):
                     if isinstance(name.value, cst.Name):
                         cls.init_locals.setdefault(name.value.value, value.value)
+            elif (
+                isinstance(target, cst.Tuple)
+                and small.value is not None
+                and all(isinstance(e, cst.Element) and isinstance(e.value, cst.Name) for e in target.elements)
+            ):
+                # `frequency_out, time_out = self.get_shape(config)` (AST): each name is its item of the value
+                for index, name in enumerate(target.elements):
+                    item = cst.Subscript(small.value, [cst.SubscriptElement(cst.Index(cst.Integer(str(index))))])
+                    cls.init_locals.setdefault(name.value.value, item)  # type: ignore[attr-defined]
             elif isinstance(target, cst.Name) and small.value is not None:
                 if target.value in cls.init_locals and isinstance(small.value, (cst.List, cst.BinaryOperation)):
                     # a list built differently in two branches: keep every candidate item

@@ -378,3 +378,22 @@ def test_a_parameter_drawn_with_the_range_of_a_config_that_may_lack_it_reads_tor
     )
     assert "initializer=get_initializer(config_initializer_range(self.config))" in code
     assert "def config_initializer_range(config):" in code
+
+
+def test_a_shape_read_from_names_unpacked_from_a_call_uses_the_call_in_build():
+    """`freq, time = self.get_shape(config)` then a Parameter of `freq * time` rows (AST): build() has neither
+    local, so each is the call's item, in build()'s terms."""
+    code = converted(
+        """
+        class TinyEmbeddings(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                freq, time = self.get_shape(config)
+                num_patches = freq * time
+                self.position_embeddings = nn.Parameter(torch.zeros(1, num_patches + 2, config.hidden_size))
+
+            def get_shape(self, config):
+                return config.num_mel_bins // 2, config.max_length // 2
+        """
+    )
+    assert "shape=(1, (self.get_shape(self.config)[0] * self.get_shape(self.config)[1]) + 2," in code
