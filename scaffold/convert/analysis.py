@@ -635,6 +635,29 @@ def _is_weight_norm_of(value: cst.BaseExpression, attr: str) -> bool:
 FROM_CONFIG = ("_from_config", "from_config")
 
 
+def module_dict_literal(mapping: cst.BaseExpression) -> cst.BaseExpression:
+    """`nn.ModuleDict`'s argument as a dict literal where it is one written otherwise:
+    `OrderedDict([("c_fc", ...), ...])` or `dict([...])` (bridgetower) is `{"c_fc": ..., ...}`; else as it is."""
+    if not (
+        isinstance(mapping, cst.Call)
+        and dotted(mapping.func) in ("OrderedDict", "collections.OrderedDict", "dict")
+        and len(mapping.args) == 1
+        and mapping.args[0].keyword is None
+        and isinstance(mapping.args[0].value, (cst.List, cst.Tuple, cst.Dict))
+    ):
+        return mapping
+    pairs = mapping.args[0].value
+    if isinstance(pairs, cst.Dict):
+        return pairs
+    elements = []
+    for element in pairs.elements:
+        pair = element.value
+        if not (isinstance(element, cst.Element) and isinstance(pair, cst.Tuple) and len(pair.elements) == 2):
+            return mapping
+        elements.append(cst.DictElement(pair.elements[0].value, pair.elements[1].value))
+    return cst.Dict(elements)
+
+
 def classify(
     expr: cst.BaseExpression,
     attr: str,
@@ -711,7 +734,7 @@ def classify(
     if kind == "ModuleDict":
         # a dict literal of layers: its items in key order (the build pass reads the keys from the call)
         sub = SubLayer(attr=attr, kind="dict", call=expr)
-        mapping = expr.args[0].value if len(expr.args) == 1 else None
+        mapping = module_dict_literal(expr.args[0].value) if len(expr.args) == 1 else None
         if isinstance(mapping, cst.Dict):
             values = [e.value for e in mapping.elements if isinstance(e, cst.DictElement)]
             sub.items = [i or SubLayer(attr=attr, kind="other") for i in (classify(v, attr, info) for v in values)]

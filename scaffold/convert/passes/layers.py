@@ -21,6 +21,7 @@ from ..analysis import (
     ModuleInfo,
     auto_class,
     dispatched_class,
+    module_dict_literal,
     saved_buffer_value,
 )
 from ..context import ConvertContext
@@ -469,7 +470,7 @@ class LayersPass(NodePass):
             return items
         if kind == "ModuleDict":
             # a dict of layers, each named `<attr>_._<key>` (torch's `<attr>.<key>.` weight prefix)
-            mapping = expr.args[0].value if len(expr.args) == 1 else cst.Dict([])
+            mapping = module_dict_literal(expr.args[0].value) if len(expr.args) == 1 else cst.Dict([])
             if not expr.args:
                 return mapping
             keys = _dict_keys(mapping)
@@ -652,6 +653,11 @@ class LayersPass(NodePass):
             size = len(expr.left.elements) if isinstance(expr.left, (cst.List, cst.Tuple)) else None
             next_offset = offset + size if isinstance(offset, int) and size is not None else None
             return expr.with_changes(left=left, right=self._list(expr.right, attr, next_offset, prefix))
+        if isinstance(expr, cst.IfExp):
+            # `[nn.Linear(...)] + ([nn.Tanh()] if config.action_tanh else [])`: either branch starts at `offset`
+            return expr.with_changes(
+                body=self._list(expr.body, attr, offset, prefix), orelse=self._list(expr.orelse, attr, offset, prefix)
+            )
         return expr
 
     def _mixed_attribute(self, attr: str) -> bool:

@@ -70,6 +70,31 @@ def activation(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cst.Call(func=cx.call("get_tf_activation", name), args=clean(a.args[:1]))
 
 
+ACTIVATION_CLASSES = {  # transformers.activations' classes made without arguments: ACT2CLS's names for them
+    "GELUActivation": "gelu",
+    "FastGELUActivation": "gelu_fast",
+    "NewGELUActivation": "gelu_new",
+    "GELUTanh": "gelu_pytorch_tanh",
+    "PytorchGELUTanh": "gelu_pytorch_tanh",
+    "AccurateGELUActivation": "gelu_accurate",
+    "LaplaceActivation": "laplace",
+    "LinearActivation": "linear",
+    "MishActivation": "mish",
+    "QuickGELUActivation": "quick_gelu",
+    "ReLUSquaredActivation": "relu2",
+    "SiLUActivation": "silu",
+}
+
+
+@function(*(f"transformers.activations.{name}" for name in ACTIVATION_CLASSES))
+def activation_class(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`QuickGELUActivation()` (bridgetower's MLP) -> the activation of that ACT2CLS name."""
+    if a.args:
+        return None
+    name = ACTIVATION_CLASSES[a.name.rpartition(".")[2]]
+    return cx.call(activation_getter(cst.SimpleString(f'"{name}"')), cst.SimpleString(f'"{name}"'))
+
+
 @function("transformers.activations.get_activation")
 def get_activation(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call(activation_getter(a.args[0].value), *a.args) if len(a.args) == 1 else None
