@@ -577,3 +577,30 @@ def test_causal_mask_twins_take_torchs_or_and_mask_functions(helpers, sliding):
     actual = tf_function(config, tf.constant(embeds), tf_mask, tf.range(5), None, **tf_kw)
     expected = torch.where(expected, 0.0, torch.finfo(torch.float32).min) if expected.dtype == torch.bool else expected
     _close(np.asarray(actual) == 0, (expected == 0).numpy(), 0.0)
+
+
+def test_view_as_complex_and_view_as_real_match_torch_in_complex_rotary_embeddings(helpers):
+    """deepseek_v2 / llama4 rotate queries as complex numbers: view_as_complex, a complex product, view_as_real."""
+    import numpy as np
+    import tensorflow as tf
+    import torch
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 5, 8)).astype("float32")
+    angle = rng.standard_normal((5, 4)).astype("float32")
+    freqs = torch.polar(torch.ones(5, 4), torch.from_numpy(angle))
+    expected = torch.view_as_real(torch.view_as_complex(torch.from_numpy(x).reshape(2, 3, 5, 4, 2)) * freqs)
+    tf_freqs = tf.complex(tf.math.cos(angle), tf.math.sin(angle))
+    actual = helpers.torch_view_as_real(helpers.torch_view_as_complex(tf.reshape(x, (2, 3, 5, 4, 2))) * tf_freqs)
+    _close(actual, expected.numpy())
+
+
+def test_softmax_method_with_a_dtype_casts_first():
+    from scaffold.convert import convert_source
+
+    source = (
+        "import torch\nfrom torch import nn\n\n\nclass Gate(nn.Module):\n"
+        "    def forward(self, logits):\n        return logits.softmax(dim=-1, dtype=torch.float32)\n"
+    )
+    code = convert_source(source, "gate").code
+    assert "stable_softmax(tf.cast(logits, tf.float32), axis=-1)" in code

@@ -911,6 +911,16 @@ def torch_fftn(input, s=None, dim=None, norm=None):
     return x
 
 
+def torch_view_as_complex(input):
+    """torch.view_as_complex: the last dim of size 2 read as (real, imaginary)."""
+    return tf.complex(input[..., 0], input[..., 1])
+
+
+def torch_view_as_real(input):
+    """torch.view_as_real: a complex tensor as a trailing (real, imaginary) dim of size 2."""
+    return tf.stack([tf.math.real(input), tf.math.imag(input)], axis=-1)
+
+
 def torch_scatter(input, dim, index, src):
     """torch's Tensor.scatter (not in place): out[..., index[i], ...] = src[i] along `dim` at every position of
     `index` (src a tensor at least index's size, or a number)."""

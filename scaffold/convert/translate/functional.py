@@ -35,13 +35,13 @@ def softmax(a: Args, cx: Context) -> cst.BaseExpression:
     return renamed_call(cx, "stable_softmax", args, {"dim": "axis"})
 
 
-@method("softmax", tensor_only=True)
+@method("softmax", signature=("dim", "dtype"), tensor_only=True)
 def softmax_method(a: Args, cx: Context) -> cst.BaseExpression | None:
-    one = a.positional[0].value if len(a.positional) == 1 and not a.keywords else None
-    dim = one or a.keywords.get("dim")
-    if dim is None or len(a.args) != 1:
+    """`x.softmax(-1)`; `x.softmax(dim=-1, dtype=torch.float32)` casts first, as torch does."""
+    if "dim" not in a or not set(a.bound) <= {"dim", "dtype"}:
         return None
-    return cx.call("stable_softmax", a.receiver, arg(dim, "axis"))
+    x = a.receiver if "dtype" not in a else cx.call("tf.cast", a.receiver, a["dtype"])
+    return cx.call("stable_softmax", x, arg(a["dim"], "axis"))
 
 
 @function("torch.nn.functional.log_softmax", "torch.log_softmax", signature=("input", "dim", "_stacklevel", "dtype"))

@@ -294,6 +294,22 @@ def polar(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.expr("tf.complex({r} * tf.math.cos({theta}), {r} * tf.math.sin({theta}))", r=a["abs"], theta=a["angle"])
 
 
+@function("torch.view_as_complex", signature=("input",))
+def view_as_complex(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """The last dim of size 2 read as (real, imaginary) (deepseek_v2's and llama4's rotary embeddings)."""
+    if set(a.bound) != {"input"}:
+        return None
+    return cx.call("torch_view_as_complex", a["input"])
+
+
+@function("torch.view_as_real", signature=("input",))
+def view_as_real(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """A complex tensor as a trailing (real, imaginary) dim of size 2."""
+    if set(a.bound) != {"input"}:
+        return None
+    return cx.call("torch_view_as_real", a["input"])
+
+
 @function("torch.topk", signature=("input", "k", "dim", "largest", "sorted"))
 def topk(a: Args, cx: Context) -> cst.BaseExpression | None:
     return _topk(a, cx, a.get("input"))
