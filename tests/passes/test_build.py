@@ -397,3 +397,21 @@ def test_a_shape_read_from_names_unpacked_from_a_call_uses_the_call_in_build():
         """
     )
     assert "shape=(1, (self.get_shape(self.config)[0] * self.get_shape(self.config)[1]) + 2," in code
+
+
+def test_a_list_in_one_branch_and_one_layer_in_the_other_is_built_either_way():
+    """bridgetower's `cross_modal_text_transform`: nn.Linear when layers are shared, else an nn.ModuleList."""
+    code = converted(
+        """
+        class TinyModel(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                if config.share_layers:
+                    self.transform = nn.Linear(config.hidden_size, config.hidden_size)
+                else:
+                    self.transform = nn.ModuleList(
+                        [nn.Linear(config.hidden_size, config.hidden_size) for _ in range(config.num_hidden_layers)]
+                    )
+        """
+    )
+    assert "for layer in (self.transform if isinstance(self.transform, list) else [self.transform]):" in code

@@ -409,10 +409,14 @@ def build_method(
                 ]
                 continue
             shape = "None" if _free_names(shape, cls) else shape
+            layers = f"self.{attr}"
+            if any(alternative.kind != "list" for alternative in sub.alternatives):
+                # a list in one branch, one layer in the other (bridgetower's cross-modal transforms)
+                layers = f"(self.{attr} if isinstance(self.{attr}, list) else [self.{attr}])"
             if all(item.has_weights for item in sub.items):
                 lines += [
                     f'if getattr(self, "{attr}", None) is not None:',
-                    f"    for layer in self.{attr}:",
+                    f"    for layer in {layers}:",
                     "        with tf.name_scope(layer.name):",
                     f"            layer.build({shape})",
                 ]
@@ -420,7 +424,7 @@ def build_method(
                 ctx.need("keras")
                 lines += [
                     f'if getattr(self, "{attr}", None) is not None:',
-                    f"    for layer in self.{attr}:",
+                    f"    for layer in {layers}:",
                     "        if isinstance(layer, keras.layers.Layer):",
                     "            with tf.name_scope(layer.name):",
                     f"                layer.build({shape})",

@@ -49,16 +49,17 @@ def _config_annotation_to_class(class_def: cst.ClassDef) -> cst.ClassDef:
 
 
 # TFPreTrainedModel derives its input signature (and so its dummy inputs) for input_ids and pixel_values
-# only: an audio model declares its own; one second of 16 kHz audio is long enough for any conv front end.
+# only: an audio model declares its own (a waveform; AST's mel frames, a codec's channels: input_signature_for_call
+# reads the config); one second of 16 kHz audio is long enough for any conv front end.
 AUDIO_SIGNATURE = """
 @property
 def input_signature(self):
-    return {"input_values": tf.TensorSpec((None, None), tf.float32, name="input_values")}
+    return input_signature_for_call(self)
 """
 AUDIO_DUMMY = """
 @property
 def dummy_inputs(self):
-    return {"input_values": tf.random.uniform((1, 16000), dtype=tf.float32)}
+    return dummy_inputs_for_signature(self.input_signature, lengths={"input_values": 16000})
 """
 
 

@@ -524,8 +524,8 @@ def text_dummies_for_placeholders(model, dummies):
 
 def input_signature_for_call(model):
     """TFPreTrainedModel.input_signature where it cannot infer one: text inputs as it makes them, pixel values of a
-    config without num_channels (3) or image_size (open), `input_features` (rank 3) and `input_values` (rank 2)
-    with open dims, LXMERT's region features and boxes. The dummy inputs from_pretrained runs come from it."""
+    config without num_channels (3) or image_size (open), `input_features` (rank 3) and `input_values` (a waveform,
+    AST's mel frames or a codec's channels) with open dims, LXMERT's region features and boxes. The dummy inputs from_pretrained runs come from it."""
     parameters = signature(model.call).parameters
     specs = {}
     text = ("input_ids", "attention_mask", "token_type_ids") if "input_ids" in parameters else ()
@@ -547,18 +547,25 @@ def input_signature_for_call(model):
             shape = (None, None, config.input_feat_per_channel * getattr(config, "input_channels", 1))
         specs["input_features"] = tf.TensorSpec(shape, tf.float32, name="input_features")
     if "input_values" in parameters:
-        specs["input_values"] = tf.TensorSpec((None, None), tf.float32, name="input_values")
+        shape = (None, None)  # a raw waveform (wav2vec2)
+        if getattr(model.config, "num_mel_bins", None) and hasattr(model.config, "time_stride"):  # AST's patches:
+            # (batch, frames, mel bins); speecht5's num_mel_bins are its decoder's, its input a waveform
+            shape = (None, getattr(model.config, "max_length", None), model.config.num_mel_bins)
+        elif getattr(model.config, "audio_channels", None):  # codecs (encodec, mimi): (batch, channels, samples)
+            shape = (None, model.config.audio_channels, None)
+        specs["input_values"] = tf.TensorSpec(shape, tf.float32, name="input_values")
     for name, size in (("visual_feats", "visual_feat_dim"), ("visual_pos", "visual_pos_dim")):  # LXMERT's regions
         if name in parameters and getattr(model.config, size, None):
             specs[name] = tf.TensorSpec((None, None, getattr(model.config, size)), tf.float32, name=name)
     return specs
 
 
-def dummy_inputs_for_signature(specs, length=32):
+def dummy_inputs_for_signature(specs, length=32, lengths=None):
     """Dummy inputs from an input signature: batch 1, `length` for open dims (TFPreTrainedModel's 2 is too short for
-    a speech model's conv front end)."""
+    a speech model's conv front end), or the length `lengths` gives that input."""
+    lengths = lengths or {}
     return {
-        name: tf.ones([1] + [d if d is not None else length for d in spec.shape[1:]], dtype=spec.dtype)
+        name: tf.ones([1] + [d if d is not None else lengths.get(name, length) for d in spec.shape[1:]], spec.dtype)
         for name, spec in specs.items()
     }
 
