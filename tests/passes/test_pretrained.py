@@ -78,3 +78,23 @@ def test_a_file_whose_audio_encoder_declares_its_own_main_input_infers_its_signa
     code = convert_source(source, "tiny").code
     assert "def input_signature(self):\n        return input_signature_for_call(self)" in code
     assert "def dummy_inputs(self):\n        return dummy_inputs_for_signature(self.input_signature)" in code
+
+
+def test_a_second_pretrained_model_reads_its_config_class_from_the_annotation():
+    """decision_transformer: its GPT-2 PreTrainedModel and its own, each `config: DecisionTransformerConfig`; TF's
+    from_pretrained reads `config_class` of whichever the loaded model derives from."""
+    source = (
+        "from torch import nn\n\nfrom ...modeling_utils import PreTrainedModel\n"
+        "from .configuration_tiny import TinyConfig\n\n\n"
+        "class TinyGPT2PreTrainedModel(PreTrainedModel):\n    config: TinyConfig\n    base_model_prefix = 'transformer'\n\n\n"
+        "class TinyGPT2Model(TinyGPT2PreTrainedModel):\n    def __init__(self, config):\n        super().__init__(config)\n"
+        "        self.dense = nn.Linear(4, 4)\n\n    def forward(self, x):\n        return self.dense(x)\n\n\n"
+        "class TinyPreTrainedModel(PreTrainedModel):\n    config: TinyConfig\n    base_model_prefix = 'tiny'\n\n\n"
+        "class TinyModel(TinyPreTrainedModel):\n    def __init__(self, config):\n        super().__init__(config)\n"
+        "        self.encoder = TinyGPT2Model(config)\n\n    def forward(self, x):\n        return self.encoder(x)\n"
+    )
+    code = convert_source(source, "tiny").code
+    for name in ("TFTinyGPT2PreTrainedModel", "TFTinyPreTrainedModel"):
+        body = code.split(f"class {name}(")[1].split("\nclass ")[0]
+        assert "config_class = TinyConfig" in body, body
+        assert "config: TinyConfig" not in body

@@ -205,7 +205,8 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
     def change(class_def: cst.ClassDef) -> cst.ClassDef:
         if class_def.name.value != target:
             cls = info.classes.get(class_def.name.value[2:]) if class_def.name.value.startswith("TF") else None
-            own = cls is not None and (cls.role == "model" or cls.serializable)
+            # a second PreTrainedModel (decision_transformer's beside its GPT-2's) reads its config class too
+            own = cls is not None and (cls.role in ("model", "pretrained") or cls.serializable)
             return _config_annotation_to_class(class_def) if own else class_def
         class_def = _dummies_for_call(_drop_config_annotation(class_def), ctx)
         if not info.base_model_prefix:  # None, or torch's "" (4.57's VLMs): the MainLayer's name
