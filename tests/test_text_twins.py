@@ -604,3 +604,24 @@ def test_softmax_method_with_a_dtype_casts_first():
     )
     code = convert_source(source, "gate").code
     assert "stable_softmax(tf.cast(logits, tf.float32), axis=-1)" in code
+
+
+@pytest.mark.parametrize("dims", [2, (2,), (3, 2), (2, 1, 1, 3)])
+def test_tile_matches_torch_for_fewer_equal_and_more_counts_than_dims(helpers, dims):
+    import numpy as np
+    import torch
+
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    expected = torch.from_numpy(x).tile(dims).numpy()
+    _close(helpers.torch_tile(x, dims), expected)
+
+
+def test_tolist_takes_numpy_arrays_and_tuples_as_torch_code_hands_them(helpers):
+    """`np.linspace(0, rate, n).tolist()` (drop-path rates, dinov3_convnext) goes through the same translation."""
+    import numpy as np
+    import tensorflow as tf
+
+    rates = np.linspace(0, 0.1, 3)
+    assert helpers.torch_tolist(rates) == rates.tolist()
+    assert helpers.torch_tolist((1, 2)) == [1, 2]
+    assert helpers.torch_tolist(tf.constant([[1, 2]])) == [[1, 2]]

@@ -314,6 +314,12 @@ def torch_repeat(tensor, repeats):
     return tf.tile(tensor, repeats)
 
 
+def torch_tile(tensor, dims):
+    """torch.tile / Tensor.tile: as repeat, but fewer counts than dims repeat the trailing dims (leading 1s)."""
+    dims = [dims] if isinstance(dims, int) else list(dims)
+    return torch_repeat(tensor, [1] * (len(tensor.shape) - len(dims)) + dims)
+
+
 def torch_setitem(container, key, value):
     """`container[key] = value` as torch does it, returning the result: TF tensors are immutable, so a tensor
     gives a new tensor with the indexed part (ints, slices, `...`, None, boolean masks; an integer-tensor index
@@ -1940,6 +1946,10 @@ def torch_trunc_div(input, other):
 def torch_tolist(tensor):
     """torch's `x.tolist()`: the values as (nested) Python lists; traced, where values are not known yet, the
     symbolic ones in the same nesting (tf.split and tf.range take them: MoE routers' expert sizes)."""
+    if isinstance(tensor, (list, tuple)):
+        return list(tensor)
+    if not tf.is_tensor(tensor) and hasattr(tensor, "tolist"):  # a numpy array (`np.linspace(...).tolist()`)
+        return tensor.tolist()
     if tf.executing_eagerly() and hasattr(tensor, "numpy"):
         return tensor.numpy().tolist()
     if tensor.shape.rank == 0:

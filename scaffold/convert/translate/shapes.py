@@ -98,6 +98,21 @@ def repeat(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call("tf.tile", a.receiver, dims)
 
 
+@method("tile", tensor_only=True)
+def tile_method(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`x.tile(2)` (dinov3_vit's rotary angles): counts for the trailing dims, through the twin."""
+    if not a.positional or a.keywords or any(x.star for x in a.positional):
+        return None
+    return cx.call("torch_tile", a.receiver, _dims(a.positional))
+
+
+@function("torch.tile", signature=("input", "dims"))
+def tile(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if set(a.bound) != {"input", "dims"}:
+        return None
+    return cx.call("torch_tile", a["input"], a["dims"])
+
+
 def split(cx: Context, kind: str, target: cst.BaseExpression, args: list[cst.Arg]) -> cst.BaseExpression:
     """`x.split(size, dim)` / `x.chunk(n, dim)` (and `torch.chunk(x, n, dim)`), `args` after the tensor: a chunk
     count is tf.split's; a chunk size goes through the torch_split twin."""
