@@ -420,24 +420,23 @@ def _read_init(cls: ClassInfo, info: ModuleInfo) -> None:
     def walk(
         statements: Sequence[cst.BaseStatement], optional: bool, condition: cst.BaseExpression | None = None
     ) -> None:
-        """`condition`: when the statements run, for a top-level `if`/`else` (None when not known)."""
+        """`condition`: when the statements run, through nested `if`/`elif`/`else` (None when not known)."""
         for statement in statements:
             if isinstance(statement, cst.SimpleStatementLine):
                 for small in statement.body:
                     _read_small_statement(small, cls, info, optional, condition)
             elif isinstance(statement, cst.If):
-                top = not optional
-                walk(statement.body.body, True, statement.test if top else None)  # type: ignore[arg-type]
-                orelse = statement.orelse
-                if isinstance(orelse, cst.Else):
-                    negated = cst.UnaryOperation(
-                        cst.Not(), statement.test.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-                    )
-                    walk(orelse.body.body, True, negated if top else None)  # type: ignore[arg-type]
-                    orelse = None
-                while orelse is not None:
-                    walk(orelse.body.body, True)  # type: ignore[arg-type]
-                    orelse = orelse.orelse if isinstance(orelse, cst.If) else None
+                known = not optional or condition is not None  # under a loop or an unknown branch: not known
+                earlier: list[cst.BaseExpression] = []  # the tests of the chain's branches before this one
+                branch: cst.If | cst.Else | None = statement
+                while branch is not None:
+                    test = branch.test if isinstance(branch, cst.If) else None
+                    parts = [*([condition] if condition is not None else []), *map(_negated, earlier)]
+                    parts += [_grouped(test)] if test is not None else []
+                    walk(branch.body.body, True, _all_of(parts) if known else None)  # type: ignore[arg-type]
+                    if test is not None:
+                        earlier.append(test)
+                    branch = branch.orelse if isinstance(branch, cst.If) else None
             elif isinstance(statement, cst.For):
                 walk(statement.body.body, optional)  # type: ignore[arg-type]
             elif isinstance(statement, (cst.With, cst.Try)):
@@ -633,6 +632,27 @@ def _is_weight_norm_of(value: cst.BaseExpression, attr: str) -> bool:
 
 # `X._from_config(config)` makes an X from a config (torch also applies the config's dtype and attention choice)
 FROM_CONFIG = ("_from_config", "from_config")
+
+
+def _grouped(test: cst.BaseExpression) -> cst.BaseExpression:
+    """A test to join with `and`: parenthesized where `and` would bind into it (`a or b`, `x if c else y`)."""
+    if isinstance(test, (cst.BooleanOperation, cst.IfExp, cst.Lambda)) and not test.lpar:
+        return test.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return test
+
+
+def _negated(test: cst.BaseExpression) -> cst.BaseExpression:
+    return cst.UnaryOperation(cst.Not(), test.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]))
+
+
+def _all_of(parts: list[cst.BaseExpression]) -> cst.BaseExpression | None:
+    """`a and b and c` (None for no part: always)."""
+    if not parts:
+        return None
+    result = parts[0]
+    for part in parts[1:]:
+        result = cst.BooleanOperation(result, cst.And(), part)
+    return result
 
 
 def module_dict_literal(mapping: cst.BaseExpression) -> cst.BaseExpression:

@@ -415,3 +415,28 @@ def test_a_list_in_one_branch_and_one_layer_in_the_other_is_built_either_way():
         """
     )
     assert "for layer in (self.transform if isinstance(self.transform, list) else [self.transform]):" in code
+
+
+def test_parameters_under_nested_if_and_elif_are_created_under_the_whole_condition():
+    """bridgetower's link tower: `if type in [...]: if type == "scaled_add": ... elif type == "interpolate": ...`,
+    each a scalar `nn.Parameter(torch.tensor(v))`: created only where torch creates it, with its value."""
+    code = converted(
+        """
+        class TinyLink(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                if config.kind in ["add", "scaled_add", "interpolate"]:
+                    if config.kind == "scaled_add":
+                        self.scaled_factor = nn.Parameter(torch.tensor(1.0))
+                    elif config.kind == "interpolate":
+                        self.beta = nn.Parameter(torch.tensor([0.5, -2]))
+        """
+    )
+    assert 'if self.config.kind in ["add", "scaled_add", "interpolate"] and self.config.kind == "scaled_add":' in code
+    assert (
+        'if self.config.kind in ["add", "scaled_add", "interpolate"] and not (self.config.kind == "scaled_add") '
+        'and self.config.kind == "interpolate":'
+    ) in code
+    assert "shape=(), initializer=keras.initializers.Constant(1.0)" in code
+    assert "shape=(2,), initializer=keras.initializers.Constant([0.5, -2])" in code
+    assert "is optional in torch" not in code and "give its shape" not in code
