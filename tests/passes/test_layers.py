@@ -606,3 +606,25 @@ def test_sequential_with_a_conditional_part_names_either_branch_at_its_index():
     assert 'name="predict_action_._0"' in code
     assert '[get_tf_activation("tanh")] if config.action_tanh else []' in code
     assert "nn.Tanh" not in code
+
+
+def test_items_of_a_comprehension_over_a_range_with_a_start_are_counted_from_it():
+    """dinov3_convnext: `nn.ModuleList([Layer(...) for i in range(previous, previous + depth)])`: torch names
+    the items 0, 1, ... whatever `i` is."""
+    code = convert_source(
+        PRELUDE
+        + "\n\n"
+        + dedent(
+            """
+            class TinyStage(nn.Module):
+                def __init__(self, config, previous):
+                    super().__init__()
+                    self.layers = nn.ModuleList(
+                        [nn.Linear(config.hidden_size, config.hidden_size) for i in range(previous, previous + 2)]
+                    )
+            """
+        ),
+        "tiny",
+        format_code=False,
+    ).code
+    assert 'name=f"layers_._{i - previous}"' in code

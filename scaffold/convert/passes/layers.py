@@ -627,6 +627,11 @@ class LayersPass(NodePass):
                 self.todo(f"name the items of `{attr}` `{attr}_._<index>` by hand: scaffold cannot count them")
                 return expr
             index = _index_name(for_in)
+            start = _range_start(for_in)
+            if start is not None:  # `for i in range(first, last)` (dinov3_convnext's stages): item i - first
+                index = (
+                    f"{index} - {start}" if isinstance(start, str) and start.isidentifier() else f"{index} - ({start})"
+                )
             position = index if offset == 0 else f"{index} + {offset}"
             elt = self._convert(expr.elt, attr, _fstring(f'f"{prefix}_._{{{position}}}"'), item=True)
             return expr.with_changes(elt=elt, for_in=for_in)
@@ -750,7 +755,8 @@ def _counted(comprehension: cst.ListComp) -> cst.CompFor | None:
     target, iterable = for_in.target, for_in.iter
     call = dotted(iterable.func) if isinstance(iterable, cst.Call) else None
     if call == "range":
-        if not isinstance(target, cst.Name) or len(iterable.args) != 1:  # type: ignore[attr-defined]
+        # `range(n)`, or `range(start, stop)` (counted from `start`: _list subtracts it)
+        if not isinstance(target, cst.Name) or len(iterable.args) not in (1, 2):  # type: ignore[attr-defined]
             return None
         return for_in.with_changes(target=cst.Name("i")) if target.value == "_" else for_in
     if call == "enumerate":
@@ -773,6 +779,14 @@ def _counted(comprehension: cst.ListComp) -> cst.CompFor | None:
     )
     pair = cst.Tuple([cst.Element(cst.Name(index)), cst.Element(inner)], lpar=[], rpar=[])
     return for_in.with_changes(target=pair, iter=cst.Call(cst.Name("enumerate"), [cst.Arg(iterable)]))
+
+
+def _range_start(for_in: cst.CompFor) -> str | None:
+    """The code of `start` in `for i in range(start, stop)`, else None."""
+    iterable = for_in.iter
+    if isinstance(iterable, cst.Call) and dotted(iterable.func) == "range" and len(iterable.args) == 2:
+        return cst.Module([]).code_for_node(iterable.args[0].value)
+    return None
 
 
 def _index_name(for_in: cst.CompFor) -> str:
