@@ -629,9 +629,7 @@ class LayersPass(NodePass):
             index = _index_name(for_in)
             start = _range_start(for_in)
             if start is not None:  # `for i in range(first, last)` (dinov3_convnext's stages): item i - first
-                index = (
-                    f"{index} - {start}" if isinstance(start, str) and start.isidentifier() else f"{index} - ({start})"
-                )
+                index = f"{index} - {start}" if start.isidentifier() or start.isdigit() else f"{index} - ({start})"
             position = index if offset == 0 else f"{index} + {offset}"
             elt = self._convert(expr.elt, attr, _fstring(f'f"{prefix}_._{{{position}}}"'), item=True)
             return expr.with_changes(elt=elt, for_in=for_in)
