@@ -625,3 +625,30 @@ def test_tolist_takes_numpy_arrays_and_tuples_as_torch_code_hands_them(helpers):
     assert helpers.torch_tolist(rates) == rates.tolist()
     assert helpers.torch_tolist((1, 2)) == [1, 2]
     assert helpers.torch_tolist(tf.constant([[1, 2]])) == [[1, 2]]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["relu", "tan", "atan", "asin", "sinh", "cosh", "log1p", "reciprocal", "neg", "isfinite", "trunc", "expm1"],
+)
+def test_elementwise_table_entries_match_torch(name):
+    """Each `table("torch.<name>", to="tf....")` entry: the TF function it names gives torch's values."""
+    import importlib
+
+    import numpy as np
+    import torch
+
+    from scaffold.convert.translate import registry
+
+    translator = registry.FUNCTIONS.lookup(f"torch.{name}")
+    assert translator is not None
+    target = translator.translate.__qualname__.rpartition("-> ")[2].rstrip(")")
+    module, _, function = target.rpartition(".")
+    tf_function = getattr(importlib.import_module(module.replace("tf.", "tensorflow.", 1)), function)
+    x = np.array([-2.5, -0.7, -0.2, 0.3, 0.9, 1.7], dtype="float32")
+    if name in ("asin", "log1p"):
+        x = x / 3
+    if name == "isfinite":
+        x = np.array([1.0, np.inf, -np.inf, np.nan], dtype="float32")
+    expected = getattr(torch, name)(torch.from_numpy(x)).numpy()
+    _close(np.asarray(tf_function(x)), expected.astype("float32") if expected.dtype != bool else expected)
