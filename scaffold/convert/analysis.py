@@ -789,12 +789,19 @@ def auto_class(qualified: str | None) -> str | None:
 def dispatched_class(
     func: cst.BaseExpression, info: ModuleInfo, local_values: dict[str, cst.BaseExpression]
 ) -> str | None:
-    """The eager class a local of `__init__` holds when it was assigned from an attention dispatch dict."""
+    """The class a local of `__init__` holds: the eager one when it was assigned from an attention dispatch dict;
+    the file's layer class it names, in a branch whose other is None (focalnet's
+    `downsample = FocalNetPatchEmbeddings if index < last else None`)."""
     if not isinstance(func, cst.Name) or func.value not in local_values:
         return None
     value = local_values[func.value]
     if isinstance(value, cst.Subscript) and isinstance(value.value, cst.Name):
         return info.attention_dispatch.get(value.value.value)
+    branches = [value.body, value.orelse] if isinstance(value, cst.IfExp) else [value]
+    names = [b.value for b in branches if isinstance(b, cst.Name) and b.value != "None"]
+    if len(names) == 1 and len(branches) - 1 == sum(dotted(b) == "None" for b in branches):
+        cls = info.classes.get(names[0])
+        return cls.name if cls is not None and cls.role == "layer" else None
     return None
 
 

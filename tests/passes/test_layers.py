@@ -628,3 +628,34 @@ def test_items_of_a_comprehension_over_a_range_with_a_start_are_counted_from_it(
         format_code=False,
     ).code
     assert 'name=f"layers_._{i - previous}"' in code
+
+
+def test_a_layer_class_chosen_into_a_local_is_named_like_a_direct_call():
+    """focalnet: `downsample = TinyPatches if index < last else None`, then `self.downsample = downsample(...)`."""
+    code = convert_source(
+        PRELUDE
+        + "\n\n"
+        + dedent(
+            """
+            class TinyPatches(nn.Module):
+                def __init__(self, config):
+                    super().__init__()
+                    self.proj = nn.Linear(config.hidden_size, config.hidden_size)
+
+
+            class TinyStage(nn.Module):
+                def __init__(self, config, index, last):
+                    super().__init__()
+                    downsample = TinyPatches if index < last else None
+                    if downsample is not None:
+                        self.downsample = downsample(config)
+                    else:
+                        self.downsample = None
+            """
+        ),
+        "tiny",
+        format_code=False,
+    ).code
+    assert "downsample = TFTinyPatches if index < last else None" in code
+    assert 'self.downsample = downsample(config, name="downsample")' in code
+    assert "self.downsample.build(None)" in code

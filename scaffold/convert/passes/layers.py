@@ -191,7 +191,8 @@ class LayersPass(NodePass):
             attr = target.attr.value
         elif isinstance(target, cst.Name):
             eager = dispatched_class(target, self.info, cls.init_locals)
-            if eager is not None:  # `attention_class = X_ATTENTION_CLASSES[...]`: TF ports keep the eager class
+            if eager is not None and isinstance(original.value, cst.Subscript):
+                # `attention_class = X_ATTENTION_CLASSES[...]`: TF ports keep the eager class
                 return updated.with_changes(value=cst.Name(self.ctx.tf_name(eager)))
             prefix = cls.list_locals.get(target.value)
             if prefix is not None:
