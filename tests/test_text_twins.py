@@ -652,3 +652,12 @@ def test_elementwise_table_entries_match_torch(name):
         x = np.array([1.0, np.inf, -np.inf, np.nan], dtype="float32")
     expected = getattr(torch, name)(torch.from_numpy(x)).numpy()
     _close(np.asarray(tf_function(x)), expected.astype("float32") if expected.dtype != bool else expected)
+
+
+@pytest.mark.parametrize(("start", "end"), [(0, 2), (1, 2), (0, -2), (-3, -1), (2, 2)])
+def test_flatten_twin_matches_torch(helpers, start, end):
+    import numpy as np
+    import torch
+
+    x = np.arange(2 * 3 * 4 * 5, dtype="float32").reshape(2, 3, 4, 5)
+    _close(helpers.torch_flatten(x, start, end), torch.from_numpy(x).flatten(start, end).numpy())

@@ -320,6 +320,14 @@ def torch_tile(tensor, dims):
     return torch_repeat(tensor, [1] * (len(tensor.shape) - len(dims)) + dims)
 
 
+def torch_flatten(input, start_dim=0, end_dim=-1):
+    """torch.flatten: dims start_dim..end_dim (either may be negative, or known only at run time) in one dim."""
+    shape = shape_list(input)
+    rank = max(len(shape), 1)
+    start, end = start_dim % rank, end_dim % rank
+    return tf.reshape(input, shape[:start] + [-1] + shape[end + 1 :])
+
+
 def torch_setitem(container, key, value):
     """`container[key] = value` as torch does it, returning the result: TF tensors are immutable, so a tensor
     gives a new tensor with the indexed part (ints, slices, `...`, None, boolean masks; an integer-tensor index

@@ -158,8 +158,8 @@ def flatten(
         return cx.expr("tf.reshape({x}, shape_list({x})[:{start}] + [-1])", x=target, start=start)
     try:
         after = int(code(end).replace(" ", "")) + 1  # type: ignore[arg-type]
-    except ValueError:
-        return None  # an end dim that is not a literal: where the tail starts is unknown here
+    except ValueError:  # an end dim that is not a literal (hiera's `flatten(0, len(strides))`): the twin
+        return cx.call("torch_flatten", target, start, end)
     return cx.expr(
         f"tf.reshape({{x}}, shape_list({{x}})[:{{start}}] + [-1] + shape_list({{x}})[{after}:])", x=target, start=start
     )
