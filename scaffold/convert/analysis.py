@@ -233,7 +233,7 @@ def _composite_configs(info: ModuleInfo, source: str) -> bool:
         dotted(value)
         for cls in info.classes.values()
         if cls.role in ("pretrained", "model")
-        for value in (_class_attribute(cls, "config_class") or _class_attribute(cls, "config"),)
+        for value in (class_attribute(cls, "config_class") or class_attribute(cls, "config"),)
         if value is not None
     }
     return len(configs) > 1 or SUB_CONFIG.search(source) is not None
@@ -552,8 +552,8 @@ def _read_small_statement(
             ):
                 # `frequency_out, time_out = self.get_shape(config)` (AST): each name is its item of the value
                 for index, name in enumerate(target.elements):
-                    item = cst.Subscript(small.value, [cst.SubscriptElement(cst.Index(cst.Integer(str(index))))])
-                    cls.init_locals.setdefault(name.value.value, item)  # type: ignore[attr-defined]
+                    part = cst.Subscript(small.value, [cst.SubscriptElement(cst.Index(cst.Integer(str(index))))])
+                    cls.init_locals.setdefault(name.value.value, part)  # type: ignore[attr-defined]
             elif isinstance(target, cst.Name) and small.value is not None:
                 if target.value in cls.init_locals and isinstance(small.value, (cst.List, cst.BinaryOperation)):
                     # a list built differently in two branches: keep every candidate item
@@ -841,7 +841,7 @@ def _list_items(
     return []
 
 
-def _class_attribute(cls: ClassInfo, name: str) -> cst.BaseExpression | None:
+def class_attribute(cls: ClassInfo, name: str) -> cst.BaseExpression | None:
     for statement in cls.node.body.body:
         if isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
@@ -863,10 +863,10 @@ def _find_model_names(info: ModuleInfo) -> None:
     info.pretrained_class = base.name
     info.prefix = base.name[: -len("PreTrainedModel")] if base.name.endswith("PreTrainedModel") else base.name
     for attribute, slot in (("base_model_prefix", "base_model_prefix"), ("main_input_name", "main_input_name")):
-        value = _class_attribute(base, attribute)
+        value = class_attribute(base, attribute)
         if isinstance(value, cst.SimpleString):
             setattr(info, slot, value.evaluated_value)
-    config = _class_attribute(base, "config_class") or _class_attribute(base, "config")
+    config = class_attribute(base, "config_class") or class_attribute(base, "config")
     if config is not None:
         info.config_class = dotted(config)
     models = [c for c in info.classes.values() if c.role == "model" and c.name not in info.dropped_classes]

@@ -98,3 +98,16 @@ def test_a_second_pretrained_model_reads_its_config_class_from_the_annotation():
         body = code.split(f"class {name}(")[1].split("\nclass ")[0]
         assert "config_class = TinyConfig" in body, body
         assert "config: TinyConfig" not in body
+
+
+def test_a_main_input_tf_cannot_make_up_builds_the_model_by_name_scope_for_loading():
+    """decision_transformer's `states`: TFPreTrainedModel makes no dummies, and from_pretrained(from_pt=True)
+    builds the model only by calling it on some; the dummies property builds it by name scope instead."""
+    plain_source = SOURCE.replace("def dummy_inputs(self)", "def example_inputs(self)")
+    source = plain_source.replace(
+        'base_model_prefix = "tiny"', 'base_model_prefix = "tiny"\n    main_input_name = "states"'
+    )
+    code = convert_source(source, "tiny").code
+    assert "if not dummies and not self.built:\n            self.build_in_name_scope()" in code
+    plain = convert_source(plain_source, "tiny").code
+    assert "build_in_name_scope" not in plain

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis import ModuleInfo
+from ..analysis import ClassInfo, ModuleInfo, class_attribute
 from ..context import ConvertContext
 from ..names import names_in
 from .classes import map_classes
@@ -102,6 +102,25 @@ WEIGHT_RENAME = """
 def tf_to_pt_weight_rename(self, tf_weight):
     return pt_weight_aliases(self, tf_weight)
 """
+
+
+# a main input TF cannot make up (decision_transformer's `states`, the forecasters' `past_values`): no dummies,
+# and from_pretrained(from_pt=True) runs the model on dummies only when there are some; build it by name scope
+# instead (it creates every weight, as build_in_name_scope does) so that the load finds them
+BUILT_DUMMY = """
+@property
+def dummy_inputs(self):
+    dummies = super().dummy_inputs
+    if not dummies and not self.built:
+        self.build_in_name_scope()
+    return dummies
+"""
+KNOWN_INPUTS = ("input_ids", "pixel_values", "input_values", "input_features", "inputs_embeds")
+
+
+def _unknown_main_input(cls: ClassInfo) -> bool:
+    value = class_attribute(cls, "main_input_name")
+    return isinstance(value, cst.SimpleString) and value.evaluated_value not in KNOWN_INPUTS
 
 
 def _without_class_attribute(class_def: cst.ClassDef, name: str) -> cst.ClassDef:
@@ -207,6 +226,8 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
             cls = info.classes.get(class_def.name.value[2:]) if class_def.name.value.startswith("TF") else None
             # a second PreTrainedModel (decision_transformer's beside its GPT-2's) reads its config class too
             own = cls is not None and (cls.role in ("model", "pretrained") or cls.serializable)
+            if cls is not None and cls.role == "pretrained" and _unknown_main_input(cls):
+                class_def = _with_property(class_def, "dummy_inputs", BUILT_DUMMY, ctx)
             return _config_annotation_to_class(class_def) if own else class_def
         class_def = _dummies_for_call(_drop_config_annotation(class_def), ctx)
         if not info.base_model_prefix:  # None, or torch's "" (4.57's VLMs): the MainLayer's name
@@ -232,6 +253,8 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
             # TFPreTrainedModel refuses to guess; each class takes the inputs its call names
             class_def = _with_property(class_def, "input_signature", FEATURES_SIGNATURE, ctx)
             class_def = _with_property(class_def, "dummy_inputs", FEATURES_DUMMY, ctx)
+        elif info.main_input_name is not None and info.main_input_name not in KNOWN_INPUTS:
+            class_def = _with_property(class_def, "dummy_inputs", BUILT_DUMMY, ctx)
         return class_def
 
     return map_classes(module, change)

@@ -159,6 +159,7 @@ def flatten(
     try:
         after = int(code(end).replace(" ", "")) + 1  # type: ignore[arg-type]
     except ValueError:  # an end dim that is not a literal (hiera's `flatten(0, len(strides))`): the twin
+        assert end is not None
         return cx.call("torch_flatten", target, start, end)
     return cx.expr(
         f"tf.reshape({{x}}, shape_list({{x}})[:{{start}}] + [-1] + shape_list({{x}})[{after}:])", x=target, start=start
