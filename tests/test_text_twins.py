@@ -661,3 +661,17 @@ def test_flatten_twin_matches_torch(helpers, start, end):
 
     x = np.arange(2 * 3 * 4 * 5, dtype="float32").reshape(2, 3, 4, 5)
     _close(helpers.torch_flatten(x, start, end), torch.from_numpy(x).flatten(start, end).numpy())
+
+
+def test_unbind_matches_torch():
+    import numpy as np
+    import tensorflow as tf
+    import torch
+
+    x = np.arange(24, dtype="float32").reshape(3, 2, 4)
+    for dim in (0, 1, -1):
+        expected = torch.from_numpy(x).unbind(dim)
+        actual = tuple(tf.unstack(x, axis=dim))  # what `x.unbind(dim)` becomes (tests/passes/test_text_ops.py)
+        assert len(actual) == len(expected)
+        for a, e in zip(actual, expected):
+            _close(a, e.numpy())

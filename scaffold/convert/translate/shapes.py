@@ -190,6 +190,21 @@ def flatten_function(a: Args, cx: Context) -> cst.BaseExpression | None:
     return flatten(cx, a.positional[0].value, start, end) if ok else None
 
 
+@method("unbind", signature=("dim",), tensor_only=True)
+def unbind_method(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`x.unbind(dim)` (hiera): the slices along dim as a tuple, as torch returns them."""
+    if not set(a.bound) <= {"dim"}:
+        return None
+    return cx.expr("tuple(tf.unstack({x}, axis={dim}))", x=a.receiver, dim=a.get("dim", cst.Integer("0")))
+
+
+@function("torch.unbind", signature=("input", "dim"))
+def unbind(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if "input" not in a or not set(a.bound) <= {"input", "dim"}:
+        return None
+    return cx.expr("tuple(tf.unstack({x}, axis={dim}))", x=a["input"], dim=a.get("dim", cst.Integer("0")))
+
+
 @function("torch.roll")
 def roll(a: Args, cx: Context) -> cst.BaseExpression | None:
     # torch.roll(input, shifts, dims) is tf.roll(input, shift, axis); without dims torch rolls the flattened
