@@ -195,14 +195,18 @@ def unbind_method(a: Args, cx: Context) -> cst.BaseExpression | None:
     """`x.unbind(dim)` (hiera): the slices along dim as a tuple, as torch returns them."""
     if not set(a.bound) <= {"dim"}:
         return None
-    return cx.expr("tuple(tf.unstack({x}, axis={dim}))", x=a.receiver, dim=a.get("dim", cst.Integer("0")))
+    return cx.expr(
+        "tuple(tf.unstack({x}, axis={dim}))", x=a.receiver, dim=a["dim"] if "dim" in a else cst.Integer("0")
+    )
 
 
 @function("torch.unbind", signature=("input", "dim"))
 def unbind(a: Args, cx: Context) -> cst.BaseExpression | None:
     if "input" not in a or not set(a.bound) <= {"input", "dim"}:
         return None
-    return cx.expr("tuple(tf.unstack({x}, axis={dim}))", x=a["input"], dim=a.get("dim", cst.Integer("0")))
+    return cx.expr(
+        "tuple(tf.unstack({x}, axis={dim}))", x=a["input"], dim=a["dim"] if "dim" in a else cst.Integer("0")
+    )
 
 
 @function("torch.roll")
