@@ -583,6 +583,8 @@ def _read_small_statement(
             if local is not None:  # `stage = XStage(...)`, then `self.stages.append(stage)`
                 appended = cls.init_locals[local]
             item = classify(appended, attr, info, cls.init_locals, cls.layer_params)
+            if item is None and dotted(appended) == "None":
+                item = SubLayer(attr=attr, kind="other")  # `self.conv_layers.append(None)` (informer): no layer
             if listed is not None and listed.kind == "list" and item is not None:
                 listed.items.append(item)
                 if local is not None and isinstance(appended, cst.Call):

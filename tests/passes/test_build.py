@@ -441,3 +441,17 @@ def test_parameters_under_nested_if_and_elif_are_created_under_the_whole_conditi
     assert "shape=(), initializer=keras.initializers.Constant(1.0)" in code
     assert "shape=(2,), initializer=keras.initializers.Constant([0.5, -2])" in code
     assert "is optional in torch" not in code and "give its shape" not in code
+
+
+def test_a_list_with_none_appended_builds_its_layers_only():
+    """informer: `self.conv_layers = nn.ModuleList([...]); self.conv_layers.append(None)`."""
+    code = converted(
+        """
+        class TinyEncoder(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.conv_layers = nn.ModuleList([nn.Linear(4, 4) for _ in range(config.n - 1)])
+                self.conv_layers.append(None)
+        """
+    )
+    assert "for layer in self.conv_layers:\n                if isinstance(layer, keras.layers.Layer):" in code
