@@ -79,6 +79,7 @@ class SubLayer:
     alternatives: list[SubLayer] = field(default_factory=list)
     # `ACT2FN[config.hidden_act]`: an activation named at run time may be a layer with weights (xIELU)
     weighted_activation: bool = False
+    starred: bool = False  # `nn.Sequential(*parts)`: items as far as they can be read, some maybe absent
 
     @property
     def has_weights(self) -> bool:
@@ -657,6 +658,20 @@ def _all_of(parts: list[cst.BaseExpression]) -> cst.BaseExpression | None:
     return result
 
 
+def _starred_items(value: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The items of `nn.Sequential(*value)` that can be read: a list literal, `a + b` of them, and of
+    `[x] if cond else []` the longer branch (decision_transformer's `[nn.Linear(...)] + ([nn.Tanh()] if ... else [])`);
+    nothing for the rest."""
+    if isinstance(value, (cst.List, cst.Tuple)):
+        return [e.value for e in value.elements if isinstance(e, cst.Element)]
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add):
+        return _starred_items(value.left) + _starred_items(value.right)
+    if isinstance(value, cst.IfExp):
+        body, orelse = _starred_items(value.body), _starred_items(value.orelse)
+        return body if not orelse else orelse if not body else []
+    return []
+
+
 def module_dict_literal(mapping: cst.BaseExpression) -> cst.BaseExpression:
     """`nn.ModuleDict`'s argument as a dict literal where it is one written otherwise:
     `OrderedDict([("c_fc", ...), ...])` or `dict([...])` (bridgetower) is `{"c_fc": ..., ...}`; else as it is."""
@@ -762,8 +777,13 @@ def classify(
             sub.items = [i or SubLayer(attr=attr, kind="other") for i in (classify(v, attr, info) for v in values)]
         return sub
     if kind == "Sequential":
-        items = [classify(arg.value, attr, info) for arg in expr.args]
-        return SubLayer(attr=attr, kind="sequential", call=expr, items=[i for i in items if i is not None])
+        values: list[cst.BaseExpression] = []
+        for arg in expr.args:
+            values += _starred_items(arg.value) if arg.star == "*" else [arg.value]
+        items = [classify(value, attr, info) for value in values]
+        sub = SubLayer(attr=attr, kind="sequential", call=expr, items=[i for i in items if i is not None])
+        sub.starred = any(arg.star == "*" for arg in expr.args)
+        return sub
     if kind == "Parameter":
         return SubLayer(attr=attr, kind="parameter", call=expr)
     if kind in LAYER_KINDS:

@@ -455,3 +455,17 @@ def test_a_list_with_none_appended_builds_its_layers_only():
         """
     )
     assert "for layer in self.conv_layers:\n                if isinstance(layer, keras.layers.Layer):" in code
+
+
+def test_items_of_a_starred_sequential_are_built_where_present():
+    """decision_transformer: `nn.Sequential(*([nn.Linear(...)] + ([nn.Tanh()] if c else [])))`."""
+    code = converted(
+        """
+        class TinyHead(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.head = nn.Sequential(*([nn.Linear(8, 4)] + ([nn.Tanh()] if config.tanh else [])))
+        """
+    )
+    assert "if len(getattr(self, 'head', None) or []) > 0:" in code
+    assert "self.head[0].build([None, None, 8])" in code

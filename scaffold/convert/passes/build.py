@@ -385,8 +385,10 @@ def build_method(
             # items differ (conv, norm, activation): each is built with its own input shape, by index
             for index, item in enumerate(sub.items):
                 if item.has_weights:
+                    # items of `nn.Sequential(*parts)`: some may be absent (a conditional part)
+                    present = f"len(getattr(self, '{attr}', None) or []) > {index}" if sub.starred else None
                     lines += [
-                        f'if getattr(self, "{attr}", None) is not None:',
+                        f"if {present}:" if present else f'if getattr(self, "{attr}", None) is not None:',
                         f"    with tf.name_scope(self.{attr}[{index}].name):",
                         f"        self.{attr}[{index}].build({_shape_code(item, cls, stored)})",
                     ]
