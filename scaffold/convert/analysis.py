@@ -777,10 +777,10 @@ def classify(
             sub.items = [i or SubLayer(attr=attr, kind="other") for i in (classify(v, attr, info) for v in values)]
         return sub
     if kind == "Sequential":
-        values: list[cst.BaseExpression] = []
+        parts: list[cst.BaseExpression] = []
         for arg in expr.args:
-            values += _starred_items(arg.value) if arg.star == "*" else [arg.value]
-        items = [classify(value, attr, info) for value in values]
+            parts += _starred_items(arg.value) if arg.star == "*" else [arg.value]
+        items = [classify(part, attr, info) for part in parts]
         sub = SubLayer(attr=attr, kind="sequential", call=expr, items=[i for i in items if i is not None])
         sub.starred = any(arg.star == "*" for arg in expr.args)
         return sub
