@@ -551,6 +551,10 @@ def _read_small_statement(
                     # a list built differently in two branches: keep every candidate item
                     small_value = cst.BinaryOperation(cls.init_locals[target.value], cst.Add(), small.value)
                     cls.init_locals[target.value] = small_value
+                elif isinstance(small.value, cst.Call) and auto_class(info.imports.resolve(small.value.func)):
+                    # `backbone = create_model(...)` (timm) in one branch, `backbone = load_backbone(config)` in the
+                    # other: the sub-model is the one TF builds
+                    cls.init_locals[target.value] = small.value
                 else:
                     cls.init_locals.setdefault(target.value, small.value)
     elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
@@ -725,8 +729,46 @@ def _is_xielu(index: cst.BaseSlice | None) -> bool:
     )
 
 
+# transformers' `load_backbone(config)`: an AutoBackbone of the config's backbone_config, a sub-model like
+# `AutoModel.from_config` (TF: `load_tf_backbone`, snippets/tf_helpers.py)
+BACKBONE_LOADERS = frozenset({"transformers.utils.backbone_utils.load_backbone"})
+
+
+def held_at(local: str, cls: ClassInfo, info: ModuleInfo | None) -> str | None:
+    """Where a layer made in a local of `__init__` ends up: `self.<attr>` assigned it, or a layer of the file
+    given it keeps it (`backbone = XConvEncoder(config)`, `self.backbone = XConvModel(backbone, ...)`, which sets
+    `self.conv_encoder = conv_encoder`: `self.backbone.conv_encoder`)."""
+    for attr, value in cls.self_values.items():
+        if isinstance(value, cst.Name) and value.value == local:
+            return f"self.{attr}"
+    if info is None:
+        return None
+    for attr, value in cls.self_values.items():
+        if not isinstance(value, cst.Call) or dotted(value.func) not in info.classes:
+            continue
+        inner = info.classes[dotted(value.func)]  # type: ignore[index]
+        params = [p for p in inner.init_params if p != "self"]
+        for position, arg in enumerate(value.args):
+            if not (isinstance(arg.value, cst.Name) and arg.value.value == local) or arg.star:
+                continue
+            param = (
+                arg.keyword.value
+                if arg.keyword is not None
+                else (params[position] if position < len(params) else None)
+            )
+            kept = next(
+                (a for a, v in inner.self_values.items() if isinstance(v, cst.Name) and v.value == param), None
+            )
+            if kept is not None:
+                return f"self.{attr}.{kept}"
+    return None
+
+
 def auto_class(qualified: str | None) -> str | None:
-    """`AutoModel` of `transformers.models.auto.AutoModel.from_config` (any import path into the auto package)."""
+    """`AutoModel` of `transformers.models.auto.AutoModel.from_config` (any import path into the auto package);
+    `AutoBackbone` of `load_backbone`."""
+    if qualified in BACKBONE_LOADERS:
+        return "AutoBackbone"
     owner, _, method = (qualified or "").rpartition(".")
     module, _, cls = owner.rpartition(".")
     if method == "from_config" and cls.startswith("AutoModel") and module.startswith("transformers.models.auto"):

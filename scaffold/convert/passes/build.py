@@ -11,7 +11,15 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis import ClassInfo, ModuleInfo, SubLayer, embedding_size, persistent_buffer, saved_buffer_value
+from ..analysis import (
+    ClassInfo,
+    ModuleInfo,
+    SubLayer,
+    embedding_size,
+    held_at,
+    persistent_buffer,
+    saved_buffer_value,
+)
 from ..context import ConvertContext
 from ..names import dotted
 from ..nodes import fragment, statement_fragment
@@ -50,17 +58,28 @@ def _code(node: cst.CSTNode) -> str:
 
 
 def _lift(
-    expr: cst.BaseExpression, cls: ClassInfo, stored: set[str], depth: int = 0, params_only: frozenset = frozenset()
+    expr: cst.BaseExpression,
+    cls: ClassInfo,
+    stored: set[str],
+    depth: int = 0,
+    params_only: frozenset = frozenset(),
+    info: ModuleInfo | None = None,
 ) -> cst.BaseExpression:
     """Rewrite an expression from `__init__` scope into `build()` scope (only chain heads are names to lift).
-    `params_only`: names that mean the parameter, not the local rebinding it (`x = x or default`)."""
+    `params_only`: names that mean the parameter, not the local rebinding it (`x = x or default`). A local holding
+    a layer the class keeps is read where it is kept (never made again in build())."""
     if isinstance(expr, cst.Name):
         name = expr.value
         if name == "config":
             stored.add("config")
             return fragment("self.config")
+        local_value = cls.init_locals.get(name)
+        if isinstance(local_value, cst.Call) and name not in params_only:
+            held = held_at(name, cls, info)
+            if held is not None:
+                return fragment(held)
         if name in cls.init_locals and name not in params_only and depth < 4:
-            value = _lift(cls.init_locals[name], cls, stored, depth + 1, params_only | {name})
+            value = _lift(cls.init_locals[name], cls, stored, depth + 1, params_only | {name}, info)
             simple = isinstance(value, (cst.Name, cst.Attribute, cst.Integer, cst.Call, cst.Subscript))
             return value if simple else fragment(f"({_code(value)})")
         if name in cls.init_params and name != "self":
@@ -69,7 +88,7 @@ def _lift(
         return expr
 
     def lift(node):
-        return _lift(node, cls, stored, depth, params_only)
+        return _lift(node, cls, stored, depth, params_only, info)
 
     if isinstance(expr, cst.Attribute):
         return expr.with_changes(value=lift(expr.value))
@@ -184,7 +203,7 @@ def _bound_shape_code(sub: SubLayer, cls: ClassInfo, stored: set[str], info: Mod
     shape = input_shape(kind, sub.call)
     if shape is None:
         return "None"
-    return _code(_lift(shape, cls, stored))
+    return _code(_lift(shape, cls, stored, info=info))
 
 
 def _embedding_size(dim: cst.BaseExpression, cls: ClassInfo, ctx: ConvertContext) -> cst.BaseExpression:
@@ -336,6 +355,18 @@ def build_method(
                 f"    with tf.name_scope(self.{attr}.name):",
                 f"        self.{attr}.build(None)",
             ]
+            continue
+        value = cls.self_values.get(attr)
+        if sub.kind == "other" and isinstance(value, cst.Name) and value.value in cls.init_params:
+            # a layer made by the class that creates this one and passed in (`XConvModel(conv_encoder, ...)`):
+            # built here, where torch's weight names put it (`backbone.conv_encoder.model...`)
+            attr = cls.tf_attr(attr)
+            lines += [
+                f'if isinstance(getattr(self, "{attr}", None), keras.layers.Layer):',
+                f"    with tf.name_scope(self.{attr}.name):",
+                f"        self.{attr}.build(None)",
+            ]
+            ctx.need("keras")
             continue
         if not sub.has_weights or sub.kind == "parameter":
             continue

@@ -21,6 +21,7 @@ from ..analysis import (
     ModuleInfo,
     auto_class,
     dispatched_class,
+    held_at,
     saved_buffer_value,
 )
 from ..context import ConvertContext
@@ -109,6 +110,29 @@ class LayersPass(NodePass):
         if cls is None or cls.role not in ("layer", "model", "pretrained"):
             return None
         return cls
+
+    def leave_For(self, original: cst.For, updated: cst.For) -> cst.BaseStatement:
+        """`for name, p in self.model.named_parameters(): ...` in `__init__` (DETR's frozen backbone stages): a keras
+        layer has its weights only after build(), so the loop runs then, as a function decorated
+        `@after_build(<layer>)` (the loop reads torch's names through `torch_named_parameters`)."""
+        iterated = original.iter
+        if (
+            self._init_class() is None
+            or not isinstance(iterated, cst.Call)
+            or not isinstance(iterated.func, cst.Attribute)
+            or iterated.func.attr.value != "named_parameters"
+            or iterated.args
+        ):
+            return updated
+        decorator = cst.Decorator(self.call("after_build", iterated.func.value))
+        body = cst.IndentedBlock([updated.with_changes(leading_lines=[])])
+        return cst.FunctionDef(
+            name=cst.Name("parameters_after_build"),
+            params=cst.Parameters(),
+            body=body,
+            decorators=[decorator],
+            leading_lines=updated.leading_lines,
+        )
 
     def _local_class(self, name: str | None) -> str | None:
         """The PyTorch name of the file's class a (possibly already TF-renamed) name refers to."""
@@ -208,6 +232,16 @@ class LayersPass(NodePass):
                 # appended to a list (`self.stages.append(stage)`): it takes that name
                 name = _fstring(f'f"{item}"') if "{" in item else cst.SimpleString(f'"{item}"')
                 return updated.with_changes(value=self._convert(updated.value, _attr_of(item), name, item=True))
+            held = held_at(target.value, cls, self.info)
+            if (
+                held is not None
+                and isinstance(original.value, cst.Call)
+                and dotted(original.value.func) in self.info.classes
+                and isinstance(updated.value, cst.Call)
+            ):
+                # `backbone = XConvEncoder(config)`, kept as `self.backbone.conv_encoder`: named "conv_encoder"
+                name = cst.SimpleString(f'"{held.rpartition(".")[2]}"')
+                return updated.with_changes(value=_with_name(updated.value, name))
         if attr is None:
             return updated
         value = self._convert(updated.value, attr, cst.SimpleString(f'"{attr}"'))
@@ -566,7 +600,10 @@ class LayersPass(NodePass):
         """`AutoModel.from_config(config.text_config)` -> `TFAutoModel.from_config(config.text_config, name=...)`:
         a TF model of the sub-config's type, named after the attribute (its weights load under it; the model
         class maps the extra MainLayer level away, `tf_to_pt_weight_rename`). A sub-config whose model type has
-        no TF port fails there, naming it: `scaffold port` that model first."""
+        no TF port fails there, naming it: `scaffold port` that model first. `load_backbone(config)` ->
+        `load_tf_backbone(config, name=...)`: the TF class of the backbone config's model type."""
+        if auto == "AutoBackbone":
+            return _with_name(expr.with_changes(func=self.expr("load_tf_backbone")), name)
         if auto not in TF_AUTO_CLASSES:
             self.todo(f"{auto} has no TF counterpart (transformers' TF auto classes): port `{attr}` by hand")
             return cst.Call(self.expr("TorchOnly"), [cst.Arg(cst.SimpleString(f'"{auto}.from_config"'))])

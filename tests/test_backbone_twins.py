@@ -1,0 +1,252 @@
+"""Backbones: torch's `load_backbone(config)` -> `load_tf_backbone(config, name=...)` (a sub-model like
+`AutoModel.from_config`), the DETR family's `replace_batch_norm` -> its TF twin (snippets/tf_helpers.py,
+"# --- backbones"), and where `scaffold port` finds or writes the TF backbone class (edits/backbones.py)."""
+
+from pathlib import Path
+
+import pytest
+
+from scaffold.convert import convert_source
+from scaffold.edits import backbones
+
+SOURCE = """
+import torch
+from torch import nn
+
+from ...modeling_utils import PreTrainedModel
+from ...utils.backbone_utils import load_backbone
+from .configuration_tiny import TinyConfig
+
+
+def replace_batch_norm(model):
+    for name, module in model.named_children():
+        if isinstance(module, nn.BatchNorm2d):
+            new_module = TinyFrozenBatchNorm2d(module.num_features)
+            model._modules[name] = new_module
+        if len(list(module.children())) > 0:
+            replace_batch_norm(module)
+
+
+class TinyConvEncoder(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        if config.use_timm_backbone:
+            backbone = create_model(config.backbone)
+        else:
+            backbone = load_backbone(config)
+        with torch.no_grad():
+            replace_batch_norm(backbone)
+        self.model = backbone
+
+    def forward(self, pixel_values):
+        return self.model(pixel_values).feature_maps
+
+
+class TinyPreTrainedModel(PreTrainedModel):
+    config_class = TinyConfig
+    base_model_prefix = "model"
+
+
+class TinyModel(TinyPreTrainedModel):
+    def __init__(self, config):
+        super().__init__(config)
+        self.backbone = load_backbone(config)
+        self.encoder = TinyConvEncoder(config)
+
+    def forward(self, pixel_values):
+        return self.backbone(pixel_values).feature_maps[-1] + self.encoder(pixel_values)[-1]
+"""
+
+
+@pytest.fixture(scope="module")
+def code():
+    return convert_source(SOURCE, "tiny").code
+
+
+def test_load_backbone_is_a_tf_backbone_named_after_its_attribute_and_built_in_its_scope(code):
+    assert 'self.backbone = load_tf_backbone(config, name="backbone")' in code
+    # made in a local of one branch (the other is timm's), then assigned: named after the attribute
+    assert 'backbone = load_tf_backbone(config, name="model")' in code
+    assert "with tf.name_scope(self.model.name):\n                self.model.build(None)" in code
+    assert "with tf.name_scope(self.backbone.name):\n                self.backbone.build(None)" in code
+    assert "def load_tf_backbone(config, name=None):" in code
+    assert " load_backbone(" not in code
+    assert "backbone_utils import load_backbone" not in code
+
+
+def test_replace_batch_norm_is_replaced_by_its_twin(code):
+    assert "isinstance(module, nn.BatchNorm2d)" not in code
+    assert code.count("def replace_batch_norm(model):") == 1
+    assert "layer.trainable = False" in code
+
+
+@pytest.mark.frameworks
+def test_replace_batch_norm_twin_matches_torch_frozen_batch_norm_in_training():
+    import numpy as np
+    import tensorflow as tf
+    import torch
+    from transformers.modeling_tf_utils import keras
+    from transformers.models.detr import modeling_detr
+
+    from scaffold.convert.snippets import tf_helpers
+
+    rng = np.random.default_rng(0)
+    torch_model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 1), torch.nn.BatchNorm2d(4, eps=1e-3))
+    with torch.no_grad():
+        for tensor in (torch_model[1].weight, torch_model[1].bias, torch_model[1].running_mean):
+            tensor.copy_(torch.tensor(rng.normal(size=4), dtype=torch.float32))
+        torch_model[1].running_var.copy_(torch.tensor(rng.uniform(1e-4, 1e-3, size=4), dtype=torch.float32))
+        modeling_detr.replace_batch_norm(torch_model)
+    torch_model.train()  # the frozen batch norm normalizes with its running statistics in training too
+
+    class Block(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.conv = keras.layers.Conv2D(4, 1, data_format="channels_first", name="0")
+            self.norm = keras.layers.BatchNormalization(axis=1, epsilon=1e-3, momentum=0.9, name="1")
+
+        def call(self, x, training=False):
+            return self.norm(self.conv(x), training=training)
+
+    block = Block()
+    tf_helpers.replace_batch_norm(block)  # in __init__, before build, as the port calls it
+    x = rng.normal(size=(2, 3, 5, 5)).astype("float32")
+    block(x)
+    conv, norm = torch_model[0], torch_model[1]
+    block.conv.set_weights([conv.weight.detach().numpy().transpose(2, 3, 1, 0), conv.bias.detach().numpy()])
+    block.norm.set_weights([t.numpy() for t in (norm.weight, norm.bias, norm.running_mean, norm.running_var)])
+    expected = torch_model(torch.tensor(x)).detach().numpy()
+    for run in (block, tf.function(block)):
+        got = run(x, training=True).numpy()
+        np.testing.assert_allclose(got, expected, atol=1e-5)
+    # frozen: the statistics did not move and gamma/beta are not trained
+    np.testing.assert_allclose(block.norm.moving_mean.numpy(), norm.running_mean.numpy())
+    assert [w.name for w in block.trainable_weights] == [w.name for w in block.conv.trainable_weights]
+    # without the twin, keras' own epsilon (1e-3) differs from torch's frozen 1e-5 on these small variances
+    plain = Block()
+    plain(x)
+    plain.set_weights(block.get_weights())
+    assert np.abs(plain(x).numpy() - expected).max() > 1e-3
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize(
+    ("settings", "error", "words"),
+    [
+        ({"use_timm_backbone": True, "backbone": "resnet50"}, NotImplementedError, "timm"),
+        (
+            {"use_timm_backbone": False, "use_pretrained_backbone": True, "backbone": "x/y", "backbone_config": None},
+            NotImplementedError,
+            "pretrained backbone",
+        ),
+        ({"use_timm_backbone": False, "backbone_type": "dinov2"}, NotImplementedError, "'dinov2'"),
+        ({"use_timm_backbone": False, "backbone_type": "swin"}, NotImplementedError, "TFSwinBackbone"),
+    ],
+)
+def test_load_tf_backbone_raises_naming_what_has_no_tf_backbone(settings, error, words):
+    from transformers import AutoConfig, DetrConfig
+
+    from scaffold.convert.snippets import tf_helpers
+
+    settings = dict(settings)
+    kind = settings.pop("backbone_type", None)
+    if kind is not None:
+        settings["backbone_config"] = AutoConfig.for_model(kind)
+    config = DetrConfig(**{"use_pretrained_backbone": False, **settings})
+    with pytest.raises(error, match=words):
+        tf_helpers.load_tf_backbone(config, name="model")
+
+
+@pytest.mark.frameworks
+def test_load_tf_backbone_builds_the_tf_class_of_the_backbone_type(monkeypatch):
+    from transformers import ConvNextConfig, DetrConfig
+
+    from scaffold.convert.snippets import tf_helpers
+
+    made = {}
+
+    class TFConvNextBackbone:
+        def __init__(self, config, name=None):
+            made.update(config=config, name=name)
+
+    # the TF ConvNext port has no backbone class: give it one, as a generated port would
+    from transformers.models.convnext import modeling_tf_convnext
+
+    monkeypatch.setattr(modeling_tf_convnext, "TFConvNextBackbone", TFConvNextBackbone, raising=False)
+    backbone_config = ConvNextConfig(out_features=["stage2"])
+    config = DetrConfig(use_timm_backbone=False, use_pretrained_backbone=False, backbone_config=backbone_config)
+    tf_helpers.load_tf_backbone(config, name="m")
+    assert made == {"config": backbone_config, "name": "m"}
+    tf_helpers.load_tf_backbone(backbone_config, name="own")  # a backbone's own config
+    assert made["name"] == "own"
+
+
+def _models(tmp_path: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = tmp_path / "models" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return tmp_path / "models"
+
+
+PT_AUTO = 'MODEL_FOR_BACKBONE_MAPPING_NAMES = OrderedDict(\n    [\n        ("dinov2", "Dinov2Backbone"),\n        ("resnet", "ResNetBackbone"),\n        ("rt_detr_resnet", "RTDetrResNetBackbone"),\n    ]\n)\n'
+CONFIG_AUTO = (
+    'SPECIAL_MODEL_TYPE_TO_MODULE_NAME = OrderedDict(\n    [\n        ("rt_detr_resnet", "rt_detr"),\n    ]\n)\n'
+)
+
+
+def _plan(models: Path, model: str, config_source: str, defined: set[str] = frozenset()):  # type: ignore[assignment]
+    def read(path: Path):
+        return path.read_text() if path.is_file() else None
+
+    def read_folder(folder: str):
+        return [p.read_text() for p in sorted((models / folder).glob("configuration_*.py"))]
+
+    return backbones.plan_backbone(model, models, config_source, PT_AUTO, CONFIG_AUTO, set(defined), read, read_folder)
+
+
+def test_a_backbone_of_a_hand_written_tf_port_without_one_is_written_beside_it(tmp_path):
+    models = _models(
+        tmp_path,
+        {
+            "resnet/modeling_resnet.py": "class ResNetBackbone(ResNetPreTrainedModel):\n    pass\n",
+            "resnet/modeling_tf_resnet.py": "class TFResNetModel:\n    pass\n",
+        },
+    )
+    found = _plan(models, "detr", 'backbone_config = CONFIG_MAPPING["resnet"](out_features=["stage4"])')
+    assert (found.model_type, found.pt_class) == ("resnet", "ResNetBackbone")
+    assert found.source == models / "resnet/modeling_resnet.py"
+    assert found.target == models / "resnet/modeling_tf_resnet_backbone.py"
+    assert found.port_first is None
+    assert _plan(models, "detr", 'backbone_config = CONFIG_MAPPING["resnet"]()', {"TFResNetBackbone"}).target is None
+
+
+def test_a_backbone_of_a_model_with_no_tf_port_is_ported_first(tmp_path):
+    models = _models(
+        tmp_path, {"dinov2/modeling_dinov2.py": "class Dinov2Backbone(Dinov2PreTrainedModel):\n    pass\n"}
+    )
+    found = _plan(models, "depth_anything", 'backbone_config = CONFIG_MAPPING["dinov2"](image_size=518)')
+    assert found.port_first == "dinov2" and found.target is None
+    assert "Port it first (`scaffold port dinov2`)" in found.notes[0]
+
+
+def test_a_backbone_in_another_file_of_the_folder_made_by_its_config_class(tmp_path):
+    models = _models(
+        tmp_path,
+        {
+            "rt_detr/modeling_rt_detr_resnet.py": "class RTDetrResNetBackbone(X):\n    pass\n",
+            "rt_detr/configuration_rt_detr_resnet.py": 'class RTDetrResNetConfig(BackboneConfigMixin, PretrainedConfig):\n    model_type = "rt_detr_resnet"\n',
+        },
+    )
+    config = (
+        "from .configuration_rt_detr_resnet import RTDetrResNetConfig\n\n\nbackbone_config = RTDetrResNetConfig(\n"
+    )
+    found = _plan(models, "rt_detr", config)
+    assert found.model_type == "rt_detr_resnet"
+    assert found.source == models / "rt_detr/modeling_rt_detr_resnet.py"
+    assert found.target == models / "rt_detr/modeling_tf_rt_detr_backbone.py"
+
+
+def test_the_backbone_file_exports_its_backbone_class_only():
+    code = 'class TFResNetModel:\n    pass\n\n\n__all__ = [\n    "TFResNetModel",\n    "TFResNetBackbone",\n]\n'
+    assert backbones.backbone_only(code, "TFResNetBackbone").endswith('__all__ = ["TFResNetBackbone"]\n')
