@@ -37,6 +37,10 @@ class TinyConvEncoder(nn.Module):
         with torch.no_grad():
             replace_batch_norm(backbone)
         self.model = backbone
+        self.channels = self.model.channels
+        for name, parameter in self.model.named_parameters():
+            if "stage.1" not in name:
+                parameter.requires_grad_(False)
 
     def forward(self, pixel_values):
         return self.model(pixel_values).feature_maps
@@ -47,14 +51,30 @@ class TinyPreTrainedModel(PreTrainedModel):
     base_model_prefix = "model"
 
 
+class TinyConvModel(nn.Module):
+    def __init__(self, conv_encoder, scale):
+        super().__init__()
+        self.conv_encoder = conv_encoder
+        self.scale = scale
+
+    def forward(self, pixel_values):
+        return self.conv_encoder(pixel_values)
+
+
 class TinyModel(TinyPreTrainedModel):
     def __init__(self, config):
         super().__init__(config)
         self.backbone = load_backbone(config)
-        self.encoder = TinyConvEncoder(config)
+        encoder = TinyConvEncoder(config)
+        self.encoder = TinyConvModel(encoder, 2)
+        self.projection = nn.Conv2d(encoder.channels[-1], 4, kernel_size=1)
 
     def forward(self, pixel_values):
-        return self.backbone(pixel_values).feature_maps[-1] + self.encoder(pixel_values)[-1]
+        return self.backbone(pixel_values).feature_maps[-1] + self.projection(self.encoder(pixel_values)[-1])
+
+    def freeze_backbone(self):
+        for name, param in self.encoder.conv_encoder.model.named_parameters():
+            param.requires_grad_(False)
 """
 
 
@@ -72,6 +92,30 @@ def test_load_backbone_is_a_tf_backbone_named_after_its_attribute_and_built_in_i
     assert "def load_tf_backbone(config, name=None):" in code
     assert " load_backbone(" not in code
     assert "backbone_utils import load_backbone" not in code
+
+
+def test_a_layer_made_in_a_local_and_passed_to_another_layer_is_named_and_built_where_torch_keeps_it(code):
+    assert 'encoder = TFTinyConvEncoder(config, name="conv_encoder")' in code
+    assert (
+        'if isinstance(getattr(self, "conv_encoder", None), keras.layers.Layer):\n'
+        "            with tf.name_scope(self.conv_encoder.name):\n"
+        "                self.conv_encoder.build(None)"
+    ) in code
+    # the projection's input channels are read from the kept layer, never made again in build()
+    assert "self.projection.build([None, None, None, self.encoder.conv_encoder.channels[-1]])" in code
+    assert "TinyConvEncoder(self.config)" not in code
+
+
+def test_named_parameters_loops_of_init_run_after_build(code):
+    assert (
+        "        @after_build(self.model)\n"
+        "        def parameters_after_build():\n"
+        "            for name, parameter in torch_named_parameters(self.model):\n"
+        '                if "stage.1" not in name:\n'
+        "                    torch_requires_grad_(parameter, False)"
+    ) in code
+    # after build already (a method): as it is
+    assert "for name, param in torch_named_parameters(self.encoder.conv_encoder.model):" in code
 
 
 def test_replace_batch_norm_is_replaced_by_its_twin(code):
@@ -218,6 +262,7 @@ def test_a_backbone_of_a_hand_written_tf_port_without_one_is_written_beside_it(t
     assert found.source == models / "resnet/modeling_resnet.py"
     assert found.target == models / "resnet/modeling_tf_resnet_backbone.py"
     assert found.port_first is None
+    (models / "resnet/modeling_tf_resnet_backbone.py").write_text("class TFResNetBackbone(X):\n    pass\n")
     assert _plan(models, "detr", 'backbone_config = CONFIG_MAPPING["resnet"]()', {"TFResNetBackbone"}).target is None
 
 
@@ -247,6 +292,82 @@ def test_a_backbone_in_another_file_of_the_folder_made_by_its_config_class(tmp_p
     assert found.target == models / "rt_detr/modeling_tf_rt_detr_backbone.py"
 
 
+def test_a_backbone_type_named_in_a_variable_first(tmp_path):
+    models = _models(tmp_path, {"dinov2/modeling_dinov2.py": "class Dinov2Backbone(X):\n    pass\n"})
+    config = 'backbone_model_type = "dinov2"\nconfig_class = CONFIG_MAPPING[backbone_model_type]\nbackbone_config = config_class(\n'
+    assert _plan(models, "d_fine", config).model_type == "dinov2"
+
+
 def test_the_backbone_file_exports_its_backbone_class_only():
     code = 'class TFResNetModel:\n    pass\n\n\n__all__ = [\n    "TFResNetModel",\n    "TFResNetBackbone",\n]\n'
     assert backbones.backbone_only(code, "TFResNetBackbone").endswith('__all__ = ["TFResNetBackbone"]\n')
+
+
+@pytest.mark.frameworks
+def test_named_parameters_requires_grad_and_after_build_twins():
+    import tensorflow as tf
+    import torch
+    from transformers.modeling_tf_utils import keras
+
+    from scaffold.convert.snippets import tf_helpers
+
+    class Stage(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = keras.layers.Dense(3, name="dense")
+            self.norm = keras.layers.LayerNormalization(name="norm")
+
+        def build(self, input_shape=None):
+            with tf.name_scope("dense"):
+                self.dense.build([None, 2])
+            with tf.name_scope("norm"):
+                self.norm.build([None, 3])
+            self.built = True
+
+    class Body(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.stages = [Stage(name=f"stages_._{i}") for i in range(2)]
+            self.seen = []
+
+            @tf_helpers.after_build(self)
+            def parameters_after_build():
+                for name, parameter in tf_helpers.torch_named_parameters(self):
+                    self.seen.append(name)
+                    if not name.startswith("stages.1"):
+                        tf_helpers.torch_requires_grad_(parameter, False)
+
+        def build(self, input_shape=None):
+            for stage in self.stages:
+                with tf.name_scope(stage.name):
+                    stage.build(None)
+            self.built = True
+
+    class TorchStage(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.dense = torch.nn.Linear(2, 3)
+            self.norm = torch.nn.LayerNorm(3)
+
+    torch_body = torch.nn.Module()
+    torch_body.stages = torch.nn.ModuleList([TorchStage(), TorchStage()])
+
+    body = Body(name="body")
+    assert body.seen == []  # nothing to list before build
+    with tf.name_scope("outer"):
+        with tf.name_scope(body.name):
+            body.build(None)
+    assert sorted(body.seen) == sorted(name for name, _ in torch_body.named_parameters())
+    trainable = [w.name for w in body.trainable_weights]
+    assert len(trainable) == 4 and all("stages_._1" in name for name in trainable)
+    assert len(body.non_trainable_weights) == 4
+    # unfreezing (torch's unfreeze_backbone) lists the frozen weights too and puts them back
+    for _, parameter in tf_helpers.torch_named_parameters(body):
+        tf_helpers.torch_requires_grad_(parameter, True)
+    assert len(body.trainable_weights) == 8 and not body.non_trainable_weights
+    # on a tensor: the tensor, cut from the gradient when False
+    x = tf.constant(2.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf_helpers.torch_requires_grad_(x * x, False) + x
+    assert float(tape.gradient(y, x)) == 1.0

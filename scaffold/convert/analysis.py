@@ -43,7 +43,7 @@ WEIGHTED_KINDS = {
 }
 
 # PyTorch ACT2FN activations with weights (a layer in TF: snippets' torch_activation)
-WEIGHTED_ACTIVATIONS = frozenset({"xielu"})
+WEIGHTED_ACTIVATIONS = frozenset({"xielu", "prelu"})
 MODULE_BASES = {"torch.nn.Module", "transformers.modeling_layers.GradientCheckpointingLayer"}
 PRETRAINED_BASES = {
     "transformers.modeling_utils.PreTrainedModel",
@@ -103,6 +103,10 @@ class ClassInfo:
     # `layers = [...]; self.x = nn.ModuleList(layers)`: local list -> the f-string body its items' names start with
     # (`x`; `x_._{len(blocks)}` for `layers` in `blocks.append(nn.ModuleList(layers))`, blocks being `self.x`'s)
     list_locals: dict[str, str] = field(default_factory=dict)
+    dict_locals: dict[str, str] = field(default_factory=dict)  # `norms[k] = ...` then `self.x = nn.ModuleDict(norms)`
+    # `for channel in sizes: self.convs.append(nn.Conv2d(channel, ...))`: the loops each list is appended in
+    append_loops: dict[str, list[cst.For | None]] = field(default_factory=dict)
+    loop_stack: list[cst.For] = field(default_factory=list)  # while __init__ is read
     local_appends: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)  # `layers.append(X(...))`
     item_locals: dict[str, str] = field(default_factory=dict)  # `first = X(...); nn.Sequential(first, ...)`: its name
     self_attrs: set[str] = field(default_factory=set)
@@ -439,7 +443,9 @@ def _read_init(cls: ClassInfo, info: ModuleInfo) -> None:
                     walk(orelse.body.body, True)  # type: ignore[arg-type]
                     orelse = orelse.orelse if isinstance(orelse, cst.If) else None
             elif isinstance(statement, cst.For):
+                cls.loop_stack.append(statement)
                 walk(statement.body.body, optional)  # type: ignore[arg-type]
+                cls.loop_stack.pop()
             elif isinstance(statement, (cst.With, cst.Try)):
                 walk(statement.body.body, optional, condition)  # type: ignore[arg-type]
 
@@ -506,6 +512,10 @@ def _read_small_statement(
                     cls.sublayers[attr].weight_norm = True  # `self.conv = weight_norm(self.conv, ...)`
                     continue
                 sub = classify(small.value, attr, info, cls.init_locals, cls.layer_params, cls.local_appends)
+                if sub is not None and sub.kind == "dict" and sub.call is not None and len(sub.call.args) == 1:
+                    source = sub.call.args[0].value
+                    if isinstance(source, cst.Name):
+                        cls.dict_locals[source.value] = attr
                 if sub is not None and sub.kind == "list" and sub.call is not None and sub.call.args:
                     source = sub.call.args[0].value
                     if isinstance(source, cst.Name):
@@ -557,6 +567,14 @@ def _read_small_statement(
                     cls.init_locals[target.value] = small.value
                 else:
                     cls.init_locals.setdefault(target.value, small.value)
+            elif (
+                isinstance(target, cst.Subscript)
+                and isinstance(target.value, cst.Name)
+                and isinstance(small.value, cst.Call)
+                and isinstance(cls.init_locals.get(target.value.value), cst.Dict)
+            ):
+                # `norms[stage] = nn.LayerNorm(...)` into a local dict: its layers, if a ModuleDict takes it
+                cls.local_appends.setdefault(target.value.value, []).append(small.value)
     elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
         call = small.value
         func = call.func
@@ -581,6 +599,7 @@ def _read_small_statement(
             item = classify(appended, attr, info, cls.init_locals, cls.layer_params)
             if listed is not None and listed.kind == "list" and item is not None:
                 listed.items.append(item)
+                cls.append_loops.setdefault(attr, []).append(cls.loop_stack[-1] if cls.loop_stack else None)
                 if local is not None and isinstance(appended, cst.Call):
                     _name_local(cls, local, f"{attr}_._{{len(self.{attr})}}")
         elif isinstance(func, cst.Attribute) and func.attr.value == "append" and isinstance(func.value, cst.Name):
@@ -710,6 +729,9 @@ def classify(
         if isinstance(mapping, cst.Dict):
             values = [e.value for e in mapping.elements if isinstance(e, cst.DictElement)]
             sub.items = [i or SubLayer(attr=attr, kind="other") for i in (classify(v, attr, info) for v in values)]
+        elif isinstance(mapping, cst.Name):  # a local dict filled by key (`norms[stage] = nn.LayerNorm(...)`)
+            values = (appends or {}).get(mapping.value, [])
+            sub.items = [i or SubLayer(attr=attr, kind="other") for i in (classify(v, attr, info) for v in values)]
         return sub
     if kind == "Sequential":
         items = [classify(arg.value, attr, info) for arg in expr.args]
@@ -762,6 +784,29 @@ def held_at(local: str, cls: ClassInfo, info: ModuleInfo | None) -> str | None:
             if kept is not None:
                 return f"self.{attr}.{kept}"
     return None
+
+
+def layers_passed_in(cls: ClassInfo, info: ModuleInfo) -> set[str]:
+    """The `__init__` parameters of `cls` some class of the file passes a layer it made to (`XConvModel(backbone,
+    ...)` with `backbone = XConvEncoder(config)`): `cls` keeps it, so its build() builds it."""
+    params = [p for p in cls.init_params if p != "self"]
+    found: set[str] = set()
+    for other in info.classes.values():
+        for value in other.self_values.values():
+            if not isinstance(value, cst.Call) or dotted(value.func) != cls.name:
+                continue
+            for position, arg in enumerate(value.args):
+                local = other.init_locals.get(arg.value.value) if isinstance(arg.value, cst.Name) else None
+                if arg.star or not isinstance(local, cst.Call):
+                    continue
+                made = dotted(local.func)
+                if made not in info.classes and auto_class(info.imports.resolve(local.func)) is None:
+                    continue
+                if arg.keyword is not None:
+                    found.add(arg.keyword.value)
+                elif position < len(params):
+                    found.add(params[position])
+    return found
 
 
 def auto_class(qualified: str | None) -> str | None:

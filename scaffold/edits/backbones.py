@@ -23,6 +23,7 @@ from .sub_models import _mapped, default_type, module_of_type
 
 LOADER_CALL = "load_tf_backbone("
 _CONFIG_CLASS_DEFAULT = re.compile(r"backbone_config\s*=\s*(\w+Config)\(")
+_TYPE_NAMED = re.compile(r"backbone_model_type\s*=\s*\"([\w-]+)\"")
 _IMPORT = re.compile(r"^from (\.+)([\w.]*) import (?:\(([^)]*)\)|([^(\n]+)$)", re.M)
 _ALL = re.compile(r"^__all__ = \[.*?\]\n", re.M | re.S)
 
@@ -47,6 +48,9 @@ def backbone_type(model: str, config_source: str, read_config_folder: Callable[[
     found = default_type("backbone_config", config_source, read_config_folder)
     if found is not None:
         return found
+    named = _TYPE_NAMED.search(config_source)
+    if named is not None:  # `backbone_model_type = "hgnet_v2"`, then `CONFIG_MAPPING[backbone_model_type](...)`
+        return named.group(1)
     match = _CONFIG_CLASS_DEFAULT.search(config_source)
     if match is None:
         return None
@@ -86,10 +90,13 @@ def plan_backbone(
         plan.notes.append(f"backbone type '{plan.model_type}' has no entry in MODEL_FOR_BACKBONE_MAPPING_NAMES")
         return plan
     tf_class = f"TF{plan.pt_class}"
-    if tf_class in tf_classes_defined:
-        return plan
     module = module_of_type(plan.model_type, config_auto)
     folder = models_dir / module
+    if tf_class in tf_classes_defined and any(
+        re.search(rf"^class {tf_class}\(", read(folder / f"modeling_tf_{name}.py") or "", re.M)
+        for name in (module, f"{module}_backbone")
+    ):
+        return plan  # where load_tf_backbone looks for it
     defining = next(
         (
             path

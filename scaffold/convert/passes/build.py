@@ -17,6 +17,7 @@ from ..analysis import (
     SubLayer,
     embedding_size,
     held_at,
+    layers_passed_in,
     persistent_buffer,
     saved_buffer_value,
 )
@@ -172,6 +173,30 @@ def _shape_code(sub: SubLayer, cls: ClassInfo, stored: set[str], info: ModuleInf
         if code != "None" and not _free_names(code, cls):
             return code
     return "None"
+
+
+def _append_loop(attr: str, cls: ClassInfo) -> tuple[str, cst.BaseExpression] | None:
+    """(variable, iterable) of the one `for variable in iterable:` loop of `__init__` whose body appends to
+    `self.<attr>` once, unconditionally, and nothing else does; else None."""
+    loops = cls.append_loops.get(attr, [])
+    loop = loops[0] if len(loops) == 1 else None
+    if loop is None or not isinstance(loop.target, cst.Name) or loop.orelse is not None:
+        return None
+    appends = [
+        small
+        for statement in loop.body.body
+        if isinstance(statement, cst.SimpleStatementLine)
+        for small in statement.body
+        if isinstance(small, cst.Expr)
+        and isinstance(small.value, cst.Call)
+        and dotted(small.value.func) == f"self.{attr}.append"
+    ]
+    if len(appends) != 1:
+        return None
+    iterable = _lift(loop.iter, cls, set())
+    if _free_names(_code(iterable), cls):
+        return None
+    return loop.target.value, loop.iter
 
 
 def _comprehension_index(sub: SubLayer) -> str | None:
@@ -346,6 +371,7 @@ def build_method(
                 if sub.optional:
                     lines.append(marker(f"`{sub.attr}` is optional in torch: create it only when torch does"))
                 lines += block
+    passed_in = layers_passed_in(cls, ctx.info)
     for attr, sub in sublayers.items():
         if sub.weighted_activation:
             # `torch_activation(config.hidden_act, name=...)`: a layer with weights for xIELU, else a function
@@ -357,7 +383,7 @@ def build_method(
             ]
             continue
         value = cls.self_values.get(attr)
-        if sub.kind == "other" and isinstance(value, cst.Name) and value.value in cls.init_params:
+        if sub.kind == "other" and isinstance(value, cst.Name) and value.value in passed_in:
             # a layer made by the class that creates this one and passed in (`XConvModel(conv_encoder, ...)`):
             # built here, where torch's weight names put it (`backbone.conv_encoder.model...`)
             attr = cls.tf_attr(attr)
@@ -384,6 +410,16 @@ def build_method(
         if sub.kind == "dict":
             # nn.ModuleDict: each layer with weights built by key, with its own input shape
             mapping = sub.call.args[0].value if sub.call is not None and sub.call.args else None
+            if isinstance(mapping, cst.Name) and sub.has_weights:
+                # a local dict filled by key in __init__: every layer, with the shape they share (else None)
+                shapes = {_shape_code(item, cls, stored, ctx.info) for item in sub.items}
+                lines += [
+                    f'if getattr(self, "{attr}", None) is not None:',
+                    f"    for layer in self.{attr}.values():",
+                    "        with tf.name_scope(layer.name):",
+                    f"            layer.build({shapes.pop() if len(shapes) == 1 else 'None'})",
+                ]
+                continue
             elements = mapping.elements if isinstance(mapping, cst.Dict) else ()
             for element, item in zip(elements, sub.items):
                 if item.has_weights and isinstance(element, cst.DictElement):
@@ -435,6 +471,16 @@ def build_method(
                 lines += [
                     f'if getattr(self, "{attr}", None) is not None:',
                     f"    for {counter}, layer in enumerate(self.{attr}):",
+                    "        with tf.name_scope(layer.name):",
+                    f"            layer.build({shape})",
+                ]
+                continue
+            loop = _append_loop(attr, cls)
+            if loop is not None and _free_names(shape, cls) == {loop[0]}:
+                # appended once per pass of `for channel in sizes:`, each item's shape reads `channel`
+                lines += [
+                    f'if getattr(self, "{attr}", None) is not None:',
+                    f"    for layer, {loop[0]} in zip(self.{attr}, {_code(_lift(loop[1], cls, stored, info=ctx.info))}):",
                     "        with tf.name_scope(layer.name):",
                     f"            layer.build({shape})",
                 ]

@@ -206,6 +206,18 @@ class LayersPass(NodePass):
         if cls is None or len(original.targets) != 1:
             return updated
         target = original.targets[0].target
+        if (
+            isinstance(target, cst.Subscript)
+            and isinstance(target.value, cst.Name)
+            and target.value.value in cls.dict_locals
+            and len(target.slice) == 1
+            and isinstance(target.slice[0].slice, cst.Index)
+        ):
+            # `norms[stage] = nn.LayerNorm(...)`, then `self.norms = nn.ModuleDict(norms)`: named `norms_._<key>`
+            attr = cls.dict_locals[target.value.value]
+            key = cst.Module([]).code_for_node(target.slice[0].slice.value)
+            name = _fstring(f'f"{attr}_._{{{key}}}"')
+            return updated.with_changes(value=self._convert(updated.value, attr, name, item=True))
         tied = self._tied_layer(original)
         if tied is not None:
             return tied
@@ -506,6 +518,9 @@ class LayersPass(NodePass):
             mapping = expr.args[0].value if len(expr.args) == 1 else cst.Dict([])
             if not expr.args:
                 return mapping
+            cls = self.ctx.current_class()
+            if isinstance(mapping, cst.Name) and cls is not None and cls.dict_locals.get(mapping.value) == attr:
+                return mapping  # a local dict of layers, each named where it is made
             keys = _dict_keys(mapping)
             if keys is None:
                 self.todo(f"nn.ModuleDict `{attr}` is not a dict literal with string keys: port it by hand")
