@@ -371,3 +371,36 @@ def test_named_parameters_requires_grad_and_after_build_twins():
         tape.watch(x)
         y = tf_helpers.torch_requires_grad_(x * x, False) + x
     assert float(tape.gradient(y, x)) == 1.0
+
+
+@pytest.mark.frameworks
+def test_group_norm_twin_matches_torch_on_inputs_of_any_rank():
+    import numpy as np
+    import tensorflow as tf
+    import torch
+
+    from scaffold.convert.snippets import tf_helpers
+
+    rng = np.random.default_rng(0)
+    torch_norm = torch.nn.GroupNorm(4, 8, eps=1e-5)
+    with torch.no_grad():
+        torch_norm.weight.copy_(torch.tensor(rng.normal(size=8), dtype=torch.float32))
+        torch_norm.bias.copy_(torch.tensor(rng.normal(size=8), dtype=torch.float32))
+    norm = tf_helpers.TorchGroupNorm(groups=4, epsilon=1e-5, axis=1, name="1")
+    norm.build([None, 8, None])  # what build() knows from torch's constructor: the channels
+    norm.set_weights([torch_norm.weight.detach().numpy(), torch_norm.bias.detach().numpy()])
+    for shape in [(2, 8, 5), (2, 8, 5, 3)]:  # a Conv1d's output, a Conv2d's (DETR's input projections)
+        x = rng.normal(size=shape).astype("float32")
+        expected = torch_norm(torch.tensor(x)).detach().numpy()
+        for run in (norm, tf.function(norm)):
+            np.testing.assert_allclose(run(x).numpy(), expected, atol=1e-5)
+
+
+def test_group_norm_is_the_twin_that_takes_any_rank():
+    code = convert_source(
+        "from torch import nn\n\n\nclass TinyBlock(nn.Module):\n    def __init__(self, config):\n"
+        "        super().__init__()\n        self.norm = nn.GroupNorm(32, config.d_model)\n",
+        "tiny",
+    ).code
+    assert 'TorchGroupNorm(groups=32, epsilon=1e-05, axis=1, name="norm")' in code
+    assert "class TorchGroupNorm(keras.layers.GroupNormalization):" in code

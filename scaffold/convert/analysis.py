@@ -561,6 +561,16 @@ def _read_small_statement(
                     # a list built differently in two branches: keep every candidate item
                     small_value = cst.BinaryOperation(cls.init_locals[target.value], cst.Add(), small.value)
                     cls.init_locals[target.value] = small_value
+                elif (
+                    target.value in cls.init_locals
+                    and target.value not in cls.init_params
+                    and _reads(small.value, target.value)
+                ):
+                    # `size = config.image_size`, then `size = size if isinstance(size, Iterable) else (size, size)`:
+                    # the value it ends with, in terms of the first
+                    cls.init_locals[target.value] = small.value.visit(
+                        _Substitute(target.value, cls.init_locals[target.value])
+                    )  # type: ignore[assignment]
                 elif isinstance(small.value, cst.Call) and auto_class(info.imports.resolve(small.value.func)):
                     # `backbone = create_model(...)` (timm) in one branch, `backbone = load_backbone(config)` in the
                     # other: the sub-model is the one TF builds
@@ -784,6 +794,46 @@ def held_at(local: str, cls: ClassInfo, info: ModuleInfo | None) -> str | None:
             if kept is not None:
                 return f"self.{attr}.{kept}"
     return None
+
+
+def _reads(expr: cst.BaseExpression, name: str) -> bool:
+    """Whether `expr` reads the variable `name` (attribute names, `x.name`, are not reads of it)."""
+
+    class Reads(cst.CSTVisitor):
+        found = False
+
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)
+            return False
+
+        def visit_Name(self, node: cst.Name) -> None:
+            self.found = self.found or node.value == name
+
+    reads = Reads()
+    expr.visit(reads)
+    return reads.found
+
+
+class _Substitute(cst.CSTTransformer):
+    """Every read of the variable `name` -> `value` (parenthesised)."""
+
+    def __init__(self, name: str, value: cst.BaseExpression) -> None:
+        super().__init__()
+        self.name = name
+        self.value = value
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        return True
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.Attribute:
+        return updated.with_changes(attr=original.attr)  # `x.name`: the attribute is not the variable
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+        if original.value != self.name:
+            return updated
+        if isinstance(self.value, (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer)):
+            return self.value
+        return self.value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 
 
 def layers_passed_in(cls: ClassInfo, info: ModuleInfo) -> set[str]:

@@ -277,6 +277,15 @@ def call_sequential(layers, hidden_states, training=False):
     return hidden_states
 
 
+class TorchGroupNorm(keras.layers.GroupNormalization):
+    """torch's nn.GroupNorm (keras axis=1: channels-first) over inputs of any rank, as torch's: keras' own accepts
+    only the rank it was built with, and build() knows the channels only (`[None, channels, None]`)."""
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        self.input_spec = keras.layers.InputSpec(min_ndim=2, axes={self.axis: input_shape[self.axis]})
+
+
 class TorchSequential(keras.layers.Layer):
     """A torch nn.Sequential that is not an attribute of its own (an item of a list: focalnet's focal layers) as
     one layer: its items named by index ("0", "1", ...: torch's `<list>.<i>.<j>` weights), each built with the
