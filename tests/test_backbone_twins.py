@@ -234,19 +234,19 @@ def _models(tmp_path: Path, files: dict[str, str]) -> Path:
 
 
 PT_AUTO = 'MODEL_FOR_BACKBONE_MAPPING_NAMES = OrderedDict(\n    [\n        ("dinov2", "Dinov2Backbone"),\n        ("resnet", "ResNetBackbone"),\n        ("rt_detr_resnet", "RTDetrResNetBackbone"),\n    ]\n)\n'
-CONFIG_AUTO = (
-    'SPECIAL_MODEL_TYPE_TO_MODULE_NAME = OrderedDict(\n    [\n        ("rt_detr_resnet", "rt_detr"),\n    ]\n)\n'
-)
+CONFIG_AUTO = 'SPECIAL_MODEL_TYPE_TO_MODULE_NAME = OrderedDict(\n    [\n        ("rt_detr_resnet", "rt_detr"),\n        ("maskformer-swin", "maskformer"),\n    ]\n)\n'
 
 
-def _plan(models: Path, model: str, config_source: str, defined: set[str] = frozenset()):  # type: ignore[assignment]
+def _plan(models: Path, model: str, config_source: str, defined: set[str] = frozenset(), modeling: str = ""):  # type: ignore[assignment]
     def read(path: Path):
         return path.read_text() if path.is_file() else None
 
     def read_folder(folder: str):
         return [p.read_text() for p in sorted((models / folder).glob("configuration_*.py"))]
 
-    return backbones.plan_backbone(model, models, config_source, PT_AUTO, CONFIG_AUTO, set(defined), read, read_folder)
+    types = backbones.backbone_types(model, config_source, modeling, PT_AUTO, read_folder)
+    plans = [backbones.plan_backbone(model, models, t, PT_AUTO, CONFIG_AUTO, set(defined), read) for t in types]
+    return plans[0] if len(plans) == 1 else plans
 
 
 def test_a_backbone_of_a_hand_written_tf_port_without_one_is_written_beside_it(tmp_path):
@@ -296,6 +296,35 @@ def test_a_backbone_type_named_in_a_variable_first(tmp_path):
     models = _models(tmp_path, {"dinov2/modeling_dinov2.py": "class Dinov2Backbone(X):\n    pass\n"})
     config = 'backbone_model_type = "dinov2"\nconfig_class = CONFIG_MAPPING[backbone_model_type]\nbackbone_config = config_class(\n'
     assert _plan(models, "d_fine", config).model_type == "dinov2"
+
+
+def test_backbone_config_classes_the_modeling_file_uses_are_planned_too(tmp_path):
+    models = _models(
+        tmp_path,
+        {
+            "maskformer/modeling_maskformer_swin.py": "class MaskFormerSwinBackbone(X):\n    pass\n",
+            "maskformer/configuration_maskformer_swin.py": 'class MaskFormerSwinConfig(X):\n    model_type = "maskformer-swin"\n',
+            "swin/modeling_swin.py": "class SwinBackbone(X):\n    pass\n",
+            "swin/modeling_tf_swin.py": "class TFSwinModel(X):\n    pass\n",
+            "swin/configuration_swin.py": 'class SwinConfig(X):\n    model_type = "swin"\n',
+        },
+    )
+    modeling = "from ..detr import DetrConfig\nfrom .configuration_maskformer_swin import MaskFormerSwinConfig\n"
+    global PT_AUTO
+    saved = PT_AUTO
+    PT_AUTO = PT_AUTO.replace(
+        '("resnet"',
+        '("maskformer-swin", "MaskFormerSwinBackbone"),\n        ("swin", "SwinBackbone"),\n        ("resnet"',
+    )
+    try:
+        swin, maskformer_swin = _plan(
+            models, "maskformer", "from ..swin import SwinConfig\nbackbone_config = SwinConfig(\n", modeling=modeling
+        )
+    finally:
+        PT_AUTO = saved
+    assert swin.target == models / "swin/modeling_tf_swin_backbone.py"
+    assert maskformer_swin.model_type == "maskformer-swin"
+    assert maskformer_swin.target == models / "maskformer/modeling_tf_maskformer_backbone.py"
 
 
 def test_the_backbone_file_exports_its_backbone_class_only():
@@ -404,3 +433,18 @@ def test_group_norm_is_the_twin_that_takes_any_rank():
     ).code
     assert 'TorchGroupNorm(groups=32, epsilon=1e-05, axis=1, name="norm")' in code
     assert "class TorchGroupNorm(keras.layers.GroupNormalization):" in code
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize(
+    ("shape", "kwargs"), [((2, 3, 4, 5), {"dim": 1}), ((3, 4), {}), ((2, 3, 4), {}), ((2, 5), {"dim": -1})]
+)
+def test_torch_softmax_passed_as_a_value_matches_torch(shape, kwargs):
+    import numpy as np
+    import torch
+
+    from scaffold.convert.snippets import tf_helpers
+
+    x = np.random.default_rng(0).normal(size=shape).astype("float32")
+    expected = torch.nn.functional.softmax(torch.tensor(x), **kwargs).numpy()  # no dim: torch's legacy choice
+    np.testing.assert_allclose(tf_helpers.torch_softmax(x, **kwargs).numpy(), expected, atol=1e-6)

@@ -264,6 +264,8 @@ SCORES = [[0.1, 0.9, 0.3, 0.7, 0.5], [0.6, 0.2, 0.8, 0.4, 0.0]]
         ("torch.greater(x, 0.5)", {"x": SCORES}),
         ("torch.prod(x, dim=-1)", {"x": SCORES}),
         ("x.prod(1)", {"x": SCORES}),
+        ("torch.as_tensor([[1, 2], [3, 4]], dtype=torch.long)", {}),
+        ("torch.as_tensor(x, dtype=torch.float64)", {"x": SCORES}),
         ("i.prod(-1)", {"i": [[2, 3], [4, 5]]}),
         ("torch.flip(x, dims=[1])", {"x": SCORES}),
         ("torch.clip(x, 0.2, 0.6)", {"x": SCORES}),

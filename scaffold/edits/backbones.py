@@ -66,19 +66,39 @@ def backbone_type(model: str, config_source: str, read_config_folder: Callable[[
     return None
 
 
+def backbone_types(
+    model: str,
+    config_source: str,
+    modeling_source: str,
+    pt_auto: str,
+    read_config_folder: Callable[[str], Iterable[str]],
+) -> list[str | None]:
+    """The backbone types a port may build: the config's default, then the backbone config classes the modeling
+    file itself uses (MaskFormer turns its default Swin config into a `MaskFormerSwinConfig`)."""
+    types = [backbone_type(model, config_source, read_config_folder)]
+    mapped = _mapped(pt_auto, "MODEL_FOR_BACKBONE_MAPPING_NAMES")
+    for dots, path, grouped, names in _IMPORT.findall(modeling_source):
+        folder = model if len(dots) == 1 else path.partition(".")[0]
+        for cls in re.findall(r"\b(\w+Config)\b", grouped or names):
+            for text in read_config_folder(folder):
+                found = re.search(rf"^class {cls}\(.*?^\s+model_type = \"([\w-]+)\"", text, re.M | re.S)
+                if found and found.group(1) in mapped and found.group(1) not in types:
+                    types.append(found.group(1))
+    return types
+
+
 def plan_backbone(
     model: str,
     models_dir: Path,
-    config_source: str,
+    model_type: str | None,
     pt_auto: str,
     config_auto: str,
     tf_classes_defined: set[str],
     read: Callable[[Path], str | None],
-    read_config_folder: Callable[[str], Iterable[str]],
 ) -> BackbonePlan:
-    """Where the TF backbone of the config's default backbone type comes from (see the module docstring)."""
+    """Where the TF backbone of a backbone type comes from (see the module docstring)."""
     plan = BackbonePlan()
-    plan.model_type = backbone_type(model, config_source, read_config_folder)
+    plan.model_type = model_type
     if plan.model_type is None:
         plan.notes.append(
             "`load_backbone(config)` is ported as `load_tf_backbone`: the default backbone type of the config was "

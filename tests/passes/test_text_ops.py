@@ -283,6 +283,8 @@ def test_names_assigned_in_the_function_carry_their_kind():
         ("nn.MaxPool1d(kernel_size=s, stride=s)(x)", "ChannelsFirstMaxPool1D(pool_size=s, strides=s)(x)"),
         ("torch.fft.fft(x, axis=s)", "torch_fft(x, dim=s)"),
         ("partial(torch.fft.fftn, dim=(1, 2))(x).real", "tf.math.real(partial(torch_fftn, dim=(1, 2))(x))"),
+        ("torch.as_tensor(s, dtype=torch.long, device=x.device)", "tf.cast(s, tf.int32)"),
+        ("torch.as_tensor(s)", "tf.convert_to_tensor(s)"),
         ("x.to(torch.complex64)", "tf.cast(x, tf.complex64)"),
         ("torch.logical_and(x, s > 0)", "tf.math.logical_and(tf.cast(x, tf.bool), s > 0)"),
         ("x.logical_not()", "tf.math.logical_not(tf.cast(x, tf.bool))"),

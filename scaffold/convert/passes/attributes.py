@@ -25,6 +25,8 @@ FLOAT_CONSTANTS = {"torch.inf": 'float("inf")', "torch.nan": 'float("nan")'}
 
 # torch functions a file passes on as values (not calls), and the snippets' twin that stands in for them
 FUNCTION_TWINS = {"torch.fft.fft": "torch_fft", "torch.fft.fftn": "torch_fftn"}
+# ... and as a parameter's default (zoedepth's `act=torch.softmax`, called `self.act(x, dim=1)`)
+DEFAULT_TWINS = {**FUNCTION_TWINS, "torch.softmax": "torch_softmax", "torch.nn.functional.softmax": "torch_softmax"}
 
 
 def _membership(positive: bool) -> cst.BaseCompOp:
@@ -51,6 +53,13 @@ class AttributesPass(NodePass):
         super().__init__(ctx, todos)
         self._in_fstring = 0
         self._torch_only = self.info.torch_only_names
+
+    def leave_Param(self, original: cst.Param, updated: cst.Param) -> cst.Param:
+        default = original.default
+        qualified = self.info.imports.resolve(default) if isinstance(default, (cst.Attribute, cst.Name)) else None
+        if qualified in DEFAULT_TWINS:
+            return updated.with_changes(default=self.expr(DEFAULT_TWINS[qualified]))
+        return updated
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         self._in_fstring += 1

@@ -17,7 +17,7 @@ from transformers.activations_tf import get_tf_activation
 from transformers.modeling_tf_utils import TFPreTrainedModel, keras, unpack_inputs
 from transformers.models.auto.configuration_auto import AutoConfig, model_type_to_module_name
 from transformers.models.auto.modeling_auto import MODEL_FOR_BACKBONE_MAPPING_NAMES
-from transformers.tf_utils import shape_list
+from transformers.tf_utils import shape_list, stable_softmax
 
 
 def get_extended_attention_mask(attention_mask, input_shape, is_decoder=False, dtype=tf.float32):
@@ -913,6 +913,17 @@ def torch_div(x, y):
     if not any(tf.is_tensor(v) and v.dtype.is_floating for v in (x, y)):
         x, y = tf.cast(x, tf.float32), tf.cast(y, tf.float32)
     return x / y
+
+
+def torch_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """`torch.softmax` passed on as a value (zoedepth's `act=torch.softmax`, then `self.act(x, dim=1)`), with
+    torch's arguments: `dtype` casts the input first; no dim is torch's legacy choice (0 for 0-, 1- and 3-D)."""
+    input = tf.convert_to_tensor(input)
+    if dtype is not None:
+        input = tf.cast(input, dtype)
+    if dim is None:
+        dim = 0 if input.shape.rank in (0, 1, 3) else 1
+    return stable_softmax(input, axis=dim)
 
 
 def torch_fft(input, n=None, dim=-1, norm=None):

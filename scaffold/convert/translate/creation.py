@@ -107,6 +107,17 @@ def eager_value(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cst.Call(cst.Attribute(numpy, cst.Name(a.name)))
 
 
+@function("torch.as_tensor", signature=("data", "dtype"))
+def as_tensor(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`torch.as_tensor(shapes_list, dtype=torch.long)` (the DETR family's spatial shapes): a tensor of `data`,
+    cast to `dtype` where one is given (device= is dropped)."""
+    if "data" not in a or not set(a.bound) <= {"data", "dtype"}:
+        return None
+    if "dtype" in a:
+        return cx.call("tf.cast", a["data"], a["dtype"])
+    return cx.call("tf.convert_to_tensor", a["data"])
+
+
 @function("torch.eye", signature=("n", "m"))
 def eye(a: Args, cx: Context) -> cst.BaseExpression | None:
     if "n" not in a or not set(a.bound) <= {"n", "m", "dtype"}:
