@@ -354,7 +354,9 @@ def unbind(a: Args, cx: Context) -> cst.BaseExpression | None:
     """`torch.unbind(x, dim)` -> the tuple of slices along `dim` (0 by default): `tuple(tf.unstack(x, axis=dim))`."""
     if "input" not in a or not set(a.bound) <= {"input", "dim"}:
         return None
-    return cx.call("tuple", cx.call("tf.unstack", a["input"], arg(a.get("dim", cst.Integer("0")), "axis")))
+    return cx.call(
+        "tuple", cx.call("tf.unstack", a["input"], arg(a["dim"] if "dim" in a else cst.Integer("0"), "axis"))
+    )
 
 
 @method("unbind", tensor_only=True)
