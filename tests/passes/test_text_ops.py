@@ -283,6 +283,7 @@ def test_names_assigned_in_the_function_carry_their_kind():
         ("nn.MaxPool1d(kernel_size=s, stride=s)(x)", "ChannelsFirstMaxPool1D(pool_size=s, strides=s)(x)"),
         ("torch.fft.fft(x, axis=s)", "torch_fft(x, dim=s)"),
         ("partial(torch.fft.fftn, dim=(1, 2))(x).real", "tf.math.real(partial(torch_fftn, dim=(1, 2))(x))"),
+        ("F(x, nn.functional.relu, torch.tanh(s))", "F(x, tf.nn.relu, tf.math.tanh(s))"),
         ("x.unbind(0)", "tuple(tf.unstack(x, axis=0))"),
         ("torch.unbind(x, dim=1)", "tuple(tf.unstack(x, axis=1))"),
         ("torch.cat((x, s))", "tf.concat((x, s), axis=0)"),
