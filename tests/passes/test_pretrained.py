@@ -78,3 +78,13 @@ def test_a_file_whose_audio_encoder_declares_its_own_main_input_infers_its_signa
     code = convert_source(source, "tiny").code
     assert "def input_signature(self):\n        return input_signature_for_call(self)" in code
     assert "def dummy_inputs(self):\n        return dummy_inputs_for_signature(self.input_signature)" in code
+
+
+def test_a_vision_model_that_requires_text_too_infers_its_signature_from_call():
+    """Grounding DINO: `forward(pixel_values, input_ids, ...)`: pixel values alone cannot build it."""
+    source = SOURCE.replace(
+        'base_model_prefix = "tiny"', 'base_model_prefix = "tiny"\n    main_input_name = "pixel_values"'
+    ).replace("def forward(self, input_ids):", "def forward(self, pixel_values, input_ids):")
+    code = convert_source(source, "tiny").code
+    assert "def input_signature(self):\n        return input_signature_for_call(self)" in code
+    assert 'getattr(vision_config, "num_channels", 3)' not in code.split("def input_signature_for_call")[0]

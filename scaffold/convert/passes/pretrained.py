@@ -131,8 +131,9 @@ def _requires_more_than_pixels(info: ModuleInfo) -> bool:
         forward = cls.method("forward") if cls.role == "model" else None
         if forward is None:
             continue
+        names = [p.name.value for p in forward.params.params]
         required = [p.name.value for p in forward.params.params if p.default is None and p.name.value != "self"]
-        if any(name != "pixel_values" for name in required):
+        if "pixel_values" in names and any(name != "pixel_values" for name in required):
             return True
     return False
 
