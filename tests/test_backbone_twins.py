@@ -448,3 +448,19 @@ def test_torch_softmax_passed_as_a_value_matches_torch(shape, kwargs):
     x = np.random.default_rng(0).normal(size=shape).astype("float32")
     expected = torch.nn.functional.softmax(torch.tensor(x), **kwargs).numpy()  # no dim: torch's legacy choice
     np.testing.assert_allclose(tf_helpers.torch_softmax(x, **kwargs).numpy(), expected, atol=1e-6)
+
+
+def test_a_plain_list_registered_by_index_names_its_items_by_index():
+    """maskformer's PredictionBlock, upernet's pooling block: `self.layers = [...]`, then `self.add_module(str(i),
+    layer)` for each: torch's weights are `<i>.`, as an nn.Sequential's."""
+    code = convert_source(
+        "from torch import nn\n\n\nclass TinyBlock(nn.Module):\n"
+        "    def __init__(self, in_dim, out_dim, activation):\n        super().__init__()\n"
+        "        self.layers = [nn.Linear(in_dim, out_dim), activation]\n"
+        "        for i, layer in enumerate(self.layers):\n            self.add_module(str(i), layer)\n\n"
+        "    def forward(self, x):\n        for layer in self.layers:\n            x = layer(x)\n        return x\n",
+        "tiny",
+    ).code
+    assert 'keras.layers.Dense(units=out_dim, name="0")' in code
+    assert "add_module" not in code
+    assert "for layer in self.layers:\n" in code[code.index("def build") :]

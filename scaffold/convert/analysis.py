@@ -103,6 +103,7 @@ class ClassInfo:
     # `layers = [...]; self.x = nn.ModuleList(layers)`: local list -> the f-string body its items' names start with
     # (`x`; `x_._{len(blocks)}` for `layers` in `blocks.append(nn.ModuleList(layers))`, blocks being `self.x`'s)
     list_locals: dict[str, str] = field(default_factory=dict)
+    indexed_lists: set[str] = field(default_factory=set)  # plain lists whose items add_module names by index
     dict_locals: dict[str, str] = field(default_factory=dict)  # `norms[k] = ...` then `self.x = nn.ModuleDict(norms)`
     # `for channel in sizes: self.convs.append(nn.Conv2d(channel, ...))`: the loops each list is appended in
     append_loops: dict[str, list[cst.For | None]] = field(default_factory=dict)
@@ -450,6 +451,14 @@ def _read_init(cls: ClassInfo, info: ModuleInfo) -> None:
                 walk(statement.body.body, optional, condition)  # type: ignore[arg-type]
 
     walk(init.body.body, False)  # type: ignore[arg-type]
+    for statement in init.body.body:
+        attr = indexed_registration(statement)
+        value = cls.self_values.get(attr or "")
+        if attr is not None and isinstance(value, (cst.List, cst.Tuple)):
+            # `self.layers = [a, b]`, then `self.add_module(str(i), layer)` for each: torch's `<i>.` weights
+            cls.indexed_lists.add(attr)
+            items = [classify(e.value, attr, info, cls.init_locals, cls.layer_params) for e in value.elements]
+            cls.sublayers[attr] = SubLayer(attr=attr, kind="list", items=[i for i in items if i is not None])
     _nested_list_locals(cls, info)
     for statement in cls.node.body.body:  # buffers registered by other methods are attributes too
         if isinstance(statement, cst.FunctionDef) and statement is not init:
@@ -794,6 +803,32 @@ def held_at(local: str, cls: ClassInfo, info: ModuleInfo | None) -> str | None:
             if kept is not None:
                 return f"self.{attr}.{kept}"
     return None
+
+
+def indexed_registration(statement: cst.CSTNode) -> str | None:
+    """`attr` of `for i, layer in enumerate(self.<attr>): self.add_module(str(i), layer)` (a plain list of layers
+    registered as an nn.Sequential's would be: weights `<i>.`), else None."""
+    if not isinstance(statement, cst.For) or not isinstance(statement.target, cst.Tuple):
+        return None
+    iterated = statement.iter
+    if not (isinstance(iterated, cst.Call) and dotted(iterated.func) == "enumerate" and len(iterated.args) == 1):
+        return None
+    attr = _self_attr(iterated.args[0].value)
+    names = [e.value.value for e in statement.target.elements if isinstance(e.value, cst.Name)]
+    body = statement.body.body
+    if attr is None or len(names) != 2 or len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine):
+        return None
+    small = body[0].body[0]
+    if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
+        return None
+    call = small.value
+    if dotted(call.func) != "self.add_module" or len(call.args) != 2:
+        return None
+    key, layer = call.args[0].value, call.args[1].value
+    index_as_str = isinstance(key, cst.Call) and dotted(key.func) == "str" and len(key.args) == 1
+    if not index_as_str or not isinstance(key.args[0].value, cst.Name) or key.args[0].value.value != names[0]:  # type: ignore[attr-defined]
+        return None
+    return attr if isinstance(layer, cst.Name) and layer.value == names[1] else None
 
 
 def _reads(expr: cst.BaseExpression, name: str) -> bool:

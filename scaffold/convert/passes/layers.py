@@ -22,6 +22,7 @@ from ..analysis import (
     auto_class,
     dispatched_class,
     held_at,
+    indexed_registration,
     saved_buffer_value,
 )
 from ..context import ConvertContext
@@ -111,7 +112,13 @@ class LayersPass(NodePass):
             return None
         return cls
 
-    def leave_For(self, original: cst.For, updated: cst.For) -> cst.BaseStatement:
+    def leave_For(self, original: cst.For, updated: cst.For) -> cst.BaseStatement | cst.RemovalSentinel:
+        cls = self._init_class()
+        if cls is not None and indexed_registration(original) in cls.indexed_lists:
+            return cst.RemovalSentinel.REMOVE  # the items are named by index where they are made
+        return self._parameters_after_build(original, updated)
+
+    def _parameters_after_build(self, original: cst.For, updated: cst.For) -> cst.BaseStatement:
         """`for name, p in self.model.named_parameters(): ...` in `__init__` (DETR's frozen backbone stages): a keras
         layer has its weights only after build(), so the loop runs then, as a function decorated
         `@after_build(<layer>)` (the loop reads torch's names through `torch_named_parameters`)."""
@@ -256,6 +263,13 @@ class LayersPass(NodePass):
                 return updated.with_changes(value=_with_name(updated.value, name))
         if attr is None:
             return updated
+        if attr in cls.indexed_lists and isinstance(updated.value, (cst.List, cst.Tuple)):
+            # a plain list add_module registers by index: each item named "<i>" (torch's `<i>.` weights)
+            elements = [
+                e.with_changes(value=self._convert(e.value, attr, cst.SimpleString(f'"{i}"'), item=True))
+                for i, e in enumerate(updated.value.elements)
+            ]
+            return updated.with_changes(value=updated.value.with_changes(elements=elements))
         value = self._convert(updated.value, attr, cst.SimpleString(f'"{attr}"'))
         return updated.with_changes(value=self._initialized(value, attr, cls))
 
