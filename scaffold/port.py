@@ -12,7 +12,7 @@ import libcst as cst
 
 from .checkout import Checkout
 from .convert import ConversionResult, ModelSummary, convert_source, find_todos
-from .edits import auto, docs, inits, sub_models, tests_file
+from .edits import auto, backbones, docs, inits, sub_models, tests_file
 from .errors import ScaffoldError
 from .files import read_python_source
 from .formatting import format_source
@@ -80,6 +80,48 @@ def checkout_test_support(checkout: Checkout) -> tests_file.TestSupport:
     )
 
 
+def _plan_backbone(checkout: Checkout, plan: Plan, report: PortReport, force: bool, source: str) -> None:
+    """`load_backbone(config)` -> `load_tf_backbone`: the TF class of each backbone type the port may build,
+    written as `modeling_tf_<m>_backbone.py` where no TF file has it (edits/backbones.py)."""
+    pt_auto = checkout.read(checkout.src / "models/auto/modeling_auto.py") or ""
+    types = backbones.backbone_types(
+        checkout.model,
+        checkout.read(checkout.model_dir / f"configuration_{checkout.model}.py") or "",
+        source,
+        pt_auto,
+        checkout.config_sources,
+    )
+    for model_type in types:
+        found = backbones.plan_backbone(
+            checkout.model,
+            checkout.src / "models",
+            model_type,
+            pt_auto,
+            checkout.read(checkout.src / "models/auto/configuration_auto.py") or "",
+            checkout.tf_classes_defined(),
+            checkout.read,
+        )
+        report.notes += found.notes
+        if found.source is None or found.target is None or found.pt_class is None:
+            continue
+        converted = convert_source(
+            read_python_source(found.source),
+            found.source.stem.removeprefix("modeling_"),
+            filename=checkout.rel(found.source),
+            format_code=False,
+            layers_source=checkout.read(checkout.src / "modeling_layers.py"),
+        )
+        code = backbones.backbone_only(
+            format_source(converted.code, settings=checkout.ruff_settings, filename=found.target.name),
+            f"TF{found.pt_class}",
+        )
+        existing = checkout.read(found.target)
+        if existing is not None and existing != code and not force:
+            plan.kept.append((found.target, "differs from scaffold's (--force replaces it)"))
+            continue
+        plan.add(found.target, existing, code)
+
+
 def plan_port(checkout: Checkout, force: bool = False) -> tuple[Plan, PortReport]:
     model = checkout.model
     plan = Plan(checkout.root)
@@ -109,6 +151,8 @@ def plan_port(checkout: Checkout, force: bool = False) -> tuple[Plan, PortReport
         )
     plan.add(tf_path, existing, code)
     tf_classes = list(summary.tf_public)
+    if backbones.uses_backbone(code):
+        _plan_backbone(checkout, plan, report, force, source)
 
     # 2. package init (and, in the legacy layout, the top-level init and the dummy objects)
     init_path = checkout.model_dir / "__init__.py"

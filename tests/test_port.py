@@ -378,3 +378,22 @@ def test_check_after_port_on_the_legacy_layout_finds_the_registration_and_what_i
     assert (
         "src/transformers/utils/dummy_tf_objects.py: out of date (utils/check_dummies.py would fail)" in result.output
     )
+
+
+def test_the_tf_import_goes_after_a_multi_line_import_in_the_model_init():
+    from scaffold.edits.inits import modern_model_init
+
+    text = (
+        "if TYPE_CHECKING:\n"
+        "    from .configuration_prompt_depth_anything import PromptDepthAnythingConfig\n"
+        "    from .modeling_prompt_depth_anything import (\n"
+        "        PromptDepthAnythingForDepthEstimation,\n"
+        "        PromptDepthAnythingPreTrainedModel,\n"
+        "    )\n"
+        "else:\n"
+        "    import sys\n"
+    )
+    new = modern_model_init(text, "prompt_depth_anything")
+    assert new == text.replace("    )\n", "    )\n    from .modeling_tf_prompt_depth_anything import *\n")
+    compile(new, "__init__.py", "exec")
+    assert modern_model_init(new, "prompt_depth_anything") == new

@@ -62,12 +62,28 @@ def test_torch_activation_matches_torch_act2fn(helpers, name):
     _close(helpers.torch_activation(name)(helpers.tf.constant(x)), expected)
 
 
-def test_activations_with_weights_raise_naming_them(helpers):
-    with pytest.raises(NotImplementedError, match="prelu"):
-        helpers.torch_activation("prelu")
+def test_activations_with_weights_are_layers_and_unknown_ones_raise(helpers):
+    assert isinstance(helpers.torch_activation("prelu", name="act_fn"), helpers.TorchPReLU)
     assert isinstance(helpers.torch_activation("xielu", name="act_fn"), helpers.TorchXIELU)
     with pytest.raises(KeyError, match="no_such"):
         helpers.torch_activation("no_such")
+
+
+def test_prelu_twin_matches_torch_with_its_weight(helpers):
+    import numpy as np
+    import torch
+    from transformers.activations import ACT2FN
+
+    x = np.linspace(-8, 8, 97, dtype="float32").reshape(1, 97)
+    torch_prelu = ACT2FN["prelu"]
+    tf_prelu = helpers.torch_activation("prelu", name="activation_fn")
+    tf_prelu.build(None)
+    assert [w.name for w in tf_prelu.weights] == ["weight:0"]  # torch's `activation_fn.weight`
+    with torch.no_grad():
+        _close(tf_prelu(helpers.tf.constant(x)), torch_prelu(torch.tensor(x)).numpy())  # 0.25 to start
+        torch_prelu.weight.fill_(-0.7)
+        tf_prelu.weight.assign([-0.7])
+        _close(tf_prelu(helpers.tf.constant(x)), torch_prelu(torch.tensor(x)).numpy())
 
 
 ROPE_CASES = {
@@ -247,6 +263,13 @@ SCORES = [[0.1, 0.9, 0.3, 0.7, 0.5], [0.6, 0.2, 0.8, 0.4, 0.0]]
         ("torch.ne(i, 3)", {"i": [[0, 4], [3, 3]]}),
         ("torch.greater(x, 0.5)", {"x": SCORES}),
         ("torch.prod(x, dim=-1)", {"x": SCORES}),
+        ("x.prod(1)", {"x": SCORES}),
+        ("x.unbind(1)", {"x": SCORES}),
+        ("torch.unbind(x)", {"x": SCORES}),
+        ("torch.cat((x, x))", {"x": SCORES}),
+        ("torch.as_tensor([[1, 2], [3, 4]], dtype=torch.long)", {}),
+        ("torch.as_tensor(x, dtype=torch.float64)", {"x": SCORES}),
+        ("i.prod(-1)", {"i": [[2, 3], [4, 5]]}),
         ("torch.flip(x, dims=[1])", {"x": SCORES}),
         ("torch.clip(x, 0.2, 0.6)", {"x": SCORES}),
         ("torch.polar(x, y)", {"x": SCORES, "y": SCORES}),

@@ -43,7 +43,7 @@ WEIGHTED_KINDS = {
 }
 
 # PyTorch ACT2FN activations with weights (a layer in TF: snippets' torch_activation)
-WEIGHTED_ACTIVATIONS = frozenset({"xielu"})
+WEIGHTED_ACTIVATIONS = frozenset({"xielu", "prelu"})
 MODULE_BASES = {"torch.nn.Module", "transformers.modeling_layers.GradientCheckpointingLayer"}
 PRETRAINED_BASES = {
     "transformers.modeling_utils.PreTrainedModel",
@@ -104,6 +104,11 @@ class ClassInfo:
     # `layers = [...]; self.x = nn.ModuleList(layers)`: local list -> the f-string body its items' names start with
     # (`x`; `x_._{len(blocks)}` for `layers` in `blocks.append(nn.ModuleList(layers))`, blocks being `self.x`'s)
     list_locals: dict[str, str] = field(default_factory=dict)
+    indexed_lists: set[str] = field(default_factory=set)  # plain lists whose items add_module names by index
+    dict_locals: dict[str, str] = field(default_factory=dict)  # `norms[k] = ...` then `self.x = nn.ModuleDict(norms)`
+    # `for channel in sizes: self.convs.append(nn.Conv2d(channel, ...))`: the loops each list is appended in
+    append_loops: dict[str, list[cst.For | None]] = field(default_factory=dict)
+    loop_stack: list[cst.For] = field(default_factory=list)  # while __init__ is read
     local_appends: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)  # `layers.append(X(...))`
     item_locals: dict[str, str] = field(default_factory=dict)  # `first = X(...); nn.Sequential(first, ...)`: its name
     self_attrs: set[str] = field(default_factory=set)
@@ -439,11 +444,21 @@ def _read_init(cls: ClassInfo, info: ModuleInfo) -> None:
                         earlier.append(test)
                     branch = branch.orelse if isinstance(branch, cst.If) else None
             elif isinstance(statement, cst.For):
+                cls.loop_stack.append(statement)
                 walk(statement.body.body, optional)  # type: ignore[arg-type]
+                cls.loop_stack.pop()
             elif isinstance(statement, (cst.With, cst.Try)):
                 walk(statement.body.body, optional, condition)  # type: ignore[arg-type]
 
     walk(init.body.body, False)  # type: ignore[arg-type]
+    for statement in init.body.body:
+        attr = indexed_registration(statement)
+        value = cls.self_values.get(attr or "")
+        if attr is not None and isinstance(value, (cst.List, cst.Tuple)):
+            # `self.layers = [a, b]`, then `self.add_module(str(i), layer)` for each: torch's `<i>.` weights
+            cls.indexed_lists.add(attr)
+            items = [classify(e.value, attr, info, cls.init_locals, cls.layer_params) for e in value.elements]
+            cls.sublayers[attr] = SubLayer(attr=attr, kind="list", items=[i for i in items if i is not None])
     _nested_list_locals(cls, info)
     for statement in cls.node.body.body:  # buffers registered by other methods are attributes too
         if isinstance(statement, cst.FunctionDef) and statement is not init:
@@ -506,6 +521,10 @@ def _read_small_statement(
                     cls.sublayers[attr].weight_norm = True  # `self.conv = weight_norm(self.conv, ...)`
                     continue
                 sub = classify(small.value, attr, info, cls.init_locals, cls.layer_params, cls.local_appends)
+                if sub is not None and sub.kind == "dict" and sub.call is not None and len(sub.call.args) == 1:
+                    source = sub.call.args[0].value
+                    if isinstance(source, cst.Name):
+                        cls.dict_locals[source.value] = attr
                 if sub is not None and sub.kind == "list" and sub.call is not None and sub.call.args:
                     source = sub.call.args[0].value
                     if isinstance(source, cst.Name):
@@ -560,8 +579,30 @@ def _read_small_statement(
                     # a list built differently in two branches: keep every candidate item
                     small_value = cst.BinaryOperation(cls.init_locals[target.value], cst.Add(), small.value)
                     cls.init_locals[target.value] = small_value
+                elif (
+                    target.value in cls.init_locals
+                    and target.value not in cls.init_params
+                    and _reads(small.value, target.value)
+                ):
+                    # `size = config.image_size`, then `size = size if isinstance(size, Iterable) else (size, size)`:
+                    # the value it ends with, in terms of the first
+                    cls.init_locals[target.value] = small.value.visit(
+                        _Substitute(target.value, cls.init_locals[target.value])
+                    )  # type: ignore[assignment]
+                elif isinstance(small.value, cst.Call) and auto_class(info.imports.resolve(small.value.func)):
+                    # `backbone = create_model(...)` (timm) in one branch, `backbone = load_backbone(config)` in the
+                    # other: the sub-model is the one TF builds
+                    cls.init_locals[target.value] = small.value
                 else:
                     cls.init_locals.setdefault(target.value, small.value)
+            elif (
+                isinstance(target, cst.Subscript)
+                and isinstance(target.value, cst.Name)
+                and isinstance(small.value, cst.Call)
+                and isinstance(cls.init_locals.get(target.value.value), cst.Dict)
+            ):
+                # `norms[stage] = nn.LayerNorm(...)` into a local dict: its layers, if a ModuleDict takes it
+                cls.local_appends.setdefault(target.value.value, []).append(small.value)
     elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
         call = small.value
         func = call.func
@@ -588,6 +629,7 @@ def _read_small_statement(
                 item = SubLayer(attr=attr, kind="other")  # `self.conv_layers.append(None)` (informer): no layer
             if listed is not None and listed.kind == "list" and item is not None:
                 listed.items.append(item)
+                cls.append_loops.setdefault(attr, []).append(cls.loop_stack[-1] if cls.loop_stack else None)
                 if local is not None and isinstance(appended, cst.Call):
                     _name_local(cls, local, f"{attr}_._{{len(self.{attr})}}")
         elif isinstance(func, cst.Attribute) and func.attr.value == "append" and isinstance(func.value, cst.Name):
@@ -775,6 +817,9 @@ def classify(
         if isinstance(mapping, cst.Dict):
             values = [e.value for e in mapping.elements if isinstance(e, cst.DictElement)]
             sub.items = [i or SubLayer(attr=attr, kind="other") for i in (classify(v, attr, info) for v in values)]
+        elif isinstance(mapping, cst.Name):  # a local dict filled by key (`norms[stage] = nn.LayerNorm(...)`)
+            values = (appends or {}).get(mapping.value, [])
+            sub.items = [i or SubLayer(attr=attr, kind="other") for i in (classify(v, attr, info) for v in values)]
         return sub
     if kind == "Sequential":
         parts: list[cst.BaseExpression] = []
@@ -799,8 +844,135 @@ def _is_xielu(index: cst.BaseSlice | None) -> bool:
     )
 
 
+# transformers' `load_backbone(config)`: an AutoBackbone of the config's backbone_config, a sub-model like
+# `AutoModel.from_config` (TF: `load_tf_backbone`, snippets/tf_helpers.py)
+BACKBONE_LOADERS = frozenset({"transformers.utils.backbone_utils.load_backbone"})
+
+
+def held_at(local: str, cls: ClassInfo, info: ModuleInfo | None) -> str | None:
+    """Where a layer made in a local of `__init__` ends up: `self.<attr>` assigned it, or a layer of the file
+    given it keeps it (`backbone = XConvEncoder(config)`, `self.backbone = XConvModel(backbone, ...)`, which sets
+    `self.conv_encoder = conv_encoder`: `self.backbone.conv_encoder`)."""
+    for attr, value in cls.self_values.items():
+        if isinstance(value, cst.Name) and value.value == local:
+            return f"self.{attr}"
+    if info is None:
+        return None
+    for attr, value in cls.self_values.items():
+        if not isinstance(value, cst.Call) or dotted(value.func) not in info.classes:
+            continue
+        inner = info.classes[dotted(value.func)]  # type: ignore[index]
+        params = [p for p in inner.init_params if p != "self"]
+        for position, arg in enumerate(value.args):
+            if not (isinstance(arg.value, cst.Name) and arg.value.value == local) or arg.star:
+                continue
+            param = (
+                arg.keyword.value
+                if arg.keyword is not None
+                else (params[position] if position < len(params) else None)
+            )
+            kept = next(
+                (a for a, v in inner.self_values.items() if isinstance(v, cst.Name) and v.value == param), None
+            )
+            if kept is not None:
+                return f"self.{attr}.{kept}"
+    return None
+
+
+def indexed_registration(statement: cst.CSTNode) -> str | None:
+    """`attr` of `for i, layer in enumerate(self.<attr>): self.add_module(str(i), layer)` (a plain list of layers
+    registered as an nn.Sequential's would be: weights `<i>.`), else None."""
+    if not isinstance(statement, cst.For) or not isinstance(statement.target, cst.Tuple):
+        return None
+    iterated = statement.iter
+    if not (isinstance(iterated, cst.Call) and dotted(iterated.func) == "enumerate" and len(iterated.args) == 1):
+        return None
+    attr = _self_attr(iterated.args[0].value)
+    names = [e.value.value for e in statement.target.elements if isinstance(e.value, cst.Name)]
+    body = statement.body.body
+    if attr is None or len(names) != 2 or len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine):
+        return None
+    small = body[0].body[0]
+    if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
+        return None
+    call = small.value
+    if dotted(call.func) != "self.add_module" or len(call.args) != 2:
+        return None
+    key, layer = call.args[0].value, call.args[1].value
+    index_as_str = isinstance(key, cst.Call) and dotted(key.func) == "str" and len(key.args) == 1
+    if not index_as_str or not isinstance(key.args[0].value, cst.Name) or key.args[0].value.value != names[0]:  # type: ignore[attr-defined]
+        return None
+    return attr if isinstance(layer, cst.Name) and layer.value == names[1] else None
+
+
+def _reads(expr: cst.BaseExpression, name: str) -> bool:
+    """Whether `expr` reads the variable `name` (attribute names, `x.name`, are not reads of it)."""
+
+    class Reads(cst.CSTVisitor):
+        found = False
+
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)
+            return False
+
+        def visit_Name(self, node: cst.Name) -> None:
+            self.found = self.found or node.value == name
+
+    reads = Reads()
+    expr.visit(reads)
+    return reads.found
+
+
+class _Substitute(cst.CSTTransformer):
+    """Every read of the variable `name` -> `value` (parenthesised)."""
+
+    def __init__(self, name: str, value: cst.BaseExpression) -> None:
+        super().__init__()
+        self.name = name
+        self.value = value
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        return True
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.Attribute:
+        return updated.with_changes(attr=original.attr)  # `x.name`: the attribute is not the variable
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+        if original.value != self.name:
+            return updated
+        if isinstance(self.value, (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer)):
+            return self.value
+        return self.value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+
+
+def layers_passed_in(cls: ClassInfo, info: ModuleInfo) -> set[str]:
+    """The `__init__` parameters of `cls` some class of the file passes a layer it made to (`XConvModel(backbone,
+    ...)` with `backbone = XConvEncoder(config)`): `cls` keeps it, so its build() builds it."""
+    params = [p for p in cls.init_params if p != "self"]
+    found: set[str] = set()
+    for other in info.classes.values():
+        for value in other.self_values.values():
+            if not isinstance(value, cst.Call) or dotted(value.func) != cls.name:
+                continue
+            for position, arg in enumerate(value.args):
+                local = other.init_locals.get(arg.value.value) if isinstance(arg.value, cst.Name) else None
+                if arg.star or not isinstance(local, cst.Call):
+                    continue
+                made = dotted(local.func)
+                if made not in info.classes and auto_class(info.imports.resolve(local.func)) is None:
+                    continue
+                if arg.keyword is not None:
+                    found.add(arg.keyword.value)
+                elif position < len(params):
+                    found.add(params[position])
+    return found
+
+
 def auto_class(qualified: str | None) -> str | None:
-    """`AutoModel` of `transformers.models.auto.AutoModel.from_config` (any import path into the auto package)."""
+    """`AutoModel` of `transformers.models.auto.AutoModel.from_config` (any import path into the auto package);
+    `AutoBackbone` of `load_backbone`."""
+    if qualified in BACKBONE_LOADERS:
+        return "AutoBackbone"
     owner, _, method = (qualified or "").rpartition(".")
     module, _, cls = owner.rpartition(".")
     if method == "from_config" and cls.startswith("AutoModel") and module.startswith("transformers.models.auto"):

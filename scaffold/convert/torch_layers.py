@@ -256,7 +256,7 @@ def keras_constructor(
         if _is_false(a.get("affine")):
             kw += [("center", fragment("False")), ("scale", fragment("False"))]
         kw.append(("axis", fragment("1")))  # torch groups the channel axis of channels-first tensors
-        return "keras.layers.GroupNormalization", kw, notes
+        return "TorchGroupNorm", kw, notes
     if kind == "Conv1D":
         return "TFConv1D", [], notes
     if kind in ("MaxPool1d", "AvgPool1d", "MaxPool2d", "AvgPool2d"):

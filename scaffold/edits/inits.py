@@ -36,9 +36,20 @@ def modern_model_init(text: str, model: str) -> str:
     while end < len(lines) and (lines[end].startswith("    ") or not lines[end].strip()):
         end += 1
     imports = [i for i in range(start + 1, end) if lines[i].startswith("    from .")]
-    position = next((i for i in imports if lines[i] > line), (imports[-1] + 1) if imports else start + 1)
+    position = next(
+        (i for i in imports if lines[i] > line), _statement_end(lines, imports[-1]) if imports else start + 1
+    )
     lines.insert(position, line)
     return "".join(lines)
+
+
+def _statement_end(lines: list[str], first: int) -> int:
+    """The index after the import statement starting at `first` (`from .x import (` spans lines to its `)`)."""
+    end = first
+    if lines[first].rstrip().endswith("("):
+        while end + 1 < len(lines) and not lines[end].strip().startswith(")"):
+            end += 1
+    return end + 1
 
 
 def legacy_model_init(text: str, model: str, names: list[str]) -> str:

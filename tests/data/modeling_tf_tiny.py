@@ -40,7 +40,7 @@ def get_extended_attention_mask(attention_mask, input_shape, is_decoder=False, d
 def torch_activation(activation, name=None):
     """PyTorch's `ACT2FN[activation]` in TF: transformers' TF activation of that name, else a twin of PyTorch's
     (the formulas of transformers/activations.py). xIELU, an activation with weights, is a layer (TorchXIELU) named
-    `name` (the attribute holding it, so its weights load from PyTorch); prelu, with weights too, fails loudly."""
+    `name` (the attribute holding it, so its weights load from PyTorch); so is prelu (TorchPReLU)."""
     twins = {
         "gelu_pytorch_tanh": lambda x: tf.nn.gelu(x, approximate=True),
         "gelu_python_tanh": lambda x: tf.nn.gelu(x, approximate=True),
@@ -57,8 +57,22 @@ def torch_activation(activation, name=None):
     if activation == "xielu":
         return TorchXIELU(name=name)
     if activation == "prelu":
-        raise NotImplementedError(f"scaffold: no TF translation for activation {activation!r} (it has weights) yet")
+        return TorchPReLU(name=name)
     return get_tf_activation(activation)
+
+
+class TorchPReLU(keras.layers.Layer):
+    """torch's `nn.PReLU()` (ACT2FN["prelu"]): one slope for every channel, torch's `weight` of shape [1], 0.25 to
+    start; max(0, x) + weight * min(0, x)."""
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        self.built = True
+        self.weight = self.add_weight(name="weight", shape=[1], initializer=keras.initializers.Constant(0.25))
+
+    def call(self, x):
+        return tf.maximum(x, 0.0) + tf.cast(self.weight, x.dtype) * tf.minimum(x, 0.0)
 
 
 class TorchXIELU(keras.layers.Layer):

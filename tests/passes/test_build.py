@@ -255,7 +255,9 @@ def test_list_items_whose_shape_reads_the_comprehension_index_are_built_item_by_
     build = code[code.index("def build") :]
     assert "for i, layer in enumerate(self.norms):" in build
     assert "layer.build([None, None, self.config.sizes[i]])" in build
-    assert "for layer in self.heads:" in build and "layer.build(None)" in build
+    # appended once per pass of a loop: built with the loop's values
+    assert "for layer, j in zip(self.heads, range(self.config.n)):" in build
+    assert "layer.build([None, None, self.config.sizes[j]])" in build
 
 
 def test_branches_assigning_different_layers_build_the_one_with_weights_and_a_known_shape():

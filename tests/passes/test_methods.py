@@ -31,6 +31,7 @@ from tests.conftest import assert_codemod, translate
         pytest.param("x.split(4, dim=2)", "torch_split(x, 4, 2)", id="split-by-size"),
         pytest.param('x.lower().split("|")', 'x.lower().split("|")', id="str-split-is-not-a-tensor-split"),
         pytest.param("x.mean(-1, keepdim=True)", "tf.reduce_mean(x, axis=-1, keepdims=True)", id="mean"),
+        pytest.param("shapes.prod(1)", "tf.reduce_prod(shapes, axis=1)", id="prod"),
         pytest.param("x.sum(1)", "torch_sum(x, axis=1)", id="sum-booleans-as-integers"),
         pytest.param("x.float()", "tf.cast(x, tf.float32)", id="float"),
         pytest.param("x.long()", "tf.cast(x, tf.int32)", id="long-is-int32"),

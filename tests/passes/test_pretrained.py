@@ -111,3 +111,13 @@ def test_a_main_input_tf_cannot_make_up_builds_the_model_by_name_scope_for_loadi
     assert "if not dummies and not self.built:\n            self.build_in_name_scope()" in code
     plain = convert_source(plain_source, "tiny").code
     assert "build_in_name_scope" not in plain
+
+
+def test_a_vision_model_that_requires_text_too_infers_its_signature_from_call():
+    """Grounding DINO: `forward(pixel_values, input_ids, ...)`: pixel values alone cannot build it."""
+    source = SOURCE.replace(
+        'base_model_prefix = "tiny"', 'base_model_prefix = "tiny"\n    main_input_name = "pixel_values"'
+    ).replace("def forward(self, input_ids):", "def forward(self, pixel_values, input_ids):")
+    code = convert_source(source, "tiny").code
+    assert "def input_signature(self):\n        return input_signature_for_call(self)" in code
+    assert 'getattr(vision_config, "num_channels", 3)' not in code.split("def input_signature_for_call")[0]

@@ -25,6 +25,19 @@ FLOAT_CONSTANTS = {"torch.inf": 'float("inf")', "torch.nan": 'float("nan")'}
 
 # torch functions a file passes on as values (not calls), and the snippets' twin that stands in for them
 FUNCTION_TWINS = {"torch.fft.fft": "torch_fft", "torch.fft.fftn": "torch_fftn"}
+# torch activation functions held as values, not called (mask2former's `self.activation_fn = nn.functional.relu`)
+VALUE_TWINS = {
+    "torch.nn.functional.relu": "tf.nn.relu",
+    "torch.relu": "tf.nn.relu",
+    "torch.nn.functional.gelu": "tf.nn.gelu",
+    "torch.nn.functional.silu": "tf.nn.silu",
+    "torch.nn.functional.sigmoid": "tf.math.sigmoid",
+    "torch.sigmoid": "tf.math.sigmoid",
+    "torch.tanh": "tf.math.tanh",
+    "torch.nn.functional.tanh": "tf.math.tanh",
+}
+# ... and as a parameter's default (zoedepth's `act=torch.softmax`, called `self.act(x, dim=1)`)
+DEFAULT_TWINS = {**FUNCTION_TWINS, "torch.softmax": "torch_softmax", "torch.nn.functional.softmax": "torch_softmax"}
 
 
 def _membership(positive: bool) -> cst.BaseCompOp:
@@ -51,6 +64,17 @@ class AttributesPass(NodePass):
         super().__init__(ctx, todos)
         self._in_fstring = 0
         self._torch_only = self.info.torch_only_names
+        self._called: set[int] = set()  # the `func` of each call: not a value
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self._called.add(id(node.func))
+
+    def leave_Param(self, original: cst.Param, updated: cst.Param) -> cst.Param:
+        default = original.default
+        qualified = self.info.imports.resolve(default) if isinstance(default, (cst.Attribute, cst.Name)) else None
+        if qualified in DEFAULT_TWINS:
+            return updated.with_changes(default=self.expr(DEFAULT_TWINS[qualified]))
+        return updated
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         self._in_fstring += 1
@@ -86,6 +110,8 @@ class AttributesPass(NodePass):
             return self.expr(FLOAT_CONSTANTS[qualified])
         if self.cursor.in_body and original.attr.value == "T" and self.info.imports.resolve(original) is None:
             return self.call("tf.transpose", updated.value)  # torch's x.T reverses the dims, as tf.transpose does
+        if qualified in VALUE_TWINS and id(original) not in self._called:
+            return self.expr(VALUE_TWINS[qualified])
         if qualified in FUNCTION_TWINS and self.cursor.in_body:
             # a torch function passed on, not called (fnet's `partial(torch.fft.fftn, dim=(1, 2))`): its twin
             return self.expr(FUNCTION_TWINS[qualified])

@@ -16,6 +16,8 @@ from ..analysis import (
     ModuleInfo,
     SubLayer,
     embedding_size,
+    held_at,
+    layers_passed_in,
     module_dict_literal,
     persistent_buffer,
     saved_buffer_value,
@@ -58,17 +60,28 @@ def _code(node: cst.CSTNode) -> str:
 
 
 def _lift(
-    expr: cst.BaseExpression, cls: ClassInfo, stored: set[str], depth: int = 0, params_only: frozenset = frozenset()
+    expr: cst.BaseExpression,
+    cls: ClassInfo,
+    stored: set[str],
+    depth: int = 0,
+    params_only: frozenset = frozenset(),
+    info: ModuleInfo | None = None,
 ) -> cst.BaseExpression:
     """Rewrite an expression from `__init__` scope into `build()` scope (only chain heads are names to lift).
-    `params_only`: names that mean the parameter, not the local rebinding it (`x = x or default`)."""
+    `params_only`: names that mean the parameter, not the local rebinding it (`x = x or default`). A local holding
+    a layer the class keeps is read where it is kept (never made again in build())."""
     if isinstance(expr, cst.Name):
         name = expr.value
         if name == "config":
             stored.add("config")
             return fragment("self.config")
+        local_value = cls.init_locals.get(name)
+        if isinstance(local_value, cst.Call) and name not in params_only:
+            held = held_at(name, cls, info)
+            if held is not None:
+                return fragment(held)
         if name in cls.init_locals and name not in params_only and depth < 4:
-            value = _lift(cls.init_locals[name], cls, stored, depth + 1, params_only | {name})
+            value = _lift(cls.init_locals[name], cls, stored, depth + 1, params_only | {name}, info)
             simple = isinstance(value, (cst.Name, cst.Attribute, cst.Integer, cst.Call, cst.Subscript))
             return value if simple else fragment(f"({_code(value)})")
         if name in cls.init_params and name != "self":
@@ -77,7 +90,7 @@ def _lift(
         return expr
 
     def lift(node):
-        return _lift(node, cls, stored, depth, params_only)
+        return _lift(node, cls, stored, depth, params_only, info)
 
     if isinstance(expr, cst.Attribute):
         return expr.with_changes(value=lift(expr.value))
@@ -163,6 +176,30 @@ def _shape_code(sub: SubLayer, cls: ClassInfo, stored: set[str], info: ModuleInf
     return "None"
 
 
+def _append_loop(attr: str, cls: ClassInfo) -> tuple[str, cst.BaseExpression] | None:
+    """(variable, iterable) of the one `for variable in iterable:` loop of `__init__` whose body appends to
+    `self.<attr>` once, unconditionally, and nothing else does; else None."""
+    loops = cls.append_loops.get(attr, [])
+    loop = loops[0] if len(loops) == 1 else None
+    if loop is None or not isinstance(loop.target, cst.Name) or loop.orelse is not None:
+        return None
+    appends = [
+        small
+        for statement in loop.body.body
+        if isinstance(statement, cst.SimpleStatementLine)
+        for small in statement.body
+        if isinstance(small, cst.Expr)
+        and isinstance(small.value, cst.Call)
+        and dotted(small.value.func) == f"self.{attr}.append"
+    ]
+    if len(appends) != 1:
+        return None
+    iterable = _lift(loop.iter, cls, set())
+    if _free_names(_code(iterable), cls):
+        return None
+    return loop.target.value, loop.iter
+
+
 def _comprehension_index(sub: SubLayer) -> str | None:
     """`i` for `nn.ModuleList([X(..., dims[i]) for i in range(n)])` (or `for i, d in enumerate(...)`)."""
     source = sub.call.args[0].value if sub.call is not None and sub.call.args else None
@@ -192,7 +229,7 @@ def _bound_shape_code(sub: SubLayer, cls: ClassInfo, stored: set[str], info: Mod
     shape = input_shape(kind, sub.call)
     if shape is None:
         return "None"
-    return _code(_lift(shape, cls, stored))
+    return _code(_lift(shape, cls, stored, info=info))
 
 
 def _embedding_size(dim: cst.BaseExpression, cls: ClassInfo, ctx: ConvertContext) -> cst.BaseExpression:
@@ -368,6 +405,7 @@ def build_method(
                 if sub.optional:
                     lines.append(marker(f"`{sub.attr}` is optional in torch: create it only when torch does"))
                 lines += block
+    passed_in = layers_passed_in(cls, ctx.info)
     for attr, sub in sublayers.items():
         if sub.weighted_activation:
             # `torch_activation(config.hidden_act, name=...)`: a layer with weights for xIELU, else a function
@@ -377,6 +415,18 @@ def build_method(
                 f"    with tf.name_scope(self.{attr}.name):",
                 f"        self.{attr}.build(None)",
             ]
+            continue
+        value = cls.self_values.get(attr)
+        if sub.kind == "other" and isinstance(value, cst.Name) and value.value in passed_in:
+            # a layer made by the class that creates this one and passed in (`XConvModel(conv_encoder, ...)`):
+            # built here, where torch's weight names put it (`backbone.conv_encoder.model...`)
+            attr = cls.tf_attr(attr)
+            lines += [
+                f'if isinstance(getattr(self, "{attr}", None), keras.layers.Layer):',
+                f"    with tf.name_scope(self.{attr}.name):",
+                f"        self.{attr}.build(None)",
+            ]
+            ctx.need("keras")
             continue
         if not sub.has_weights or sub.kind == "parameter":
             continue
@@ -396,6 +446,16 @@ def build_method(
         if sub.kind == "dict":
             # nn.ModuleDict: each layer with weights built by key, with its own input shape
             mapping = module_dict_literal(sub.call.args[0].value) if sub.call is not None and sub.call.args else None
+            if isinstance(mapping, cst.Name) and sub.has_weights:
+                # a local dict filled by key in __init__: every layer, with the shape they share (else None)
+                shapes = {_shape_code(item, cls, stored, ctx.info) for item in sub.items}
+                lines += [
+                    f'if getattr(self, "{attr}", None) is not None:',
+                    f"    for layer in self.{attr}.values():",
+                    "        with tf.name_scope(layer.name):",
+                    f"            layer.build({shapes.pop() if len(shapes) == 1 else 'None'})",
+                ]
+                continue
             elements = mapping.elements if isinstance(mapping, cst.Dict) else ()
             for element, item in zip(elements, sub.items):
                 if item.has_weights and isinstance(element, cst.DictElement):
@@ -447,6 +507,16 @@ def build_method(
                 lines += [
                     f'if getattr(self, "{attr}", None) is not None:',
                     f"    for {counter}, layer in enumerate(self.{attr}):",
+                    "        with tf.name_scope(layer.name):",
+                    f"            layer.build({shape})",
+                ]
+                continue
+            loop = _append_loop(attr, cls)
+            if loop is not None and _free_names(shape, cls) == {loop[0]}:
+                # appended once per pass of `for channel in sizes:`, each item's shape reads `channel`
+                lines += [
+                    f'if getattr(self, "{attr}", None) is not None:',
+                    f"    for layer, {loop[0]} in zip(self.{attr}, {_code(_lift(loop[1], cls, stored, info=ctx.info))}):",
                     "        with tf.name_scope(layer.name):",
                     f"            layer.build({shape})",
                 ]

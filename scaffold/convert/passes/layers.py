@@ -21,6 +21,8 @@ from ..analysis import (
     ModuleInfo,
     auto_class,
     dispatched_class,
+    held_at,
+    indexed_registration,
     module_dict_literal,
     saved_buffer_value,
 )
@@ -111,6 +113,35 @@ class LayersPass(NodePass):
             return None
         return cls
 
+    def leave_For(self, original: cst.For, updated: cst.For) -> cst.BaseStatement | cst.RemovalSentinel:
+        cls = self._init_class()
+        if cls is not None and indexed_registration(original) in cls.indexed_lists:
+            return cst.RemovalSentinel.REMOVE  # the items are named by index where they are made
+        return self._parameters_after_build(original, updated)
+
+    def _parameters_after_build(self, original: cst.For, updated: cst.For) -> cst.BaseStatement:
+        """`for name, p in self.model.named_parameters(): ...` in `__init__` (DETR's frozen backbone stages): a keras
+        layer has its weights only after build(), so the loop runs then, as a function decorated
+        `@after_build(<layer>)` (the loop reads torch's names through `torch_named_parameters`)."""
+        iterated = original.iter
+        if (
+            self._init_class() is None
+            or not isinstance(iterated, cst.Call)
+            or not isinstance(iterated.func, cst.Attribute)
+            or iterated.func.attr.value != "named_parameters"
+            or iterated.args
+        ):
+            return updated
+        decorator = cst.Decorator(self.call("after_build", iterated.func.value))
+        body = cst.IndentedBlock([updated.with_changes(leading_lines=[])])
+        return cst.FunctionDef(
+            name=cst.Name("parameters_after_build"),
+            params=cst.Parameters(),
+            body=body,
+            decorators=[decorator],
+            leading_lines=updated.leading_lines,
+        )
+
     def _local_class(self, name: str | None) -> str | None:
         """The PyTorch name of the file's class a (possibly already TF-renamed) name refers to."""
         if name is None:
@@ -183,6 +214,18 @@ class LayersPass(NodePass):
         if cls is None or len(original.targets) != 1:
             return updated
         target = original.targets[0].target
+        if (
+            isinstance(target, cst.Subscript)
+            and isinstance(target.value, cst.Name)
+            and target.value.value in cls.dict_locals
+            and len(target.slice) == 1
+            and isinstance(target.slice[0].slice, cst.Index)
+        ):
+            # `norms[stage] = nn.LayerNorm(...)`, then `self.norms = nn.ModuleDict(norms)`: named `norms_._<key>`
+            attr = cls.dict_locals[target.value.value]
+            key = cst.Module([]).code_for_node(target.slice[0].slice.value)
+            name = _fstring(f'f"{attr}_._{{{key}}}"')
+            return updated.with_changes(value=self._convert(updated.value, attr, name, item=True))
         tied = self._tied_layer(original)
         if tied is not None:
             return tied
@@ -210,8 +253,25 @@ class LayersPass(NodePass):
                 # appended to a list (`self.stages.append(stage)`): it takes that name
                 name = _fstring(f'f"{item}"') if "{" in item else cst.SimpleString(f'"{item}"')
                 return updated.with_changes(value=self._convert(updated.value, _attr_of(item), name, item=True))
+            held = held_at(target.value, cls, self.info)
+            if (
+                held is not None
+                and isinstance(original.value, cst.Call)
+                and dotted(original.value.func) in self.info.classes
+                and isinstance(updated.value, cst.Call)
+            ):
+                # `backbone = XConvEncoder(config)`, kept as `self.backbone.conv_encoder`: named "conv_encoder"
+                name = cst.SimpleString(f'"{held.rpartition(".")[2]}"')
+                return updated.with_changes(value=_with_name(updated.value, name))
         if attr is None:
             return updated
+        if attr in cls.indexed_lists and isinstance(updated.value, (cst.List, cst.Tuple)):
+            # a plain list add_module registers by index: each item named "<i>" (torch's `<i>.` weights)
+            elements = [
+                e.with_changes(value=self._convert(e.value, attr, cst.SimpleString(f'"{i}"'), item=True))
+                for i, e in enumerate(updated.value.elements)
+            ]
+            return updated.with_changes(value=updated.value.with_changes(elements=elements))
         value = self._convert(updated.value, attr, cst.SimpleString(f'"{attr}"'))
         return updated.with_changes(value=self._initialized(value, attr, cls))
 
@@ -474,6 +534,9 @@ class LayersPass(NodePass):
             mapping = module_dict_literal(expr.args[0].value) if len(expr.args) == 1 else cst.Dict([])
             if not expr.args:
                 return mapping
+            cls = self.ctx.current_class()
+            if isinstance(mapping, cst.Name) and cls is not None and cls.dict_locals.get(mapping.value) == attr:
+                return mapping  # a local dict of layers, each named where it is made
             keys = _dict_keys(mapping)
             if keys is None:
                 self.todo(f"nn.ModuleDict `{attr}` is not a dict literal with string keys: port it by hand")
@@ -568,7 +631,10 @@ class LayersPass(NodePass):
         """`AutoModel.from_config(config.text_config)` -> `TFAutoModel.from_config(config.text_config, name=...)`:
         a TF model of the sub-config's type, named after the attribute (its weights load under it; the model
         class maps the extra MainLayer level away, `tf_to_pt_weight_rename`). A sub-config whose model type has
-        no TF port fails there, naming it: `scaffold port` that model first."""
+        no TF port fails there, naming it: `scaffold port` that model first. `load_backbone(config)` ->
+        `load_tf_backbone(config, name=...)`: the TF class of the backbone config's model type."""
+        if auto == "AutoBackbone":
+            return _with_name(expr.with_changes(func=self.expr("load_tf_backbone")), name)
         if auto not in TF_AUTO_CLASSES:
             self.todo(f"{auto} has no TF counterpart (transformers' TF auto classes): port `{attr}` by hand")
             return cst.Call(self.expr("TorchOnly"), [cst.Arg(cst.SimpleString(f'"{auto}.from_config"'))])

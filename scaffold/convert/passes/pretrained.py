@@ -144,16 +144,33 @@ def _takes_pixel_values(info: ModuleInfo, inputs: tuple[str, ...] = ("pixel_valu
     return False
 
 
-# pixel_values: TFPreTrainedModel needs config.image_size; configs without one (ResNet, RegNet) use 224
+def _requires_more_than_pixels(info: ModuleInfo) -> bool:
+    """A model whose forward requires another input beside pixel values (Grounding DINO's `input_ids`): its dummies
+    are inferred from `call` (INFERRED_SIGNATURE), not pixel values alone."""
+    for cls in info.classes.values():
+        forward = cls.method("forward") if cls.role == "model" else None
+        if forward is None:
+            continue
+        names = [p.name.value for p in forward.params.params]
+        required = [p.name.value for p in forward.params.params if p.default is None and p.name.value != "self"]
+        if "pixel_values" in names and any(name != "pixel_values" for name in required):
+            return True
+    return False
+
+
+# pixel_values: TFPreTrainedModel needs config.image_size; configs without one (ResNet, RegNet) use 224; a model
+# whose backbone fixes the size (VitPose's, [256, 192]) takes the backbone config's, height and width
 VISION_SIGNATURE = """
 @property
 def input_signature(self):
     vision_config = getattr(self.config, "vision_config", None) or self.config
+    if not hasattr(vision_config, "image_size") and hasattr(getattr(vision_config, "backbone_config", None), "image_size"):
+        vision_config = vision_config.backbone_config
     size = getattr(vision_config, "image_size", 224)
-    size = size if isinstance(size, int) else size[0]
+    height, width = (size, size) if isinstance(size, int) else size[:2]
     return {
         "pixel_values": tf.TensorSpec(
-            (None, getattr(vision_config, "num_channels", 3), size, size), tf.float32, name="pixel_values"
+            (None, getattr(vision_config, "num_channels", 3), height, width), tf.float32, name="pixel_values"
         )
     }
 """
@@ -242,7 +259,7 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
         elif info.main_input_name == "input_features":
             class_def = _with_property(class_def, "input_signature", FEATURES_SIGNATURE, ctx)
             class_def = _with_property(class_def, "dummy_inputs", FEATURES_DUMMY, ctx)
-        elif info.main_input_name == "pixel_values":
+        elif info.main_input_name == "pixel_values" and not _requires_more_than_pixels(info):
             class_def = _with_property(class_def, "input_signature", VISION_SIGNATURE, ctx)
         elif _takes_pixel_values(info):
             class_def = _with_property(class_def, "input_signature", INFERRED_SIGNATURE, ctx)

@@ -6,6 +6,7 @@ against the torch originals. Every mask here is additive: 0 where attended, `dty
 transformers' eager attention expects.
 """
 
+import importlib
 import math
 import re
 from functools import wraps
@@ -14,7 +15,9 @@ from inspect import signature
 import tensorflow as tf
 from transformers.activations_tf import get_tf_activation
 from transformers.modeling_tf_utils import TFPreTrainedModel, keras, unpack_inputs
-from transformers.tf_utils import shape_list
+from transformers.models.auto.configuration_auto import AutoConfig, model_type_to_module_name
+from transformers.models.auto.modeling_auto import MODEL_FOR_BACKBONE_MAPPING_NAMES
+from transformers.tf_utils import shape_list, stable_softmax
 
 
 def get_extended_attention_mask(attention_mask, input_shape, is_decoder=False, dtype=tf.float32):
@@ -272,6 +275,15 @@ def call_sequential(layers, hidden_states, training=False):
         else:
             hidden_states = layer(hidden_states)
     return hidden_states
+
+
+class TorchGroupNorm(keras.layers.GroupNormalization):
+    """torch's nn.GroupNorm (keras axis=1: channels-first) over inputs of any rank, as torch's: keras' own accepts
+    only the rank it was built with, and build() knows the channels only (`[None, channels, None]`)."""
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        self.input_spec = keras.layers.InputSpec(min_ndim=2, axes={self.axis: input_shape[self.axis]})
 
 
 class TorchSequential(keras.layers.Layer):
@@ -605,7 +617,7 @@ def torch_split(tensor, split_size_or_sections, dim=0):
 def torch_activation(activation, name=None):
     """PyTorch's `ACT2FN[activation]` in TF: transformers' TF activation of that name, else a twin of PyTorch's
     (the formulas of transformers/activations.py). xIELU, an activation with weights, is a layer (TorchXIELU) named
-    `name` (the attribute holding it, so its weights load from PyTorch); prelu, with weights too, fails loudly."""
+    `name` (the attribute holding it, so its weights load from PyTorch); so is prelu (TorchPReLU)."""
     twins = {
         "gelu_pytorch_tanh": lambda x: tf.nn.gelu(x, approximate=True),
         "gelu_python_tanh": lambda x: tf.nn.gelu(x, approximate=True),
@@ -622,8 +634,22 @@ def torch_activation(activation, name=None):
     if activation == "xielu":
         return TorchXIELU(name=name)
     if activation == "prelu":
-        raise NotImplementedError(f"scaffold: no TF translation for activation {activation!r} (it has weights) yet")
+        return TorchPReLU(name=name)
     return get_tf_activation(activation)
+
+
+class TorchPReLU(keras.layers.Layer):
+    """torch's `nn.PReLU()` (ACT2FN["prelu"]): one slope for every channel, torch's `weight` of shape [1], 0.25 to
+    start; max(0, x) + weight * min(0, x)."""
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        self.built = True
+        self.weight = self.add_weight(name="weight", shape=[1], initializer=keras.initializers.Constant(0.25))
+
+    def call(self, x):
+        return tf.maximum(x, 0.0) + tf.cast(self.weight, x.dtype) * tf.minimum(x, 0.0)
 
 
 class TorchXIELU(keras.layers.Layer):
@@ -908,6 +934,17 @@ def torch_div(x, y):
     if not any(tf.is_tensor(v) and v.dtype.is_floating for v in (x, y)):
         x, y = tf.cast(x, tf.float32), tf.cast(y, tf.float32)
     return x / y
+
+
+def torch_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """`torch.softmax` passed on as a value (zoedepth's `act=torch.softmax`, then `self.act(x, dim=1)`), with
+    torch's arguments: `dtype` casts the input first; no dim is torch's legacy choice (0 for 0-, 1- and 3-D)."""
+    input = tf.convert_to_tensor(input)
+    if dtype is not None:
+        input = tf.cast(input, dtype)
+    if dim is None:
+        dim = 0 if input.shape.rank in (0, 1, 3) else 1
+    return stable_softmax(input, axis=dim)
 
 
 def torch_fft(input, n=None, dim=-1, norm=None):
@@ -1898,6 +1935,170 @@ class TorchOnly:
 
     def __call__(self, *args, **kwargs):
         raise NotImplementedError(f"scaffold: no TF translation for {self.what} (see the TODO where it is made)")
+
+
+# --- backbones: the twin of load_backbone, and the DETR family's replace_batch_norm
+
+
+def replace_batch_norm(model):
+    """TF twin of the DETR family's `replace_batch_norm`: torch swaps every `nn.BatchNorm2d` of the backbone for a
+    frozen batch norm, which keeps its weight, bias, running mean and variance as buffers (so the state-dict names
+    and the values are the same), normalizes with the running statistics in training as well, and uses eps 1e-5
+    whatever the batch norm had. In keras that is the BatchNormalization layer itself, made non-trainable (a
+    non-trainable BatchNormalization runs in inference mode even when called with training=True, and its gamma and
+    beta are not trained) with epsilon 1e-5. Called in `__init__`, before the layers are built."""
+    for layer in [model, *model.submodules]:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.trainable = False
+            layer.epsilon = 1e-5
+            layer.fused = False  # TF's fused kernel raises epsilon to 1.001e-5
+
+
+def tf_backbone_class(model_type):
+    """The TF class of a backbone model type: `TF` + the class torch's AutoBackbone maps it to, from the TF port of
+    that model (`modeling_tf_<module>.py`), or from `modeling_tf_<module>_backbone.py`, which `scaffold port` writes
+    beside a TF port that has no backbone class (transformers' own TF ResNet and Swin)."""
+    pt_class = MODEL_FOR_BACKBONE_MAPPING_NAMES.get(model_type)
+    if pt_class is None:
+        raise ValueError(f"no backbone class for model type {model_type!r} (MODEL_FOR_BACKBONE_MAPPING_NAMES)")
+    module = model_type_to_module_name(model_type)
+    for name in (f"modeling_tf_{module}", f"modeling_tf_{module}_backbone"):
+        try:
+            found = getattr(importlib.import_module(f"transformers.models.{module}.{name}"), f"TF{pt_class}", None)
+        except ImportError:
+            found = None
+        if found is not None:
+            return found
+    raise NotImplementedError(
+        f"scaffold: no TF backbone for model type {model_type!r}: TF{pt_class} is not ported "
+        f"(`scaffold port` of the model using it writes one where it can; else port {pt_class} by hand)"
+    )
+
+
+def load_tf_backbone(config, name=None):
+    """TF twin of transformers' `load_backbone(config)` (utils/backbone_utils.py): the backbone of the config's
+    `backbone_config` (or of the config itself when it is a backbone's own), built from that config with TF's
+    class of its model type (`tf_backbone_class`). A timm backbone or a pretrained backbone checkpoint has no TF
+    loader: they raise, naming it (load the whole model's PyTorch weights with from_pretrained(from_pt=True))."""
+    backbone_config = getattr(config, "backbone_config", None)
+    use_timm_backbone = getattr(config, "use_timm_backbone", None)
+    use_pretrained_backbone = getattr(config, "use_pretrained_backbone", None)
+    backbone_checkpoint = getattr(config, "backbone", None)
+    backbone_kwargs = getattr(config, "backbone_kwargs", None)
+    backbone_kwargs = {} if backbone_kwargs is None else backbone_kwargs
+    if backbone_kwargs and backbone_config is not None:
+        raise ValueError("You can't specify both `backbone_kwargs` and `backbone_config`.")
+    if backbone_config is not None and backbone_checkpoint is not None and use_pretrained_backbone is not None:
+        raise ValueError("Cannot specify both config.backbone_config and config.backbone")
+    if backbone_config is None and use_timm_backbone is None and backbone_checkpoint is None:
+        if backbone_kwargs:
+            raise NotImplementedError("scaffold: no TF translation for backbone_kwargs on a backbone's own config")
+        backbone_config = config
+    elif use_timm_backbone:
+        raise NotImplementedError(
+            f"scaffold: no TF translation for timm backbones (use_timm_backbone=True, backbone={backbone_checkpoint!r}):"
+            " use a transformers backbone_config (use_timm_backbone=False)"
+        )
+    elif use_pretrained_backbone:
+        raise NotImplementedError(
+            f"scaffold: no TF translation for loading a pretrained backbone checkpoint ({backbone_checkpoint!r},"
+            " use_pretrained_backbone=True): load the whole model with from_pretrained(..., from_pt=True)"
+        )
+    else:
+        if backbone_config is None and backbone_checkpoint is None:
+            raise ValueError("Either config.backbone_config or config.backbone must be set")
+        if backbone_config is None:
+            backbone_config = AutoConfig.from_pretrained(backbone_checkpoint, **backbone_kwargs)
+    return tf_backbone_class(backbone_config.model_type)(backbone_config, name=name)
+
+
+_PARAMETER_OWNERS = {}  # id(weight) -> the layer whose own weight it is, for torch_requires_grad_
+_TORCH_WEIGHT_NAMES = {
+    "kernel": "weight",
+    "gamma": "weight",
+    "beta": "bias",
+    "embeddings": "weight",
+    "moving_mean": "running_mean",
+    "moving_variance": "running_var",
+}
+
+
+def torch_named_parameters(layer):
+    """torch's `module.named_parameters()` on a built keras layer: (name relative to the layer, in PyTorch's
+    spelling, weight) of every trainable weight, those `torch_requires_grad_(w, False)` froze included (torch lists
+    parameters whatever their requires_grad); non-trainable weights are torch's buffers. Built only: a keras layer
+    has no weights before build(), so `__init__` code reading them runs after it (`after_build`)."""
+    if not layer.built:
+        raise NotImplementedError("scaffold: named_parameters() of a layer that is not built has no weights in TF")
+    owned = []
+    for owner in [layer, *layer.submodules]:
+        if isinstance(owner, keras.layers.Layer) and owner.trainable:
+            for weight in [*owner._trainable_weights, *getattr(owner, "_scaffold_frozen", [])]:
+                _PARAMETER_OWNERS[id(weight)] = owner
+                owned.append(weight)
+    if not owned:
+        return []
+    names = [weight.name.rsplit(":", 1)[0] for weight in owned]
+    prefix = names[0][: names[0].rfind("/") + 1] if len(names) == 1 else ""
+    if len(names) > 1:
+        common = names[0]
+        for name in names[1:]:
+            while not name.startswith(common):
+                common = common[:-1]
+        cut = common.rfind(f"{layer.name}/")
+        prefix = common[: cut + len(layer.name) + 1] if cut >= 0 else common[: common.rfind("/") + 1]
+    result = []
+    for name, weight in zip(names, owned):
+        parts = name[len(prefix) :].replace("_._", "/").split("/")
+        parts[-1] = _TORCH_WEIGHT_NAMES.get(parts[-1], parts[-1])
+        result.append((".".join(parts), weight))
+    return result
+
+
+def torch_requires_grad_(tensor, requires_grad=True):
+    """torch's `parameter.requires_grad_(flag)` on a weight of `torch_named_parameters`: moved out of (or back
+    into) its layer's trainable weights, so keras' fit does not train it. On a tensor: the tensor (a tape records
+    what it needs), cut from the gradient when False."""
+    owner = _PARAMETER_OWNERS.get(id(tensor))
+    if owner is None:
+        if isinstance(tensor, tf.Variable):
+            raise NotImplementedError("scaffold: requires_grad_() on a weight not listed by named_parameters()")
+        return tensor if requires_grad else tf.stop_gradient(tensor)
+    frozen = owner.__dict__.setdefault("_scaffold_frozen", [])  # not a tracked keras attribute
+    source, target = (frozen, owner._trainable_weights) if requires_grad else (owner._trainable_weights, frozen)
+    for index, weight in enumerate(source):
+        if weight is tensor:
+            target.append(source.pop(index))
+            if requires_grad:
+                owner._non_trainable_weights[:] = [w for w in owner._non_trainable_weights if w is not tensor]
+            else:
+                owner._non_trainable_weights.append(tensor)
+            break
+    return tensor
+
+
+def after_build(layer):
+    """Decorator: runs the function once `layer` is built (now if it is). torch's `__init__` reads parameters
+    (`for name, p in self.model.named_parameters(): p.requires_grad_(False)`) a keras layer only has after
+    build(), which from_pretrained runs in the weights' name scopes."""
+
+    def register(function):
+        if layer.built:
+            function()
+            return function
+        build = layer.build
+
+        def build_then(*args, **kwargs):
+            result = build(*args, **kwargs)
+            if layer.built and layer.__dict__.get("build") is build_then:
+                del layer.__dict__["build"]
+                function()
+            return result
+
+        layer.__dict__["build"] = build_then  # an instance attribute keras does not track
+        return function
+
+    return register
 
 
 # --- MoE: the expert dispatch of mixture-of-experts blocks (passes/moe.py)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .registry import Args, Context, arg, code, function, method, renamed_call, table
+from .registry import Args, Context, arg, function, method, renamed_call, table
 
 table("torch.arange", to="tf.range")
 table("torch.rand", to="tf.random.uniform")
@@ -70,10 +70,19 @@ def clone(a: Args, cx: Context) -> cst.BaseExpression | None:
 
 @method("requires_grad_", tensor_only=True)
 def requires_grad(a: Args, cx: Context) -> cst.BaseExpression | None:
-    """`x.requires_grad_()` (mra): TF's tape records what it needs; the tensor itself."""
-    if a.args and not (len(a.args) == 1 and code(a.args[0].value) == "True"):
+    """`x.requires_grad_()` (mra): TF's tape records what it needs; the tensor itself. `parameter.requires_grad_(
+    False)` on a weight of `named_parameters()` (DETR's frozen backbone stages) makes it non-trainable."""
+    if not a.args:
+        return a.receiver
+    if len(a.args) != 1 or a.args[0].keyword not in (None,) and a.args[0].keyword.value != "requires_grad":
         return None
-    return a.receiver
+    return cx.call("torch_requires_grad_", a.receiver, a.args[0].value)
+
+
+@method("named_parameters", tensor_only=True)
+def named_parameters(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`module.named_parameters()` -> (torch name, weight) of a built keras layer's weights (torch's parameters)."""
+    return None if a.args else cx.call("torch_named_parameters", a.receiver)
 
 
 @method("detach", tensor_only=True)
@@ -96,6 +105,17 @@ def eager_value(a: Args, cx: Context) -> cst.BaseExpression | None:
         return cx.call("torch_tolist", a.receiver)
     numpy = cst.Call(cst.Attribute(a.receiver, cst.Name("numpy")))
     return cst.Call(cst.Attribute(numpy, cst.Name(a.name)))
+
+
+@function("torch.as_tensor", signature=("data", "dtype"))
+def as_tensor(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`torch.as_tensor(shapes_list, dtype=torch.long)` (the DETR family's spatial shapes): a tensor of `data`,
+    cast to `dtype` where one is given (device= is dropped)."""
+    if "data" not in a or not set(a.bound) <= {"data", "dtype"}:
+        return None
+    if "dtype" in a:
+        return cx.call("tf.cast", a["data"], a["dtype"])
+    return cx.call("tf.convert_to_tensor", a["data"])
 
 
 @function("torch.eye", signature=("n", "m"))

@@ -186,7 +186,7 @@ def masked_scatter(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call("torch_masked_scatter", a.receiver, a.positional[0], a.positional[1])
 
 
-@method("mean", "sum", "max", "min")
+@method("mean", "sum", "max", "min", "prod")
 def reduction(a: Args, cx: Context) -> cst.BaseExpression | None:
     if not all(x.keyword is None or x.keyword.value in ("dim", "keepdim") for x in a.args):
         return None

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .registry import Args, Context, arg, clean, code, function, is_integer, method, table
+from .registry import Args, Context, arg, clean, code, function, is_integer, method
 
-table("torch.cat", "torch.concat", "torch.concatenate", to="tf.concat", dim="axis")
-table("torch.stack", to="tf.stack", dim="axis")
+
+@function("torch.cat", "torch.concat", "torch.concatenate", "torch.stack", signature=("tensors", "dim"))
+def join(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`torch.cat(tensors, dim)` -> `tf.concat(tensors, axis)`, torch's dim 0 where none is given (tf.concat needs
+    one; tf.stack's default is 0 too); `torch.stack` -> `tf.stack`."""
+    if "tensors" not in a or not set(a.bound) <= {"tensors", "dim"}:
+        return None
+    name = "tf.stack" if a.name == "torch.stack" else "tf.concat"
+    dim = a["dim"] if "dim" in a else cst.Integer("0")
+    return cx.call(name, a["tensors"], arg(dim, "axis") if "dim" in a.keywords or "dim" not in a else dim)
 
 
 def shape_tuple(tensor: cst.BaseExpression, cx: Context) -> cst.Call:
@@ -190,25 +198,6 @@ def flatten_function(a: Args, cx: Context) -> cst.BaseExpression | None:
     return flatten(cx, a.positional[0].value, start, end) if ok else None
 
 
-@method("unbind", signature=("dim",), tensor_only=True)
-def unbind_method(a: Args, cx: Context) -> cst.BaseExpression | None:
-    """`x.unbind(dim)` (hiera): the slices along dim as a tuple, as torch returns them."""
-    if not set(a.bound) <= {"dim"}:
-        return None
-    return cx.expr(
-        "tuple(tf.unstack({x}, axis={dim}))", x=a.receiver, dim=a["dim"] if "dim" in a else cst.Integer("0")
-    )
-
-
-@function("torch.unbind", signature=("input", "dim"))
-def unbind(a: Args, cx: Context) -> cst.BaseExpression | None:
-    if "input" not in a or not set(a.bound) <= {"input", "dim"}:
-        return None
-    return cx.expr(
-        "tuple(tf.unstack({x}, axis={dim}))", x=a["input"], dim=a["dim"] if "dim" in a else cst.Integer("0")
-    )
-
-
 @function("torch.roll")
 def roll(a: Args, cx: Context) -> cst.BaseExpression | None:
     # torch.roll(input, shifts, dims) is tf.roll(input, shift, axis); without dims torch rolls the flattened
@@ -374,3 +363,22 @@ def scatter_function(a: Args, cx: Context) -> cst.BaseExpression | None:
 def t(a: Args, cx: Context) -> cst.BaseExpression | None:
     """`x.t()`: the transpose of a matrix (torch refuses more than 2 dims; tf.transpose reverses them all)."""
     return None if a.args else cx.call("tf.transpose", a.receiver)
+
+
+@function("torch.unbind", signature=("input", "dim"))
+def unbind(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`torch.unbind(x, dim)` -> the tuple of slices along `dim` (0 by default): `tuple(tf.unstack(x, axis=dim))`."""
+    if "input" not in a or not set(a.bound) <= {"input", "dim"}:
+        return None
+    return cx.call(
+        "tuple", cx.call("tf.unstack", a["input"], arg(a["dim"] if "dim" in a else cst.Integer("0"), "axis"))
+    )
+
+
+@method("unbind", tensor_only=True)
+def unbind_method(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`x.unbind(0)` (vitdet's queries, keys, values): as torch.unbind."""
+    if len(a.args) > 1 or (a.args and a.args[0].keyword is not None and a.args[0].keyword.value != "dim"):
+        return None
+    dim = a.args[0].value if a.args else cst.Integer("0")
+    return cx.call("tuple", cx.call("tf.unstack", a.receiver, arg(dim, "axis")))
