@@ -659,3 +659,29 @@ def test_a_layer_class_chosen_into_a_local_is_named_like_a_direct_call():
     assert "downsample = TFTinyPatches if index < last else None" in code
     assert 'self.downsample = downsample(config, name="downsample")' in code
     assert "self.downsample.build(None)" in code
+
+
+def test_a_plain_python_class_of_the_file_is_made_without_a_layer_name():
+    """chameleon's `ImageVocabularyMapping` (no base class) held by a layer: not a keras layer, no `name=`."""
+    code = convert_source(
+        PRELUDE
+        + "\n\n"
+        + dedent(
+            """
+            class TinyMapping:
+                def __init__(self, vocab_map):
+                    self.vocab_map = vocab_map
+
+
+            class TinyModel(nn.Module):
+                def __init__(self, config):
+                    super().__init__()
+                    self.mapping = TinyMapping(config.vocabulary_map)
+                    self.dense = nn.Linear(4, 4)
+            """
+        ),
+        "tiny",
+        format_code=False,
+    ).code
+    assert "self.mapping = TFTinyMapping(config.vocabulary_map)\n" in code
+    assert "self.mapping.build" not in code

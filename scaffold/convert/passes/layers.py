@@ -491,6 +491,8 @@ class LayersPass(NodePass):
                 func=func, args=[*kept[:-1], kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)]
             )
         local = self._local_class(dotted(func))
+        if local is not None and self.info.classes[local].role == "other" and not self.info.classes[local].bases:
+            return expr  # a plain Python class (chameleon's ImageVocabularyMapping): no layer, no name
         if local is not None:
             current = self.cursor.class_name
             if local == self.info.base_model_class and current != local and self.info.main_layer_class:
