@@ -698,3 +698,14 @@ def test_unbind_matches_torch():
         assert len(actual) == len(expected)
         for a, e in zip(actual, expected):
             _close(a, e.numpy())
+
+
+@pytest.mark.parametrize("test_elements", [[2, 5], 5, [[1], [7]]])
+def test_isin_matches_torch(helpers, test_elements):
+    import numpy as np
+    import torch
+
+    elements = np.array([[1, 2, 3], [5, 7, 2]], dtype="int64")
+    expected = torch.isin(torch.from_numpy(elements), torch.tensor(test_elements)).numpy()
+    actual = helpers.torch_isin(elements, np.array(test_elements)).numpy()
+    assert actual.tolist() == expected.tolist()

@@ -340,6 +340,14 @@ def torch_flatten(input, start_dim=0, end_dim=-1):
     return tf.reshape(input, shape[:start] + [-1] + shape[end + 1 :])
 
 
+def torch_isin(elements, test_elements):
+    """torch.isin (and transformers' isin_mps_friendly): whether each element is among `test_elements` (a tensor
+    or a scalar)."""
+    elements = tf.convert_to_tensor(elements)
+    test = tf.reshape(tf.cast(tf.convert_to_tensor(test_elements), elements.dtype), [-1])
+    return tf.reduce_any(tf.equal(elements[..., None], test), axis=-1)
+
+
 def torch_setitem(container, key, value):
     """`container[key] = value` as torch does it, returning the result: TF tensors are immutable, so a tensor
     gives a new tensor with the indexed part (ints, slices, `...`, None, boolean masks; an integer-tensor index

@@ -321,6 +321,13 @@ def view_as_real(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call("torch_view_as_real", a["input"])
 
 
+@function("torch.isin", "transformers.pytorch_utils.isin_mps_friendly", signature=("elements", "test_elements"))
+def isin(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if set(a.bound) != {"elements", "test_elements"}:
+        return None
+    return cx.call("torch_isin", a["elements"], a["test_elements"])
+
+
 @function("torch.topk", signature=("input", "k", "dim", "largest", "sorted"))
 def topk(a: Args, cx: Context) -> cst.BaseExpression | None:
     return _topk(a, cx, a.get("input"))
