@@ -107,7 +107,10 @@ def _prepare_4d_causal_attention_mask(
         return tf.where(tf.cast(attention_mask, tf.bool), tf.constant(0, dtype), tf.constant(dtype.min, dtype))
     query_length = input_shape[-1]
     key_length = query_length + past_key_values_length
-    causal = _causal_additive_mask(query_length, key_length, past_key_values_length, dtype, sliding_window)
+    # torch's _make_causal_mask keeps keys up to `sliding_window` back (inclusive); _causal_additive_mask's window
+    # excludes its bound (masking_utils' convention)
+    window = sliding_window + 1 if sliding_window is not None else None
+    causal = _causal_additive_mask(query_length, key_length, past_key_values_length, dtype, window)
     batch_size = input_shape[0]
     causal = tf.broadcast_to(causal, [batch_size, 1, query_length, key_length])
     return _combine_with_padding(causal, attention_mask, dtype)
