@@ -57,7 +57,9 @@ SEQUENCE_SUMMARY = {"transformers.modeling_utils.SequenceSummary"}
 ACT2FN_NAMES = {"transformers.activations.ACT2FN", "transformers.activations.get_activation"}
 # torch.nn layer classes that a file's own class may subclass and keep as a keras builtin subclass
 KERAS_BASE_KINDS = {"Embedding", "Linear", "LayerNorm", "Conv1d", "Conv2d", "GroupNorm"}
-ATTENTION_VARIANT = re.compile(r"(Sdpa|Flash|FlashAttention2|Flex)")
+# the implementation marker right before the attention's name (BertSdpaSelfAttention, BarkSelfFlashAttention2,
+# XFlexAttention): a model named Flex<X> / <X>Flash (flex_olmo, longcat_flash) is no attention variant
+ATTENTION_VARIANT = re.compile(r"(Sdpa|Flash|Flex)(Self|Cross)?Attention")
 
 
 @dataclass
