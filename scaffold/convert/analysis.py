@@ -373,6 +373,55 @@ def embedding_size(info: ModuleInfo, cls: ClassInfo, name: str) -> str | None:
 SAVED_BUFFER_CREATORS = {"torch.zeros", "torch.ones"}
 
 
+# what build() makes an `nn.Parameter(<creator>(shape))` start as (None: keras' default initializer)
+PARAMETER_INITIALIZERS: dict[str, str | None] = {
+    "torch.zeros": '"zeros"',
+    "torch.ones": '"ones"',
+    "torch.empty": '"zeros"',
+    "torch.randn": None,
+    "torch.rand": None,
+    "torch.Tensor": '"zeros"',
+    "torch.FloatTensor": '"zeros"',
+}
+
+
+def parameter_creator(
+    call: cst.Call, imports: ImportTable
+) -> tuple[cst.BaseExpression | None, cst.BaseExpression | None, str | None]:
+    """`nn.Parameter(value)` -> (the creator call or value, a constant factor, the in-place initializer):
+    `config.scale * torch.ones(d)` -> (torch.ones(d), config.scale, None); `torch.empty(n).normal_()` ->
+    (torch.empty(n), None, "normal_")."""
+    value = call.args[0].value if call.args else None
+    scale = None
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Multiply):
+        for creator_side, factor in ((value.right, value.left), (value.left, value.right)):
+            if isinstance(creator_side, cst.Call) and imports.resolve(creator_side.func) == "torch.ones":
+                value, scale = creator_side, factor
+                break
+    in_place = None
+    while (
+        isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value.endswith("_")
+    ):
+        in_place = value.func.attr.value
+        value = value.func.value
+    return value, scale, in_place
+
+
+def computed_parameter(call: cst.Call, imports: ImportTable) -> bool:
+    """`nn.Parameter(torch.log(A))`, `nn.Parameter(A)`: a value computed in `__init__` that build() cannot make
+    from a shape and an initializer. `__init__` keeps the value (`self.A_log = tf.math.log(A)`) and build() makes
+    the weight start at it, with its shape and dtype."""
+    value, _, _ = parameter_creator(call, imports)
+    if value is None:
+        return False
+    if not isinstance(value, cst.Call):
+        return True
+    creator = imports.resolve(value.func) or ""
+    if creator == "torch.normal" and any(a.keyword is not None and a.keyword.value == "size" for a in value.args):
+        return False
+    return creator not in PARAMETER_INITIALIZERS
+
+
 def persistent_buffer(call: cst.Call) -> bool:
     """`self.register_buffer(name, value[, persistent])` that torch saves in the state dict."""
     positional = [a.value for a in call.args if a.keyword is None]

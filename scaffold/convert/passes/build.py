@@ -11,24 +11,23 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis import ClassInfo, ModuleInfo, SubLayer, embedding_size, persistent_buffer, saved_buffer_value
+from ..analysis import (
+    PARAMETER_INITIALIZERS,
+    ClassInfo,
+    ModuleInfo,
+    SubLayer,
+    computed_parameter,
+    embedding_size,
+    parameter_creator,
+    persistent_buffer,
+    saved_buffer_value,
+)
 from ..context import ConvertContext
 from ..names import dotted
 from ..nodes import fragment, statement_fragment
 from ..todos import comments, marker
 from ..torch_layers import input_shape
 from .classes import is_super_init, map_classes, method
-
-INITIALIZERS = {
-    "torch.zeros": '"zeros"',
-    "torch.ones": '"ones"',
-    "torch.empty": '"zeros"',
-    "torch.randn": None,
-    "torch.rand": None,
-    "torch.Tensor": '"zeros"',
-    "torch.FloatTensor": '"zeros"',
-}
-
 
 KERAS_BASE_BUILD = """
 def build(self, input_shape=None):
@@ -197,25 +196,24 @@ def _parameter(sub: SubLayer, cls: ClassInfo, stored: set[str], ctx: ConvertCont
     """`self.<attr> = self.add_weight(...)` for `self.<attr> = nn.Parameter(torch.zeros(...))`."""
     call = sub.call
     assert call is not None
-    value = call.args[0].value if call.args else None
     trainable = "True"
     for arg in call.args[1:]:
         if arg.keyword is not None and arg.keyword.value == "requires_grad":
             trainable = _code(arg.value)
-    scale = None
-    # `config.layer_scale_init_value * torch.ones(dim)`: the creator gives the shape, the factor the value
-    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Multiply):
-        for creator_side, factor in ((value.right, value.left), (value.left, value.right)):
-            if isinstance(creator_side, cst.Call) and ctx.info.imports.resolve(creator_side.func) == "torch.ones":
-                value, scale = creator_side, factor
-                break
-    in_place = None
+    if computed_parameter(call, ctx.info.imports):
+        # `nn.Parameter(torch.log(A))`: __init__ keeps the translated value in `self.<attr>`; the weight starts
+        # at it, with its shape and dtype
+        ctx.need("keras")
+        return [
+            f"value = tf.convert_to_tensor(self.{sub.attr})",
+            f"self.{sub.attr} = self.add_weight(",
+            f'    name="{sub.attr}", shape=value.shape, dtype=value.dtype,',
+            f"    initializer=keras.initializers.Constant(value), trainable={trainable}",
+            ")",
+        ]
+    # `config.layer_scale_init_value * torch.ones(dim)`: the creator gives the shape, the factor the value;
     # torch.Tensor(n).uniform_() / torch.empty(n).normal_(): the creator gives the shape
-    while (
-        isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value.endswith("_")
-    ):
-        in_place = value.func.attr.value
-        value = value.func.value
+    value, scale, in_place = parameter_creator(call, ctx.info.imports)
     if not isinstance(value, cst.Call):
         return [
             marker(f"give `{sub.attr}` its shape and initial value (torch: {_code(call)})"),
@@ -237,7 +235,7 @@ def _parameter(sub: SubLayer, cls: ClassInfo, stored: set[str], ctx: ConvertCont
     shape = ", ".join(_code(_lift(d, cls, stored)) for d in dims)
     if len(dims) == 1:
         shape += ","
-    initializer = INITIALIZERS.get(creator, "missing") if normal is None else normal
+    initializer = PARAMETER_INITIALIZERS.get(creator, "missing") if normal is None else normal
     if in_place in ("uniform_", "normal_") and initializer != "missing":
         initializer = None if in_place == "normal_" else '"uniform"'
 

@@ -20,6 +20,7 @@ from ..analysis import (
     ClassInfo,
     ModuleInfo,
     auto_class,
+    computed_parameter,
     dispatched_class,
     saved_buffer_value,
 )
@@ -137,9 +138,9 @@ class LayersPass(NodePass):
             return updated
         moved = {id(small) for small, _, _ in _weight_inits(cls, self.info).values()}
         body = [
-            s
+            self._computed_parameter(o, s) or s
             for o, s in zip(original.body, updated.body)
-            if not self._is_parameter_assignment(s)
+            if (not self._is_parameter_assignment(s) or self._computed_parameter(o, s) is not None)
             and not self._is_bias_tie(s, cls)
             and not self._is_saved_buffer(o)
             and id(o) not in moved
@@ -147,6 +148,25 @@ class LayersPass(NodePass):
         if not body:
             return cst.RemovalSentinel.REMOVE
         return updated.with_changes(body=body)
+
+    def _computed_parameter(
+        self, original: cst.BaseSmallStatement, updated: cst.BaseSmallStatement
+    ) -> cst.BaseSmallStatement | None:
+        """`self.A_log = nn.Parameter(torch.log(A))` -> `self.A_log = tf.math.log(A)`: a value computed in
+        `__init__`, which build() turns into the weight's initial value (None for any other statement)."""
+        if not (isinstance(original, cst.Assign) and isinstance(updated, cst.Assign)):
+            return None
+        if not (self._is_parameter_assignment(original) and self._is_parameter_assignment(updated)):
+            return None
+        call = original.value.body if isinstance(original.value, cst.IfExp) else original.value
+        if not isinstance(call, cst.Call) or not computed_parameter(call, self.info.imports):
+            return None
+        new = updated.value.body if isinstance(updated.value, cst.IfExp) else updated.value
+        assert isinstance(new, cst.Call)
+        value = new.args[0].value
+        if isinstance(updated.value, cst.IfExp):
+            return updated.with_changes(value=updated.value.with_changes(body=value))
+        return updated.with_changes(value=value)
 
     def _is_saved_buffer(self, small: cst.BaseSmallStatement) -> bool:
         """A buffer torch saves (`register_buffer(name, torch.zeros(...))`): build() makes it a weight."""
