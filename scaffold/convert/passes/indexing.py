@@ -53,8 +53,11 @@ def _subscript_key(elements: Sequence[cst.SubscriptElement]) -> cst.BaseExpressi
 
 
 def _mask_key(elements: Sequence[cst.SubscriptElement]) -> cst.BaseExpression | None:
-    """`[m, :]` / `[:, m]`: one variable among full slices, as the key torch_index takes; else None."""
-    names = [e.slice for e in elements if isinstance(e.slice, cst.Index)]
+    """`[m, :]` / `[:, m]` / `[..., m]`: one variable among full slices (and a `...`), as the key torch_index
+    takes; else None."""
+    names = [
+        e.slice for e in elements if isinstance(e.slice, cst.Index) and not isinstance(e.slice.value, cst.Ellipsis)
+    ]
     if len(elements) < 2 or len(names) != 1 or names[0].star is not None or not isinstance(names[0].value, cst.Name):
         return None
     if names[0].value.value in ("None", "True", "False"):
@@ -65,6 +68,10 @@ def _mask_key(elements: Sequence[cst.SubscriptElement]) -> cst.BaseExpression | 
         for e in elements
     ):
         return None
+    if len(elements) - len(names) > 1 and any(
+        isinstance(e.slice, cst.Index) and isinstance(e.slice.value, cst.Ellipsis) for e in elements
+    ):
+        return None  # `[..., :, m]`: left to TF
     return _subscript_key(elements)
 
 

@@ -14,7 +14,8 @@ cpmant's int32 context and boolean masks, which torch promotes to int32) through
 
 What is known comes from the translated code, statement by statement: `tf.range` without a float argument or
 dtype, casts (`.long()`, `.float()`), integer ids and masks by their parameter names (`position_ids`,
-`attention_mask`, `*_ids`, `*_mask`: integer tensors by transformers' conventions), float functions (`exp`, `sin`,
+`attention_mask`, `*_ids`, `*_mask`: integer tensors by transformers' conventions; `hidden_states`,
+`inputs_embeds`: floating ones), float functions (`exp`, `sin`,
 `rsqrt`, ...), the output of the class's own torch layers with weights (`self.in_proj(x)`: Linear, Conv, norms,
 Embedding) and its `nn.Parameter`s (`self.A_log`), Python floats (`1 / n`), names assigned from these (tuple
 targets of `split` / `chunk` too), and beyond the function: what the file's module functions and the class's
@@ -97,6 +98,8 @@ SAME_KIND = frozenset(
 CREATION = frozenset({"tf.ones", "tf.zeros", "tf.ones_like", "tf.zeros_like", "tf.constant"})
 # parameters that are integer tensors by transformers' conventions
 INTEGER_PARAMETERS = frozenset({"attention_mask", "position_ids", "cache_position", "input_ids", "token_type_ids"})
+# parameters that are floating tensors by transformers' conventions
+FLOAT_PARAMETERS = frozenset({"hidden_states", "inputs_embeds", "encoder_hidden_states"})
 OPERATORS: dict[type[cst.BaseBinaryOp], str] = {
     cst.Add: "torch_add",
     cst.Subtract: "torch_sub",
@@ -180,7 +183,9 @@ class PromotionPass(NodePass):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         params = [*node.params.posonly_params, *node.params.params, *node.params.kwonly_params]
-        self._scopes.append({p.name.value: "int" for p in params if _integer_parameter(p.name.value)})
+        kinds: dict[str, Kind] = {p.name.value: "float" for p in params if p.name.value in FLOAT_PARAMETERS}
+        kinds.update({p.name.value: "int" for p in params if _integer_parameter(p.name.value)})
+        self._scopes.append(kinds)
         self._returns.append(set())
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
