@@ -656,13 +656,12 @@ def test_in_place_statements_and_computed_parameters_match_torch():
     and initial value; the forward gives torch's numbers and states."""
     import numpy as np
     import torch
-    from torch import nn
 
     from scaffold.checks.weights import import_generated
     from scaffold.convert import convert_source
     from scaffold.convert.snippets import tf_helpers
 
-    source = '''
+    source = """
 import torch
 from torch import nn
 
@@ -680,7 +679,7 @@ class TinyMixer(nn.Module):
         self.states[1].copy_(hidden_states.sum(1))
         scaled = hidden_states * attention_mask[:, :, None]
         return scaled @ -torch.exp(self.A_log), self.states[0], self.states[1]
-'''
+"""
 
     class Config:
         state_size = 3

@@ -721,6 +721,9 @@ def classify(
     eager = dispatched_class(func, info, local_values or {})
     if eager is not None:  # `attention_class = X_ATTENTION_CLASSES[...]` then `attention_class(...)` (4.46 GPT-2)
         return SubLayer(attr=attr, kind="custom", call=expr, cls=eager)
+    chosen = chosen_class(func, info, local_values or {})
+    if chosen is not None:  # `ffn_layer_class = XMoe if n > 1 else XMLP` then `ffn_layer_class(config)`
+        return SubLayer(attr=attr, kind="custom", call=expr, cls=chosen)
     name = dotted(func)
     if name is not None and name.rpartition(".")[2] in FROM_CONFIG and name.rpartition(".")[0] in info.classes:
         name = name.rpartition(".")[0]  # `XVisionModel._from_config(config.vision_config)`: an XVisionModel
@@ -795,6 +798,24 @@ def dispatched_class(
     if isinstance(value, cst.Subscript) and isinstance(value.value, cst.Name):
         return info.attention_dispatch.get(value.value.value)
     return None
+
+
+def chosen_class(
+    func: cst.BaseExpression, info: ModuleInfo, local_values: dict[str, cst.BaseExpression]
+) -> str | None:
+    """The file's layer class a local of `__init__` holds when it was chosen between the file's classes
+    (`ffn_layer_class = XSparseMoeBlock if num_experts > 1 else XMLP`, then `ffn_layer_class(config)`: jamba,
+    bamba): the first of them (each takes torch's arguments and is named by the attribute it is assigned to)."""
+    if not isinstance(func, cst.Name) or func.value not in local_values:
+        return None
+    value = local_values[func.value]
+    options = [value.body, value.orelse] if isinstance(value, cst.IfExp) else [value]
+    names = [o.value for o in options if isinstance(o, cst.Name) and o.value != "None"]
+    if not names or len(names) != sum(1 for o in options if not (isinstance(o, cst.Name) and o.value == "None")):
+        return None
+    if not all(n in info.classes and info.classes[n].role == "layer" for n in names):
+        return None
+    return names[0]
 
 
 def _list_items(

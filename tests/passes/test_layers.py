@@ -417,6 +417,12 @@ def test_layer_class_passed_without_default_is_named_when_called():
     assert 'self.downsample = downsample(dim, norm_layer=TorchLayerNorm, name="downsample")' in code
 
 
+KERAS_SOURCE_HEADER = """import torch
+from torch import nn
+
+"""
+
+
 def test_attention_class_taken_from_a_dispatch_dict_into_a_local_is_the_eager_layer():
     """4.46 GPT-2: `attention_class = GPT2_ATTENTION_CLASSES[config._attn_implementation]`, then called."""
     code = run_passes(
@@ -448,6 +454,44 @@ def test_attention_class_taken_from_a_dispatch_dict_into_a_local_is_the_eager_la
     assert "attention_class = TFTinyAttention\n" in code
     assert 'self.attn = attention_class(config=config, layer_idx=layer_idx, name="attn")' in code
     assert 'self.crossattention = attention_class(config=config, layer_idx=layer_idx, name="crossattention")' in code
+
+
+def test_a_layer_class_chosen_into_a_local_is_named_and_built():
+    """jamba / bamba: `ffn_layer_class = XSparseMoeBlock if num_experts > 1 else XMLP`, then
+    `self.feed_forward = ffn_layer_class(config)`: named after the attribute (else its weights never load)."""
+    from scaffold.convert import convert_source
+
+    source = (
+        KERAS_SOURCE_HEADER
+        + """
+class TinyMLP(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.proj = nn.Linear(4, 4)
+
+
+class TinyMoe(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.router = nn.Linear(4, 2)
+
+
+class TinyBlock(nn.Module):
+    def __init__(self, config, num_experts):
+        super().__init__()
+        ffn_layer_class = TinyMoe if num_experts > 1 else TinyMLP
+        self.feed_forward = ffn_layer_class(config)
+        mlp_class = TinyMLP if num_experts == 1 else None
+        self.mlp = mlp_class(config)
+
+    def forward(self, x):
+        return self.feed_forward(x) + self.mlp(x)
+"""
+    )
+    code = convert_source(source, "tiny", format_code=False).code
+    assert 'self.feed_forward = ffn_layer_class(config, name="feed_forward")' in code
+    assert 'self.mlp = mlp_class(config, name="mlp")' in code
+    assert "self.feed_forward.build(" in code and "self.mlp.build(" in code
 
 
 def test_transformers_sequence_summary_is_its_tf_twin():

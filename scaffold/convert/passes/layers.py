@@ -20,6 +20,7 @@ from ..analysis import (
     ClassInfo,
     ModuleInfo,
     auto_class,
+    chosen_class,
     computed_parameter,
     dispatched_class,
     saved_buffer_value,
@@ -164,6 +165,9 @@ class LayersPass(NodePass):
         new = updated.value.body if isinstance(updated.value, cst.IfExp) else updated.value
         assert isinstance(new, cst.Call)
         value = new.args[0].value
+        if not isinstance(value, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) and not value.lpar:
+            # out of the call's parentheses, a multi-line expression needs its own
+            value = value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
         if isinstance(updated.value, cst.IfExp):
             return updated.with_changes(value=updated.value.with_changes(body=value))
         return updated.with_changes(value=value)
@@ -435,6 +439,8 @@ class LayersPass(NodePass):
             return _with_name(expr, name)  # `norm_layer(dim)`: the layer class passed in takes torch's arguments
         if cls is not None and dispatched_class(func, self.info, cls.init_locals) is not None:
             return _with_name(expr, name)  # `attention_class(...)`: the eager attention class, a layer of the file
+        if cls is not None and chosen_class(func, self.info, cls.init_locals) is not None:
+            return _with_name(expr, name)  # `ffn_layer_class(config)`: one of the file's layer classes
         if (
             isinstance(func, cst.Attribute)
             and func.attr.value in FROM_CONFIG

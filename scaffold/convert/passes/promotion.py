@@ -334,8 +334,10 @@ class PromotionPass(NodePass):
             and left in (None, "float_number")
             and right in (None, "float_number")
         ):
-            # true division is floating whatever the operands: a Python float, or a floating tensor
-            return "float_number"
+            # `1 / n`, `1.0 / (base ** k)`: a number divided is a Python float (or a floating tensor)
+            return (
+                "float_number" if isinstance(node.left, (cst.Integer, cst.Float)) or left == "float_number" else None
+            )
         if isinstance(node.operator, cst.Power):
             return "float" if left in ("float", "float_number") and right is not None or left == "float" else None
         if isinstance(node.operator, cst.Divide):
