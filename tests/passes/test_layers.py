@@ -595,3 +595,29 @@ def test_a_sequential_of_a_local_list_in_one_branch_stays_a_list():
         LayersPass,
     )
     assert "self.convs = [*convs]" in code
+
+
+def test_identity_anywhere_is_a_keras_identity():
+    """longcat_flash's `[...] + [nn.Identity() for _ in range(n)]` and zamba2's `adapter = nn.Identity()` (then
+    appended to a list): a weightless keras layer wherever it stands, named where an attribute gets it."""
+    from scaffold.convert import convert_source
+
+    source = (
+        KERAS_SOURCE_HEADER
+        + """
+class TinyBlock(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.experts = nn.ModuleList([nn.Linear(4, 4) for _ in range(2)] + [nn.Identity() for _ in range(2)])
+        self.skip = nn.Identity()
+        adapter = nn.Identity()
+        self.adapter = adapter
+
+    def forward(self, x):
+        return self.skip(x) + self.adapter(x)
+"""
+    )
+    code = convert_source(source, "tiny", format_code=False).code
+    assert not [line for line in code.splitlines() if "nn.Identity" in line and not line.strip().startswith("#")]
+    assert "[keras.layers.Identity() for _ in range(2)]" in code
+    assert 'self.skip = keras.layers.Identity(name="skip")' in code

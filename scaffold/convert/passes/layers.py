@@ -388,6 +388,10 @@ class LayersPass(NodePass):
         func = updated.func
         if not updated.args and isinstance(func, cst.Lambda) and not func.params.params and func.lpar:
             return func.body  # `ACT2CLS[name]()`: the activation itself
+        if self.cursor.in_method and torch_nn_name(self.info.imports.resolve(original.func)) == "Identity":
+            # `[...] + [nn.Identity() for _ in range(n)]`, `adapter = nn.Identity()`: wherever it stands, a
+            # weightless layer (named where it is assigned to an attribute or a list, as any other)
+            return cst.Call(self.expr("keras.layers.Identity"), [])
         return updated
 
     def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript) -> cst.BaseExpression:
@@ -422,6 +426,8 @@ class LayersPass(NodePass):
             return expr  # the ops pass turns ACT2FN[...] into get_tf_activation(...)
         if not isinstance(expr, cst.Call):
             return expr
+        if dotted(expr.func) == "keras.layers.Identity":
+            return _with_name(expr, name)  # `nn.Identity()`, translated where it stood
         if dotted(expr.func) == "torch_activation" and len(expr.args) == 1:
             index = expr.args[0].value
             if not isinstance(index, cst.SimpleString) or index.evaluated_value in WEIGHTED_ACTIVATIONS:
