@@ -153,6 +153,13 @@ def plan_port(checkout: Checkout, force: bool = False) -> tuple[Plan, PortReport
     tf_classes = list(summary.tf_public)
     if backbones.uses_backbone(code):
         _plan_backbone(checkout, plan, report, force, source)
+    if not tests_file.model_classes(code, tf_classes):
+        # nothing to register, document or test: refuse before any file is written
+        raise ScaffoldError(
+            f"the TF file made from {checkout.rel(checkout.model_dir / f'modeling_{model}.py')} defines no model "
+            f"class (public: {', '.join(tf_classes) or 'none'}); convert it with `scaffold convert` and add the "
+            "model classes, or report the file to scaffold",
+        )
 
     # 2. package init (and, in the legacy layout, the top-level init and the dummy objects)
     init_path = checkout.model_dir / "__init__.py"

@@ -689,3 +689,40 @@ def test_create_4d_causal_attention_mask_twin_matches_torch():
         pt = _create_4d_causal_attention_mask((2, 4), torch.float32, "cpu", past, window).numpy()
         tf = tf_helpers._create_4d_causal_attention_mask((2, 4), tf_helpers.tf.float32, None, past, window).numpy()
         assert np.array_equal(pt, tf), (past, window)
+
+
+def test_prepare_4d_causal_attention_mask_window_matches_torch():
+    """4.46-era mistral-style files pass `sliding_window` to `_prepare_4d_causal_attention_mask`: torch's
+    `_make_causal_mask` keeps `sliding_window` keys back (inclusive), sequences longer than the window included."""
+    import numpy as np
+    import torch
+    from transformers.modeling_attn_mask_utils import (
+        _prepare_4d_causal_attention_mask,
+        _prepare_4d_causal_attention_mask_for_sdpa,
+    )
+
+    from scaffold.convert.snippets import tf_helpers
+
+    rng = np.random.default_rng(0)
+    for past, window, length in ((0, 2, 6), (3, 2, 5), (0, 3, 8), (4, 1, 3), (2, None, 5), (5, 2, 1)):
+        mask = np.ones((2, past + length), dtype="int64")
+        mask[0, : rng.integers(1, past + length)] = 0  # left padding on one row
+        embeds = np.zeros((2, length, 8), dtype="float32")
+        for pt_fn, tf_fn in (
+            (_prepare_4d_causal_attention_mask, tf_helpers._prepare_4d_causal_attention_mask),
+            (_prepare_4d_causal_attention_mask_for_sdpa, tf_helpers._prepare_4d_causal_attention_mask_for_sdpa),
+        ):
+            for attention_mask in (mask, None):
+                pt = pt_fn(
+                    None if attention_mask is None else torch.tensor(attention_mask),
+                    (2, length),
+                    torch.tensor(embeds),
+                    past,
+                    sliding_window=window,
+                )
+                tf = tf_fn(attention_mask, (2, length), tf_helpers.tf.constant(embeds), past, sliding_window=window)
+                if pt is None:  # torch leaves a single unpadded query without a mask (no key is masked)
+                    assert not np.any(tf.numpy()), (past, window, length)
+                    continue
+                pt = np.broadcast_to(pt.numpy(), tf.shape)
+                assert np.array_equal(pt == 0, tf.numpy() == 0), (pt_fn.__name__, past, window, length)

@@ -206,3 +206,19 @@ def test_router_jitter_draws_from_torchs_distribution():
     assert tuple(actual.shape) == tuple(expected.shape) == (3, 4, 5)
     values = actual.numpy()
     assert values.min() >= 0.75 and values.max() < 1.25 and values.std() > 0
+
+
+def test_a_fresh_tensor_drawn_uniformly_has_torchs_shape_dtype_and_range():
+    """qwen3_next's `A = torch.empty(self.num_v_heads).uniform_(0, 16)` (in `__init__`, then `nn.Parameter(torch.log(A))`):
+    random, so checked for torch's shape, dtype and range."""
+    import numpy as np
+
+    from scaffold.convert.snippets import tf_helpers
+    from tests.test_text_twins import _twin
+
+    for expression in ("torch.empty(6).uniform_(0, 16)", "torch.empty(2, 3, dtype=torch.float32).uniform_(0, 16)"):
+        tf_code, actual, expected = _twin(expression)
+        assert tf_code.startswith("tf.random.uniform("), tf_code
+        assert actual.dtype == tf_helpers.tf.float32 and tuple(actual.shape) == tuple(expected.shape)
+        values = actual.numpy()
+        assert values.min() >= 0 and values.max() < 16 and np.std(values) > 0

@@ -165,6 +165,7 @@ def test_port_finds_the_checkout_from_a_subfolder(checkout, monkeypatch):
         pytest.param("syntax", ["llama", "--repo", "{root}"], "modeling_llama.py:", id="syntax-error"),
         pytest.param("tf-exists", ["llama", "--repo", "{root}"], "--force", id="tf-file-exists"),
         pytest.param("read-only", ["llama", "--repo", "{root}"], "read-only", id="read-only-target"),
+        pytest.param("no-model", ["llama", "--repo", "{root}"], "defines no model class", id="no-model-class"),
     ],
 )
 def test_errors_leave_the_tree_untouched(checkout, tmp_path, setup, args, message):
@@ -174,6 +175,10 @@ def test_errors_leave_the_tree_untouched(checkout, tmp_path, setup, args, messag
         path.write_text(path.read_text().replace("class LlamaMLP(nn.Module):", "class LlamaMLP(nn.Module:", 1))
     elif setup == "tf-exists":
         (model_dir / "modeling_tf_llama.py").write_text("# my own port\n")
+    elif setup == "no-model":  # only the PreTrainedModel is public: nothing to register or test
+        path = model_dir / "modeling_llama.py"
+        text = path.read_text()
+        path.write_text(text[: text.index("__all__")] + '__all__ = ["LlamaPreTrainedModel"]\n')
     elif setup == "read-only":
         auto = checkout / "src/transformers/models/auto/modeling_tf_auto.py"
         auto.chmod(0o444)
@@ -187,6 +192,19 @@ def test_errors_leave_the_tree_untouched(checkout, tmp_path, setup, args, messag
     assert tree(checkout) == before
     if setup is None and "lama" in args:
         assert "did you mean llama" in result.stderr
+
+
+@pytest.mark.parametrize(("model", "prefix"), [("flex_olmo", "FlexOlmo"), ("longcat_flash", "LongcatFlash")])
+def test_models_named_flex_or_flash_keep_their_classes(checkout, model, prefix):
+    """Flex / Flash in a model's name is no attention variant (XFlexAttention, XFlashAttention2): the model classes
+    were dropped and the test file found none (an IndexError)."""
+    result = port(model, "--repo", str(checkout))
+    assert result.exit_code == 0, result.output
+    code = (checkout / f"src/transformers/models/{model}/modeling_tf_{model}.py").read_text()
+    for name in (f"TF{prefix}Model", f"TF{prefix}ForCausalLM", f"TF{prefix}MainLayer"):
+        assert f"class {name}(" in code
+    test = (checkout / f"tests/models/{model}/test_modeling_tf_{model}.py").read_text()
+    assert f"TF{prefix}ForCausalLM" in test
 
 
 def test_syntax_error_names_line_and_column(checkout):

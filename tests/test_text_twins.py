@@ -709,3 +709,128 @@ def test_isin_matches_torch(helpers, test_elements):
     expected = torch.isin(torch.from_numpy(elements), torch.tensor(test_elements)).numpy()
     actual = helpers.torch_isin(elements, np.array(test_elements)).numpy()
     assert actual.tolist() == expected.tolist()
+
+
+# -- torch's promotion in comparisons, powers and bitwise operators; state-space helpers ------------------------
+
+
+@pytest.mark.parametrize(
+    ("expression", "inputs"),
+    [
+        ("attention_mask != 0.0", {"attention_mask": [[0, 1, 1]]}),
+        ("torch.arange(3) <= torch.exp(x)", {"x": [0.5, -1.0, 2.0]}),
+        ("position_ids == torch.tensor(False)", {"position_ids": [[0, 1, 2]]}),
+        ("2.0 ** position_ids", {"position_ids": [[0, 1, 2]]}),
+        ("(1 / x.size(-1)) ** torch.arange(3)", {"x": [0.5, -1.0, 2.0]}),
+        ("position_ids | (position_ids > 0)", {"position_ids": [[0, 1, 2]]}),
+        ("(position_ids > 0) & attention_mask", {"position_ids": [[0, 1, 2]], "attention_mask": [[1, 1, 0]]}),
+        ("attention_mask / 2", {"attention_mask": [[0, 1, 3]]}),
+        ("torch.log(torch.arange(1, 4))", {}),
+        ("torch.exp(-position_ids)", {"position_ids": [[0, 1, 2]]}),
+    ],
+)
+def test_comparisons_powers_and_bitwise_operators_promote_as_torch(expression, inputs):
+    """longt5's `attention_mask != 0.0`, minimax's `base ** torch.arange(n)`, cpmant's int32 context `|` boolean
+    masks, mamba2's `torch.log(torch.arange(1, n + 1))`: the integer inputs are int64, as torch's ids and masks."""
+    import numpy as np
+
+    inputs = {k: np.asarray(v, dtype="int64") if k != "x" else v for k, v in inputs.items()}
+    tf_code, actual, expected = _twin(expression, **inputs)
+    expected_dtype = str(expected.dtype).replace("torch.", "")
+    assert actual.dtype.name == expected_dtype or (expected_dtype == "int64" and actual.dtype.name == "int32"), (
+        tf_code,
+        actual.dtype,
+        expected.dtype,
+    )
+    _close(actual, expected.numpy())
+
+
+@pytest.mark.parametrize(
+    ("expression", "inputs"),
+    [
+        ("nn.functional.pad(x, (4 - x.shape[-1], 0))", {"x": [[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]]}),  # crops
+        ("nn.functional.pad(x, (4 - x.shape[-1], 0))", {"x": [[1.0, 2.0]]}),  # pads
+        ("nn.functional.pad(x, (1, -2, -1, 1))", {"x": X}),
+        ("x[:, :, i]", {"x": X, "i": [2, 0, -1]}),
+        ("x[..., i]", {"x": X, "i": [[1, 0], [2, 2]]}),
+        ("x.roll(shifts=-1, dims=-1)", {"x": X}),
+    ],
+)
+def test_state_space_helpers_match_torch(expression, inputs):
+    """mamba's conv state: `pad(x, (kernel - length, 0))` keeps the last `kernel` steps of a longer sequence,
+    `state[:, :, cache_position]` picks steps by an integer tensor, `roll(shifts=-1, dims=-1)`."""
+    import numpy as np
+
+    inputs = {k: np.asarray(v, dtype="int64") if k == "i" else v for k, v in inputs.items()}
+    _assert_twin(expression, **inputs)
+
+
+def test_setitem_at_integer_tensor_positions_matches_torch(helpers):
+    """MambaCache.update_conv_state: `conv_state[:, :, cache_position] = new_conv_state`."""
+    import numpy as np
+    import torch
+
+    state = np.arange(24, dtype="float32").reshape(2, 3, 4)
+    new = -np.arange(18, dtype="float32").reshape(2, 3, 3)
+    position = np.asarray([3, 0, 1])
+    expected = torch.tensor(state)
+    expected[:, :, torch.tensor(position)] = torch.tensor(new)
+    tf = helpers.tf
+    actual = helpers.torch_setitem(tf.constant(state), (slice(None), slice(None), tf.constant(position)), new)
+    _close(actual, expected.numpy())
+    traced = tf.function(lambda s, p: helpers.torch_setitem(s, (slice(None), slice(None), p), new))
+    _close(traced(tf.constant(state), tf.constant(position)), expected.numpy())
+
+
+def test_in_place_statements_and_computed_parameters_match_torch():
+    """A layer whose parameter starts as a computed value (`nn.Parameter(torch.log(A))`) and whose forward zeroes
+    and copies into a list of states in place: built from the config alone, the weight has torch's shape, dtype
+    and initial value; the forward gives torch's numbers and states."""
+    import numpy as np
+    import torch
+
+    from scaffold.checks.weights import import_generated
+    from scaffold.convert import convert_source
+    from scaffold.convert.snippets import tf_helpers
+
+    source = """
+import torch
+from torch import nn
+
+
+class TinyMixer(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        A = torch.arange(1, config.state_size + 1, dtype=torch.float32)[None, :]
+        A = A.expand(config.intermediate_size, -1).contiguous()
+        self.A_log = nn.Parameter(torch.log(A))
+        self.states = [torch.ones(2, config.intermediate_size) for _ in range(2)]
+
+    def forward(self, hidden_states, attention_mask):
+        self.states[0].zero_()
+        self.states[1].copy_(hidden_states.sum(1))
+        scaled = hidden_states * attention_mask[:, :, None]
+        return scaled @ -torch.exp(self.A_log), self.states[0], self.states[1]
+"""
+
+    class Config:
+        state_size = 3
+        intermediate_size = 4
+
+    namespace: dict = {}
+    exec(source, namespace)
+    pt = namespace["TinyMixer"](Config())
+    converted = convert_source(source, "mamba", format_code=False)
+    assert not converted.todos, converted.todos
+    layer = import_generated(converted.code, "mamba", suffix="in_place").TFTinyMixer(Config(), name="mixer")
+    layer.build(None)
+    weight = layer.A_log
+    assert tuple(weight.shape) == tuple(pt.A_log.shape) and weight.dtype.name == "float32"
+    _close(weight.numpy(), pt.A_log.detach().numpy())
+    hidden = np.random.default_rng(0).normal(size=(2, 5, 4)).astype("float32")
+    mask = np.asarray([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], dtype="int64")
+    with torch.no_grad():
+        expected = pt(torch.tensor(hidden), torch.tensor(mask))
+    actual = layer(tf_helpers.tf.constant(hidden), tf_helpers.tf.constant(mask))
+    for a, e in zip(actual, expected):
+        _close(a, e.numpy())

@@ -57,7 +57,9 @@ SEQUENCE_SUMMARY = {"transformers.modeling_utils.SequenceSummary"}
 ACT2FN_NAMES = {"transformers.activations.ACT2FN", "transformers.activations.get_activation"}
 # torch.nn layer classes that a file's own class may subclass and keep as a keras builtin subclass
 KERAS_BASE_KINDS = {"Embedding", "Linear", "LayerNorm", "Conv1d", "Conv2d", "GroupNorm"}
-ATTENTION_VARIANT = re.compile(r"(Sdpa|Flash|FlashAttention2|Flex)")
+# the implementation marker right before the attention's name (BertSdpaSelfAttention, BarkSelfFlashAttention2,
+# XFlexAttention): a model named Flex<X> / <X>Flash (flex_olmo, longcat_flash) is no attention variant
+ATTENTION_VARIANT = re.compile(r"(Sdpa|Flash|Flex)(Self|Cross)?Attention")
 
 
 @dataclass
@@ -375,6 +377,55 @@ def embedding_size(info: ModuleInfo, cls: ClassInfo, name: str) -> str | None:
 
 # register_buffer values that are fresh constants: kept in the state dict, they hold trained values there
 SAVED_BUFFER_CREATORS = {"torch.zeros", "torch.ones"}
+
+
+# what build() makes an `nn.Parameter(<creator>(shape))` start as (None: keras' default initializer)
+PARAMETER_INITIALIZERS: dict[str, str | None] = {
+    "torch.zeros": '"zeros"',
+    "torch.ones": '"ones"',
+    "torch.empty": '"zeros"',
+    "torch.randn": None,
+    "torch.rand": None,
+    "torch.Tensor": '"zeros"',
+    "torch.FloatTensor": '"zeros"',
+}
+
+
+def parameter_creator(
+    call: cst.Call, imports: ImportTable
+) -> tuple[cst.BaseExpression | None, cst.BaseExpression | None, str | None]:
+    """`nn.Parameter(value)` -> (the creator call or value, a constant factor, the in-place initializer):
+    `config.scale * torch.ones(d)` -> (torch.ones(d), config.scale, None); `torch.empty(n).normal_()` ->
+    (torch.empty(n), None, "normal_")."""
+    value = call.args[0].value if call.args else None
+    scale = None
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Multiply):
+        for creator_side, factor in ((value.right, value.left), (value.left, value.right)):
+            if isinstance(creator_side, cst.Call) and imports.resolve(creator_side.func) == "torch.ones":
+                value, scale = creator_side, factor
+                break
+    in_place = None
+    while (
+        isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value.endswith("_")
+    ):
+        in_place = value.func.attr.value
+        value = value.func.value
+    return value, scale, in_place
+
+
+def computed_parameter(call: cst.Call, imports: ImportTable) -> bool:
+    """`nn.Parameter(torch.log(A))`, `nn.Parameter(A)`: a value computed in `__init__` that build() cannot make
+    from a shape and an initializer. `__init__` keeps the value (`self.A_log = tf.math.log(A)`) and build() makes
+    the weight start at it, with its shape and dtype."""
+    value, _, _ = parameter_creator(call, imports)
+    if value is None:
+        return False
+    if not isinstance(value, cst.Call):
+        return True
+    creator = imports.resolve(value.func) or ""
+    if creator == "torch.normal" and any(a.keyword is not None and a.keyword.value == "size" for a in value.args):
+        return False
+    return creator not in PARAMETER_INITIALIZERS
 
 
 def persistent_buffer(call: cst.Call) -> bool:
@@ -781,6 +832,9 @@ def classify(
     eager = dispatched_class(func, info, local_values or {})
     if eager is not None:  # `attention_class = X_ATTENTION_CLASSES[...]` then `attention_class(...)` (4.46 GPT-2)
         return SubLayer(attr=attr, kind="custom", call=expr, cls=eager)
+    chosen = chosen_class(func, info, local_values or {})
+    if chosen is not None:  # `ffn_layer_class = XMoe if n > 1 else XMLP` then `ffn_layer_class(config)`
+        return SubLayer(attr=attr, kind="custom", call=expr, cls=chosen)
     name = dotted(func)
     if name is not None and name.rpartition(".")[2] in FROM_CONFIG and name.rpartition(".")[0] in info.classes:
         name = name.rpartition(".")[0]  # `XVisionModel._from_config(config.vision_config)`: an XVisionModel
@@ -983,20 +1037,31 @@ def auto_class(qualified: str | None) -> str | None:
 def dispatched_class(
     func: cst.BaseExpression, info: ModuleInfo, local_values: dict[str, cst.BaseExpression]
 ) -> str | None:
-    """The class a local of `__init__` holds: the eager one when it was assigned from an attention dispatch dict;
-    the file's layer class it names, in a branch whose other is None (focalnet's
-    `downsample = FocalNetPatchEmbeddings if index < last else None`)."""
+    """The eager class a local of `__init__` holds when it was assigned from an attention dispatch dict."""
     if not isinstance(func, cst.Name) or func.value not in local_values:
         return None
     value = local_values[func.value]
     if isinstance(value, cst.Subscript) and isinstance(value.value, cst.Name):
         return info.attention_dispatch.get(value.value.value)
-    branches = [value.body, value.orelse] if isinstance(value, cst.IfExp) else [value]
-    names = [b.value for b in branches if isinstance(b, cst.Name) and b.value != "None"]
-    if len(names) == 1 and len(branches) - 1 == sum(dotted(b) == "None" for b in branches):
-        cls = info.classes.get(names[0])
-        return cls.name if cls is not None and cls.role == "layer" else None
     return None
+
+
+def chosen_class(
+    func: cst.BaseExpression, info: ModuleInfo, local_values: dict[str, cst.BaseExpression]
+) -> str | None:
+    """The file's layer class a local of `__init__` holds when it was chosen between the file's classes
+    (`ffn_layer_class = XSparseMoeBlock if num_experts > 1 else XMLP`, then `ffn_layer_class(config)`: jamba,
+    bamba): the first of them (each takes torch's arguments and is named by the attribute it is assigned to)."""
+    if not isinstance(func, cst.Name) or func.value not in local_values:
+        return None
+    value = local_values[func.value]
+    options = [value.body, value.orelse] if isinstance(value, cst.IfExp) else [value]
+    names = [o.value for o in options if isinstance(o, cst.Name) and o.value != "None"]
+    if not names or len(names) != sum(1 for o in options if not (isinstance(o, cst.Name) and o.value == "None")):
+        return None
+    if not all(n in info.classes and info.classes[n].role == "layer" for n in names):
+        return None
+    return names[0]
 
 
 def _list_items(

@@ -440,8 +440,8 @@ def test_parameters_under_nested_if_and_elif_are_created_under_the_whole_conditi
         'if self.config.kind in ["add", "scaled_add", "interpolate"] and not (self.config.kind == "scaled_add") '
         'and self.config.kind == "interpolate":'
     ) in code
-    assert "shape=(), initializer=keras.initializers.Constant(1.0)" in code
-    assert "shape=(2,), initializer=keras.initializers.Constant([0.5, -2])" in code
+    assert "self.scaled_factor = tf.constant(1.0)" in code and "self.beta = tf.constant([0.5, -2])" in code
+    assert "initializer=keras.initializers.Constant(value)" in code  # the weight starts at __init__'s value
     assert "is optional in torch" not in code and "give its shape" not in code
 
 

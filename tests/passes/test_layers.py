@@ -418,6 +418,12 @@ def test_layer_class_passed_without_default_is_named_when_called():
     assert 'self.downsample = downsample(dim, norm_layer=TorchLayerNorm, name="downsample")' in code
 
 
+KERAS_SOURCE_HEADER = """import torch
+from torch import nn
+
+"""
+
+
 def test_attention_class_taken_from_a_dispatch_dict_into_a_local_is_the_eager_layer():
     """4.46 GPT-2: `attention_class = GPT2_ATTENTION_CLASSES[config._attn_implementation]`, then called."""
     code = run_passes(
@@ -449,6 +455,44 @@ def test_attention_class_taken_from_a_dispatch_dict_into_a_local_is_the_eager_la
     assert "attention_class = TFTinyAttention\n" in code
     assert 'self.attn = attention_class(config=config, layer_idx=layer_idx, name="attn")' in code
     assert 'self.crossattention = attention_class(config=config, layer_idx=layer_idx, name="crossattention")' in code
+
+
+def test_a_layer_class_chosen_into_a_local_is_named_and_built():
+    """jamba / bamba: `ffn_layer_class = XSparseMoeBlock if num_experts > 1 else XMLP`, then
+    `self.feed_forward = ffn_layer_class(config)`: named after the attribute (else its weights never load)."""
+    from scaffold.convert import convert_source
+
+    source = (
+        KERAS_SOURCE_HEADER
+        + """
+class TinyMLP(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.proj = nn.Linear(4, 4)
+
+
+class TinyMoe(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.router = nn.Linear(4, 2)
+
+
+class TinyBlock(nn.Module):
+    def __init__(self, config, num_experts):
+        super().__init__()
+        ffn_layer_class = TinyMoe if num_experts > 1 else TinyMLP
+        self.feed_forward = ffn_layer_class(config)
+        mlp_class = TinyMLP if num_experts == 1 else None
+        self.mlp = mlp_class(config)
+
+    def forward(self, x):
+        return self.feed_forward(x) + self.mlp(x)
+"""
+    )
+    code = convert_source(source, "tiny", format_code=False).code
+    assert 'self.feed_forward = ffn_layer_class(config, name="feed_forward")' in code
+    assert 'self.mlp = mlp_class(config, name="mlp")' in code
+    assert "self.feed_forward.build(" in code and "self.mlp.build(" in code
 
 
 def test_transformers_sequence_summary_is_its_tf_twin():
@@ -685,3 +729,29 @@ def test_a_plain_python_class_of_the_file_is_made_without_a_layer_name():
     ).code
     assert "self.mapping = TFTinyMapping(config.vocabulary_map)\n" in code
     assert "self.mapping.build" not in code
+
+
+def test_identity_anywhere_is_a_keras_identity():
+    """longcat_flash's `[...] + [nn.Identity() for _ in range(n)]` and zamba2's `adapter = nn.Identity()` (then
+    appended to a list): a weightless keras layer wherever it stands, named where an attribute gets it."""
+    from scaffold.convert import convert_source
+
+    source = (
+        KERAS_SOURCE_HEADER
+        + """
+class TinyBlock(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.experts = nn.ModuleList([nn.Linear(4, 4) for _ in range(2)] + [nn.Identity() for _ in range(2)])
+        self.skip = nn.Identity()
+        adapter = nn.Identity()
+        self.adapter = adapter
+
+    def forward(self, x):
+        return self.skip(x) + self.adapter(x)
+"""
+    )
+    code = convert_source(source, "tiny", format_code=False).code
+    assert not [line for line in code.splitlines() if "nn.Identity" in line and not line.strip().startswith("#")]
+    assert "[keras.layers.Identity() for _ in range(2)]" in code
+    assert 'self.skip = keras.layers.Identity(name="skip")' in code

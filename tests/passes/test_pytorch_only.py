@@ -75,6 +75,46 @@ def test_attention_dispatch_keeps_the_eager_class_listed_under_other_keys_too():
     assert "TinyFlashAttention2" not in code
 
 
+def test_attention_variant_subclasses_go_but_models_named_flex_or_flash_stay():
+    """An `XSdpaSelfAttention` / `XFlashAttention2` subclass goes without a dispatch dict; a model whose own name holds
+    Flex or Flash (flex_olmo, longcat_flash, moshi's FlexibleLinear) keeps every class."""
+    code = run_passes(
+        """
+        class FlexOlmoAttention(nn.Module):
+            pass
+
+
+        class FlexOlmoSdpaSelfAttention(FlexOlmoAttention):
+            pass
+
+
+        class FlexOlmoFlashAttention2(FlexOlmoAttention):
+            pass
+
+
+        class FlexOlmoPreTrainedModel(PreTrainedModel):
+            pass
+
+
+        class FlexOlmoModel(FlexOlmoPreTrainedModel):
+            pass
+
+
+        class LongcatFlashForCausalLM(FlexOlmoPreTrainedModel):
+            pass
+
+
+        class FlexibleLinear(FlexOlmoAttention):
+            pass
+        """,
+        PytorchOnlyPass,
+    )
+    for kept in ("FlexOlmoAttention(", "FlexOlmoModel(", "LongcatFlashForCausalLM(", "FlexibleLinear("):
+        assert f"class {kept}" in code
+    assert "FlexOlmoSdpaSelfAttention" not in code
+    assert "FlexOlmoFlashAttention2" not in code
+
+
 def test_gradient_checkpointing_branch_keeps_the_else():
     code = run_passes(
         """

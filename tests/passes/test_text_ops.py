@@ -227,7 +227,22 @@ PROMOTION_CASES = [
     ("torch.tensor(2.0) * position_ids", "torch_mul(tf.constant(2.0), position_ids)"),
     ("x.long() * torch.rsqrt(x)", "torch_mul(tf.cast(x, tf.int32), tf.math.rsqrt(x))"),
     ("(1 - torch.acos(x) / 3.14) ** 2 * key_mask", "torch_mul((1 - tf.math.acos(x) / 3.14) ** 2, key_mask)"),
+    # comparisons, powers and bitwise operators promote too; integer tensors divide into float32
+    ("attention_mask != 0.0", 'torch_compare("!=", attention_mask, 0.0)'),
+    ("torch.arange(3) <= torch.exp(x)", 'torch_compare("<=", tf.range(3), tf.math.exp(x))'),
+    ("position_ids == torch.tensor(False)", 'torch_compare("==", position_ids, tf.constant(False))'),
+    ("2.0 ** position_ids", "torch_pow(2.0, position_ids)"),
+    ("(1 / x.size(-1)) ** torch.arange(3)", "torch_pow(1 / shape_list(x)[-1], tf.range(3))"),
+    ("x | (position_ids > 0)", 'torch_bitwise("or", x, position_ids > 0)'),
+    ("(x > 0) & attention_mask", 'torch_bitwise("and", x > 0, attention_mask)'),
+    ("attention_mask / 2", "torch_div(attention_mask, 2)"),
+    ("torch.log(torch.arange(1, 4))", "tf.math.log(tf.cast(tf.range(1, 4), tf.float32))"),
+    ("torch.exp(position_ids)", "tf.math.exp(tf.cast(position_ids, tf.float32))"),
     # no change: dtypes unknown, both integer, or both float
+    ("(x > 0) & (x < 1)", "(x > 0) & (x < 1)"),
+    ("attention_mask | 1", "attention_mask | 1"),
+    ("x < 0.5", "x < 0.5"),
+    ("position_ids < 3", "position_ids < 3"),
     ("position_ids * x", "position_ids * x"),
     ("x * 0.5", "x * 0.5"),
     ("position_ids + 1", "position_ids + 1"),
@@ -268,6 +283,47 @@ def test_names_assigned_in_the_function_carry_their_kind():
     )
     assert "return torch_mul(slopes[..., None], arange_tensor)" in code
     assert "(tf.math.cumsum(attention_mask, axis=-1) - 1) * attention_mask" in code
+
+
+def test_kinds_come_from_layers_parameters_and_what_functions_return():
+    """mamba: `hidden_states` from the class's own Linear (split in two), times the integer mask; minimax: a
+    method's integer range raised to a float; a module function's float result compared with integer ids."""
+    from scaffold.convert.passes.promotion import PromotionPass
+    from tests.conftest import run_passes
+
+    code = run_passes(
+        """
+        def slopes(n):
+            return torch.exp(torch.arange(n) * 0.5)
+
+
+        class TinyMixer(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.in_proj = nn.Linear(4, 8)
+                self.act = nn.SiLU()
+                self.D = nn.Parameter(torch.ones(4))
+
+            def exponents(self):
+                return torch.arange(3) + 1
+
+            def forward(self, input_states, attention_mask, position_ids):
+                hidden_states, gate = torch.chunk(self.in_proj(input_states), 2, dim=-1)
+                hidden_states = hidden_states * attention_mask.unsqueeze(-1)
+                gated = self.act(gate) * attention_mask.unsqueeze(-1)
+                scaled = self.D * attention_mask.unsqueeze(-1)
+                rate = 0.5 ** self.exponents()
+                close = slopes(4) > position_ids
+                return hidden_states, gated, scaled, rate, close
+        """,
+        *PASSES,
+        PromotionPass,
+    )
+    assert "hidden_states = torch_mul(hidden_states, tf.expand_dims(attention_mask, -1))" in code
+    assert "gated = torch_mul(self.act(gate), tf.expand_dims(attention_mask, -1))" in code
+    assert "scaled = torch_mul(self.D, tf.expand_dims(attention_mask, -1))" in code
+    assert "rate = torch_pow(0.5, self.exponents())" in code
+    assert 'close = torch_compare(">", slopes(4), position_ids)' in code
 
 
 @pytest.mark.parametrize(

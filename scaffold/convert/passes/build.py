@@ -12,13 +12,16 @@ from __future__ import annotations
 import libcst as cst
 
 from ..analysis import (
+    PARAMETER_INITIALIZERS,
     ClassInfo,
     ModuleInfo,
     SubLayer,
+    computed_parameter,
     embedding_size,
     held_at,
     layers_passed_in,
     module_dict_literal,
+    parameter_creator,
     persistent_buffer,
     saved_buffer_value,
 )
@@ -28,17 +31,6 @@ from ..nodes import fragment, statement_fragment
 from ..todos import comments, marker
 from ..torch_layers import input_shape
 from .classes import is_super_init, map_classes, method
-
-INITIALIZERS = {
-    "torch.zeros": '"zeros"',
-    "torch.ones": '"ones"',
-    "torch.empty": '"zeros"',
-    "torch.randn": None,
-    "torch.rand": None,
-    "torch.Tensor": '"zeros"',
-    "torch.FloatTensor": '"zeros"',
-}
-
 
 KERAS_BASE_BUILD = """
 def build(self, input_shape=None):
@@ -238,68 +230,34 @@ def _embedding_size(dim: cst.BaseExpression, cls: ClassInfo, ctx: ConvertContext
     return fragment(size) if size is not None else dim
 
 
-def _number(node: cst.BaseExpression) -> str | None:
-    text = cst.Module([]).code_for_node(node).replace(" ", "")
-    try:
-        float(text)
-    except ValueError:
-        return None
-    return text if isinstance(node, (cst.Integer, cst.Float, cst.UnaryOperation)) else None
-
-
-def _tensor_literal(call: cst.Call) -> tuple[str, str] | None:
-    """`torch.tensor(0.5)` / `torch.tensor([1.0, 2.0])`: (shape, initial value) as code, floats as torch makes them
-    for a Parameter; else None."""
-    if len(call.args) != 1 or call.args[0].keyword is not None:
-        return None
-    value = call.args[0].value
-    if isinstance(value, cst.List):
-        numbers = [_number(e.value) for e in value.elements]
-        if not numbers or any(n is None for n in numbers):
-            return None
-        return f"({len(numbers)},)", f"[{', '.join(n for n in numbers if n is not None)}]"
-    number = _number(value)
-    return ("()", number) if number is not None else None
-
-
 def _parameter(sub: SubLayer, cls: ClassInfo, stored: set[str], ctx: ConvertContext) -> list[str]:
     """`self.<attr> = self.add_weight(...)` for `self.<attr> = nn.Parameter(torch.zeros(...))`."""
     call = sub.call
     assert call is not None
-    value = call.args[0].value if call.args else None
     trainable = "True"
     for arg in call.args[1:]:
         if arg.keyword is not None and arg.keyword.value == "requires_grad":
             trainable = _code(arg.value)
-    scale = None
-    # `config.layer_scale_init_value * torch.ones(dim)`: the creator gives the shape, the factor the value
-    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Multiply):
-        for creator_side, factor in ((value.right, value.left), (value.left, value.right)):
-            if isinstance(creator_side, cst.Call) and ctx.info.imports.resolve(creator_side.func) == "torch.ones":
-                value, scale = creator_side, factor
-                break
-    in_place = None
+    if computed_parameter(call, ctx.info.imports):
+        # `nn.Parameter(torch.log(A))`: __init__ keeps the translated value in `self.<attr>`; the weight starts
+        # at it, with its shape and dtype
+        ctx.need("keras")
+        return [
+            f"value = tf.convert_to_tensor(self.{sub.attr})",
+            f"self.{sub.attr} = self.add_weight(",
+            f'    name="{sub.attr}", shape=value.shape, dtype=value.dtype,',
+            f"    initializer=keras.initializers.Constant(value), trainable={trainable}",
+            ")",
+        ]
+    # `config.layer_scale_init_value * torch.ones(dim)`: the creator gives the shape, the factor the value;
     # torch.Tensor(n).uniform_() / torch.empty(n).normal_(): the creator gives the shape
-    while (
-        isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value.endswith("_")
-    ):
-        in_place = value.func.attr.value
-        value = value.func.value
+    value, scale, in_place = parameter_creator(call, ctx.info.imports)
     if not isinstance(value, cst.Call):
         return [
             marker(f"give `{sub.attr}` its shape and initial value (torch: {_code(call)})"),
             f'self.{sub.attr} = self.add_weight(name="{sub.attr}", shape=None, trainable={trainable})',
         ]
     creator = ctx.info.imports.resolve(value.func) or ""
-    literal = _tensor_literal(value) if creator == "torch.tensor" else None
-    if literal is not None:
-        # `nn.Parameter(torch.tensor(1.0))` (bridgetower's scaled_factor): that value, of that shape
-        ctx.need("keras")
-        shape, initial = literal
-        return [
-            f'self.{sub.attr} = self.add_weight(name="{sub.attr}", shape={shape}, '
-            f"initializer=keras.initializers.Constant({initial}), trainable={trainable})"
-        ]
     dims = [a.value for a in value.args if a.keyword is None]
     normal = None
     if creator == "torch.normal" and len(dims) == 2:
@@ -315,7 +273,7 @@ def _parameter(sub: SubLayer, cls: ClassInfo, stored: set[str], ctx: ConvertCont
     shape = ", ".join(_code(_lift(d, cls, stored)) for d in dims)
     if len(dims) == 1:
         shape += ","
-    initializer = INITIALIZERS.get(creator, "missing") if normal is None else normal
+    initializer = PARAMETER_INITIALIZERS.get(creator, "missing") if normal is None else normal
     if in_place in ("uniform_", "normal_") and initializer != "missing":
         initializer = None if in_place == "normal_" else '"uniform"'
 

@@ -53,8 +53,11 @@ def _subscript_key(elements: Sequence[cst.SubscriptElement]) -> cst.BaseExpressi
 
 
 def _mask_key(elements: Sequence[cst.SubscriptElement]) -> cst.BaseExpression | None:
-    """`[m, :]` / `[:, m]`: one variable among full slices, as the key torch_index takes; else None."""
-    names = [e.slice for e in elements if isinstance(e.slice, cst.Index)]
+    """`[m, :]` / `[:, m]` / `[..., m]`: one variable among full slices (and a `...`), as the key torch_index
+    takes; else None."""
+    names = [
+        e.slice for e in elements if isinstance(e.slice, cst.Index) and not isinstance(e.slice.value, cst.Ellipsis)
+    ]
     if len(elements) < 2 or len(names) != 1 or names[0].star is not None or not isinstance(names[0].value, cst.Name):
         return None
     if names[0].value.value in ("None", "True", "False"):
@@ -65,6 +68,10 @@ def _mask_key(elements: Sequence[cst.SubscriptElement]) -> cst.BaseExpression | 
         for e in elements
     ):
         return None
+    if len(elements) - len(names) > 1 and any(
+        isinstance(e.slice, cst.Index) and isinstance(e.slice.value, cst.Ellipsis) for e in elements
+    ):
+        return None  # `[..., :, m]`: left to TF
     return _subscript_key(elements)
 
 
@@ -131,10 +138,16 @@ def _as_slice(element: cst.SubscriptElement) -> cst.SubscriptElement:
     return element.with_changes(slice=cst.Slice(lower=lower, upper=upper))
 
 
+# in-place tensor methods written as statements of their own: their number of arguments
+IN_PLACE = {"zero_": 0, "fill_": 1, "copy_": 1}
+IN_PLACE_MARK = "_scaffold_in_place_"
+
+
 class IndexingPass(NodePass):
     def __init__(self, ctx: ConvertContext, todos: Todos) -> None:
         super().__init__(ctx, todos)
         self._targets = 0  # inside an assignment target (`x[i] = ...` stays a subscript for leave_Assign)
+        self._in_place_calls: set[int] = set()  # `x.zero_()` / `.fill_(v)` / `.copy_(src)` calls as statements
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
         self._targets += 1
@@ -171,7 +184,64 @@ class IndexingPass(NodePass):
             target = call.func.value
             value = self.call("tf.where", translated.args[0].value, translated.args[1].value, target)
             return cst.Assign(targets=[cst.AssignTarget(target)], value=value)
+        return self._in_place(original, updated)
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        call = node.value
+        if (
+            self.cursor.in_body
+            and isinstance(call, cst.Call)
+            and isinstance(call.func, cst.Attribute)
+            and call.func.attr.value in IN_PLACE
+            and all(a.keyword is None and a.star == "" for a in call.args)
+            and len(call.args) == IN_PLACE[call.func.attr.value]
+        ):
+            self._in_place_calls.add(id(call))
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        """An in-place statement's call keeps a name of its own until its statement is rewritten (leave_Expr)."""
+        if id(original) in self._in_place_calls and isinstance(updated.func, cst.Attribute):
+            return updated.with_changes(
+                func=updated.func.with_changes(attr=cst.Name(IN_PLACE_MARK + updated.func.attr.value))
+            )
         return updated
+
+    def _in_place(self, original: cst.Expr, updated: cst.Expr) -> cst.Expr | cst.Assign:
+        """`x.zero_()`, `x.fill_(v)`, `x.copy_(src)` as a statement, on a name, an attribute or an item
+        (`cache.ssm_states[i].copy_(state)`) -> the name rebound (the item set: torch_setitem) to zeros, or to `v` /
+        `src` cast to x's dtype and broadcast to its shape, as torch writes them in place."""
+        new = updated.value
+        if id(original.value) not in self._in_place_calls:
+            return updated
+        self._in_place_calls.discard(id(original.value))
+        assert isinstance(new, cst.Call) and isinstance(new.func, cst.Attribute)
+        method = new.func.attr.value[len(IN_PLACE_MARK) :]
+        target = new.func.value
+        key: cst.BaseExpression | None = None
+        if isinstance(target, cst.Subscript):
+            key = _subscript_key(target.slice)
+            supported = key is not None and dotted(target.value) is not None and not isinstance(key, cst.SimpleString)
+        else:
+            supported = dotted(target) is not None
+        if not supported:
+            self.untranslated(f".{method}()", "in place on this expression: TF tensors are immutable")
+            return updated.with_changes(value=new.with_changes(func=new.func.with_changes(attr=cst.Name(method))))
+        value: cst.BaseExpression
+        if method == "zero_":
+            value = self.call("tf.zeros_like", target)
+        else:
+            value = self.expr(
+                "tf.broadcast_to(tf.cast({source}, {target}.dtype), tf.shape({target}))",
+                source=new.args[0].value,
+                target=target,
+            )
+        if isinstance(target, cst.Subscript):
+            assert key is not None
+            return cst.Assign(
+                targets=[cst.AssignTarget(target.value)],  # type: ignore[arg-type]
+                value=self.call("torch_setitem", target.value, key, value),
+            )
+        return cst.Assign(targets=[cst.AssignTarget(target)], value=value)  # type: ignore[arg-type]
 
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
         """`x[key] = value` -> `x = torch_setitem(x, key, value)`: a tensor gets a new tensor (TF tensors are

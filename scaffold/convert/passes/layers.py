@@ -20,6 +20,8 @@ from ..analysis import (
     ClassInfo,
     ModuleInfo,
     auto_class,
+    chosen_class,
+    computed_parameter,
     dispatched_class,
     held_at,
     indexed_registration,
@@ -169,9 +171,9 @@ class LayersPass(NodePass):
             return updated
         moved = {id(small) for small, _, _ in _weight_inits(cls, self.info).values()}
         body = [
-            s
+            self._computed_parameter(o, s) or s
             for o, s in zip(original.body, updated.body)
-            if not self._is_parameter_assignment(s)
+            if (not self._is_parameter_assignment(s) or self._computed_parameter(o, s) is not None)
             and not self._is_bias_tie(s, cls)
             and not self._is_saved_buffer(o)
             and id(o) not in moved
@@ -179,6 +181,28 @@ class LayersPass(NodePass):
         if not body:
             return cst.RemovalSentinel.REMOVE
         return updated.with_changes(body=body)
+
+    def _computed_parameter(
+        self, original: cst.BaseSmallStatement, updated: cst.BaseSmallStatement
+    ) -> cst.BaseSmallStatement | None:
+        """`self.A_log = nn.Parameter(torch.log(A))` -> `self.A_log = tf.math.log(A)`: a value computed in
+        `__init__`, which build() turns into the weight's initial value (None for any other statement)."""
+        if not (isinstance(original, cst.Assign) and isinstance(updated, cst.Assign)):
+            return None
+        if not (self._is_parameter_assignment(original) and self._is_parameter_assignment(updated)):
+            return None
+        call = original.value.body if isinstance(original.value, cst.IfExp) else original.value
+        if not isinstance(call, cst.Call) or not computed_parameter(call, self.info.imports):
+            return None
+        new = updated.value.body if isinstance(updated.value, cst.IfExp) else updated.value
+        assert isinstance(new, cst.Call)
+        value = new.args[0].value
+        if not isinstance(value, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) and not value.lpar:
+            # out of the call's parentheses, a multi-line expression needs its own
+            value = value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        if isinstance(updated.value, cst.IfExp):
+            return updated.with_changes(value=updated.value.with_changes(body=value))
+        return updated.with_changes(value=value)
 
     def _is_saved_buffer(self, small: cst.BaseSmallStatement) -> bool:
         """A buffer torch saves (`register_buffer(name, torch.zeros(...))`): build() makes it a weight."""
@@ -234,8 +258,7 @@ class LayersPass(NodePass):
             attr = target.attr.value
         elif isinstance(target, cst.Name):
             eager = dispatched_class(target, self.info, cls.init_locals)
-            if eager is not None and isinstance(original.value, cst.Subscript):
-                # `attention_class = X_ATTENTION_CLASSES[...]`: TF ports keep the eager class
+            if eager is not None:  # `attention_class = X_ATTENTION_CLASSES[...]`: TF ports keep the eager class
                 return updated.with_changes(value=cst.Name(self.ctx.tf_name(eager)))
             prefix = cls.list_locals.get(target.value)
             if prefix is not None:
@@ -426,6 +449,10 @@ class LayersPass(NodePass):
         func = updated.func
         if not updated.args and isinstance(func, cst.Lambda) and not func.params.params and func.lpar:
             return func.body  # `ACT2CLS[name]()`: the activation itself
+        if self.cursor.in_method and torch_nn_name(self.info.imports.resolve(original.func)) == "Identity":
+            # `[...] + [nn.Identity() for _ in range(n)]`, `adapter = nn.Identity()`: wherever it stands, a
+            # weightless layer (named where it is assigned to an attribute or a list, as any other)
+            return cst.Call(self.expr("keras.layers.Identity"), [])
         return updated
 
     def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript) -> cst.BaseExpression:
@@ -460,6 +487,8 @@ class LayersPass(NodePass):
             return expr  # the ops pass turns ACT2FN[...] into get_tf_activation(...)
         if not isinstance(expr, cst.Call):
             return expr
+        if dotted(expr.func) == "keras.layers.Identity":
+            return _with_name(expr, name)  # `nn.Identity()`, translated where it stood
         if dotted(expr.func) == "torch_activation" and len(expr.args) == 1:
             index = expr.args[0].value
             if not isinstance(index, cst.SimpleString) or index.evaluated_value in WEIGHTED_ACTIVATIONS:
@@ -477,6 +506,8 @@ class LayersPass(NodePass):
             return _with_name(expr, name)  # `norm_layer(dim)`: the layer class passed in takes torch's arguments
         if cls is not None and dispatched_class(func, self.info, cls.init_locals) is not None:
             return _with_name(expr, name)  # `attention_class(...)`: the eager attention class, a layer of the file
+        if cls is not None and chosen_class(func, self.info, cls.init_locals) is not None:
+            return _with_name(expr, name)  # `ffn_layer_class(config)`: one of the file's layer classes
         if (
             isinstance(func, cst.Attribute)
             and func.attr.value in FROM_CONFIG

@@ -8,11 +8,19 @@ the twin that promotes as torch does (`torch_mul(x, y)`, ...); the twin decides 
 that turns out wrong costs a no-op cast, never a different value. Two integer tensors divided (`/`) are torch's
 true division, float32 (`torch_div`; TF's truediv gives float64).
 
-What is known comes from the translated code of the function, statement by statement: `tf.range` without a
-float argument or dtype, casts (`.long()`, `.float()`), integer ids and masks by their parameter names
-(`position_ids`, `attention_mask`, `*_ids`, `*_mask`: integer tensors by transformers' conventions), float functions (`exp`,
-`sin`, `rsqrt`, ...), names assigned from these. Anything else is unknown and left alone (a plain operator:
-TF's own dtype check still fails loudly where torch would promote).
+Comparisons (`mask != 0.0`, `float_ids <= int_max`) compare in the promoted dtype too (`torch_compare`), `**`
+goes through `torch_pow`, and `| & ^` between a known integer or boolean tensor and another (`context | (a & b)`:
+cpmant's int32 context and boolean masks, which torch promotes to int32) through `torch_bitwise`.
+
+What is known comes from the translated code, statement by statement: `tf.range` without a float argument or
+dtype, casts (`.long()`, `.float()`), integer ids and masks by their parameter names (`position_ids`,
+`attention_mask`, `*_ids`, `*_mask`: integer tensors by transformers' conventions; `hidden_states`,
+`inputs_embeds`: floating ones), float functions (`exp`, `sin`,
+`rsqrt`, ...), the output of the class's own torch layers with weights (`self.in_proj(x)`: Linear, Conv, norms,
+Embedding) and its `nn.Parameter`s (`self.A_log`), Python floats (`1 / n`), names assigned from these (tuple
+targets of `split` / `chunk` too), and beyond the function: what the file's module functions and the class's
+methods return (each recorded when its definition is left, for the calls below it). Anything else is unknown and
+left alone (a plain operator: TF's own dtype check still fails loudly where torch would promote).
 """
 
 from __future__ import annotations
@@ -21,14 +29,15 @@ from typing import Literal
 
 import libcst as cst
 
+from ..analysis import WEIGHTED_KINDS, SubLayer
 from ..context import ConvertContext
 from ..names import dotted
 from ..pipeline import NodePass
 from ..todos import Todos
 
-Kind = Literal["int", "float", "float_number"] | None
+Kind = Literal["int", "bool", "float", "float_number"] | None
 
-INT_DTYPES = frozenset({"tf.int8", "tf.int16", "tf.int32", "tf.int64", "tf.uint8", "tf.bool"})
+INT_DTYPES = frozenset({"tf.int8", "tf.int16", "tf.int32", "tf.int64", "tf.uint8"})
 FLOAT_DTYPES = frozenset({"tf.float16", "tf.bfloat16", "tf.float32", "tf.float64"})
 # functions whose result is a floating tensor whatever their input
 FLOAT_FUNCTIONS = frozenset(
@@ -47,6 +56,13 @@ FLOAT_FUNCTIONS = frozenset(
         "tf.random.uniform",
         "tf.random.normal",
     }
+)
+# of those, the ones taking one tensor (an integer one is computed in torch's default float, float32)
+UNARY_FLOAT_FUNCTIONS = frozenset(
+    FLOAT_FUNCTIONS - {"tf.nn.softmax", "stable_softmax", "tf.random.uniform", "tf.random.normal"}
+)
+LOGICAL_FUNCTIONS = frozenset(
+    {"tf.math.logical_and", "tf.math.logical_or", "tf.math.logical_not", "tf.math.logical_xor", "tf.math.equal"}
 )
 # functions whose result has the dtype of their first argument (a list's first item for concat / stack)
 SAME_KIND = frozenset(
@@ -67,18 +83,46 @@ SAME_KIND = frozenset(
         "tf.gather",
         "tf.math.maximum",
         "tf.math.minimum",
+        "tf.split",
+        "torch_split",
+        "tf.unstack",
+        "tf.experimental.numpy.swapaxes",
+        "tf.identity",
+        "tf.math.abs",
+        "torch_pad",
+        "tf.pad",
+        "tf.roll",
     }
 )
 # tf functions creating a float32 tensor unless given an integer dtype (torch's default dtype is float32 too)
 CREATION = frozenset({"tf.ones", "tf.zeros", "tf.ones_like", "tf.zeros_like", "tf.constant"})
 # parameters that are integer tensors by transformers' conventions
 INTEGER_PARAMETERS = frozenset({"attention_mask", "position_ids", "cache_position", "input_ids", "token_type_ids"})
+# parameters that are floating tensors by transformers' conventions
+FLOAT_PARAMETERS = frozenset({"hidden_states", "inputs_embeds", "encoder_hidden_states"})
 OPERATORS: dict[type[cst.BaseBinaryOp], str] = {
     cst.Add: "torch_add",
     cst.Subtract: "torch_sub",
     cst.Multiply: "torch_mul",
     cst.Divide: "torch_div",
+    cst.Power: "torch_pow",
 }
+BITWISE: dict[type[cst.BaseBinaryOp], str] = {cst.BitOr: "or", cst.BitAnd: "and", cst.BitXor: "xor"}
+COMPARISONS: dict[type[cst.BaseCompOp], str] = {
+    cst.LessThan: "<",
+    cst.LessThanEqual: "<=",
+    cst.GreaterThan: ">",
+    cst.GreaterThanEqual: ">=",
+    cst.Equal: "==",
+    cst.NotEqual: "!=",
+}
+CATEGORY = {"bool": 0, "int": 1, "float": 2, "float_number": 2}
+# torch layers (and activations) whose output has their input's dtype
+SAME_KIND_LAYERS = frozenset({"activation", "Dropout", "Identity", "ReLU", "Tanh", "SiLU", "Sigmoid", "Mish", "GELU"})
+# twins returning torch's (values, indices)
+VALUES_INDICES = frozenset({"torch_max", "torch_min", "torch_topk", "torch_sort", "torch_median", "torch_mode"})
+# torch layers whose output is a floating tensor (MultiheadAttention returns a tuple)
+FLOAT_LAYER_KINDS = frozenset(WEIGHTED_KINDS - {"MultiheadAttention", "custom", "list", "keras_base"})
 
 
 def _integer_parameter(name: str) -> bool:
@@ -91,6 +135,8 @@ def _dtype_kind(node: cst.BaseExpression, names: dict[str, Kind]) -> Kind:
     name = dotted(node)
     if name in INT_DTYPES:
         return "int"
+    if name == "tf.bool":
+        return "bool"
     if name in FLOAT_DTYPES:
         return "float"
     if name is not None and name.endswith(".dtype"):
@@ -98,8 +144,25 @@ def _dtype_kind(node: cst.BaseExpression, names: dict[str, Kind]) -> Kind:
     return None
 
 
+def _arith(kind: Kind) -> Kind:
+    """Booleans are integers to arithmetic (torch promotes both to the floating side alike)."""
+    return "int" if kind == "bool" else kind
+
+
+def _bitwise_kind(left: Kind, right: Kind) -> Kind:
+    """`a | b`: bool with bool stays bool, with an integer it is the integer (torch's promotion)."""
+    if left == right and left in ("int", "bool"):
+        return left
+    return "int" if {left, right} == {"int", "bool"} else None
+
+
 def _tensor_kind(kind: Kind) -> Kind:
     return "float" if kind == "float_number" else kind
+
+
+def _literal(*nodes: cst.BaseExpression) -> bool:
+    """A Python number or bool among `nodes`: `x | 1`, `flags & True` keep their operator."""
+    return any(isinstance(n, (cst.Integer, cst.Float)) or dotted(n) in ("True", "False") for n in nodes)
 
 
 def _keyword(call: cst.Call, keyword: str) -> cst.BaseExpression | None:
@@ -110,6 +173,9 @@ class PromotionPass(NodePass):
     def __init__(self, ctx: ConvertContext, todos: Todos) -> None:
         super().__init__(ctx, todos)
         self._scopes: list[dict[str, Kind]] = []
+        self._returns: list[set[Kind]] = []  # the kinds each enclosing function returns
+        self._functions: dict[str, Kind] = {}  # module functions by name: the kind they return (one kind only)
+        self._methods: dict[tuple[str, str], Kind] = {}  # (class, method) -> the kind it returns
 
     @property
     def _names(self) -> dict[str, Kind]:
@@ -117,30 +183,107 @@ class PromotionPass(NodePass):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         params = [*node.params.posonly_params, *node.params.params, *node.params.kwonly_params]
-        self._scopes.append({p.name.value: "int" for p in params if _integer_parameter(p.name.value)})
+        kinds: dict[str, Kind] = {p.name.value: "float" for p in params if p.name.value in FLOAT_PARAMETERS}
+        kinds.update({p.name.value: "int" for p in params if _integer_parameter(p.name.value)})
+        self._scopes.append(kinds)
+        self._returns.append(set())
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
         self._scopes.pop()
+        returns = self._returns.pop()
+        kind = returns.pop() if len(returns) == 1 else None
+        if len(self._scopes) == 0:  # not a function nested in another
+            cls = self.cursor.class_name
+            if cls is None:
+                self._functions[original.name.value] = kind
+            else:
+                self._methods[(cls, original.name.value)] = kind
+        return updated
+
+    def leave_Return(self, original: cst.Return, updated: cst.Return) -> cst.Return:
+        if self._returns:
+            self._returns[-1].add(_tensor_kind(self.kind(updated.value)) if updated.value is not None else None)
         return updated
 
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
-        if self._scopes and len(updated.targets) == 1 and isinstance(updated.targets[0].target, cst.Name):
-            kind = _tensor_kind(self.kind(updated.value))
-            self._scopes[-1][updated.targets[0].target.value] = kind
+        if not self._scopes or len(updated.targets) != 1:
+            return updated
+        target = updated.targets[0].target
+        if isinstance(target, cst.Name):
+            self._scopes[-1][target.value] = _tensor_kind(self.kind(updated.value))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            # `hidden_states, gate = tf.split(x, 2, axis=1)`: every part has x's kind
+            value = updated.value
+            func = dotted(value.func) if isinstance(value, cst.Call) else None
+            kind = _tensor_kind(self.kind(value)) if func in ("tf.split", "torch_split", "tf.unstack") else None
+            for element in target.elements:
+                if isinstance(element.value, cst.Name):
+                    self._scopes[-1][element.value.value] = kind
+        return updated
+
+    def leave_AugAssign(self, original: cst.AugAssign, updated: cst.AugAssign) -> cst.AugAssign:
+        if self._scopes and isinstance(updated.target, cst.Name):
+            kinds = {_arith(self.kind(updated.target)), _arith(self.kind(updated.value))}
+            if "float" in kinds or "float_number" in kinds:
+                self._scopes[-1][updated.target.value] = "float" if "int" in kinds or "float" in kinds else None
         return updated
 
     def leave_BinaryOperation(self, original: cst.BinaryOperation, updated: cst.BinaryOperation) -> cst.BaseExpression:
-        helper = OPERATORS.get(type(updated.operator))
-        if helper is None or not self._scopes or not self.cursor.in_body:
+        if not self._scopes or not self.cursor.in_body:
             return updated
-        kinds = {self.kind(updated.left), self.kind(updated.right)}
+        left, right = updated.left.with_changes(lpar=(), rpar=()), updated.right.with_changes(lpar=(), rpar=())
+        raw = {self.kind(updated.left), self.kind(updated.right)}
+        op = BITWISE.get(type(updated.operator))
+        if op is not None:
+            # a boolean with an integer tensor (or one of unknown dtype): torch promotes (bool | int32 -> int32),
+            # TF refuses mixed dtypes
+            known = raw & {"int", "bool"}
+            if known and (raw == {"int", "bool"} or None in raw) and not _literal(updated.left, updated.right):
+                return self.call("torch_bitwise", cst.SimpleString(f'"{op}"'), left, right)
+            return updated
+        kinds = {_arith(k) for k in raw}
+        helper = OPERATORS.get(type(updated.operator))
+        if helper is None:
+            return updated
         mixed = "int" in kinds and ("float" in kinds or "float_number" in kinds)
-        integers = kinds == {"int"} and isinstance(updated.operator, cst.Divide)
+        # torch divides integer tensors into float32 (TF's `/` of int32 is float64, and int32 / a Python int too)
+        integers = isinstance(updated.operator, cst.Divide) and "int" in kinds
         if not (mixed or integers):
             return updated
+        return self.call(helper, left, right)
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        """`torch.log(torch.arange(1, n + 1))` (mamba2's A_log): torch computes a float function of an integer
+        tensor in float32; TF's kernels refuse integers."""
+        if (
+            self._scopes
+            and dotted(updated.func) in UNARY_FLOAT_FUNCTIONS
+            and len(updated.args) == 1
+            and updated.args[0].keyword is None
+            and _arith(self.kind(updated.args[0].value)) == "int"
+        ):
+            cast = self.call("tf.cast", updated.args[0].value, self.expr("tf.float32"))
+            return updated.with_changes(args=[updated.args[0].with_changes(value=cast)])
+        return updated
+
+    def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison) -> cst.BaseExpression:
+        """`attention_mask != 0.0`, `float_ids <= int_max`: torch compares in the promoted dtype."""
+        if not self._scopes or not self.cursor.in_body or len(updated.comparisons) != 1:
+            return updated
+        op = COMPARISONS.get(type(updated.comparisons[0].operator))
+        right = updated.comparisons[0].comparator
+        if op is None:
+            return updated
+        # torch compares in the promoted dtype: bool < integer < floating (TF refuses, or casts a float to int)
+        categories = {CATEGORY[k] for k in (self.kind(updated.left), self.kind(right)) if k is not None}
+        if len(categories) < 2:
+            return updated
         return self.call(
-            helper, updated.left.with_changes(lpar=(), rpar=()), updated.right.with_changes(lpar=(), rpar=())
-        )
+            "torch_compare",
+            cst.SimpleString(f'"{op}"'),
+            updated.left.with_changes(lpar=(), rpar=()),
+            right.with_changes(lpar=(), rpar=()),
+        ).with_changes(lpar=updated.lpar, rpar=updated.rpar)
 
     def kind(self, node: cst.BaseExpression) -> Kind:
         """What the translated expression is: an integer (or boolean) tensor, a floating tensor, a Python float,
@@ -149,24 +292,52 @@ class PromotionPass(NodePass):
             return "float_number"
         if isinstance(node, cst.Name):
             return self._names.get(node.value)
+        if (
+            isinstance(node, cst.Attribute)
+            and isinstance(node.value, cst.Call)
+            and node.attr.value in ("values", "indices")
+        ):
+            # torch_max(x, dim).values has x's kind, .indices are integers
+            if dotted(node.value.func) in VALUES_INDICES and node.value.args:
+                return "int" if node.attr.value == "indices" else _tensor_kind(self.kind(node.value.args[0].value))
+            return None
+        if isinstance(node, cst.Attribute) and dotted(node.value) == "self":
+            sub = self._sublayer(node.attr.value)
+            return "float" if sub is not None and sub.kind == "parameter" else None
         if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
             return self.kind(node.expression)
         if isinstance(node, cst.Subscript):
             return _tensor_kind(self.kind(node.value))
         if isinstance(node, cst.Comparison):
-            return (
-                "int"
-                if any(_tensor_kind(self.kind(n)) for n in (node.left, *(c.comparator for c in node.comparisons)))
-                else None
-            )
+            # a boolean tensor (or a Python bool: the twins leave Python values to Python)
+            return "bool" if all(type(c.operator) in COMPARISONS for c in node.comparisons) else None
+        if isinstance(node, cst.IfExp):
+            kinds = {self.kind(node.body), self.kind(node.orelse)}
+            return kinds.pop() if len(kinds) == 1 else None
         if isinstance(node, cst.BinaryOperation):
             return self._binary_kind(node)
         if isinstance(node, cst.Call):
             return self._call_kind(node)
         return None
 
+    def _sublayer(self, attr: str) -> SubLayer | None:
+        cls = self.ctx.current_class()
+        return None if cls is None else cls.sublayers.get(attr)
+
     def _binary_kind(self, node: cst.BinaryOperation) -> Kind:
         left, right = self.kind(node.left), self.kind(node.right)
+        if isinstance(node.operator, (cst.BitOr, cst.BitAnd, cst.BitXor)):
+            return _bitwise_kind(left, right)
+        left, right = _arith(left), _arith(right)
+        if (
+            isinstance(node.operator, cst.Divide)
+            and left in (None, "float_number")
+            and right in (None, "float_number")
+        ):
+            # `1 / n`, `1.0 / (base ** k)`: a number divided is a Python float (or a floating tensor)
+            return (
+                "float_number" if isinstance(node.left, (cst.Integer, cst.Float)) or left == "float_number" else None
+            )
         if isinstance(node.operator, cst.Power):
             return "float" if left in ("float", "float_number") and right is not None or left == "float" else None
         if isinstance(node.operator, cst.Divide):
@@ -184,6 +355,22 @@ class PromotionPass(NodePass):
         first = node.args[0].value if node.args and node.args[0].keyword is None else None
         if func in FLOAT_FUNCTIONS:
             return "float"
+        if func in LOGICAL_FUNCTIONS:
+            return "bool"
+        if func == "torch_bitwise" and len(node.args) == 3:
+            return _bitwise_kind(self.kind(node.args[1].value), self.kind(node.args[2].value))
+        if func == "torch_compare":
+            return "bool"
+        if func is not None and func.startswith("self.") and func.count(".") == 1:
+            sub = self._sublayer(func[len("self.") :])
+            if sub is not None and sub.kind in FLOAT_LAYER_KINDS:
+                return "float"  # `self.in_proj(x)`: a torch layer with weights computes in floating point
+            if sub is not None and sub.kind in SAME_KIND_LAYERS and first is not None:
+                return _tensor_kind(self.kind(first))  # `self.act(x)`, `self.dropout(x)`: x's kind
+            cls = self.cursor.class_name
+            return self._methods.get((cls, func[len("self.") :])) if cls is not None else None
+        if func is not None and func in self._functions:
+            return self._functions[func]
         if func in OPERATORS.values() or func == "torch_pow":
             kinds = {self.kind(a.value) for a in node.args[:2]}
             return "float" if func == "torch_div" or kinds & {"float", "float_number"} else None
@@ -199,7 +386,9 @@ class PromotionPass(NodePass):
             if dtype is not None:
                 return _dtype_kind(dtype, self._names)
             if func == "tf.constant":
-                return "float" if isinstance(first, cst.Float) else None
+                if isinstance(first, cst.Float):
+                    return "float"
+                return "bool" if first is not None and dotted(first) in ("True", "False") else None
             return _tensor_kind(self.kind(first)) if func.endswith("_like") and first is not None else "float"
         if func in SAME_KIND or func == "torch_sum":
             dtype = _keyword(node, "dtype")

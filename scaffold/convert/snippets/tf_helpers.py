@@ -110,7 +110,10 @@ def _prepare_4d_causal_attention_mask(
         return tf.where(tf.cast(attention_mask, tf.bool), tf.constant(0, dtype), tf.constant(dtype.min, dtype))
     query_length = input_shape[-1]
     key_length = query_length + past_key_values_length
-    causal = _causal_additive_mask(query_length, key_length, past_key_values_length, dtype, sliding_window)
+    # torch's _make_causal_mask keeps keys up to `sliding_window` back (inclusive); _causal_additive_mask's window
+    # excludes its bound (masking_utils' convention)
+    window = sliding_window + 1 if sliding_window is not None else None
+    causal = _causal_additive_mask(query_length, key_length, past_key_values_length, dtype, window)
     batch_size = input_shape[0]
     causal = tf.broadcast_to(causal, [batch_size, 1, query_length, key_length])
     return _combine_with_padding(causal, attention_mask, dtype)
@@ -350,12 +353,12 @@ def torch_isin(elements, test_elements):
 
 def torch_setitem(container, key, value):
     """`container[key] = value` as torch does it, returning the result: TF tensors are immutable, so a tensor
-    gives a new tensor with the indexed part (ints, slices, `...`, None, boolean masks; an integer-tensor index
-    fails loudly) replaced by `value` broadcast to it; anything else (a list, a dict) is updated in place."""
+    gives a new tensor with the part `torch_index` reads at `key` (ints, slices, `...`, None, boolean masks, integer
+    tensors) replaced by `value` broadcast to it; anything else (a list, a dict) is updated in place."""
     if not tf.is_tensor(container):
         container[key] = value
         return container
-    positions = tf.reshape(tf.range(tf.size(container)), tf.shape(container))[key]
+    positions = torch_index(tf.reshape(tf.range(tf.size(container)), tf.shape(container)), key)
     value = tf.broadcast_to(tf.cast(value, container.dtype), tf.shape(positions))
     flat = tf.tensor_scatter_nd_update(
         tf.reshape(container, [-1]), tf.reshape(positions, [-1, 1]), tf.reshape(value, [-1])
@@ -385,12 +388,33 @@ def torch_index(tensor, index):
         for p in parts[1:]:
             common = tf.broadcast_dynamic_shape(common, tf.shape(p))
         return tf.gather_nd(tensor, tf.stack([tf.broadcast_to(p, common) for p in parts], axis=-1))
+    position = _tensor_among_slices(index)
+    if position is not None:
+        # `x[:, :, idx]`, `x[..., idx]`, `x[1:, idx]`: the slices, then the rows `idx` picks along its axis
+        sliced = tensor[tuple(slice(None) if d == position else i for d, i in enumerate(index))]
+        ellipsis = any(i is Ellipsis for i in index[:position])
+        axis = sliced.shape.rank - (len(index) - position) if ellipsis else position
+        picks = index[position]
+        picks = tf.where(picks < 0, picks + tf.cast(tf.shape(sliced)[axis], picks.dtype), picks)
+        return tf.gather(sliced, picks, axis=axis)
     if isinstance(index, tuple) and index and _boolean_mask_axis(index) is not None:
         axis = _boolean_mask_axis(index)
         return tf.boolean_mask(tensor, index[axis], axis=axis)
     if tf.is_tensor(index) and index.dtype == tf.bool and index.shape.rank != 0:
         return tf.boolean_mask(tensor, index)
     return tensor[index]
+
+
+def _tensor_among_slices(index):
+    """The position of a key's one integer tensor among slices (and at most one `...`), else None."""
+    if not isinstance(index, tuple):
+        return None
+    tensors = [d for d, i in enumerate(index) if _is_index_tensor(i)]
+    if len(tensors) != 1 or sum(1 for i in index if i is Ellipsis) > 1:
+        return None
+    if not all(isinstance(i, slice) or i is Ellipsis for d, i in enumerate(index) if d != tensors[0]):
+        return None
+    return tensors[0]
 
 
 def _is_index_tensor(i):
@@ -917,6 +941,18 @@ def torch_promote(x, y):
     return (tensor, number) if tf.is_tensor(x) else (number, tensor)
 
 
+def torch_compare(op, x, y):
+    """x <op> y (`<`, `<=`, `>`, `>=`, `==`, `!=`) in the dtype torch's type promotion gives x and y (an integer
+    tensor against a float or a Python float: compared as floats; TF would cast the float to the integer dtype or
+    refuse)."""
+    x, y = torch_promote(x, y)
+    if op == "==":
+        return tf.math.equal(x, y)
+    if op == "!=":
+        return tf.math.not_equal(x, y)
+    return {"<": tf.math.less, "<=": tf.math.less_equal, ">": tf.math.greater, ">=": tf.math.greater_equal}[op](x, y)
+
+
 def torch_add(x, y):
     """x + y with torch's type promotion (an integer tensor and a float one: float)."""
     x, y = torch_promote(x, y)
@@ -1077,7 +1113,13 @@ def torch_triu(input, diagonal=0):
 
 
 def torch_bitwise(op, input, other):
-    """torch.bitwise_{and,or,xor}: logical on booleans, bitwise on integers."""
+    """torch.bitwise_{and,or,xor} (and `|`, `&`, `^` on tensors): logical on booleans, bitwise on integers, after
+    torch's type promotion (a boolean with an int32 tensor: int32)."""
+    input, other = torch_promote(input, other)
+    if not tf.is_tensor(input) and not tf.is_tensor(other):
+        return {"and": input & other, "or": input | other, "xor": input ^ other}[op]  # Python values
+    if not tf.is_tensor(input):
+        input, other = other, input  # `True & mask`: the operation is symmetric
     if input.dtype == tf.bool:
         return {"and": tf.math.logical_and, "or": tf.math.logical_or, "xor": tf.math.logical_xor}[op](input, other)
     return {"and": tf.bitwise.bitwise_and, "or": tf.bitwise.bitwise_or, "xor": tf.bitwise.bitwise_xor}[op](
@@ -1139,12 +1181,19 @@ def torch_scaled_dot_product_attention(
 
 
 def torch_pad(tensor, pad, mode="constant", value=None):
-    """torch.nn.functional.pad: `pad` lists (before, after) pairs from the LAST dim backwards, flat."""
+    """torch.nn.functional.pad: `pad` lists (before, after) pairs from the LAST dim backwards, flat. A negative
+    amount crops that many entries from that side, as torch's constant padding does (mamba's
+    `pad(x, (kernel - length, 0))` keeps the last `kernel` steps of a longer sequence)."""
     pairs = [[pad[i], pad[i + 1]] for i in range(0, len(pad), 2)]
     rank = len(shape_list(tensor))
     paddings = [[0, 0]] * (rank - len(pairs)) + pairs[::-1]
     if mode == "constant":
-        return tf.pad(tensor, paddings, constant_values=0 if value is None else value)
+        if all(isinstance(p, int) and p >= 0 for pair in paddings for p in pair):
+            return tf.pad(tensor, paddings, constant_values=0 if value is None else value)
+        amounts = tf.stack([tf.stack([tf.cast(p, tf.int32) for p in pair]) for pair in paddings])
+        padded = tf.pad(tensor, tf.maximum(amounts, 0), constant_values=0 if value is None else value)
+        crop = tf.maximum(-amounts, 0)
+        return tf.slice(padded, crop[:, 0], tf.shape(padded) - crop[:, 0] - crop[:, 1])
     return tf.pad(tensor, paddings, mode={"reflect": "REFLECT", "replicate": "SYMMETRIC"}[mode])
 
 

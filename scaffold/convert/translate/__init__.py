@@ -20,7 +20,7 @@ from . import creation, dtypes, functional, losses, math, moe, shapes, transform
 from .registry import DROPPED_KEYWORDS, FUNCTIONS, METHODS, Args, Context, Translator, untranslated_methods
 
 # tensor methods with no translation yet (marked wherever they are called)
-untranslated_methods("fill_", "copy_", "narrow")
+untranslated_methods("fill_", "copy_", "zero_", "narrow")
 
 
 def tensor_only_methods() -> frozenset[str]:

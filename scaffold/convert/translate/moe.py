@@ -70,6 +70,19 @@ def uniform_fresh(a: Args, cx: Context) -> cst.BaseExpression | None:
     x's shape and dtype. Only on a fresh tensor (`tf.zeros_like(x)` once translated): a named one is updated in
     place in torch, which TF cannot."""
     receiver = a.receiver
+    bounds = [arg(a[k], k2) for k, k2 in (("a", "minval"), ("b", "maxval")) if k in a]
+    if (
+        isinstance(receiver, cst.Call)
+        and dotted(receiver.func) in ("tf.zeros", "tf.ones")
+        and set(a.bound) <= {"a", "b"}
+    ):
+        # `torch.empty(n).uniform_(0, 16)` (qwen3_next's A in __init__): a fresh tensor of that shape and dtype
+        return cx.call(
+            "tf.random.uniform",
+            cx.expr("tf.shape({x})", x=receiver),
+            *bounds,
+            arg(cx.expr("{x}.dtype", x=receiver), "dtype"),
+        )
     if not (
         isinstance(receiver, cst.Call)
         and dotted(receiver.func) in ("tf.zeros_like", "tf.ones_like")
@@ -79,7 +92,6 @@ def uniform_fresh(a: Args, cx: Context) -> cst.BaseExpression | None:
     ):
         return None
     x = receiver.args[0].value
-    bounds = [arg(a[k], k2) for k, k2 in (("a", "minval"), ("b", "maxval")) if k in a]
     return cx.call(
         "tf.random.uniform", cx.expr("tf.shape({x})", x=x), *bounds, arg(cx.expr("{x}.dtype", x=x), "dtype")
     )

@@ -210,6 +210,14 @@ def roll(a: Args, cx: Context) -> cst.BaseExpression | None:
     )
 
 
+@method("roll", signature=("shifts", "dims"), tensor_only=True)
+def roll_method(a: Args, cx: Context) -> cst.BaseExpression | None:
+    # x.roll(shifts, dims): tf.roll(x, shift, axis); without dims torch rolls the flattened tensor (not translated)
+    if a["shifts"] is None or a["dims"] is None:
+        return None
+    return cx.call("tf.roll", a.receiver, a["shifts"], a["dims"])
+
+
 @function("torch.meshgrid")
 def meshgrid(a: Args, cx: Context) -> cst.BaseExpression:
     return a.call.with_changes(func=cx.expr("meshgrid"), args=clean(a.args))
