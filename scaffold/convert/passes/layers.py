@@ -137,9 +137,10 @@ class LayersPass(NodePass):
             return updated
         moved = {id(small) for small, _, _ in _weight_inits(cls, self.info).values()}
         body = [
-            s
+            self._parameter_value(s) or s
             for o, s in zip(original.body, updated.body)
-            if not self._is_parameter_assignment(s)
+            if self._parameter_value(s) is not None
+            or not self._is_parameter_assignment(s)
             and not self._is_bias_tie(s, cls)
             and not self._is_saved_buffer(o)
             and id(o) not in moved
@@ -168,6 +169,29 @@ class LayersPass(NodePass):
             and target.count(".") == 2
             and cls.bias_ties.get(target.split(".")[1]) == (dotted(small.value) or "")[len("self.") :]
         )
+
+    def _parameter_value(self, small: cst.BaseSmallStatement) -> cst.BaseSmallStatement | None:
+        """A parameter that is not the layer's own (blip_2's vision attention):
+        `q_bias = nn.Parameter(torch.zeros(d))`, a local, keeps its initial value (a tensor);
+        `self.qkv.bias = nn.Parameter(qkv_bias)`, a bias given to a Linear made without one, becomes
+        `set_dense_bias(self.qkv, qkv_bias)`: the Dense makes that bias when built, starting at that value, and it
+        loads under torch's name (`qkv.bias`)."""
+        if not isinstance(small, cst.Assign) or len(small.targets) != 1 or not self._is_parameter_assignment(small):
+            return None
+        value = small.value
+        if not isinstance(value, cst.Call) or not value.args or value.args[0].keyword is not None:
+            return None
+        target = small.targets[0].target
+        initial = value.args[0].value
+        if isinstance(target, cst.Name):
+            return small.with_changes(value=initial)
+        owner = dotted(target) or ""
+        parts = owner.split(".")
+        cls = self._init_class()
+        sub = cls.sublayers.get(parts[1]) if cls is not None and len(parts) == 3 else None
+        if parts[0] == "self" and parts[-1] == "bias" and sub is not None and sub.kind == "Linear":
+            return cst.Expr(self.call("set_dense_bias", fragment(".".join(parts[:2])), initial))
+        return None
 
     def _is_parameter_assignment(self, small: cst.BaseSmallStatement) -> bool:
         if not isinstance(small, cst.Assign):
@@ -736,15 +760,15 @@ def _weight_inits(cls: ClassInfo, info: ModuleInfo) -> dict[tuple[str, str], tup
 
 def _counted(comprehension: cst.ListComp) -> cst.CompFor | None:
     """The comprehension's `for` with a target that counts its items from 0: `for i in range(n)` and
-    `for i, x in enumerate(xs)` as they are (`_` -> `i`), `for x in xs` -> `for i, x in enumerate(xs)`;
-    None where items are skipped (`if`) or counted otherwise (`range(1, n)`)."""
+    `for i, x in enumerate(xs)` as they are (`_` -> `i`), `for x in xs` (also `range(1, n)`, which does not count
+    from 0) -> `for i, x in enumerate(xs)`; None where items are skipped (`if`)."""
     for_in = comprehension.for_in
     if for_in.ifs:
         return None
     target, iterable = for_in.target, for_in.iter
     call = dotted(iterable.func) if isinstance(iterable, cst.Call) else None
-    if call == "range":
-        if not isinstance(target, cst.Name) or len(iterable.args) != 1:  # type: ignore[attr-defined]
+    if call == "range" and len(iterable.args) == 1:  # type: ignore[attr-defined]
+        if not isinstance(target, cst.Name):
             return None
         return for_in.with_changes(target=cst.Name("i")) if target.value == "_" else for_in
     if call == "enumerate":

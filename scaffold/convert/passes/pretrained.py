@@ -124,18 +124,19 @@ def _takes_pixel_values(info: ModuleInfo, inputs: tuple[str, ...] = ("pixel_valu
     return False
 
 
-# pixel_values: TFPreTrainedModel needs config.image_size; configs without one (ResNet, RegNet) use 224
+# pixel_values: TFPreTrainedModel needs config.image_size; configs without one (ResNet, RegNet) use 224; video
+# models (VideoMAE, ViViT, TimeSformer: a config with num_frames) take (batch, frames, channels, height, width)
 VISION_SIGNATURE = """
 @property
 def input_signature(self):
     vision_config = getattr(self.config, "vision_config", None) or self.config
     size = getattr(vision_config, "image_size", 224)
     size = size if isinstance(size, int) else size[0]
-    return {
-        "pixel_values": tf.TensorSpec(
-            (None, getattr(vision_config, "num_channels", 3), size, size), tf.float32, name="pixel_values"
-        )
-    }
+    shape = (None, getattr(vision_config, "num_channels", 3), size, size)
+    frames = getattr(vision_config, "num_frames", None)
+    if isinstance(frames, int):
+        shape = (None, frames, *shape[1:])
+    return {"pixel_values": tf.TensorSpec(shape, tf.float32, name="pixel_values")}
 """
 
 

@@ -423,6 +423,13 @@ def torch_vector_norm(x, ord=2, dim=None, keepdim=False, dtype=None):
     return tf.math.pow(tf.reduce_sum(tf.math.pow(x, ord), axis=axis, keepdims=keepdim), 1.0 / ord)
 
 
+def set_dense_bias(layer, value):
+    """torch's `linear.bias = nn.Parameter(value)` in `__init__`, on a Linear made without a bias (BLIP-2's qkv, the
+    query and value biases with zeros for the key): the Dense makes a bias when built, starting at `value`."""
+    layer.use_bias = True
+    layer.bias_initializer = keras.initializers.Constant(tf.convert_to_tensor(value).numpy())
+
+
 def dummy_inputs_for_call(model, dummies):
     """The dummy inputs `model.call` takes. A PreTrainedModel's `dummy_inputs` serve all its heads, and a head
     that runs part of the model only (an encoder-only head of an encoder-decoder) takes fewer of them."""
@@ -537,7 +544,9 @@ def input_signature_for_call(model):
         size = getattr(vision, "image_size", None) or getattr(vision, "input_size", None)
         size = [size, size] if isinstance(size, int) else list(size) if isinstance(size, (list, tuple)) else [None] * 2
         channels = getattr(vision, "num_channels", 3)
-        specs["pixel_values"] = tf.TensorSpec((None, channels, *size[:2]), tf.float32, name="pixel_values")
+        frames = getattr(vision, "num_frames", None)  # a video model: (batch, frames, channels, height, width)
+        frames = (frames,) if isinstance(frames, int) else ()
+        specs["pixel_values"] = tf.TensorSpec((None, *frames, channels, *size[:2]), tf.float32, name="pixel_values")
     if "input_features" in parameters:
         config, shape = getattr(model.config, "audio_config", None) or model.config, (None, None, None)
         if getattr(config, "num_mel_bins", None):  # Whisper: (batch, mel bins, 2 x max_source_positions frames)

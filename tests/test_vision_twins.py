@@ -1,0 +1,102 @@
+"""Vision and multimodal translations and twins against torch: the converted expression, evaluated in TF, against
+torch's value on the same inputs (OWL-ViT's norms and class-token broadcast, BLIP-2's concatenated bias), and the
+input signature of video models.
+
+Marked `frameworks` (TensorFlow and torch are imported).
+"""
+
+import pytest
+
+from tests.test_text_twins import SCORES, X, _assert_twin, _close
+
+pytestmark = pytest.mark.frameworks
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "torch.linalg.norm(x, ord=2, dim=-1, keepdim=True)",
+        "torch.linalg.norm(x, dim=-1, keepdim=True) + 1e-6",
+        "torch.linalg.norm(x, 1, -1)",
+        "torch.linalg.norm(x, dim=(1, 2))",  # no ord over two dims: Frobenius, the 2-norm of the entries
+        "torch.linalg.norm(x)",
+        "torch.norm(x, p=2, dim=-1, keepdim=True)",
+        "torch.norm(x, dim=1)",
+        "torch.cat((x, x))",  # torch joins on dim 0 by default, tf.concat has no default axis
+        "torch.cat([x, x], 1)",
+        "torch.broadcast_to(x[:, :1, :], x[:, :-1].shape)",
+        "torch.broadcast_to(x[:1], (3, -1, -1))",
+        "x.repeat(*[2, 1, 3])",
+    ],
+)
+def test_vision_op_translations_match_torch(expression):
+    tf_code = _assert_twin(expression, x=X)
+    assert "torch" not in tf_code.replace("torch_", ""), tf_code
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["torch.linalg.norm(x, ord=2)", "torch.linalg.norm(x, ord='nuc', dim=(0, 1))", "torch.norm(x, p='fro')"],
+)
+def test_matrix_norms_are_not_taken_for_vector_norms(expression):
+    from scaffold.convert import NODE_PASSES
+    from tests.conftest import run_passes
+
+    code = run_passes(
+        f"""
+        class TinyLayer(nn.Module):
+            def forward(self, x):
+                return {expression}
+        """,
+        *NODE_PASSES,
+    )
+    assert "raise NotImplementedError(\"scaffold: no TF translation for torch." in code, code
+    assert "torch_vector_norm" not in code
+
+
+@pytest.mark.parametrize("qkv_bias", [True, False])
+def test_set_dense_bias_gives_a_biasless_dense_torchs_parameter(qkv_bias):
+    """BLIP-2's vision attention: `self.qkv.bias = nn.Parameter(cat(q_bias, zeros, v_bias))` after a Linear made
+    without a bias. The Dense makes that bias when built (under torch's name, `qkv.bias`), starting at its value,
+    and computes what torch's Linear does once both hold the same weights."""
+    import numpy as np
+    import torch
+
+    from scaffold.convert.snippets import tf_helpers
+
+    tf, keras = tf_helpers.tf, tf_helpers.keras
+    linear = torch.nn.Linear(4, 12, bias=False)
+    dense = keras.layers.Dense(units=12, use_bias=False, name="qkv")
+    start = np.arange(12, dtype="float32") / 10
+    if qkv_bias:
+        linear.bias = torch.nn.Parameter(torch.tensor(start))
+        tf_helpers.set_dense_bias(dense, tf.constant(start))
+    with tf.name_scope(dense.name):  # as the generated build() does
+        dense.build([None, None, 4])
+    assert [w.name for w in dense.weights] == ["qkv/kernel:0", "qkv/bias:0"][: 1 + qkv_bias]
+    if qkv_bias:
+        _close(dense.bias.numpy(), start)
+    dense.kernel.assign(linear.weight.detach().numpy().T)
+    x = np.asarray(SCORES, dtype="float32")[:, :4]
+    with torch.no_grad():
+        expected = linear(torch.tensor(x)).numpy()
+    _close(dense(tf.constant(x)).numpy(), expected)
+
+
+def test_video_models_input_signature_has_frames(tmp_path):
+    """A config with num_frames (VideoMAE, ViViT) takes (batch, frames, channels, height, width): the input
+    signature and the dummies from_pretrained builds with have that rank."""
+    from types import SimpleNamespace
+
+    from scaffold.convert.snippets import tf_helpers
+
+    class Model:
+        config = SimpleNamespace(image_size=32, num_channels=3, num_frames=4)
+
+        def call(self, pixel_values=None, training=False):
+            return pixel_values
+
+    specs = tf_helpers.input_signature_for_call(Model())
+    assert tuple(specs["pixel_values"].shape) == (None, 4, 3, 32, 32)
+    Model.config = SimpleNamespace(image_size=32, num_channels=3)
+    assert tuple(tf_helpers.input_signature_for_call(Model())["pixel_values"].shape) == (None, 3, 32, 32)
