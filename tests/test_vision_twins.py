@@ -50,7 +50,7 @@ def test_matrix_norms_are_not_taken_for_vector_norms(expression):
         """,
         *NODE_PASSES,
     )
-    assert "raise NotImplementedError(\"scaffold: no TF translation for torch." in code, code
+    assert 'raise NotImplementedError("scaffold: no TF translation for torch.' in code, code
     assert "torch_vector_norm" not in code
 
 

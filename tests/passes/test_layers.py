@@ -311,7 +311,9 @@ def test_a_transformers_layer_that_is_a_torch_layer_is_swapped_as_that_layer():
         """,
         LayersPass,
     )
-    assert 'self.norm = TorchRMSNorm(normalized_shape=config.hidden_size, eps=config.rms_norm_eps, name="norm")' in code
+    assert (
+        'self.norm = TorchRMSNorm(normalized_shape=config.hidden_size, eps=config.rms_norm_eps, name="norm")' in code
+    )
 
 
 def test_base_model_inside_a_head_becomes_the_main_layer():

@@ -73,7 +73,9 @@ def test_input_embed_layer_names_the_attribute_and_own_accessors_win():
 
 def test_a_model_class_holding_its_own_embeddings_gets_the_accessors():
     # a VLM's text model, made inside the base model (`Glm4vTextModel._from_config(...)`): no MainLayer to ask
-    vlm = SOURCE[: SOURCE.index("class TinyForCausalLM")] + """
+    vlm = (
+        SOURCE[: SOURCE.index("class TinyForCausalLM")]
+        + """
 
 class TinyTextModel(TinyPreTrainedModel):
     def __init__(self, config):
@@ -83,6 +85,7 @@ class TinyTextModel(TinyPreTrainedModel):
     def forward(self, input_ids=None, **kwargs):
         return self.embed_tokens(input_ids)
 """
+    )
     text = _class(_converted(vlm), "TFTinyTextModel")
     assert "    def get_input_embeddings(self):\n        return self.embed_tokens\n" in text
     # a head reaches them through its MainLayer, as before

@@ -179,7 +179,8 @@ def linalg_norm(a: Args, cx: Context) -> cst.BaseExpression | None:
     if not no_ord and not (numeric and dim is not None and is_integer(dim)):
         return None
     rest = [arg(bound[n], n) for n in ("dim", "keepdim", "dtype") if n in bound]
-    return cx.call("torch_vector_norm", bound["input"], *([] if no_ord else [arg(ord_, "ord")]), *rest)
+    order = [] if no_ord or ord_ is None else [arg(ord_, "ord")]
+    return cx.call("torch_vector_norm", bound["input"], *order, *rest)
 
 
 @function("torch.unique_consecutive")

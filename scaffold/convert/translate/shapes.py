@@ -7,7 +7,6 @@ import libcst as cst
 from .registry import Args, Context, arg, clean, code, function, is_integer, method, table
 
 
-
 @function("torch.cat", "torch.concat", "torch.concatenate", signature=("tensors", "dim"))
 def cat(a: Args, cx: Context) -> cst.BaseExpression | None:
     """torch joins along dim 0 by default; tf.concat's axis has no default (`torch.cat((q_bias, v_bias))`)."""
