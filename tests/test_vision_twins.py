@@ -27,6 +27,14 @@ pytestmark = pytest.mark.frameworks
         "torch.broadcast_to(x[:, :1, :], x[:, :-1].shape)",
         "torch.broadcast_to(x[:1], (3, -1, -1))",
         "x.repeat(*[2, 1, 3])",
+        "x.tile([2, 1, 1])",
+        "torch.argwhere(x > 0.5)",
+        "(lambda deltas: torch.tensor(deltas))([x[0, 0, 0] + 1, x[1, 1, 1] - 1])",  # scalar tensors in a list
+        "(lambda sizes: torch.tensor(sizes, dtype=torch.float32))([2, 3])",
+        "torch.argwhere(x[0, 0])",
+        "x.tile(2)",  # fewer counts than dims: leading ones
+        "x.tile(2, 1, 1, 2)",  # more: new leading dims
+        "torch.tile(x[0], (1, 3))",
     ],
 )
 def test_vision_op_translations_match_torch(expression):
@@ -100,3 +108,56 @@ def test_video_models_input_signature_has_frames(tmp_path):
     assert tuple(specs["pixel_values"].shape) == (None, 4, 3, 32, 32)
     Model.config = SimpleNamespace(image_size=32, num_channels=3)
     assert tuple(tf_helpers.input_signature_for_call(Model())["pixel_values"].shape) == (None, 3, 32, 32)
+
+
+@pytest.fixture(scope="module")
+def qwen2_vl():
+    import transformers.models.qwen2_vl.modeling_qwen2_vl as torch_module
+
+    from scaffold.checks.weights import import_generated
+    from scaffold.convert import convert_source
+
+    converted = convert_source(open(torch_module.__file__).read(), "qwen2_vl")
+    return torch_module, import_generated(converted.code, "qwen2_vl", suffix="mm_twin")
+
+
+def test_qwen2_vl_rope_index_matches_torch_with_images_videos_and_padding(qwen2_vl):
+    """Multimodal RoPE position ids (`get_rope_index`: index bookkeeping over input_ids and the image / video grids),
+    eagerly: text positions, 3-D vision positions, left padding, and the deltas."""
+    from types import SimpleNamespace
+
+    import numpy as np
+    import torch
+    from transformers import Qwen2VLConfig
+
+    torch_module, tf_module = qwen2_vl
+    config = Qwen2VLConfig()
+    start, image, video = config.vision_start_token_id, config.image_token_id, config.video_token_id
+    row0 = [5, 6, start, *[image] * 4, 7, start, *[video] * 8, 8, 9]  # an image (1 x 4 x 4), a video (2 x 4 x 4)
+    row1 = [0] * 10 + [5, start, *[image] * 4, 6, 7, 8]  # left padding, one image
+    ids = np.array([row0, row1], dtype="int64")
+    mask = np.array([[1] * len(row0), [0] * 10 + [1] * (len(row1) - 10)], dtype="int64")
+    images = np.array([[1, 4, 4], [1, 4, 4]], dtype="int64")
+    videos = np.array([[2, 4, 4]], dtype="int64")
+    holder = SimpleNamespace(config=config)
+    with torch.no_grad():
+        expected = torch_module.Qwen2VLModel.get_rope_index(
+            holder, torch.tensor(ids), torch.tensor(images), torch.tensor(videos), torch.tensor(mask)
+        )
+    tf = tf_module.tf
+    main_layer = tf_module.TFQwen2VLMainLayer
+    actual = main_layer.get_rope_index(
+        holder,
+        tf.constant(ids, tf.int32),
+        tf.constant(images, tf.int32),
+        tf.constant(videos, tf.int32),
+        tf.constant(mask, tf.int32),
+    )
+    for a, e in zip(actual, expected):
+        np.testing.assert_array_equal(np.asarray(a), e.numpy())
+    # text only: positions from the mask
+    with torch.no_grad():
+        expected = torch_module.Qwen2VLModel.get_rope_index(holder, torch.tensor(ids), None, None, torch.tensor(mask))
+    actual = main_layer.get_rope_index(holder, tf.constant(ids, tf.int32), None, None, tf.constant(mask, tf.int32))
+    for a, e in zip(actual, expected):
+        np.testing.assert_array_equal(np.asarray(a), e.numpy())

@@ -186,7 +186,8 @@ def test_items_of_a_comprehension_over_values_are_counted_by_enumerate():
         'self.stages = [keras.layers.Dense(units=size, name=f"stages_._{i}") for i, size in enumerate(config.sizes)]'
         in code
     )
-    assert "name the items of `skipped` `skipped_._<index>` by hand" in code
+    # range(1, n) does not count from 0: torch's ModuleList does, so the items are counted by enumerate
+    assert 'name=f"skipped_._{index}") for index, i in enumerate(range(1, config.n))]' in code
 
 
 def test_a_weight_initialised_in_place_in_init_becomes_its_layers_initializer():

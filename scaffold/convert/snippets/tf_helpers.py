@@ -314,6 +314,21 @@ def torch_repeat(tensor, repeats):
     return tf.tile(tensor, repeats)
 
 
+def torch_tensor(data, dtype=None):
+    """torch.tensor: a new tensor of `data`, also of a list of scalar tensors (tf.constant refuses those)."""
+    if isinstance(data, (list, tuple)) and any(tf.is_tensor(d) for d in data):
+        stacked = tf.stack([tf.convert_to_tensor(d) for d in data])
+        return stacked if dtype is None else tf.cast(stacked, dtype)
+    return tf.constant(data, dtype=dtype)
+
+
+def torch_tile(tensor, dims):
+    """torch.tile / Tensor.tile: Tensor.repeat with fewer counts than dims padded with leading ones."""
+    dims = list(dims) if isinstance(dims, (list, tuple)) else [dims]
+    rank = len(tensor.shape)
+    return torch_repeat(tensor, [1] * (rank - len(dims)) + dims)
+
+
 def torch_setitem(container, key, value):
     """`container[key] = value` as torch does it, returning the result: TF tensors are immutable, so a tensor
     gives a new tensor with the indexed part (ints, slices, `...`, None, boolean masks; an integer-tensor index
@@ -321,7 +336,7 @@ def torch_setitem(container, key, value):
     if not tf.is_tensor(container):
         container[key] = value
         return container
-    positions = tf.reshape(tf.range(tf.size(container)), tf.shape(container))[key]
+    positions = torch_index(tf.reshape(tf.range(tf.size(container)), tf.shape(container)), key)
     value = tf.broadcast_to(tf.cast(value, container.dtype), tf.shape(positions))
     flat = tf.tensor_scatter_nd_update(
         tf.reshape(container, [-1]), tf.reshape(positions, [-1, 1]), tf.reshape(value, [-1])
@@ -354,6 +369,8 @@ def torch_index(tensor, index):
     if isinstance(index, tuple) and index and _boolean_mask_axis(index) is not None:
         axis = _boolean_mask_axis(index)
         return tf.boolean_mask(tensor, index[axis], axis=axis)
+    if isinstance(index, tuple) and _mask_among_basic(index) is not None:
+        return _mask_among_basic(index)(tensor)
     if tf.is_tensor(index) and index.dtype == tf.bool and index.shape.rank != 0:
         return tf.boolean_mask(tensor, index)
     return tensor[index]
@@ -385,6 +402,36 @@ def _boolean_mask_axis(index):
     masks = [d for d, i in enumerate(index) if tf.is_tensor(i) and i.dtype == tf.bool and i.shape.rank != 0]
     full = [d for d, i in enumerate(index) if isinstance(i, slice) and i == slice(None)]
     return masks[0] if len(masks) == 1 and len(masks) + len(full) == len(index) else None
+
+
+def _mask_among_basic(index):
+    """`x[..., i, mask]` (Qwen2-VL's position ids): one boolean tensor among ints, slices and `...`, the ints next to
+    it (torch then keeps the masked dim where they stand): mask first, then the rest as TF slices it. Returns that
+    indexing as a function of the tensor, or None for other keys."""
+    masks = [d for d, i in enumerate(index) if tf.is_tensor(i) and i.dtype == tf.bool and i.shape.rank]
+    if len(masks) != 1 or sum(i is Ellipsis for i in index) > 1:
+        return None
+    if not all(d in masks or i is Ellipsis or isinstance(i, (int, slice)) for d, i in enumerate(index)):
+        return None
+    ints = [d for d, i in enumerate(index) if isinstance(i, int) and not isinstance(i, bool)]
+    run = sorted(ints + masks)
+    if run != list(range(run[0], run[-1] + 1)):
+        return None  # an int apart from the mask: torch moves the masked dim first
+    position = masks[0]
+    mask = index[position]
+
+    def apply(tensor):
+        rank = len(tensor.shape)
+        consumed = sum(mask.shape.rank if d == position else 1 for d, i in enumerate(index) if i is not Ellipsis)
+        key = []
+        for i in index:
+            key += [slice(None)] * (rank - consumed) if i is Ellipsis else [i]
+        axis = next(d for d, i in enumerate(key) if i is mask)  # each part before it takes one dim
+        masked = tf.boolean_mask(tensor, mask, axis=axis)
+        rest = tuple(key[:axis] + [slice(None)] + key[axis + 1 :])
+        return masked[rest]
+
+    return apply
 
 
 def torch_unique_consecutive(tensor):
@@ -464,9 +511,16 @@ def pt_weight_aliases(model, name):
     stripped = name
     for attr, main in subs:
         stripped = re.sub(rf"(^|\.){re.escape(attr)}\.{re.escape(main)}\.", rf"\g<1>{attr}.", stripped)
-    reverse = {v: k for k, v in getattr(model, "_checkpoint_conversion_mapping", {}).items()}
+    mapping = getattr(model, "_checkpoint_conversion_mapping", None)
+    if not mapping and model.base_model_prefix:  # a base model's own mapping sits on its MainLayer
+        mapping = getattr(getattr(model, model.base_model_prefix, None), "_checkpoint_conversion_mapping", None)
+    reverse = {v: k for k, v in (mapping or {}).items()}
     aliases = []
-    for candidate in (stripped, name):
+    # last: without the MainLayer's level, where the legacy keys happen to start with base_model_prefix (Qwen2-VL's
+    # `language_model.` saved as `model.`: from_pretrained then keeps the prefix of every TF name)
+    prefix = f"{model.base_model_prefix}."
+    unprefixed = [c[len(prefix) :] for c in (stripped, name) if c.startswith(prefix)]
+    for candidate in (stripped, name, *unprefixed):
         for pattern, replacement in reverse.items():
             legacy, count = re.subn(pattern, re.sub(r"\(.*\)", "", replacement.lstrip("^")), candidate)
             if count:

@@ -96,6 +96,21 @@ def broadcast_to(a: Args, cx: Context) -> cst.BaseExpression | None:
     return expand(Args("expand", a.call, a.original, [cst.Arg(size)], target=a["input"]), cx)
 
 
+@method("tile", tensor_only=True)
+def tile_method(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`x.tile(dims)` / `x.tile(a, b)`: torch's counts, fewer than the dims padded with leading ones (the twin)."""
+    if not a.positional or a.keywords or any(x.star for x in a.positional):
+        return None
+    return cx.call("torch_tile", a.receiver, _dims(a.positional))
+
+
+@function("torch.tile", signature=("input", "dims"))
+def tile(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if set(a.bound) != {"input", "dims"}:
+        return None
+    return cx.call("torch_tile", a["input"], a["dims"])
+
+
 @method("expand_as", "view_as", "reshape_as")
 def as_shape_of(a: Args, cx: Context) -> cst.BaseExpression | None:
     if len(a.positional) != 1 or a.keywords:
@@ -322,6 +337,12 @@ def nonzero_method(a: Args, cx: Context) -> cst.BaseExpression | None:
 @function("torch.nonzero", signature=("input", "as_tuple"))
 def nonzero_function(a: Args, cx: Context) -> cst.BaseExpression | None:
     return _nonzero(a, cx, a.get("input"))
+
+
+@function("torch.argwhere", signature=("input",))
+def argwhere(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """torch.argwhere(x) is torch.nonzero(x): [N, rank] indices in row-major order (Qwen2-VL's get_rope_index)."""
+    return _nonzero(a, cx, a.get("input")) if set(a.bound) == {"input"} else None
 
 
 def _nonzero(a: Args, cx: Context, x: cst.BaseExpression | None) -> cst.BaseExpression | None:
