@@ -161,3 +161,19 @@ def test_qwen2_vl_rope_index_matches_torch_with_images_videos_and_padding(qwen2_
     actual = main_layer.get_rope_index(holder, tf.constant(ids, tf.int32), None, None, tf.constant(mask, tf.int32))
     for a, e in zip(actual, expected):
         np.testing.assert_array_equal(np.asarray(a), e.numpy())
+
+
+def test_instruction_ids_of_a_q_former_are_in_the_input_signature():
+    from types import SimpleNamespace
+
+    from scaffold.convert.snippets import tf_helpers
+
+    class Model:
+        config = SimpleNamespace(vision_config=SimpleNamespace(image_size=32, num_channels=3))
+
+        def call(self, pixel_values, qformer_input_ids, qformer_attention_mask=None, input_ids=None, training=False):
+            return pixel_values
+
+    specs = tf_helpers.input_signature_for_call(Model())
+    assert set(specs) == {"pixel_values", "qformer_input_ids", "qformer_attention_mask", "input_ids"}
+    assert tuple(specs["qformer_input_ids"].shape) == (None, None)

@@ -78,3 +78,20 @@ def test_a_file_whose_audio_encoder_declares_its_own_main_input_infers_its_signa
     code = convert_source(source, "tiny").code
     assert "def input_signature(self):\n        return input_signature_for_call(self)" in code
     assert "def dummy_inputs(self):\n        return dummy_inputs_for_signature(self.input_signature)" in code
+
+
+def test_video_models_declare_five_dim_pixel_inputs():
+    """A config with num_frames (VideoMAE, ViViT) takes (batch, frames, channels, height, width); V-JEPA 2 names its
+    main input `pixel_values_videos` and its sizes frames_per_clip / in_chans / crop_size."""
+    source = SOURCE.replace(
+        'base_model_prefix = "tiny"', 'base_model_prefix = "tiny"\n    main_input_name = "pixel_values"'
+    )
+    code = convert_source(source, "tiny").code
+    assert '    frames = getattr(vision_config, "num_frames", None)\n' in code
+    assert "        shape = (None, frames, *shape[1:])\n" in code
+    source = SOURCE.replace(
+        'base_model_prefix = "tiny"', 'base_model_prefix = "tiny"\n    main_input_name = "pixel_values_videos"'
+    )
+    code = convert_source(source, "tiny").code
+    assert 'getattr(config, "frames_per_clip", None)' in code
+    assert 'return {"pixel_values_videos": tf.TensorSpec(shape, tf.float32, name="pixel_values_videos")}' in code

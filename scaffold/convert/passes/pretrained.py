@@ -140,6 +140,19 @@ def input_signature(self):
 """
 
 
+# pixel_values_videos as the main input (V-JEPA 2): (batch, frames, channels, height, width), read from the config
+VIDEO_SIGNATURE = """
+@property
+def input_signature(self):
+    config = self.config
+    frames = getattr(config, "num_frames", None) or getattr(config, "frames_per_clip", None)
+    channels = getattr(config, "num_channels", None) or getattr(config, "in_chans", None) or 3
+    size = getattr(config, "image_size", None) or getattr(config, "crop_size", None)
+    shape = (None, frames, channels, size, size)
+    return {"pixel_values_videos": tf.TensorSpec(shape, tf.float32, name="pixel_values_videos")}
+"""
+
+
 def _with_audio_inputs(class_def: cst.ClassDef, ctx: ConvertContext) -> cst.ClassDef:
     defined = {s.name.value for s in class_def.body.body if isinstance(s, cst.FunctionDef)}
     extra = [
@@ -222,6 +235,8 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
             class_def = _with_property(class_def, "dummy_inputs", FEATURES_DUMMY, ctx)
         elif info.main_input_name == "pixel_values":
             class_def = _with_property(class_def, "input_signature", VISION_SIGNATURE, ctx)
+        elif info.main_input_name == "pixel_values_videos":
+            class_def = _with_property(class_def, "input_signature", VIDEO_SIGNATURE, ctx)
         elif _takes_pixel_values(info):
             class_def = _with_property(class_def, "input_signature", INFERRED_SIGNATURE, ctx)
             if placeholders:

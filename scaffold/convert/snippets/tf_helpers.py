@@ -590,7 +590,8 @@ def input_signature_for_call(model):
     parameters = signature(model.call).parameters
     specs = {}
     text = ("input_ids", "attention_mask", "token_type_ids") if "input_ids" in parameters else ()
-    for name in (*text, "decoder_input_ids", "decoder_attention_mask"):
+    # InstructBLIP's instruction to its Q-Former is text too (a required argument of its call)
+    for name in (*text, "decoder_input_ids", "decoder_attention_mask", "qformer_input_ids", "qformer_attention_mask"):
         if name in parameters:
             specs[name] = tf.TensorSpec((None, None), tf.int32, name=name)
     if "pixel_values" in parameters:
