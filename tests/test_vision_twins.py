@@ -177,3 +177,22 @@ def test_instruction_ids_of_a_q_former_are_in_the_input_signature():
     specs = tf_helpers.input_signature_for_call(Model())
     assert set(specs) == {"pixel_values", "qformer_input_ids", "qformer_attention_mask", "input_ids"}
     assert tuple(specs["qformer_input_ids"].shape) == (None, None)
+
+
+def test_list_of_a_tensor_traces_as_torch_iterates_it():
+    """LLaVA's `image_features = list(image_features)` then `torch.cat(image_features)`: eager and under tf.function."""
+    import numpy as np
+
+    from scaffold.convert import NODE_PASSES
+    from scaffold.convert.snippets import tf_helpers
+    from tests.conftest import translate
+
+    assert translate("torch.cat(list(x), dim=0)", *NODE_PASSES, params="x") == "tf.concat(torch_list(x), axis=0)"
+    assert translate("list(range(3))", *NODE_PASSES, params="x") == "list(range(3))"
+    tf = tf_helpers.tf
+    x = np.asarray(X, dtype="float32")
+    expected = np.concatenate(list(x), axis=0)
+    traced = tf.function(lambda t: tf.concat(tf_helpers.torch_list(t), axis=0))
+    for run in (lambda t: tf.concat(tf_helpers.torch_list(t), axis=0), traced):
+        _close(run(tf.constant(x)).numpy(), expected)
+    assert tf_helpers.torch_list((1, 2)) == [1, 2]

@@ -314,6 +314,12 @@ def torch_repeat(tensor, repeats):
     return tf.tile(tensor, repeats)
 
 
+def torch_list(x):
+    """list(x): a tensor is split along its first dim, as torch iterates it (tf.unstack traces where that dim is
+    static; iterating a symbolic tensor is refused); anything else as list() does."""
+    return tf.unstack(x) if tf.is_tensor(x) else list(x)
+
+
 def torch_tensor(data, dtype=None):
     """torch.tensor: a new tensor of `data`, also of a list of scalar tensors (tf.constant refuses those)."""
     if isinstance(data, (list, tuple)) and any(tf.is_tensor(d) for d in data):
