@@ -95,3 +95,37 @@ def test_video_models_declare_five_dim_pixel_inputs():
     code = convert_source(source, "tiny").code
     assert 'getattr(config, "frames_per_clip", None)' in code
     assert 'return {"pixel_values_videos": tf.TensorSpec(shape, tf.float32, name="pixel_values_videos")}' in code
+
+
+def test_a_second_pretrained_model_gets_the_input_signature_its_models_need():
+    """Florence-2 / Emu3: the file's first PreTrainedModel is the vision tower's (or the VQ-VAE); the model taking
+    pixel values next to text subclasses the second one, which needs the inferred signature too."""
+    source = """
+import torch
+from torch import nn
+
+from ...modeling_utils import PreTrainedModel
+
+
+class TinyVisionPreTrainedModel(PreTrainedModel):
+    base_model_prefix = "vision"
+    main_input_name = "pixel_values"
+
+
+class TinyPreTrainedModel(PreTrainedModel):
+    base_model_prefix = "model"
+
+
+class TinyModel(TinyPreTrainedModel):
+    def __init__(self, config):
+        super().__init__(config)
+        self.dense = nn.Linear(4, 4)
+
+    def forward(self, input_ids, pixel_values=None):
+        return self.dense(pixel_values)
+"""
+    code = convert_source(source, "tiny").code
+    second = code[code.index("class TFTinyPreTrainedModel(") : code.index("class TFTinyModel(")]
+    assert "def input_signature(self):\n        return input_signature_for_call(self)" in second
+    first = code[code.index("class TFTinyVisionPreTrainedModel(") : code.index("class TFTinyPreTrainedModel(")]
+    assert 'frames = getattr(vision_config, "num_frames", None)' in first  # its own main input: pixel values

@@ -228,24 +228,57 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
             class_def = _with_property(class_def, "tf_to_pt_weight_rename", WEIGHT_RENAME, ctx)
         if info.config_class:
             class_def = with_class_attribute(class_def, "config_class", info.config_class)
-        if info.main_input_name == "input_values":
-            class_def = _with_audio_inputs(class_def, ctx)
-        elif info.main_input_name == "input_features":
-            class_def = _with_property(class_def, "input_signature", FEATURES_SIGNATURE, ctx)
-            class_def = _with_property(class_def, "dummy_inputs", FEATURES_DUMMY, ctx)
-        elif info.main_input_name == "pixel_values":
-            class_def = _with_property(class_def, "input_signature", VISION_SIGNATURE, ctx)
-        elif info.main_input_name == "pixel_values_videos":
-            class_def = _with_property(class_def, "input_signature", VIDEO_SIGNATURE, ctx)
-        elif _takes_pixel_values(info):
-            class_def = _with_property(class_def, "input_signature", INFERRED_SIGNATURE, ctx)
-            if placeholders:
-                class_def = _with_property(class_def, "dummy_inputs", INFERRED_DUMMY, ctx)
-        elif _takes_pixel_values(info, ("input_features", "input_values")):
-            # an audio encoder declaring main_input_name itself (qwen2_audio, voxtral), an audio-text model:
-            # TFPreTrainedModel refuses to guess; each class takes the inputs its call names
-            class_def = _with_property(class_def, "input_signature", FEATURES_SIGNATURE, ctx)
-            class_def = _with_property(class_def, "dummy_inputs", FEATURES_DUMMY, ctx)
-        return class_def
+        return _with_inputs(class_def, info.main_input_name, info, ctx, placeholders)
 
-    return map_classes(module, change)
+    def change_other(class_def: cst.ClassDef) -> cst.ClassDef:
+        """Another PreTrainedModel of the file (Florence-2's and Emu3's models subclass the second one): the input
+        signature its own main input (or the file's inputs) needs, as the first one gets."""
+        cls = others.get(class_def.name.value)
+        if cls is None:
+            return class_def
+        value = _own_string(cls.node, "main_input_name")
+        return _with_inputs(class_def, value, info, ctx, placeholders)
+
+    others = {
+        ctx.tf_name(c.name): c
+        for c in info.classes.values()
+        if c.role == "pretrained" and c.name != info.pretrained_class
+    }
+    module = map_classes(module, change)
+    return map_classes(module, change_other) if others else module
+
+
+def _own_string(node: cst.ClassDef, name: str) -> str | None:
+    for statement in node.body.body:
+        if isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], cst.Assign):
+            small = statement.body[0]
+            target = small.targets[0].target
+            if isinstance(target, cst.Name) and target.value == name and isinstance(small.value, cst.SimpleString):
+                value = small.value.evaluated_value
+                return value if isinstance(value, str) else None
+    return None
+
+
+def _with_inputs(
+    class_def: cst.ClassDef, main_input_name: str | None, info: ModuleInfo, ctx: ConvertContext, placeholders: bool
+) -> cst.ClassDef:
+    """The input signature (and dummies) TFPreTrainedModel cannot derive for this main input or these inputs."""
+    if main_input_name == "input_values":
+        class_def = _with_audio_inputs(class_def, ctx)
+    elif main_input_name == "input_features":
+        class_def = _with_property(class_def, "input_signature", FEATURES_SIGNATURE, ctx)
+        class_def = _with_property(class_def, "dummy_inputs", FEATURES_DUMMY, ctx)
+    elif main_input_name == "pixel_values":
+        class_def = _with_property(class_def, "input_signature", VISION_SIGNATURE, ctx)
+    elif main_input_name == "pixel_values_videos":
+        class_def = _with_property(class_def, "input_signature", VIDEO_SIGNATURE, ctx)
+    elif _takes_pixel_values(info):
+        class_def = _with_property(class_def, "input_signature", INFERRED_SIGNATURE, ctx)
+        if placeholders:
+            class_def = _with_property(class_def, "dummy_inputs", INFERRED_DUMMY, ctx)
+    elif _takes_pixel_values(info, ("input_features", "input_values")):
+        # an audio encoder declaring main_input_name itself (qwen2_audio, voxtral), an audio-text model:
+        # TFPreTrainedModel refuses to guess; each class takes the inputs its call names
+        class_def = _with_property(class_def, "input_signature", FEATURES_SIGNATURE, ctx)
+        class_def = _with_property(class_def, "dummy_inputs", FEATURES_DUMMY, ctx)
+    return class_def
