@@ -196,3 +196,18 @@ def test_list_of_a_tensor_traces_as_torch_iterates_it():
     for run in (lambda t: tf.concat(tf_helpers.torch_list(t), axis=0), traced):
         _close(run(tf.constant(x)).numpy(), expected)
     assert tf_helpers.torch_list((1, 2)) == [1, 2]
+
+
+def test_an_image_config_gives_the_pixel_size():
+    """FLAVA's composite config names its vision side image_config: the dummies must have its image size."""
+    from types import SimpleNamespace
+
+    from scaffold.convert.snippets import tf_helpers
+
+    class Model:
+        config = SimpleNamespace(image_config=SimpleNamespace(image_size=32, num_channels=3))
+
+        def call(self, input_ids=None, pixel_values=None, training=False):
+            return pixel_values
+
+    assert tuple(tf_helpers.input_signature_for_call(Model())["pixel_values"].shape) == (None, 3, 32, 32)

@@ -601,7 +601,9 @@ def input_signature_for_call(model):
         if name in parameters:
             specs[name] = tf.TensorSpec((None, None), tf.int32, name=name)
     if "pixel_values" in parameters:
-        vision = getattr(model.config, "vision_config", None) or model.config
+        # CLIP-style composites name their vision side vision_config, FLAVA image_config
+        config = model.config
+        vision = getattr(config, "vision_config", None) or getattr(config, "image_config", None) or config
         size = getattr(vision, "image_size", None) or getattr(vision, "input_size", None)
         size = [size, size] if isinstance(size, int) else list(size) if isinstance(size, (list, tuple)) else [None] * 2
         channels = getattr(vision, "num_channels", 3)
