@@ -105,6 +105,7 @@ import torch
 from torch import nn
 
 from ...modeling_utils import PreTrainedModel
+from .configuration_tiny import TinyConfig
 
 
 class TinyVisionPreTrainedModel(PreTrainedModel):
@@ -113,6 +114,7 @@ class TinyVisionPreTrainedModel(PreTrainedModel):
 
 
 class TinyPreTrainedModel(PreTrainedModel):
+    config: TinyConfig
     base_model_prefix = "model"
 
 
@@ -127,5 +129,6 @@ class TinyModel(TinyPreTrainedModel):
     code = convert_source(source, "tiny").code
     second = code[code.index("class TFTinyPreTrainedModel(") : code.index("class TFTinyModel(")]
     assert "def input_signature(self):\n        return input_signature_for_call(self)" in second
+    assert "    config_class = TinyConfig\n" in second and "config: TinyConfig" not in second
     first = code[code.index("class TFTinyVisionPreTrainedModel(") : code.index("class TFTinyPreTrainedModel(")]
     assert 'frames = getattr(vision_config, "num_frames", None)' in first  # its own main input: pixel values

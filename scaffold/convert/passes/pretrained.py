@@ -231,13 +231,15 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
         return _with_inputs(class_def, info.main_input_name, info, ctx, placeholders)
 
     def change_other(class_def: cst.ClassDef) -> cst.ClassDef:
-        """Another PreTrainedModel of the file (Florence-2's and Emu3's models subclass the second one): the input
-        signature its own main input (or the file's inputs) needs, as the first one gets."""
+        """Another PreTrainedModel of the file (Florence-2's, Emu3's and InternVL's models subclass the second one):
+        its config class and the input signature its own main input (or the file's inputs) needs, as the first one
+        gets."""
         cls = others.get(class_def.name.value)
         if cls is None:
             return class_def
         value = _own_string(cls.node, "main_input_name")
-        return _with_inputs(class_def, value, info, ctx, placeholders)
+        # its own `config: InternVLConfig` is TF's config_class (from_pretrained reads it; torch the annotation)
+        return _with_inputs(_config_annotation_to_class(class_def), value, info, ctx, placeholders)
 
     others = {
         ctx.tf_name(c.name): c
