@@ -523,6 +523,31 @@ def test_input_signature_for_call_covers_what_tf_pretrained_model_cannot_infer()
     assert tf_helpers.input_signature_for_call(Model())["input_features"].shape.as_list() == [None, 8, 60]
 
 
+def test_input_values_signature_is_a_waveform_mel_frames_or_codec_channels():
+    from types import SimpleNamespace
+
+    from scaffold.convert.snippets import tf_helpers
+
+    class Model:
+        config = SimpleNamespace()
+
+        def call(self, input_values=None):
+            pass
+
+    def shape():
+        return tf_helpers.input_signature_for_call(Model())["input_values"].shape.as_list()
+
+    assert shape() == [None, None]  # wav2vec2's raw waveform
+    Model.config = SimpleNamespace(num_mel_bins=16, max_length=64, time_stride=10)  # AST's (batch, frames, bins)
+    assert shape() == [None, 64, 16]
+    Model.config = SimpleNamespace(num_mel_bins=80, max_length=20)  # speecht5: a waveform in, mel bins out
+    assert shape() == [None, None]
+    Model.config = SimpleNamespace(num_mel_bins=16, max_length=64, time_stride=10)
+    assert shape() == [None, 64, 16]
+    Model.config = SimpleNamespace(audio_channels=2)  # encodec / mimi: (batch, channels, samples)
+    assert shape() == [None, 2, None]
+
+
 def test_torch_sequential_twin_names_builds_and_applies_its_items_like_torch():
     import numpy as np
     import torch

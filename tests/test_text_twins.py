@@ -577,3 +577,101 @@ def test_causal_mask_twins_take_torchs_or_and_mask_functions(helpers, sliding):
     actual = tf_function(config, tf.constant(embeds), tf_mask, tf.range(5), None, **tf_kw)
     expected = torch.where(expected, 0.0, torch.finfo(torch.float32).min) if expected.dtype == torch.bool else expected
     _close(np.asarray(actual) == 0, (expected == 0).numpy(), 0.0)
+
+
+def test_view_as_complex_and_view_as_real_match_torch_in_complex_rotary_embeddings(helpers):
+    """deepseek_v2 / llama4 rotate queries as complex numbers: view_as_complex, a complex product, view_as_real."""
+    import numpy as np
+    import tensorflow as tf
+    import torch
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 5, 8)).astype("float32")
+    angle = rng.standard_normal((5, 4)).astype("float32")
+    freqs = torch.polar(torch.ones(5, 4), torch.from_numpy(angle))
+    expected = torch.view_as_real(torch.view_as_complex(torch.from_numpy(x).reshape(2, 3, 5, 4, 2)) * freqs)
+    tf_freqs = tf.complex(tf.math.cos(angle), tf.math.sin(angle))
+    actual = helpers.torch_view_as_real(helpers.torch_view_as_complex(tf.reshape(x, (2, 3, 5, 4, 2))) * tf_freqs)
+    _close(actual, expected.numpy())
+
+
+def test_softmax_method_with_a_dtype_casts_first():
+    from scaffold.convert import convert_source
+
+    source = (
+        "import torch\nfrom torch import nn\n\n\nclass Gate(nn.Module):\n"
+        "    def forward(self, logits):\n        return logits.softmax(dim=-1, dtype=torch.float32)\n"
+    )
+    code = convert_source(source, "gate").code
+    assert "stable_softmax(tf.cast(logits, tf.float32), axis=-1)" in code
+
+
+@pytest.mark.parametrize("dims", [2, (2,), (3, 2), (2, 1, 1, 3)])
+def test_tile_matches_torch_for_fewer_equal_and_more_counts_than_dims(helpers, dims):
+    import numpy as np
+    import torch
+
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    expected = torch.from_numpy(x).tile(dims).numpy()
+    _close(helpers.torch_tile(x, dims), expected)
+
+
+def test_tolist_takes_numpy_arrays_and_tuples_as_torch_code_hands_them(helpers):
+    """`np.linspace(0, rate, n).tolist()` (drop-path rates, dinov3_convnext) goes through the same translation."""
+    import numpy as np
+    import tensorflow as tf
+
+    rates = np.linspace(0, 0.1, 3)
+    assert helpers.torch_tolist(rates) == rates.tolist()
+    assert helpers.torch_tolist((1, 2)) == [1, 2]
+    assert helpers.torch_tolist(tf.constant([[1, 2]])) == [[1, 2]]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["relu", "tan", "atan", "asin", "sinh", "cosh", "log1p", "reciprocal", "neg", "isfinite", "trunc", "expm1"],
+)
+def test_elementwise_table_entries_match_torch(name):
+    """Each `table("torch.<name>", to="tf....")` entry: the TF function it names gives torch's values."""
+    import importlib
+
+    import numpy as np
+    import torch
+
+    from scaffold.convert.translate import registry
+
+    translator = registry.FUNCTIONS.lookup(f"torch.{name}")
+    assert translator is not None
+    target = translator.translate.__qualname__.rpartition("-> ")[2].rstrip(")")
+    module, _, function = target.rpartition(".")
+    tf_function = getattr(importlib.import_module(module.replace("tf.", "tensorflow.", 1)), function)
+    x = np.array([-2.5, -0.7, -0.2, 0.3, 0.9, 1.7], dtype="float32")
+    if name in ("asin", "log1p"):
+        x = x / 3
+    if name == "isfinite":
+        x = np.array([1.0, np.inf, -np.inf, np.nan], dtype="float32")
+    expected = getattr(torch, name)(torch.from_numpy(x)).numpy()
+    _close(np.asarray(tf_function(x)), expected.astype("float32") if expected.dtype != bool else expected)
+
+
+@pytest.mark.parametrize(("start", "end"), [(0, 2), (1, 2), (0, -2), (-3, -1), (2, 2)])
+def test_flatten_twin_matches_torch(helpers, start, end):
+    import numpy as np
+    import torch
+
+    x = np.arange(2 * 3 * 4 * 5, dtype="float32").reshape(2, 3, 4, 5)
+    _close(helpers.torch_flatten(x, start, end), torch.from_numpy(x).flatten(start, end).numpy())
+
+
+def test_unbind_matches_torch():
+    import numpy as np
+    import tensorflow as tf
+    import torch
+
+    x = np.arange(24, dtype="float32").reshape(3, 2, 4)
+    for dim in (0, 1, -1):
+        expected = torch.from_numpy(x).unbind(dim)
+        actual = tuple(tf.unstack(x, axis=dim))  # what `x.unbind(dim)` becomes (tests/passes/test_text_ops.py)
+        assert len(actual) == len(expected)
+        for a, e in zip(actual, expected):
+            _close(a, e.numpy())

@@ -79,6 +79,7 @@ class SubLayer:
     alternatives: list[SubLayer] = field(default_factory=list)
     # `ACT2FN[config.hidden_act]`: an activation named at run time may be a layer with weights (xIELU)
     weighted_activation: bool = False
+    starred: bool = False  # `nn.Sequential(*parts)`: items as far as they can be read, some maybe absent
 
     @property
     def has_weights(self) -> bool:
@@ -233,7 +234,7 @@ def _composite_configs(info: ModuleInfo, source: str) -> bool:
         dotted(value)
         for cls in info.classes.values()
         if cls.role in ("pretrained", "model")
-        for value in (_class_attribute(cls, "config_class") or _class_attribute(cls, "config"),)
+        for value in (class_attribute(cls, "config_class") or class_attribute(cls, "config"),)
         if value is not None
     }
     return len(configs) > 1 or SUB_CONFIG.search(source) is not None
@@ -420,24 +421,23 @@ def _read_init(cls: ClassInfo, info: ModuleInfo) -> None:
     def walk(
         statements: Sequence[cst.BaseStatement], optional: bool, condition: cst.BaseExpression | None = None
     ) -> None:
-        """`condition`: when the statements run, for a top-level `if`/`else` (None when not known)."""
+        """`condition`: when the statements run, through nested `if`/`elif`/`else` (None when not known)."""
         for statement in statements:
             if isinstance(statement, cst.SimpleStatementLine):
                 for small in statement.body:
                     _read_small_statement(small, cls, info, optional, condition)
             elif isinstance(statement, cst.If):
-                top = not optional
-                walk(statement.body.body, True, statement.test if top else None)  # type: ignore[arg-type]
-                orelse = statement.orelse
-                if isinstance(orelse, cst.Else):
-                    negated = cst.UnaryOperation(
-                        cst.Not(), statement.test.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-                    )
-                    walk(orelse.body.body, True, negated if top else None)  # type: ignore[arg-type]
-                    orelse = None
-                while orelse is not None:
-                    walk(orelse.body.body, True)  # type: ignore[arg-type]
-                    orelse = orelse.orelse if isinstance(orelse, cst.If) else None
+                known = not optional or condition is not None  # under a loop or an unknown branch: not known
+                earlier: list[cst.BaseExpression] = []  # the tests of the chain's branches before this one
+                branch: cst.If | cst.Else | None = statement
+                while branch is not None:
+                    test = branch.test if isinstance(branch, cst.If) else None
+                    parts = [*([condition] if condition is not None else []), *map(_negated, earlier)]
+                    parts += [_grouped(test)] if test is not None else []
+                    walk(branch.body.body, True, _all_of(parts) if known else None)  # type: ignore[arg-type]
+                    if test is not None:
+                        earlier.append(test)
+                    branch = branch.orelse if isinstance(branch, cst.If) else None
             elif isinstance(statement, cst.For):
                 walk(statement.body.body, optional)  # type: ignore[arg-type]
             elif isinstance(statement, (cst.With, cst.Try)):
@@ -546,6 +546,15 @@ def _read_small_statement(
                 for name, value in zip(target.elements, small.value.elements):
                     if isinstance(name.value, cst.Name):
                         cls.init_locals.setdefault(name.value.value, value.value)
+            elif (
+                isinstance(target, cst.Tuple)
+                and small.value is not None
+                and all(isinstance(e, cst.Element) and isinstance(e.value, cst.Name) for e in target.elements)
+            ):
+                # `frequency_out, time_out = self.get_shape(config)` (AST): each name is its item of the value
+                for index, name in enumerate(target.elements):
+                    part = cst.Subscript(small.value, [cst.SubscriptElement(cst.Index(cst.Integer(str(index))))])
+                    cls.init_locals.setdefault(name.value.value, part)  # type: ignore[attr-defined]
             elif isinstance(target, cst.Name) and small.value is not None:
                 if target.value in cls.init_locals and isinstance(small.value, (cst.List, cst.BinaryOperation)):
                     # a list built differently in two branches: keep every candidate item
@@ -575,6 +584,8 @@ def _read_small_statement(
             if local is not None:  # `stage = XStage(...)`, then `self.stages.append(stage)`
                 appended = cls.init_locals[local]
             item = classify(appended, attr, info, cls.init_locals, cls.layer_params)
+            if item is None and dotted(appended) == "None":
+                item = SubLayer(attr=attr, kind="other")  # `self.conv_layers.append(None)` (informer): no layer
             if listed is not None and listed.kind == "list" and item is not None:
                 listed.items.append(item)
                 if local is not None and isinstance(appended, cst.Call):
@@ -624,6 +635,64 @@ def _is_weight_norm_of(value: cst.BaseExpression, attr: str) -> bool:
 
 # `X._from_config(config)` makes an X from a config (torch also applies the config's dtype and attention choice)
 FROM_CONFIG = ("_from_config", "from_config")
+
+
+def _grouped(test: cst.BaseExpression) -> cst.BaseExpression:
+    """A test to join with `and`: parenthesized where `and` would bind into it (`a or b`, `x if c else y`)."""
+    if isinstance(test, (cst.BooleanOperation, cst.IfExp, cst.Lambda)) and not test.lpar:
+        return test.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return test
+
+
+def _negated(test: cst.BaseExpression) -> cst.BaseExpression:
+    return cst.UnaryOperation(cst.Not(), test.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]))
+
+
+def _all_of(parts: list[cst.BaseExpression]) -> cst.BaseExpression | None:
+    """`a and b and c` (None for no part: always)."""
+    if not parts:
+        return None
+    result = parts[0]
+    for part in parts[1:]:
+        result = cst.BooleanOperation(result, cst.And(), part)
+    return result
+
+
+def _starred_items(value: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The items of `nn.Sequential(*value)` that can be read: a list literal, `a + b` of them, and of
+    `[x] if cond else []` the longer branch (decision_transformer's `[nn.Linear(...)] + ([nn.Tanh()] if ... else [])`);
+    nothing for the rest."""
+    if isinstance(value, (cst.List, cst.Tuple)):
+        return [e.value for e in value.elements if isinstance(e, cst.Element)]
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add):
+        return _starred_items(value.left) + _starred_items(value.right)
+    if isinstance(value, cst.IfExp):
+        body, orelse = _starred_items(value.body), _starred_items(value.orelse)
+        return body if not orelse else orelse if not body else []
+    return []
+
+
+def module_dict_literal(mapping: cst.BaseExpression) -> cst.BaseExpression:
+    """`nn.ModuleDict`'s argument as a dict literal where it is one written otherwise:
+    `OrderedDict([("c_fc", ...), ...])` or `dict([...])` (bridgetower) is `{"c_fc": ..., ...}`; else as it is."""
+    if not (
+        isinstance(mapping, cst.Call)
+        and dotted(mapping.func) in ("OrderedDict", "collections.OrderedDict", "dict")
+        and len(mapping.args) == 1
+        and mapping.args[0].keyword is None
+        and isinstance(mapping.args[0].value, (cst.List, cst.Tuple, cst.Dict))
+    ):
+        return mapping
+    pairs = mapping.args[0].value
+    if isinstance(pairs, cst.Dict):
+        return pairs
+    elements = []
+    for element in pairs.elements:
+        pair = element.value
+        if not (isinstance(element, cst.Element) and isinstance(pair, cst.Tuple) and len(pair.elements) == 2):
+            return mapping
+        elements.append(cst.DictElement(pair.elements[0].value, pair.elements[1].value))
+    return cst.Dict(elements)
 
 
 def classify(
@@ -702,14 +771,19 @@ def classify(
     if kind == "ModuleDict":
         # a dict literal of layers: its items in key order (the build pass reads the keys from the call)
         sub = SubLayer(attr=attr, kind="dict", call=expr)
-        mapping = expr.args[0].value if len(expr.args) == 1 else None
+        mapping = module_dict_literal(expr.args[0].value) if len(expr.args) == 1 else None
         if isinstance(mapping, cst.Dict):
             values = [e.value for e in mapping.elements if isinstance(e, cst.DictElement)]
             sub.items = [i or SubLayer(attr=attr, kind="other") for i in (classify(v, attr, info) for v in values)]
         return sub
     if kind == "Sequential":
-        items = [classify(arg.value, attr, info) for arg in expr.args]
-        return SubLayer(attr=attr, kind="sequential", call=expr, items=[i for i in items if i is not None])
+        parts: list[cst.BaseExpression] = []
+        for arg in expr.args:
+            parts += _starred_items(arg.value) if arg.star == "*" else [arg.value]
+        items = [classify(part, attr, info) for part in parts]
+        sub = SubLayer(attr=attr, kind="sequential", call=expr, items=[i for i in items if i is not None])
+        sub.starred = any(arg.star == "*" for arg in expr.args)
+        return sub
     if kind == "Parameter":
         return SubLayer(attr=attr, kind="parameter", call=expr)
     if kind in LAYER_KINDS:
@@ -737,12 +811,19 @@ def auto_class(qualified: str | None) -> str | None:
 def dispatched_class(
     func: cst.BaseExpression, info: ModuleInfo, local_values: dict[str, cst.BaseExpression]
 ) -> str | None:
-    """The eager class a local of `__init__` holds when it was assigned from an attention dispatch dict."""
+    """The class a local of `__init__` holds: the eager one when it was assigned from an attention dispatch dict;
+    the file's layer class it names, in a branch whose other is None (focalnet's
+    `downsample = FocalNetPatchEmbeddings if index < last else None`)."""
     if not isinstance(func, cst.Name) or func.value not in local_values:
         return None
     value = local_values[func.value]
     if isinstance(value, cst.Subscript) and isinstance(value.value, cst.Name):
         return info.attention_dispatch.get(value.value.value)
+    branches = [value.body, value.orelse] if isinstance(value, cst.IfExp) else [value]
+    names = [b.value for b in branches if isinstance(b, cst.Name) and b.value != "None"]
+    if len(names) == 1 and len(branches) - 1 == sum(dotted(b) == "None" for b in branches):
+        cls = info.classes.get(names[0])
+        return cls.name if cls is not None and cls.role == "layer" else None
     return None
 
 
@@ -782,7 +863,7 @@ def _list_items(
     return []
 
 
-def _class_attribute(cls: ClassInfo, name: str) -> cst.BaseExpression | None:
+def class_attribute(cls: ClassInfo, name: str) -> cst.BaseExpression | None:
     for statement in cls.node.body.body:
         if isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
@@ -804,10 +885,10 @@ def _find_model_names(info: ModuleInfo) -> None:
     info.pretrained_class = base.name
     info.prefix = base.name[: -len("PreTrainedModel")] if base.name.endswith("PreTrainedModel") else base.name
     for attribute, slot in (("base_model_prefix", "base_model_prefix"), ("main_input_name", "main_input_name")):
-        value = _class_attribute(base, attribute)
+        value = class_attribute(base, attribute)
         if isinstance(value, cst.SimpleString):
             setattr(info, slot, value.evaluated_value)
-    config = _class_attribute(base, "config_class") or _class_attribute(base, "config")
+    config = class_attribute(base, "config_class") or class_attribute(base, "config")
     if config is not None:
         info.config_class = dotted(config)
     models = [c for c in info.classes.values() if c.role == "model" and c.name not in info.dropped_classes]

@@ -44,7 +44,16 @@ class NodePass:
 
     def call(self, func: str, *args: cst.Arg | cst.BaseExpression) -> cst.Call:
         """A new call `func(*args)` of TF code (arguments as nodes or `cst.Arg`s), what `func` uses scheduled."""
-        return cst.Call(func=self.expr(func), args=clean(a if isinstance(a, cst.Arg) else cst.Arg(a) for a in args))
+        return cst.Call(
+            func=self.expr(func), args=clean(a if isinstance(a, cst.Arg) else cst.Arg(_grouped(a)) for a in args)
+        )
+
+
+def _grouped(node: cst.BaseExpression) -> cst.BaseExpression:
+    """An argument made from an expression: a bare tuple (`x[k] = a, b`'s value) is one argument, in parentheses."""
+    if isinstance(node, cst.Tuple) and not node.lpar:
+        return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return node
 
 
 class _Batched(cst.CSTTransformer):

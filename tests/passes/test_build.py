@@ -186,8 +186,8 @@ def test_items_of_a_comprehension_over_values_are_counted_by_enumerate():
         'self.stages = [keras.layers.Dense(units=size, name=f"stages_._{i}") for i, size in enumerate(config.sizes)]'
         in code
     )
-    # range(1, n) does not count from 0: torch's ModuleList does, so the items are counted by enumerate
-    assert 'name=f"skipped_._{index}") for index, i in enumerate(range(1, config.n))]' in code
+    # torch names a ModuleList's items from 0 whatever the range starts at
+    assert 'name=f"skipped_._{i - 1}") for i in range(1, config.n)]' in code
 
 
 def test_a_weight_initialised_in_place_in_init_becomes_its_layers_initializer():
@@ -379,3 +379,93 @@ def test_a_parameter_drawn_with_the_range_of_a_config_that_may_lack_it_reads_tor
     )
     assert "initializer=get_initializer(config_initializer_range(self.config))" in code
     assert "def config_initializer_range(config):" in code
+
+
+def test_a_shape_read_from_names_unpacked_from_a_call_uses_the_call_in_build():
+    """`freq, time = self.get_shape(config)` then a Parameter of `freq * time` rows (AST): build() has neither
+    local, so each is the call's item, in build()'s terms."""
+    code = converted(
+        """
+        class TinyEmbeddings(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                freq, time = self.get_shape(config)
+                num_patches = freq * time
+                self.position_embeddings = nn.Parameter(torch.zeros(1, num_patches + 2, config.hidden_size))
+
+            def get_shape(self, config):
+                return config.num_mel_bins // 2, config.max_length // 2
+        """
+    )
+    assert "shape=(1, (self.get_shape(self.config)[0] * self.get_shape(self.config)[1]) + 2," in code
+
+
+def test_a_list_in_one_branch_and_one_layer_in_the_other_is_built_either_way():
+    """bridgetower's `cross_modal_text_transform`: nn.Linear when layers are shared, else an nn.ModuleList."""
+    code = converted(
+        """
+        class TinyModel(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                if config.share_layers:
+                    self.transform = nn.Linear(config.hidden_size, config.hidden_size)
+                else:
+                    self.transform = nn.ModuleList(
+                        [nn.Linear(config.hidden_size, config.hidden_size) for _ in range(config.num_hidden_layers)]
+                    )
+        """
+    )
+    assert "for layer in (self.transform if isinstance(self.transform, list) else [self.transform]):" in code
+
+
+def test_parameters_under_nested_if_and_elif_are_created_under_the_whole_condition():
+    """bridgetower's link tower: `if type in [...]: if type == "scaled_add": ... elif type == "interpolate": ...`,
+    each a scalar `nn.Parameter(torch.tensor(v))`: created only where torch creates it, with its value."""
+    code = converted(
+        """
+        class TinyLink(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                if config.kind in ["add", "scaled_add", "interpolate"]:
+                    if config.kind == "scaled_add":
+                        self.scaled_factor = nn.Parameter(torch.tensor(1.0))
+                    elif config.kind == "interpolate":
+                        self.beta = nn.Parameter(torch.tensor([0.5, -2]))
+        """
+    )
+    assert 'if self.config.kind in ["add", "scaled_add", "interpolate"] and self.config.kind == "scaled_add":' in code
+    assert (
+        'if self.config.kind in ["add", "scaled_add", "interpolate"] and not (self.config.kind == "scaled_add") '
+        'and self.config.kind == "interpolate":'
+    ) in code
+    assert "shape=(), initializer=keras.initializers.Constant(1.0)" in code
+    assert "shape=(2,), initializer=keras.initializers.Constant([0.5, -2])" in code
+    assert "is optional in torch" not in code and "give its shape" not in code
+
+
+def test_a_list_with_none_appended_builds_its_layers_only():
+    """informer: `self.conv_layers = nn.ModuleList([...]); self.conv_layers.append(None)`."""
+    code = converted(
+        """
+        class TinyEncoder(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.conv_layers = nn.ModuleList([nn.Linear(4, 4) for _ in range(config.n - 1)])
+                self.conv_layers.append(None)
+        """
+    )
+    assert "for layer in self.conv_layers:\n                if isinstance(layer, keras.layers.Layer):" in code
+
+
+def test_items_of_a_starred_sequential_are_built_where_present():
+    """decision_transformer: `nn.Sequential(*([nn.Linear(...)] + ([nn.Tanh()] if c else [])))`."""
+    code = converted(
+        """
+        class TinyHead(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.head = nn.Sequential(*([nn.Linear(8, 4)] + ([nn.Tanh()] if config.tanh else [])))
+        """
+    )
+    assert "if len(getattr(self, 'head', None) or []) > 0:" in code
+    assert "self.head[0].build([None, None, 8])" in code

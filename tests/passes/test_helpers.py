@@ -27,6 +27,23 @@ def test_pretrained_helpers_become_module_level_twins():
     )
 
 
+def test_a_sub_models_helpers_are_the_twins_with_its_config():
+    """bridgetower calls its text model's `get_extended_attention_mask`."""
+    assert_codemod(
+        """
+        class TinyModel(PreTrainedModel):
+            def forward(self, attention_mask, input_shape):
+                return self.text_model.get_extended_attention_mask(attention_mask, input_shape)
+        """,
+        """
+        class TinyModel(PreTrainedModel):
+            def forward(self, attention_mask, input_shape):
+                return get_extended_attention_mask(attention_mask, input_shape, is_decoder=self.text_model.config.is_decoder)
+        """,
+        ModelHelpersPass,
+    )
+
+
 def test_requested_helpers_are_copied_with_what_they_use_before_the_first_class():
     code = convert_with(MODEL, helpers.apply)
     first_class = code.index("class TFTinyModel(")

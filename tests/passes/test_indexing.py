@@ -94,3 +94,8 @@ def test_module_level_code_is_left_alone():
         "TABLE[0] = 1\n\n\nclass TinyLayer(nn.Module):\n    pass\n",
         IndexingPass,
     )
+
+
+def test_item_assignment_of_a_bare_tuple_passes_it_as_one_value():
+    """hiera: `self.schedule[i] = unroll_schedule, stage_size` stores a pair."""
+    assert statements("y[i] = x, i") == ["y = torch_setitem(y, i, (x, i))"]

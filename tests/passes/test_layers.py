@@ -1,8 +1,9 @@
 import pytest
 
+from scaffold.convert import convert_source
 from scaffold.convert.passes.layers import LayersPass
 from scaffold.convert.passes.rename import RenamePass
-from tests.conftest import run_passes
+from tests.conftest import PRELUDE, dedent, run_passes
 
 
 def init_line(statement: str, params: str = "config", initializer_range: bool | None = True) -> str:
@@ -590,3 +591,110 @@ def test_a_sequential_of_a_local_list_in_one_branch_stays_a_list():
         LayersPass,
     )
     assert "self.convs = [*convs]" in code
+
+
+def test_module_dict_of_an_ordered_dict_of_pairs_is_a_dict_of_named_layers():
+    """`nn.ModuleDict(OrderedDict([("c_fc", nn.Linear(...)), ("gelu", QuickGELUActivation()), ...]))`
+    (bridgetower): each layer named `<attr>_._<key>`, the activation class its TF activation."""
+    code = convert_source(
+        PRELUDE
+        + "from collections import OrderedDict\nfrom transformers.activations import QuickGELUActivation\n\n\n"
+        + dedent(
+            """
+            class TinyBlock(nn.Module):
+                def __init__(self, config):
+                    super().__init__()
+                    self.mlp = nn.ModuleDict(
+                        OrderedDict(
+                            [
+                                ("c_fc", nn.Linear(config.hidden_size, 4 * config.hidden_size)),
+                                ("gelu", QuickGELUActivation()),
+                                ("c_proj", nn.Linear(4 * config.hidden_size, config.hidden_size)),
+                            ]
+                        )
+                    )
+            """
+        ),
+        "tiny",
+        format_code=False,
+    ).code
+    assert 'name="mlp_._c_fc"' in code and 'name="mlp_._c_proj"' in code
+    assert '"gelu": get_tf_activation("quick_gelu")' in code
+    assert "nn." not in code.split("class TFTinyBlock")[1]
+    assert "port it by hand" not in code
+
+
+def test_sequential_with_a_conditional_part_names_either_branch_at_its_index():
+    """`nn.Sequential(*([nn.Linear(...)] + ([nn.Tanh()] if config.action_tanh else [])))` (decision_transformer)."""
+    code = convert_source(
+        PRELUDE
+        + "\n\n"
+        + dedent(
+            """
+            class TinyHead(nn.Module):
+                def __init__(self, config):
+                    super().__init__()
+                    self.predict_action = nn.Sequential(
+                        *([nn.Linear(config.hidden_size, config.act_dim)] + ([nn.Tanh()] if config.action_tanh else []))
+                    )
+            """
+        ),
+        "tiny",
+        format_code=False,
+    ).code
+    assert 'name="predict_action_._0"' in code
+    assert '[get_tf_activation("tanh")] if config.action_tanh else []' in code
+    assert "nn.Tanh" not in code
+
+
+def test_items_of_a_comprehension_over_a_range_with_a_start_are_counted_from_it():
+    """dinov3_convnext: `nn.ModuleList([Layer(...) for i in range(previous, previous + depth)])`: torch names
+    the items 0, 1, ... whatever `i` is."""
+    code = convert_source(
+        PRELUDE
+        + "\n\n"
+        + dedent(
+            """
+            class TinyStage(nn.Module):
+                def __init__(self, config, previous):
+                    super().__init__()
+                    self.layers = nn.ModuleList(
+                        [nn.Linear(config.hidden_size, config.hidden_size) for i in range(previous, previous + 2)]
+                    )
+            """
+        ),
+        "tiny",
+        format_code=False,
+    ).code
+    assert 'name=f"layers_._{i - previous}"' in code
+
+
+def test_a_layer_class_chosen_into_a_local_is_named_like_a_direct_call():
+    """focalnet: `downsample = TinyPatches if index < last else None`, then `self.downsample = downsample(...)`."""
+    code = convert_source(
+        PRELUDE
+        + "\n\n"
+        + dedent(
+            """
+            class TinyPatches(nn.Module):
+                def __init__(self, config):
+                    super().__init__()
+                    self.proj = nn.Linear(config.hidden_size, config.hidden_size)
+
+
+            class TinyStage(nn.Module):
+                def __init__(self, config, index, last):
+                    super().__init__()
+                    downsample = TinyPatches if index < last else None
+                    if downsample is not None:
+                        self.downsample = downsample(config)
+                    else:
+                        self.downsample = None
+            """
+        ),
+        "tiny",
+        format_code=False,
+    ).code
+    assert "downsample = TFTinyPatches if index < last else None" in code
+    assert 'self.downsample = downsample(config, name="downsample")' in code
+    assert "self.downsample.build(None)" in code

@@ -132,3 +132,36 @@ class TinyModel(TinyPreTrainedModel):
     assert "    config_class = TinyConfig\n" in second and "config: TinyConfig" not in second
     first = code[code.index("class TFTinyVisionPreTrainedModel(") : code.index("class TFTinyPreTrainedModel(")]
     assert 'frames = getattr(vision_config, "num_frames", None)' in first  # its own main input: pixel values
+
+
+def test_a_second_pretrained_model_reads_its_config_class_from_the_annotation():
+    """decision_transformer: its GPT-2 PreTrainedModel and its own, each `config: DecisionTransformerConfig`; TF's
+    from_pretrained reads `config_class` of whichever the loaded model derives from."""
+    source = (
+        "from torch import nn\n\nfrom ...modeling_utils import PreTrainedModel\n"
+        "from .configuration_tiny import TinyConfig\n\n\n"
+        "class TinyGPT2PreTrainedModel(PreTrainedModel):\n    config: TinyConfig\n    base_model_prefix = 'transformer'\n\n\n"
+        "class TinyGPT2Model(TinyGPT2PreTrainedModel):\n    def __init__(self, config):\n        super().__init__(config)\n"
+        "        self.dense = nn.Linear(4, 4)\n\n    def forward(self, x):\n        return self.dense(x)\n\n\n"
+        "class TinyPreTrainedModel(PreTrainedModel):\n    config: TinyConfig\n    base_model_prefix = 'tiny'\n\n\n"
+        "class TinyModel(TinyPreTrainedModel):\n    def __init__(self, config):\n        super().__init__(config)\n"
+        "        self.encoder = TinyGPT2Model(config)\n\n    def forward(self, x):\n        return self.encoder(x)\n"
+    )
+    code = convert_source(source, "tiny").code
+    for name in ("TFTinyGPT2PreTrainedModel", "TFTinyPreTrainedModel"):
+        body = code.split(f"class {name}(")[1].split("\nclass ")[0]
+        assert "config_class = TinyConfig" in body, body
+        assert "config: TinyConfig" not in body
+
+
+def test_a_main_input_tf_cannot_make_up_builds_the_model_by_name_scope_for_loading():
+    """decision_transformer's `states`: TFPreTrainedModel makes no dummies, and from_pretrained(from_pt=True)
+    builds the model only by calling it on some; the dummies property builds it by name scope instead."""
+    plain_source = SOURCE.replace("def dummy_inputs(self)", "def example_inputs(self)")
+    source = plain_source.replace(
+        'base_model_prefix = "tiny"', 'base_model_prefix = "tiny"\n    main_input_name = "states"'
+    )
+    code = convert_source(source, "tiny").code
+    assert "if not dummies and not self.built:\n            self.build_in_name_scope()" in code
+    plain = convert_source(plain_source, "tiny").code
+    assert "build_in_name_scope" not in plain

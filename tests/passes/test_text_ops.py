@@ -11,6 +11,11 @@ from tests.conftest import run_passes, translate
 PASSES = (AttributesPass, TorchCallsPass, TensorMethodsPass)
 
 CASES = [
+    ("x.unbind(0)", "tuple(tf.unstack(x, axis=0))"),
+    ("torch.unbind(x, dim=1)", "tuple(tf.unstack(x, axis=1))"),
+    ("x.unbind()", "tuple(tf.unstack(x, axis=0))"),
+    ("torch.view_as_real(x)", "torch_view_as_real(x)"),
+    ("torch.tile(x, (2, 1))", "torch_tile(x, (2, 1))"),
     ("torch.repeat_interleave(x, 2, dim=-1)", "tf.repeat(x, 2, axis=-1)"),
     ("torch.repeat_interleave(x, y, 1, output_size=8)", "tf.repeat(x, y, axis=1)"),
     ("torch.repeat_interleave(x, 3)", "tf.repeat(x, 3)"),

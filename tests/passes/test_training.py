@@ -60,3 +60,28 @@ def test_existing_training_argument_is_kept():
         TrainingPass,
     )
     assert "self.dropout(x, training=True)" in code
+
+
+def test_a_layer_called_by_keyword_only_gets_its_first_argument_passed():
+    """keras needs a layer's first `call` argument: `self.encoder(inputs_embeds=x)` passes `input_ids=None`, the
+    default torch's forward leaves it at (decision_transformer's GPT-2)."""
+    code = run_passes(
+        """
+        class TinyEncoder(nn.Module):
+            def __init__(self, config):
+                self.dense = nn.Linear(4, 4)
+
+            def forward(self, input_ids=None, inputs_embeds=None):
+                return self.dense(inputs_embeds)
+
+
+        class TinyModel(nn.Module):
+            def __init__(self, config):
+                self.encoder = TinyEncoder(config)
+
+            def forward(self, x):
+                return self.encoder(inputs_embeds=x)
+        """,
+        TrainingPass,
+    )
+    assert "self.encoder(input_ids=None, inputs_embeds=x, training=training)" in code

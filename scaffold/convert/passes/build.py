@@ -11,7 +11,15 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis import ClassInfo, ModuleInfo, SubLayer, embedding_size, persistent_buffer, saved_buffer_value
+from ..analysis import (
+    ClassInfo,
+    ModuleInfo,
+    SubLayer,
+    embedding_size,
+    module_dict_literal,
+    persistent_buffer,
+    saved_buffer_value,
+)
 from ..context import ConvertContext
 from ..names import dotted
 from ..nodes import fragment, statement_fragment
@@ -193,6 +201,30 @@ def _embedding_size(dim: cst.BaseExpression, cls: ClassInfo, ctx: ConvertContext
     return fragment(size) if size is not None else dim
 
 
+def _number(node: cst.BaseExpression) -> str | None:
+    text = cst.Module([]).code_for_node(node).replace(" ", "")
+    try:
+        float(text)
+    except ValueError:
+        return None
+    return text if isinstance(node, (cst.Integer, cst.Float, cst.UnaryOperation)) else None
+
+
+def _tensor_literal(call: cst.Call) -> tuple[str, str] | None:
+    """`torch.tensor(0.5)` / `torch.tensor([1.0, 2.0])`: (shape, initial value) as code, floats as torch makes them
+    for a Parameter; else None."""
+    if len(call.args) != 1 or call.args[0].keyword is not None:
+        return None
+    value = call.args[0].value
+    if isinstance(value, cst.List):
+        numbers = [_number(e.value) for e in value.elements]
+        if not numbers or any(n is None for n in numbers):
+            return None
+        return f"({len(numbers)},)", f"[{', '.join(n for n in numbers if n is not None)}]"
+    number = _number(value)
+    return ("()", number) if number is not None else None
+
+
 def _parameter(sub: SubLayer, cls: ClassInfo, stored: set[str], ctx: ConvertContext) -> list[str]:
     """`self.<attr> = self.add_weight(...)` for `self.<attr> = nn.Parameter(torch.zeros(...))`."""
     call = sub.call
@@ -222,6 +254,15 @@ def _parameter(sub: SubLayer, cls: ClassInfo, stored: set[str], ctx: ConvertCont
             f'self.{sub.attr} = self.add_weight(name="{sub.attr}", shape=None, trainable={trainable})',
         ]
     creator = ctx.info.imports.resolve(value.func) or ""
+    literal = _tensor_literal(value) if creator == "torch.tensor" else None
+    if literal is not None:
+        # `nn.Parameter(torch.tensor(1.0))` (bridgetower's scaled_factor): that value, of that shape
+        ctx.need("keras")
+        shape, initial = literal
+        return [
+            f'self.{sub.attr} = self.add_weight(name="{sub.attr}", shape={shape}, '
+            f"initializer=keras.initializers.Constant({initial}), trainable={trainable})"
+        ]
     dims = [a.value for a in value.args if a.keyword is None]
     normal = None
     if creator == "torch.normal" and len(dims) == 2:
@@ -344,15 +385,17 @@ def build_method(
             # items differ (conv, norm, activation): each is built with its own input shape, by index
             for index, item in enumerate(sub.items):
                 if item.has_weights:
+                    # items of `nn.Sequential(*parts)`: some may be absent (a conditional part)
+                    present = f"len(getattr(self, '{attr}', None) or []) > {index}" if sub.starred else None
                     lines += [
-                        f'if getattr(self, "{attr}", None) is not None:',
+                        f"if {present}:" if present else f'if getattr(self, "{attr}", None) is not None:',
                         f"    with tf.name_scope(self.{attr}[{index}].name):",
                         f"        self.{attr}[{index}].build({_shape_code(item, cls, stored)})",
                     ]
             continue
         if sub.kind == "dict":
             # nn.ModuleDict: each layer with weights built by key, with its own input shape
-            mapping = sub.call.args[0].value if sub.call is not None and sub.call.args else None
+            mapping = module_dict_literal(sub.call.args[0].value) if sub.call is not None and sub.call.args else None
             elements = mapping.elements if isinstance(mapping, cst.Dict) else ()
             for element, item in zip(elements, sub.items):
                 if item.has_weights and isinstance(element, cst.DictElement):
@@ -409,10 +452,14 @@ def build_method(
                 ]
                 continue
             shape = "None" if _free_names(shape, cls) else shape
+            layers = f"self.{attr}"
+            if any(alternative.kind != "list" for alternative in sub.alternatives):
+                # a list in one branch, one layer in the other (bridgetower's cross-modal transforms)
+                layers = f"(self.{attr} if isinstance(self.{attr}, list) else [self.{attr}])"
             if all(item.has_weights for item in sub.items):
                 lines += [
                     f'if getattr(self, "{attr}", None) is not None:',
-                    f"    for layer in self.{attr}:",
+                    f"    for layer in {layers}:",
                     "        with tf.name_scope(layer.name):",
                     f"            layer.build({shape})",
                 ]
@@ -420,7 +467,7 @@ def build_method(
                 ctx.need("keras")
                 lines += [
                     f'if getattr(self, "{attr}", None) is not None:',
-                    f"    for layer in self.{attr}:",
+                    f"    for layer in {layers}:",
                     "        if isinstance(layer, keras.layers.Layer):",
                     "            with tf.name_scope(layer.name):",
                     f"                layer.build({shape})",

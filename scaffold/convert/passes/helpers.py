@@ -94,8 +94,9 @@ class ModelHelpersPass(NodePass):
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         name = dotted(original.func) or ""
-        helper = name[len("self.") :] if name.startswith("self.") else None
-        if helper not in SELF_HELPERS:
+        # `self.get_extended_attention_mask(...)`, or a sub-model's (`self.text_model.get_...`: bridgetower)
+        owner, _, helper = name.rpartition(".")
+        if not (owner == "self" or owner.startswith("self.")) or helper not in SELF_HELPERS:
             return updated
         self.ctx.need(helper)
         args = [a for a in updated.args if a.keyword is None or a.keyword.value not in ("device", "dtype")]
@@ -103,7 +104,7 @@ class ModelHelpersPass(NodePass):
             args = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in args[:2]]
             args.append(
                 cst.Arg(
-                    fragment("self.config.is_decoder"),
+                    fragment(f"{owner}.config.is_decoder"),
                     keyword=cst.Name("is_decoder"),
                     equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
                 )

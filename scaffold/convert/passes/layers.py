@@ -21,6 +21,7 @@ from ..analysis import (
     ModuleInfo,
     auto_class,
     dispatched_class,
+    module_dict_literal,
     saved_buffer_value,
 )
 from ..context import ConvertContext
@@ -214,7 +215,8 @@ class LayersPass(NodePass):
             attr = target.attr.value
         elif isinstance(target, cst.Name):
             eager = dispatched_class(target, self.info, cls.init_locals)
-            if eager is not None:  # `attention_class = X_ATTENTION_CLASSES[...]`: TF ports keep the eager class
+            if eager is not None and isinstance(original.value, cst.Subscript):
+                # `attention_class = X_ATTENTION_CLASSES[...]`: TF ports keep the eager class
                 return updated.with_changes(value=cst.Name(self.ctx.tf_name(eager)))
             prefix = cls.list_locals.get(target.value)
             if prefix is not None:
@@ -493,7 +495,7 @@ class LayersPass(NodePass):
             return items
         if kind == "ModuleDict":
             # a dict of layers, each named `<attr>_._<key>` (torch's `<attr>.<key>.` weight prefix)
-            mapping = expr.args[0].value if len(expr.args) == 1 else cst.Dict([])
+            mapping = module_dict_literal(expr.args[0].value) if len(expr.args) == 1 else cst.Dict([])
             if not expr.args:
                 return mapping
             keys = _dict_keys(mapping)
@@ -650,6 +652,9 @@ class LayersPass(NodePass):
                 self.todo(f"name the items of `{attr}` `{attr}_._<index>` by hand: scaffold cannot count them")
                 return expr
             index = _index_name(for_in)
+            start = _range_start(for_in)
+            if start is not None:  # `for i in range(first, last)` (dinov3_convnext's stages): item i - first
+                index = f"{index} - {start}" if start.isidentifier() or start.isdigit() else f"{index} - ({start})"
             position = index if offset == 0 else f"{index} + {offset}"
             elt = self._convert(expr.elt, attr, _fstring(f'f"{prefix}_._{{{position}}}"'), item=True)
             return expr.with_changes(elt=elt, for_in=for_in)
@@ -676,6 +681,11 @@ class LayersPass(NodePass):
             size = len(expr.left.elements) if isinstance(expr.left, (cst.List, cst.Tuple)) else None
             next_offset = offset + size if isinstance(offset, int) and size is not None else None
             return expr.with_changes(left=left, right=self._list(expr.right, attr, next_offset, prefix))
+        if isinstance(expr, cst.IfExp):
+            # `[nn.Linear(...)] + ([nn.Tanh()] if config.action_tanh else [])`: either branch starts at `offset`
+            return expr.with_changes(
+                body=self._list(expr.body, attr, offset, prefix), orelse=self._list(expr.orelse, attr, offset, prefix)
+            )
         return expr
 
     def _mixed_attribute(self, attr: str) -> bool:
@@ -760,15 +770,16 @@ def _weight_inits(cls: ClassInfo, info: ModuleInfo) -> dict[tuple[str, str], tup
 
 def _counted(comprehension: cst.ListComp) -> cst.CompFor | None:
     """The comprehension's `for` with a target that counts its items from 0: `for i in range(n)` and
-    `for i, x in enumerate(xs)` as they are (`_` -> `i`), `for x in xs` (also `range(1, n)`, which does not count
-    from 0) -> `for i, x in enumerate(xs)`; None where items are skipped (`if`)."""
+    `for i, x in enumerate(xs)` as they are (`_` -> `i`), `for x in xs` -> `for i, x in enumerate(xs)`;
+    None where items are skipped (`if`) or counted otherwise (`range(1, n)`)."""
     for_in = comprehension.for_in
     if for_in.ifs:
         return None
     target, iterable = for_in.target, for_in.iter
     call = dotted(iterable.func) if isinstance(iterable, cst.Call) else None
-    if call == "range" and len(iterable.args) == 1:  # type: ignore[attr-defined]
-        if not isinstance(target, cst.Name):
+    if call == "range":
+        # `range(n)`, or `range(start, stop)` (counted from `start`: _list subtracts it)
+        if not isinstance(target, cst.Name) or len(iterable.args) not in (1, 2):  # type: ignore[attr-defined]
             return None
         return for_in.with_changes(target=cst.Name("i")) if target.value == "_" else for_in
     if call == "enumerate":
@@ -791,6 +802,14 @@ def _counted(comprehension: cst.ListComp) -> cst.CompFor | None:
     )
     pair = cst.Tuple([cst.Element(cst.Name(index)), cst.Element(inner)], lpar=[], rpar=[])
     return for_in.with_changes(target=pair, iter=cst.Call(cst.Name("enumerate"), [cst.Arg(iterable)]))
+
+
+def _range_start(for_in: cst.CompFor) -> str | None:
+    """The code of `start` in `for i in range(start, stop)`, else None."""
+    iterable = for_in.iter
+    if isinstance(iterable, cst.Call) and dotted(iterable.func) == "range" and len(iterable.args) == 2:
+        return cst.Module([]).code_for_node(iterable.args[0].value)
+    return None
 
 
 def _index_name(for_in: cst.CompFor) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis import ModuleInfo
+from ..analysis import ClassInfo, ModuleInfo, class_attribute
 from ..context import ConvertContext
 from ..names import names_in
 from .classes import map_classes
@@ -49,16 +49,17 @@ def _config_annotation_to_class(class_def: cst.ClassDef) -> cst.ClassDef:
 
 
 # TFPreTrainedModel derives its input signature (and so its dummy inputs) for input_ids and pixel_values
-# only: an audio model declares its own; one second of 16 kHz audio is long enough for any conv front end.
+# only: an audio model declares its own (a waveform; AST's mel frames, a codec's channels: input_signature_for_call
+# reads the config); one second of 16 kHz audio is long enough for any conv front end.
 AUDIO_SIGNATURE = """
 @property
 def input_signature(self):
-    return {"input_values": tf.TensorSpec((None, None), tf.float32, name="input_values")}
+    return input_signature_for_call(self)
 """
 AUDIO_DUMMY = """
 @property
 def dummy_inputs(self):
-    return {"input_values": tf.random.uniform((1, 16000), dtype=tf.float32)}
+    return dummy_inputs_for_signature(self.input_signature, lengths={"input_values": 16000})
 """
 
 
@@ -101,6 +102,25 @@ WEIGHT_RENAME = """
 def tf_to_pt_weight_rename(self, tf_weight):
     return pt_weight_aliases(self, tf_weight)
 """
+
+
+# a main input TF cannot make up (decision_transformer's `states`, the forecasters' `past_values`): no dummies,
+# and from_pretrained(from_pt=True) runs the model on dummies only when there are some; build it by name scope
+# instead (it creates every weight, as build_in_name_scope does) so that the load finds them
+BUILT_DUMMY = """
+@property
+def dummy_inputs(self):
+    dummies = super().dummy_inputs
+    if not dummies and not self.built:
+        self.build_in_name_scope()
+    return dummies
+"""
+KNOWN_INPUTS = ("input_ids", "pixel_values", "input_values", "input_features", "inputs_embeds")
+
+
+def _unknown_main_input(cls: ClassInfo) -> bool:
+    value = class_attribute(cls, "main_input_name")
+    return isinstance(value, cst.SimpleString) and value.evaluated_value not in KNOWN_INPUTS
 
 
 def _without_class_attribute(class_def: cst.ClassDef, name: str) -> cst.ClassDef:
@@ -218,7 +238,10 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
     def change(class_def: cst.ClassDef) -> cst.ClassDef:
         if class_def.name.value != target:
             cls = info.classes.get(class_def.name.value[2:]) if class_def.name.value.startswith("TF") else None
-            own = cls is not None and (cls.role == "model" or cls.serializable)
+            # a second PreTrainedModel (decision_transformer's beside its GPT-2's) reads its config class too
+            own = cls is not None and (cls.role in ("model", "pretrained") or cls.serializable)
+            if cls is not None and cls.role == "pretrained" and _unknown_main_input(cls):
+                class_def = _with_property(class_def, "dummy_inputs", BUILT_DUMMY, ctx)
             return _config_annotation_to_class(class_def) if own else class_def
         class_def = _dummies_for_call(_drop_config_annotation(class_def), ctx)
         if not info.base_model_prefix:  # None, or torch's "" (4.57's VLMs): the MainLayer's name
@@ -283,4 +306,6 @@ def _with_inputs(
         # TFPreTrainedModel refuses to guess; each class takes the inputs its call names
         class_def = _with_property(class_def, "input_signature", FEATURES_SIGNATURE, ctx)
         class_def = _with_property(class_def, "dummy_inputs", FEATURES_DUMMY, ctx)
+    elif main_input_name is not None and main_input_name not in KNOWN_INPUTS:
+        class_def = _with_property(class_def, "dummy_inputs", BUILT_DUMMY, ctx)
     return class_def

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis import ClassInfo
+from ..analysis import ClassInfo, SubLayer
 from ..context import ConvertContext
 from ..names import dotted
 from ..pipeline import NodePass
@@ -141,6 +141,23 @@ class TrainingPass(NodePass):
             return cst.Name("training")
         return updated
 
+    def _first_argument_passed(self, sub: SubLayer | None, call: cst.Call) -> cst.Call:
+        """`self.encoder(inputs_embeds=..., ...)` (decision_transformer's GPT-2): keras needs the first argument
+        of a layer's `call` passed; torch's forward leaves it at its default None, as the layer's is."""
+        owner = self.info.classes.get(sub.cls or "") if sub is not None and sub.kind == "custom" else None
+        forward = owner.method("forward") if owner is not None else None
+        if forward is None or any(a.keyword is None for a in call.args):
+            return call
+        params = [p for p in forward.params.params if p.name.value != "self"]
+        first = params[0] if params else None
+        if first is None or first.default is None or dotted(first.default) != "None":
+            return call
+        if any(a.keyword is not None and a.keyword.value == first.name.value for a in call.args):
+            return call
+        equal = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
+        none = cst.Arg(cst.Name("None"), keyword=cst.Name(first.name.value), equal=equal)
+        return call.with_changes(args=[none, *call.args])
+
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         cls = self._class()
         if cls is None:
@@ -167,6 +184,7 @@ class TrainingPass(NodePass):
                 updated.with_changes(func=self.expr("call_model"), args=[cst.Arg(updated.func), *updated.args])
             )
         if head == "self" and "." not in rest:
+            updated = self._first_argument_passed(sub, updated)
             if rest in _training_attrs(cls) or rest in self._helpers(cls):
                 return _add_training(updated)
         elif head and not rest and any(head in scope for scope in self._layer_vars):

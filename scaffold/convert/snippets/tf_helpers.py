@@ -329,10 +329,17 @@ def torch_tensor(data, dtype=None):
 
 
 def torch_tile(tensor, dims):
-    """torch.tile / Tensor.tile: Tensor.repeat with fewer counts than dims padded with leading ones."""
-    dims = list(dims) if isinstance(dims, (list, tuple)) else [dims]
-    rank = len(tensor.shape)
-    return torch_repeat(tensor, [1] * (rank - len(dims)) + dims)
+    """torch.tile / Tensor.tile: as repeat, but fewer counts than dims repeat the trailing dims (leading 1s)."""
+    dims = [dims] if isinstance(dims, int) else list(dims)
+    return torch_repeat(tensor, [1] * (len(tensor.shape) - len(dims)) + dims)
+
+
+def torch_flatten(input, start_dim=0, end_dim=-1):
+    """torch.flatten: dims start_dim..end_dim (either may be negative, or known only at run time) in one dim."""
+    shape = shape_list(input)
+    rank = max(len(shape), 1)
+    start, end = start_dim % rank, end_dim % rank
+    return tf.reshape(input, shape[:start] + [-1] + shape[end + 1 :])
 
 
 def torch_setitem(container, key, value):
@@ -591,8 +598,8 @@ def text_dummies_for_placeholders(model, dummies):
 
 def input_signature_for_call(model):
     """TFPreTrainedModel.input_signature where it cannot infer one: text inputs as it makes them, pixel values of a
-    config without num_channels (3) or image_size (open), `input_features` (rank 3) and `input_values` (rank 2)
-    with open dims, LXMERT's region features and boxes. The dummy inputs from_pretrained runs come from it."""
+    config without num_channels (3) or image_size (open), `input_features` (rank 3) and `input_values` (a waveform,
+    AST's mel frames or a codec's channels) with open dims, LXMERT's region features and boxes. The dummy inputs from_pretrained runs come from it."""
     parameters = signature(model.call).parameters
     specs = {}
     text = ("input_ids", "attention_mask", "token_type_ids") if "input_ids" in parameters else ()
@@ -619,18 +626,25 @@ def input_signature_for_call(model):
             shape = (None, None, config.input_feat_per_channel * getattr(config, "input_channels", 1))
         specs["input_features"] = tf.TensorSpec(shape, tf.float32, name="input_features")
     if "input_values" in parameters:
-        specs["input_values"] = tf.TensorSpec((None, None), tf.float32, name="input_values")
+        shape = (None, None)  # a raw waveform (wav2vec2)
+        if getattr(model.config, "num_mel_bins", None) and hasattr(model.config, "time_stride"):  # AST's patches:
+            # (batch, frames, mel bins); speecht5's num_mel_bins are its decoder's, its input a waveform
+            shape = (None, getattr(model.config, "max_length", None), model.config.num_mel_bins)
+        elif getattr(model.config, "audio_channels", None):  # codecs (encodec, mimi): (batch, channels, samples)
+            shape = (None, model.config.audio_channels, None)
+        specs["input_values"] = tf.TensorSpec(shape, tf.float32, name="input_values")
     for name, size in (("visual_feats", "visual_feat_dim"), ("visual_pos", "visual_pos_dim")):  # LXMERT's regions
         if name in parameters and getattr(model.config, size, None):
             specs[name] = tf.TensorSpec((None, None, getattr(model.config, size)), tf.float32, name=name)
     return specs
 
 
-def dummy_inputs_for_signature(specs, length=32):
+def dummy_inputs_for_signature(specs, length=32, lengths=None):
     """Dummy inputs from an input signature: batch 1, `length` for open dims (TFPreTrainedModel's 2 is too short for
-    a speech model's conv front end)."""
+    a speech model's conv front end), or the length `lengths` gives that input."""
+    lengths = lengths or {}
     return {
-        name: tf.ones([1] + [d if d is not None else length for d in spec.shape[1:]], dtype=spec.dtype)
+        name: tf.ones([1] + [d if d is not None else lengths.get(name, length) for d in spec.shape[1:]], spec.dtype)
         for name, spec in specs.items()
     }
 
@@ -983,6 +997,16 @@ def torch_fftn(input, s=None, dim=None, norm=None):
     return x
 
 
+def torch_view_as_complex(input):
+    """torch.view_as_complex: the last dim of size 2 read as (real, imaginary)."""
+    return tf.complex(input[..., 0], input[..., 1])
+
+
+def torch_view_as_real(input):
+    """torch.view_as_real: a complex tensor as a trailing (real, imaginary) dim of size 2."""
+    return tf.stack([tf.math.real(input), tf.math.imag(input)], axis=-1)
+
+
 def torch_scatter(input, dim, index, src):
     """torch's Tensor.scatter (not in place): out[..., index[i], ...] = src[i] along `dim` at every position of
     `index` (src a tensor at least index's size, or a number)."""
@@ -1104,6 +1128,34 @@ def torch_layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     if bias is not None:
         output = output + bias
     return output
+
+
+def torch_scaled_dot_product_attention(
+    query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, enable_gqa=False
+):
+    """torch.nn.functional.scaled_dot_product_attention: softmax(q k^T * scale + mask) v over the last two dims; a
+    boolean mask keeps where True, a float one is added; `is_causal` is torch's top-left aligned lower triangle;
+    `enable_gqa` repeats each key/value head for its group of query heads."""
+    if enable_gqa:
+        groups = shape_list(query)[-3] // shape_list(key)[-3]
+        key = tf.repeat(key, groups, axis=-3)
+        value = tf.repeat(value, groups, axis=-3)
+    if scale is None:
+        scale = 1.0 / math.sqrt(shape_list(query)[-1])
+    scores = tf.matmul(query, key, transpose_b=True) * tf.cast(scale, query.dtype)
+    if is_causal:
+        length, source = shape_list(query)[-2], shape_list(key)[-2]
+        causal = tf.cast(tf.linalg.band_part(tf.ones((length, source)), -1, 0), tf.bool)
+        scores = tf.where(causal, scores, tf.cast(float("-inf"), scores.dtype))
+    if attn_mask is not None:
+        if attn_mask.dtype == tf.bool:
+            scores = tf.where(attn_mask, scores, tf.cast(float("-inf"), scores.dtype))
+        else:
+            scores = scores + tf.cast(attn_mask, scores.dtype)
+    weights = tf.nn.softmax(scores, axis=-1)
+    if isinstance(dropout_p, (int, float)) and dropout_p > 0:
+        weights = tf.nn.dropout(weights, rate=dropout_p)
+    return tf.matmul(weights, value)
 
 
 def torch_pad(tensor, pad, mode="constant", value=None):
@@ -1967,6 +2019,10 @@ def torch_trunc_div(input, other):
 def torch_tolist(tensor):
     """torch's `x.tolist()`: the values as (nested) Python lists; traced, where values are not known yet, the
     symbolic ones in the same nesting (tf.split and tf.range take them: MoE routers' expert sizes)."""
+    if isinstance(tensor, (list, tuple)):
+        return list(tensor)
+    if not tf.is_tensor(tensor) and hasattr(tensor, "tolist"):  # a numpy array (`np.linspace(...).tolist()`)
+        return tensor.tolist()
     if tf.executing_eagerly() and hasattr(tensor, "numpy"):
         return tensor.numpy().tolist()
     if tensor.shape.rank == 0:

@@ -35,13 +35,13 @@ def softmax(a: Args, cx: Context) -> cst.BaseExpression:
     return renamed_call(cx, "stable_softmax", args, {"dim": "axis"})
 
 
-@method("softmax", tensor_only=True)
+@method("softmax", signature=("dim", "dtype"), tensor_only=True)
 def softmax_method(a: Args, cx: Context) -> cst.BaseExpression | None:
-    one = a.positional[0].value if len(a.positional) == 1 and not a.keywords else None
-    dim = one or a.keywords.get("dim")
-    if dim is None or len(a.args) != 1:
+    """`x.softmax(-1)`; `x.softmax(dim=-1, dtype=torch.float32)` casts first, as torch does."""
+    if "dim" not in a or not set(a.bound) <= {"dim", "dtype"}:
         return None
-    return cx.call("stable_softmax", a.receiver, arg(dim, "axis"))
+    x = a.receiver if "dtype" not in a else cx.call("tf.cast", a.receiver, a["dtype"])
+    return cx.call("stable_softmax", x, arg(a["dim"], "axis"))
 
 
 @function("torch.nn.functional.log_softmax", "torch.log_softmax", signature=("input", "dim", "_stacklevel", "dtype"))
@@ -68,6 +68,31 @@ def activation(a: Args, cx: Context) -> cst.BaseExpression | None:
         return None
     name = cst.SimpleString(f'"{ACTIVATION_FUNCTIONS[a.name]}"')
     return cst.Call(func=cx.call("get_tf_activation", name), args=clean(a.args[:1]))
+
+
+ACTIVATION_CLASSES = {  # transformers.activations' classes made without arguments: ACT2CLS's names for them
+    "GELUActivation": "gelu",
+    "FastGELUActivation": "gelu_fast",
+    "NewGELUActivation": "gelu_new",
+    "GELUTanh": "gelu_pytorch_tanh",
+    "PytorchGELUTanh": "gelu_pytorch_tanh",
+    "AccurateGELUActivation": "gelu_accurate",
+    "LaplaceActivation": "laplace",
+    "LinearActivation": "linear",
+    "MishActivation": "mish",
+    "QuickGELUActivation": "quick_gelu",
+    "ReLUSquaredActivation": "relu2",
+    "SiLUActivation": "silu",
+}
+
+
+@function(*(f"transformers.activations.{name}" for name in ACTIVATION_CLASSES))
+def activation_class(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`QuickGELUActivation()` (bridgetower's MLP) -> the activation of that ACT2CLS name."""
+    if a.args:
+        return None
+    name = ACTIVATION_CLASSES[a.name.rpartition(".")[2]]
+    return cx.call(activation_getter(cst.SimpleString(f'"{name}"')), cst.SimpleString(f'"{name}"'))
 
 
 @function("transformers.activations.get_activation")
@@ -243,6 +268,18 @@ def layer_norm(a: Args, cx: Context) -> cst.BaseExpression | None:
     if not {"input", "normalized_shape"} <= set(a.bound) or not set(a.bound) <= set(a.signature):
         return None
     return cx.call("torch_layer_norm", a["input"], *[arg(a[n], n) for n in a.signature[1:] if n in a])
+
+
+SDPA_SIGNATURE = ("query", "key", "value", "attn_mask", "dropout_p", "is_causal", "scale", "enable_gqa")
+
+
+@function("torch.nn.functional.scaled_dot_product_attention", signature=SDPA_SIGNATURE)
+def scaled_dot_product_attention(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """A twin with torch's parameters (aimv2's attention pooling calls it directly)."""
+    if not {"query", "key", "value"} <= set(a.bound) or not set(a.bound) <= set(SDPA_SIGNATURE):
+        return None
+    qkv = [a["query"], a["key"], a["value"]]
+    return cx.call("torch_scaled_dot_product_attention", *qkv, *[arg(a[n], n) for n in SDPA_SIGNATURE[3:] if n in a])
 
 
 @method("norm", signature=("p", "dim", "keepdim", "dtype"), tensor_only=True)

@@ -20,6 +20,18 @@ table("torch.acos", "torch.arccos", to="tf.math.acos")  # yoso's angles
 table("torch.maximum", to="tf.math.maximum")
 table("torch.minimum", to="tf.math.minimum")
 table("torch.erf", to="tf.math.erf")
+# one-argument elementwise functions: the same values in TF (tests/test_text_twins.py checks each)
+table("torch.relu", to="tf.nn.relu")
+table("torch.tan", to="tf.math.tan")
+table("torch.atan", "torch.arctan", to="tf.math.atan")
+table("torch.asin", "torch.arcsin", to="tf.math.asin")
+table("torch.sinh", to="tf.math.sinh")
+table("torch.cosh", to="tf.math.cosh")
+table("torch.log1p", to="tf.math.log1p")
+table("torch.reciprocal", to="tf.math.reciprocal")
+table("torch.neg", "torch.negative", to="tf.math.negative")
+table("torch.isfinite", to="tf.math.is_finite")
+table("torch.trunc", "torch.fix", to="tf.experimental.numpy.fix")
 table("torch.square", to="tf.math.square")
 table("torch.isinf", to="tf.math.is_inf")
 table("torch.isnan", to="tf.math.is_nan")
@@ -244,7 +256,6 @@ table("torch.le", "torch.less_equal", to="tf.math.less_equal")
 table("torch.mm", to="tf.matmul")
 table("torch.prod", to="tf.reduce_prod", dim="axis", keepdim="keepdims")
 table("torch.flip", to="tf.reverse", dims="axis")
-table("torch.log1p", to="tf.math.log1p")
 table("torch.expm1", to="tf.math.expm1")
 table("torch.sign", to="tf.math.sign")
 table("torch.atan2", to="tf.math.atan2")
@@ -292,6 +303,22 @@ def polar(a: Args, cx: Context) -> cst.BaseExpression | None:
     if set(a.bound) != {"abs", "angle"}:
         return None
     return cx.expr("tf.complex({r} * tf.math.cos({theta}), {r} * tf.math.sin({theta}))", r=a["abs"], theta=a["angle"])
+
+
+@function("torch.view_as_complex", signature=("input",))
+def view_as_complex(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """The last dim of size 2 read as (real, imaginary) (deepseek_v2's and llama4's rotary embeddings)."""
+    if set(a.bound) != {"input"}:
+        return None
+    return cx.call("torch_view_as_complex", a["input"])
+
+
+@function("torch.view_as_real", signature=("input",))
+def view_as_real(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """A complex tensor as a trailing (real, imaginary) dim of size 2."""
+    if set(a.bound) != {"input"}:
+        return None
+    return cx.call("torch_view_as_real", a["input"])
 
 
 @function("torch.topk", signature=("input", "k", "dim", "largest", "sorted"))

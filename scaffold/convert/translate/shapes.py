@@ -96,21 +96,6 @@ def broadcast_to(a: Args, cx: Context) -> cst.BaseExpression | None:
     return expand(Args("expand", a.call, a.original, [cst.Arg(size)], target=a["input"]), cx)
 
 
-@method("tile", tensor_only=True)
-def tile_method(a: Args, cx: Context) -> cst.BaseExpression | None:
-    """`x.tile(dims)` / `x.tile(a, b)`: torch's counts, fewer than the dims padded with leading ones (the twin)."""
-    if not a.positional or a.keywords or any(x.star for x in a.positional):
-        return None
-    return cx.call("torch_tile", a.receiver, _dims(a.positional))
-
-
-@function("torch.tile", signature=("input", "dims"))
-def tile(a: Args, cx: Context) -> cst.BaseExpression | None:
-    if set(a.bound) != {"input", "dims"}:
-        return None
-    return cx.call("torch_tile", a["input"], a["dims"])
-
-
 @method("expand_as", "view_as", "reshape_as")
 def as_shape_of(a: Args, cx: Context) -> cst.BaseExpression | None:
     if len(a.positional) != 1 or a.keywords:
@@ -131,6 +116,21 @@ def repeat(a: Args, cx: Context) -> cst.BaseExpression | None:
     if isinstance(dims, (cst.List, cst.Tuple)) and len(dims.elements) > 1:
         return cx.call("torch_repeat", a.receiver, dims)
     return cx.call("tf.tile", a.receiver, dims)
+
+
+@method("tile", tensor_only=True)
+def tile_method(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`x.tile(2)` (dinov3_vit's rotary angles): counts for the trailing dims, through the twin."""
+    if not a.positional or a.keywords or any(x.star for x in a.positional):
+        return None
+    return cx.call("torch_tile", a.receiver, _dims(a.positional))
+
+
+@function("torch.tile", signature=("input", "dims"))
+def tile(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if set(a.bound) != {"input", "dims"}:
+        return None
+    return cx.call("torch_tile", a["input"], a["dims"])
 
 
 def split(cx: Context, kind: str, target: cst.BaseExpression, args: list[cst.Arg]) -> cst.BaseExpression:
@@ -178,8 +178,9 @@ def flatten(
         return cx.expr("tf.reshape({x}, shape_list({x})[:{start}] + [-1])", x=target, start=start)
     try:
         after = int(code(end).replace(" ", "")) + 1  # type: ignore[arg-type]
-    except ValueError:
-        return None  # an end dim that is not a literal: where the tail starts is unknown here
+    except ValueError:  # an end dim that is not a literal (hiera's `flatten(0, len(strides))`): the twin
+        assert end is not None
+        return cx.call("torch_flatten", target, start, end)
     return cx.expr(
         f"tf.reshape({{x}}, shape_list({{x}})[:{{start}}] + [-1] + shape_list({{x}})[{after}:])", x=target, start=start
     )
@@ -207,6 +208,25 @@ def flatten_function(a: Args, cx: Context) -> cst.BaseExpression | None:
         return None
     ok, start, end = _flatten_dims(a, skip=1)
     return flatten(cx, a.positional[0].value, start, end) if ok else None
+
+
+@method("unbind", signature=("dim",), tensor_only=True)
+def unbind_method(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`x.unbind(dim)` (hiera): the slices along dim as a tuple, as torch returns them."""
+    if not set(a.bound) <= {"dim"}:
+        return None
+    return cx.expr(
+        "tuple(tf.unstack({x}, axis={dim}))", x=a.receiver, dim=a["dim"] if "dim" in a else cst.Integer("0")
+    )
+
+
+@function("torch.unbind", signature=("input", "dim"))
+def unbind(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if "input" not in a or not set(a.bound) <= {"input", "dim"}:
+        return None
+    return cx.expr(
+        "tuple(tf.unstack({x}, axis={dim}))", x=a["input"], dim=a["dim"] if "dim" in a else cst.Integer("0")
+    )
 
 
 @function("torch.roll")
