@@ -225,6 +225,29 @@ def test_pt_weight_aliases_strip_sub_model_main_layers_and_map_legacy_checkpoint
 
 
 @pytest.mark.frameworks
+def test_pt_weight_aliases_without_the_main_layer_where_legacy_keys_start_with_the_prefix(helpers):
+    """Qwen2-VL's base model: torch saves `language_model.x` as `model.x` and `visual.x` as it is; the keys then
+    start with base_model_prefix ("model"), so from_pretrained keeps the MainLayer level of every TF name."""
+    from transformers import BertConfig
+
+    class MainLayer(helpers.keras.layers.Layer):
+        _checkpoint_conversion_mapping = {"^model": "language_model"}
+
+    class Holder(helpers.TFPreTrainedModel):
+        base_model_prefix = "model"
+
+        def __init__(self, config):
+            super().__init__(config)
+            self.model = MainLayer(name="model")  # the base model's mapping is its MainLayer's
+
+    holder = Holder(BertConfig())
+    text = helpers.pt_weight_aliases(holder, "model.language_model.layers.0.weight")
+    # the TF names as they are first (from_pretrained takes the first alias the checkpoint has)
+    assert text.index("model.layers.0.weight") > text.index("model.language_model.layers.0.weight")
+    assert helpers.pt_weight_aliases(holder, "model.visual.blocks.0.weight")[-1] == "visual.blocks.0.weight"
+
+
+@pytest.mark.frameworks
 def test_str_arguments_reach_call_through_unpack_inputs_positionally_or_by_keyword(helpers):
     import tensorflow as tf
     from transformers import BertConfig

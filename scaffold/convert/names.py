@@ -140,8 +140,17 @@ def names_in(node: cst.CSTNode) -> list[str]:
     return collector.found
 
 
+# layers of another model's torch file that a file imports (no TF port of that model need exist) and that are a
+# torch.nn layer under another name, same arguments, weights and values: Qwen2RMSNorm(hidden_size, eps) is
+# nn.RMSNorm(hidden_size, eps) computed in float32 (Qwen2-VL, Qwen2.5-VL, Qwen2.5-Omni import it)
+TRANSFORMERS_NN_LAYERS = {"transformers.models.qwen2.modeling_qwen2.Qwen2RMSNorm": "RMSNorm"}
+
+
 def torch_nn_name(qualified: str | None) -> str | None:
-    """`torch.nn.Linear` / `torch.nn.modules.linear.Linear` -> `Linear`; None for anything else."""
+    """`torch.nn.Linear` / `torch.nn.modules.linear.Linear` -> `Linear` (and the `TRANSFORMERS_NN_LAYERS`); None for
+    anything else."""
+    if qualified in TRANSFORMERS_NN_LAYERS:
+        return TRANSFORMERS_NN_LAYERS[qualified]
     if not qualified or not qualified.startswith("torch.nn."):
         return None
     rest = qualified[len("torch.nn.") :]

@@ -278,6 +278,45 @@ def test_parameter_leaves_init_for_build():
     assert "self.keep = 1" in code
 
 
+def test_local_parameters_keep_their_value_and_a_bias_given_to_a_linear_is_made_when_built():
+    # BLIP-2's vision attention: a qkv Linear without a bias, then the query and value biases (zeros for the key)
+    code = run_passes(
+        """
+        class TinyAttention(nn.Module):
+            def __init__(self, config):
+                self.qkv = nn.Linear(8, 24, bias=False)
+                if config.qkv_bias:
+                    q_bias = nn.Parameter(torch.zeros(8))
+                else:
+                    q_bias = None
+                if q_bias is not None:
+                    self.qkv.bias = nn.Parameter(torch.cat((q_bias, q_bias, q_bias)))
+                    self.other.bias = nn.Parameter(q_bias)
+        """,
+        LayersPass,
+    )
+    assert "q_bias = torch.zeros(8)" in code
+    assert "set_dense_bias(self.qkv, torch.cat((q_bias, q_bias, q_bias)))" in code
+    assert "self.other.bias" not in code  # not a Linear of the layer: left to build(), as before
+
+
+def test_a_transformers_layer_that_is_a_torch_layer_is_swapped_as_that_layer():
+    code = run_passes(
+        """
+        from ..qwen2.modeling_qwen2 import Qwen2RMSNorm
+
+
+        class TinyDecoderLayer(nn.Module):
+            def __init__(self, config):
+                self.norm = Qwen2RMSNorm(config.hidden_size, eps=config.rms_norm_eps)
+        """,
+        LayersPass,
+    )
+    assert (
+        'self.norm = TorchRMSNorm(normalized_shape=config.hidden_size, eps=config.rms_norm_eps, name="norm")' in code
+    )
+
+
 def test_base_model_inside_a_head_becomes_the_main_layer():
     code = run_passes(
         """

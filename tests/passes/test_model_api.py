@@ -71,6 +71,27 @@ def test_input_embed_layer_names_the_attribute_and_own_accessors_win():
     assert main.count("def get_input_embeddings") == 1 and "def set_input_embeddings" not in main
 
 
+def test_a_model_class_holding_its_own_embeddings_gets_the_accessors():
+    # a VLM's text model, made inside the base model (`Glm4vTextModel._from_config(...)`): no MainLayer to ask
+    vlm = (
+        SOURCE[: SOURCE.index("class TinyForCausalLM")]
+        + """
+
+class TinyTextModel(TinyPreTrainedModel):
+    def __init__(self, config):
+        super().__init__(config)
+        self.embed_tokens = nn.Embedding(config.vocab_size, config.hidden_size)
+
+    def forward(self, input_ids=None, **kwargs):
+        return self.embed_tokens(input_ids)
+"""
+    )
+    text = _class(_converted(vlm), "TFTinyTextModel")
+    assert "    def get_input_embeddings(self):\n        return self.embed_tokens\n" in text
+    # a head reaches them through its MainLayer, as before
+    assert "def get_input_embeddings" not in _class(_converted(), "TFTinyForSequenceClassification")
+
+
 def test_lm_head_accessors_and_resizing():
     code = _converted()
     head = _class(code, "TFTinyForCausalLM")

@@ -80,6 +80,61 @@ def test_a_file_whose_audio_encoder_declares_its_own_main_input_infers_its_signa
     assert "def dummy_inputs(self):\n        return dummy_inputs_for_signature(self.input_signature)" in code
 
 
+def test_video_models_declare_five_dim_pixel_inputs():
+    """A config with num_frames (VideoMAE, ViViT) takes (batch, frames, channels, height, width); V-JEPA 2 names its
+    main input `pixel_values_videos` and its sizes frames_per_clip / in_chans / crop_size."""
+    source = SOURCE.replace(
+        'base_model_prefix = "tiny"', 'base_model_prefix = "tiny"\n    main_input_name = "pixel_values"'
+    )
+    code = convert_source(source, "tiny").code
+    assert '    frames = getattr(vision_config, "num_frames", None)\n' in code
+    assert "        shape = (None, frames, *shape[1:])\n" in code
+    source = SOURCE.replace(
+        'base_model_prefix = "tiny"', 'base_model_prefix = "tiny"\n    main_input_name = "pixel_values_videos"'
+    )
+    code = convert_source(source, "tiny").code
+    assert 'getattr(config, "frames_per_clip", None)' in code
+    assert 'return {"pixel_values_videos": tf.TensorSpec(shape, tf.float32, name="pixel_values_videos")}' in code
+
+
+def test_a_second_pretrained_model_gets_the_input_signature_its_models_need():
+    """Florence-2 / Emu3: the file's first PreTrainedModel is the vision tower's (or the VQ-VAE); the model taking
+    pixel values next to text subclasses the second one, which needs the inferred signature too."""
+    source = """
+import torch
+from torch import nn
+
+from ...modeling_utils import PreTrainedModel
+from .configuration_tiny import TinyConfig
+
+
+class TinyVisionPreTrainedModel(PreTrainedModel):
+    base_model_prefix = "vision"
+    main_input_name = "pixel_values"
+
+
+class TinyPreTrainedModel(PreTrainedModel):
+    config: TinyConfig
+    base_model_prefix = "model"
+
+
+class TinyModel(TinyPreTrainedModel):
+    def __init__(self, config):
+        super().__init__(config)
+        self.dense = nn.Linear(4, 4)
+
+    def forward(self, input_ids, pixel_values=None):
+        return self.dense(pixel_values)
+"""
+    code = convert_source(source, "tiny").code
+    second = code[code.index("class TFTinyPreTrainedModel(") : code.index("class TFTinyModel(")]
+    assert "def input_signature(self):\n        return input_signature_for_call(self)" in second
+    assert "    config_class = TinyConfig\n" in second and "config: TinyConfig" not in second
+    first = code[code.index("class TFTinyVisionPreTrainedModel(") : code.index("class TFTinyPreTrainedModel(")]
+    # its own main input, pixel values; the file's model requires ids beside them: inferred from `call` too
+    assert "def input_signature(self):\n        return input_signature_for_call(self)" in first
+
+
 def test_a_second_pretrained_model_reads_its_config_class_from_the_annotation():
     """decision_transformer: its GPT-2 PreTrainedModel and its own, each `config: DecisionTransformerConfig`; TF's
     from_pretrained reads `config_class` of whichever the loaded model derives from."""

@@ -250,3 +250,26 @@ def test_state_dict_hooks_compiler_hints_and_eval_are_dropped():
         """,
         PytorchOnlyPass,
     )
+
+
+def test_torch_loading_bookkeeping_read_from_a_sub_model_is_dropped():
+    # BLIP-2 / InstructBLIP copy the language model's accelerate bookkeeping; a TF sub-model has none of it
+    code = run_passes(
+        """
+        class TinyModel(nn.Module):
+            def __init__(self, config):
+                language_model = AutoModel.from_config(config.text_config)
+                if language_model._tied_weights_keys is not None:
+                    self._tied_weights_keys = [f"language_model.{k}" for k in language_model._tied_weights_keys]
+                if self.language_model._no_split_modules is not None:
+                    self._no_split_modules.extend(self.language_model._no_split_modules)
+                if language_model.config is not None:
+                    self._tied_weights_keys = []
+                if language_model._tied_weights_keys is not None:
+                    self.keep = 1
+        """,
+        PytorchOnlyPass,
+    )
+    assert "_no_split_modules" not in code
+    assert code.count("_tied_weights_keys") == 2  # the two `if`s whose test or body is not bookkeeping stay
+    assert "self.keep = 1" in code and "self._tied_weights_keys = []" in code

@@ -80,8 +80,13 @@ def _is_tf_call(node: cst.BaseExpression) -> bool:
 
 
 def _is_ids(node: cst.BaseExpression) -> bool:
-    """A name that holds integer ids by transformers' conventions (`position_ids`, `cache_position`)."""
-    return isinstance(node, cst.Name) and (node.value.endswith("_ids") or node.value == "cache_position")
+    """A name that holds integer ids by transformers' conventions (`position_ids`, `cache_position`,
+    `vision_start_indices` and `vision_start_indices + 1`), or a comparison (a boolean mask: `x[mask == 1]`)."""
+    if isinstance(node, cst.Comparison):
+        return True
+    if isinstance(node, cst.BinaryOperation):
+        return _is_ids(node.left) or _is_ids(node.right)
+    return isinstance(node, cst.Name) and (node.value.endswith(("_ids", "_indices")) or node.value == "cache_position")
 
 
 def _tensor_index_key(elements: Sequence[cst.SubscriptElement]) -> cst.BaseExpression | None:

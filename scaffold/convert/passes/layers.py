@@ -171,9 +171,11 @@ class LayersPass(NodePass):
             return updated
         moved = {id(small) for small, _, _ in _weight_inits(cls, self.info).values()}
         body = [
-            self._computed_parameter(o, s) or s
+            kept or s
             for o, s in zip(original.body, updated.body)
-            if (not self._is_parameter_assignment(s) or self._computed_parameter(o, s) is not None)
+            # a parameter that is not the layer's own (a local, a Linear's bias), else a computed initial value
+            for kept in [self._parameter_value(s) or self._computed_parameter(o, s)]
+            if (kept is not None or not self._is_parameter_assignment(s))
             and not self._is_bias_tie(s, cls)
             and not self._is_saved_buffer(o)
             and id(o) not in moved
@@ -191,6 +193,8 @@ class LayersPass(NodePass):
             return None
         if not (self._is_parameter_assignment(original) and self._is_parameter_assignment(updated)):
             return None
+        if len((dotted(original.targets[0].target) or "").split(".")) > 2:
+            return None  # `self.other.bias = nn.Parameter(...)`: not a weight of this layer's build()
         call = original.value.body if isinstance(original.value, cst.IfExp) else original.value
         if not isinstance(call, cst.Call) or not computed_parameter(call, self.info.imports):
             return None
@@ -224,6 +228,29 @@ class LayersPass(NodePass):
             and target.count(".") == 2
             and cls.bias_ties.get(target.split(".")[1]) == (dotted(small.value) or "")[len("self.") :]
         )
+
+    def _parameter_value(self, small: cst.BaseSmallStatement) -> cst.BaseSmallStatement | None:
+        """A parameter that is not the layer's own (blip_2's vision attention):
+        `q_bias = nn.Parameter(torch.zeros(d))`, a local, keeps its initial value (a tensor);
+        `self.qkv.bias = nn.Parameter(qkv_bias)`, a bias given to a Linear made without one, becomes
+        `set_dense_bias(self.qkv, qkv_bias)`: the Dense makes that bias when built, starting at that value, and it
+        loads under torch's name (`qkv.bias`)."""
+        if not isinstance(small, cst.Assign) or len(small.targets) != 1 or not self._is_parameter_assignment(small):
+            return None
+        value = small.value
+        if not isinstance(value, cst.Call) or not value.args or value.args[0].keyword is not None:
+            return None
+        target = small.targets[0].target
+        initial = value.args[0].value
+        if isinstance(target, cst.Name):
+            return small.with_changes(value=initial)
+        owner = dotted(target) or ""
+        parts = owner.split(".")
+        cls = self._init_class()
+        sub = cls.sublayers.get(parts[1]) if cls is not None and len(parts) == 3 else None
+        if parts[0] == "self" and parts[-1] == "bias" and sub is not None and sub.kind == "Linear":
+            return cst.Expr(self.call("set_dense_bias", fragment(".".join(parts[:2])), initial))
+        return None
 
     def _is_parameter_assignment(self, small: cst.BaseSmallStatement) -> bool:
         if not isinstance(small, cst.Assign):

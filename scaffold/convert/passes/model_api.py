@@ -3,7 +3,8 @@ themselves: embedding accessors, the LM head, resizing, and `int` arguments give
 
 - The MainLayer gets `get_input_embeddings` / `set_input_embeddings` where the base model inherits torch's:
   the layer named by `_input_embed_layer` (default `embed_tokens`), as torch's fallback reads it. TF models reach
-  the embeddings through their MainLayer (`TFPreTrainedModel.get_input_embeddings`).
+  the embeddings through their MainLayer (`TFPreTrainedModel.get_input_embeddings`); another model class holding
+  that layer itself (a VLM's text model built inside the base model) gets the accessors too.
 - A head holding `lm_head` without its own accessors gets torch's default ones (`get_output_embeddings` returns
   `self.lm_head`); every head with output embeddings also gets `get_lm_head` (TF's mark of an LM head: the
   common tests and `TFPreTrainedModel` read it) and `get_bias` (None: a Dense output layer carries its own bias).
@@ -83,6 +84,18 @@ def input_embedding_attr(info: ModuleInfo) -> str | None:
     name = _string_attribute(base, "_input_embed_layer") or _string_attribute(pretrained, "_input_embed_layer")
     name = name or "embed_tokens"
     return base.tf_attr(name) if name in base.sublayers else None
+
+
+def own_embedding_attr(cls: ClassInfo, info: ModuleInfo) -> str | None:
+    """The attribute torch's `get_input_embeddings` fallback returns on a model class other than the base model
+    that holds its embeddings itself, with no MainLayer (a VLM's text model, `Glm4vTextModel`, made with
+    `_from_config` inside the base model): TF's inherited accessor would look for a MainLayer and raise."""
+    if cls.method("get_input_embeddings") is not None:
+        return None
+    pretrained = info.classes.get(info.pretrained_class or "")
+    name = _string_attribute(cls, "_input_embed_layer") or _string_attribute(pretrained, "_input_embed_layer")
+    name = name or "embed_tokens"
+    return cls.tf_attr(name) if name in cls.sublayers else None
 
 
 def _add(class_def: cst.ClassDef, ctx: ConvertContext, code: str, after: str | None = "__init__") -> cst.ClassDef:
@@ -231,6 +244,9 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
         if name == info.main_layer_class and embedding_attr is not None:
             class_def = _add(class_def, ctx, INPUT_ACCESSORS.format(attr=embedding_attr))
         if name in heads:
+            own = own_embedding_attr(heads[name], info)
+            if own is not None:
+                class_def = _add(class_def, ctx, INPUT_ACCESSORS.format(attr=own))
             if "lm_head" in heads[name].sublayers and method(class_def, "get_output_embeddings") is None:
                 class_def = _add(class_def, ctx, OUTPUT_ACCESSORS)
             if method(class_def, "get_output_embeddings") is not None:

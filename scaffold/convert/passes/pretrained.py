@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis import ClassInfo, ModuleInfo, class_attribute
+from ..analysis import ModuleInfo
 from ..context import ConvertContext
 from ..names import names_in
 from .classes import map_classes
@@ -118,11 +118,6 @@ def dummy_inputs(self):
 KNOWN_INPUTS = ("input_ids", "pixel_values", "input_values", "input_features", "inputs_embeds")
 
 
-def _unknown_main_input(cls: ClassInfo) -> bool:
-    value = class_attribute(cls, "main_input_name")
-    return isinstance(value, cst.SimpleString) and value.evaluated_value not in KNOWN_INPUTS
-
-
 def _without_class_attribute(class_def: cst.ClassDef, name: str) -> cst.ClassDef:
     body = [s for s in class_def.body.body if not assigns_class_attribute(s, name)]
     return class_def.with_changes(body=class_def.body.with_changes(body=body))
@@ -159,7 +154,8 @@ def _requires_more_than_pixels(info: ModuleInfo) -> bool:
 
 
 # pixel_values: TFPreTrainedModel needs config.image_size; configs without one (ResNet, RegNet) use 224; a model
-# whose backbone fixes the size (VitPose's, [256, 192]) takes the backbone config's, height and width
+# whose backbone fixes the size (VitPose's, [256, 192]) takes the backbone config's, height and width; video
+# models (VideoMAE, ViViT, TimeSformer: a config with num_frames) take (batch, frames, channels, height, width)
 VISION_SIGNATURE = """
 @property
 def input_signature(self):
@@ -168,11 +164,24 @@ def input_signature(self):
         vision_config = vision_config.backbone_config
     size = getattr(vision_config, "image_size", 224)
     height, width = (size, size) if isinstance(size, int) else size[:2]
-    return {
-        "pixel_values": tf.TensorSpec(
-            (None, getattr(vision_config, "num_channels", 3), height, width), tf.float32, name="pixel_values"
-        )
-    }
+    shape = (None, getattr(vision_config, "num_channels", 3), height, width)
+    frames = getattr(vision_config, "num_frames", None)
+    if isinstance(frames, int):
+        shape = (None, frames, *shape[1:])
+    return {"pixel_values": tf.TensorSpec(shape, tf.float32, name="pixel_values")}
+"""
+
+
+# pixel_values_videos as the main input (V-JEPA 2): (batch, frames, channels, height, width), read from the config
+VIDEO_SIGNATURE = """
+@property
+def input_signature(self):
+    config = self.config
+    frames = getattr(config, "num_frames", None) or getattr(config, "frames_per_clip", None)
+    channels = getattr(config, "num_channels", None) or getattr(config, "in_chans", None) or 3
+    size = getattr(config, "image_size", None) or getattr(config, "crop_size", None)
+    shape = (None, frames, channels, size, size)
+    return {"pixel_values_videos": tf.TensorSpec(shape, tf.float32, name="pixel_values_videos")}
 """
 
 
@@ -241,10 +250,7 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
     def change(class_def: cst.ClassDef) -> cst.ClassDef:
         if class_def.name.value != target:
             cls = info.classes.get(class_def.name.value[2:]) if class_def.name.value.startswith("TF") else None
-            # a second PreTrainedModel (decision_transformer's beside its GPT-2's) reads its config class too
-            own = cls is not None and (cls.role in ("model", "pretrained") or cls.serializable)
-            if cls is not None and cls.role == "pretrained" and _unknown_main_input(cls):
-                class_def = _with_property(class_def, "dummy_inputs", BUILT_DUMMY, ctx)
+            own = cls is not None and (cls.role == "model" or cls.serializable)
             return _config_annotation_to_class(class_def) if own else class_def
         class_def = _dummies_for_call(_drop_config_annotation(class_def), ctx)
         if not info.base_model_prefix:  # None, or torch's "" (4.57's VLMs): the MainLayer's name
@@ -254,24 +260,61 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
             class_def = _with_property(class_def, "tf_to_pt_weight_rename", WEIGHT_RENAME, ctx)
         if info.config_class:
             class_def = with_class_attribute(class_def, "config_class", info.config_class)
-        if info.main_input_name == "input_values":
-            class_def = _with_audio_inputs(class_def, ctx)
-        elif info.main_input_name == "input_features":
-            class_def = _with_property(class_def, "input_signature", FEATURES_SIGNATURE, ctx)
-            class_def = _with_property(class_def, "dummy_inputs", FEATURES_DUMMY, ctx)
-        elif info.main_input_name == "pixel_values" and not _requires_more_than_pixels(info):
-            class_def = _with_property(class_def, "input_signature", VISION_SIGNATURE, ctx)
-        elif _takes_pixel_values(info):
-            class_def = _with_property(class_def, "input_signature", INFERRED_SIGNATURE, ctx)
-            if placeholders:
-                class_def = _with_property(class_def, "dummy_inputs", INFERRED_DUMMY, ctx)
-        elif _takes_pixel_values(info, ("input_features", "input_values")):
-            # an audio encoder declaring main_input_name itself (qwen2_audio, voxtral), an audio-text model:
-            # TFPreTrainedModel refuses to guess; each class takes the inputs its call names
-            class_def = _with_property(class_def, "input_signature", FEATURES_SIGNATURE, ctx)
-            class_def = _with_property(class_def, "dummy_inputs", FEATURES_DUMMY, ctx)
-        elif info.main_input_name is not None and info.main_input_name not in KNOWN_INPUTS:
-            class_def = _with_property(class_def, "dummy_inputs", BUILT_DUMMY, ctx)
-        return class_def
+        return _with_inputs(class_def, info.main_input_name, info, ctx, placeholders)
 
-    return map_classes(module, change)
+    def change_other(class_def: cst.ClassDef) -> cst.ClassDef:
+        """Another PreTrainedModel of the file (Florence-2's, Emu3's and InternVL's models subclass the second one):
+        its config class and the input signature its own main input (or the file's inputs) needs, as the first one
+        gets."""
+        cls = others.get(class_def.name.value)
+        if cls is None:
+            return class_def
+        value = _own_string(cls.node, "main_input_name")
+        # its own `config: InternVLConfig` is TF's config_class (from_pretrained reads it; torch the annotation)
+        return _with_inputs(_config_annotation_to_class(class_def), value, info, ctx, placeholders)
+
+    others = {
+        ctx.tf_name(c.name): c
+        for c in info.classes.values()
+        if c.role == "pretrained" and c.name != info.pretrained_class
+    }
+    module = map_classes(module, change)
+    return map_classes(module, change_other) if others else module
+
+
+def _own_string(node: cst.ClassDef, name: str) -> str | None:
+    for statement in node.body.body:
+        if isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], cst.Assign):
+            small = statement.body[0]
+            target = small.targets[0].target
+            if isinstance(target, cst.Name) and target.value == name and isinstance(small.value, cst.SimpleString):
+                value = small.value.evaluated_value
+                return value if isinstance(value, str) else None
+    return None
+
+
+def _with_inputs(
+    class_def: cst.ClassDef, main_input_name: str | None, info: ModuleInfo, ctx: ConvertContext, placeholders: bool
+) -> cst.ClassDef:
+    """The input signature (and dummies) TFPreTrainedModel cannot derive for this main input or these inputs."""
+    if main_input_name == "input_values":
+        class_def = _with_audio_inputs(class_def, ctx)
+    elif main_input_name == "input_features":
+        class_def = _with_property(class_def, "input_signature", FEATURES_SIGNATURE, ctx)
+        class_def = _with_property(class_def, "dummy_inputs", FEATURES_DUMMY, ctx)
+    elif main_input_name == "pixel_values" and not _requires_more_than_pixels(info):
+        class_def = _with_property(class_def, "input_signature", VISION_SIGNATURE, ctx)
+    elif main_input_name == "pixel_values_videos":
+        class_def = _with_property(class_def, "input_signature", VIDEO_SIGNATURE, ctx)
+    elif _takes_pixel_values(info):
+        class_def = _with_property(class_def, "input_signature", INFERRED_SIGNATURE, ctx)
+        if placeholders:
+            class_def = _with_property(class_def, "dummy_inputs", INFERRED_DUMMY, ctx)
+    elif _takes_pixel_values(info, ("input_features", "input_values")):
+        # an audio encoder declaring main_input_name itself (qwen2_audio, voxtral), an audio-text model:
+        # TFPreTrainedModel refuses to guess; each class takes the inputs its call names
+        class_def = _with_property(class_def, "input_signature", FEATURES_SIGNATURE, ctx)
+        class_def = _with_property(class_def, "dummy_inputs", FEATURES_DUMMY, ctx)
+    elif main_input_name is not None and main_input_name not in KNOWN_INPUTS:
+        class_def = _with_property(class_def, "dummy_inputs", BUILT_DUMMY, ctx)
+    return class_def

@@ -201,6 +201,10 @@ class PytorchOnlyPass(NodePass):
         if self.cursor.function_name and _mentions_gradient_checkpointing(original.test):
             return self._keep(original, updated.orelse)
         body = original.body.body if isinstance(original.body, cst.IndentedBlock) else ()
+        if body and updated.orelse is None and id(original) not in self._elifs and _torch_bookkeeping(original):
+            # `if language_model._no_split_modules is not None: self._no_split_modules.extend(...)` (BLIP-2,
+            # InstructBLIP): torch's loading bookkeeping, read from a sub-model that has none in TF
+            return cst.RemovalSentinel.REMOVE
         if (
             body
             and updated.orelse is None
@@ -310,3 +314,31 @@ class PytorchOnlyPass(NodePass):
                 return True
             return name in ("self.post_init", "self.init_weights", "self.tie_weights", "self._init_weights")
         return False
+
+
+def _torch_only_attribute(node: cst.BaseExpression | None) -> bool:
+    """`x.<a PyTorch-only class attribute>` (`language_model._tied_weights_keys`), or a method of one."""
+    name = (dotted(node) if node is not None else None) or ""
+    return any(p in PYTORCH_ONLY_ATTRIBUTES for p in name.split(".")[1:])
+
+
+def _torch_bookkeeping(node: cst.If) -> bool:
+    """An `if` testing a PyTorch-only attribute whose body only sets or extends such attributes."""
+    test = node.test
+    if isinstance(test, cst.Comparison):
+        test = test.left
+    if not _torch_only_attribute(test) or not isinstance(node.body, cst.IndentedBlock):
+        return False
+    for statement in node.body.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            return False
+        for small in statement.body:
+            if isinstance(small, cst.Assign):
+                if not all(_torch_only_attribute(t.target) for t in small.targets):
+                    return False
+            elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                if not _torch_only_attribute(small.value.func):
+                    return False
+            else:
+                return False
+    return True

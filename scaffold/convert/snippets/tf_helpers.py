@@ -329,6 +329,20 @@ def torch_repeat(tensor, repeats):
     return tf.tile(tensor, repeats)
 
 
+def torch_list(x):
+    """list(x): a tensor is split along its first dim, as torch iterates it (tf.unstack traces where that dim is
+    static; iterating a symbolic tensor is refused); anything else as list() does."""
+    return tf.unstack(x) if tf.is_tensor(x) else list(x)
+
+
+def torch_tensor(data, dtype=None):
+    """torch.tensor: a new tensor of `data`, also of a list of scalar tensors (tf.constant refuses those)."""
+    if isinstance(data, (list, tuple)) and any(tf.is_tensor(d) for d in data):
+        stacked = tf.stack([tf.convert_to_tensor(d) for d in data])
+        return stacked if dtype is None else tf.cast(stacked, dtype)
+    return tf.constant(data, dtype=dtype)
+
+
 def torch_tile(tensor, dims):
     """torch.tile / Tensor.tile: as repeat, but fewer counts than dims repeat the trailing dims (leading 1s)."""
     dims = [dims] if isinstance(dims, int) else list(dims)
@@ -400,6 +414,8 @@ def torch_index(tensor, index):
     if isinstance(index, tuple) and index and _boolean_mask_axis(index) is not None:
         axis = _boolean_mask_axis(index)
         return tf.boolean_mask(tensor, index[axis], axis=axis)
+    if isinstance(index, tuple) and _mask_among_basic(index) is not None:
+        return _mask_among_basic(index)(tensor)
     if tf.is_tensor(index) and index.dtype == tf.bool and index.shape.rank != 0:
         return tf.boolean_mask(tensor, index)
     return tensor[index]
@@ -445,6 +461,36 @@ def _boolean_mask_axis(index):
     return masks[0] if len(masks) == 1 and len(masks) + len(full) == len(index) else None
 
 
+def _mask_among_basic(index):
+    """`x[..., i, mask]` (Qwen2-VL's position ids): one boolean tensor among ints, slices and `...`, the ints next to
+    it (torch then keeps the masked dim where they stand): mask first, then the rest as TF slices it. Returns that
+    indexing as a function of the tensor, or None for other keys."""
+    masks = [d for d, i in enumerate(index) if tf.is_tensor(i) and i.dtype == tf.bool and i.shape.rank]
+    if len(masks) != 1 or sum(i is Ellipsis for i in index) > 1:
+        return None
+    if not all(d in masks or i is Ellipsis or isinstance(i, (int, slice)) for d, i in enumerate(index)):
+        return None
+    ints = [d for d, i in enumerate(index) if isinstance(i, int) and not isinstance(i, bool)]
+    run = sorted(ints + masks)
+    if run != list(range(run[0], run[-1] + 1)):
+        return None  # an int apart from the mask: torch moves the masked dim first
+    position = masks[0]
+    mask = index[position]
+
+    def apply(tensor):
+        rank = len(tensor.shape)
+        consumed = sum(mask.shape.rank if d == position else 1 for d, i in enumerate(index) if i is not Ellipsis)
+        key = []
+        for i in index:
+            key += [slice(None)] * (rank - consumed) if i is Ellipsis else [i]
+        axis = next(d for d, i in enumerate(key) if i is mask)  # each part before it takes one dim
+        masked = tf.boolean_mask(tensor, mask, axis=axis)
+        rest = tuple(key[:axis] + [slice(None)] + key[axis + 1 :])
+        return masked[rest]
+
+    return apply
+
+
 def torch_unique_consecutive(tensor):
     """torch.unique_consecutive(x) (no dim): the flattened values with each run of equal ones kept once."""
     flat = tf.reshape(tensor, [-1])
@@ -481,6 +527,13 @@ def torch_vector_norm(x, ord=2, dim=None, keepdim=False, dtype=None):
     return tf.math.pow(tf.reduce_sum(tf.math.pow(x, ord), axis=axis, keepdims=keepdim), 1.0 / ord)
 
 
+def set_dense_bias(layer, value):
+    """torch's `linear.bias = nn.Parameter(value)` in `__init__`, on a Linear made without a bias (BLIP-2's qkv, the
+    query and value biases with zeros for the key): the Dense makes a bias when built, starting at `value`."""
+    layer.use_bias = True
+    layer.bias_initializer = keras.initializers.Constant(tf.convert_to_tensor(value).numpy())
+
+
 def dummy_inputs_for_call(model, dummies):
     """The dummy inputs `model.call` takes. A PreTrainedModel's `dummy_inputs` serve all its heads, and a head
     that runs part of the model only (an encoder-only head of an encoder-decoder) takes fewer of them."""
@@ -515,9 +568,16 @@ def pt_weight_aliases(model, name):
     stripped = name
     for attr, main in subs:
         stripped = re.sub(rf"(^|\.){re.escape(attr)}\.{re.escape(main)}\.", rf"\g<1>{attr}.", stripped)
-    reverse = {v: k for k, v in getattr(model, "_checkpoint_conversion_mapping", {}).items()}
+    mapping = getattr(model, "_checkpoint_conversion_mapping", None)
+    if not mapping and model.base_model_prefix:  # a base model's own mapping sits on its MainLayer
+        mapping = getattr(getattr(model, model.base_model_prefix, None), "_checkpoint_conversion_mapping", None)
+    reverse = {v: k for k, v in (mapping or {}).items()}
     aliases = []
-    for candidate in (stripped, name):
+    # last: without the MainLayer's level, where the legacy keys happen to start with base_model_prefix (Qwen2-VL's
+    # `language_model.` saved as `model.`: from_pretrained then keeps the prefix of every TF name)
+    prefix = f"{model.base_model_prefix}."
+    unprefixed = [c[len(prefix) :] for c in (stripped, name) if c.startswith(prefix)]
+    for candidate in (stripped, name, *unprefixed):
         for pattern, replacement in reverse.items():
             legacy, count = re.subn(pattern, re.sub(r"\(.*\)", "", replacement.lstrip("^")), candidate)
             if count:
@@ -587,15 +647,20 @@ def input_signature_for_call(model):
     parameters = signature(model.call).parameters
     specs = {}
     text = ("input_ids", "attention_mask", "token_type_ids") if "input_ids" in parameters else ()
-    for name in (*text, "decoder_input_ids", "decoder_attention_mask"):
+    # InstructBLIP's instruction to its Q-Former is text too (a required argument of its call)
+    for name in (*text, "decoder_input_ids", "decoder_attention_mask", "qformer_input_ids", "qformer_attention_mask"):
         if name in parameters:
             specs[name] = tf.TensorSpec((None, None), tf.int32, name=name)
     if "pixel_values" in parameters:
-        vision = getattr(model.config, "vision_config", None) or model.config
+        # CLIP-style composites name their vision side vision_config, FLAVA image_config
+        config = model.config
+        vision = getattr(config, "vision_config", None) or getattr(config, "image_config", None) or config
         size = getattr(vision, "image_size", None) or getattr(vision, "input_size", None)
         size = [size, size] if isinstance(size, int) else list(size) if isinstance(size, (list, tuple)) else [None] * 2
         channels = getattr(vision, "num_channels", 3)
-        specs["pixel_values"] = tf.TensorSpec((None, channels, *size[:2]), tf.float32, name="pixel_values")
+        frames = getattr(vision, "num_frames", None)  # a video model: (batch, frames, channels, height, width)
+        frames = (frames,) if isinstance(frames, int) else ()
+        specs["pixel_values"] = tf.TensorSpec((None, *frames, channels, *size[:2]), tf.float32, name="pixel_values")
     if "input_features" in parameters:
         config, shape = getattr(model.config, "audio_config", None) or model.config, (None, None, None)
         if getattr(config, "num_mel_bins", None):  # Whisper: (batch, mel bins, 2 x max_source_positions frames)

@@ -11,7 +11,20 @@ table("torch.rand", to="tf.random.uniform")
 table("torch.randn", to="tf.random.normal")
 table("torch.zeros_like", "torch.empty_like", to="tf.zeros_like")  # empty: any values; zeros are some
 table("torch.ones_like", to="tf.ones_like")
-table("torch.tensor", to="tf.constant")
+
+
+@function("torch.tensor", signature=("data", "dtype"))
+def tensor(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`torch.tensor(data)` -> `tf.constant(data)`; data held in a variable may be a list of scalar tensors
+    (Qwen2-VL's `mrope_position_deltas`), which tf.constant refuses: the twin stacks those."""
+    if "data" not in a or not set(a.bound) <= {"data", "dtype"}:
+        return None
+    data = a["data"]
+    variable = isinstance(data, cst.Name) and data.value not in ("True", "False", "None")
+    func = "torch_tensor" if variable else "tf.constant"
+    return cx.call(func, a["data"], *([arg(a["dtype"], "dtype")] if "dtype" in a else []))
+
+
 table("torch.clone", to="tf.identity")  # roc_bert (memory_format= is dropped)
 
 

@@ -7,7 +7,7 @@ import libcst as cst
 from ..names import dotted
 from ..tables import NN_ACTIVATIONS, TF_ACTIVATIONS
 from ..torch_layers import WEIGHTLESS, keras_constructor
-from .registry import Args, Context, arg, clean, code, function, method, renamed_call, table
+from .registry import Args, Context, arg, clean, code, function, is_integer, method, renamed_call, table
 
 ACTIVATION_FUNCTIONS = {
     "torch.nn.functional.gelu": "gelu",
@@ -183,6 +183,29 @@ def vector_norm(a: Args, cx: Context) -> cst.BaseExpression | None:
     if not a.positional or not set(a.keywords) <= {"ord", "dim", "keepdim", "dtype"}:
         return None
     return cx.call("torch_vector_norm", *a.args)  # the twin's parameters are named like torch's
+
+
+@function("torch.linalg.norm", "torch.norm", signature=("input", "ord", "dim", "keepdim", "dtype"))
+def linalg_norm(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`torch.linalg.norm(x, ord=2, dim=-1, keepdim=True)` (OWL-ViT): a vector norm over an integer dim; with no
+    ord, the 2-norm of the entries over `dim` (every dim when None), which is also torch's Frobenius default for
+    two dims. Matrix norms with an ord (spectral, nuclear, "fro" spelled out) are not taken. `torch.norm` names its
+    order `p`."""
+    bound = dict(a.bound)
+    if a.name == "torch.norm" and "p" in bound:
+        bound["ord"] = bound.pop("p")
+    if "input" not in bound or not set(bound) <= {"input", "ord", "dim", "keepdim", "dtype"}:
+        return None
+    ord_, dim = bound.get("ord"), bound.get("dim")
+    no_ord = ord_ is None or (isinstance(ord_, cst.Name) and ord_.value == "None")
+    numeric = isinstance(ord_, (cst.Integer, cst.Float)) or (
+        isinstance(ord_, cst.UnaryOperation) and isinstance(ord_.expression, (cst.Integer, cst.Float))
+    )
+    if not no_ord and not (numeric and dim is not None and is_integer(dim)):
+        return None
+    rest = [arg(bound[n], n) for n in ("dim", "keepdim", "dtype") if n in bound]
+    order = [] if no_ord or ord_ is None else [arg(ord_, "ord")]
+    return cx.call("torch_vector_norm", bound["input"], *order, *rest)
 
 
 @function("torch.unique_consecutive")

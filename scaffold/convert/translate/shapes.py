@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .registry import Args, Context, arg, clean, code, function, is_integer, method
+from .registry import Args, Context, arg, clean, code, function, is_integer, method, table
 
 
-@function("torch.cat", "torch.concat", "torch.concatenate", "torch.stack", signature=("tensors", "dim"))
-def join(a: Args, cx: Context) -> cst.BaseExpression | None:
-    """`torch.cat(tensors, dim)` -> `tf.concat(tensors, axis)`, torch's dim 0 where none is given (tf.concat needs
-    one; tf.stack's default is 0 too); `torch.stack` -> `tf.stack`."""
-    if "tensors" not in a or not set(a.bound) <= {"tensors", "dim"}:
+@function("torch.cat", "torch.concat", "torch.concatenate", signature=("tensors", "dim"))
+def cat(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """torch joins along dim 0 by default; tf.concat's axis has no default (`torch.cat((q_bias, v_bias))`)."""
+    if "tensors" not in a or not set(a.bound) <= {"tensors", "dim", "axis"}:
         return None
-    name = "tf.stack" if a.name == "torch.stack" else "tf.concat"
-    dim = a["dim"] if "dim" in a else cst.Integer("0")
-    return cx.call(name, a["tensors"], arg(dim, "axis") if "dim" in a.keywords or "dim" not in a else dim)
+    dim = a.get("dim", a.get("axis"))
+    return cx.call("tf.concat", a["tensors"], arg(dim if dim is not None else cst.Integer("0"), "axis"))
+
+
+table("torch.stack", to="tf.stack", dim="axis")
 
 
 def shape_tuple(tensor: cst.BaseExpression, cx: Context) -> cst.Call:
@@ -86,6 +87,15 @@ def expand(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call("tf.broadcast_to", target, cst.List(shape))
 
 
+@function("torch.broadcast_to", signature=("input", "size"))
+def broadcast_to(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`torch.broadcast_to(x, size)` is `x.expand(size)` (a -1 keeps that dim)."""
+    if set(a.bound) != {"input", "size"}:
+        return None
+    size = a["size"]
+    return expand(Args("expand", a.call, a.original, [cst.Arg(size)], target=a["input"]), cx)
+
+
 @method("expand_as", "view_as", "reshape_as")
 def as_shape_of(a: Args, cx: Context) -> cst.BaseExpression | None:
     if len(a.positional) != 1 or a.keywords:
@@ -98,6 +108,8 @@ def as_shape_of(a: Args, cx: Context) -> cst.BaseExpression | None:
 def repeat(a: Args, cx: Context) -> cst.BaseExpression | None:
     """torch repeats per dim: tf.tile when one count per dim. Several counts go through the twin, which puts the
     counts beyond the tensor's rank on new leading dims, as torch does (`arange(n).repeat(batch, 1)`: cpmant, mra)."""
+    if len(a.positional) == 1 and a.positional[0].star == "*" and not a.keywords:
+        return cx.call("torch_repeat", a.receiver, a.positional[0].value)  # `x.repeat(*counts)`
     if not a.positional or a.keywords or any(x.star for x in a.positional):
         return None
     dims = _dims(a.positional)
@@ -334,6 +346,12 @@ def nonzero_method(a: Args, cx: Context) -> cst.BaseExpression | None:
 @function("torch.nonzero", signature=("input", "as_tuple"))
 def nonzero_function(a: Args, cx: Context) -> cst.BaseExpression | None:
     return _nonzero(a, cx, a.get("input"))
+
+
+@function("torch.argwhere", signature=("input",))
+def argwhere(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """torch.argwhere(x) is torch.nonzero(x): [N, rank] indices in row-major order (Qwen2-VL's get_rope_index)."""
+    return _nonzero(a, cx, a.get("input")) if set(a.bound) == {"input"} else None
 
 
 def _nonzero(a: Args, cx: Context, x: cst.BaseExpression | None) -> cst.BaseExpression | None:

@@ -62,6 +62,17 @@ def builtin_isinstance(a: Args, cx: Context) -> cst.BaseExpression:
     return a.call
 
 
+@function("builtins.list", "list")
+def builtin_list(a: Args, cx: Context) -> cst.BaseExpression:
+    """`list(image_features)` in a method: torch iterates a tensor along its first dim; a symbolic TF tensor refuses
+    iteration under tf.function, so a variable goes through `torch_list` (tf.unstack for a tensor, list otherwise)."""
+    if cx.function_name is None or len(a.args) != 1 or a.args[0].keyword or a.args[0].star:
+        return a.call
+    if not isinstance(a.args[0].value, cst.Name):
+        return a.call
+    return cx.call("torch_list", a.args[0].value)
+
+
 @function("transformers.pytorch_utils.apply_chunking_to_forward")
 def apply_chunking(a: Args, cx: Context) -> cst.BaseExpression | None:
     # chunking changes memory use, not numbers: call the function on the inputs
