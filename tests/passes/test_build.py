@@ -469,5 +469,5 @@ def test_items_of_a_starred_sequential_are_built_where_present():
                 self.head = nn.Sequential(*([nn.Linear(8, 4)] + ([nn.Tanh()] if config.tanh else [])))
         """
     )
-    assert "if len(getattr(self, 'head', None) or []) > 0:" in code
+    assert 'if len(getattr(self, "head", None) or []) > 0:' in code
     assert "self.head[0].build([None, None, 8])" in code

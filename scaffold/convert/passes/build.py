@@ -316,6 +316,11 @@ def _statement_condition(sub: SubLayer, cls: ClassInfo, stored: set[str]) -> str
     return _code(_lift(sub.condition, cls, stored)) if sub.condition is not None else None
 
 
+def _has_item(attr: str, index: int) -> str:
+    """build()'s test that the list `self.<attr>` has an item at `index` (some branches of __init__ make fewer)."""
+    return f'if len(getattr(self, "{attr}", None) or []) > {index}:'
+
+
 def build_method(
     cls: ClassInfo, sublayers: dict[str, SubLayer], ctx: ConvertContext
 ) -> tuple[cst.FunctionDef, set[str]]:
@@ -394,9 +399,8 @@ def build_method(
             for index, item in enumerate(sub.items):
                 if item.has_weights:
                     # items of `nn.Sequential(*parts)`: some may be absent (a conditional part)
-                    present = f"len(getattr(self, '{attr}', None) or []) > {index}" if sub.starred else None
                     lines += [
-                        f"if {present}:" if present else f'if getattr(self, "{attr}", None) is not None:',
+                        _has_item(attr, index) if sub.starred else f'if getattr(self, "{attr}", None) is not None:',
                         f"    with tf.name_scope(self.{attr}[{index}].name):",
                         f"        self.{attr}[{index}].build({_shape_code(item, cls, stored)})",
                     ]
@@ -451,7 +455,7 @@ def build_method(
                 for index, item in enumerate(sub.items):
                     if item.has_weights:
                         lines += [
-                            f'if len(getattr(self, "{attr}", None) or []) > {index}:',
+                            _has_item(attr, index),
                             f"    with tf.name_scope(self.{attr}[{index}].name):",
                             f"        self.{attr}[{index}].build({_shape_code(item, cls, stored, ctx.info)})",
                         ]

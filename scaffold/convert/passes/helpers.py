@@ -13,7 +13,7 @@ import libcst as cst
 
 from ..context import ConvertContext
 from ..names import dotted
-from ..nodes import fragment, statement_fragment
+from ..nodes import arg, fragment, statement_fragment
 from ..pipeline import NodePass
 from ..snippets import snippets
 from .provenance import with_provenance
@@ -102,13 +102,7 @@ class ModelHelpersPass(NodePass):
         args = [a for a in updated.args if a.keyword is None or a.keyword.value not in ("device", "dtype")]
         if helper == "get_extended_attention_mask":
             args = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in args[:2]]
-            args.append(
-                cst.Arg(
-                    fragment(f"{owner}.config.is_decoder"),
-                    keyword=cst.Name("is_decoder"),
-                    equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
-                )
-            )
+            args.append(arg(fragment(f"{owner}.config.is_decoder"), "is_decoder"))
         return cst.Call(func=cst.Name(helper), args=args)
 
 

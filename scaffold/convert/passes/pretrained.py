@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis import ModuleInfo
+from ..analysis import ModuleInfo, class_attribute
 from ..context import ConvertContext
 from ..names import names_in
 from .classes import map_classes
@@ -269,9 +269,10 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
         cls = others.get(class_def.name.value)
         if cls is None:
             return class_def
-        value = _own_string(cls.node, "main_input_name")
+        value = class_attribute(cls, "main_input_name")
+        main_input = str(value.evaluated_value) if isinstance(value, cst.SimpleString) else None
         # its own `config: InternVLConfig` is TF's config_class (from_pretrained reads it; torch the annotation)
-        return _with_inputs(_config_annotation_to_class(class_def), value, info, ctx, placeholders)
+        return _with_inputs(_config_annotation_to_class(class_def), main_input, info, ctx, placeholders)
 
     others = {
         ctx.tf_name(c.name): c
@@ -280,17 +281,6 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
     }
     module = map_classes(module, change)
     return map_classes(module, change_other) if others else module
-
-
-def _own_string(node: cst.ClassDef, name: str) -> str | None:
-    for statement in node.body.body:
-        if isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], cst.Assign):
-            small = statement.body[0]
-            target = small.targets[0].target
-            if isinstance(target, cst.Name) and target.value == name and isinstance(small.value, cst.SimpleString):
-                value = small.value.evaluated_value
-                return value if isinstance(value, str) else None
-    return None
 
 
 def _with_inputs(

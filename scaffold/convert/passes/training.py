@@ -12,6 +12,7 @@ import libcst as cst
 from ..analysis import ClassInfo, SubLayer
 from ..context import ConvertContext
 from ..names import dotted
+from ..nodes import arg
 from ..pipeline import NodePass
 from ..todos import Todos
 from .modules import add_training_param
@@ -78,16 +79,7 @@ def _add_training(call: cst.Call) -> cst.Call:
     if _has_keyword(call, "training") or any(a.star == "**" for a in call.args):
         return call
     args = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in call.args]
-    return call.with_changes(
-        args=[
-            *args,
-            cst.Arg(
-                cst.Name("training"),
-                keyword=cst.Name("training"),
-                equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
-            ),
-        ]
-    )
+    return call.with_changes(args=[*args, arg(cst.Name("training"), "training")])
 
 
 class TrainingPass(NodePass):
@@ -154,9 +146,7 @@ class TrainingPass(NodePass):
             return call
         if any(a.keyword is not None and a.keyword.value == first.name.value for a in call.args):
             return call
-        equal = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
-        none = cst.Arg(cst.Name("None"), keyword=cst.Name(first.name.value), equal=equal)
-        return call.with_changes(args=[none, *call.args])
+        return call.with_changes(args=[arg(cst.Name("None"), first.name.value), *call.args])
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         cls = self._class()
@@ -171,11 +161,7 @@ class TrainingPass(NodePass):
                 [
                     cst.Arg(updated.func, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
                     updated.args[0].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
-                    cst.Arg(
-                        cst.Name("training"),
-                        keyword=cst.Name("training"),
-                        equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
-                    ),
+                    arg(cst.Name("training"), "training"),
                 ],
             )
         if sub is not None and sub.sub_model and not any(a.keyword is None and not a.star for a in updated.args):
