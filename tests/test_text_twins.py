@@ -323,6 +323,11 @@ SCORES = [[0.1, 0.9, 0.3, 0.7, 0.5], [0.6, 0.2, 0.8, 0.4, 0.0]]
         ("x.repeat(2, 1, 3)", {"x": SCORES}),
         ("torch.full((2, 3), fill_value=0.5)", {}),
         ("torch.acos(x)", {"x": SCORES}),
+        ("torch.log2(x + 1.0) / torch.log10(x + 2.0)", {"x": SCORES}),
+        # random draws: torch's shapes and ranges (uniform in [0, 1))
+        ("(torch.rand(2, 3) < 1.0) & (torch.rand(3) >= 0.0)", {}),
+        ("torch.randn(x.size(0), 2, dtype=torch.float64) * 0.0", {"x": SCORES}),
+        ("torch.rand(x.shape) * 0.0 + torch.randn(size=(2, 1)) * 0.0", {"x": SCORES}),
         ("torch.clone(x)", {"x": SCORES}),
         ("torch.scalar_tensor(2.0) * x", {"x": SCORES}),
         ("nn.MaxPool1d(kernel_size=2, stride=2)(x)", {"x": X}),

@@ -7,8 +7,6 @@ import libcst as cst
 from .registry import Args, Context, arg, function, method, renamed_call, table
 
 table("torch.arange", to="tf.range")
-table("torch.rand", to="tf.random.uniform")
-table("torch.randn", to="tf.random.normal")
 table("torch.zeros_like", "torch.empty_like", to="tf.zeros_like")  # empty: any values; zeros are some
 table("torch.ones_like", to="tf.ones_like")
 
@@ -36,6 +34,44 @@ def zeros_ones(a: Args, cx: Context) -> cst.BaseExpression:
         shape = cst.List([cst.Element(x.value) for x in a.positional])
         return cx.call(name, shape, *[x for x in a.args if x.keyword is not None])
     return renamed_call(cx, name, a.args)
+
+
+# a single size argument that is a number, not a shape: `torch.randn(config.hidden_size)`
+SCALAR_SIZES = (cst.Integer, cst.BinaryOperation, cst.UnaryOperation)
+
+
+@function("torch.rand", "torch.randn")
+def random(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`torch.randn(2, 3)` / `torch.rand(n)` / `torch.rand(shape, dtype=d)` -> `tf.random.normal([2, 3])` /
+    `tf.random.uniform([n])` / `tf.random.uniform(shape, dtype=d)`: torch takes the dims as arguments too, where
+    tf.random wants one shape vector. A torch generator has no TF counterpart (its numbers are its own)."""
+    name = "tf.random.uniform" if a.name == "torch.rand" else "tf.random.normal"
+    if any(x.star for x in a.positional) or not set(a.keywords) <= {"dtype", "size"}:
+        return None
+    if bool(a.positional) == ("size" in a.keywords):
+        return None  # no size, or both spellings
+    dims = [x.value for x in a.positional] if a.positional else [a.keywords["size"]]
+    if len(dims) == 1 and not _scalar_size(dims[0]):
+        shape: cst.BaseExpression = dims[0]  # a tuple, a list, `x.shape`, a local holding a shape
+    else:
+        shape = cst.List([cst.Element(d) for d in dims])
+    return cx.call(name, shape, *([arg(a.keywords["dtype"], "dtype")] if "dtype" in a.keywords else []))
+
+
+def _scalar_size(size: cst.BaseExpression) -> bool:
+    """`n`-like sizes (`config.hidden_size`, `2 * n + 1`, `3`, `x.size(0)`, `shape[0]`, `len(x)`), not a shape
+    (`x.shape`, `(b, n)`, `x.size()`, a local holding a shape)."""
+    if isinstance(size, SCALAR_SIZES):
+        return True
+    if isinstance(size, cst.Attribute):
+        return size.attr.value != "shape"
+    if isinstance(size, cst.Subscript):
+        return len(size.slice) == 1 and isinstance(size.slice[0].slice, cst.Index)
+    if isinstance(size, cst.Call):
+        func = size.func
+        named = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
+        return named in ("len", "int") or (named == "size" and bool(size.args))
+    return False
 
 
 @function("torch.full", signature=("size", "fill_value"))
