@@ -839,3 +839,116 @@ class TinyMixer(nn.Module):
     actual = layer(tf_helpers.tf.constant(hidden), tf_helpers.tf.constant(mask))
     for a, e in zip(actual, expected):
         _close(a, e.numpy())
+
+
+def test_torch_add_module_names_weights_as_torch_registers_them(helpers):
+    # mask2former's pixel decoder / upernet's pyramid pooling: `self.add_module(name, layer)`; the generated build()
+    # builds `_torch_modules` under their names
+    import torch
+    from transformers.modeling_tf_pytorch_utils import convert_tf_weight_name_to_pt_weight_name
+
+    keras, tf = helpers.keras, helpers.tf
+
+    class TorchOwner(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            for i in range(2):
+                self.add_module(f"adapter_{i + 1}", torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU()))
+
+    class TFOwner(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.kept = []
+            for i in range(2):
+                layer = helpers.TorchSequential(
+                    [keras.layers.Dense(3, name="0"), tf.nn.relu], input_shapes=[[None, 2], None], name="kept"
+                )
+                self.kept.append(layer)
+                helpers.torch_add_module(self, f"adapter_{i + 1}", layer)
+
+        def build(self, input_shape=None):
+            if self.built:
+                return
+            self.built = True
+            for layer in getattr(self, "_torch_modules", []):
+                if not layer.built:
+                    with tf.name_scope(layer.name):
+                        layer.build(None)
+
+    owner = TFOwner(name="owner")
+    with tf.name_scope("model"):
+        with tf.name_scope(owner.name):
+            owner.build(None)
+    names = {convert_tf_weight_name_to_pt_weight_name(w.name, "model/", w.shape)[0] for w in owner.weights}
+    assert names == {f"owner.{key}" for key in TorchOwner().state_dict()}
+    assert helpers.torch_add_module(owner, "plain", tf.nn.relu) is tf.nn.relu  # a function registers nothing
+
+
+def test_torch_parameters_before_build_carry_the_dtype_torch_reads(helpers):
+    # swinv2's `next(self.continuous_position_bias_mlp.parameters()).dtype` in __init__: float32, as torch's
+    import torch
+
+    keras = helpers.keras
+    mlp = [keras.layers.Dense(4, name="0"), helpers.tf.nn.relu, keras.layers.Dense(2, name="2")]
+    torch_mlp = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    dtype = next(helpers.torch_parameters(mlp)).dtype
+    assert dtype == helpers.tf.float32 and str(next(torch_mlp.parameters()).dtype) == "torch.float32"
+    for layer, shape in ((mlp[0], [None, 2]), (mlp[2], [None, 4])):
+        layer.build(shape)
+    weights = list(helpers.torch_parameters(mlp))
+    assert [tuple(w.shape) for w in weights] == [tuple(p.shape[::-1]) for p in torch_mlp.parameters()]
+
+
+def test_torch_get_submodule_follows_torchs_dotted_path(helpers):
+    # mimi's encoder: `self.get_submodule(f"layers.{i}.block.1")` on lists of layers
+    import torch
+
+    keras = helpers.keras
+
+    class TorchBlock(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.block = torch.nn.ModuleList([torch.nn.ELU(), torch.nn.Linear(2, 2)])
+
+    class TFBlock(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.block = [helpers.tf.nn.elu, keras.layers.Dense(2, name="block_._1")]
+
+    class TFOwner(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.layers_ = [keras.layers.Dense(2, name="layers_._0"), TFBlock(name="layers_._1")]
+
+    torch_owner = torch.nn.Module()
+    torch_owner.layers = torch.nn.ModuleList([torch.nn.Linear(2, 2), TorchBlock()])
+    owner = TFOwner()
+    owner.layers = owner.layers_
+    assert type(torch_owner.get_submodule("layers.1.block.1")).__name__ == "Linear"
+    found = helpers.torch_get_submodule(owner, "layers.1.block.1")
+    assert found is owner.layers_[1].block[1]
+    with pytest.raises(AttributeError):
+        helpers.torch_get_submodule(owner, "layers.1.missing")
+
+
+def test_torch_module_container_builds_its_attributes_under_torchs_names(helpers):
+    # emu3's VQ-VAE: `down = nn.Module(); down.block = ModuleList(...); down.downsample = ...`, layers made unnamed
+    import torch
+    from transformers.modeling_tf_pytorch_utils import convert_tf_weight_name_to_pt_weight_name
+
+    keras, tf = helpers.keras, helpers.tf
+    torch_down = torch.nn.Module()
+    torch_down.block = torch.nn.ModuleList([torch.nn.Linear(2, 3), torch.nn.GroupNorm(1, 3)])
+    torch_down.downsample = torch.nn.Linear(3, 3)
+
+    down = helpers.TorchModule(name="down_._0")
+    down.block = [
+        helpers.torch_shaped(keras.layers.Dense(3), [None, 2]),
+        helpers.torch_shaped(helpers.TorchGroupNorm(groups=1, epsilon=1e-5, axis=1), [None, 3, None]),
+    ]
+    down.downsample = helpers.torch_shaped(keras.layers.Dense(3), [None, 3])
+    with tf.name_scope("model"):
+        with tf.name_scope(down.name):
+            down.build(None)
+    names = {convert_tf_weight_name_to_pt_weight_name(w.name, "model/", w.shape)[0] for w in down.weights}
+    assert names == {f"down.0.{key}" for key in torch_down.state_dict()}

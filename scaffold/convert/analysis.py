@@ -107,6 +107,8 @@ class ClassInfo:
     # (`x`; `x_._{len(blocks)}` for `layers` in `blocks.append(nn.ModuleList(layers))`, blocks being `self.x`'s)
     list_locals: dict[str, str] = field(default_factory=dict)
     indexed_lists: set[str] = field(default_factory=set)  # plain lists whose items add_module names by index
+    # `self.add_module(name, layer)` outside the indexed form above: layers torch registers under a computed name
+    registers_modules: bool = False
     dict_locals: dict[str, str] = field(default_factory=dict)  # `norms[k] = ...` then `self.x = nn.ModuleDict(norms)`
     # `for channel in sizes: self.convs.append(nn.Conv2d(channel, ...))`: the loops each list is appended in
     append_loops: dict[str, list[cst.For | None]] = field(default_factory=dict)
@@ -502,14 +504,19 @@ def _read_init(cls: ClassInfo, info: ModuleInfo) -> None:
                 walk(statement.body.body, optional, condition)  # type: ignore[arg-type]
 
     walk(init.body.body, False)  # type: ignore[arg-type]
+    indexed = 0
     for statement in init.body.body:
         attr = indexed_registration(statement)
         value = cls.self_values.get(attr or "")
         if attr is not None and isinstance(value, (cst.List, cst.Tuple)):
+            indexed += 1
             # `self.layers = [a, b]`, then `self.add_module(str(i), layer)` for each: torch's `<i>.` weights
             cls.indexed_lists.add(attr)
             items = [classify(e.value, attr, info, cls.init_locals, cls.layer_params) for e in value.elements]
             cls.sublayers[attr] = SubLayer(attr=attr, kind="list", items=[i for i in items if i is not None])
+    if indexed and cls.registers_modules:
+        # the registrations seen while walking may all be the indexed form (`for i, layer in enumerate(...)`)
+        cls.registers_modules = _count_registrations(init) > indexed
     _nested_list_locals(cls, info)
     for statement in cls.node.body.body:  # buffers registered by other methods are attributes too
         if isinstance(statement, cst.FunctionDef) and statement is not init:
@@ -663,12 +670,19 @@ def _read_small_statement(
                 attr = str(name.evaluated_value)
                 cls.self_attrs.add(attr)
                 cls.sublayers[attr] = SubLayer(attr=attr, kind="buffer", call=call, optional=optional)
+        elif isinstance(func, cst.Attribute) and _self_attr(func) == "add_module" and len(call.args) == 2:
+            cls.registers_modules = True
         elif (
             isinstance(func, cst.Attribute)
-            and func.attr.value == "append"
+            and func.attr.value in ("append", "add_module")
             and _self_attr(func.value) is not None
             and call.args
         ):
+            # `self.layers.add_module(str(i), X(...))` on an empty nn.Sequential: appended, named by its key
+            if func.attr.value == "add_module":
+                if len(call.args) != 2:
+                    return
+                call = call.with_changes(args=call.args[1:])
             attr = _self_attr(func.value) or ""
             listed = cls.sublayers.get(attr)
             appended: cst.BaseExpression = call.args[0].value
@@ -678,7 +692,7 @@ def _read_small_statement(
             item = classify(appended, attr, info, cls.init_locals, cls.layer_params)
             if item is None and dotted(appended) == "None":
                 item = SubLayer(attr=attr, kind="other")  # `self.conv_layers.append(None)` (informer): no layer
-            if listed is not None and listed.kind == "list" and item is not None:
+            if listed is not None and listed.kind in ("list", "sequential") and item is not None:
                 listed.items.append(item)
                 cls.append_loops.setdefault(attr, []).append(cls.loop_stack[-1] if cls.loop_stack else None)
                 if local is not None and isinstance(appended, cst.Call):
@@ -686,6 +700,16 @@ def _read_small_statement(
         elif isinstance(func, cst.Attribute) and func.attr.value == "append" and isinstance(func.value, cst.Name):
             if call.args and not call.args[0].star:
                 cls.local_appends.setdefault(func.value.value, []).append(call.args[0].value)
+    elif (
+        isinstance(small, cst.AugAssign)
+        and isinstance(small.operator, cst.AddAssign)
+        and isinstance(small.target, cst.Name)
+        and isinstance(small.value, (cst.List, cst.Tuple))
+    ):
+        # `block += [nn.ELU(), XConv(...)]` (mimi's SEANet lists): items appended in order, as `append` does
+        for element in small.value.elements:
+            if isinstance(element, cst.Element):
+                cls.local_appends.setdefault(small.target.value, []).append(element.value)
 
 
 def _appended_list(value: cst.BaseExpression, info: ModuleInfo) -> str | None:
@@ -715,6 +739,22 @@ def _name_local(cls: ClassInfo, local: str, name: str) -> None:
     """`local` holds a layer placed at `name` (an f-string body); one appended to two lists is named by neither."""
     if cls.item_locals.setdefault(local, name) != name:
         cls.item_locals[local] = ""
+
+
+class _Registrations(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.count = 0
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if dotted(node.func) == "self.add_module":
+            self.count += 1
+
+
+def _count_registrations(init: cst.FunctionDef) -> int:
+    """How many `self.add_module(...)` calls `__init__` makes (as written)."""
+    visitor = _Registrations()
+    init.visit(visitor)
+    return visitor.count
 
 
 def _is_weight_norm_of(value: cst.BaseExpression, attr: str) -> bool:
@@ -885,6 +925,9 @@ def classify(
         return sub
     if kind == "Parameter":
         return SubLayer(attr=attr, kind="parameter", call=expr)
+    if kind == "Module" and not expr.args:
+        # a bare nn.Module() holding layers set as its attributes (TorchModule): weights, built under it
+        return SubLayer(attr=attr, kind="custom", call=expr)
     if kind in LAYER_KINDS:
         return SubLayer(attr=attr, kind=kind, call=expr)
     return SubLayer(attr=attr, kind="other", call=expr)

@@ -471,3 +471,50 @@ def test_items_of_a_starred_sequential_are_built_where_present():
     )
     assert 'if len(getattr(self, "head", None) or []) > 0:' in code
     assert "self.head[0].build([None, None, 8])" in code
+
+
+def test_layers_registered_with_add_module_are_built_under_their_names():
+    # mask2former's pixel decoder: `self.add_module(f"adapter_{i}", lateral)`; the indexed form stays as it was
+    code = converted(
+        """
+        class TinyDecoder(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                for idx in range(2):
+                    lateral = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
+                    self.add_module(f"adapter_{idx + 1}", lateral)
+
+
+        class TinyIndexed(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.layers = [nn.Linear(2, 2), nn.ReLU()]
+                for i, layer in enumerate(self.layers):
+                    self.add_module(str(i), layer)
+        """
+    )
+    decoder, indexed = code.split("class TFTinyIndexed")
+    assert 'torch_add_module(self, f"adapter_{idx + 1}", lateral)' in decoder
+    assert "        torch_build_added_modules(self)" in decoder
+    assert "torch_build_added_modules(self)\n" not in indexed and "add_module" not in indexed
+
+
+def test_a_bare_module_holding_layers_is_a_container_built_in_its_list():
+    # emu3 / janus VQ-VAE: `down = nn.Module(); down.block = block; self.down.append(down)`
+    code = converted(
+        """
+        class TinyDown(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.down = nn.ModuleList()
+                for i_level in range(2):
+                    block = nn.ModuleList()
+                    block.append(nn.GroupNorm(2, 4))
+                    down = nn.Module()
+                    down.block = block
+                    self.down.append(down)
+        """
+    )
+    assert 'down = TorchModule(name=f"down_._{len(self.down)}")' in code
+    assert "torch_shaped(TorchGroupNorm(" in code
+    assert "for layer in self.down:" in code

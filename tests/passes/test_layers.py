@@ -794,3 +794,62 @@ class TinyBlock(nn.Module):
     assert not [line for line in code.splitlines() if "nn.Identity" in line and not line.strip().startswith("#")]
     assert "[keras.layers.Identity() for _ in range(2)]" in code
     assert 'self.skip = keras.layers.Identity(name="skip")' in code
+
+
+def test_items_added_with_augmented_assignment_are_named_at_their_index():
+    # mimi's SEANet blocks: `block += [nn.ELU(), Conv(...)]`, then `self.block = nn.ModuleList(block)`
+    code = run_passes(
+        """
+        class TinyLayer(nn.Module):
+            def __init__(self, config):
+                block = []
+                for i in range(2):
+                    block += [nn.ELU(), nn.Linear(2, 2)]
+                self.block = nn.ModuleList(block)
+        """,
+        LayersPass,
+    )
+    assert 'block += [tf.nn.elu, keras.layers.Dense(units=2, name=f"block_._{len(block) + 1}")]' in code
+
+
+def test_torch_layers_no_attribute_names_are_still_keras_layers():
+    # d_fine / mask2former: a local nn.Sequential (its items take its indices), a list built and never kept, an
+    # activation handed to a constructor: nothing of torch.nn is left in __init__
+    code = run_passes(
+        """
+        class TinyBlock(nn.Module):
+            def __init__(self, activation):
+                self.activation = activation
+
+
+        class TinyLayer(nn.Module):
+            def __init__(self, config):
+                unused = []
+                unused.append(nn.Linear(2, 3))
+                lateral = nn.Sequential(nn.Conv2d(4, 8, kernel_size=1), nn.ReLU())
+                self.add_module("adapter_1", lateral)
+                self.block = TinyBlock(nn.ReLU())
+        """,
+        LayersPass,
+    )
+    assert "nn." not in code.split("def __init__(self, config):")[1]
+    assert "unused.append(torch_shaped(keras.layers.Dense(units=3), [None, None, 2]))" in code  # built later
+    assert 'ChannelsFirstConv2D(filters=8, kernel_size=1, name="0")' in code
+    assert "input_shapes=[[None, None, None, 4], None]" in code
+    assert 'torch_add_module(self, "adapter_1", lateral)' in code
+    assert 'self.block = TinyBlock(get_tf_activation("relu"), name="block")' in code
+
+
+def test_add_module_on_an_empty_sequential_appends_under_its_key():
+    # bit's stages: `self.layers = nn.Sequential()`, then `self.layers.add_module(str(i), X(...))`
+    code = run_passes(
+        """
+        class TinyLayer(nn.Module):
+            def __init__(self, config):
+                self.layers = nn.Sequential()
+                for layer_idx in range(3):
+                    self.layers.add_module(str(layer_idx), nn.Linear(2, 2))
+        """,
+        LayersPass,
+    )
+    assert 'self.layers.append(keras.layers.Dense(units=2, name=f"layers_._{layer_idx}"))' in code

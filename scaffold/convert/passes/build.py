@@ -394,7 +394,7 @@ def build_method(
         if not sub.has_weights or sub.kind == "parameter":
             continue
         attr = cls.tf_attr(attr)
-        if sub.kind == "sequential":
+        if sub.kind == "sequential" and (sub.call is None or sub.call.args):
             # items differ (conv, norm, activation): each is built with its own input shape, by index
             for index, item in enumerate(sub.items):
                 if item.has_weights:
@@ -428,7 +428,7 @@ def build_method(
                         f"        self.{attr}[{key}].build({_shape_code(item, cls, stored, ctx.info)})",
                     ]
             continue
-        if sub.kind == "list":
+        if sub.kind in ("list", "sequential"):  # a Sequential made empty, filled by add_module/append: a list
             if sub.items and all(item.kind == "list" for item in sub.items):
                 # a list of lists (funnel's blocks, segformer's block): each inner list's layers
                 inner = [i for item in sub.items for i in item.items]
@@ -512,6 +512,10 @@ def build_method(
             f"    with tf.name_scope(self.{attr}.name):",
             f"        self.{attr}.build({_shape_code(sub, cls, stored, ctx.info)})",
         ]
+    if cls.registers_modules:
+        # layers torch registers with `self.add_module(name, layer)` (torch_add_module keeps them), under that name
+        ctx.need("torch_build_added_modules")
+        lines += ["torch_build_added_modules(self)"]
     for owner, param in cls.bias_ties.items():
         if owner in sublayers and param in sublayers:
             # torch's `self.<owner>.bias = self.<param>`: the Dense adds this layer's bias variable

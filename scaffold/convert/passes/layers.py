@@ -182,7 +182,17 @@ class LayersPass(NodePass):
         ]
         if not body:
             return cst.RemovalSentinel.REMOVE
-        return updated.with_changes(body=body)
+        return updated.with_changes(body=[self._unplaced(small) for small in body])
+
+    def _unplaced(self, small: cst.BaseSmallStatement) -> cst.BaseSmallStatement:
+        """torch.nn constructors left in an `__init__` statement once every placement above has named its layers:
+        a layer made where no attribute or list names it (a local Sequential's items, `decoder_input_proj_list`
+        built and never used, an activation handed to a constructor). It becomes its keras twin all the same
+        (`nn` is not defined in a TF file); a local that later joins a layer takes the name that layer gives it
+        (TorchSequential and containers build their items under torch's index or attribute names)."""
+        if not any(_is_unplaced_layer(c, self.info) for c in _calls_in(small)):
+            return small
+        return small.visit(_UnplacedLayers(self))  # type: ignore[return-value]
 
     def _computed_parameter(
         self, original: cst.BaseSmallStatement, updated: cst.BaseSmallStatement
@@ -416,6 +426,26 @@ class LayersPass(NodePass):
             # `self.embed_positions.requires_grad_(False)` (whisper): a frozen keras layer
             flag = call.args[0].value if call.args else cst.Name("True")
             return cst.Assign([cst.AssignTarget(fragment(f"{name[: -len('.requires_grad_')]}.trainable"))], flag)  # type: ignore[arg-type]
+        if name == "self.add_module" and len(call.args) == 2:
+            # torch registers the layer under a name computed at run time (mask2former's `adapter_{i}`): the twin
+            # names it so and keeps it where build() finds it
+            key, value = call.args[0].value, call.args[1].value
+            layer = self._convert(value, "add_module", key) if isinstance(value, cst.Call) else value
+            return updated.with_changes(value=self.call("torch_add_module", cst.Name("self"), key, layer))
+        if name.startswith("self.") and name.endswith(".add_module") and len(call.args) == 2:
+            listed = name[len("self.") : -len(".add_module")]
+            sub = cls.sublayers.get(listed)
+            if sub is not None and sub.kind in ("list", "sequential"):
+                # `self.layers.add_module(str(i), X(...))` on an empty nn.Sequential (a list here): appended, named
+                # by its key (`layers.<i>.` weights)
+                index = call.args[0].value
+                if isinstance(index, cst.Call) and dotted(index.func) == "str" and len(index.args) == 1:
+                    index = index.args[0].value
+                item_name = _fstring(f'f"{listed}_._{{{cst.Module([]).code_for_node(index)}}}"')
+                item = self._convert(call.args[1].value, listed, item_name, item=True)
+                return updated.with_changes(
+                    value=cst.Call(fragment(f"self.{cls.tf_attr(listed)}.append"), [cst.Arg(item)])
+                )
         if name.startswith("self.") and name.endswith(".append") and call.args:
             attr = name[len("self.") : -len(".append")]  # type: ignore[assignment]
             sub = cls.sublayers.get(attr)
@@ -430,6 +460,32 @@ class LayersPass(NodePass):
             item = self._convert(call.args[0].value, _attr_of(prefix), name_, item=True)
             return updated.with_changes(value=call.with_changes(args=[call.args[0].with_changes(value=item)]))
         return updated
+
+    def leave_AugAssign(self, original: cst.AugAssign, updated: cst.AugAssign) -> cst.BaseSmallStatement:
+        """`block += [nn.ELU(), XConv(...)]`, `block` becoming (part of) a ModuleList: item k of the literal is
+        item `len(block) + k` of the list, named so."""
+        cls = self._init_class()
+        target = updated.target
+        if (
+            cls is None
+            or not isinstance(updated.operator, cst.AddAssign)
+            or not isinstance(target, cst.Name)
+            or not isinstance(updated.value, (cst.List, cst.Tuple))
+        ):
+            return updated
+        prefix = cls.list_locals.get(target.value)
+        if prefix is None:
+            return updated
+        elements = []
+        for k, element in enumerate(updated.value.elements):
+            if not isinstance(element, cst.Element):
+                return updated
+            position = f"len({target.value})" + (f" + {k}" if k else "")
+            name = _fstring(f'f"{prefix}_._{{{position}}}"')
+            elements.append(
+                element.with_changes(value=self._convert(element.value, _attr_of(prefix), name, item=True))
+            )
+        return updated.with_changes(value=updated.value.with_changes(elements=elements))
 
     # -- references to torch layer classes (not calls): module-level tables, defaults, arguments -------------
 
@@ -679,6 +735,9 @@ class LayersPass(NodePass):
             return cst.Call(func=self.expr(keras_call), args=args)
         if kind == "Parameter":
             return expr
+        if kind == "Module" and not expr.args:
+            # a bare nn.Module() holding layers as attributes (emu3's `down.block = ...`): built under torch's names
+            return cst.Call(self.expr("TorchModule"), [_kwarg("name", name)])
         if kind.endswith("Loss"):
             # losses with a twin were translated by the calls pass; this one has none. Made here, used in forward
             # only with labels: the model builds and runs; computing the loss raises
@@ -801,6 +860,65 @@ class LayersPass(NodePass):
     def _config_in_scope(self) -> bool:
         cls = self.ctx.current_class()
         return cls is not None and "config" in cls.init_params and self.info.uses_initializer_range
+
+
+# torch.nn modules made anywhere in `__init__` that scaffold turns into their keras twins without a placement
+UNPLACED_KINDS = (
+    LAYER_KINDS | set(NN_ACTIVATIONS) | {"Sequential", "ModuleList", "Softmax", "LeakyReLU", "ELU", "Module"}
+)
+UNNAMED = "_scaffold_unnamed_"
+
+
+def _is_unplaced_layer(call: cst.Call, info: ModuleInfo) -> bool:
+    kind = torch_nn_name(info.imports.resolve(call.func))
+    return kind in UNPLACED_KINDS or kind in ELEMENTWISE
+
+
+class _CallFinder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.calls: list[cst.Call] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.calls.append(node)
+
+
+def _calls_in(node: cst.CSTNode) -> list[cst.Call]:
+    finder = _CallFinder()
+    node.visit(finder)
+    return finder.calls
+
+
+class _UnplacedLayers(cst.CSTTransformer):
+    """Converts each unplaced torch.nn constructor (outermost: a Sequential converts its items) with no `name=`: keras names it, and
+    whatever holds it names its weights' scope."""
+
+    def __init__(self, owner: LayersPass) -> None:
+        super().__init__()
+        self.owner = owner
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        return not _is_unplaced_layer(node, self.owner.info)  # a Sequential converts its items, with their shapes
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if not _is_unplaced_layer(original, self.owner.info):
+            return updated
+        converted = self.owner._convert(updated, "layer", cst.Name(UNNAMED), item=True)
+        converted = converted.visit(_DropUnnamed())  # type: ignore[assignment]
+        kind = torch_nn_name(self.owner.info.imports.resolve(original.func))
+        shape = input_shape(kind, original) if kind is not None else None
+        if shape is not None and isinstance(converted, cst.Call):
+            return self.owner.call("torch_shaped", converted, shape)  # built later with the shape torch implies
+        return converted
+
+
+class _DropUnnamed(cst.CSTTransformer):
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        args = [a for a in updated.args if not (isinstance(a.value, cst.Name) and a.value.value == UNNAMED)]
+        if len(args) == len(updated.args):
+            return updated
+        if args:
+            args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated.with_changes(args=args)
 
 
 # torch.nn activation modules TF's ACT2FN lacks, made without arguments (levit's nn.Hardswish()): TF functions

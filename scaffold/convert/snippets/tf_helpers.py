@@ -270,6 +270,69 @@ def _prepare_4d_causal_attention_mask_with_cache_position(
     return _combine_with_padding(causal, attention_mask, dtype)
 
 
+def torch_shaped(layer, input_shape):
+    """A keras layer made where no attribute names it (a local, an item added to a container later), with the
+    input shape its torch constructor implies: whoever builds it without a shape of its own uses this one."""
+    layer._torch_input_shape = input_shape
+    return layer
+
+
+def _build_named(layer, name, input_shape=None):
+    """Build `layer` under `name` (torch's attribute or index) with its shape, or the one it was made with."""
+    if isinstance(layer, keras.layers.Layer) and not layer.built:
+        with tf.name_scope(name):
+            layer.build(input_shape if input_shape is not None else getattr(layer, "_torch_input_shape", None))
+
+
+class TorchModule(keras.layers.Layer):
+    """torch's bare `nn.Module()` used as an attribute container (emu3's `down = nn.Module(); down.block = ...`):
+    the layers and lists of layers set on it are built under torch's names (`block.0.`, `downsample.`), in the
+    order torch registers them, whatever keras named them."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._torch_children = []
+
+    def __setattr__(self, name, value):
+        children = getattr(self, "_torch_children", None)
+        held = value if isinstance(value, (list, tuple)) else [value]
+        if children is not None and not name.startswith("_") and any(isinstance(v, keras.layers.Layer) for v in held):
+            if name not in children:
+                children.append(name)
+        super().__setattr__(name, value)
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        self.built = True
+        for name in self._torch_children:
+            value = getattr(self, name)
+            if isinstance(value, (list, tuple)):
+                for index, layer in enumerate(value):
+                    _build_named(layer, f"{name}_._{index}")
+            else:
+                _build_named(value, name)
+
+
+def torch_add_module(module, name, layer):
+    """torch's `module.add_module(name, layer)`: `layer` takes torch's name (its weights load under `<name>.`) and
+    is kept in `module._torch_modules`, which the module's build() builds under that name (keras tracks the
+    list, so the weights are the module's). A layer also held elsewhere keeps one name: this one."""
+    if isinstance(layer, keras.layers.Layer):
+        layer._name = str(name)
+        if not hasattr(module, "_torch_modules"):
+            module._torch_modules = []
+        module._torch_modules.append(layer)
+    return layer
+
+
+def torch_build_added_modules(module):
+    """build() of a module that `torch_add_module` gave layers: each under its torch name, with the shape it was
+    made with (a layer also built elsewhere already is left alone)."""
+    for layer in getattr(module, "_torch_modules", []):
+        _build_named(layer, layer.name)
+
+
 def call_sequential(layers, hidden_states, training=False):
     """A torch nn.Sequential, kept as a list of layers (weights named `<attr>_._<i>`): apply them in order."""
     for layer in layers:
@@ -304,9 +367,7 @@ class TorchSequential(keras.layers.Layer):
             return
         self.built = True
         for layer, shape in zip(self.sequence, self.input_shapes):
-            if isinstance(layer, keras.layers.Layer):
-                with tf.name_scope(layer.name):
-                    layer.build(shape)
+            _build_named(layer, layer.name if isinstance(layer, keras.layers.Layer) else "", shape)
 
     def call(self, hidden_states, training=False):
         return call_sequential(self.sequence, hidden_states, training=training)
@@ -2143,6 +2204,43 @@ _TORCH_WEIGHT_NAMES = {
     "moving_mean": "running_mean",
     "moving_variance": "running_var",
 }
+
+
+def torch_get_submodule(module, target):
+    """torch's `module.get_submodule("layers.3.block.1")`: attributes by name, list items by index (torch's
+    ModuleList / Sequential keys); an attribute keras reserves, renamed in the port, is found by its layer name."""
+    current = module
+    for part in [p for p in str(target).split(".") if p]:
+        if isinstance(current, (list, tuple)) and part.isdigit():
+            current = current[int(part)]
+        elif isinstance(current, dict):
+            current = current[part]
+        elif hasattr(current, part):
+            current = getattr(current, part)
+        else:
+            named = [layer for layer in current._flatten_layers(include_self=False) if layer.name == part]
+            if not named:
+                raise AttributeError(f"{type(current).__name__} has no submodule `{part}` (torch: {target})")
+            current = named[0]
+    return current
+
+
+class _WeightDtype:
+    """What torch code reads of a parameter a keras layer has not made yet: its dtype (anything else raises)."""
+
+    def __init__(self, dtype):
+        self.dtype = tf.as_dtype(dtype)
+
+
+def torch_parameters(module):
+    """torch's `module.parameters()` on a keras layer (or a list of them, a Sequential here): its weights once
+    built; before build() (torch code reading `next(module.parameters()).dtype` in `__init__`), one stand-in per
+    layer with only the dtype keras will make its weights in."""
+    layers = [layer for layer in (module if isinstance(module, (list, tuple)) else [module])]
+    layers = [layer for layer in layers if isinstance(layer, keras.layers.Layer)]
+    if all(layer.built for layer in layers):
+        return iter([weight for layer in layers for weight in layer.weights])
+    return iter([_WeightDtype(layer.dtype) for layer in layers])
 
 
 def torch_named_parameters(layer):

@@ -134,6 +134,19 @@ def named_parameters(a: Args, cx: Context) -> cst.BaseExpression | None:
     return None if a.args else cx.call("torch_named_parameters", a.receiver)
 
 
+@method("parameters", tensor_only=True)
+def parameters(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`module.parameters()` -> its weights, in order; before build() (swinv2's `next(mlp.parameters()).dtype` in
+    `__init__`) one stand-in per layer carrying only the dtype its weights will take."""
+    return None if a.args else cx.call("torch_parameters", a.receiver)
+
+
+@method("get_submodule", tensor_only=True)
+def get_submodule(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`module.get_submodule("layers.3.block.1")` -> the keras layer at torch's dotted path (mimi's encoder)."""
+    return cx.call("torch_get_submodule", a.receiver, a.positional[0]) if len(a.args) == 1 and a.positional else None
+
+
 @method("detach", tensor_only=True)
 def detach(a: Args, cx: Context) -> cst.BaseExpression | None:
     return None if a.args else cx.call("tf.stop_gradient", a.receiver)
