@@ -952,3 +952,13 @@ def test_torch_module_container_builds_its_attributes_under_torchs_names(helpers
             down.build(None)
     names = {convert_tf_weight_name_to_pt_weight_name(w.name, "model/", w.shape)[0] for w in down.weights}
     assert names == {f"down.0.{key}" for key in torch_down.state_dict()}
+
+
+def test_call_sequential_applies_a_list_in_order_or_one_layer_itself(helpers):
+    # upernet's `convs`: nn.Sequential(*convs) in one branch, nn.Identity() in the other
+    import numpy as np
+
+    keras, tf = helpers.keras, helpers.tf
+    x = tf.constant([[1.0, -2.0]])
+    _close(helpers.call_sequential([tf.nn.relu, lambda t: t * 2.0], x), np.array([[2.0, 0.0]]))
+    _close(helpers.call_sequential(keras.layers.Identity(), x), x.numpy())

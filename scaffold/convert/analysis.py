@@ -82,6 +82,7 @@ class SubLayer:
     # `ACT2FN[config.hidden_act]`: an activation named at run time may be a layer with weights (xIELU)
     weighted_activation: bool = False
     starred: bool = False  # `nn.Sequential(*parts)`: items as far as they can be read, some maybe absent
+    appended: bool = False  # `nn.Sequential(*convs)`, `convs` a local list filled by append: as many as it holds
 
     @property
     def has_weights(self) -> bool:
@@ -588,6 +589,10 @@ def _read_small_statement(
                     if isinstance(source, cst.Name):
                         cls.list_locals[source.value] = attr
                 if sub is not None and sub.kind == "sequential" and sub.call is not None:
+                    starred = sub.call.args[0] if len(sub.call.args) == 1 else None
+                    if starred is not None and starred.star == "*" and isinstance(starred.value, cst.Name):
+                        # `self.convs = nn.Sequential(*convs)`, `convs` filled by append: items `convs_._<i>`
+                        cls.list_locals.setdefault(starred.value.value, attr)
                     for index, arg in enumerate(sub.call.args):
                         if arg.star:
                             break
@@ -918,10 +923,17 @@ def classify(
     if kind == "Sequential":
         parts: list[cst.BaseExpression] = []
         for arg in expr.args:
+            if arg.star == "*" and isinstance(arg.value, cst.Name) and (appends or {}).get(arg.value.value):
+                parts += list((appends or {})[arg.value.value])  # `nn.Sequential(*convs)`, appended to
+                continue
             parts += _starred_items(arg.value) if arg.star == "*" else [arg.value]
         items = [classify(part, attr, info) for part in parts]
         sub = SubLayer(attr=attr, kind="sequential", call=expr, items=[i for i in items if i is not None])
         sub.starred = any(arg.star == "*" for arg in expr.args)
+        sub.appended = any(
+            arg.star == "*" and isinstance(arg.value, cst.Name) and bool((appends or {}).get(arg.value.value))
+            for arg in expr.args
+        )
         return sub
     if kind == "Parameter":
         return SubLayer(attr=attr, kind="parameter", call=expr)

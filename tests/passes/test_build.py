@@ -518,3 +518,42 @@ def test_a_bare_module_holding_layers_is_a_container_built_in_its_list():
     assert 'down = TorchModule(name=f"down_._{len(self.down)}")' in code
     assert "torch_shaped(TorchGroupNorm(" in code
     assert "for layer in self.down:" in code
+
+
+def test_a_sequential_of_an_appended_local_list_builds_every_item_it_holds():
+    # upernet's FCN head: `convs.append(...)` in a loop, then `nn.Sequential(*convs)` or `nn.Identity()`
+    code = converted(
+        """
+        class TinyHead(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                convs = []
+                convs.append(nn.Linear(4, 4))
+                for i in range(config.num_convs - 1):
+                    convs.append(nn.Linear(4, 4))
+                if config.num_convs == 0:
+                    self.convs = nn.Identity()
+                else:
+                    self.convs = nn.Sequential(*convs)
+        """
+    )
+    assert 'name=f"convs_._{len(convs)}"' in code
+    assert "self.convs if isinstance(self.convs, list) else [self.convs]" in code
+    assert "self.convs[1]" not in code
+
+
+def test_a_sequential_in_one_branch_and_a_conv_in_the_other_is_built_as_one_layer():
+    # swin2sr's `conv`: nn.Conv2d for "1conv", nn.Sequential of convs for "3conv"
+    code = converted(
+        """
+        class TinyBlock(nn.Module):
+            def __init__(self, config, dim):
+                super().__init__()
+                if config.resi_connection == "1conv":
+                    self.conv = nn.Conv2d(dim, dim, 3, 1, 1)
+                else:
+                    self.conv = nn.Sequential(nn.Conv2d(dim, dim // 4, 3, 1, 1), nn.Conv2d(dim // 4, dim, 1))
+        """
+    )
+    assert "self.conv.build([None, None, None, self.dim])" in code
+    assert "self.conv[" not in code

@@ -394,7 +394,12 @@ def build_method(
         if not sub.has_weights or sub.kind == "parameter":
             continue
         attr = cls.tf_attr(attr)
-        if sub.kind == "sequential" and (sub.call is None or sub.call.args):
+        # `self.conv = nn.Conv2d(...)` in one branch, `nn.Sequential(...)` in the other: one layer either way
+        # (TorchSequential), built as one
+        mixed = sub.kind == "sequential" and any(
+            a.kind not in ("sequential", "list") and a.has_weights for a in sub.alternatives
+        )
+        if sub.kind == "sequential" and not mixed and not sub.appended and (sub.call is None or sub.call.args):
             # items differ (conv, norm, activation): each is built with its own input shape, by index
             for index, item in enumerate(sub.items):
                 if item.has_weights:
@@ -428,7 +433,7 @@ def build_method(
                         f"        self.{attr}[{key}].build({_shape_code(item, cls, stored, ctx.info)})",
                     ]
             continue
-        if sub.kind in ("list", "sequential"):  # a Sequential made empty, filled by add_module/append: a list
+        if sub.kind == "list" or (sub.kind == "sequential" and not mixed):  # a Sequential filled later: a list
             if sub.items and all(item.kind == "list" for item in sub.items):
                 # a list of lists (funnel's blocks, segformer's block): each inner list's layers
                 inner = [i for item in sub.items for i in item.items]

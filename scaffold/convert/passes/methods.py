@@ -14,8 +14,15 @@ from ..names import dotted
 from ..pipeline import NodePass
 from ..translate import DROPPED_KEYWORDS, METHODS, Args, Context
 
+# torch.nn.Module methods that code calls on `self` too, translated unless the class defines its own
+MODULE_METHODS = frozenset({"get_submodule", "parameters", "named_parameters", "eval"})
+
 
 class TensorMethodsPass(NodePass):
+    def _defines(self, name: str) -> bool:
+        cls = self.ctx.current_class()
+        return cls is None or cls.method(name) is not None
+
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         func = updated.func
         if (
@@ -25,7 +32,9 @@ class TensorMethodsPass(NodePass):
         ):
             return updated
         name, target = func.attr.value, func.value
-        if dotted(target) == "self" or (isinstance(target, cst.Call) and dotted(target.func) == "super"):
+        if dotted(target) == "self" and name in MODULE_METHODS and not self._defines(name):
+            pass  # torch's own nn.Module method called on the layer (mimi's `self.get_submodule(name)`)
+        elif dotted(target) == "self" or (isinstance(target, cst.Call) and dotted(target.func) == "super"):
             return updated
         translator = METHODS.lookup(name)
         if translator is None:

@@ -334,8 +334,9 @@ def torch_build_added_modules(module):
 
 
 def call_sequential(layers, hidden_states, training=False):
-    """A torch nn.Sequential, kept as a list of layers (weights named `<attr>_._<i>`): apply them in order."""
-    for layer in layers:
+    """A torch nn.Sequential, kept as a list of layers (weights named `<attr>_._<i>`): apply them in order. One
+    layer (what another branch of `__init__` made instead: an nn.Identity, a conv) is applied itself."""
+    for layer in layers if isinstance(layers, (list, tuple)) else [layers]:
         if isinstance(layer, keras.layers.Layer):
             hidden_states = layer(hidden_states, training=training)
         else:
@@ -366,8 +367,8 @@ class TorchSequential(keras.layers.Layer):
         if self.built:
             return
         self.built = True
-        for layer, shape in zip(self.sequence, self.input_shapes):
-            _build_named(layer, layer.name if isinstance(layer, keras.layers.Layer) else "", shape)
+        for index, (layer, shape) in enumerate(zip(self.sequence, self.input_shapes)):
+            _build_named(layer, str(index), shape)  # torch's index, also for a layer made in a local first
 
     def call(self, hidden_states, training=False):
         return call_sequential(self.sequence, hidden_states, training=training)
@@ -2204,6 +2205,12 @@ _TORCH_WEIGHT_NAMES = {
     "moving_mean": "running_mean",
     "moving_variance": "running_var",
 }
+
+
+def torch_eval(module):
+    """torch's `module.eval()`: a keras layer has no mode to set; calls pass `training`, False by default (torch's
+    eval computation). The module, as torch returns it."""
+    return module
 
 
 def torch_get_submodule(module, target):

@@ -147,6 +147,13 @@ def get_submodule(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call("torch_get_submodule", a.receiver, a.positional[0]) if len(a.args) == 1 and a.positional else None
 
 
+@method("eval", tensor_only=True)
+def eval_mode(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`module.eval()` (janus' frozen VQ model, in `__init__`): keras layers have no mode; `training` is passed
+    at each call, False by default, which is what torch's eval mode computes. The layer itself."""
+    return None if a.args else cx.call("torch_eval", a.receiver)
+
+
 @method("detach", tensor_only=True)
 def detach(a: Args, cx: Context) -> cst.BaseExpression | None:
     return None if a.args else cx.call("tf.stop_gradient", a.receiver)
