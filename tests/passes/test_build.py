@@ -557,3 +557,23 @@ def test_a_sequential_in_one_branch_and_a_conv_in_the_other_is_built_as_one_laye
     )
     assert "self.conv.build([None, None, None, self.dim])" in code
     assert "self.conv[" not in code
+
+
+def test_a_shape_reading_an_init_local_is_recorded_with_the_layer():
+    # janus' VQ encoder: `block_in` changes in a loop; build() cannot read it, the layer keeps torch's shape
+    code = converted(
+        """
+        class TinyEncoder(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                block_in = config.base_channels
+                for mult in config.channel_multiplier:
+                    block_in = block_in * mult
+                self.norm_out = nn.GroupNorm(num_groups=32, num_channels=block_in, eps=1e-6, affine=True)
+                self.proj = nn.Linear(config.hidden_size, 4)
+        """
+    )
+    assert "self.norm_out = torch_shaped(" in code and "[None, block_in, None])" in code
+    assert 'self.norm_out.build(getattr(self.norm_out, "_torch_input_shape", None))' in code
+    assert "self.proj = keras.layers.Dense(" in code  # build() reads config: nothing recorded
+    assert "self.proj.build([None, None, self.config.hidden_size])" in code

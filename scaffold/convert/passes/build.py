@@ -12,6 +12,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..analysis import (
+    LAYER_KINDS,
     PARAMETER_INITIALIZERS,
     ClassInfo,
     ModuleInfo,
@@ -321,8 +322,36 @@ def _has_item(attr: str, index: int) -> str:
     return f'if len(getattr(self, "{attr}", None) or []) > {index}:'
 
 
+def _shaped_at_init(sub: SubLayer) -> cst.BaseExpression | None:
+    """The input shape a torch layer's constructor implies, in `__init__`'s terms, for a layer made once."""
+    if sub.kind not in LAYER_KINDS or sub.call is None or sub.alternatives or sub.items:
+        return None
+    return input_shape(sub.kind, sub.call)
+
+
+class _ShapedAtInit(cst.CSTTransformer):
+    """`self.<attr> = <keras layer>(...)` -> `self.<attr> = torch_shaped(<keras layer>(...), <torch's shape>)`."""
+
+    def __init__(self, shaped: dict[str, cst.BaseExpression], cls: ClassInfo) -> None:
+        super().__init__()
+        self.shaped = {cls.tf_attr(attr): shape for attr, shape in shaped.items()}
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return node.name.value == "__init__"  # not a nested function
+
+    def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
+        target = dotted(updated.targets[0].target) or "" if len(updated.targets) == 1 else ""
+        shape = self.shaped.get(target[len("self.") :]) if target.startswith("self.") else None
+        if shape is None or not isinstance(updated.value, cst.Call):
+            return updated
+        return updated.with_changes(value=cst.Call(cst.Name("torch_shaped"), [cst.Arg(updated.value), cst.Arg(shape)]))
+
+
 def build_method(
-    cls: ClassInfo, sublayers: dict[str, SubLayer], ctx: ConvertContext
+    cls: ClassInfo,
+    sublayers: dict[str, SubLayer],
+    ctx: ConvertContext,
+    shaped: dict[str, cst.BaseExpression] | None = None,
 ) -> tuple[cst.FunctionDef, set[str]]:
     stored: set[str] = set()
     lines = ["if self.built:", "    return", "self.built = True"]
@@ -512,10 +541,16 @@ def build_method(
             continue
         # a tied layer is another layer's object, which keras would build (and give weights) a second time
         guard = f" and not self.{attr}.built" if sub.tied else ""
+        shape = _shape_code(sub, cls, stored, ctx.info)
+        if shape == "None" and _shaped_at_init(sub) is not None and shaped is not None:
+            # the shape reads a local of __init__ (janus' `block_in`, changed in a loop): __init__ records it
+            # with the layer (torch_shaped), build() reads it back
+            shaped[sub.attr] = _shaped_at_init(sub)  # type: ignore[assignment]
+            shape = f'getattr(self.{attr}, "_torch_input_shape", None)'
         lines += [
             f'if getattr(self, "{attr}", None) is not None{guard}:',
             f"    with tf.name_scope(self.{attr}.name):",
-            f"        self.{attr}.build({_shape_code(sub, cls, stored, ctx.info)})",
+            f"        self.{attr}.build({shape})",
         ]
     if cls.registers_modules:
         # layers torch registers with `self.add_module(name, layer)` (torch_add_module keeps them), under that name
@@ -575,7 +610,10 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
                 guard = statement_fragment(KERAS_BASE_BUILD)
                 return class_def.with_changes(body=class_def.body.with_changes(body=[*class_def.body.body, guard]))
             sublayers = cls.sublayers
-        function, stored = build_method(cls, sublayers, ctx)
+        shaped: dict[str, cst.BaseExpression] = {}
+        function, stored = build_method(cls, sublayers, ctx, shaped)
+        if shaped:
+            ctx.need("torch_shaped")
         if cls.name in ctx.config_readers and "config" in cls.init_params:
             stored.add("config")  # its methods read self.config (a torch PreTrainedModel had it for free)
         body = []
@@ -586,6 +624,8 @@ def apply(module: cst.Module, ctx: ConvertContext) -> cst.Module:
                 and name != ctx.tf_name(info.base_model_class or "")
             ):
                 statement = _store_params(statement, cls, stored)
+                if shaped:
+                    statement = statement.visit(_ShapedAtInit(shaped, cls))  # type: ignore[assignment]
             body.append(statement)
         body.append(function)
         return class_def.with_changes(body=class_def.body.with_changes(body=body))
