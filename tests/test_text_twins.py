@@ -751,6 +751,10 @@ def test_comparisons_powers_and_bitwise_operators_promote_as_torch(expression, i
         ("nn.functional.pad(x, (4 - x.shape[-1], 0))", {"x": [[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]]}),  # crops
         ("nn.functional.pad(x, (4 - x.shape[-1], 0))", {"x": [[1.0, 2.0]]}),  # pads
         ("nn.functional.pad(x, (1, -2, -1, 1))", {"x": X}),
+        ("nn.functional.pad(x, (2, 1, 1, 0), mode='replicate')", {"x": X}),
+        ("nn.functional.pad(x, (2, 1), mode='replicate')", {"x": X}),
+        ("nn.functional.pad(x, (2, 1, 1, 0), mode='circular')", {"x": X}),
+        ("nn.functional.pad(x, (2, 1, 1, 1), mode='reflect')", {"x": X}),
         ("x[:, :, i]", {"x": X, "i": [2, 0, -1]}),
         ("x[..., i]", {"x": X, "i": [[1, 0], [2, 2]]}),
         ("x.roll(shifts=-1, dims=-1)", {"x": X}),

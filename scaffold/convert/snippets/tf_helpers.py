@@ -1259,7 +1259,23 @@ def torch_pad(tensor, pad, mode="constant", value=None):
         padded = tf.pad(tensor, tf.maximum(amounts, 0), constant_values=0 if value is None else value)
         crop = tf.maximum(-amounts, 0)
         return tf.slice(padded, crop[:, 0], tf.shape(padded) - crop[:, 0] - crop[:, 1])
-    return tf.pad(tensor, paddings, mode={"reflect": "REFLECT", "replicate": "SYMMETRIC"}[mode])
+    if mode == "reflect":
+        return tf.pad(tensor, paddings, mode="REFLECT")
+    # "replicate" repeats the edge entry, "circular" wraps around: both are a gather of clipped / wrapped
+    # positions (TF's SYMMETRIC mirrors the edge block instead, a different value beyond one step)
+    for axis, (before, after) in enumerate(paddings):
+        if isinstance(before, int) and isinstance(after, int) and before == after == 0:
+            continue
+        size = tf.shape(tensor)[axis]
+        positions = tf.range(-before, size + after)
+        if mode == "replicate":
+            positions = tf.clip_by_value(positions, 0, size - 1)
+        elif mode == "circular":
+            positions = tf.math.floormod(positions, size)
+        else:
+            raise NotImplementedError(f"F.pad mode {mode!r} has no TF translation yet")
+        tensor = tf.gather(tensor, positions, axis=axis)
+    return tensor
 
 
 def torch_interpolate(
