@@ -677,6 +677,12 @@ def test_elementwise_table_entries_match_torch(name):
     _close(np.asarray(tf_function(x)), expected.astype("float32") if expected.dtype != bool else expected)
 
 
+@pytest.mark.parametrize("expression", ["x.floor()", "x.ceil()", "x.mul(2)", "x.sub(x * 3)", "x.clip(-1, 1)"])
+def test_arithmetic_and_rounding_methods_match_torch(expression):
+    """The methods in-place statements fall back on (`x.floor_()` -> `x = x.floor()` translated)."""
+    _assert_twin(expression, x=X)
+
+
 @pytest.mark.parametrize(("start", "end"), [(0, 2), (1, 2), (0, -2), (-3, -1), (2, 2)])
 def test_flatten_twin_matches_torch(helpers, start, end):
     import numpy as np

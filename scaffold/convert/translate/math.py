@@ -57,6 +57,8 @@ UNARY_MATH = {
     "neg": "negative",
     "square": "square",
     "reciprocal": "reciprocal",
+    "floor": "floor",
+    "ceil": "ceil",
 }
 COMPARISONS = {
     "ne": "not_equal",
@@ -104,7 +106,7 @@ def clamp(a: Args, cx: Context) -> cst.BaseExpression | None:
     return result
 
 
-@method("clamp", signature=("min", "max"), tensor_only=True)
+@method("clamp", "clip", signature=("min", "max"), tensor_only=True)
 def clamp_method(a: Args, cx: Context) -> cst.BaseExpression | None:
     """`x.clamp(0, n)`: a bound that is not a literal takes x's dtype (TF does not mix int32 and int64)."""
     if not a.args or not set(a.bound) <= {"min", "max"}:
@@ -269,6 +271,16 @@ def arithmetic(a: Args, cx: Context) -> cst.BaseExpression | None:
         return None
     op = {"mul": "*", "multiply": "*", "add": "+", "sub": "-", "subtract": "-"}[a.name[len("torch.") :]]
     return cx.expr(f"({{x}} {op} {{y}})", x=a.positional[0].value, y=a.positional[1].value)
+
+
+@method("mul", "multiply", "sub", "subtract")
+def arithmetic_method(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`x.mul(y)`, `x.sub(y)` (one operand, no `alpha=`): the operator, as torch.mul / torch.sub. (`.add` is not
+    taken: a set's `add` reads the same.)"""
+    if len(a.positional) != 1 or a.keywords:
+        return None
+    op = {"mul": "*", "multiply": "*", "sub": "-", "subtract": "-"}[a.name]
+    return cx.expr(f"({{x}} {op} {{y}})", x=a.receiver, y=a.positional[0].value)
 
 
 @function("torch.all", "torch.any", signature=("input", "dim", "keepdim"))
