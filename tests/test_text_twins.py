@@ -195,7 +195,10 @@ def _twin(expression, **inputs):
 
     tf_namespace = {**vars(tf_helpers), "stable_softmax": stable_softmax}
     tf_namespace.update({k: tf.constant(v) for k, v in arrays.items()})
-    torch_namespace = {"torch": torch, "nn": torch.nn, **{k: torch.tensor(v) for k, v in arrays.items()}}
+    import math
+
+    tf_namespace["math"] = math
+    torch_namespace = {"torch": torch, "nn": torch.nn, "math": math, **{k: torch.tensor(v) for k, v in arrays.items()}}
     expected = eval(expression, torch_namespace)
     actual = eval(tf_code, tf_namespace)
     return tf_code, actual, expected
@@ -733,6 +736,9 @@ def test_isin_matches_torch(helpers, test_elements):
         ("attention_mask / 2", {"attention_mask": [[0, 1, 3]]}),
         ("torch.log(torch.arange(1, 4))", {}),
         ("torch.exp(-position_ids)", {"position_ids": [[0, 1, 2]]}),
+        ("torch.cat([torch.ones(1, 2), attention_mask], dim=1)", {"attention_mask": [[0, 1, 1]]}),
+        ("torch.arange(4) * -(math.log(10000.0) / 8)", {}),
+        ("torch.arange(3) * max(x.size(-1) / 4, 1.0)", {"x": [0.5, -1.0, 2.0]}),
     ],
 )
 def test_comparisons_powers_and_bitwise_operators_promote_as_torch(expression, inputs):

@@ -238,6 +238,23 @@ PROMOTION_CASES = [
     ("attention_mask / 2", "torch_div(attention_mask, 2)"),
     ("torch.log(torch.arange(1, 4))", "tf.math.log(tf.cast(tf.range(1, 4), tf.float32))"),
     ("torch.exp(position_ids)", "tf.math.exp(tf.cast(position_ids, tf.float32))"),
+    # Python floats from math functions and max/min (patchtst's div_term, sam's relative coordinates)
+    (
+        "torch.arange(4) * -(math.log(10000.0) / x.size(-1))",
+        "torch_mul(tf.range(4), -(math.log(10000.0) / shape_list(x)[-1]))",
+    ),
+    (
+        "torch.arange(4)[:, None] * max(x.size(-1) / 2, 1.0)",
+        "torch_mul(tf.range(4)[:, None], max(shape_list(x)[-1] / 2, 1.0))",
+    ),
+    ("torch.arange(4) * math.pi", "torch_mul(tf.range(4), math.pi)"),
+    # concatenation of a float tensor with integer masks (flava): the integer parts cast
+    (
+        "torch.cat([torch.ones(2, 3), attention_mask], dim=1)",
+        "tf.concat([tf.ones([2, 3]), tf.cast(attention_mask, tf.float32)], axis=1)",
+    ),
+    ("torch.cat([attention_mask, key_mask], dim=1)", "tf.concat([attention_mask, key_mask], axis=1)"),
+    ("observed_indicator.sum(-1) / 2", "torch_div(torch_sum(observed_indicator, axis=-1), 2)"),
     # no change: dtypes unknown, both integer, or both float
     ("(x > 0) & (x < 1)", "(x > 0) & (x < 1)"),
     ("attention_mask | 1", "attention_mask | 1"),
@@ -255,7 +272,7 @@ PROMOTION_CASES = [
 def test_integer_and_float_tensors_mixed_go_through_the_promoting_twins(torch, tf):
     from scaffold.convert.passes.promotion import PromotionPass
 
-    params = "x, position_ids, attention_mask, key_mask"
+    params = "x, position_ids, attention_mask, key_mask, observed_indicator"
     assert translate(torch, *PASSES, PromotionPass, params=params) == tf
     assert translate(tf, PromotionPass, params=params) == tf  # a second run changes nothing
 

@@ -94,6 +94,11 @@ SAME_KIND = frozenset(
         "tf.roll",
     }
 )
+# Python functions and constants giving a Python float (`math.log(10000.0) / d`, `max(k / q, 1.0)`: sam's)
+PYTHON_FLOATS = frozenset(
+    {"math.log", "math.log2", "math.log10", "math.sqrt", "math.exp", "math.pow", "math.cos", "math.sin", "float"}
+)
+PYTHON_FLOAT_CONSTANTS = frozenset({"math.pi", "math.e", "math.inf"})
 # tf functions creating a float32 tensor unless given an integer dtype (torch's default dtype is float32 too)
 CREATION = frozenset({"tf.ones", "tf.zeros", "tf.ones_like", "tf.zeros_like", "tf.constant"})
 # parameters that are integer tensors by transformers' conventions
@@ -126,9 +131,12 @@ FLOAT_LAYER_KINDS = frozenset(WEIGHTED_KINDS - {"MultiheadAttention", "custom", 
 
 
 def _integer_parameter(name: str) -> bool:
-    """Ids and masks are integer tensors by transformers' conventions (`key_mask`: yoso's); a float mask gets a
-    no-op promotion at most. Head masks are float (they scale attention probabilities)."""
-    return name in INTEGER_PARAMETERS or (name.endswith(("_ids", "_mask")) and not name.endswith("head_mask"))
+    """Ids and masks are integer tensors by transformers' conventions (`key_mask`: yoso's; the time-series
+    scalers' `observed_indicator`); a float mask gets a no-op promotion at most. Head masks are float (they scale
+    attention probabilities)."""
+    return name in INTEGER_PARAMETERS or (
+        name.endswith(("_ids", "_mask", "_indicator")) and not name.endswith("head_mask")
+    )
 
 
 def _dtype_kind(node: cst.BaseExpression, names: dict[str, Kind]) -> Kind:
@@ -255,6 +263,8 @@ class PromotionPass(NodePass):
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         """`torch.log(torch.arange(1, n + 1))` (mamba2's A_log): torch computes a float function of an integer
         tensor in float32; TF's kernels refuse integers."""
+        if self._scopes and dotted(updated.func) in ("tf.concat", "tf.stack"):
+            return self._concatenated(updated)
         if (
             self._scopes
             and dotted(updated.func) in UNARY_FLOAT_FUNCTIONS
@@ -265,6 +275,29 @@ class PromotionPass(NodePass):
             cast = self.call("tf.cast", updated.args[0].value, self.expr("tf.float32"))
             return updated.with_changes(args=[updated.args[0].with_changes(value=cast)])
         return updated
+
+    def _concatenated(self, updated: cst.Call) -> cst.Call:
+        """`torch.cat([ones, attention_mask])` (flava's float image mask with integer text masks): torch promotes
+        the integer parts to the floating dtype; TF refuses mixed dtypes."""
+        items = updated.args[0].value if updated.args else None
+        if not isinstance(items, (cst.List, cst.Tuple)) or not items.elements:
+            return updated
+        kinds = [_arith(_tensor_kind(self.kind(e.value))) for e in items.elements]
+        if "float" not in kinds or "int" not in kinds:
+            return updated
+        floating = next(e.value for e, k in zip(items.elements, kinds) if k == "float")
+        dtype = (
+            self.expr("{x}.dtype", x=floating)
+            if isinstance(floating, (cst.Name, cst.Attribute))
+            else self.expr("tf.float32")
+        )
+        elements = [
+            e.with_changes(value=self.call("tf.cast", e.value, dtype)) if k == "int" else e
+            for e, k in zip(items.elements, kinds)
+        ]
+        return updated.with_changes(
+            args=[updated.args[0].with_changes(value=items.with_changes(elements=elements)), *updated.args[1:]]
+        )
 
     def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison) -> cst.BaseExpression:
         """`attention_mask != 0.0`, `float_ids <= int_max`: torch compares in the promoted dtype."""
@@ -301,6 +334,8 @@ class PromotionPass(NodePass):
             if dotted(node.value.func) in VALUES_INDICES and node.value.args:
                 return "int" if node.attr.value == "indices" else _tensor_kind(self.kind(node.value.args[0].value))
             return None
+        if dotted(node) in PYTHON_FLOAT_CONSTANTS:
+            return "float_number"
         if isinstance(node, cst.Attribute) and dotted(node.value) == "self":
             sub = self._sublayer(node.attr.value)
             return "float" if sub is not None and sub.kind == "parameter" else None
@@ -355,6 +390,12 @@ class PromotionPass(NodePass):
         first = node.args[0].value if node.args and node.args[0].keyword is None else None
         if func in FLOAT_FUNCTIONS:
             return "float"
+        if func in PYTHON_FLOATS:
+            return "float_number"
+        if func in ("max", "min") and node.args:
+            kinds = {self.kind(a.value) for a in node.args}
+            # a Python float among Python numbers (an int is unknown): the result is a number, a float if it wins
+            return "float_number" if kinds == {"float_number"} or kinds == {"float_number", None} else None
         if func in LOGICAL_FUNCTIONS:
             return "bool"
         if func == "torch_bitwise" and len(node.args) == 3:
