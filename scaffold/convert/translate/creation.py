@@ -4,9 +4,29 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ..names import dotted
 from .registry import Args, Context, arg, function, method, renamed_call, table
 
-table("torch.arange", to="tf.range")
+INTEGER_DTYPES = frozenset(
+    f"{m}.{t}" for m in ("torch", "tf") for t in ("int8", "int16", "int32", "int64", "uint8", "long", "int")
+)
+
+
+@function("torch.arange")
+def arange(a: Args, cx: Context) -> cst.BaseExpression:
+    """`torch.arange(...)` -> `tf.range(...)`; with an integer dtype, whole float bounds are ints
+    (`torch.arange(0, n, 1.0, dtype=torch.int64)`: funnel's; tf.range refuses a float with an integer dtype)."""
+    dtype = next((x.value for x in a.args if x.keyword is not None and x.keyword.value == "dtype"), None)
+    integer = dotted(dtype) in INTEGER_DTYPES if dtype is not None else False
+    args = [
+        x.with_changes(value=cst.Integer(str(int(float(x.value.value)))))
+        if integer and isinstance(x.value, cst.Float) and float(x.value.value).is_integer()
+        else x
+        for x in a.args
+    ]
+    return renamed_call(cx, "tf.range", args)
+
+
 table("torch.rand", to="tf.random.uniform")
 table("torch.randn", to="tf.random.normal")
 table("torch.zeros_like", "torch.empty_like", to="tf.zeros_like")  # empty: any values; zeros are some
