@@ -680,7 +680,22 @@ def test_elementwise_table_entries_match_torch(name):
     _close(np.asarray(tf_function(x)), expected.astype("float32") if expected.dtype != bool else expected)
 
 
-@pytest.mark.parametrize("expression", ["x.floor()", "x.ceil()", "x.mul(2)", "x.sub(x * 3)", "x.clip(-1, 1)"])
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "x.floor()",
+        "x.ceil()",
+        "x.mul(2)",
+        "x.sub(x * 3)",
+        "x.clip(-1, 1)",
+        "x.abs().log1p()",
+        "x.expm1()",
+        "x.sign()",
+        "x.erf()",
+        "x.tan()",
+        "x.atan()",
+    ],
+)
 def test_arithmetic_and_rounding_methods_match_torch(expression):
     """The methods in-place statements fall back on (`x.floor_()` -> `x = x.floor()` translated)."""
     _assert_twin(expression, x=X)

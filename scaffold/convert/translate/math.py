@@ -59,6 +59,12 @@ UNARY_MATH = {
     "reciprocal": "reciprocal",
     "floor": "floor",
     "ceil": "ceil",
+    "log1p": "log1p",
+    "expm1": "expm1",
+    "sign": "sign",
+    "erf": "erf",
+    "tan": "tan",
+    "atan": "atan",
 }
 COMPARISONS = {
     "ne": "not_equal",
