@@ -694,10 +694,16 @@ def test_elementwise_table_entries_match_torch(name):
         "x.erf()",
         "x.tan()",
         "x.atan()",
+        "x.std()",
+        "x.std(dim=1)",
+        "x.var(dim=-1, keepdim=True)",
+        "torch.std(x, dim=-1, keepdim=True, unbiased=False)",
+        "x.var(dim=(0, 2), correction=0)",
     ],
 )
-def test_arithmetic_and_rounding_methods_match_torch(expression):
-    """The methods in-place statements fall back on (`x.floor_()` -> `x = x.floor()` translated)."""
+def test_elementwise_and_spread_methods_match_torch(expression):
+    """Tensor methods (also the out-of-place twins in-place statements fall back on: `x.floor_()` ->
+    `x = x.floor()`), and torch's std / var with Bessel's correction (patchtst, the time-series scalers)."""
     _assert_twin(expression, x=X)
 
 

@@ -321,6 +321,23 @@ def torch_sum(tensor, axis=None, keepdims=False, dtype=None):
     return tf.reduce_sum(tensor, axis=axis, keepdims=keepdims)
 
 
+def torch_var(tensor, axis=None, keepdims=False, correction=1):
+    """torch's var: the squared deviations summed over `axis` (every dim: None) divided by N - `correction`
+    (Bessel's 1 by default, 0 for `unbiased=False`); tf.math.reduce_variance always divides by N."""
+    mean = tf.reduce_mean(tensor, axis=axis, keepdims=True)
+    squares = tf.reduce_sum(tf.math.square(tensor - mean), axis=axis, keepdims=True)
+    count = tf.cast(tf.size(tensor) // tf.size(squares), tensor.dtype)
+    variance = squares / (count - tf.cast(correction, tensor.dtype))
+    if keepdims:
+        return variance
+    return tf.reshape(variance, []) if axis is None else tf.squeeze(variance, axis)
+
+
+def torch_std(tensor, axis=None, keepdims=False, correction=1):
+    """torch's std: the square root of torch_var (Bessel's correction by default)."""
+    return tf.math.sqrt(torch_var(tensor, axis=axis, keepdims=keepdims, correction=correction))
+
+
 def torch_repeat(tensor, repeats):
     """Tensor.repeat: tf.tile, the counts beyond the tensor's rank on new leading dims of size 1 (as torch)."""
     extra = len(repeats) - len(tensor.shape)

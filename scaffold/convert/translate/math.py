@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ..names import dotted
 from .registry import Args, Context, arg, code, function, is_integer, method, renamed_call, table
 
 table("torch.matmul", "torch.bmm", to="tf.matmul")
@@ -219,6 +220,39 @@ def reduction(a: Args, cx: Context) -> cst.BaseExpression | None:
     if a.name == "sum":  # booleans sum as integers in torch
         return cx.call("torch_sum", a.receiver, *renamed)
     return cx.call(f"tf.reduce_{a.name}", a.receiver, *renamed)
+
+
+def _spread(a: Args, cx: Context, tensor: cst.BaseExpression, name: str) -> cst.BaseExpression | None:
+    """torch's std / var arguments -> torch_std / torch_var's (`unbiased=False` is `correction=0`)."""
+    if not set(a.bound) <= {"input", "dim", "unbiased", "keepdim", "correction"}:
+        return None
+    rest: list[cst.Arg] = []
+    if "dim" in a:
+        rest.append(arg(a["dim"], "axis"))
+    if "keepdim" in a:
+        rest.append(arg(a["keepdim"], "keepdims"))
+    if "correction" in a:
+        rest.append(arg(a["correction"], "correction"))
+    elif "unbiased" in a:
+        unbiased = dotted(a["unbiased"])
+        if unbiased not in ("True", "False"):
+            return None
+        rest.append(arg(cst.Integer("1" if unbiased == "True" else "0"), "correction"))
+    return cx.call(f"torch_{name}", tensor, *rest)
+
+
+@function("torch.std", "torch.var", signature=("input", "dim", "unbiased", "keepdim"))
+def spread_function(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`torch.std(x, dim=-1, keepdim=True, unbiased=False)` -> torch_std (Bessel's correction unless told)."""
+    return _spread(a, cx, a["input"], a.name[len("torch.") :]) if "input" in a else None
+
+
+@method("std", "var", signature=("dim", "unbiased", "keepdim"), tensor_only=True)
+def spread_method(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`x.std(dim=1)`, `x.var(dim=-1, keepdim=True)` -> torch_std / torch_var."""
+    if a.positional and dotted(a.positional[0].value) in ("True", "False"):
+        return None  # `x.std(False)`: the legacy unbiased-first form
+    return _spread(a, cx, a.receiver, a.name)
 
 
 @method("any", "all")
