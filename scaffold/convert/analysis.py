@@ -654,6 +654,9 @@ def _read_small_statement(
             ):
                 # `norms[stage] = nn.LayerNorm(...)` into a local dict: its layers, if a ModuleDict takes it
                 cls.local_appends.setdefault(target.value.value, []).append(small.value)
+    elif (appended_by_add := added_item(small)) is not None:
+        # `mlps_list += [X(...)]` (sam's hypernetwork MLPs): appended, as `.append(X(...))`
+        cls.local_appends.setdefault(appended_by_add[0], []).append(appended_by_add[1])
     elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
         call = small.value
         func = call.func
@@ -686,6 +689,20 @@ def _read_small_statement(
         elif isinstance(func, cst.Attribute) and func.attr.value == "append" and isinstance(func.value, cst.Name):
             if call.args and not call.args[0].star:
                 cls.local_appends.setdefault(func.value.value, []).append(call.args[0].value)
+
+
+def added_item(small: cst.BaseSmallStatement) -> tuple[str, cst.BaseExpression] | None:
+    """`layers += [X(...)]`: the local list and the one item it gets."""
+    if (
+        isinstance(small, cst.AugAssign)
+        and isinstance(small.operator, cst.AddAssign)
+        and isinstance(small.target, cst.Name)
+        and isinstance(small.value, cst.List)
+        and len(small.value.elements) == 1
+        and isinstance(small.value.elements[0], cst.Element)
+    ):
+        return small.target.value, small.value.elements[0].value
+    return None
 
 
 def _appended_list(value: cst.BaseExpression, info: ModuleInfo) -> str | None:

@@ -19,6 +19,7 @@ from ..analysis import (
     WEIGHTED_ACTIVATIONS,
     ClassInfo,
     ModuleInfo,
+    added_item,
     auto_class,
     chosen_class,
     computed_parameter,
@@ -430,6 +431,19 @@ class LayersPass(NodePass):
             item = self._convert(call.args[0].value, _attr_of(prefix), name_, item=True)
             return updated.with_changes(value=call.with_changes(args=[call.args[0].with_changes(value=item)]))
         return updated
+
+    def leave_AugAssign(self, original: cst.AugAssign, updated: cst.AugAssign) -> cst.AugAssign:
+        """`layers += [X(...)]`, `layers` becoming (part of) a ModuleList: named as `layers.append(X(...))`."""
+        cls = self._init_class()
+        added = added_item(updated)
+        prefix = cls.list_locals.get(added[0]) if cls is not None and added is not None else None
+        if added is None or prefix is None:
+            return updated
+        name_ = _fstring(f'f"{prefix}_._{{len({added[0]})}}"')
+        item = self._convert(added[1], _attr_of(prefix), name_, item=True)
+        assert isinstance(updated.value, cst.List)
+        element = updated.value.elements[0].with_changes(value=item)
+        return updated.with_changes(value=updated.value.with_changes(elements=[element]))
 
     # -- references to torch layer classes (not calls): module-level tables, defaults, arguments -------------
 
