@@ -1095,6 +1095,31 @@ def torch_fftn(input, s=None, dim=None, norm=None):
     return x
 
 
+def _over_dim(x, dim, transform):
+    """`transform` (a tf.signal op over the last dim) applied over `dim`: swapped last, and back."""
+    rank = len(x.shape)
+    perm = list(range(rank))
+    perm[dim % rank], perm[-1] = perm[-1], perm[dim % rank]
+    return tf.transpose(transform(tf.transpose(x, perm)), perm)
+
+
+def torch_rfft(input, n=None, dim=-1, norm=None):
+    """torch.fft.rfft: the n // 2 + 1 non-negative frequencies of a real signal along `dim`, padded or cut to
+    `n` first (the dim's length by default), as tf.signal.rfft's fft_length does."""
+    if norm not in (None, "backward"):
+        raise NotImplementedError("scaffold: torch.fft.rfft with norm= has no twin yet")
+    length = shape_list(input)[dim] if n is None else n
+    return _over_dim(input, dim, lambda x: tf.signal.rfft(x, fft_length=[length]))
+
+
+def torch_irfft(input, n=None, dim=-1, norm=None):
+    """torch.fft.irfft: the real signal of length `n` (2 * (m - 1) for m frequencies by default) along `dim`."""
+    if norm not in (None, "backward"):
+        raise NotImplementedError("scaffold: torch.fft.irfft with norm= has no twin yet")
+    length = 2 * (shape_list(input)[dim] - 1) if n is None else n
+    return _over_dim(input, dim, lambda x: tf.signal.irfft(x, fft_length=[length]))
+
+
 def torch_view_as_complex(input):
     """torch.view_as_complex: the last dim of size 2 read as (real, imaginary)."""
     return tf.complex(input[..., 0], input[..., 1])

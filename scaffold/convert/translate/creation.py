@@ -128,6 +128,19 @@ def numel(a: Args, cx: Context) -> cst.BaseExpression | None:
     return None if a.args else cx.call("tf.size", a.receiver)
 
 
+def _numpy_value(node: cst.BaseExpression) -> bool:
+    """An expression computed by numpy: its innermost call is `np.*` / `numpy.*` (`np.ceil(x).astype("int")`)."""
+    while isinstance(node, (cst.Call, cst.Attribute, cst.Subscript)):
+        if isinstance(node, cst.Call):
+            name = dotted(node.func)
+            if name is not None and name.startswith(("np.", "numpy.")):
+                return True
+            node = node.func
+        else:
+            node = node.value
+    return False
+
+
 @method("tolist", "item")
 def eager_value(a: Args, cx: Context) -> cst.BaseExpression | None:
     """`x.tolist()` / `x.item()`: the eager value, through numpy (torch's .item() of a scalar tensor); `tolist`
@@ -136,6 +149,8 @@ def eager_value(a: Args, cx: Context) -> cst.BaseExpression | None:
         return None
     if a.name == "tolist":
         return cx.call("torch_tolist", a.receiver)
+    if _numpy_value(a.receiver):
+        return a.call  # `np.ceil(np.log1p(n)).astype("int").item()` (informer): numpy's own item()
     numpy = cst.Call(cst.Attribute(a.receiver, cst.Name("numpy")))
     return cst.Call(cst.Attribute(numpy, cst.Name(a.name)))
 

@@ -442,6 +442,9 @@ def masked_fill_function(a: Args, cx: Context) -> cst.BaseExpression | None:
 
 table("torch.fft.fft", to="torch_fft", axis="dim")  # numpy's axis=, which torch takes too
 table("torch.fft.fftn", to="torch_fftn", axes="dim")
+table("torch.fft.rfft", to="torch_rfft")
+table("torch.fft.irfft", to="torch_irfft")
+table("torch.conj", to="tf.math.conj")
 
 
 def _as_bool(node: cst.BaseExpression, cx: Context) -> cst.BaseExpression:
