@@ -254,6 +254,8 @@ PROMOTION_CASES = [
         "tf.concat([tf.ones([2, 3]), tf.cast(attention_mask, tf.float32)], axis=1)",
     ),
     ("torch.cat([attention_mask, key_mask], dim=1)", "tf.concat([attention_mask, key_mask], axis=1)"),
+    ("x * observed_indicator", "torch_mul(x, observed_indicator)"),  # a mask may be boolean: TF cannot multiply it
+    ("attention_mask * x", "torch_mul(attention_mask, x)"),
     ("observed_indicator.sum(-1) / 2", "torch_div(torch_sum(observed_indicator, axis=-1), 2)"),
     # no change: dtypes unknown, both integer, or both float
     ("(x > 0) & (x < 1)", "(x > 0) & (x < 1)"),

@@ -254,11 +254,28 @@ class PromotionPass(NodePass):
         if helper is None:
             return updated
         mixed = "int" in kinds and ("float" in kinds or "float_number" in kinds)
+        # a mask by its name times a tensor of unknown dtype (`data * observed_indicator`): the mask may be
+        # boolean, which TF cannot multiply (torch promotes it)
+        masked = (
+            isinstance(updated.operator, cst.Multiply)
+            and None in raw
+            and not _literal(updated.left, updated.right)
+            and any(self._mask_name(side) for side in (left, right))
+        )
+        mixed = mixed or masked
         # torch divides integer tensors into float32 (TF's `/` of int32 is float64, and int32 / a Python int too)
         integers = isinstance(updated.operator, cst.Divide) and "int" in kinds
         if not (mixed or integers):
             return updated
         return self.call(helper, left, right)
+
+    def _mask_name(self, node: cst.BaseExpression) -> bool:
+        """A mask parameter by transformers' conventions (`attention_mask`, `observed_indicator`), maybe boolean."""
+        return (
+            isinstance(node, cst.Name)
+            and node.value.endswith(("_mask", "_indicator"))
+            and self._names.get(node.value) in ("int", "bool")
+        )
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         """`torch.log(torch.arange(1, n + 1))` (mamba2's A_log): torch computes a float function of an integer
