@@ -256,6 +256,10 @@ PROMOTION_CASES = [
     ("torch.cat([attention_mask, key_mask], dim=1)", "tf.concat([attention_mask, key_mask], axis=1)"),
     ("x * observed_indicator", "torch_mul(x, observed_indicator)"),  # a mask may be boolean: TF cannot multiply it
     ("attention_mask * x", "torch_mul(attention_mask, x)"),
+    (
+        "x / torch.stack([spatial_shapes[..., 1], spatial_shapes[..., 0]], -1)",
+        "torch_div(x, tf.stack([spatial_shapes[..., 1], spatial_shapes[..., 0]], -1))",
+    ),
     ("observed_indicator.sum(-1) / 2", "torch_div(torch_sum(observed_indicator, axis=-1), 2)"),
     # no change: dtypes unknown, both integer, or both float
     ("(x > 0) & (x < 1)", "(x > 0) & (x < 1)"),
@@ -274,7 +278,7 @@ PROMOTION_CASES = [
 def test_integer_and_float_tensors_mixed_go_through_the_promoting_twins(torch, tf):
     from scaffold.convert.passes.promotion import PromotionPass
 
-    params = "x, position_ids, attention_mask, key_mask, observed_indicator"
+    params = "x, position_ids, attention_mask, key_mask, observed_indicator, spatial_shapes"
     assert translate(torch, *PASSES, PromotionPass, params=params) == tf
     assert translate(tf, PromotionPass, params=params) == tf  # a second run changes nothing
 

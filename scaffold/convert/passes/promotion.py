@@ -102,7 +102,20 @@ PYTHON_FLOAT_CONSTANTS = frozenset({"math.pi", "math.e", "math.inf"})
 # tf functions creating a float32 tensor unless given an integer dtype (torch's default dtype is float32 too)
 CREATION = frozenset({"tf.ones", "tf.zeros", "tf.ones_like", "tf.zeros_like", "tf.constant"})
 # parameters that are integer tensors by transformers' conventions
-INTEGER_PARAMETERS = frozenset({"attention_mask", "position_ids", "cache_position", "input_ids", "token_type_ids"})
+INTEGER_PARAMETERS = frozenset(
+    {
+        "attention_mask",
+        "position_ids",
+        "cache_position",
+        "input_ids",
+        "token_type_ids",
+        # deformable attention's feature-map sizes and offsets (deformable_detr and its family), packed
+        # sequences' boundaries (the VL vision towers)
+        "spatial_shapes",
+        "level_start_index",
+        "cu_seqlens",
+    }
+)
 # parameters that are floating tensors by transformers' conventions
 FLOAT_PARAMETERS = frozenset({"hidden_states", "inputs_embeds", "encoder_hidden_states"})
 OPERATORS: dict[type[cst.BaseBinaryOp], str] = {
@@ -135,7 +148,7 @@ def _integer_parameter(name: str) -> bool:
     scalers' `observed_indicator`); a float mask gets a no-op promotion at most. Head masks are float (they scale
     attention probabilities)."""
     return name in INTEGER_PARAMETERS or (
-        name.endswith(("_ids", "_mask", "_indicator")) and not name.endswith("head_mask")
+        name.endswith(("_ids", "_mask", "_indicator", "grid_thw")) and not name.endswith("head_mask")
     )
 
 
