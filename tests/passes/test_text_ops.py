@@ -254,7 +254,11 @@ PROMOTION_CASES = [
         "tf.concat([tf.ones([2, 3]), tf.cast(attention_mask, tf.float32)], axis=1)",
     ),
     ("torch.cat([attention_mask, key_mask], dim=1)", "tf.concat([attention_mask, key_mask], axis=1)"),
-    ("x * observed_indicator", "torch_mul(x, observed_indicator)"),  # a mask may be boolean: TF cannot multiply it
+    ("x * observed_indicator", "torch_mul(x, observed_indicator)"),
+    (
+        "(x > 0) * x",
+        "torch_mul(x > 0, x)",
+    ),  # TF has no arithmetic on booleans  # a mask may be boolean: TF cannot multiply it
     ("attention_mask * x", "torch_mul(attention_mask, x)"),
     (
         "x / torch.stack([spatial_shapes[..., 1], spatial_shapes[..., 0]], -1)",
@@ -306,6 +310,28 @@ def test_names_assigned_in_the_function_carry_their_kind():
     )
     assert "return torch_mul(slopes[..., None], arange_tensor)" in code
     assert "(tf.math.cumsum(attention_mask, axis=-1) - 1) * attention_mask" in code
+
+
+def test_augmented_assignments_promote_too():
+    """paligemma's `causal_mask *= torch.arange(n) > cache_position.reshape(-1, 1)`: float times boolean."""
+    from scaffold.convert.passes.promotion import PromotionPass
+    from tests.conftest import run_passes
+
+    code = run_passes(
+        """
+        class TinyMasks(nn.Module):
+            def forward(self, x, cache_position):
+                causal_mask = torch.full((2, 3), fill_value=-1.0)
+                causal_mask *= torch.arange(3) > cache_position.reshape(-1, 1)
+                steps = torch.arange(3)
+                steps += 1
+                return causal_mask, steps
+        """,
+        *PASSES,
+        PromotionPass,
+    )
+    assert "causal_mask = torch_mul(causal_mask, tf.range(3) > tf.reshape(cache_position, [-1, 1]))" in code
+    assert "steps += 1" in code
 
 
 def test_kinds_come_from_layers_parameters_and_what_functions_return():

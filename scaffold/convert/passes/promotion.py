@@ -125,6 +125,12 @@ OPERATORS: dict[type[cst.BaseBinaryOp], str] = {
     cst.Divide: "torch_div",
     cst.Power: "torch_pow",
 }
+AUGMENTED: dict[type[cst.BaseAugOp], str] = {
+    cst.AddAssign: "torch_add",
+    cst.SubtractAssign: "torch_sub",
+    cst.MultiplyAssign: "torch_mul",
+    cst.DivideAssign: "torch_div",
+}
 BITWISE: dict[type[cst.BaseBinaryOp], str] = {cst.BitOr: "or", cst.BitAnd: "and", cst.BitXor: "xor"}
 COMPARISONS: dict[type[cst.BaseCompOp], str] = {
     cst.LessThan: "<",
@@ -242,11 +248,20 @@ class PromotionPass(NodePass):
                     self._scopes[-1][element.value.value] = kind
         return updated
 
-    def leave_AugAssign(self, original: cst.AugAssign, updated: cst.AugAssign) -> cst.AugAssign:
-        if self._scopes and isinstance(updated.target, cst.Name):
-            kinds = {_arith(self.kind(updated.target)), _arith(self.kind(updated.value))}
-            if "float" in kinds or "float_number" in kinds:
-                self._scopes[-1][updated.target.value] = "float" if "int" in kinds or "float" in kinds else None
+    def leave_AugAssign(self, original: cst.AugAssign, updated: cst.AugAssign) -> cst.AugAssign | cst.Assign:
+        """`causal_mask *= arange > cache_position` (paligemma): a float tensor times a boolean one, promoted as
+        the operator would be (`x = torch_mul(x, ...)`); the name's kind follows."""
+        if not self._scopes or not isinstance(updated.target, cst.Name):
+            return updated
+        raw = {self.kind(updated.target), self.kind(updated.value)}
+        kinds = {_arith(k) for k in raw}
+        if "float" in kinds or "float_number" in kinds:
+            self._scopes[-1][updated.target.value] = "float" if "int" in kinds or "float" in kinds else None
+        helper = AUGMENTED.get(type(updated.operator))
+        boolean = "bool" in raw and raw != {"bool"}  # TF has no arithmetic on booleans
+        if helper is not None and self.cursor.in_body and (("float" in kinds and "int" in kinds) or boolean):
+            value = self.call(helper, updated.target, updated.value.with_changes(lpar=(), rpar=()))
+            return cst.Assign(targets=[cst.AssignTarget(updated.target)], value=value)
         return updated
 
     def leave_BinaryOperation(self, original: cst.BinaryOperation, updated: cst.BinaryOperation) -> cst.BaseExpression:
@@ -275,7 +290,9 @@ class PromotionPass(NodePass):
             and not _literal(updated.left, updated.right)
             and any(self._mask_name(side) for side in (left, right))
         )
-        mixed = mixed or masked
+        # a boolean tensor (`(x > 0) * y`) in arithmetic: TF has none on booleans, torch promotes
+        boolean = "bool" in raw and raw != {"bool"} and not isinstance(updated.operator, cst.Power)
+        mixed = mixed or masked or boolean
         # torch divides integer tensors into float32 (TF's `/` of int32 is float64, and int32 / a Python int too)
         integers = isinstance(updated.operator, cst.Divide) and "int" in kinds
         if not (mixed or integers):
@@ -452,6 +469,8 @@ class PromotionPass(NodePass):
             if dtype is not None:
                 return _dtype_kind(dtype, self._names)
             return "float" if any(isinstance(a.value, cst.Float) for a in node.args) else "int"
+        if func == "tf.fill" and len(node.args) == 2:
+            return _tensor_kind(self.kind(node.args[1].value))
         if func in CREATION:
             dtype = _keyword(node, "dtype")
             if dtype is not None:
