@@ -168,6 +168,9 @@ def _dtype_kind(node: cst.BaseExpression, names: dict[str, Kind]) -> Kind:
         return "float"
     if name is not None and name.endswith(".dtype"):
         return _tensor_kind(names.get(name[: -len(".dtype")]))
+    if name is not None and (name.rpartition(".")[2] == "dtype" or name.endswith("_dtype")):
+        # `dtype`, `self.dtype`, `self.text_config_dtype`: a model's (floating) dtype by transformers' conventions
+        return "float"
     return None
 
 
@@ -383,6 +386,13 @@ class PromotionPass(NodePass):
             return None
         if dotted(node) in PYTHON_FLOAT_CONSTANTS:
             return "float_number"
+        if (
+            isinstance(node, cst.Attribute)
+            and node.attr.value in ("min", "max")
+            and isinstance(node.value, cst.Call)
+            and dotted(node.value.func) in ("tf.as_dtype", "tf.experimental.numpy.finfo")
+        ):
+            return "float_number"  # `torch.finfo(dtype).min`: a Python float
         if isinstance(node, cst.Attribute) and dotted(node.value) == "self":
             sub = self._sublayer(node.attr.value)
             return "float" if sub is not None and sub.kind == "parameter" else None
