@@ -392,6 +392,10 @@ def test_kinds_come_from_layers_parameters_and_what_functions_return():
         ("torch.arange(0, s, 1.0, dtype=torch.int64)", "tf.range(0, s, 1, dtype=tf.int32)"),
         ("torch.arange(0, s, 0.5)", "tf.range(0, s, 0.5)"),
         ("x.item()", "x.numpy().item()"),
+        (
+            'nn.functional.grid_sample(x, s, mode="bilinear", padding_mode="zeros", align_corners=False)',
+            'torch_grid_sample(x, s, mode="bilinear", padding_mode="zeros", align_corners=False)',
+        ),
         ('np.ceil(np.log1p(s)).astype("int").item()', 'np.ceil(np.log1p(s)).astype("int").item()'),
         ("torch.acos(x)", "tf.math.acos(x)"),
         ("nn.MaxPool1d(kernel_size=s, stride=s)(x)", "ChannelsFirstMaxPool1D(pool_size=s, strides=s)(x)"),

@@ -1320,6 +1320,44 @@ def torch_pad(tensor, pad, mode="constant", value=None):
     return tensor
 
 
+def torch_grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
+    """torch.nn.functional.grid_sample over 4-D input (N, C, H, W) at `grid` (N, H_out, W_out, 2) of (x, y)
+    in [-1, 1]: bilinear or nearest, zeros or border padding, align_corners as torch (False by default).
+    Deformable attention (deformable_detr and its family) samples value maps so."""
+    if mode not in ("bilinear", "nearest") or padding_mode not in ("zeros", "border") or len(input.shape) != 4:
+        raise NotImplementedError(f"scaffold: grid_sample({mode=}, {padding_mode=}) over 4-D input only")
+    batch, _, height, width = shape_list(input)
+    x, y = grid[..., 0], grid[..., 1]
+    w, h = tf.cast(width, grid.dtype), tf.cast(height, grid.dtype)
+    if align_corners:
+        x, y = (x + 1) / 2 * (w - 1), (y + 1) / 2 * (h - 1)
+    else:
+        x, y = ((x + 1) * w - 1) / 2, ((y + 1) * h - 1) / 2
+    if padding_mode == "border":
+        x, y = tf.clip_by_value(x, 0.0, w - 1), tf.clip_by_value(y, 0.0, h - 1)
+    values = tf.transpose(input, [0, 2, 3, 1])  # (N, H, W, C): gathered by (n, row, column)
+    rows = tf.broadcast_to(tf.reshape(tf.range(batch), [-1, 1, 1]), tf.shape(x))
+
+    def at(column, row):  # the values at integer positions; zero outside the map
+        column, row = tf.cast(column, tf.int32), tf.cast(row, tf.int32)
+        inside = (column >= 0) & (column < width) & (row >= 0) & (row < height)
+        index = tf.stack([rows, tf.clip_by_value(row, 0, height - 1), tf.clip_by_value(column, 0, width - 1)], -1)
+        return tf.gather_nd(values, index) * tf.cast(inside, values.dtype)[..., None]
+
+    if mode == "nearest":
+        sampled = at(tf.round(x), tf.round(y))  # torch rounds half to even, as tf.round
+    else:
+        x0, y0 = tf.math.floor(x), tf.math.floor(y)
+        x1, y1 = x0 + 1, y0 + 1
+        sampled = (
+            at(x0, y0) * ((x1 - x) * (y1 - y))[..., None]
+            + at(x0, y1) * ((x1 - x) * (y - y0))[..., None]
+            + at(x1, y0) * ((x - x0) * (y1 - y))[..., None]
+            + at(x1, y1) * ((x - x0) * (y - y0))[..., None]
+        )
+    return tf.transpose(sampled, [0, 3, 1, 2])
+
+
 def torch_interpolate(
     input,
     size=None,
