@@ -92,6 +92,9 @@ SAME_KIND = frozenset(
         "torch_pad",
         "tf.pad",
         "tf.roll",
+        "torch_triu",
+        "torch_tril",
+        "tf.linalg.band_part",
     }
 )
 # Python functions and constants giving a Python float (`math.log(10000.0) / d`, `max(k / q, 1.0)`: sam's)
