@@ -1535,13 +1535,50 @@ class ChannelsFirstConv2D(_ChannelsFirstSpec, _ChannelsFirst2D, keras.layers.Con
     """keras Conv2D on torch's channels-first layout, padded like torch."""
 
 
-class ChannelsFirstMaxPool2D(_ChannelsFirst2D, keras.layers.MaxPool2D):
+def _ceil_overflow(length, kernel, stride, padding):
+    """What torch's ceil_mode adds at the end of a padded dim: the last window may run past it, if it starts
+    inside the input or its left padding."""
+    outputs = -(-(length + 2 * padding - kernel) // stride) + 1
+    if (outputs - 1) * stride >= length + padding:
+        outputs -= 1
+    return max((outputs - 1) * stride + kernel - (length + 2 * padding), 0)
+
+
+class _ChannelsFirstPool2D(_ChannelsFirst2D):
+    """torch's 2-D pooling; `ceil_mode=True` pads the end of each spatial dim so that keras' floor pooling gives
+    torch's ceil output size (windows running past the input: maxima of what they cover, averages over what they
+    cover of the input and its `padding=`)."""
+
+    def __init__(self, *args, ceil_mode=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ceil_mode = ceil_mode
+
+    def call(self, inputs):
+        if not self.ceil_mode:
+            return super().call(inputs)
+        padding = _spatial(self.torch_padding, 2)
+        height, width = shape_list(inputs)[2:]
+        extra = [
+            _ceil_overflow(n, k, s, p) for n, k, s, p in zip((height, width), self.pool_size, self.strides, padding)
+        ]
+        hidden_states = tf.transpose(inputs, perm=[0, 2, 3, 1])
+        spec = [[0, 0], [padding[0], padding[0]], [padding[1], padding[1]], [0, 0]]
+        hidden_states = tf.pad(hidden_states, spec, constant_values=self.pad_value)
+        overflow = [[0, 0], [0, extra[0]], [0, extra[1]], [0, 0]]
+        pool = super(_ChannelsFirst2D, self).call  # keras' own pooling, on channels-last inputs
+        outputs = pool(tf.pad(hidden_states, overflow, constant_values=self.pad_value))
+        if self.pad_value == 0.0:  # an average: over the covered part only
+            outputs = outputs / pool(tf.pad(tf.ones_like(hidden_states[..., :1]), overflow))
+        return tf.transpose(outputs, perm=[0, 3, 1, 2])
+
+
+class ChannelsFirstMaxPool2D(_ChannelsFirstPool2D, keras.layers.MaxPool2D):
     """torch's nn.MaxPool2d on [batch, channels, height, width]."""
 
     pad_value = float("-inf")
 
 
-class ChannelsFirstAvgPool2D(_ChannelsFirst2D, keras.layers.AveragePooling2D):
+class ChannelsFirstAvgPool2D(_ChannelsFirstPool2D, keras.layers.AveragePooling2D):
     """torch's nn.AvgPool2d (count_include_pad=True) on [batch, channels, height, width]."""
 
 
