@@ -309,6 +309,8 @@ def row_cause(row: dict) -> str:
         diverged = row.get("first_divergence")
         if diverged:
             return f"mismatch: first diverges at {_generic(diverged.get('pt_class') or '?', prefix)}"
+        if row.get("divergence_error"):
+            return "mismatch: the divergence could not be located (recording failed)"
         return "mismatch: no module diverges (the output is assembled wrong)"
     if failed == "matches_traced":
         if row.get("traced_error"):

@@ -726,3 +726,61 @@ def test_prepare_4d_causal_attention_mask_window_matches_torch():
                     continue
                 pt = np.broadcast_to(pt.numpy(), tf.shape)
                 assert np.array_equal(pt == 0, tf.numpy() == 0), (pt_fn.__name__, past, window, length)
+
+
+@pytest.mark.parametrize(
+    ("mode", "padding_mode", "align_corners"),
+    [
+        ("bilinear", "zeros", False),
+        ("bilinear", "zeros", True),
+        ("bilinear", "border", False),
+        ("nearest", "zeros", False),
+        ("nearest", "border", True),
+    ],
+)
+def test_grid_sample_matches_torch(mode, padding_mode, align_corners):
+    """Deformable attention's `F.grid_sample(value, grid, mode="bilinear", padding_mode="zeros",
+    align_corners=False)`, with sampling points inside, on and beyond the map's edges."""
+    import numpy as np
+    import torch
+
+    from scaffold.convert.snippets import tf_helpers
+
+    rng = np.random.default_rng(0)
+    value = rng.normal(size=(2, 3, 5, 4)).astype("float32")
+    grid = rng.uniform(-1.3, 1.3, size=(2, 6, 7, 2)).astype("float32")
+    grid[0, 0, 0] = [1.0, -1.0]
+    expected = torch.nn.functional.grid_sample(
+        torch.from_numpy(value),
+        torch.from_numpy(grid),
+        mode=mode,
+        padding_mode=padding_mode,
+        align_corners=align_corners,
+    ).numpy()
+    actual = tf_helpers.torch_grid_sample(
+        value, grid, mode=mode, padding_mode=padding_mode, align_corners=align_corners
+    ).numpy()
+    np.testing.assert_allclose(actual, expected, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("kind", "kernel", "stride", "padding"),
+    [("Max", 3, 2, 0), ("Max", 3, 2, 1), ("Avg", 3, 2, 0), ("Avg", 3, 2, 1), ("Avg", 10, 10, 0), ("Max", 2, 2, 0)],
+)
+def test_ceil_mode_pooling_matches_torch(kind, kernel, stride, padding):
+    """`nn.MaxPool2d(3, 2, ceil_mode=True)` (rt_detr's resnet, hgnet_v2), `nn.AvgPool2d(hidden_dim,
+    ceil_mode=True)` over a smaller map (align): torch's ceil output size and values."""
+    import numpy as np
+    import torch
+
+    from scaffold.convert.snippets import tf_helpers
+
+    x = np.random.default_rng(0).normal(size=(2, 3, 7, 6)).astype("float32")
+    torch_layer = getattr(torch.nn, f"{kind}Pool2d")(kernel, stride, padding, ceil_mode=True)
+    twin = getattr(tf_helpers, f"ChannelsFirst{kind}Pool2D")(
+        pool_size=kernel, strides=stride, torch_padding=padding, ceil_mode=True
+    )
+    expected = torch_layer(torch.from_numpy(x)).numpy()
+    actual = twin(x).numpy()
+    assert actual.shape == expected.shape
+    np.testing.assert_allclose(actual, expected, atol=1e-6)

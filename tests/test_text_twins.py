@@ -195,7 +195,10 @@ def _twin(expression, **inputs):
 
     tf_namespace = {**vars(tf_helpers), "stable_softmax": stable_softmax}
     tf_namespace.update({k: tf.constant(v) for k, v in arrays.items()})
-    torch_namespace = {"torch": torch, "nn": torch.nn, **{k: torch.tensor(v) for k, v in arrays.items()}}
+    import math
+
+    tf_namespace["math"] = math
+    torch_namespace = {"torch": torch, "nn": torch.nn, "math": math, **{k: torch.tensor(v) for k, v in arrays.items()}}
     expected = eval(expression, torch_namespace)
     actual = eval(tf_code, tf_namespace)
     return tf_code, actual, expected
@@ -682,6 +685,35 @@ def test_elementwise_table_entries_match_torch(name):
     _close(np.asarray(tf_function(x)), expected.astype("float32") if expected.dtype != bool else expected)
 
 
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "x.floor()",
+        "x.ceil()",
+        "x.mul(2)",
+        "x.sub(x * 3)",
+        "x.clip(-1, 1)",
+        "x.abs().log1p()",
+        "x.expm1()",
+        "x.sign()",
+        "x.erf()",
+        "x.tan()",
+        "x.atan()",
+        "x.std()",
+        "x.std(dim=1)",
+        "x.var(dim=-1, keepdim=True)",
+        "torch.std(x, dim=-1, keepdim=True, unbiased=False)",
+        "x.var(dim=(0, 2), correction=0)",
+        "torch.fft.irfft(torch.fft.rfft(x, n=4, dim=1) * torch.conj(torch.fft.rfft(x, n=4, dim=1)), n=4, dim=1)",
+        "torch.fft.irfft(torch.fft.rfft(x, dim=-1))",
+    ],
+)
+def test_elementwise_and_spread_methods_match_torch(expression):
+    """Tensor methods (also the out-of-place twins in-place statements fall back on: `x.floor_()` ->
+    `x = x.floor()`), and torch's std / var with Bessel's correction (patchtst, the time-series scalers)."""
+    _assert_twin(expression, x=X)
+
+
 @pytest.mark.parametrize(("start", "end"), [(0, 2), (1, 2), (0, -2), (-3, -1), (2, 2)])
 def test_flatten_twin_matches_torch(helpers, start, end):
     import numpy as np
@@ -732,6 +764,9 @@ def test_isin_matches_torch(helpers, test_elements):
         ("attention_mask / 2", {"attention_mask": [[0, 1, 3]]}),
         ("torch.log(torch.arange(1, 4))", {}),
         ("torch.exp(-position_ids)", {"position_ids": [[0, 1, 2]]}),
+        ("torch.cat([torch.ones(1, 2), attention_mask], dim=1)", {"attention_mask": [[0, 1, 1]]}),
+        ("torch.arange(4) * -(math.log(10000.0) / 8)", {}),
+        ("torch.arange(3) * max(x.size(-1) / 4, 1.0)", {"x": [0.5, -1.0, 2.0]}),
     ],
 )
 def test_comparisons_powers_and_bitwise_operators_promote_as_torch(expression, inputs):
@@ -756,6 +791,10 @@ def test_comparisons_powers_and_bitwise_operators_promote_as_torch(expression, i
         ("nn.functional.pad(x, (4 - x.shape[-1], 0))", {"x": [[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]]}),  # crops
         ("nn.functional.pad(x, (4 - x.shape[-1], 0))", {"x": [[1.0, 2.0]]}),  # pads
         ("nn.functional.pad(x, (1, -2, -1, 1))", {"x": X}),
+        ("nn.functional.pad(x, (2, 1, 1, 0), mode='replicate')", {"x": X}),
+        ("nn.functional.pad(x, (2, 1), mode='replicate')", {"x": X}),
+        ("nn.functional.pad(x, (2, 1, 1, 0), mode='circular')", {"x": X}),
+        ("nn.functional.pad(x, (2, 1, 1, 1), mode='reflect')", {"x": X}),
         ("x[:, :, i]", {"x": X, "i": [2, 0, -1]}),
         ("x[..., i]", {"x": X, "i": [[1, 0], [2, 2]]}),
         ("x.roll(shifts=-1, dims=-1)", {"x": X}),

@@ -10,7 +10,7 @@ Imports torch and TensorFlow lazily: only `verify` (in its worker process) and t
 
 from __future__ import annotations
 
-import functools
+import inspect
 from dataclasses import dataclass, field
 
 
@@ -109,11 +109,14 @@ def record_tf(model, run, strip_prefix: str | None):
             recording.fused[name] = activation
         original = layer.call
 
-        @functools.wraps(original)
         def call(*args, __name=name, __original=original, **kwargs):
             result = __original(*args, **kwargs)
             recording.add(__name, result)
             return result
+
+        # the bound call's signature, as code reading it sees (call_model passes a sub-model's first parameter
+        # by name; functools.wraps would lead inspect to the unbound function, `self` first)
+        call.__signature__ = inspect.signature(original)  # type: ignore[attr-defined]
 
         layer.call = call
         wrapped.append(layer)

@@ -266,7 +266,10 @@ def keras_constructor(
         if padding is not None and _number(padding) != 0:
             kw.append(("torch_padding", padding))
         if not _is_false(a.get("ceil_mode")) and "ceil_mode" in a:
-            notes.append(f"{kind}(ceil_mode=True): keras pools with floor; pad the input to match")
+            if kind.endswith("2d"):
+                put("ceil_mode", a["ceil_mode"])  # the 2-D twins pad for torch's ceil output size
+            else:
+                notes.append(f"{kind}(ceil_mode=True): keras pools with floor; pad the input to match")
         if kind == "AvgPool1d" and "count_include_pad" in a and not _is_true(a["count_include_pad"]):
             notes.append("AvgPool1d(count_include_pad=False): the twin counts the padding")
         return f"ChannelsFirst{kind[:3]}Pool{kind[-2]}D", kw, notes

@@ -148,6 +148,10 @@ def test_lists_of_lists_are_named_by_both_indices_and_built_layer_by_layer():
                 for i in range(config.n):
                     embeddings.append(nn.Linear(4, 8))
                 self.embeddings = nn.ModuleList(embeddings)
+                heads = []
+                for i in range(config.n):
+                    heads += [nn.Linear(4, 2)]
+                self.heads = nn.ModuleList(heads)
                 blocks = []
                 for i in range(config.n):
                     layers = []
@@ -160,6 +164,7 @@ def test_lists_of_lists_are_named_by_both_indices_and_built_layer_by_layer():
     assert 'name=f"blocks_._{block_index}_._{i}") for i in range(size)]' in code
     assert "for block_index, size in enumerate(config.block_sizes)" in code
     assert 'name=f"embeddings_._{len(embeddings)}"' in code
+    assert 'heads += [keras.layers.Dense(units=2, name=f"heads_._{len(heads)}")]' in code  # sam's `+= [X(...)]`
     assert 'name=f"block_._{len(blocks)}_._{len(layers)}"' in code
     assert "blocks.append(layers)" in code and "self.block = blocks" in code
     build = code[code.index("def build") :]

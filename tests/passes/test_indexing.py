@@ -62,7 +62,6 @@ def test_indices_translated_by_the_call_passes_first():
             "x = torch_setitem(x, (slice(None), slice(None), 0), x[:, :, 0] * (2 * i - 1))",
             id="augmented",
         ),
-        pytest.param("x.masked_fill_(y, 0.0)", "x = tf.where(y, 0.0, x)", id="masked-fill-in-place"),
         pytest.param("x.zero_()", "x = tf.zeros_like(x)", id="zero-in-place"),
         pytest.param(
             "self.states[i].zero_()",
@@ -96,6 +95,27 @@ def test_in_place_statements_go_through_the_method_passes_translated():
     ]
     code = statements("y = x.zero_()", IndexingPass, TensorMethodsPass)
     assert any("NotImplementedError" in line or "TODO(scaffold)" in line for line in code), code
+
+
+@pytest.mark.parametrize(
+    ("torch", "tf"),
+    [
+        pytest.param("x.masked_fill_(y, 0.0)", "x = tf.where(y, 0.0, x)", id="masked-fill"),
+        pytest.param("x.clamp_(min=0)", "x = tf.math.maximum(x, 0)", id="clamp"),
+        pytest.param("x[:, 0].mul_(2)", "x = torch_setitem(x, (slice(None), 0), x[:, 0] * 2)", id="an-item"),
+        pytest.param("x.add_(y - 1)", "x = x + (y - 1)", id="add"),
+        pytest.param("x.floor_()", "x = tf.math.floor(x)", id="floor"),
+        pytest.param(
+            "y = tf.zeros_like(x).masked_fill_(x > 0, 1.0)",
+            "y = tf.where(x > 0, 1.0, tf.zeros_like(x))",
+            id="on-a-fresh-tensor",
+        ),
+    ],
+)
+def test_in_place_methods_with_an_out_of_place_twin(torch, tf):
+    """Every in-place method the registry knows without its `_` goes one way: the statement rebinds its target to
+    the out-of-place result (an item through torch_setitem); on a fresh tensor the out-of-place result is used."""
+    assert statements(torch, IndexingPass, TensorMethodsPass) == [tf]
 
 
 def test_assignment_into_an_expression_is_marked():

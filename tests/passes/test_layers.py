@@ -209,6 +209,11 @@ def init_line(statement: str, params: str = "config", initializer_range: bool | 
             "self.pool = TorchAdaptiveAvgPool(output_size=(7, 7), rank=2)",
             id="adaptive-avg-pool-to-a-size",
         ),
+        pytest.param(
+            "self.pool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1, ceil_mode=True)",
+            "self.pool = ChannelsFirstMaxPool2D(pool_size=3, strides=2, torch_padding=1, ceil_mode=True)",
+            id="max-pool-ceil-mode",
+        ),
     ],
 )
 def test_layer_swap(torch, keras):

@@ -1,5 +1,6 @@
 """MoePass: the experts' loop of MoE blocks, in-place index_add_ / scatter_, indexing with index tensors."""
 
+from scaffold.convert.passes.indexing import IndexingPass
 from scaffold.convert.passes.moe import MoePass
 from scaffold.convert.todos import Todo
 from tests.conftest import assert_codemod
@@ -37,6 +38,7 @@ def test_loop_over_hit_experts_goes_over_every_expert():
             "final_hidden_states.index_add_(0, top_x, current_hidden_states)",
             "final_hidden_states = final_hidden_states.index_add(0, top_x, current_hidden_states)",
         ),
+        IndexingPass,
         MoePass,
     )
 
@@ -73,6 +75,7 @@ def test_loop_variable_taken_as_an_int_first_is_an_int_already():
             "next_states.index_add_(0, token_idx,",
             "next_states = next_states.index_add(0, token_idx,",
         ),
+        IndexingPass,
         MoePass,
     )
 
@@ -109,6 +112,7 @@ def test_in_place_statements_and_fresh_tensors():
                 scores = torch.zeros_like(logits).scatter(1, idx, values)
                 return mask, scores, logits.scatter_(1, idx, values)
         """,
+        IndexingPass,
         MoePass,
     )
 

@@ -238,6 +238,33 @@ PROMOTION_CASES = [
     ("attention_mask / 2", "torch_div(attention_mask, 2)"),
     ("torch.log(torch.arange(1, 4))", "tf.math.log(tf.cast(tf.range(1, 4), tf.float32))"),
     ("torch.exp(position_ids)", "tf.math.exp(tf.cast(position_ids, tf.float32))"),
+    # Python floats from math functions and max/min (patchtst's div_term, sam's relative coordinates)
+    (
+        "torch.arange(4) * -(math.log(10000.0) / x.size(-1))",
+        "torch_mul(tf.range(4), -(math.log(10000.0) / shape_list(x)[-1]))",
+    ),
+    (
+        "torch.arange(4)[:, None] * max(x.size(-1) / 2, 1.0)",
+        "torch_mul(tf.range(4)[:, None], max(shape_list(x)[-1] / 2, 1.0))",
+    ),
+    ("torch.arange(4) * math.pi", "torch_mul(tf.range(4), math.pi)"),
+    # concatenation of a float tensor with integer masks (flava): the integer parts cast
+    (
+        "torch.cat([torch.ones(2, 3), attention_mask], dim=1)",
+        "tf.concat([tf.ones([2, 3]), tf.cast(attention_mask, tf.float32)], axis=1)",
+    ),
+    ("torch.cat([attention_mask, key_mask], dim=1)", "tf.concat([attention_mask, key_mask], axis=1)"),
+    ("x * observed_indicator", "torch_mul(x, observed_indicator)"),
+    (
+        "(x > 0) * x",
+        "torch_mul(x > 0, x)",
+    ),  # TF has no arithmetic on booleans  # a mask may be boolean: TF cannot multiply it
+    ("attention_mask * x", "torch_mul(attention_mask, x)"),
+    (
+        "x / torch.stack([spatial_shapes[..., 1], spatial_shapes[..., 0]], -1)",
+        "torch_div(x, tf.stack([spatial_shapes[..., 1], spatial_shapes[..., 0]], -1))",
+    ),
+    ("observed_indicator.sum(-1) / 2", "torch_div(torch_sum(observed_indicator, axis=-1), 2)"),
     # no change: dtypes unknown, both integer, or both float
     ("(x > 0) & (x < 1)", "(x > 0) & (x < 1)"),
     ("attention_mask | 1", "attention_mask | 1"),
@@ -255,7 +282,7 @@ PROMOTION_CASES = [
 def test_integer_and_float_tensors_mixed_go_through_the_promoting_twins(torch, tf):
     from scaffold.convert.passes.promotion import PromotionPass
 
-    params = "x, position_ids, attention_mask, key_mask"
+    params = "x, position_ids, attention_mask, key_mask, observed_indicator, spatial_shapes"
     assert translate(torch, *PASSES, PromotionPass, params=params) == tf
     assert translate(tf, PromotionPass, params=params) == tf  # a second run changes nothing
 
@@ -283,6 +310,28 @@ def test_names_assigned_in_the_function_carry_their_kind():
     )
     assert "return torch_mul(slopes[..., None], arange_tensor)" in code
     assert "(tf.math.cumsum(attention_mask, axis=-1) - 1) * attention_mask" in code
+
+
+def test_augmented_assignments_promote_too():
+    """paligemma's `causal_mask *= torch.arange(n) > cache_position.reshape(-1, 1)`: float times boolean."""
+    from scaffold.convert.passes.promotion import PromotionPass
+    from tests.conftest import run_passes
+
+    code = run_passes(
+        """
+        class TinyMasks(nn.Module):
+            def forward(self, x, cache_position):
+                causal_mask = torch.full((2, 3), fill_value=-1.0)
+                causal_mask *= torch.arange(3) > cache_position.reshape(-1, 1)
+                steps = torch.arange(3)
+                steps += 1
+                return causal_mask, steps
+        """,
+        *PASSES,
+        PromotionPass,
+    )
+    assert "causal_mask = torch_mul(causal_mask, tf.range(3) > tf.reshape(cache_position, [-1, 1]))" in code
+    assert "steps += 1" in code
 
 
 def test_kinds_come_from_layers_parameters_and_what_functions_return():
@@ -340,6 +389,14 @@ def test_kinds_come_from_layers_parameters_and_what_functions_return():
         ("x.repeat(s, 1)", "torch_repeat(x, [s, 1])"),
         ("x.repeat(s)", "tf.tile(x, s)"),
         ("torch.clone(x)", "tf.identity(x)"),
+        ("torch.arange(0, s, 1.0, dtype=torch.int64)", "tf.range(0, s, 1, dtype=tf.int32)"),
+        ("torch.arange(0, s, 0.5)", "tf.range(0, s, 0.5)"),
+        ("x.item()", "x.numpy().item()"),
+        (
+            'nn.functional.grid_sample(x, s, mode="bilinear", padding_mode="zeros", align_corners=False)',
+            'torch_grid_sample(x, s, mode="bilinear", padding_mode="zeros", align_corners=False)',
+        ),
+        ('np.ceil(np.log1p(s)).astype("int").item()', 'np.ceil(np.log1p(s)).astype("int").item()'),
         ("torch.acos(x)", "tf.math.acos(x)"),
         ("nn.MaxPool1d(kernel_size=s, stride=s)(x)", "ChannelsFirstMaxPool1D(pool_size=s, strides=s)(x)"),
         ("torch.fft.fft(x, axis=s)", "torch_fft(x, dim=s)"),

@@ -26,6 +26,19 @@ METHOD_TWINS = {
     "_update_cross_attn_mask",
     "_prepare_4d_causal_attention_mask_with_cache_position",
 }
+# parameters of a mask method the twins do without: read only on torch's sdpa path (falcon's alibi folded into an
+# sdpa mask), devices, `min_dtype` (the twins compute it), and the 4.46-era sliding-window arguments (config,
+# past_key_values: NOT applied by the twin, a gap noted in CONTRIBUTING)
+IGNORED_MASK_PARAMETERS = {
+    "head_mask",
+    "alibi",
+    "output_attentions",
+    "use_cache",
+    "device",
+    "min_dtype",
+    "config",
+    "past_key_values",
+}
 DROPPED_CALLS = {"self.warn_if_padding_and_no_attention_mask"}
 # transformers.utils.generic names whose TF twin (same name, same behaviour on keras layers) is in the snippets:
 # the output recording of modern models (`@check_model_inputs` + `_can_record_outputs`) and `@can_return_tuple`
@@ -47,7 +60,13 @@ class ModelHelpersPass(NodePass):
         return isinstance(twin, cst.FunctionDef) and _param_names(twin) == _param_names(node)
 
     def _delegated(self, node: cst.FunctionDef) -> bool:
-        return self.cursor.in_method and node.name.value in METHOD_TWINS
+        """A mask method the snippets' twin stands for: one taking the twin's parameters (or ones it does without). PaliGemma's `_update_causal_mask(attention_mask, token_type_ids, ..., is_training)`
+        builds another mask (the whole prefix attended): its own body is translated instead."""
+        if not self.cursor.in_method or node.name.value not in METHOD_TWINS:
+            return False
+        twin = snippets().nodes.get(node.name.value)
+        known = set(_param_names(twin)) if isinstance(twin, cst.FunctionDef) else set()
+        return set(_param_names(node)) <= known | {"self", "cls"} | IGNORED_MASK_PARAMETERS
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool | None:
         return False if self._replaced(node) or self._delegated(node) else None

@@ -1,6 +1,16 @@
 """Indexing and immutability: torch's tensor indexing (`x[mask]`, `x[idx_a, idx_b]`) goes through the
-`torch_index` twin; item assignment (`x[key] = v`, `x[key] += v`, `x.masked_fill_(...)`) rebinds the name to a
-new tensor, since TF tensors are immutable."""
+`torch_index` twin; item assignment (`x[key] = v`, `x[key] += v`) and in-place methods rebind the name to a new
+tensor, since TF tensors are immutable.
+
+In-place methods, one mechanism for all of them:
+- as a statement of their own, on a name, an attribute or an item (`x.clamp_(min=0)`,
+  `final_hidden_states.index_add_(0, top_x, h)`, `cache.ssm_states[i].copy_(state)`): the name is rebound to the
+  out-of-place result (the item set through `torch_setitem`);
+- on a fresh tensor no one else sees (`torch.zeros_like(logits).scatter_(1, idx, v)`): the out-of-place result;
+- the out-of-place result is the method without its `_` where the translator registry knows that method
+  (`masked_fill`, `index_add`, `scatter`, `clamp`, `mul`, ...); `zero_` / `fill_(v)` / `copy_(src)` have no such
+  method: zeros, or `v` / `src` cast to x's dtype and broadcast to its shape.
+Elsewhere (`y = x.add_(1)`: two names for one tensor) TF has no tensor to update: the registry leaves a TODO."""
 
 from __future__ import annotations
 
@@ -12,6 +22,7 @@ from ..context import ConvertContext
 from ..names import dotted
 from ..pipeline import NodePass
 from ..todos import Todos
+from ..translate import METHODS
 
 AUGMENTED = {
     "AddAssign": cst.Add,
@@ -143,16 +154,36 @@ def _as_slice(element: cst.SubscriptElement) -> cst.SubscriptElement:
     return element.with_changes(slice=cst.Slice(lower=lower, upper=upper))
 
 
-# in-place tensor methods written as statements of their own: their number of arguments
-IN_PLACE = {"zero_": 0, "fill_": 1, "copy_": 1}
+# in-place methods with no out-of-place torch method: their number of arguments
+IN_PLACE_VALUES = {"zero_": 0, "fill_": 1, "copy_": 1}
+# `x.add_(y)`: the operator (a set's `.add` keeps `add` out of the method registry)
+IN_PLACE_OPERATORS = {"add_": cst.Add}
 IN_PLACE_MARK = "_scaffold_in_place_"
+
+
+def in_place_method(call: cst.Call) -> str | None:
+    """`x.<name>_(...)` when scaffold rewrites it out of place: the method's name."""
+    if not isinstance(call.func, cst.Attribute):
+        return None
+    name = call.func.attr.value
+    plain = all(a.keyword is None and a.star == "" for a in call.args)
+    if name in IN_PLACE_VALUES:
+        return name if plain and len(call.args) == IN_PLACE_VALUES[name] else None
+    if name in IN_PLACE_OPERATORS:
+        return name if plain and len(call.args) == 1 else None
+    if name.endswith("_") and not name.startswith("_") and METHODS.lookup(name[:-1]) is not None:
+        return name
+    return None
 
 
 class IndexingPass(NodePass):
     def __init__(self, ctx: ConvertContext, todos: Todos) -> None:
         super().__init__(ctx, todos)
         self._targets = 0  # inside an assignment target (`x[i] = ...` stays a subscript for leave_Assign)
-        self._in_place_calls: set[int] = set()  # `x.zero_()` / `.fill_(v)` / `.copy_(src)` calls as statements
+        # id() of the in-place calls rewritten out of place -> their receiver, before translation (None: a fresh
+        # tensor, nothing to rebind)
+        self._in_place_calls: dict[int, cst.BaseExpression | None] = {}
+        self._in_place_statements: set[int] = set()
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
         self._targets += 1
@@ -173,73 +204,69 @@ class IndexingPass(NodePass):
             return self.call("torch_index", updated.value, key)
         return updated
 
-    def leave_Expr(self, original: cst.Expr, updated: cst.Expr) -> cst.Expr | cst.Assign:
-        """`x.masked_fill_(mask, value)` as a statement -> `x = tf.where(mask, value, x)`."""
-        call = original.value
-        if (
-            self.cursor.in_body
-            and isinstance(call, cst.Call)
-            and isinstance(call.func, cst.Attribute)
-            and call.func.attr.value == "masked_fill_"
-            and isinstance(call.func.value, cst.Name)
-            and len(call.args) == 2
-            and all(a.keyword is None for a in call.args)
-        ):
-            translated = updated.value if isinstance(updated.value, cst.Call) else call
-            target = call.func.value
-            value = self.call("tf.where", translated.args[0].value, translated.args[1].value, target)
-            return cst.Assign(targets=[cst.AssignTarget(target)], value=value)
-        return self._in_place(original, updated)
-
     def visit_Expr(self, node: cst.Expr) -> None:
         call = node.value
-        if (
-            self.cursor.in_body
-            and isinstance(call, cst.Call)
-            and isinstance(call.func, cst.Attribute)
-            and call.func.attr.value in IN_PLACE
-            and all(a.keyword is None and a.star == "" for a in call.args)
-            and len(call.args) == IN_PLACE[call.func.attr.value]
-        ):
-            self._in_place_calls.add(id(call))
+        if self.cursor.in_body and isinstance(call, cst.Call) and in_place_method(call) is not None:
+            self._in_place_statements.add(id(call))
 
-    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
-        """An in-place statement's call keeps a name of its own until its statement is rewritten (leave_Expr)."""
-        if id(original) in self._in_place_calls and isinstance(updated.func, cst.Attribute):
-            return updated.with_changes(
-                func=updated.func.with_changes(attr=cst.Name(IN_PLACE_MARK + updated.func.attr.value))
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        """An in-place call rewritten out of place: renamed here, before the registry translates it (the
+        zero_/fill_/copy_ ones keep a name of their own until their statement is rewritten: leave_Expr)."""
+        if not self.cursor.in_body or not isinstance(updated.func, cst.Attribute):
+            return updated
+        statement = id(original) in self._in_place_statements
+        fresh = isinstance(updated.func.value, cst.Call)
+        method = in_place_method(original) if statement or fresh else None
+        if method is None or (fresh and not statement and method in IN_PLACE_VALUES):
+            return updated
+        self._in_place_statements.discard(id(original))
+        self._in_place_calls[id(original)] = updated.func.value if statement else None
+        if method in IN_PLACE_OPERATORS:
+            right = updated.args[0].value
+            if not isinstance(right, (cst.Name, cst.Attribute, cst.Integer, cst.Float, cst.Call, cst.Subscript)):
+                right = right.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+            return cst.BinaryOperation(  # type: ignore[return-value]
+                left=updated.func.value,
+                operator=IN_PLACE_OPERATORS[method](),
+                right=right,
+                lpar=[cst.LeftParen()],
+                rpar=[cst.RightParen()],
             )
-        return updated
+        name = IN_PLACE_MARK + method if method in IN_PLACE_VALUES else method[:-1]
+        return updated.with_changes(func=updated.func.with_changes(attr=cst.Name(name)))
 
-    def _in_place(self, original: cst.Expr, updated: cst.Expr) -> cst.Expr | cst.Assign:
-        """`x.zero_()`, `x.fill_(v)`, `x.copy_(src)` as a statement, on a name, an attribute or an item
-        (`cache.ssm_states[i].copy_(state)`) -> the name rebound (the item set: torch_setitem) to zeros, or to `v` /
-        `src` cast to x's dtype and broadcast to its shape, as torch writes them in place."""
-        new = updated.value
+    def leave_Expr(self, original: cst.Expr, updated: cst.Expr) -> cst.Expr | cst.Assign:
+        """An in-place statement -> its target rebound (an item: set through torch_setitem) to the out-of-place
+        result."""
         if id(original.value) not in self._in_place_calls:
             return updated
-        self._in_place_calls.discard(id(original.value))
-        assert isinstance(new, cst.Call) and isinstance(new.func, cst.Attribute)
-        method = new.func.attr.value[len(IN_PLACE_MARK) :]
-        target = new.func.value
+        target = self._in_place_calls.pop(id(original.value))
+        assert target is not None
+        method = original.value.func.attr.value  # type: ignore[attr-defined]
         key: cst.BaseExpression | None = None
         if isinstance(target, cst.Subscript):
             key = _subscript_key(target.slice)
             supported = key is not None and dotted(target.value) is not None and not isinstance(key, cst.SimpleString)
         else:
             supported = dotted(target) is not None
+        new = updated.value
         if not supported:
             self.untranslated(f".{method}()", "in place on this expression: TF tensors are immutable")
-            return updated.with_changes(value=new.with_changes(func=new.func.with_changes(attr=cst.Name(method))))
+            if isinstance(new, cst.Call) and isinstance(new.func, cst.Attribute) and method in IN_PLACE_VALUES:
+                return updated.with_changes(value=new.with_changes(func=new.func.with_changes(attr=cst.Name(method))))
+            return updated
         value: cst.BaseExpression
         if method == "zero_":
             value = self.call("tf.zeros_like", target)
-        else:
+        elif method in IN_PLACE_VALUES:
+            assert isinstance(new, cst.Call)
             value = self.expr(
                 "tf.broadcast_to(tf.cast({source}, {target}.dtype), tf.shape({target}))",
                 source=new.args[0].value,
                 target=target,
             )
+        else:
+            value = new.with_changes(lpar=[], rpar=[]) if isinstance(new, cst.BinaryOperation) else new
         if isinstance(target, cst.Subscript):
             assert key is not None
             return cst.Assign(

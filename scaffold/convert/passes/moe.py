@@ -17,10 +17,8 @@ gathers no rows and adds nothing, so the result is the same, value for value. Wh
 one-element index tensor, `t[expert_idx]` keeps that dim (`t[expert_idx : expert_idx + 1]`), as torch's does; a
 loop that first takes `expert_idx = expert_idx[0]` (gpt_oss) uses the int as it is.
 
-Also here, because the dispatch is where they occur:
-- `x.index_add_(dim, index, source)` / `x.scatter_(dim, index, src)` as a statement -> `x = <the out-of-place
-  twin, translated>` (torch_index_add: tf.tensor_scatter_nd_add; TF tensors are immutable); on a fresh tensor
-  (`torch.zeros_like(logits).scatter_(1, idx, v)`) the out-of-place twin as it is;
+Also here, because the dispatch is where they occur (`x.index_add_(...)` / `scatter_` are rewritten out of
+place with every other in-place method: passes/indexing.py):
 - indexing with the integer tensors `torch.where(mask)` returns (`hidden_states[None, top_x]`,
   `routing_weights[top_x, idx, None]`, `hidden_states[token_idx]`) -> `torch_index`, which reads them as torch does;
 - `x.device.type` (gpt_oss takes its expert loop on the CPU) -> torch_device_type(x).
@@ -111,10 +109,6 @@ def _names_loaded(node: cst.CSTNode) -> list[cst.Name]:
     return [n for n in m.findall(node, m.Name()) if isinstance(n, cst.Name)]
 
 
-# in-place tensor methods of MoE routing and dispatch -> their out-of-place twins (translate/ registers those)
-INPLACE = {"index_add_": "index_add", "scatter_": "scatter"}
-
-
 @dataclass
 class _Loop:
     var: str
@@ -134,8 +128,6 @@ class MoePass(NodePass):
         self._functions: list[_Function] = []
         self._loops: list[_Loop | None] = []
         self._targets = 0
-        # id() of the in-place calls that are whole statements -> their receiver, as translated
-        self._inplace: dict[int, cst.BaseExpression | None] = {}
 
     # --- what the function binds, read once from the original function
 
@@ -275,39 +267,7 @@ class MoePass(NodePass):
             assert isinstance(updated.func, cst.Attribute)
             receiver = updated.args[0].value if updated.args else updated.func.value
             return self.call("moe_expert_indices", receiver)
-        func = updated.func
-        if (
-            self.cursor.in_body
-            and isinstance(func, cst.Attribute)
-            and func.attr.value in INPLACE
-            and (id(original) in self._inplace or isinstance(original.func.value, cst.Call))  # type: ignore[attr-defined]
-        ):
-            # in place on a name (a statement of its own, rebound in leave_Expr) or on a fresh tensor no one else
-            # sees (`torch.zeros_like(x).scatter_(...)`): the out-of-place twin, translated by the registry
-            if id(original) in self._inplace:
-                self._inplace[id(original)] = func.value
-            return updated.with_changes(func=func.with_changes(attr=cst.Name(INPLACE[func.attr.value])))
         return updated
-
-    # --- in-place updates as statements: `x.index_add_(...)` -> `x = <x.index_add(...) translated>`
-
-    def visit_Expr(self, node: cst.Expr) -> None:
-        call = node.value
-        if (
-            self.cursor.in_body
-            and isinstance(call, cst.Call)
-            and isinstance(call.func, cst.Attribute)
-            and call.func.attr.value in INPLACE
-            and isinstance(call.func.value, (cst.Name, cst.Attribute))
-            and dotted(call.func.value) is not None
-        ):
-            self._inplace[id(call)] = None
-
-    def leave_Expr(self, original: cst.Expr, updated: cst.Expr) -> cst.Expr | cst.Assign:
-        target = self._inplace.pop(id(original.value), None)
-        if target is None:
-            return updated
-        return cst.Assign(targets=[cst.AssignTarget(target)], value=updated.value)  # type: ignore[arg-type]
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
         """`x.device.type` (gpt_oss picks its expert loop on the CPU) -> torch_device_type(x)."""

@@ -92,12 +92,33 @@ SAME_KIND = frozenset(
         "torch_pad",
         "tf.pad",
         "tf.roll",
+        "torch_triu",
+        "torch_tril",
+        "tf.linalg.band_part",
     }
 )
+# Python functions and constants giving a Python float (`math.log(10000.0) / d`, `max(k / q, 1.0)`: sam's)
+PYTHON_FLOATS = frozenset(
+    {"math.log", "math.log2", "math.log10", "math.sqrt", "math.exp", "math.pow", "math.cos", "math.sin", "float"}
+)
+PYTHON_FLOAT_CONSTANTS = frozenset({"math.pi", "math.e", "math.inf"})
 # tf functions creating a float32 tensor unless given an integer dtype (torch's default dtype is float32 too)
 CREATION = frozenset({"tf.ones", "tf.zeros", "tf.ones_like", "tf.zeros_like", "tf.constant"})
 # parameters that are integer tensors by transformers' conventions
-INTEGER_PARAMETERS = frozenset({"attention_mask", "position_ids", "cache_position", "input_ids", "token_type_ids"})
+INTEGER_PARAMETERS = frozenset(
+    {
+        "attention_mask",
+        "position_ids",
+        "cache_position",
+        "input_ids",
+        "token_type_ids",
+        # deformable attention's feature-map sizes and offsets (deformable_detr and its family), packed
+        # sequences' boundaries (the VL vision towers)
+        "spatial_shapes",
+        "level_start_index",
+        "cu_seqlens",
+    }
+)
 # parameters that are floating tensors by transformers' conventions
 FLOAT_PARAMETERS = frozenset({"hidden_states", "inputs_embeds", "encoder_hidden_states"})
 OPERATORS: dict[type[cst.BaseBinaryOp], str] = {
@@ -106,6 +127,12 @@ OPERATORS: dict[type[cst.BaseBinaryOp], str] = {
     cst.Multiply: "torch_mul",
     cst.Divide: "torch_div",
     cst.Power: "torch_pow",
+}
+AUGMENTED: dict[type[cst.BaseAugOp], str] = {
+    cst.AddAssign: "torch_add",
+    cst.SubtractAssign: "torch_sub",
+    cst.MultiplyAssign: "torch_mul",
+    cst.DivideAssign: "torch_div",
 }
 BITWISE: dict[type[cst.BaseBinaryOp], str] = {cst.BitOr: "or", cst.BitAnd: "and", cst.BitXor: "xor"}
 COMPARISONS: dict[type[cst.BaseCompOp], str] = {
@@ -126,9 +153,12 @@ FLOAT_LAYER_KINDS = frozenset(WEIGHTED_KINDS - {"MultiheadAttention", "custom", 
 
 
 def _integer_parameter(name: str) -> bool:
-    """Ids and masks are integer tensors by transformers' conventions (`key_mask`: yoso's); a float mask gets a
-    no-op promotion at most. Head masks are float (they scale attention probabilities)."""
-    return name in INTEGER_PARAMETERS or (name.endswith(("_ids", "_mask")) and not name.endswith("head_mask"))
+    """Ids and masks are integer tensors by transformers' conventions (`key_mask`: yoso's; the time-series
+    scalers' `observed_indicator`); a float mask gets a no-op promotion at most. Head masks are float (they scale
+    attention probabilities)."""
+    return name in INTEGER_PARAMETERS or (
+        name.endswith(("_ids", "_mask", "_indicator", "grid_thw")) and not name.endswith("head_mask")
+    )
 
 
 def _dtype_kind(node: cst.BaseExpression, names: dict[str, Kind]) -> Kind:
@@ -141,6 +171,9 @@ def _dtype_kind(node: cst.BaseExpression, names: dict[str, Kind]) -> Kind:
         return "float"
     if name is not None and name.endswith(".dtype"):
         return _tensor_kind(names.get(name[: -len(".dtype")]))
+    if name is not None and (name.rpartition(".")[2] == "dtype" or name.endswith("_dtype")):
+        # `dtype`, `self.dtype`, `self.text_config_dtype`: a model's (floating) dtype by transformers' conventions
+        return "float"
     return None
 
 
@@ -221,11 +254,20 @@ class PromotionPass(NodePass):
                     self._scopes[-1][element.value.value] = kind
         return updated
 
-    def leave_AugAssign(self, original: cst.AugAssign, updated: cst.AugAssign) -> cst.AugAssign:
-        if self._scopes and isinstance(updated.target, cst.Name):
-            kinds = {_arith(self.kind(updated.target)), _arith(self.kind(updated.value))}
-            if "float" in kinds or "float_number" in kinds:
-                self._scopes[-1][updated.target.value] = "float" if "int" in kinds or "float" in kinds else None
+    def leave_AugAssign(self, original: cst.AugAssign, updated: cst.AugAssign) -> cst.AugAssign | cst.Assign:
+        """`causal_mask *= arange > cache_position` (paligemma): a float tensor times a boolean one, promoted as
+        the operator would be (`x = torch_mul(x, ...)`); the name's kind follows."""
+        if not self._scopes or not isinstance(updated.target, cst.Name):
+            return updated
+        raw = {self.kind(updated.target), self.kind(updated.value)}
+        kinds = {_arith(k) for k in raw}
+        if "float" in kinds or "float_number" in kinds:
+            self._scopes[-1][updated.target.value] = "float" if "int" in kinds or "float" in kinds else None
+        helper = AUGMENTED.get(type(updated.operator))
+        boolean = "bool" in raw and raw != {"bool"}  # TF has no arithmetic on booleans
+        if helper is not None and self.cursor.in_body and (("float" in kinds and "int" in kinds) or boolean):
+            value = self.call(helper, updated.target, updated.value.with_changes(lpar=(), rpar=()))
+            return cst.Assign(targets=[cst.AssignTarget(updated.target)], value=value)
         return updated
 
     def leave_BinaryOperation(self, original: cst.BinaryOperation, updated: cst.BinaryOperation) -> cst.BaseExpression:
@@ -246,15 +288,36 @@ class PromotionPass(NodePass):
         if helper is None:
             return updated
         mixed = "int" in kinds and ("float" in kinds or "float_number" in kinds)
+        # a mask by its name times a tensor of unknown dtype (`data * observed_indicator`): the mask may be
+        # boolean, which TF cannot multiply (torch promotes it)
+        masked = (
+            isinstance(updated.operator, cst.Multiply)
+            and None in raw
+            and not _literal(updated.left, updated.right)
+            and any(self._mask_name(side) for side in (left, right))
+        )
+        # a boolean tensor (`(x > 0) * y`) in arithmetic: TF has none on booleans, torch promotes
+        boolean = "bool" in raw and raw != {"bool"} and not isinstance(updated.operator, cst.Power)
+        mixed = mixed or masked or boolean
         # torch divides integer tensors into float32 (TF's `/` of int32 is float64, and int32 / a Python int too)
         integers = isinstance(updated.operator, cst.Divide) and "int" in kinds
         if not (mixed or integers):
             return updated
         return self.call(helper, left, right)
 
+    def _mask_name(self, node: cst.BaseExpression) -> bool:
+        """A mask parameter by transformers' conventions (`attention_mask`, `observed_indicator`), maybe boolean."""
+        return (
+            isinstance(node, cst.Name)
+            and node.value.endswith(("_mask", "_indicator"))
+            and self._names.get(node.value) in ("int", "bool")
+        )
+
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         """`torch.log(torch.arange(1, n + 1))` (mamba2's A_log): torch computes a float function of an integer
         tensor in float32; TF's kernels refuse integers."""
+        if self._scopes and dotted(updated.func) in ("tf.concat", "tf.stack"):
+            return self._concatenated(updated)
         if (
             self._scopes
             and dotted(updated.func) in UNARY_FLOAT_FUNCTIONS
@@ -265,6 +328,29 @@ class PromotionPass(NodePass):
             cast = self.call("tf.cast", updated.args[0].value, self.expr("tf.float32"))
             return updated.with_changes(args=[updated.args[0].with_changes(value=cast)])
         return updated
+
+    def _concatenated(self, updated: cst.Call) -> cst.Call:
+        """`torch.cat([ones, attention_mask])` (flava's float image mask with integer text masks): torch promotes
+        the integer parts to the floating dtype; TF refuses mixed dtypes."""
+        items = updated.args[0].value if updated.args else None
+        if not isinstance(items, (cst.List, cst.Tuple)) or not items.elements:
+            return updated
+        kinds = [_arith(_tensor_kind(self.kind(e.value))) for e in items.elements]
+        if "float" not in kinds or "int" not in kinds:
+            return updated
+        floating = next(e.value for e, k in zip(items.elements, kinds) if k == "float")
+        dtype = (
+            self.expr("{x}.dtype", x=floating)
+            if isinstance(floating, (cst.Name, cst.Attribute))
+            else self.expr("tf.float32")
+        )
+        elements = [
+            e.with_changes(value=self.call("tf.cast", e.value, dtype)) if k == "int" else e
+            for e, k in zip(items.elements, kinds)
+        ]
+        return updated.with_changes(
+            args=[updated.args[0].with_changes(value=items.with_changes(elements=elements)), *updated.args[1:]]
+        )
 
     def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison) -> cst.BaseExpression:
         """`attention_mask != 0.0`, `float_ids <= int_max`: torch compares in the promoted dtype."""
@@ -301,6 +387,15 @@ class PromotionPass(NodePass):
             if dotted(node.value.func) in VALUES_INDICES and node.value.args:
                 return "int" if node.attr.value == "indices" else _tensor_kind(self.kind(node.value.args[0].value))
             return None
+        if dotted(node) in PYTHON_FLOAT_CONSTANTS:
+            return "float_number"
+        if (
+            isinstance(node, cst.Attribute)
+            and node.attr.value in ("min", "max")
+            and isinstance(node.value, cst.Call)
+            and dotted(node.value.func) in ("tf.as_dtype", "tf.experimental.numpy.finfo")
+        ):
+            return "float_number"  # `torch.finfo(dtype).min`: a Python float
         if isinstance(node, cst.Attribute) and dotted(node.value) == "self":
             sub = self._sublayer(node.attr.value)
             return "float" if sub is not None and sub.kind == "parameter" else None
@@ -355,6 +450,12 @@ class PromotionPass(NodePass):
         first = node.args[0].value if node.args and node.args[0].keyword is None else None
         if func in FLOAT_FUNCTIONS:
             return "float"
+        if func in PYTHON_FLOATS:
+            return "float_number"
+        if func in ("max", "min") and node.args:
+            kinds = {self.kind(a.value) for a in node.args}
+            # a Python float among Python numbers (an int is unknown): the result is a number, a float if it wins
+            return "float_number" if kinds == {"float_number"} or kinds == {"float_number", None} else None
         if func in LOGICAL_FUNCTIONS:
             return "bool"
         if func == "torch_bitwise" and len(node.args) == 3:
@@ -381,6 +482,8 @@ class PromotionPass(NodePass):
             if dtype is not None:
                 return _dtype_kind(dtype, self._names)
             return "float" if any(isinstance(a.value, cst.Float) for a in node.args) else "int"
+        if func == "tf.fill" and len(node.args) == 2:
+            return _tensor_kind(self.kind(node.args[1].value))
         if func in CREATION:
             dtype = _keyword(node, "dtype")
             if dtype is not None:

@@ -383,6 +383,23 @@ def torch_sum(tensor, axis=None, keepdims=False, dtype=None):
     return tf.reduce_sum(tensor, axis=axis, keepdims=keepdims)
 
 
+def torch_var(tensor, axis=None, keepdims=False, correction=1):
+    """torch's var: the squared deviations summed over `axis` (every dim: None) divided by N - `correction`
+    (Bessel's 1 by default, 0 for `unbiased=False`); tf.math.reduce_variance always divides by N."""
+    mean = tf.reduce_mean(tensor, axis=axis, keepdims=True)
+    squares = tf.reduce_sum(tf.math.square(tensor - mean), axis=axis, keepdims=True)
+    count = tf.cast(tf.size(tensor) // tf.size(squares), tensor.dtype)
+    variance = squares / (count - tf.cast(correction, tensor.dtype))
+    if keepdims:
+        return variance
+    return tf.reshape(variance, []) if axis is None else tf.squeeze(variance, axis)
+
+
+def torch_std(tensor, axis=None, keepdims=False, correction=1):
+    """torch's std: the square root of torch_var (Bessel's correction by default)."""
+    return tf.math.sqrt(torch_var(tensor, axis=axis, keepdims=keepdims, correction=correction))
+
+
 def torch_repeat(tensor, repeats):
     """Tensor.repeat: tf.tile, the counts beyond the tensor's rank on new leading dims of size 1 (as torch)."""
     extra = len(repeats) - len(tensor.shape)
@@ -1140,6 +1157,31 @@ def torch_fftn(input, s=None, dim=None, norm=None):
     return x
 
 
+def _over_dim(x, dim, transform):
+    """`transform` (a tf.signal op over the last dim) applied over `dim`: swapped last, and back."""
+    rank = len(x.shape)
+    perm = list(range(rank))
+    perm[dim % rank], perm[-1] = perm[-1], perm[dim % rank]
+    return tf.transpose(transform(tf.transpose(x, perm)), perm)
+
+
+def torch_rfft(input, n=None, dim=-1, norm=None):
+    """torch.fft.rfft: the n // 2 + 1 non-negative frequencies of a real signal along `dim`, padded or cut to
+    `n` first (the dim's length by default), as tf.signal.rfft's fft_length does."""
+    if norm not in (None, "backward"):
+        raise NotImplementedError("scaffold: torch.fft.rfft with norm= has no twin yet")
+    length = shape_list(input)[dim] if n is None else n
+    return _over_dim(input, dim, lambda x: tf.signal.rfft(x, fft_length=[length]))
+
+
+def torch_irfft(input, n=None, dim=-1, norm=None):
+    """torch.fft.irfft: the real signal of length `n` (2 * (m - 1) for m frequencies by default) along `dim`."""
+    if norm not in (None, "backward"):
+        raise NotImplementedError("scaffold: torch.fft.irfft with norm= has no twin yet")
+    length = 2 * (shape_list(input)[dim] - 1) if n is None else n
+    return _over_dim(input, dim, lambda x: tf.signal.irfft(x, fft_length=[length]))
+
+
 def torch_view_as_complex(input):
     """torch.view_as_complex: the last dim of size 2 read as (real, imaginary)."""
     return tf.complex(input[..., 0], input[..., 1])
@@ -1321,7 +1363,61 @@ def torch_pad(tensor, pad, mode="constant", value=None):
         padded = tf.pad(tensor, tf.maximum(amounts, 0), constant_values=0 if value is None else value)
         crop = tf.maximum(-amounts, 0)
         return tf.slice(padded, crop[:, 0], tf.shape(padded) - crop[:, 0] - crop[:, 1])
-    return tf.pad(tensor, paddings, mode={"reflect": "REFLECT", "replicate": "SYMMETRIC"}[mode])
+    if mode == "reflect":
+        return tf.pad(tensor, paddings, mode="REFLECT")
+    # "replicate" repeats the edge entry, "circular" wraps around: both are a gather of clipped / wrapped
+    # positions (TF's SYMMETRIC mirrors the edge block instead, a different value beyond one step)
+    for axis, (before, after) in enumerate(paddings):
+        if isinstance(before, int) and isinstance(after, int) and before == after == 0:
+            continue
+        size = tf.shape(tensor)[axis]
+        positions = tf.range(-before, size + after)
+        if mode == "replicate":
+            positions = tf.clip_by_value(positions, 0, size - 1)
+        elif mode == "circular":
+            positions = tf.math.floormod(positions, size)
+        else:
+            raise NotImplementedError(f"F.pad mode {mode!r} has no TF translation yet")
+        tensor = tf.gather(tensor, positions, axis=axis)
+    return tensor
+
+
+def torch_grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
+    """torch.nn.functional.grid_sample over 4-D input (N, C, H, W) at `grid` (N, H_out, W_out, 2) of (x, y)
+    in [-1, 1]: bilinear or nearest, zeros or border padding, align_corners as torch (False by default).
+    Deformable attention (deformable_detr and its family) samples value maps so."""
+    if mode not in ("bilinear", "nearest") or padding_mode not in ("zeros", "border") or len(input.shape) != 4:
+        raise NotImplementedError(f"scaffold: grid_sample({mode=}, {padding_mode=}) over 4-D input only")
+    batch, _, height, width = shape_list(input)
+    x, y = grid[..., 0], grid[..., 1]
+    w, h = tf.cast(width, grid.dtype), tf.cast(height, grid.dtype)
+    if align_corners:
+        x, y = (x + 1) / 2 * (w - 1), (y + 1) / 2 * (h - 1)
+    else:
+        x, y = ((x + 1) * w - 1) / 2, ((y + 1) * h - 1) / 2
+    if padding_mode == "border":
+        x, y = tf.clip_by_value(x, 0.0, w - 1), tf.clip_by_value(y, 0.0, h - 1)
+    values = tf.transpose(input, [0, 2, 3, 1])  # (N, H, W, C): gathered by (n, row, column)
+    rows = tf.broadcast_to(tf.reshape(tf.range(batch), [-1, 1, 1]), tf.shape(x))
+
+    def at(column, row):  # the values at integer positions; zero outside the map
+        column, row = tf.cast(column, tf.int32), tf.cast(row, tf.int32)
+        inside = (column >= 0) & (column < width) & (row >= 0) & (row < height)
+        index = tf.stack([rows, tf.clip_by_value(row, 0, height - 1), tf.clip_by_value(column, 0, width - 1)], -1)
+        return tf.gather_nd(values, index) * tf.cast(inside, values.dtype)[..., None]
+
+    if mode == "nearest":
+        sampled = at(tf.round(x), tf.round(y))  # torch rounds half to even, as tf.round
+    else:
+        x0, y0 = tf.math.floor(x), tf.math.floor(y)
+        x1, y1 = x0 + 1, y0 + 1
+        sampled = (
+            at(x0, y0) * ((x1 - x) * (y1 - y))[..., None]
+            + at(x0, y1) * ((x1 - x) * (y - y0))[..., None]
+            + at(x1, y0) * ((x - x0) * (y1 - y))[..., None]
+            + at(x1, y1) * ((x - x0) * (y - y0))[..., None]
+        )
+    return tf.transpose(sampled, [0, 3, 1, 2])
 
 
 def torch_interpolate(
@@ -1501,13 +1597,50 @@ class ChannelsFirstConv2D(_ChannelsFirstSpec, _ChannelsFirst2D, keras.layers.Con
     """keras Conv2D on torch's channels-first layout, padded like torch."""
 
 
-class ChannelsFirstMaxPool2D(_ChannelsFirst2D, keras.layers.MaxPool2D):
+def _ceil_overflow(length, kernel, stride, padding):
+    """What torch's ceil_mode adds at the end of a padded dim: the last window may run past it, if it starts
+    inside the input or its left padding."""
+    outputs = -(-(length + 2 * padding - kernel) // stride) + 1
+    if (outputs - 1) * stride >= length + padding:
+        outputs -= 1
+    return max((outputs - 1) * stride + kernel - (length + 2 * padding), 0)
+
+
+class _ChannelsFirstPool2D(_ChannelsFirst2D):
+    """torch's 2-D pooling; `ceil_mode=True` pads the end of each spatial dim so that keras' floor pooling gives
+    torch's ceil output size (windows running past the input: maxima of what they cover, averages over what they
+    cover of the input and its `padding=`)."""
+
+    def __init__(self, *args, ceil_mode=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ceil_mode = ceil_mode
+
+    def call(self, inputs):
+        if not self.ceil_mode:
+            return super().call(inputs)
+        padding = _spatial(self.torch_padding, 2)
+        height, width = shape_list(inputs)[2:]
+        extra = [
+            _ceil_overflow(n, k, s, p) for n, k, s, p in zip((height, width), self.pool_size, self.strides, padding)
+        ]
+        hidden_states = tf.transpose(inputs, perm=[0, 2, 3, 1])
+        spec = [[0, 0], [padding[0], padding[0]], [padding[1], padding[1]], [0, 0]]
+        hidden_states = tf.pad(hidden_states, spec, constant_values=self.pad_value)
+        overflow = [[0, 0], [0, extra[0]], [0, extra[1]], [0, 0]]
+        pool = super(_ChannelsFirst2D, self).call  # keras' own pooling, on channels-last inputs
+        outputs = pool(tf.pad(hidden_states, overflow, constant_values=self.pad_value))
+        if self.pad_value == 0.0:  # an average: over the covered part only
+            outputs = outputs / pool(tf.pad(tf.ones_like(hidden_states[..., :1]), overflow))
+        return tf.transpose(outputs, perm=[0, 3, 1, 2])
+
+
+class ChannelsFirstMaxPool2D(_ChannelsFirstPool2D, keras.layers.MaxPool2D):
     """torch's nn.MaxPool2d on [batch, channels, height, width]."""
 
     pad_value = float("-inf")
 
 
-class ChannelsFirstAvgPool2D(_ChannelsFirst2D, keras.layers.AveragePooling2D):
+class ChannelsFirstAvgPool2D(_ChannelsFirstPool2D, keras.layers.AveragePooling2D):
     """torch's nn.AvgPool2d (count_include_pad=True) on [batch, channels, height, width]."""
 
 

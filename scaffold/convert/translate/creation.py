@@ -4,9 +4,29 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ..names import dotted
 from .registry import Args, Context, arg, function, method, renamed_call, table
 
-table("torch.arange", to="tf.range")
+INTEGER_DTYPES = frozenset(
+    f"{m}.{t}" for m in ("torch", "tf") for t in ("int8", "int16", "int32", "int64", "uint8", "long", "int")
+)
+
+
+@function("torch.arange")
+def arange(a: Args, cx: Context) -> cst.BaseExpression:
+    """`torch.arange(...)` -> `tf.range(...)`; with an integer dtype, whole float bounds are ints
+    (`torch.arange(0, n, 1.0, dtype=torch.int64)`: funnel's; tf.range refuses a float with an integer dtype)."""
+    dtype = next((x.value for x in a.args if x.keyword is not None and x.keyword.value == "dtype"), None)
+    integer = dotted(dtype) in INTEGER_DTYPES if dtype is not None else False
+    args = [
+        x.with_changes(value=cst.Integer(str(int(float(x.value.value)))))
+        if integer and isinstance(x.value, cst.Float) and float(x.value.value).is_integer()
+        else x
+        for x in a.args
+    ]
+    return renamed_call(cx, "tf.range", args)
+
+
 table("torch.zeros_like", "torch.empty_like", to="tf.zeros_like")  # empty: any values; zeros are some
 table("torch.ones_like", to="tf.ones_like")
 
@@ -164,6 +184,19 @@ def numel(a: Args, cx: Context) -> cst.BaseExpression | None:
     return None if a.args else cx.call("tf.size", a.receiver)
 
 
+def _numpy_value(node: cst.BaseExpression) -> bool:
+    """An expression computed by numpy: its innermost call is `np.*` / `numpy.*` (`np.ceil(x).astype("int")`)."""
+    while isinstance(node, (cst.Call, cst.Attribute, cst.Subscript)):
+        if isinstance(node, cst.Call):
+            name = dotted(node.func)
+            if name is not None and name.startswith(("np.", "numpy.")):
+                return True
+            node = node.func
+        else:
+            node = node.value
+    return False
+
+
 @method("tolist", "item")
 def eager_value(a: Args, cx: Context) -> cst.BaseExpression | None:
     """`x.tolist()` / `x.item()`: the eager value, through numpy (torch's .item() of a scalar tensor); `tolist`
@@ -172,6 +205,8 @@ def eager_value(a: Args, cx: Context) -> cst.BaseExpression | None:
         return None
     if a.name == "tolist":
         return cx.call("torch_tolist", a.receiver)
+    if _numpy_value(a.receiver):
+        return a.call  # `np.ceil(np.log1p(n)).astype("int").item()` (informer): numpy's own item()
     numpy = cst.Call(cst.Attribute(a.receiver, cst.Name("numpy")))
     return cst.Call(cst.Attribute(numpy, cst.Name(a.name)))
 

@@ -161,6 +161,14 @@ def unfold(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call("torch_unfold", *a.args) if a.args else None
 
 
+@function("torch.nn.functional.grid_sample", signature=("input", "grid", "mode", "padding_mode", "align_corners"))
+def grid_sample(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`F.grid_sample(value, grid, mode=..., padding_mode=..., align_corners=...)` -> torch_grid_sample."""
+    if not {"input", "grid"} <= set(a.bound) or not set(a.bound) <= set(a.signature):
+        return None
+    return cx.call("torch_grid_sample", *a.args)
+
+
 @function("torch.nn.functional.linear", signature=("input", "weight", "bias"))
 def linear(a: Args, cx: Context) -> cst.BaseExpression | None:
     """`F.linear(x, w, b)` = x @ w.T + b, w in torch's (out, in) layout; batch dimensions broadcast."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ..names import dotted
 from .registry import Args, Context, arg, code, function, is_integer, method, renamed_call, table
 
 table("torch.matmul", "torch.bmm", to="tf.matmul")
@@ -59,6 +60,14 @@ UNARY_MATH = {
     "neg": "negative",
     "square": "square",
     "reciprocal": "reciprocal",
+    "floor": "floor",
+    "ceil": "ceil",
+    "log1p": "log1p",
+    "expm1": "expm1",
+    "sign": "sign",
+    "erf": "erf",
+    "tan": "tan",
+    "atan": "atan",
 }
 COMPARISONS = {
     "ne": "not_equal",
@@ -106,7 +115,7 @@ def clamp(a: Args, cx: Context) -> cst.BaseExpression | None:
     return result
 
 
-@method("clamp", signature=("min", "max"), tensor_only=True)
+@method("clamp", "clip", signature=("min", "max"), tensor_only=True)
 def clamp_method(a: Args, cx: Context) -> cst.BaseExpression | None:
     """`x.clamp(0, n)`: a bound that is not a literal takes x's dtype (TF does not mix int32 and int64)."""
     if not a.args or not set(a.bound) <= {"min", "max"}:
@@ -215,6 +224,39 @@ def reduction(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call(f"tf.reduce_{a.name}", a.receiver, *renamed)
 
 
+def _spread(a: Args, cx: Context, tensor: cst.BaseExpression, name: str) -> cst.BaseExpression | None:
+    """torch's std / var arguments -> torch_std / torch_var's (`unbiased=False` is `correction=0`)."""
+    if not set(a.bound) <= {"input", "dim", "unbiased", "keepdim", "correction"}:
+        return None
+    rest: list[cst.Arg] = []
+    if "dim" in a:
+        rest.append(arg(a["dim"], "axis"))
+    if "keepdim" in a:
+        rest.append(arg(a["keepdim"], "keepdims"))
+    if "correction" in a:
+        rest.append(arg(a["correction"], "correction"))
+    elif "unbiased" in a:
+        unbiased = dotted(a["unbiased"])
+        if unbiased not in ("True", "False"):
+            return None
+        rest.append(arg(cst.Integer("1" if unbiased == "True" else "0"), "correction"))
+    return cx.call(f"torch_{name}", tensor, *rest)
+
+
+@function("torch.std", "torch.var", signature=("input", "dim", "unbiased", "keepdim"))
+def spread_function(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`torch.std(x, dim=-1, keepdim=True, unbiased=False)` -> torch_std (Bessel's correction unless told)."""
+    return _spread(a, cx, a["input"], a.name[len("torch.") :]) if "input" in a else None
+
+
+@method("std", "var", signature=("dim", "unbiased", "keepdim"), tensor_only=True)
+def spread_method(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`x.std(dim=1)`, `x.var(dim=-1, keepdim=True)` -> torch_std / torch_var."""
+    if a.positional and dotted(a.positional[0].value) in ("True", "False"):
+        return None  # `x.std(False)`: the legacy unbiased-first form
+    return _spread(a, cx, a.receiver, a.name)
+
+
 @method("any", "all")
 def any_all(a: Args, cx: Context) -> cst.BaseExpression | None:
     if a.args:
@@ -271,6 +313,16 @@ def arithmetic(a: Args, cx: Context) -> cst.BaseExpression | None:
         return None
     op = {"mul": "*", "multiply": "*", "add": "+", "sub": "-", "subtract": "-"}[a.name[len("torch.") :]]
     return cx.expr(f"({{x}} {op} {{y}})", x=a.positional[0].value, y=a.positional[1].value)
+
+
+@method("mul", "multiply", "sub", "subtract")
+def arithmetic_method(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`x.mul(y)`, `x.sub(y)` (one operand, no `alpha=`): the operator, as torch.mul / torch.sub. (`.add` is not
+    taken: a set's `add` reads the same.)"""
+    if len(a.positional) != 1 or a.keywords:
+        return None
+    op = {"mul": "*", "multiply": "*", "sub": "-", "subtract": "-"}[a.name]
+    return cx.expr(f"({{x}} {op} {{y}})", x=a.receiver, y=a.positional[0].value)
 
 
 @function("torch.all", "torch.any", signature=("input", "dim", "keepdim"))
@@ -392,6 +444,9 @@ def masked_fill_function(a: Args, cx: Context) -> cst.BaseExpression | None:
 
 table("torch.fft.fft", to="torch_fft", axis="dim")  # numpy's axis=, which torch takes too
 table("torch.fft.fftn", to="torch_fftn", axes="dim")
+table("torch.fft.rfft", to="torch_rfft")
+table("torch.fft.irfft", to="torch_irfft")
+table("torch.conj", to="tf.math.conj")
 
 
 def _as_bool(node: cst.BaseExpression, cx: Context) -> cst.BaseExpression:
