@@ -171,7 +171,10 @@ def flatten_outputs(output) -> dict:
     for key, value in items:
         if key in ("past_key_values", "mems") or value is None:
             continue
-        if isinstance(value, (tuple, list)):
+        if hasattr(value, "items") and not hasattr(value, "shape"):
+            # an output holding others (InstructBLIP's vision, Q-Former and language model outputs)
+            flat.update({f"{key}.{name}": inner for name, inner in flatten_outputs(value).items()})
+        elif isinstance(value, (tuple, list)):
             for i, item in enumerate(value):
                 if hasattr(item, "shape") and not isinstance(item, (tuple, list)):
                     flat[f"{key}.{i}"] = array(item)
