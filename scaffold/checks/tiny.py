@@ -113,6 +113,7 @@ MISSING_KNOBS = {"type_vocab_size": 2}
 # the encoder and decoder halves of a config counted apart (Moonshine's decoder_num_attention_heads): shrunk like
 # the unprefixed knob
 HALVES = ("encoder_", "decoder_")
+HALF_KNOBS = ("num_hidden_layers", "num_attention_heads", "num_key_value_heads", "hidden_size", "intermediate_size")
 CONV_TUPLES = {"conv_dim": 32, "conv_stride": 4, "conv_kernel": 8}
 TOKEN_IDS = ("pad_token_id", "bos_token_id", "eos_token_id", "decoder_start_token_id", "sep_token_id", "cls_token_id")
 
@@ -151,7 +152,7 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
         values["vocab_size"] = SMALL["vocab_size"]  # ESM-style configs ship without one
     for knob, value in vars(default).items():
         half = next((knob[len(p) :] for p in HALVES if knob.startswith(p)), None)
-        if half in SMALL and knob not in SMALL and knob not in keep and isinstance(value, int) and value > SMALL[half]:
+        if half in HALF_KNOBS and knob not in SMALL and knob not in keep and isinstance(value, int) and value > SMALL[half]:
             values[knob] = SMALL[half]
     for prefix in HALVES:
         # the same per half (Moonshine's decoder reshapes its queries by the key/value head count)
@@ -160,20 +161,21 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
             values[kv_heads] = values[heads]
     for knob, value in MISSING_KNOBS.items():
         if not hasattr(default, knob) and knob not in keep:
-            if re.search(rf"config\.{knob}\b", modeling_source(type(default))):
+            if re.search(rf"config\.{knob}\b", modeling_source(type(default))) and knob not in config_source(default):
                 values[knob] = value
     for knob, (value, read) in UNCHECKED_NONE.items():
         if knob in vars(default) and getattr(default, knob) is None and knob not in keep:
             if re.search(read, modeling_source(type(default))):
                 values[knob] = value
     size = getattr(default, "image_size", None)
-    if isinstance(size, (list, tuple)) and len(size) == 2 and min(size) > SMALL["image_size"] and "image_size" not in keep:
+    non_square = isinstance(size, (list, tuple)) and len(size) == 2 and size[0] != size[1]
+    if non_square and min(size) > SMALL["image_size"] and "image_size" not in keep:
         # a non-square resolution (YOLOS's 512 x 864, SegGPT's 896 x 448): the same aspect, the short side small,
         # each side a whole number of patches (YOLOS at 4-pixel patches and full size: 27648 tokens)
         patch = values.get("patch_size") or getattr(default, "patch_size", None) or 1
-        patch = patch if isinstance(patch, int) else 1
+        patches = tuple(patch) if isinstance(patch, (list, tuple)) else (patch, patch)
         scale = SMALL["image_size"] / min(size)
-        values["image_size"] = type(size)(max(round(side * scale / patch), 1) * patch for side in size)
+        values["image_size"] = type(size)(max(round(side * scale / p), 1) * p for side, p in zip(size, patches))
     for name, value in CONV_TUPLES.items():  # wav2vec2's per-layer conv tuples (Mamba's conv_kernel is an int)
         if isinstance(getattr(default, name, None), (list, tuple)):
             values[name] = (value,) * 3
@@ -196,10 +198,10 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
                 values[name] = min(i + 1, vocab - 1)
         full = getattr(default, "vocab_size", None)
         for name, token in vars(default).items():
-            # an id past the text vocabulary (Kyutai's audio_pad_token_id, the last row of one table holding the
-            # text and then the audio codebooks' ids): as far past the tiny vocabulary
+            # a padding id past the text vocabulary (Kyutai's audio_pad_token_id, the padding_idx of one table
+            # holding the text and then the audio codebooks' ids): as far past the tiny vocabulary
             past = isinstance(full, int) and isinstance(token, int) and not isinstance(token, bool) and token >= full
-            if name.endswith("token_id") and name not in TOKEN_IDS and name not in keep and past:
+            if name.endswith("pad_token_id") and name not in TOKEN_IDS and name not in keep and past:
                 values[name] = token - full + vocab
     heads = getattr(default, "num_heads", None)
     for knob, small in (("depth", 2), ("embed_dim", 32)):
@@ -227,7 +229,10 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
         if knob.endswith("groups") and knob not in values and knob not in keep and value == width and small:
             values[knob] = small
     groups = [
-        v for k, v in vars(default).items() if k.endswith("groups") and k not in values and isinstance(v, int) and v > 1
+        v
+        for k, v in vars(default).items()
+        if k.endswith("groups") and k not in values and isinstance(v, int) and v > 1
+        and re.search(rf"groups=config\.{k}\b", modeling_source(type(default)))
     ]
     if groups:
         # widths split in groups (SqueezeBERT's grouped 1 x 1 convolutions, 4 groups): a whole number per group
@@ -239,7 +244,8 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
         for knob, value in vars(default).items():
             # a width equal to the hidden size by default (SqueezeBERT's embedding_size, LightGlue's descriptor_dim)
             # stays equal to it: the model adds no projection between the two
-            tied = knob == "embedding_size" or (knob.endswith("_dim") and knob not in SMALL)
+            # (a Swin-style embed_dim stays with its per-stage heads: the depth/embed_dim rule above decides it)
+            tied = knob == "embedding_size" or (knob.endswith("_dim") and knob not in SMALL and knob != "embed_dim")
             if tied and value == width and knob not in keep and not isinstance(value, bool):
                 values[knob] = small
     label, prediction = getattr(default, "label_length", None), values.get("prediction_length")
@@ -247,6 +253,13 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
         # Autoformer's decoder starts from the last label_length steps of the context (context_length defaults
         # to prediction_length): no more than there are
         values["label_length"] = prediction
+    declared = getattr(default, "sub_configs", None)
+    for name, part in (declared if isinstance(declared, dict) else {}).items():
+        # a part the class declares but leaves None although its model reads it (Phi-4-multimodal's vision_config:
+        # its __init__ builds the default and drops it): the part's class defaults, shrunk below
+        if getattr(default, name, 0) is None and name not in keep and isinstance(part, type) and is_config(part()):
+            if re.search(rf"config\.{name}\.", modeling_source(type(default))):
+                values[name] = {**own_values(part()), **small_values(part(), keep)}
     widths = {}  # default width -> small width, of the whole model and each of its parts
     if isinstance(getattr(default, "hidden_size", None), int) and values.get("hidden_size"):
         widths[default.hidden_size] = values["hidden_size"]
@@ -280,6 +293,14 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
     return values
 
 
+def argument_default(config_class, name: str):
+    try:
+        parameter = inspect.signature(config_class.__init__).parameters.get(name)
+    except (TypeError, ValueError):
+        return None
+    return None if parameter is None else parameter.default
+
+
 def class_default(config, name: str):
     try:
         return getattr(type(config)(), name, None)
@@ -297,6 +318,13 @@ def modeling_source(config_class) -> str:
         return ""
     modeling = path.with_name(path.name.replace("configuration_", "modeling_", 1))
     return modeling.read_text() if modeling != path and modeling.is_file() else ""
+
+
+def config_source(config) -> str:
+    try:
+        return Path(inspect.getfile(type(config))).read_text()
+    except (TypeError, OSError):
+        return ""
 
 
 def rope_values(default, values: dict[str, Any], keep: tuple[str, ...]) -> dict[str, Any]:
@@ -394,6 +422,8 @@ def per_layer_lists(default, values: dict[str, Any], keep: tuple[str, ...]) -> d
         # a size knob given per layer (Gemma 3n's intermediate_size, one 16384 per layer): the small size per layer
         per_layer = isinstance(value, (list, tuple)) and len(value) == layers > small and name not in keep
         if per_layer and name in SMALL and all(isinstance(v, int) and v > SMALL[name] for v in value):
+            if not isinstance(argument_default(type(default), name), int):
+                continue  # a list by default is per stage as often (Swin2SR's num_heads)
             lists[name] = [SMALL[name]] * small
     # GPT-Neo's `attention_types`, [[kinds, repeat], ...] expanding to one kind per layer: cut the expansion
     for name, value in vars(default).items():
