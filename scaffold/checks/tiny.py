@@ -152,7 +152,8 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
         values["vocab_size"] = SMALL["vocab_size"]  # ESM-style configs ship without one
     for knob, value in vars(default).items():
         half = next((knob[len(p) :] for p in HALVES if knob.startswith(p)), None)
-        if half in HALF_KNOBS and knob not in SMALL and knob not in keep and isinstance(value, int) and value > SMALL[half]:
+        shrinks = half in HALF_KNOBS and isinstance(value, int) and value > SMALL[half]
+        if shrinks and knob not in SMALL and knob not in keep:
             values[knob] = SMALL[half]
     for prefix in HALVES:
         # the same per half (Moonshine's decoder reshapes its queries by the key/value head count)
@@ -228,11 +229,9 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
         # a conv grouped per channel (Mimi's upsample_groups: 512, its hidden size) follows the width
         if knob.endswith("groups") and knob not in values and knob not in keep and value == width and small:
             values[knob] = small
+    convolved = set(re.findall(r"groups=config\.(\w+)", modeling_source(type(default))))
     groups = [
-        v
-        for k, v in vars(default).items()
-        if k.endswith("groups") and k not in values and isinstance(v, int) and v > 1
-        and re.search(rf"groups=config\.{k}\b", modeling_source(type(default)))
+        v for k, v in vars(default).items() if k in convolved and k not in values and isinstance(v, int) and v > 1
     ]
     if groups:
         # widths split in groups (SqueezeBERT's grouped 1 x 1 convolutions, 4 groups): a whole number per group
@@ -247,7 +246,7 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
             # (a Swin-style embed_dim stays with its per-stage heads: the depth/embed_dim rule above decides it)
             tied = knob == "embedding_size" or (knob.endswith("_dim") and knob not in SMALL and knob != "embed_dim")
             if tied and value == width and knob not in keep and not isinstance(value, bool):
-                values[knob] = small
+                values[knob] = values["hidden_size"]  # as rounded to the groups above
     label, prediction = getattr(default, "label_length", None), values.get("prediction_length")
     if isinstance(label, int) and isinstance(prediction, int) and label > prediction and "label_length" not in keep:
         # Autoformer's decoder starts from the last label_length steps of the context (context_length defaults
