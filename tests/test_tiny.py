@@ -397,3 +397,19 @@ def test_model_inputs_for_query_formers_prompts_and_position_masks():
     kosmos = tiny_config(Kosmos2Config)
     mask = model_inputs(kosmos, Kosmos2Model.forward)["image_embeds_position_mask"]
     assert (mask.sum(axis=1) == kosmos.latent_query_num).all() and mask[:, 0].sum() == 0
+
+
+def test_video_inputs_where_only_the_forward_counts_frames():
+    from transformers import InstructBlipVideoConfig, InstructBlipVideoModel
+
+    from scaffold.checks.tiny import tiny_config
+    from scaffold.checks.verify import class_inputs
+
+    config = tiny_config(InstructBlipVideoConfig)  # its placeholder id is left None by the class
+    assert config.video_token_index == config.text_config.vocab_size - 1
+    inputs = class_inputs("InstructBlipVideoModel", config, InstructBlipVideoModel.forward)
+    frames = inputs["pixel_values"].shape[1]
+    assert inputs["pixel_values"].ndim == 5  # (batch, frames, channels, height, width)
+    # one placeholder per query of every frame
+    placeholders = (inputs["input_ids"] == config.video_token_index).sum(axis=1)
+    assert placeholders.tolist() == [frames * config.num_query_tokens] * 2

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..convert import convert_source
 from ..files import modeling_layers_source
-from .tiny import RESOLUTION, tiny_config
+from .tiny import RESOLUTION, SMALL, tiny_config
 from .weights import LoadReport, import_generated, load_from_pt, pt_names
 
 STAGES = ("convert", "build", "load", "run", "match")
@@ -85,6 +86,8 @@ def model_inputs(config, forward, seed: int = 0) -> dict:
         frames = getattr(vision, "num_frames", None)  # video models (VideoMAE, ViViT): (batch, frames, C, H, W)
         if vision is not config and vision is getattr(config, "backbone_config", None):
             frames = getattr(config, "num_frames", None)  # TVP: an image backbone run on each of its frames
+        if not isinstance(frames, int) and VIDEO_UNPACK.search(forward_source(forward)):
+            frames = SMALL["num_frames"]  # InstructBLIP-Video: a video model whose configs do not count frames
         shape = (2, channels, height, width) if not isinstance(frames, int) else (2, frames, channels, height, width)
         inputs["pixel_values"] = rng.standard_normal(shape).astype("float32")
     if "pixel_values" in inputs and "spatial_shapes" in params and isinstance(vision.patch_size, int):
@@ -157,6 +160,17 @@ def model_inputs(config, forward, seed: int = 0) -> dict:
     elif "past_values" in params and isinstance(context, int):
         inputs.update(time_series_inputs(config, params, rng))
     return inputs
+
+
+# a forward that unpacks its pixel_values as a video: `batch_size, frames, channel, height, width = pixel_values.shape`
+VIDEO_UNPACK = re.compile(r"\w+, frames, \w+, \w+, \w+ = pixel_values\.shape")
+
+
+def forward_source(forward) -> str:
+    try:
+        return inspect.getsource(forward)
+    except (TypeError, OSError):
+        return ""
 
 
 def boxes(config, rng):

@@ -285,10 +285,12 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
             if wide and isinstance(value, int) and not isinstance(value, bool) and value in widths:
                 values[name][knob] = widths[value]
     text = values.get("text_config")
-    if "num_query_tokens" in vars(default) and getattr(default, "image_token_index", 0) is None:
-        # BLIP-2, InstructBLIP: the Q-Former's outputs replace placeholder ids, which the class leaves unset
-        vocab = text.get("vocab_size") if isinstance(text, dict) else None
-        values["image_token_index"] = (vocab or SMALL["vocab_size"]) - 1
+    for placeholder in ("image_token_index", "video_token_index"):
+        if "num_query_tokens" in vars(default) and getattr(default, placeholder, 0) is None:
+            # BLIP-2, InstructBLIP (-Video): the Q-Former's outputs replace placeholder ids, which the class leaves
+            # unset
+            vocab = text.get("vocab_size") if isinstance(text, dict) else None
+            values[placeholder] = (vocab or SMALL["vocab_size"]) - 1
     return values
 
 

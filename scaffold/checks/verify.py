@@ -127,10 +127,14 @@ def class_inputs(cls_name: str, config, forward) -> dict:
         inputs["visual_feats"] = rng.standard_normal((2, 3, config.visual_feat_dim)).astype("float32")
         inputs["visual_pos"] = rng.uniform(size=(2, 3, config.visual_pos_dim)).astype("float32")
     token, queries = getattr(config, "image_token_index", None), getattr(config, "num_query_tokens", None)
+    if token is None:
+        token = getattr(config, "video_token_index", None)  # InstructBLIP-Video
     if isinstance(token, int) and isinstance(queries, int) and ids is not None and "pixel_values" in inputs:
         # BLIP-2 and InstructBLIP put their query outputs at one placeholder per query, ahead of the text (as
         # transformers' tests and processors do)
         ids[ids == token] = 1
+        if inputs["pixel_values"].ndim == 5:  # InstructBLIP-Video: the queries of every frame
+            queries *= inputs["pixel_values"].shape[1]
         inputs["input_ids"] = np.concatenate([np.full((len(ids), queries), token, dtype=ids.dtype), ids], axis=1)
         if "attention_mask" in inputs:
             inputs["attention_mask"] = np.ones(inputs["input_ids"].shape, dtype="int64")
