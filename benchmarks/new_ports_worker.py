@@ -142,7 +142,7 @@ def attempt(config, pt_class, inputs_for):
     pt_model = pt_class(config).eval()
     perturb(pt_model)
     inputs = inputs_for(config, pt_model)
-    variants = [(inputs, None)]
+    variants = [(inputs, None), *layouts(inputs)]
     if "input_ids" in inputs and any(k in inputs for k in NON_TEXT):
         text = {k: v for k, v in inputs.items() if k not in NON_TEXT}
         variants.append((text, "text only: PyTorch refused random ids next to the non-text input"))
@@ -155,6 +155,26 @@ def attempt(config, pt_class, inputs_for):
         except Exception as caught:
             refused = refused or caught
     raise refused
+
+
+def layouts(inputs: dict) -> list[tuple[dict, str]]:
+    """The audio input in the other layouts audio models read, each with its note: features frames-first
+    (Parakeet, UnivNet: (batch, frames, mel bins); Whisper's (batch, mel bins, frames) is model_inputs'), as one
+    image channel (CLAP's (batch, 1, frames, bins)), a waveform as one channel (DAC, X-Codec: (batch, 1, samples))."""
+    import numpy as np
+
+    variants = []
+    for name in ("input_features", "input_values"):
+        value = inputs.get(name)
+        if value is None:
+            continue
+        if value.ndim == 3:
+            swapped = np.ascontiguousarray(np.swapaxes(value, 1, 2))
+            variants.append(({**inputs, name: swapped}, f"{name} as {swapped.shape[1:]} per row"))
+            variants.append(({**inputs, name: swapped[:, None]}, f"{name} as {swapped.shape[1:]} in one channel"))
+        if value.ndim in (2, 3):
+            variants.append(({**inputs, name: value[:, None]}, f"{name} with one channel axis"))
+    return variants
 
 
 def has_resolution(config) -> bool:
@@ -181,7 +201,7 @@ def measure(job: dict, emit, relaxed: list[str]) -> dict:
     import torch
 
     from scaffold.checks.trace import compare_recordings, first_divergence, record_tf, record_torch
-    from scaffold.checks.verify import class_inputs, flatten_outputs, not_saved, split_tied
+    from scaffold.checks.verify import built_from, class_inputs, flatten_outputs, not_saved, split_tied
     from scaffold.checks.weights import load_from_pt
 
     row = dict(job, relaxed=relaxed)
@@ -211,7 +231,7 @@ def measure(job: dict, emit, relaxed: list[str]) -> dict:
     stage("pytorch")
     try:
         pt_class = getattr(importlib.import_module(job["pt_module"]), job["pt_class"])
-        config_class = pt_class.config_class
+        config_class = built_from(pt_class)  # Blip2QFormerModel's own Blip2QFormerConfig, not Blip2Config
 
         def inputs_for(config, pt_model):
             return class_inputs(pt_class.__name__, config, pt_model.forward)

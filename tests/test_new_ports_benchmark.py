@@ -261,3 +261,38 @@ def test_pytorch_refusing_a_shrunk_knob_gets_it_back_at_its_default():
     config, _, _, output, note = worker.runnable_config(EfficientNetConfig, Model, inputs_for)
     assert config.hidden_dim == 2560 and config.image_size < EfficientNetConfig().image_size  # the rest shrunk
     assert note.startswith("hidden_dim kept at its default (2560)") and output.shape == (2, 2560)
+
+
+@pytest.mark.parametrize(
+    ("shape", "read", "note"),
+    [
+        ((2, 80, 60), (2, 60, 80), "per row"),  # Parakeet, UnivNet: (batch, frames, mel bins)
+        ((2, 80, 60), (2, 1, 60, 80), "in one channel"),  # CLAP: (batch, 1, frames, bins)
+        ((2, 2000), (2, 1, 2000), "one channel axis"),  # DAC: (batch, 1, samples)
+    ],
+)
+def test_audio_inputs_in_the_layout_the_model_reads(shape, read, note):
+    import numpy as np
+    import torch
+    from transformers import BertConfig
+
+    spec = importlib.util.spec_from_file_location("new_ports_worker", BENCHMARK.with_name("new_ports_worker.py"))
+    worker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(worker)
+    name = "input_features" if len(shape) == 3 else "input_values"
+
+    class Model(torch.nn.Module):  # refuses every layout but the one it reads
+        def __init__(self, config):
+            super().__init__()
+
+        def forward(self, **inputs):
+            if tuple(inputs[name].shape) != read:
+                raise RuntimeError(f"expected {read}, got {tuple(inputs[name].shape)}")
+            return inputs[name].sum()
+
+    def inputs_for(config, model):
+        return {name: np.arange(np.prod(shape), dtype="float32").reshape(shape)}
+
+    _, _, inputs, output, chosen = worker.runnable_config(BertConfig, Model, inputs_for)
+    assert inputs[name].shape == read and note in chosen
+    assert float(output) == float(np.arange(np.prod(shape)).sum())  # the same values, laid out again

@@ -226,13 +226,14 @@ def test_model_inputs_of_one_kind_each():
 
 
 def test_knobs_the_model_reads_without_a_none_check():
-    from transformers import ChameleonConfig, DbrxConfig, Dots1Config, JambaConfig, MimiConfig
+    from transformers import ChameleonConfig, DbrxConfig, Dots1Config, JambaConfig, MimiConfig, OlmoConfig
 
     from scaffold.checks.tiny import tiny_config
 
     assert tiny_config(Dots1Config).n_shared_experts == 1
-    # clip_qkv stays None: OLMo and MPT read None as "no clipping" (DBRX clamps regardless: left to the harness)
-    assert tiny_config(DbrxConfig).attn_config.clip_qkv is None
+    # clip_qkv stays None where None means "no clipping" (OLMo, MPT); DBRX's eager attention clamps regardless
+    assert tiny_config(DbrxConfig).attn_config.clip_qkv == 8.0
+    assert tiny_config(OlmoConfig).clip_qkv is None
     assert tiny_config(JambaConfig).use_mamba_kernels is False  # no CUDA kernels: the PyTorch path
     chameleon = tiny_config(ChameleonConfig)
     assert chameleon.vocabulary_map["<image>"] < chameleon.vocab_size
@@ -318,3 +319,97 @@ def test_layer_kinds_a_property_derives_but_an_alias_shadows():
 
     config = tiny_config(GraniteMoeHybridConfig)  # layers_block_type is aliased to a None layer_types
     assert config.layers_block_type == ["mamba"] * config.num_hidden_layers
+
+
+def test_tied_widths_stay_equal_when_shrunk():
+    from transformers import BltConfig, LightGlueConfig, SqueezeBertConfig, SuperGlueConfig
+
+    from scaffold.checks.tiny import tiny_config
+
+    squeeze = tiny_config(SqueezeBertConfig)  # no projection between embeddings and the first layer
+    assert squeeze.embedding_size == squeeze.hidden_size
+    # its 1 x 1 convolutions are grouped: every width a whole number of groups
+    assert all(w % squeeze.intermediate_groups == 0 for w in (squeeze.hidden_size, squeeze.intermediate_size))
+    glue = tiny_config(SuperGlueConfig)  # SuperPoint's descriptors feed SuperGlue's layers as they are
+    assert glue.keypoint_detector_config.descriptor_decoder_dim == glue.hidden_size == 32
+    assert glue.keypoint_encoder_sizes and glue.gnn_layers_types  # documented defaults the class leaves None
+    light = tiny_config(LightGlueConfig)
+    assert light.descriptor_dim == light.hidden_size == light.keypoint_detector_config.descriptor_decoder_dim
+    blt = tiny_config(BltConfig)  # the byte encoder's view of the global transformer's width
+    assert blt.encoder_config.hidden_size_global == blt.global_config.hidden_size == 32
+
+
+def test_ids_past_the_text_vocabulary_and_halves_of_encoder_decoder_configs():
+    from transformers import KyutaiSpeechToTextConfig, MoonshineConfig
+
+    from scaffold.checks.tiny import tiny_config
+
+    kyutai = tiny_config(KyutaiSpeechToTextConfig)  # the last row of the text + audio-codebooks table
+    rows = kyutai.vocab_size + kyutai.num_codebooks * kyutai.codebook_vocab_size + 1
+    assert kyutai.audio_pad_token_id == rows - 1
+    moonshine = tiny_config(MoonshineConfig)  # decoder_* and encoder_* knobs shrink like the unprefixed ones
+    assert moonshine.decoder_num_hidden_layers == moonshine.encoder_num_hidden_layers == 2
+    assert moonshine.decoder_num_attention_heads == moonshine.decoder_num_key_value_heads == 4
+
+
+def test_sizes_the_shrinker_missed_at_tiny_size():
+    from transformers import Gemma3nTextConfig, Kosmos2Config, Mamba2Config, SegGptConfig, TvpConfig, YolosConfig
+
+    from scaffold.checks.tiny import tiny_config
+
+    yolos = tiny_config(YolosConfig)  # 512 x 864 at 4-pixel patches: 27648 tokens
+    assert min(yolos.image_size) == 32 and all(side % yolos.patch_size == 0 for side in yolos.image_size)
+    assert yolos.image_size[1] > yolos.image_size[0]  # the aspect stays
+    seggpt = tiny_config(SegGptConfig)
+    assert list(seggpt.image_size) == [64, 32]
+    kosmos = tiny_config(Kosmos2Config)  # the text decoder's own names for its sizes
+    assert (kosmos.text_config.layers, kosmos.text_config.ffn_dim, kosmos.latent_query_num) == (2, 38, 4)
+    assert tiny_config(Mamba2Config).chunk_size == 16
+    gemma = tiny_config(Gemma3nTextConfig)  # one intermediate size per layer
+    assert list(gemma.intermediate_size) == [37] * gemma.num_hidden_layers
+    assert gemma.vocab_size_per_layer_input == 99
+    tvp = tiny_config(TvpConfig)  # read by its text embeddings, never set by the class
+    assert tvp.type_vocab_size == 2 and tvp.max_img_size == 64
+
+
+def test_model_inputs_for_query_formers_prompts_and_position_masks():
+    from transformers import (
+        Blip2QFormerConfig,
+        Blip2QFormerModel,
+        Kosmos2Config,
+        Kosmos2Model,
+        SegGptConfig,
+        SegGptModel,
+    )
+
+    from scaffold.checks.compare import model_inputs
+    from scaffold.checks.tiny import tiny_config
+    from scaffold.checks.verify import built_from
+
+    assert built_from(Blip2QFormerModel) is Blip2QFormerConfig  # not the inherited Blip2Config
+    qformer = tiny_config(Blip2QFormerConfig)
+    inputs = model_inputs(qformer, Blip2QFormerModel.forward)
+    assert inputs["query_embeds"].shape[-1] == qformer.hidden_size
+    assert inputs["encoder_hidden_states"].shape[-1] == qformer.encoder_hidden_size
+    seggpt = tiny_config(SegGptConfig)  # the prompt goes above the image: each half the model's height
+    pixels = model_inputs(seggpt, SegGptModel.forward)["pixel_values"]
+    assert pixels.shape[-2:] == (seggpt.image_size[0] // 2, seggpt.image_size[1])
+    kosmos = tiny_config(Kosmos2Config)
+    mask = model_inputs(kosmos, Kosmos2Model.forward)["image_embeds_position_mask"]
+    assert (mask.sum(axis=1) == kosmos.latent_query_num).all() and mask[:, 0].sum() == 0
+
+
+def test_video_inputs_where_only_the_forward_counts_frames():
+    from transformers import InstructBlipVideoConfig, InstructBlipVideoModel
+
+    from scaffold.checks.tiny import tiny_config
+    from scaffold.checks.verify import class_inputs
+
+    config = tiny_config(InstructBlipVideoConfig)  # its placeholder id is left None by the class
+    assert config.video_token_index == config.text_config.vocab_size - 1
+    inputs = class_inputs("InstructBlipVideoModel", config, InstructBlipVideoModel.forward)
+    frames = inputs["pixel_values"].shape[1]
+    assert inputs["pixel_values"].ndim == 5  # (batch, frames, channels, height, width)
+    # one placeholder per query of every frame
+    placeholders = (inputs["input_ids"] == config.video_token_index).sum(axis=1)
+    assert placeholders.tolist() == [frames * config.num_query_tokens] * 2

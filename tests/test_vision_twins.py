@@ -22,6 +22,9 @@ pytestmark = pytest.mark.frameworks
         "torch.linalg.norm(x)",
         "torch.norm(x, p=2, dim=-1, keepdim=True)",
         "torch.norm(x, dim=1)",
+        # an order the model reads from its config (DBRX's router normalizes by moe_normalize_expert_weights)
+        "(lambda p: torch.norm(x, p=p, dim=-1, keepdim=True))(1.0)",
+        "(lambda p: torch.norm(x, p=p, dim=1))(3.0)",
         "torch.cat((x, x))",  # torch joins on dim 0 by default, tf.concat has no default axis
         "torch.cat([x, x], 1)",
         "torch.broadcast_to(x[:, :1, :], x[:, :-1].shape)",

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..convert import convert_source
 from ..files import modeling_layers_source
-from .tiny import RESOLUTION, tiny_config
+from .tiny import RESOLUTION, SMALL, tiny_config
 from .weights import LoadReport, import_generated, load_from_pt, pt_names
 
 STAGES = ("convert", "build", "load", "run", "match")
@@ -76,10 +77,17 @@ def model_inputs(config, forward, seed: int = 0) -> dict:
         vocab = getattr(text, "vocab_size", None) or 99
         inputs["decoder_input_ids"] = rng.integers(1, vocab, (2, 5)).astype("int64")
     if "pixel_values" in params:
-        size = getattr(vision, "image_size", None) or 32  # ResNet-style configs have no image size
+        # ResNet-style configs have no image size; TVP's frames are max_img_size square
+        size = getattr(vision, "image_size", None) or getattr(config, "max_img_size", None) or 32
         height, width = (size, size) if isinstance(size, int) else tuple(size[:2])  # MGP-STR's (32, 128)
+        if "prompt_pixel_values" in params:  # SegGPT stacks the prompt above the image: each half the height
+            height //= 2
         channels = getattr(vision, "num_channels", 3)  # CLIP-style vision configs of VLMs leave it implied
         frames = getattr(vision, "num_frames", None)  # video models (VideoMAE, ViViT): (batch, frames, C, H, W)
+        if vision is not config and vision is getattr(config, "backbone_config", None):
+            frames = getattr(config, "num_frames", None)  # TVP: an image backbone run on each of its frames
+        if not isinstance(frames, int) and VIDEO_UNPACK.search(forward_source(forward)):
+            frames = SMALL["num_frames"]  # InstructBLIP-Video: a video model whose configs do not count frames
         shape = (2, channels, height, width) if not isinstance(frames, int) else (2, frames, channels, height, width)
         inputs["pixel_values"] = rng.standard_normal(shape).astype("float32")
     if "pixel_values" in inputs and "spatial_shapes" in params and isinstance(vision.patch_size, int):
@@ -95,6 +103,19 @@ def model_inputs(config, forward, seed: int = 0) -> dict:
         inputs["qformer_input_ids"] = rng.integers(1, qformer.vocab_size, (2, 7)).astype("int64")
         if "qformer_attention_mask" in params:
             inputs["qformer_attention_mask"] = np.ones((2, 7), dtype="int64")
+    latents = getattr(config, "latent_query_num", None)
+    if "image_embeds_position_mask" in params and "pixel_values" in inputs and isinstance(latents, int):
+        # Kosmos-2: where the image's latent queries go in the text, right after <s> (as its processor puts them)
+        mask = np.zeros(inputs["input_ids"].shape, dtype="int64")
+        mask[:, 1 : 1 + latents] = 1
+        inputs["image_embeds_position_mask"] = mask
+    if "query_embeds" in params and isinstance(getattr(config, "hidden_size", None), int):
+        # a Q-Former on its own (BLIP-2's): the learnt queries it reads are an input, (batch, queries, width)
+        queries = getattr(config, "num_query_tokens", None) or 4
+        inputs["query_embeds"] = rng.standard_normal((2, queries, config.hidden_size)).astype("float32")
+        width = getattr(config, "encoder_hidden_size", None)
+        if "encoder_hidden_states" in params and isinstance(width, int):  # and the image features they attend to
+            inputs["encoder_hidden_states"] = rng.standard_normal((2, 5, width)).astype("float32")
     if "bbox" in params and "input_ids" in inputs:
         inputs["bbox"] = boxes(config, rng)
     if "pixel_values" in inputs and "prompt_pixel_values" in params:  # SegGPT: an image-mask pair as prompt
@@ -129,7 +150,8 @@ def model_inputs(config, forward, seed: int = 0) -> dict:
         else:
             inputs["input_values"] = rng.standard_normal((2, 2000)).astype("float32")
     if "input_features" in params:
-        bins = getattr(config, "num_mel_bins", 80)
+        audio = getattr(config, "audio_config", None) or config  # CLAP's audio tower counts the mel bins
+        bins = getattr(audio, "num_mel_bins", 80)
         inputs["input_features"] = rng.standard_normal((2, bins, 60)).astype("float32")
     channels, context = getattr(config, "num_input_channels", None), getattr(config, "context_length", None)
     if "past_values" in params and isinstance(channels, int) and isinstance(context, int):
@@ -138,6 +160,17 @@ def model_inputs(config, forward, seed: int = 0) -> dict:
     elif "past_values" in params and isinstance(context, int):
         inputs.update(time_series_inputs(config, params, rng))
     return inputs
+
+
+# a forward that unpacks its pixel_values as a video: `batch_size, frames, channel, height, width = pixel_values.shape`
+VIDEO_UNPACK = re.compile(r"\w+, frames, \w+, \w+, \w+ = pixel_values\.shape")
+
+
+def forward_source(forward) -> str:
+    try:
+        return inspect.getsource(forward)
+    except (TypeError, OSError):
+        return ""
 
 
 def boxes(config, rng):

@@ -4,6 +4,7 @@ composite models too)."""
 from __future__ import annotations
 
 import inspect
+import math
 import re
 from functools import cache
 from pathlib import Path
@@ -73,6 +74,19 @@ SMALL: dict[str, Any] = {
     "num_query_tokens": 4,  # BLIP-2's Q-Former queries, one image placeholder each in the text
     "crop_size": 32,  # V-JEPA 2's video frames
     "frames_per_clip": 4,
+    # Kosmos-2's text decoder counts its layers, heads and feed-forward width without the usual prefixes
+    "layers": 2,
+    "attention_heads": 4,
+    "ffn_dim": 38,  # even: Kyutai's gated MLP splits its ffn_dim in two halves
+    "chunk_size": 16,
+    "latent_query_num": 4,  # Kosmos-2's image tokens in the text (64; Kosmos-2.5's 2048)
+    # TVP pads its frames (max_img_size square) with a learnt prompt visual_prompt_size wide; its ResNet (stride
+    # 32) and max-pooling need 64 pixels
+    "max_img_size": 64,
+    "visual_prompt_size": 4,
+    # Gemma 3n's per-layer inputs: a second embedding table (262144 x layers x 256 wide) beside the main one
+    "vocab_size_per_layer_input": 99,
+    "hidden_size_per_layer_input": 8,  # Mamba-2's SSD chunks (256): a 7-token sequence is padded up to one chunk
 }
 # knobs some config classes default to None although their model reads a number (MinistralConfig's head_dim,
 # NemotronConfig's num_key_value_heads, DeepseekV2Config's num_experts_per_tok, Dots1Config's n_routed_experts:
@@ -85,7 +99,21 @@ NONE_NEEDS_VALUE = {
     "n_routed_experts": 4,
     "prediction_length": 4,
     "n_shared_experts": 1,  # Dots1's shared expert width is moe_intermediate_size x n_shared_experts
+    # SuperGlue's config documents these defaults but stores the None it was given
+    "keypoint_encoder_sizes": [32, 64],
+    "gnn_layers_types": ["self", "cross"],
 }
+# knobs None by default that one model's eager path reads without a None check, with the source that shows it:
+# DBRX's eager attention clamps by clip_qkv unconditionally (its SDPA path checks; OLMo and MPT read None as "no
+# clipping", so only there). Model-specific: the value is transformers' own test's
+UNCHECKED_NONE = {"clip_qkv": (8.0, r"max_val = self\.clip_qkv\n")}
+# knobs a modeling file reads that its config class never sets (TVP's text embeddings read type_vocab_size):
+# given the value transformers' own tests give them, where the modeling source reads them
+MISSING_KNOBS = {"type_vocab_size": 2}
+# the encoder and decoder halves of a config counted apart (Moonshine's decoder_num_attention_heads): shrunk like
+# the unprefixed knob
+HALVES = ("encoder_", "decoder_")
+HALF_KNOBS = ("num_hidden_layers", "num_attention_heads", "num_key_value_heads", "hidden_size", "intermediate_size")
 CONV_TUPLES = {"conv_dim": 32, "conv_stride": 4, "conv_kernel": 8}
 TOKEN_IDS = ("pad_token_id", "bos_token_id", "eos_token_id", "decoder_start_token_id", "sep_token_id", "cls_token_id")
 
@@ -122,6 +150,33 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
         values["use_mamba_kernels"] = False
     if hasattr(default, "vocab_size") and getattr(default, "vocab_size", None) is None:
         values["vocab_size"] = SMALL["vocab_size"]  # ESM-style configs ship without one
+    for knob, value in vars(default).items():
+        half = next((knob[len(p) :] for p in HALVES if knob.startswith(p)), None)
+        shrinks = half in HALF_KNOBS and isinstance(value, int) and value > SMALL[half]
+        if shrinks and knob not in SMALL and knob not in keep:
+            values[knob] = SMALL[half]
+    for prefix in HALVES:
+        # the same per half (Moonshine's decoder reshapes its queries by the key/value head count)
+        heads, kv_heads = f"{prefix}num_attention_heads", f"{prefix}num_key_value_heads"
+        if heads in values and kv_heads not in keep and getattr(default, heads) == getattr(default, kv_heads, None):
+            values[kv_heads] = values[heads]
+    for knob, value in MISSING_KNOBS.items():
+        if not hasattr(default, knob) and knob not in keep:
+            if re.search(rf"config\.{knob}\b", modeling_source(type(default))) and knob not in config_source(default):
+                values[knob] = value
+    for knob, (value, read) in UNCHECKED_NONE.items():
+        if knob in vars(default) and getattr(default, knob) is None and knob not in keep:
+            if re.search(read, modeling_source(type(default))):
+                values[knob] = value
+    size = getattr(default, "image_size", None)
+    non_square = isinstance(size, (list, tuple)) and len(size) == 2 and size[0] != size[1]
+    if non_square and min(size) > SMALL["image_size"] and "image_size" not in keep:
+        # a non-square resolution (YOLOS's 512 x 864, SegGPT's 896 x 448): the same aspect, the short side small,
+        # each side a whole number of patches (YOLOS at 4-pixel patches and full size: 27648 tokens)
+        patch = values.get("patch_size") or getattr(default, "patch_size", None) or 1
+        patches = tuple(patch) if isinstance(patch, (list, tuple)) else (patch, patch)
+        scale = SMALL["image_size"] / min(size)
+        values["image_size"] = type(size)(max(round(side * scale / p), 1) * p for side, p in zip(size, patches))
     for name, value in CONV_TUPLES.items():  # wav2vec2's per-layer conv tuples (Mamba's conv_kernel is an int)
         if isinstance(getattr(default, name, None), (list, tuple)):
             values[name] = (value,) * 3
@@ -142,6 +197,13 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
             token = getattr(default, name, None)
             if isinstance(token, int) and token >= vocab:
                 values[name] = min(i + 1, vocab - 1)
+        full = getattr(default, "vocab_size", None)
+        for name, token in vars(default).items():
+            # a padding id past the text vocabulary (Kyutai's audio_pad_token_id, the padding_idx of one table
+            # holding the text and then the audio codebooks' ids): as far past the tiny vocabulary
+            past = isinstance(full, int) and isinstance(token, int) and not isinstance(token, bool) and token >= full
+            if name.endswith("pad_token_id") and name not in TOKEN_IDS and name not in keep and past:
+                values[name] = token - full + vocab
     heads = getattr(default, "num_heads", None)
     for knob, small in (("depth", 2), ("embed_dim", 32)):
         # a VLM's vision tower (Qwen2-VL's 32 x 1280) counts its layers in `depth` and its width in `embed_dim`;
@@ -167,28 +229,77 @@ def small_values(default, keep: tuple[str, ...] = ()) -> dict[str, Any]:
         # a conv grouped per channel (Mimi's upsample_groups: 512, its hidden size) follows the width
         if knob.endswith("groups") and knob not in values and knob not in keep and value == width and small:
             values[knob] = small
+    convolved = set(re.findall(r"groups=config\.(\w+)", modeling_source(type(default))))
+    groups = [
+        v for k, v in vars(default).items() if k in convolved and k not in values and isinstance(v, int) and v > 1
+    ]
+    if groups:
+        # widths split in groups (SqueezeBERT's grouped 1 x 1 convolutions, 4 groups): a whole number per group
+        every = math.lcm(*groups)
+        for knob in ("hidden_size", "intermediate_size", "embedding_size"):
+            if isinstance(values.get(knob), int) and values[knob] % every:
+                values[knob] = -(-values[knob] // every) * every
+    if isinstance(width, int) and small:
+        for knob, value in vars(default).items():
+            # a width equal to the hidden size by default (SqueezeBERT's embedding_size, LightGlue's descriptor_dim)
+            # stays equal to it: the model adds no projection between the two
+            # (a Swin-style embed_dim stays with its per-stage heads: the depth/embed_dim rule above decides it)
+            tied = knob == "embedding_size" or (knob.endswith("_dim") and knob not in SMALL and knob != "embed_dim")
+            if tied and value == width and knob not in keep and not isinstance(value, bool):
+                values[knob] = values["hidden_size"]  # as rounded to the groups above
     label, prediction = getattr(default, "label_length", None), values.get("prediction_length")
     if isinstance(label, int) and isinstance(prediction, int) and label > prediction and "label_length" not in keep:
         # Autoformer's decoder starts from the last label_length steps of the context (context_length defaults
         # to prediction_length): no more than there are
         values["label_length"] = prediction
+    declared = getattr(default, "sub_configs", None)
+    for name, part in (declared if isinstance(declared, dict) else {}).items():
+        # a part the class declares but leaves None although its model reads it (Phi-4-multimodal's vision_config:
+        # its __init__ builds the default and drops it): the part's class defaults, shrunk below
+        if getattr(default, name, 0) is None and name not in keep and isinstance(part, type) and is_config(part()):
+            if re.search(rf"config\.{name}\.", modeling_source(type(default))):
+                values[name] = {**own_values(part()), **small_values(part(), keep)}
+    widths = {}  # default width -> small width, of the whole model and each of its parts
+    if isinstance(getattr(default, "hidden_size", None), int) and values.get("hidden_size"):
+        widths[default.hidden_size] = values["hidden_size"]
+    parts = {}
     for name, sub in list(vars(default).items()):
         # composite models (CLIP, ...) keep their parts in sub-configs (`text_config`, T5Gemma's `encoder`): shrink
         # those too. A part carries only what differs from its own class's defaults, so what its class derives
         # from a size (SigLIP's projection_size, a layer_types list) is derived again from the small size
         if is_config(sub) and name not in keep:
+            parts[name] = sub
             values[name] = {**own_values(sub), **small_values(sub, keep)}
             width, small = getattr(sub, "hidden_size", None), values[name].get("hidden_size")
+            if isinstance(width, int) and small is not None:
+                widths.setdefault(width, small)
             for knob, value in vars(default).items():
                 # the head's copy of its backbone's width (Depth Anything's reassemble_hidden_size: 384, DINOv2's)
                 if knob.endswith("hidden_size") and knob not in values and value == width and small is not None:
                     values[knob] = small
+    for name, sub in parts.items():
+        for knob, value in vars(sub).items():
+            # a part's copy of the whole model's or another part's width (SuperPoint's descriptors, 256 like
+            # SuperGlue's hidden size; BLT's byte encoder's hidden_size_global, its global transformer's)
+            wide = ("hidden_size" in knob or knob.endswith("_dim")) and knob not in SMALL and knob not in values[name]
+            if wide and isinstance(value, int) and not isinstance(value, bool) and value in widths:
+                values[name][knob] = widths[value]
     text = values.get("text_config")
-    if "num_query_tokens" in vars(default) and getattr(default, "image_token_index", 0) is None:
-        # BLIP-2, InstructBLIP: the Q-Former's outputs replace placeholder ids, which the class leaves unset
-        vocab = text.get("vocab_size") if isinstance(text, dict) else None
-        values["image_token_index"] = (vocab or SMALL["vocab_size"]) - 1
+    for placeholder in ("image_token_index", "video_token_index"):
+        if "num_query_tokens" in vars(default) and getattr(default, placeholder, 0) is None:
+            # BLIP-2, InstructBLIP (-Video): the Q-Former's outputs replace placeholder ids, which the class leaves
+            # unset
+            vocab = text.get("vocab_size") if isinstance(text, dict) else None
+            values[placeholder] = (vocab or SMALL["vocab_size"]) - 1
     return values
+
+
+def argument_default(config_class, name: str):
+    try:
+        parameter = inspect.signature(config_class.__init__).parameters.get(name)
+    except (TypeError, ValueError):
+        return None
+    return None if parameter is None else parameter.default
 
 
 def class_default(config, name: str):
@@ -208,6 +319,13 @@ def modeling_source(config_class) -> str:
         return ""
     modeling = path.with_name(path.name.replace("configuration_", "modeling_", 1))
     return modeling.read_text() if modeling != path and modeling.is_file() else ""
+
+
+def config_source(config) -> str:
+    try:
+        return Path(inspect.getfile(type(config))).read_text()
+    except (TypeError, OSError):
+        return ""
 
 
 def rope_values(default, values: dict[str, Any], keep: tuple[str, ...]) -> dict[str, Any]:
@@ -301,6 +419,13 @@ def per_layer_lists(default, values: dict[str, Any], keep: tuple[str, ...]) -> d
         and name not in keep
         and not name.startswith("_")
     }
+    for name, value in vars(default).items():
+        # a size knob given per layer (Gemma 3n's intermediate_size, one 16384 per layer): the small size per layer
+        per_layer = isinstance(value, (list, tuple)) and len(value) == layers > small and name not in keep
+        if per_layer and name in SMALL and all(isinstance(v, int) and v > SMALL[name] for v in value):
+            if not isinstance(argument_default(type(default), name), int):
+                continue  # a list by default is per stage as often (Swin2SR's num_heads)
+            lists[name] = [SMALL[name]] * small
     # GPT-Neo's `attention_types`, [[kinds, repeat], ...] expanding to one kind per layer: cut the expansion
     for name, value in vars(default).items():
         if name in keep or name.startswith("_") or not isinstance(value, list) or not value:

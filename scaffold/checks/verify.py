@@ -78,6 +78,22 @@ def config_for(config_class, base_config):
     return load_config(config_class, None)
 
 
+def built_from(model_class):
+    """The config class `model_class.__init__` is annotated with, where it is a config class other than the
+    inherited `config_class` (Blip2QFormerModel takes a Blip2QFormerConfig; its base class says Blip2Config);
+    else `model_class.config_class`."""
+    import typing
+
+    declared = getattr(model_class, "config_class", None)
+    try:
+        hint = typing.get_type_hints(model_class.__init__).get("config")
+    except Exception:  # an annotation naming what the module does not import
+        return declared
+    if isinstance(hint, type) and hasattr(hint, "model_type") and hasattr(hint, "to_dict") and hint is not declared:
+        return hint
+    return declared
+
+
 def class_inputs(cls_name: str, config, forward) -> dict:
     """The main inputs for one class: `model_inputs`, with a choices axis for multiple-choice heads."""
     import numpy as np
@@ -111,15 +127,23 @@ def class_inputs(cls_name: str, config, forward) -> dict:
         inputs["visual_feats"] = rng.standard_normal((2, 3, config.visual_feat_dim)).astype("float32")
         inputs["visual_pos"] = rng.uniform(size=(2, 3, config.visual_pos_dim)).astype("float32")
     token, queries = getattr(config, "image_token_index", None), getattr(config, "num_query_tokens", None)
+    if token is None:
+        token = getattr(config, "video_token_index", None)  # InstructBLIP-Video
     if isinstance(token, int) and isinstance(queries, int) and ids is not None and "pixel_values" in inputs:
         # BLIP-2 and InstructBLIP put their query outputs at one placeholder per query, ahead of the text (as
         # transformers' tests and processors do)
         ids[ids == token] = 1
+        if inputs["pixel_values"].ndim == 5:  # InstructBLIP-Video: the queries of every frame
+            queries *= inputs["pixel_values"].shape[1]
         inputs["input_ids"] = np.concatenate([np.full((len(ids), queries), token, dtype=ids.dtype), ids], axis=1)
         if "attention_mask" in inputs:
             inputs["attention_mask"] = np.ones(inputs["input_ids"].shape, dtype="int64")
     if cls_name in CODEBOOK_ROWS and ids is not None:  # one row per codebook: (batch x num_codebooks, length)
         inputs["input_ids"] = np.repeat(ids, config.num_codebooks, axis=0)  # the mask stays per batch row
+    if cls_name in CODEBOOK_COLUMNS and ids is not None:
+        # Kyutai speech-to-text: each step a text id then one audio code per codebook, (batch, length, 1 + codebooks)
+        codes = np.random.default_rng(4).integers(1, config.codebook_vocab_size, (*ids.shape, config.num_codebooks))
+        inputs["input_ids"] = np.concatenate([ids[..., None], codes], axis=-1)
     if cls_name in IMAGE_PAIRS and "pixel_values" in inputs:  # (batch, 2 images, channels, height, width)
         pixels = inputs["pixel_values"]
         inputs["pixel_values"] = np.stack([pixels, pixels[::-1]], axis=1)
@@ -133,6 +157,8 @@ def class_inputs(cls_name: str, config, forward) -> dict:
 # keypoint matchers: one input is a pair of images (the only models whose pixel_values are pairs)
 # MusicGen's decoders read one row of audio codes per codebook
 CODEBOOK_ROWS = ("MusicgenModel", "MusicgenMelodyModel")
+# Kyutai's speech-to-text decoder reads the text id and the audio codes of a step side by side
+CODEBOOK_COLUMNS = ("KyutaiSpeechToTextModel",)
 IMAGE_PAIRS = ("EfficientLoFTRModel", "LightGlueForKeypointMatching", "SuperGlueForKeypointMatching")
 
 
@@ -349,7 +375,9 @@ def verify(model: str, atol: float, config_path: str | None, only: list[str] | N
             report["skipped"].append(tf_class.__name__)
             continue
         # a copy each: a constructor may set what the next class reads (GPT2DoubleHeadsModel sets num_labels = 1)
-        config = copy.deepcopy(config_for(tf_class.config_class, base_config))
+        # a part built from its own config (Blip2QFormerModel): that part of the base config
+        declared = built_from(pt_class)
+        config = copy.deepcopy(config_for(declared if declared is not None else tf_class.config_class, base_config))
         report["classes"].append(verify_class(tf_class, pt_class, config, atol, xla=xla))
     return report
 
