@@ -63,6 +63,7 @@ def test_indices_translated_by_the_call_passes_first():
             id="augmented",
         ),
         pytest.param("x.masked_fill_(y, 0.0)", "x = tf.where(y, 0.0, x)", id="masked-fill-in-place"),
+        pytest.param("x.masked_fill_(y, 0)", "x = tf.where(y, tf.cast(0, x.dtype), x)", id="masked-fill-in-place-int"),
         pytest.param("x.zero_()", "x = tf.zeros_like(x)", id="zero-in-place"),
         pytest.param(
             "self.states[i].zero_()",

@@ -12,6 +12,11 @@ cross-attention); the forward bodies keep torch's cache API (`update`, `get_seq_
   axis 1 (named `TFGPT2*` / `TFCTRL*`) get the stacked form it expects (`legacy_cache(..., stacked=True)`).
 
 The cache constructors themselves become the twins in `translate/transformers_api.py`.
+
+A model file's own cache class (a plain class named `...Cache`: `MambaCache`, the hybrids'
+`HybridMambaAttentionDynamicCache`) is returned in outputs as torch returns it (`cache_params=...`): it gets the
+base `TracedCache` (`snippets/tf_cache.py`), which makes it a nested structure of tensors to tf.nest, so a traced
+call can return it and take it back.
 """
 
 from __future__ import annotations
@@ -88,6 +93,16 @@ class CachePass(NodePass):
             params = {p.name.value for p in (*node.params.params, *node.params.kwonly_params)}
             names = _CacheTargets(self.ctx).scan(node) & params
         self._functions.append((names, set(names)))
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        own = self.info.classes.get(original.name.value)
+        if len(self.cursor.classes) != 1 or own is None or own.role != "other" or updated.bases:
+            return updated
+        if not original.name.value.endswith("Cache"):
+            return updated
+        return updated.with_changes(
+            bases=[cst.Arg(self.expr("TracedCache"))], lpar=cst.LeftParen(), rpar=cst.RightParen()
+        )
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
         names, _ = self._functions.pop()

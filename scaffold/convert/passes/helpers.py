@@ -25,6 +25,8 @@ METHOD_TWINS = {
     "_update_full_mask",
     "_update_cross_attn_mask",
     "_prepare_4d_causal_attention_mask_with_cache_position",
+    "_update_mamba_mask",  # hybrid state-space models: a mask set to None in a tensor-dependent branch
+    "_update_linear_attn_mask",
 }
 DROPPED_CALLS = {"self.warn_if_padding_and_no_attention_mask"}
 # transformers.utils.generic names whose TF twin (same name, same behaviour on keras layers) is in the snippets:

@@ -10,6 +10,7 @@ import libcst as cst
 
 from ..context import ConvertContext
 from ..names import dotted
+from ..nodes import int_literal
 from ..pipeline import NodePass
 from ..todos import Todos
 
@@ -187,7 +188,10 @@ class IndexingPass(NodePass):
         ):
             translated = updated.value if isinstance(updated.value, cst.Call) else call
             target = call.func.value
-            value = self.call("tf.where", translated.args[0].value, translated.args[1].value, target)
+            fill = translated.args[1].value
+            if int_literal(fill):  # int32 when traced: torch's dtype is x's
+                fill = self.expr("tf.cast({v}, {x}.dtype)", v=fill, x=target)
+            value = self.call("tf.where", translated.args[0].value, fill, target)
             return cst.Assign(targets=[cst.AssignTarget(target)], value=value)
         return self._in_place(original, updated)
 

@@ -270,6 +270,29 @@ def _prepare_4d_causal_attention_mask_with_cache_position(
     return _combine_with_padding(causal, attention_mask, dtype)
 
 
+def _update_mamba_mask(attention_mask, cache_position):
+    """TF twin of the hybrid models' `_update_mamba_mask` (qwen3_next's `_update_linear_attn_mask`): the padding
+    mask the state-space layers multiply their states by, None where nothing is masked (a cached step, or no
+    padding). Eagerly exactly torch's. Traced, "nothing masked" is a tensor and a tensor-dependent branch cannot
+    make a value None: the mask is then `tf.cond`'s choice between the mask and ones for this step's tokens
+    (batch, len(cache_position)), which the layers multiply by as torch multiplies by no mask at all (x * 1 == x,
+    exactly; every consumer of this mask multiplies states by it)."""
+    if attention_mask is None:
+        return None
+    unmasked = tf.logical_or(
+        cache_position[0] > 0, tf.reduce_all(tf.equal(attention_mask, tf.cast(1, attention_mask.dtype)))
+    )
+    if tf.executing_eagerly():
+        return None if bool(unmasked) else attention_mask
+    ones = tf.ones([shape_list(attention_mask)[0], shape_list(cache_position)[0]], dtype=attention_mask.dtype)
+    return tf.cond(unmasked, lambda: ones, lambda: attention_mask)
+
+
+def _update_linear_attn_mask(attention_mask, cache_position):
+    """TF twin of qwen3_next's `_update_linear_attn_mask`: the same rule as `_update_mamba_mask`."""
+    return _update_mamba_mask(attention_mask, cache_position)
+
+
 def call_sequential(layers, hidden_states, training=False):
     """A torch nn.Sequential, kept as a list of layers (weights named `<attr>_._<i>`): apply them in order."""
     for layer in layers:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ..nodes import int_literal
 from .registry import Args, Context, arg, code, function, is_integer, method, renamed_call, table
 
 table("torch.matmul", "torch.bmm", to="tf.matmul")
@@ -171,11 +172,21 @@ def comparison(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call(f"tf.math.{COMPARISONS[a.name]}", a.receiver, *a.positional)
 
 
+def _fill_value(value: cst.Arg | cst.BaseExpression, tensor: cst.BaseExpression, cx: Context) -> cst.BaseExpression:
+    """masked_fill's value as torch uses it, in the filled tensor's dtype: an integer literal (`0`) is cast, as
+    tf.where takes it as int32 when traced (eagerly it adapts), which a float or int64 tensor refuses. Float
+    literals and tensors stay as written."""
+    value = value.value if isinstance(value, cst.Arg) else value
+    if int_literal(value) and isinstance(tensor, (cst.Name, cst.Attribute)):
+        return cx.expr("tf.cast({v}, {x}.dtype)", v=value, x=tensor)
+    return value
+
+
 @method("masked_fill")
 def masked_fill(a: Args, cx: Context) -> cst.BaseExpression | None:
     if len(a.positional) != 2:
         return None
-    return cx.call("tf.where", a.positional[0], a.positional[1], a.receiver)
+    return cx.call("tf.where", a.positional[0], _fill_value(a.positional[1], a.receiver, cx), a.receiver)
 
 
 @method("masked_scatter", tensor_only=True)
@@ -385,7 +396,7 @@ def masked_fill_function(a: Args, cx: Context) -> cst.BaseExpression | None:
     """`torch.masked_fill(x, mask, value)` (cpmant), as the method: value where mask, x elsewhere."""
     if set(a.bound) != {"input", "mask", "value"}:
         return None
-    return cx.call("tf.where", a["mask"], a["value"], a["input"])
+    return cx.call("tf.where", a["mask"], _fill_value(a["value"], a["input"], cx), a["input"])
 
 
 table("torch.fft.fft", to="torch_fft", axis="dim")  # numpy's axis=, which torch takes too

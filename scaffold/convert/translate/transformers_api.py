@@ -73,6 +73,20 @@ def builtin_list(a: Args, cx: Context) -> cst.BaseExpression:
     return cx.call("torch_list", a.args[0].value)
 
 
+@function("builtins.zip", "zip")
+def builtin_zip(a: Args, cx: Context) -> cst.BaseExpression:
+    """`zip(patch_embeds, image_sizes)` in a method: zip iterates each argument, and torch iterates a tensor along
+    its first dim, which a symbolic TF tensor refuses under tf.function; so each variable goes through `torch_list`
+    (tf.unstack for a tensor, the same items for a list, tuple or any other iterable)."""
+    if cx.function_name is None or any(arg.keyword or arg.star for arg in a.args):
+        return a.call
+    args = [
+        arg.with_changes(value=cx.call("torch_list", arg.value)) if isinstance(arg.value, cst.Name) else arg
+        for arg in a.call.args
+    ]
+    return a.call.with_changes(args=args)
+
+
 @function("transformers.pytorch_utils.apply_chunking_to_forward")
 def apply_chunking(a: Args, cx: Context) -> cst.BaseExpression | None:
     # chunking changes memory use, not numbers: call the function on the inputs

@@ -1,0 +1,222 @@
+"""Constructs that run eagerly but did not trace: each twin against torch, eagerly and under `tf.function`.
+
+- a model file's own cache class (`MambaCache`) returned in an output: a TracedCache, a nested structure to tf.nest;
+- the hybrid models' `_update_mamba_mask` (a mask set to None in a tensor-dependent branch);
+- `x.masked_fill(mask, 0)` (tf.where takes a bare int as int32 when traced);
+- `zip(tensor, ...)` (iterating a symbolic tensor is refused).
+
+Marked `frameworks` (TensorFlow and torch are imported).
+"""
+
+import pytest
+
+from tests.test_text_twins import _close
+
+pytestmark = pytest.mark.frameworks
+
+
+@pytest.fixture(scope="module")
+def helpers():
+    from scaffold.convert.snippets import tf_helpers
+
+    return tf_helpers
+
+
+@pytest.fixture(scope="module")
+def cache_snippets():
+    from scaffold.convert.snippets import tf_cache
+
+    return tf_cache
+
+
+def test_a_traced_cache_is_returned_from_and_taken_by_a_traced_function(cache_snippets):
+    tf = cache_snippets.tf
+
+    class StateCache(cache_snippets.TracedCache):
+        def __init__(self, config, batch):
+            self.config = config
+            self.layers = 2
+            self.conv_states = [tf.zeros([batch, 3]) for _ in range(self.layers)]
+            self.ssm_states = [tf.ones([batch, 3]) for _ in range(self.layers)]
+            self.empty = None
+
+        def update(self, i, state):
+            self.conv_states = [state if j == i else s for j, s in enumerate(self.conv_states)]
+
+    config = {"kind": "unhashable"}
+
+    @tf.function
+    def step(x):
+        cache = StateCache(config, 2)
+        cache.update(1, x * 2.0)
+        return {"out": x + 1.0, "cache": cache}
+
+    x = tf.constant([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    result = step(x)
+    cache = result["cache"]
+    assert isinstance(cache, StateCache)
+    assert cache.config is config and cache.layers == 2 and cache.empty is None
+    _close(cache.conv_states[1], (x * 2.0).numpy())
+    _close(cache.conv_states[0], tf.zeros([2, 3]).numpy())
+    _close(cache.ssm_states[0], tf.ones([2, 3]).numpy())
+
+    @tf.function
+    def read(c):
+        return c.conv_states[1] + c.ssm_states[0]
+
+    _close(read(cache), (x * 2.0 + 1.0).numpy())
+    plain = StateCache(config, 2)  # eagerly the object is untouched
+    assert plain.conv_states[0].shape == (2, 3) and plain.config is config
+
+
+def test_the_converted_cache_class_is_a_traced_cache():
+    from scaffold.convert import convert_source
+
+    source = '''
+import torch
+from torch import nn
+
+
+class TinyCache:
+    def __init__(self, config, batch_size):
+        self.states = [torch.zeros(batch_size, 3) for _ in range(config.num_hidden_layers)]
+
+
+class TinyPlain:
+    pass
+
+
+class TinyLayer(nn.Module):
+    def forward(self, x, cache_params=None):
+        return x
+'''
+    code = convert_source(source, "tiny", format_code=False).code
+    assert "class TFTinyCache(TracedCache):" in code
+    assert "class TFTinyPlain:" in code  # not a cache: no base
+    assert "def __tf_flatten__" in code  # the snippet is copied into the file
+
+
+def _torch_update_mamba_mask(attention_mask, cache_position):
+    import torch
+
+    mamba_mask = attention_mask
+    if cache_position[0] > 0 or (attention_mask is not None and torch.all(attention_mask == 1)):
+        mamba_mask = None
+    return mamba_mask
+
+
+def _torch_apply_mask(hidden_states, attention_mask):
+    if attention_mask is not None and attention_mask.shape[1] > 1 and attention_mask.shape[0] > 1:
+        hidden_states = (hidden_states * attention_mask[:, :, None]).to(hidden_states.dtype)
+    return hidden_states
+
+
+@pytest.mark.parametrize(
+    ("mask", "positions", "length"),
+    [
+        pytest.param([[1, 1, 1, 1], [1, 1, 1, 1]], [0, 1, 2, 3], 4, id="no-padding"),
+        pytest.param([[0, 0, 1, 1], [1, 1, 1, 1]], [0, 1, 2, 3], 4, id="left-padding"),
+        pytest.param([[0, 0, 1, 1, 1], [1, 1, 1, 1, 1]], [4], 1, id="cached-step"),
+        pytest.param(None, [0, 1, 2, 3], 4, id="no-mask"),
+    ],
+)
+def test_update_mamba_mask_eagerly_is_torchs_and_traced_masks_the_same_states(helpers, mask, positions, length):
+    import numpy as np
+    import torch
+
+    tf = helpers.tf
+    states = np.random.default_rng(0).normal(size=(2, length, 3)).astype("float32")
+    pt_mask = None if mask is None else torch.tensor(mask)
+    expected_mask = _torch_update_mamba_mask(pt_mask, torch.tensor(positions))
+    expected = _torch_apply_mask(torch.tensor(states), expected_mask).numpy()
+
+    tf_mask = None if mask is None else tf.constant(mask, dtype=tf.int64)
+    eager = helpers._update_mamba_mask(tf_mask, tf.constant(positions))
+    assert (eager is None) == (expected_mask is None)
+    if eager is not None:
+        _close(eager, expected_mask.numpy())
+
+    def masked(s, m, p):
+        return _tf_apply_mask(tf, s, helpers._update_mamba_mask(m, p))
+
+    traced = tf.function(masked)
+    _close(traced(tf.constant(states), tf_mask, tf.constant(positions)), expected)
+    if mask is not None:  # the traced function again, with the length unknown when traced
+        relaxed = tf.function(
+            masked,
+            input_signature=[
+                tf.TensorSpec([None, None, 3], tf.float32),
+                tf.TensorSpec([None, None], tf.int64),
+                tf.TensorSpec([None], tf.int32),
+            ],
+        )
+        _close(relaxed(tf.constant(states), tf_mask, tf.constant(positions)), expected)
+
+
+def _tf_apply_mask(tf, hidden_states, attention_mask):
+    """The converted `apply_mask_to_padding_states` (as scaffold writes it)."""
+    from scaffold.convert.snippets.tf_helpers import shape_list, torch_mul
+
+    if attention_mask is not None and shape_list(attention_mask)[1] > 1 and shape_list(attention_mask)[0] > 1:
+        dtype = hidden_states.dtype
+        hidden_states = tf.cast(torch_mul(hidden_states, attention_mask[:, :, None]), dtype)
+    return hidden_states
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int64"])
+def test_masked_fill_with_an_int_traces_in_the_tensors_dtype(helpers, dtype):
+    """`x.masked_fill(~mask, 0)` (the Mamba-2 family's segment_sum): eagerly tf.where adapts the 0, traced it is
+    int32 and a float32 or int64 tensor refuses it; the translation casts it to x's dtype, as torch does."""
+    import numpy as np
+    import torch
+
+    from scaffold.convert import NODE_PASSES
+    from tests.conftest import translate
+
+    tf = helpers.tf
+    code = translate("x.masked_fill(~mask, 0)", *NODE_PASSES, params="x, mask")
+    assert code == "tf.where(~mask, tf.cast(0, x.dtype), x)"
+    x = np.arange(12).reshape(3, 4).astype(dtype) + 1
+    mask = np.tril(np.ones((4, 4), dtype=bool))[:3]
+    expected = torch.tensor(x).masked_fill(~torch.tensor(mask), 0).numpy()
+    run = eval(f"lambda x, mask: {code}", {"tf": tf})  # noqa: S307 (the translation under test)
+    for fn in (run, tf.function(run)):
+        result = fn(tf.constant(x), tf.constant(mask))
+        assert result.dtype.name == dtype
+        _close(result, expected)
+
+
+def test_zip_over_a_tensor_traces_as_torch_iterates_it(helpers):
+    """Pixtral's `[embed[..., :h, :w] for embed, size in zip(patch_embeds, image_sizes)]` and its block mask's
+    `for start, end in zip(starts, ends)`: each variable zipped goes through torch_list."""
+    import numpy as np
+    import torch
+
+    from scaffold.convert import NODE_PASSES
+    from tests.conftest import translate
+
+    tf = helpers.tf
+    code = translate("[e[:, : s[0], : s[1]] for e, s in zip(x, sizes)]", *NODE_PASSES, params="x, sizes")
+    assert code == "[e[:, : s[0], : s[1]] for e, s in zip(torch_list(x), torch_list(sizes))]"
+    assert translate("zip(self.layers, y)", *NODE_PASSES) == "zip(self.layers, torch_list(y))"
+    x = np.random.default_rng(0).normal(size=(2, 3, 4, 4)).astype("float32")
+    sizes = [(2, 3), (4, 1)]
+    expected = [e[:, : s[0], : s[1]] for e, s in zip(torch.tensor(x), sizes)]
+    run = eval(f"lambda x, sizes: {code}", {"torch_list": helpers.torch_list})  # noqa: S307
+    for fn in (run, tf.function(run)):
+        result = fn(tf.constant(x), sizes)
+        assert len(result) == len(expected)
+        for r, e in zip(result, expected):
+            _close(r, e.numpy())
+
+    def blocks(starts, ends, n):
+        mask = tf.fill((n, n), -1.0)
+        for start, end in zip(helpers.torch_list(starts), helpers.torch_list(ends)):
+            mask = helpers.torch_setitem(mask, (slice(start, end), slice(start, end)), 0.0)
+        return mask
+
+    pt_mask = torch.full((5, 5), -1.0)
+    for start, end in zip(torch.tensor([0, 2]), torch.tensor([2, 5])):
+        pt_mask[start:end, start:end] = 0
+    traced = tf.function(blocks)
+    _close(traced(tf.constant([0, 2]), tf.constant([2, 5]), 5), pt_mask.numpy())
