@@ -220,3 +220,32 @@ def test_zip_over_a_tensor_traces_as_torch_iterates_it(helpers):
         pt_mask[start:end, start:end] = 0
     traced = tf.function(blocks)
     _close(traced(tf.constant([0, 2]), tf.constant([2, 5]), 5), pt_mask.numpy())
+
+
+def test_max_and_min_of_numbers_trace_where_keras_made_one_a_tensor(helpers):
+    """MLCD's rotary layer: `max(num_patches_height, num_patches_width)` inside a layer's call, whose first
+    argument keras turned into a 0-d tensor; Python's max would call bool() on a symbolic tensor."""
+    import torch
+
+    from scaffold.convert import NODE_PASSES
+    from tests.conftest import translate
+
+    tf = helpers.tf
+    assert translate("max(x, y)", *NODE_PASSES) == "scalar_max(x, y)"
+    assert translate("min(x, y, 3)", *NODE_PASSES) == "scalar_min(x, y, 3)"
+    assert translate("max(x)", *NODE_PASSES) == "max(x)"  # an iterable: Python's
+    assert translate("max(x, key=len)", *NODE_PASSES) == "max(x, key=len)"
+
+    class Rotary(helpers.keras.layers.Layer):
+        def call(self, height, width):
+            return tf.range(helpers.scalar_max(height, width)), helpers.scalar_min(height, width)
+
+    layer = Rotary()
+    expected = torch.arange(max(3, 5)).numpy(), min(3, 5)
+    for run in (layer, tf.function(layer)):
+        positions, smallest = run(3, 5)
+        _close(positions, expected[0])
+        assert int(smallest) == expected[1]
+    assert helpers.scalar_max(2, 7) == 7 and helpers.scalar_min(2.5, 7) == 2.5  # plain numbers: Python's
+    mixed = helpers.scalar_max(tf.constant(2, tf.int64), 7)
+    assert mixed.dtype == tf.int64 and int(mixed) == 7

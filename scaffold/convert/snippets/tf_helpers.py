@@ -358,6 +358,25 @@ def torch_list(x):
     return tf.unstack(x) if tf.is_tensor(x) else list(x)
 
 
+def _scalar_reduce(op, values):
+    tensors = [v for v in values if tf.is_tensor(v)]
+    result = tf.cast(values[0], tensors[0].dtype)
+    for value in values[1:]:
+        result = op(result, tf.cast(value, tensors[0].dtype))
+    return result
+
+
+def scalar_max(*values):
+    """builtins.max of numbers that may be 0-d tensors (keras makes the first argument of a layer's call a tensor):
+    tf.maximum where one is a tensor (Python's max calls bool() on it, refused under tf.function), else max."""
+    return _scalar_reduce(tf.maximum, values) if any(tf.is_tensor(v) for v in values) else max(values)
+
+
+def scalar_min(*values):
+    """builtins.min of numbers that may be 0-d tensors: tf.minimum where one is a tensor, else min."""
+    return _scalar_reduce(tf.minimum, values) if any(tf.is_tensor(v) for v in values) else min(values)
+
+
 def torch_tensor(data, dtype=None):
     """torch.tensor: a new tensor of `data`, also of a list of scalar tensors (tf.constant refuses those)."""
     if isinstance(data, (list, tuple)) and any(tf.is_tensor(d) for d in data):

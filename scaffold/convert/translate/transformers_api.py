@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ..names import dotted
 from ..snippets import snippets
 from .registry import Args, Context, clean, function
 
@@ -85,6 +86,20 @@ def builtin_zip(a: Args, cx: Context) -> cst.BaseExpression:
         for arg in a.call.args
     ]
     return a.call.with_changes(args=args)
+
+
+@function("builtins.max", "max", "builtins.min", "min")
+def builtin_max_min(a: Args, cx: Context) -> cst.BaseExpression:
+    """`max(height, width)` of numbers in a method: keras makes the first argument of a layer's call a tensor (an
+    int passed in arrives as a 0-d tensor), and Python's max compares with `bool(tensor)`, refused under
+    tf.function; `scalar_max` / `scalar_min` is tf.maximum / tf.minimum where one is a tensor, Python's otherwise.
+    One argument (an iterable) or `key=` / `default=` stay Python's."""
+    if cx.function_name in (None, "__init__", "build") or len(a.args) < 2:
+        return a.call
+    if any(arg.keyword or arg.star for arg in a.args):
+        return a.call
+    name = dotted(a.call.func) or ""
+    return a.call.with_changes(func=cx.expr("scalar_max" if name.endswith("max") else "scalar_min"))
 
 
 @function("transformers.pytorch_utils.apply_chunking_to_forward")
