@@ -249,3 +249,26 @@ def test_max_and_min_of_numbers_trace_where_keras_made_one_a_tensor(helpers):
     assert helpers.scalar_max(2, 7) == 7 and helpers.scalar_min(2.5, 7) == 2.5  # plain numbers: Python's
     mixed = helpers.scalar_max(tf.constant(2, tf.int64), 7)
     assert mixed.dtype == tf.int64 and int(mixed) == 7
+
+
+def test_unique_consecutive_with_counts_matches_torch(helpers):
+    """xmod's `torch.unique_consecutive(lang_ids, return_counts=True)`: the runs and their lengths, eager and traced."""
+    import numpy as np
+    import torch
+
+    from scaffold.convert import NODE_PASSES
+    from tests.conftest import translate
+
+    tf = helpers.tf
+    assert (
+        translate("torch.unique_consecutive(x, return_counts=True)", *NODE_PASSES)
+        == "torch_unique_consecutive(x, return_counts=True)"
+    )
+    assert translate("torch.unique_consecutive(x, return_counts=False)", *NODE_PASSES) == "torch_unique_consecutive(x)"
+    traced = tf.function(lambda t: helpers.torch_unique_consecutive(t, return_counts=True))
+    for values in ([3, 3, 1, 1, 1, 3], [[2, 2], [5, 2]], [4], []):
+        expected = torch.unique_consecutive(torch.tensor(values, dtype=torch.int64), return_counts=True)
+        for run in (lambda t: helpers.torch_unique_consecutive(t, return_counts=True), traced):
+            unique, counts = run(tf.constant(values, dtype=tf.int32, shape=np.shape(values)))
+            assert np.array_equal(np.asarray(unique), expected[0].numpy())
+            assert np.array_equal(np.asarray(counts), expected[1].numpy())

@@ -533,11 +533,17 @@ def _mask_among_basic(index):
     return apply
 
 
-def torch_unique_consecutive(tensor):
-    """torch.unique_consecutive(x) (no dim): the flattened values with each run of equal ones kept once."""
+def torch_unique_consecutive(tensor, return_counts=False):
+    """torch.unique_consecutive(x) (no dim): the flattened values with each run of equal ones kept once; with
+    `return_counts`, also each run's length."""
     flat = tf.reshape(tensor, [-1])
     first = tf.ones([tf.minimum(tf.size(flat), 1)], dtype=tf.bool)
-    return tf.boolean_mask(flat, tf.concat([first, tf.math.not_equal(flat[1:], flat[:-1])], axis=0))
+    starts = tf.concat([first, tf.math.not_equal(flat[1:], flat[:-1])], axis=0)
+    values = tf.boolean_mask(flat, starts)
+    if not return_counts:
+        return values
+    positions = tf.concat([tf.where(starts)[:, 0], tf.cast(tf.size(flat), tf.int64)[None]], axis=0)
+    return values, tf.cast(positions[1:] - positions[:-1], tf.int32)
 
 
 def torch_masked_select(tensor, mask):
