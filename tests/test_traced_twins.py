@@ -72,7 +72,7 @@ def test_a_traced_cache_is_returned_from_and_taken_by_a_traced_function(cache_sn
 def test_the_converted_cache_class_is_a_traced_cache():
     from scaffold.convert import convert_source
 
-    source = '''
+    source = """
 import torch
 from torch import nn
 
@@ -89,7 +89,7 @@ class TinyPlain:
 class TinyLayer(nn.Module):
     def forward(self, x, cache_params=None):
         return x
-'''
+"""
     code = convert_source(source, "tiny", format_code=False).code
     assert "class TFTinyCache(TracedCache):" in code
     assert "class TFTinyPlain:" in code  # not a cache: no base
@@ -272,3 +272,64 @@ def test_unique_consecutive_with_counts_matches_torch(helpers):
             unique, counts = run(tf.constant(values, dtype=tf.int32, shape=np.shape(values)))
             assert np.array_equal(np.asarray(unique), expected[0].numpy())
             assert np.array_equal(np.asarray(counts), expected[1].numpy())
+
+
+def test_clamp_min_and_clamp_max_match_torch(helpers):
+    """patchtsmixer's `denominator.clamp_min(1.0)`; a tensor bound takes x's dtype, as in `x.clamp(...)`."""
+    import numpy as np
+    import torch
+
+    from scaffold.convert import NODE_PASSES
+    from tests.conftest import translate
+
+    tf = helpers.tf
+    low = translate("x.clamp_min(0.5)", *NODE_PASSES)
+    high = translate("x.clamp_max(max=y)", *NODE_PASSES)
+    assert (low, high) == ("tf.math.maximum(x, 0.5)", "tf.math.minimum(x, tf.cast(y, x.dtype))")
+    x = np.linspace(-1, 2, 7).astype("float32")
+    y = np.asarray(1.25, dtype="float64")
+    namespace = {"tf": tf}
+    for code, expected in ((low, torch.tensor(x).clamp_min(0.5)), (high, torch.tensor(x).clamp_max(max=1.25))):
+        run = eval(f"lambda x, y: {code}", namespace)  # noqa: S307 (the translation under test)
+        _close(run(tf.constant(x), tf.constant(y)), expected.numpy())
+
+
+def test_masked_fill_with_a_float_into_an_int_tensor_keeps_its_dtype(helpers):
+    """fastspeech2's `duration_predictions.masked_fill(mask, 0.0)` on integer durations: torch casts the value."""
+    import numpy as np
+    import torch
+
+    from scaffold.convert import NODE_PASSES
+    from tests.conftest import translate
+
+    tf = helpers.tf
+    code = translate("x.masked_fill(mask, 0.0)", *NODE_PASSES, params="x, mask")
+    x = np.asarray([[3, 1, 2]], dtype="int32")
+    mask = np.asarray([[False, True, False]])
+    expected = torch.tensor(x).masked_fill(torch.tensor(mask), 0.0).numpy()
+    run = eval(f"lambda x, mask: {code}", {"tf": tf})  # noqa: S307
+    for fn in (run, tf.function(run)):
+        result = fn(tf.constant(x), tf.constant(mask))
+        assert result.dtype == tf.int32
+        _close(result, expected)
+
+
+def test_isinstance_of_flex_attentions_block_mask_is_false():
+    """doge's `isinstance(attention_mask, BlockMask)`: a TF mask never is one (the name is not even imported)."""
+    from scaffold.convert import convert_source
+
+    source = """
+import torch
+from torch import nn
+from torch.nn.attention.flex_attention import BlockMask
+
+
+class TinyLayer(nn.Module):
+    def forward(self, x, attention_mask=None):
+        if attention_mask is not None and not isinstance(attention_mask, BlockMask):
+            x = x + attention_mask
+        return x
+"""
+    code = convert_source(source, "tiny", format_code=False).code
+    assert "BlockMask" not in code and "isinstance" not in code
+    assert "if attention_mask is not None:" in code  # `and not False` simplified away

@@ -120,8 +120,8 @@ def clean(args: Iterable[cst.Arg]) -> list[cst.Arg]:
     return [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in args]
 
 
-def int_literal(node: cst.BaseExpression) -> bool:
-    """An integer literal, possibly negated (`0`, `-1`): not a float, a name or a tensor."""
+def number_literal(node: cst.BaseExpression) -> bool:
+    """An integer or float literal, possibly negated (`0`, `-1`, `0.5`): not a name, a call or a tensor."""
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.Minus, cst.Plus)):
         node = node.expression
-    return isinstance(node, cst.Integer)
+    return isinstance(node, (cst.Integer, cst.Float))

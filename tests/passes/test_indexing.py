@@ -62,7 +62,7 @@ def test_indices_translated_by_the_call_passes_first():
             "x = torch_setitem(x, (slice(None), slice(None), 0), x[:, :, 0] * (2 * i - 1))",
             id="augmented",
         ),
-        pytest.param("x.masked_fill_(y, 0.0)", "x = tf.where(y, 0.0, x)", id="masked-fill-in-place"),
+        pytest.param("x.masked_fill_(y, 0.0)", "x = tf.where(y, tf.cast(0.0, x.dtype), x)", id="masked-fill-in-place"),
         pytest.param("x.masked_fill_(y, 0)", "x = tf.where(y, tf.cast(0, x.dtype), x)", id="masked-fill-in-place-int"),
         pytest.param("x.zero_()", "x = tf.zeros_like(x)", id="zero-in-place"),
         pytest.param(

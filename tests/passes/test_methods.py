@@ -19,7 +19,7 @@ from tests.conftest import assert_codemod, translate
         pytest.param("x.size(-1)", "shape_list(x)[-1]", id="size-dim"),
         pytest.param("x.unsqueeze(1)", "tf.expand_dims(x, 1)", id="unsqueeze"),
         pytest.param("x.contiguous()", "x", id="contiguous"),
-        pytest.param("x.masked_fill(y, -1.0)", "tf.where(y, -1.0, x)", id="masked-fill"),
+        pytest.param("x.masked_fill(y, -1.0)", "tf.where(y, tf.cast(-1.0, x.dtype), x)", id="masked-fill"),
         pytest.param("x.masked_fill(~y, 0)", "tf.where(~y, tf.cast(0, x.dtype), x)", id="masked-fill-int-in-x-dtype"),
         pytest.param("x.masked_fill(y, -1)", "tf.where(y, tf.cast(-1, x.dtype), x)", id="masked-fill-negative-int"),
         pytest.param("x.masked_fill(y, z)", "tf.where(y, z, x)", id="masked-fill-tensor-value-as-is"),

@@ -10,7 +10,7 @@ import libcst as cst
 
 from ..context import ConvertContext
 from ..names import dotted
-from ..nodes import int_literal
+from ..nodes import number_literal
 from ..pipeline import NodePass
 from ..todos import Todos
 
@@ -189,7 +189,7 @@ class IndexingPass(NodePass):
             translated = updated.value if isinstance(updated.value, cst.Call) else call
             target = call.func.value
             fill = translated.args[1].value
-            if int_literal(fill):  # int32 when traced: torch's dtype is x's
+            if number_literal(fill):  # int32 / float32 when traced: torch's dtype is x's
                 fill = self.expr("tf.cast({v}, {x}.dtype)", v=fill, x=target)
             value = self.call("tf.where", translated.args[0].value, fill, target)
             return cst.Assign(targets=[cst.AssignTarget(target)], value=value)

@@ -57,11 +57,13 @@ class RenamePass(NodePass):
             return None
         attr = node.attr.value
         owners = [owner] if owner is not None else [c for c in self.info.classes.values() if attr in c.sublayers]
-        held = [self._held(o, attr) for o in owners]
-        if not held or any(h is None for h in held):
+        found = [self._held(o, attr) for o in owners]
+        if not found or any(h is None for h in found):
             return None
-        first = held[0]
-        same = all((h[0] is first[0]) if isinstance(h, list) and isinstance(first, list) else h is first for h in held)
+        first = found[0]
+        same = all(
+            (h[0] is first[0]) if isinstance(h, list) and isinstance(first, list) else h is first for h in found
+        )
         return first if same else None
 
     def _held(self, owner: ClassInfo, attr: str) -> ClassInfo | list[ClassInfo] | None:

@@ -213,9 +213,13 @@ class _CacheAttributes:
         self.items = items
 
     def __eq__(self, other):
-        return isinstance(other, _CacheAttributes) and [k for k, _ in self.items] == [k for k, _ in other.items] and all(
-            a is b or (type(a) is type(b) and isinstance(a, (int, float, str, bool, tuple)) and a == b)
-            for (_, a), (_, b) in zip(self.items, other.items)
+        return (
+            isinstance(other, _CacheAttributes)
+            and [k for k, _ in self.items] == [k for k, _ in other.items]
+            and all(
+                a is b or (type(a) is type(b) and isinstance(a, (int, float, str, bool, tuple)) and a == b)
+                for (_, a), (_, b) in zip(self.items, other.items)
+            )
         )
 
     def __hash__(self):

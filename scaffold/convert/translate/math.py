@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..nodes import int_literal
+from ..nodes import number_literal
 from .registry import Args, Context, arg, code, function, is_integer, method, renamed_call, table
 
 table("torch.matmul", "torch.bmm", to="tf.matmul")
@@ -121,6 +121,26 @@ def clamp_method(a: Args, cx: Context) -> cst.BaseExpression | None:
     return result
 
 
+def _one_bound(a: Args, cx: Context, name: str, tf_name: str) -> cst.BaseExpression | None:
+    bound = a.get(name)
+    if bound is None or set(a.bound) != {name}:
+        return None
+    if not isinstance(bound, (cst.Integer, cst.Float, cst.UnaryOperation)):
+        bound = cx.expr("tf.cast({bound}, {x}.dtype)", bound=bound, x=a.receiver)
+    return cx.call(tf_name, a.receiver, bound)
+
+
+@method("clamp_min", signature=("min",), tensor_only=True)
+def clamp_min(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`x.clamp_min(1.0)` (patchtsmixer's scaler): clamp with a lower bound only, as `clamp_method`."""
+    return _one_bound(a, cx, "min", "tf.math.maximum")
+
+
+@method("clamp_max", signature=("max",), tensor_only=True)
+def clamp_max(a: Args, cx: Context) -> cst.BaseExpression | None:
+    return _one_bound(a, cx, "max", "tf.math.minimum")
+
+
 @function("torch.tril", "torch.triu", signature=("input", "diagonal"))
 def tril_triu(a: Args, cx: Context) -> cst.BaseExpression | None:
     """The main diagonal and below (tril) / above (triu); with a diagonal offset (`torch.tril(x, -k)`) the twin
@@ -173,11 +193,11 @@ def comparison(a: Args, cx: Context) -> cst.BaseExpression | None:
 
 
 def _fill_value(value: cst.Arg | cst.BaseExpression, tensor: cst.BaseExpression, cx: Context) -> cst.BaseExpression:
-    """masked_fill's value as torch uses it, in the filled tensor's dtype: an integer literal (`0`) is cast, as
-    tf.where takes it as int32 when traced (eagerly it adapts), which a float or int64 tensor refuses. Float
-    literals and tensors stay as written."""
+    """masked_fill's value as torch uses it, in the filled tensor's dtype: a number literal is cast (tf.where takes
+    `0` as int32 and `0.0` as float32 when traced, which a float, int64 or int32 tensor refuses; torch casts the
+    value to the tensor's dtype). Tensors stay as written."""
     value = value.value if isinstance(value, cst.Arg) else value
-    if int_literal(value) and isinstance(tensor, (cst.Name, cst.Attribute)):
+    if number_literal(value) and isinstance(tensor, (cst.Name, cst.Attribute)):
         return cx.expr("tf.cast({v}, {x}.dtype)", v=value, x=tensor)
     return value
 

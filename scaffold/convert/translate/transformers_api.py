@@ -47,11 +47,21 @@ def cache(a: Args, cx: Context) -> cst.BaseExpression | None:
     return a.call
 
 
+# torch-only types a TF value never is: `isinstance(attention_mask, BlockMask)` (flex attention) is False
+NEVER_IN_TF = {
+    "torch.nn.attention.flex_attention.BlockMask",
+    "transformers.integrations.flex_attention.BlockMask",
+}
+
+
 @function("isinstance")
 def isinstance_(a: Args, cx: Context) -> cst.BaseExpression:
-    """`isinstance(x, DynamicCache)` tests the TF twin; a cache class without one is never made in TF: False."""
+    """`isinstance(x, DynamicCache)` tests the TF twin; a cache class without one is never made in TF: False, as
+    for flex attention's BlockMask."""
     if len(a.original.args) == 2:
         qualified = cx.resolve(a.original.args[1].value) or ""
+        if qualified in NEVER_IN_TF:
+            return cst.Name("False")
         if qualified.startswith(CACHE_MODULE):
             twin = _cache_twin(qualified)
             return a.call.with_changes(args=[a.call.args[0], cst.Arg(cx.expr(twin))]) if twin else cst.Name("False")
