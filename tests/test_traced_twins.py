@@ -333,3 +333,44 @@ class TinyLayer(nn.Module):
     code = convert_source(source, "tiny", format_code=False).code
     assert "BlockMask" not in code and "isinstance" not in code
     assert "if attention_mask is not None:" in code  # `and not False` simplified away
+
+
+def test_assignment_into_an_item_of_a_list_of_states_matches_torch(helpers):
+    """rwkv's `state[0][:, :, self.layer_id] = hidden[:, -1]`: the list's tensor replaced by the updated one."""
+    import numpy as np
+    import torch
+
+    from scaffold.convert import NODE_PASSES
+    from tests.conftest import run_passes
+
+    tf = helpers.tf
+    code = run_passes(
+        """
+        class TinyLayer(nn.Module):
+            def forward(self, state, hidden):
+                state[1][:, :, 2] = hidden[:, -1]
+                return state
+        """,
+        *NODE_PASSES,
+    )
+    assert (
+        "state = torch_setitem(state, 1, torch_setitem(state[1], (slice(None), slice(None), 2), hidden[:, -1]))"
+        in (code)
+    )
+    rng = np.random.default_rng(0)
+    states = [rng.normal(size=(2, 3, 4)).astype("float32") for _ in range(2)]
+    hidden = rng.normal(size=(2, 5, 3)).astype("float32")
+    pt_states = [torch.tensor(s) for s in states]
+    pt_states[1][:, :, 2] = torch.tensor(hidden)[:, -1]
+
+    def update(state, h):
+        state = list(state)
+        state = helpers.torch_setitem(
+            state, 1, helpers.torch_setitem(state[1], (slice(None), slice(None), 2), h[:, -1])
+        )
+        return state
+
+    for run in (update, tf.function(update)):
+        result = run([tf.constant(s) for s in states], tf.constant(hidden))
+        for r, e in zip(result, pt_states):
+            _close(r, e.numpy())

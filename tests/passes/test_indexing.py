@@ -64,6 +64,11 @@ def test_indices_translated_by_the_call_passes_first():
         ),
         pytest.param("x.masked_fill_(y, 0.0)", "x = tf.where(y, tf.cast(0.0, x.dtype), x)", id="masked-fill-in-place"),
         pytest.param("x.masked_fill_(y, 0)", "x = tf.where(y, tf.cast(0, x.dtype), x)", id="masked-fill-in-place-int"),
+        pytest.param(
+            "state[2][:, :, i] = y[0]",
+            "state = torch_setitem(state, 2, torch_setitem(state[2], (slice(None), slice(None), i), y[0]))",
+            id="an-item-of-a-list-of-tensors",
+        ),
         pytest.param("x.zero_()", "x = tf.zeros_like(x)", id="zero-in-place"),
         pytest.param(
             "self.states[i].zero_()",

@@ -264,10 +264,27 @@ class IndexingPass(NodePass):
         if isinstance(key, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
             return updated
         if dotted(target.value) is None:
+            nested = self._nested_setitem(target, key, updated.value)
+            if nested is not None:
+                return updated.with_changes(targets=[cst.AssignTarget(nested[0])], value=nested[1])
             self.todo("assignment into an indexed expression: TF tensors are immutable; rewrite it by hand")
             return updated
         value = self.call("torch_setitem", target.value, key, updated.value)
         return updated.with_changes(targets=[cst.AssignTarget(target.value)], value=value)  # type: ignore[arg-type]
+
+    def _nested_setitem(
+        self, target: cst.Subscript, key: cst.BaseExpression, value: cst.BaseExpression
+    ) -> tuple[cst.BaseExpression, cst.BaseExpression] | None:
+        """`state[2][:, :, i] = v` (rwkv's per-layer states, a list of tensors) -> `state = torch_setitem(state, 2,
+        torch_setitem(state[2], (slice(None), slice(None), i), v))`: the item is replaced, as torch writes it."""
+        outer = target.value
+        if not isinstance(outer, cst.Subscript) or dotted(outer.value) is None:
+            return None
+        outer_key = _subscript_key(outer.slice)
+        if outer_key is None or isinstance(outer_key, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
+            return None
+        inner = self.call("torch_setitem", outer, key, value)
+        return outer.value, self.call("torch_setitem", outer.value, outer_key, inner)
 
     def leave_AugAssign(self, original: cst.AugAssign, updated: cst.AugAssign) -> cst.AugAssign | cst.Assign:
         """`x[key] += v` -> `x = torch_setitem(x, key, x[key] + v)`."""
