@@ -374,3 +374,83 @@ def test_assignment_into_an_item_of_a_list_of_states_matches_torch(helpers):
         result = run([tf.constant(s) for s in states], tf.constant(hidden))
         for r, e in zip(result, pt_states):
             _close(r, e.numpy())
+
+
+def test_a_linear_weight_reached_through_another_layer_and_scaled_in_place_matches_torch(helpers):
+    """rwkv's `_rescale_layers`: `block.attention.output.weight.div_(k)` for each block (a loop variable), and
+    `hasattr(block.attention.output.weight, "SCB")`: the weight is the Dense kernel transposed, and scaling it in
+    place assigns the kernel, as torch updates its parameter."""
+    import numpy as np
+    import torch
+
+    from scaffold.convert import convert_source
+
+    source = """
+import torch
+from torch import nn
+
+
+class TinyAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.output = nn.Linear(3, 3, bias=False)
+
+    def forward(self, x):
+        return self.output(x)
+
+
+class TinyBlock(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.attention = TinyAttention(config)
+
+    def forward(self, x):
+        return self.attention(x)
+
+
+class TinyModel(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.blocks = nn.ModuleList([TinyBlock(config) for _ in range(3)])
+
+    def forward(self, x):
+        for block_id, block in enumerate(self.blocks):
+            if hasattr(block.attention.output.weight, "SCB"):
+                block.attention.output.weight.SCB.div_(2)
+            else:
+                block.attention.output.weight.div_(2**block_id)
+        for block in self.blocks:
+            x = block(x)
+        return x
+"""
+    code = convert_source(source, "tiny", format_code=False).code
+    assert "block.attention.tiny_output.kernel.assign(block.attention.tiny_output.kernel / (2**block_id))" in code
+    assert 'hasattr(tf.transpose(block.attention.tiny_output.kernel), "SCB")' in code
+    namespace: dict = {}
+    exec(source, namespace)
+    torch.manual_seed(0)
+    pt = namespace["TinyModel"](None)
+    x = np.random.default_rng(0).normal(size=(2, 3)).astype("float32")
+    from scaffold.checks.weights import import_generated
+
+    tf = helpers.tf
+    model = import_generated(code, "tiny", suffix="scaled", package="transformers.models.bert").TFTinyModel(
+        None, name="model"
+    )
+    model(tf.constant(x))  # builds
+    for block, pt_block in zip(model.blocks, pt.blocks):
+        block.attention.tiny_output.kernel.assign(pt_block.attention.output.weight.detach().numpy().T)
+    with torch.no_grad():
+        expected = pt(torch.tensor(x)).numpy()
+    _close(model(tf.constant(x)), expected)
+    for block, pt_block in zip(model.blocks, pt.blocks):  # the weights themselves, scaled once
+        _close(tf.transpose(block.attention.tiny_output.kernel), pt_block.attention.output.weight.detach().numpy())
+
+
+def test_zeros_of_starred_sizes():
+    from scaffold.convert import NODE_PASSES
+    from tests.conftest import translate
+
+    assert translate("torch.zeros(*x, dtype=torch.float32)", *NODE_PASSES) == "tf.zeros([*x], dtype=tf.float32)"
+    assert translate("torch.ones(2, *x)", *NODE_PASSES) == "tf.ones([2, *x])"
+    assert translate("torch.zeros(x)", *NODE_PASSES) == "tf.zeros(x)"

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import libcst as cst
 
 from ..context import ConvertContext
+from ..analysis import sublayer_at
 from ..names import dotted
 from ..nodes import number_literal
 from ..pipeline import NodePass
@@ -146,6 +147,7 @@ def _as_slice(element: cst.SubscriptElement) -> cst.SubscriptElement:
 
 # in-place tensor methods written as statements of their own: their number of arguments
 IN_PLACE = {"zero_": 0, "fill_": 1, "copy_": 1}
+SCALED = {"mul_": "*", "div_": "/"}  # a Linear's weight scaled in place
 IN_PLACE_MARK = "_scaffold_in_place_"
 
 
@@ -193,7 +195,35 @@ class IndexingPass(NodePass):
                 fill = self.expr("tf.cast({v}, {x}.dtype)", v=fill, x=target)
             value = self.call("tf.where", translated.args[0].value, fill, target)
             return cst.Assign(targets=[cst.AssignTarget(target)], value=value)
+        scaled = self._scaled_kernel(original, updated)
+        if scaled is not None:
+            return scaled
         return self._in_place(original, updated)
+
+    def _scaled_kernel(self, original: cst.Expr, updated: cst.Expr) -> cst.Expr | None:
+        """`block.attention.output.weight.div_(k)` (rwkv rescales its Linear weights in place, once, at inference)
+        -> `layer.kernel.assign(layer.kernel / k)`: a Dense kernel is torch's weight transposed, and scaling by a
+        number does not see the layout; the variable is updated as torch's parameter is."""
+        call, new = original.value, updated.value
+        if not (self.cursor.in_body and isinstance(call, cst.Call) and isinstance(new, cst.Call)):
+            return None
+        if not (isinstance(call.func, cst.Attribute) and call.func.attr.value in SCALED and len(call.args) == 1):
+            return None
+        weight, new_weight = call.func.value, new.func.value if isinstance(new.func, cst.Attribute) else None
+        if not (isinstance(weight, cst.Attribute) and weight.attr.value == "weight" and call.args[0].keyword is None):
+            return None
+        owner = weight.value
+        sub = sublayer_at(self.info, owner, self.ctx.current_class()) if isinstance(owner, cst.Attribute) else None
+        if sub is None or sub.kind != "Linear":
+            return None
+        # the layer attributes pass made the weight `tf.transpose(<layer>.kernel)`
+        if not (isinstance(new_weight, cst.Call) and dotted(new_weight.func) == "tf.transpose"):
+            return None
+        kernel = new_weight.args[0].value
+        if not (isinstance(kernel, cst.Attribute) and kernel.attr.value == "kernel"):
+            return None
+        value = self.expr(f"{{k}} {SCALED[call.func.attr.value]} {{s}}", k=kernel, s=_parenthesized(new.args[0].value))
+        return updated.with_changes(value=self.expr("{k}.assign({v})", k=kernel, v=value))
 
     def visit_Expr(self, node: cst.Expr) -> None:
         call = node.value
@@ -304,3 +334,10 @@ class IndexingPass(NodePass):
             targets=[cst.AssignTarget(target.value)],  # type: ignore[arg-type]
             value=self.call("torch_setitem", target.value, key, value),
         )
+
+
+def _parenthesized(node: cst.BaseExpression) -> cst.BaseExpression:
+    """`node` as the right operand of `*` or `/`: in parentheses unless it is a name, a literal, a call or an item."""
+    if isinstance(node, (cst.Name, cst.Attribute, cst.Integer, cst.Float, cst.Call, cst.Subscript)):
+        return node
+    return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis import ClassInfo
+from ..analysis import layer_class
 from ..names import dotted
 from ..pipeline import NodePass
 
@@ -29,7 +29,7 @@ class RenamePass(NodePass):
                 return updated.with_changes(attr=cst.Name(new))
             return updated
         # `self.encoder.layer[0].output`, `block.attention.output`: another layer's renamed attribute
-        owner = self._layer_class(original.value, cls) if self._any_renamed else None
+        owner = layer_class(self.info, original.value, cls) if self._any_renamed else None
         if owner is not None and not isinstance(owner, list):
             new = owner.renamed.get(original.attr.value)
             if new is not None:
@@ -39,45 +39,6 @@ class RenamePass(NodePass):
     @property
     def _any_renamed(self) -> bool:
         return any(c.renamed for c in self.info.classes.values())
-
-    def _layer_class(self, node: cst.BaseExpression, cls: ClassInfo | None) -> ClassInfo | list[ClassInfo] | None:
-        """The file's layer class `node` holds (a one-element list: a list of layers of that class), followed
-        through sub-layers from `self`; a chain from a name torch code does not type (a loop variable: `block`)
-        is followed from its last attribute when every class of the file that has a sub-layer of that name
-        makes it of one class."""
-        if isinstance(node, cst.Name):
-            return cls if node.value == "self" else None
-        if isinstance(node, cst.Subscript):
-            held = self._layer_class(node.value, cls)
-            return held[0] if isinstance(held, list) and held else None
-        if not isinstance(node, cst.Attribute):
-            return None
-        owner = self._layer_class(node.value, cls)
-        if isinstance(owner, list):
-            return None
-        attr = node.attr.value
-        owners = [owner] if owner is not None else [c for c in self.info.classes.values() if attr in c.sublayers]
-        found = [self._held(o, attr) for o in owners]
-        if not found or any(h is None for h in found):
-            return None
-        first = found[0]
-        same = all(
-            (h[0] is first[0]) if isinstance(h, list) and isinstance(first, list) else h is first for h in found
-        )
-        return first if same else None
-
-    def _held(self, owner: ClassInfo, attr: str) -> ClassInfo | list[ClassInfo] | None:
-        sub = owner.sublayers.get(attr)
-        if sub is None:
-            return None
-        if sub.kind == "custom" and sub.cls in self.info.classes:
-            return self.info.classes[sub.cls]
-        if sub.kind == "list" and sub.items:
-            classes = {item.cls for item in sub.items if item.kind == "custom"}
-            if len(classes) == 1 and all(item.kind == "custom" for item in sub.items):
-                (name,) = classes
-                return [self.info.classes[name]] if name in self.info.classes else None
-        return None
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         # `hasattr(self, "weights")` asks about the attribute renamed above
