@@ -454,3 +454,22 @@ def test_zeros_of_starred_sizes():
     assert translate("torch.zeros(*x, dtype=torch.float32)", *NODE_PASSES) == "tf.zeros([*x], dtype=tf.float32)"
     assert translate("torch.ones(2, *x)", *NODE_PASSES) == "tf.ones([2, *x])"
     assert translate("torch.zeros(x)", *NODE_PASSES) == "tf.zeros(x)"
+
+
+@pytest.mark.parametrize(("dimension", "size", "step"), [(-1, 4, 2), (1, 2, 1), (0, 2, 3), (-2, 3, 3)])
+def test_tensor_unfold_matches_torch(helpers, dimension, size, step):
+    """patchtsmixer's / patchtst's `past_values.unfold(dimension=-2, size=patch_length, step=patch_stride)`."""
+    import numpy as np
+    import torch
+
+    from scaffold.convert import NODE_PASSES
+    from tests.conftest import translate
+
+    tf = helpers.tf
+    code = translate("x.unfold(dimension=-2, size=n, step=k)", *NODE_PASSES, params="x, n, k")
+    assert code == "torch_tensor_unfold(x, -2, n, k)"
+    x = np.arange(5 * 7 * 6).reshape(5, 7, 6).astype("float32")
+    expected = torch.tensor(x).unfold(dimension, size, step).numpy()
+    traced = tf.function(lambda t: helpers.torch_tensor_unfold(t, dimension, size, step))
+    for run in (lambda t: helpers.torch_tensor_unfold(t, dimension, size, step), traced):
+        _close(run(tf.constant(x)), expected)

@@ -1174,7 +1174,9 @@ def _flatten(subs: Iterable[SubLayer]) -> Iterator[SubLayer]:
         yield from _flatten(sub.items)
 
 
-def layer_class(info: ModuleInfo, node: cst.BaseExpression, cls: ClassInfo | None) -> ClassInfo | list[ClassInfo] | None:
+def layer_class(
+    info: ModuleInfo, node: cst.BaseExpression, cls: ClassInfo | None
+) -> ClassInfo | list[ClassInfo] | None:
     """The file's layer class `node` holds (a one-element list: a list of layers of that class), followed
     through sub-layers from `self`; a chain from a name torch code does not type (a loop variable: `block`)
     is followed from its last attribute when every class of the file that has a sub-layer of that name
@@ -1195,10 +1197,9 @@ def layer_class(info: ModuleInfo, node: cst.BaseExpression, cls: ClassInfo | Non
     if not found or any(h is None for h in found):
         return None
     first = found[0]
-    same = all(
-        (h[0] is first[0]) if isinstance(h, list) and isinstance(first, list) else h is first for h in found
-    )
+    same = all((h[0] is first[0]) if isinstance(h, list) and isinstance(first, list) else h is first for h in found)
     return first if same else None
+
 
 def _held(info: ModuleInfo, owner: ClassInfo, attr: str) -> ClassInfo | list[ClassInfo] | None:
     sub = owner.sublayers.get(attr)
@@ -1212,7 +1213,6 @@ def _held(info: ModuleInfo, owner: ClassInfo, attr: str) -> ClassInfo | list[Cla
             (name,) = classes
             return [info.classes[name]] if name in info.classes else None
     return None
-
 
 
 def sublayer_at(info: ModuleInfo, node: cst.Attribute, cls: ClassInfo | None) -> SubLayer | None:

@@ -72,7 +72,9 @@ class LayerAttributesPass(NodePass):
         size = embedding_size(self.info, cls, name)  # `self.model.shared.num_embeddings` -> `.input_dim`
         return self.expr(size) if size is not None else None
 
-    def _reached_weight(self, node: cst.Attribute, updated: cst.Attribute, cls: ClassInfo) -> cst.BaseExpression | None:
+    def _reached_weight(
+        self, node: cst.Attribute, updated: cst.Attribute, cls: ClassInfo
+    ) -> cst.BaseExpression | None:
         """`block.attention.output.weight` / `self.encoder.layer[0].dense.weight`: another layer's Linear weight
         (followed through the sub-layers, `analysis.sublayer_at`) is its kernel transposed, as `self.dense.weight`."""
         if node.attr.value != "weight" or self._targets or not isinstance(node.value, cst.Attribute):

@@ -533,6 +533,15 @@ def _mask_among_basic(index):
     return apply
 
 
+def torch_tensor_unfold(tensor, dimension, size, step):
+    """torch's `Tensor.unfold(dimension, size, step)`: the windows of `size` elements every `step` along
+    `dimension` (as many as fit), that dim becoming the window count and the window a new last dim."""
+    rank = len(tensor.shape)
+    axis = dimension % rank
+    frames = tf.signal.frame(tensor, size, step, axis=axis)  # windows at axis, their elements at axis + 1
+    return tf.transpose(frames, [*range(axis + 1), *range(axis + 2, rank + 1), axis + 1])
+
+
 def torch_unique_consecutive(tensor, return_counts=False):
     """torch.unique_consecutive(x) (no dim): the flattened values with each run of equal ones kept once; with
     `return_counts`, also each run's length."""

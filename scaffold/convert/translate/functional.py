@@ -156,6 +156,14 @@ def interpolate(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call("torch_interpolate", *a.args) if a.args else None
 
 
+@method("unfold", signature=("dimension", "size", "step"))
+def tensor_unfold(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`x.unfold(dimension, size, step)` (patchtsmixer's and patchtst's patches): sliding windows, `torch_tensor_unfold`."""
+    if set(a.bound) != {"dimension", "size", "step"}:
+        return None
+    return cx.call("torch_tensor_unfold", a.receiver, a["dimension"], a["size"], a["step"])
+
+
 @function("torch.nn.functional.unfold", signature=("input", "kernel_size", "dilation", "padding", "stride"))
 def unfold(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call("torch_unfold", *a.args) if a.args else None
