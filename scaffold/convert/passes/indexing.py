@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from ..context import ConvertContext
 from ..analysis import sublayer_at
+from ..context import ConvertContext
 from ..names import dotted
 from ..nodes import number_literal
 from ..pipeline import NodePass
@@ -296,7 +296,7 @@ class IndexingPass(NodePass):
         if dotted(target.value) is None:
             nested = self._nested_setitem(target, key, updated.value)
             if nested is not None:
-                return updated.with_changes(targets=[cst.AssignTarget(nested[0])], value=nested[1])
+                return updated.with_changes(targets=[cst.AssignTarget(nested[0])], value=nested[1])  # type: ignore[arg-type]
             self.todo("assignment into an indexed expression: TF tensors are immutable; rewrite it by hand")
             return updated
         value = self.call("torch_setitem", target.value, key, updated.value)
