@@ -28,6 +28,9 @@ METHOD_TWINS = {
     "_update_mamba_mask",  # hybrid state-space models: a mask set to None in a tensor-dependent branch
     "_update_linear_attn_mask",
 }
+# parameters of a method twin's torch original that the twin does not model: PaliGemma's `_update_causal_mask`
+# attends to the whole prefix (image and prompt) bidirectionally, and causally only in training (token types)
+NOT_MODELLED = {"_update_causal_mask": {"token_type_ids", "is_training"}}
 DROPPED_CALLS = {"self.warn_if_padding_and_no_attention_mask"}
 # transformers.utils.generic names whose TF twin (same name, same behaviour on keras layers) is in the snippets:
 # the output recording of modern models (`@check_model_inputs` + `_can_record_outputs`) and `@can_return_tuple`
@@ -49,7 +52,10 @@ class ModelHelpersPass(NodePass):
         return isinstance(twin, cst.FunctionDef) and _param_names(twin) == _param_names(node)
 
     def _delegated(self, node: cst.FunctionDef) -> bool:
-        return self.cursor.in_method and node.name.value in METHOD_TWINS
+        if not self.cursor.in_method or node.name.value not in METHOD_TWINS:
+            return False
+        # a method taking what the twin does not model makes another mask: its own body is translated
+        return not set(_param_names(node)) & NOT_MODELLED.get(node.name.value, set())
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool | None:
         return False if self._replaced(node) or self._delegated(node) else None

@@ -197,7 +197,8 @@ def _fill_value(value: cst.Arg | cst.BaseExpression, tensor: cst.BaseExpression,
     `0` as int32 and `0.0` as float32 when traced, which a float, int64 or int32 tensor refuses; torch casts the
     value to the tensor's dtype). Tensors stay as written."""
     value = value.value if isinstance(value, cst.Arg) else value
-    if number_literal(value) and isinstance(tensor, (cst.Name, cst.Attribute)):
+    plain = tensor.value if isinstance(tensor, cst.Subscript) else tensor  # `x[:, :n]`: x's dtype, read twice
+    if number_literal(value) and isinstance(plain, (cst.Name, cst.Attribute)):
         return cx.expr("tf.cast({v}, {x}.dtype)", v=value, x=tensor)
     return value
 
