@@ -46,7 +46,9 @@ class LayerAttributesPass(NodePass):
         if cls is None:
             return None
         if parts[0] != "self" or len(parts) > 3:
-            return self._reached_weight(node, updated, cls)
+            reached = self._reached_weight(node, updated, cls)
+            if reached is not None or parts[0] != "self":
+                return reached
         if len(parts) >= 4 and parts[-2:] == ["weight", "dtype"]:
             return self.expr(".".join(["self", cls.tf_attr(parts[1]), *parts[2:-2], "compute_dtype"]))
         sub = cls.sublayers.get(parts[1]) if len(parts) > 1 else None
