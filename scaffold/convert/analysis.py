@@ -1227,3 +1227,60 @@ def _flatten(subs: Iterable[SubLayer]) -> Iterator[SubLayer]:
     for sub in subs:
         yield sub
         yield from _flatten(sub.items)
+
+
+def layer_class(
+    info: ModuleInfo, node: cst.BaseExpression, cls: ClassInfo | None
+) -> ClassInfo | list[ClassInfo] | None:
+    """The file's layer class `node` holds (a one-element list: a list of layers of that class), followed
+    through sub-layers from `self`; a chain from a name torch code does not type (a loop variable: `block`)
+    is followed from its last attribute when every class of the file that has a sub-layer of that name
+    makes it of one class."""
+    if isinstance(node, cst.Name):
+        return cls if node.value == "self" else None
+    if isinstance(node, cst.Subscript):
+        held = layer_class(info, node.value, cls)
+        return held[0] if isinstance(held, list) and held else None
+    if not isinstance(node, cst.Attribute):
+        return None
+    owner = layer_class(info, node.value, cls)
+    if isinstance(owner, list):
+        return None
+    attr = node.attr.value
+    owners = [owner] if owner is not None else [c for c in info.classes.values() if attr in c.sublayers]
+    found = [_held(info, o, attr) for o in owners]
+    if not found or any(h is None for h in found):
+        return None
+    first = found[0]
+    same = all((h[0] is first[0]) if isinstance(h, list) and isinstance(first, list) else h is first for h in found)
+    return first if same else None
+
+
+def _held(info: ModuleInfo, owner: ClassInfo, attr: str) -> ClassInfo | list[ClassInfo] | None:
+    sub = owner.sublayers.get(attr)
+    if sub is None:
+        return None
+    if sub.kind == "custom" and sub.cls in info.classes:
+        return info.classes[sub.cls]
+    if sub.kind == "list" and sub.items:
+        classes = {item.cls for item in sub.items if item.kind == "custom"}
+        if len(classes) == 1 and all(item.kind == "custom" for item in sub.items):
+            (name,) = classes
+            return [info.classes[name]] if name in info.classes else None
+    return None
+
+
+def sublayer_at(info: ModuleInfo, node: cst.Attribute, cls: ClassInfo | None) -> SubLayer | None:
+    """The sub-layer `node` names (`block.attention.output`: the Linear of the attention class), through
+    `layer_class`; from an untyped name, when every class with a sub-layer of that name makes it of one kind."""
+    owner = layer_class(info, node.value, cls)
+    if isinstance(owner, list):
+        return None
+    attr = node.attr.value
+    owners = [owner] if owner is not None else [c for c in info.classes.values() if attr in c.sublayers]
+    subs = [o.sublayers.get(attr) for o in owners]
+    if not subs or any(s is None for s in subs):
+        return None
+    first = subs[0]
+    assert first is not None
+    return first if all(s is not None and s.kind == first.kind and s.cls == first.cls for s in subs) else None

@@ -118,3 +118,10 @@ def arg(value: cst.BaseExpression, keyword: str | None = None) -> cst.Arg:
 def clean(args: Iterable[cst.Arg]) -> list[cst.Arg]:
     """Arguments to place in a new call: their own commas dropped (codegen puts `, ` between them)."""
     return [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in args]
+
+
+def number_literal(node: cst.BaseExpression) -> bool:
+    """An integer or float literal, possibly negated (`0`, `-1`, `0.5`): not a name, a call or a tensor."""
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.Minus, cst.Plus)):
+        node = node.expression
+    return isinstance(node, (cst.Integer, cst.Float))

@@ -152,3 +152,37 @@ def test_cache_classes_with_a_twin_stay_the_others_raise():
             ),
         ),
     )
+
+
+def test_a_sub_model_gets_the_cache_as_legacy_tuples_and_own_layers_get_the_object():
+    """Idefics3 / SmolVLM make a DynamicCache and hand it to `self.text_model` (AutoModel.from_config): a TF model,
+    whose input checks refuse a Python object, takes legacy tuples (and makes its own cache from them); the file's
+    own layers keep the cache object they call `update` on."""
+    from scaffold.convert import convert_source
+
+    source = CACHE_IMPORTS.replace("from ...cache_utils", "from torch import nn\nfrom ...cache_utils") + dedent(
+        """
+        from ...models.auto import AutoModel
+
+
+        class TinyModel(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.text_model = AutoModel.from_config(config.text_config)
+                self.layer = TinyLayer(config)
+
+            def forward(self, inputs_embeds=None, past_key_values=None, use_cache=None):
+                if use_cache and past_key_values is None:
+                    past_key_values = DynamicCache(config=self.config)
+                hidden = self.layer(inputs_embeds, past_key_values=past_key_values)
+                return self.text_model(inputs_embeds=hidden, past_key_values=past_key_values, use_cache=use_cache)
+
+
+        class TinyLayer(nn.Module):
+            def forward(self, x, past_key_values=None):
+                return x
+        """
+    )
+    code = convert_source(source, "tiny", format_code=False).code
+    assert "past_key_values=legacy_cache(past_key_values), use_cache=use_cache" in code
+    assert "self.layer(inputs_embeds, past_key_values=past_key_values" in code

@@ -72,7 +72,9 @@ from tests.conftest import assert_codemod, translate
         pytest.param("nn.functional.linear(x, w, None)", "tf.matmul(x, w, transpose_b=True)", id="linear-bias-none"),
         pytest.param("torch.eq(x, 0)", "tf.math.equal(x, 0)", id="eq"),
         pytest.param("x + y", "x + y", id="no-change"),
-        pytest.param("max(x, y)", "max(x, y)", id="builtin-no-change"),
+        pytest.param("max(x, y)", "scalar_max(x, y)", id="builtin-max-of-numbers-that-may-be-tensors"),
+        pytest.param("max(x)", "max(x)", id="builtin-max-of-an-iterable-no-change"),
+        pytest.param("len(x)", "len(x)", id="builtin-no-change"),
     ],
 )
 def test_translation(torch, tf):

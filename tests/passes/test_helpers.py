@@ -61,3 +61,24 @@ def test_the_final_step_adds_the_helpers_and_rewrites_the_imports():
 def test_no_helper_no_change():
     source = "class TinyLayer(nn.Module):\n    def forward(self, x):\n        return x\n"
     assert convert_with(source, helpers.apply) == convert_with(source)
+
+
+def test_an_update_causal_mask_taking_token_types_keeps_its_own_body():
+    """The decoders' `_update_causal_mask` calls the eager twin; PaliGemma's (`token_type_ids`, `is_training`: the
+    prefix attended bidirectionally) makes another mask, so its own body is translated, not replaced."""
+    source = """
+        class TinyModel(PreTrainedModel):
+            def _update_causal_mask(self, attention_mask, input_tensor, cache_position, past_key_values, output_attentions):
+                return make_it(attention_mask)
+
+            def _other(self):
+                pass
+
+
+        class TinyPrefixModel(PreTrainedModel):
+            def _update_causal_mask(self, attention_mask, token_type_ids=None, is_training=None):
+                return prefix_mask(attention_mask, token_type_ids)
+        """
+    code = convert_with(source)
+    assert "return _update_causal_mask(" in code and "make_it" not in code
+    assert "return prefix_mask(attention_mask, token_type_ids)" in code

@@ -62,6 +62,11 @@ def test_indices_translated_by_the_call_passes_first():
             "x = torch_setitem(x, (slice(None), slice(None), 0), x[:, :, 0] * (2 * i - 1))",
             id="augmented",
         ),
+        pytest.param(
+            "state[2][:, :, i] = y[0]",
+            "state = torch_setitem(state, 2, torch_setitem(state[2], (slice(None), slice(None), i), y[0]))",
+            id="an-item-of-a-list-of-tensors",
+        ),
         pytest.param("x.zero_()", "x = tf.zeros_like(x)", id="zero-in-place"),
         pytest.param(
             "self.states[i].zero_()",
@@ -100,7 +105,8 @@ def test_in_place_statements_go_through_the_method_passes_translated():
 @pytest.mark.parametrize(
     ("torch", "tf"),
     [
-        pytest.param("x.masked_fill_(y, 0.0)", "x = tf.where(y, 0.0, x)", id="masked-fill"),
+        pytest.param("x.masked_fill_(y, 0.0)", "x = tf.where(y, tf.cast(0.0, x.dtype), x)", id="masked-fill"),
+        pytest.param("x.masked_fill_(y, 0)", "x = tf.where(y, tf.cast(0, x.dtype), x)", id="masked-fill-int"),
         pytest.param("x.clamp_(min=0)", "x = tf.math.maximum(x, 0)", id="clamp"),
         pytest.param("x[:, 0].mul_(2)", "x = torch_setitem(x, (slice(None), 0), x[:, 0] * 2)", id="an-item"),
         pytest.param("x.add_(y - 1)", "x = x + (y - 1)", id="add"),

@@ -74,3 +74,41 @@ def test_keras_reserved_attribute_is_renamed_within_its_class():
     )
     assert "self.tiny_output = nn.Linear(4, 4)" in code
     assert "return self.tiny_output(x)" in code
+
+
+def test_keras_reserved_attribute_is_renamed_where_another_layer_reaches_it():
+    """`self.encoder.layer[0].output` (xmod) and `block.attention.output` (rwkv, `block` a loop variable) reach a
+    sub-layer another class renamed: keras' `output` property there raises "has no inbound nodes"."""
+    code = run_passes(
+        """
+        class TinyAttention(nn.Module):
+            def __init__(self, config):
+                self.output = nn.Linear(4, 4)
+
+
+        class TinyBlock(nn.Module):
+            def __init__(self, config):
+                self.attention = TinyAttention(config)
+
+
+        class TinyEncoder(nn.Module):
+            def __init__(self, config):
+                self.layer = nn.ModuleList([TinyBlock(config) for _ in range(2)])
+
+
+        class TinyModel(nn.Module):
+            def __init__(self, config):
+                self.encoder = TinyEncoder(config)
+                self.blocks = nn.ModuleList([TinyBlock(config) for _ in range(2)])
+
+            def forward(self, x, outputs):
+                a = self.encoder.layer[0].attention.output.weight
+                for block in self.blocks:
+                    b = block.attention.output.weight
+                return outputs.output, self.encoder.output
+        """,
+        RenamePass,
+    )
+    assert "a = self.encoder.layer[0].attention.tiny_output.weight" in code
+    assert "b = block.attention.tiny_output.weight" in code
+    assert "return outputs.output, self.encoder.output" in code  # not a layer that renamed it

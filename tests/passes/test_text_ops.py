@@ -245,7 +245,7 @@ PROMOTION_CASES = [
     ),
     (
         "torch.arange(4)[:, None] * max(x.size(-1) / 2, 1.0)",
-        "torch_mul(tf.range(4)[:, None], max(shape_list(x)[-1] / 2, 1.0))",
+        "torch_mul(tf.range(4)[:, None], scalar_max(shape_list(x)[-1] / 2, 1.0))",
     ),
     ("torch.arange(4) * math.pi", "torch_mul(tf.range(4), math.pi)"),
     # concatenation of a float tensor with integer masks (flava): the integer parts cast
@@ -382,7 +382,7 @@ def test_kinds_come_from_layers_parameters_and_what_functions_return():
         ("torch.is_autocast_enabled()", "False"),
         ("nn.functional.layer_norm(*x)", "torch_layer_norm(*x)"),
         ("torch.sum(x, dim=-1, dtype=torch.float32)", "torch_sum(x, axis=-1, dtype=tf.float32)"),
-        ("torch.masked_fill(x, s, 0.5)", "tf.where(s, 0.5, x)"),
+        ("torch.masked_fill(x, s, 0.5)", "tf.where(s, tf.cast(0.5, x.dtype), x)"),
         ("torch.scalar_tensor(0, dtype=torch.float32)", "tf.constant(0, dtype=tf.float32)"),
         ("nn.functional.embedding(s, x)", "tf.gather(x, s)"),
         ("torch.full((2, 3), fill_value=False)", "tf.fill((2, 3), False)"),

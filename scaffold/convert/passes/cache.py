@@ -8,10 +8,16 @@ cross-attention); the forward bodies keep torch's cache API (`update`, `get_seq_
 - `past_key_values = cache_from_legacy(past_key_values, cache_position)` opens the body (`cache_position`, when the
   forward takes it, tells the cache where this step's keys go in TF generate's padded XLA cache);
 - the output built with the cache (`...OutputWithPast(past_key_values=...)`) and a tuple return holding it return
-  `legacy_cache(...)`: tuples again, which the heads pass on unchanged. Models TF generate reads with the batch on
+  `legacy_cache(...)`: tuples again, which the heads pass on unchanged. A sub-model the forward hands the cache to
+  (`self.text_model(..., past_key_values=...)`, built by `AutoModel.from_config`) gets the tuples too. Models TF generate reads with the batch on
   axis 1 (named `TFGPT2*` / `TFCTRL*`) get the stacked form it expects (`legacy_cache(..., stacked=True)`).
 
 The cache constructors themselves become the twins in `translate/transformers_api.py`.
+
+A model file's own cache class (a plain class named `...Cache`: `MambaCache`, the hybrids'
+`HybridMambaAttentionDynamicCache`) is returned in outputs as torch returns it (`cache_params=...`): it gets the
+base `TracedCache` (`snippets/tf_cache.py`), which makes it a nested structure of tensors to tf.nest, so a traced
+call can return it and take it back.
 """
 
 from __future__ import annotations
@@ -89,6 +95,16 @@ class CachePass(NodePass):
             names = _CacheTargets(self.ctx).scan(node) & params
         self._functions.append((names, set(names)))
 
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        own = self.info.classes.get(original.name.value)
+        if len(self.cursor.classes) != 1 or own is None or own.role != "other" or updated.bases:
+            return updated
+        if not original.name.value.endswith("Cache"):
+            return updated
+        return updated.with_changes(
+            bases=[cst.Arg(self.expr("TracedCache"))], lpar=cst.LeftParen(), rpar=cst.RightParen()
+        )
+
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
         names, _ = self._functions.pop()
         if not names or not isinstance(updated.body, cst.IndentedBlock):
@@ -107,7 +123,7 @@ class CachePass(NodePass):
         return updated
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
-        if not self._names or not self._is_output(original):
+        if not self._names or not (self._is_output(original) or self._is_sub_model(original)):
             return updated
         args = [
             a.with_changes(value=self._legacy(a.value))
@@ -120,9 +136,19 @@ class CachePass(NodePass):
     def leave_Return(self, original: cst.Return, updated: cst.Return) -> cst.Return:
         if not self._names or updated.value is None or original.value is None:
             return updated
-        if isinstance(original.value, cst.Call) and self._is_output(original.value):
-            return updated
+        if isinstance(original.value, cst.Call) and (
+            self._is_output(original.value) or self._is_sub_model(original.value)
+        ):
+            return updated  # wrapped in leave_Call
         return updated.with_changes(value=updated.value.visit(_Wrap(self._names, self._legacy)))
+
+    def _is_sub_model(self, call: cst.Call) -> bool:
+        """`self.text_model(..., past_key_values=past_key_values)`: a TF model (AutoModel.from_config) takes the
+        cache as TF ports pass it, legacy tuples (its input checks refuse a Python object), and makes its own."""
+        head, _, rest = (dotted(call.func) or "").partition(".")
+        cls = self.ctx.current_class()
+        sub = cls.sublayers.get(rest) if cls is not None and head == "self" else None
+        return sub is not None and sub.sub_model
 
     def _is_output(self, call: cst.Call) -> bool:
         name = dotted(call.func) or ""
@@ -151,6 +177,9 @@ class _Wrap(cst.CSTTransformer):
 
     def visit_Arg(self, node: cst.Arg) -> bool:
         return node.keyword is None or node.keyword.value == CACHE_KEYWORD
+
+    def leave_Arg(self, original: cst.Arg, updated: cst.Arg) -> cst.Arg:
+        return updated.with_changes(keyword=original.keyword)  # the keyword is a name, not the cache
 
 
 def _is_alias(value: cst.BaseExpression, names: set[str]) -> bool:

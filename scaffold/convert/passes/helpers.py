@@ -25,20 +25,12 @@ METHOD_TWINS = {
     "_update_full_mask",
     "_update_cross_attn_mask",
     "_prepare_4d_causal_attention_mask_with_cache_position",
+    "_update_mamba_mask",  # hybrid state-space models: a mask set to None in a tensor-dependent branch
+    "_update_linear_attn_mask",
 }
-# parameters of a mask method the twins do without: read only on torch's sdpa path (falcon's alibi folded into an
-# sdpa mask), devices, `min_dtype` (the twins compute it), and the 4.46-era sliding-window arguments (config,
-# past_key_values: NOT applied by the twin, a gap noted in CONTRIBUTING)
-IGNORED_MASK_PARAMETERS = {
-    "head_mask",
-    "alibi",
-    "output_attentions",
-    "use_cache",
-    "device",
-    "min_dtype",
-    "config",
-    "past_key_values",
-}
+# parameters of a method twin's torch original that the twin does not model: PaliGemma's `_update_causal_mask`
+# attends to the whole prefix (image and prompt) bidirectionally, and causally only in training (token types)
+NOT_MODELLED = {"_update_causal_mask": {"token_type_ids", "is_training"}}
 DROPPED_CALLS = {"self.warn_if_padding_and_no_attention_mask"}
 # transformers.utils.generic names whose TF twin (same name, same behaviour on keras layers) is in the snippets:
 # the output recording of modern models (`@check_model_inputs` + `_can_record_outputs`) and `@can_return_tuple`
@@ -60,13 +52,10 @@ class ModelHelpersPass(NodePass):
         return isinstance(twin, cst.FunctionDef) and _param_names(twin) == _param_names(node)
 
     def _delegated(self, node: cst.FunctionDef) -> bool:
-        """A mask method the snippets' twin stands for: one taking the twin's parameters (or ones it does without). PaliGemma's `_update_causal_mask(attention_mask, token_type_ids, ..., is_training)`
-        builds another mask (the whole prefix attended): its own body is translated instead."""
         if not self.cursor.in_method or node.name.value not in METHOD_TWINS:
             return False
-        twin = snippets().nodes.get(node.name.value)
-        known = set(_param_names(twin)) if isinstance(twin, cst.FunctionDef) else set()
-        return set(_param_names(node)) <= known | {"self", "cls"} | IGNORED_MASK_PARAMETERS
+        # a method taking what the twin does not model makes another mask: its own body is translated
+        return not set(_param_names(node)) & NOT_MODELLED.get(node.name.value, set())
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool | None:
         return False if self._replaced(node) or self._delegated(node) else None

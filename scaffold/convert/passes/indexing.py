@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 import libcst as cst
 
+from ..analysis import sublayer_at
 from ..context import ConvertContext
 from ..names import dotted
 from ..pipeline import NodePass
@@ -158,6 +159,7 @@ def _as_slice(element: cst.SubscriptElement) -> cst.SubscriptElement:
 IN_PLACE_VALUES = {"zero_": 0, "fill_": 1, "copy_": 1}
 # `x.add_(y)`: the operator (a set's `.add` keeps `add` out of the method registry)
 IN_PLACE_OPERATORS = {"add_": cst.Add}
+SCALED = {"mul_": "*", "div_": "/"}  # a Linear's weight scaled in place (rwkv)
 IN_PLACE_MARK = "_scaffold_in_place_"
 
 
@@ -204,9 +206,37 @@ class IndexingPass(NodePass):
             return self.call("torch_index", updated.value, key)
         return updated
 
+    def _scaled_kernel(self, original: cst.Expr, updated: cst.Expr) -> cst.Expr | None:
+        """`block.attention.output.weight.div_(k)` (rwkv rescales its Linear weights in place, once, at inference)
+        -> `layer.kernel.assign(layer.kernel / k)`: a Dense kernel is torch's weight transposed, and scaling by a
+        number does not see the layout; the variable is updated as torch's parameter is."""
+        call, new = original.value, updated.value
+        if not (self.cursor.in_body and isinstance(call, cst.Call) and isinstance(new, cst.Call)):
+            return None
+        if not (isinstance(call.func, cst.Attribute) and call.func.attr.value in SCALED and len(call.args) == 1):
+            return None
+        weight, new_weight = call.func.value, new.func.value if isinstance(new.func, cst.Attribute) else None
+        if not (isinstance(weight, cst.Attribute) and weight.attr.value == "weight" and call.args[0].keyword is None):
+            return None
+        owner = weight.value
+        sub = sublayer_at(self.info, owner, self.ctx.current_class()) if isinstance(owner, cst.Attribute) else None
+        if sub is None or sub.kind != "Linear":
+            return None
+        # the layer attributes pass made the weight `tf.transpose(<layer>.kernel)`
+        if not (isinstance(new_weight, cst.Call) and dotted(new_weight.func) == "tf.transpose"):
+            return None
+        kernel = new_weight.args[0].value
+        if not (isinstance(kernel, cst.Attribute) and kernel.attr.value == "kernel"):
+            return None
+        value = self.expr(f"{{k}} {SCALED[call.func.attr.value]} {{s}}", k=kernel, s=_parenthesized(new.args[0].value))
+        return updated.with_changes(value=self.expr("{k}.assign({v})", k=kernel, v=value))
+
     def visit_Expr(self, node: cst.Expr) -> None:
         call = node.value
         if self.cursor.in_body and isinstance(call, cst.Call) and in_place_method(call) is not None:
+            weight = isinstance(call.func, cst.Attribute) and dotted(call.func.value) is not None
+            if weight and call.func.attr.value in SCALED and dotted(call.func.value).endswith(".weight"):  # type: ignore[union-attr]
+                return  # a Linear's weight scaled in place: _scaled_kernel
             self._in_place_statements.add(id(call))
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
@@ -238,6 +268,9 @@ class IndexingPass(NodePass):
     def leave_Expr(self, original: cst.Expr, updated: cst.Expr) -> cst.Expr | cst.Assign:
         """An in-place statement -> its target rebound (an item: set through torch_setitem) to the out-of-place
         result."""
+        scaled = self._scaled_kernel(original, updated)
+        if scaled is not None:
+            return scaled
         if id(original.value) not in self._in_place_calls:
             return updated
         target = self._in_place_calls.pop(id(original.value))
@@ -287,10 +320,27 @@ class IndexingPass(NodePass):
         if isinstance(key, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
             return updated
         if dotted(target.value) is None:
+            nested = self._nested_setitem(target, key, updated.value)
+            if nested is not None:
+                return updated.with_changes(targets=[cst.AssignTarget(nested[0])], value=nested[1])  # type: ignore[arg-type]
             self.todo("assignment into an indexed expression: TF tensors are immutable; rewrite it by hand")
             return updated
         value = self.call("torch_setitem", target.value, key, updated.value)
         return updated.with_changes(targets=[cst.AssignTarget(target.value)], value=value)  # type: ignore[arg-type]
+
+    def _nested_setitem(
+        self, target: cst.Subscript, key: cst.BaseExpression, value: cst.BaseExpression
+    ) -> tuple[cst.BaseExpression, cst.BaseExpression] | None:
+        """`state[2][:, :, i] = v` (rwkv's per-layer states, a list of tensors) -> `state = torch_setitem(state, 2,
+        torch_setitem(state[2], (slice(None), slice(None), i), v))`: the item is replaced, as torch writes it."""
+        outer = target.value
+        if not isinstance(outer, cst.Subscript) or dotted(outer.value) is None:
+            return None
+        outer_key = _subscript_key(outer.slice)
+        if outer_key is None or isinstance(outer_key, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
+            return None
+        inner = self.call("torch_setitem", outer, key, value)
+        return outer.value, self.call("torch_setitem", outer.value, outer_key, inner)
 
     def leave_AugAssign(self, original: cst.AugAssign, updated: cst.AugAssign) -> cst.AugAssign | cst.Assign:
         """`x[key] += v` -> `x = torch_setitem(x, key, x[key] + v)`."""
@@ -310,3 +360,10 @@ class IndexingPass(NodePass):
             targets=[cst.AssignTarget(target.value)],  # type: ignore[arg-type]
             value=self.call("torch_setitem", target.value, key, value),
         )
+
+
+def _parenthesized(node: cst.BaseExpression) -> cst.BaseExpression:
+    """`node` as the right operand of `*` or `/`: in parentheses unless it is a name, a literal, a call or an item."""
+    if isinstance(node, (cst.Name, cst.Attribute, cst.Integer, cst.Float, cst.Call, cst.Subscript)):
+        return node
+    return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])

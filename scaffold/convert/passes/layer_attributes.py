@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis import embedding_size
+from ..analysis import ClassInfo, embedding_size, sublayer_at
 from ..context import ConvertContext
 from ..names import dotted
 from ..pipeline import NodePass
@@ -37,14 +37,18 @@ class LayerAttributesPass(NodePass):
         return updated
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
-        return self._layer_attribute(original) or updated
+        return self._layer_attribute(original, updated) or updated
 
-    def _layer_attribute(self, node: cst.Attribute) -> cst.BaseExpression | None:
+    def _layer_attribute(self, node: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression | None:
         name = dotted(node) or ""
         parts = name.split(".")
         cls = self.ctx.current_class()
-        if cls is None or parts[0] != "self":
+        if cls is None:
             return None
+        if parts[0] != "self" or len(parts) > 3:
+            reached = self._reached_weight(node, updated, cls)
+            if reached is not None or parts[0] != "self":
+                return reached
         if len(parts) >= 4 and parts[-2:] == ["weight", "dtype"]:
             return self.expr(".".join(["self", cls.tf_attr(parts[1]), *parts[2:-2], "compute_dtype"]))
         sub = cls.sublayers.get(parts[1]) if len(parts) > 1 else None
@@ -69,3 +73,17 @@ class LayerAttributesPass(NodePass):
             return self.expr("self.embeddings")
         size = embedding_size(self.info, cls, name)  # `self.model.shared.num_embeddings` -> `.input_dim`
         return self.expr(size) if size is not None else None
+
+    def _reached_weight(
+        self, node: cst.Attribute, updated: cst.Attribute, cls: ClassInfo
+    ) -> cst.BaseExpression | None:
+        """`block.attention.output.weight` / `self.encoder.layer[0].dense.weight`: another layer's Linear weight
+        (followed through the sub-layers, `analysis.sublayer_at`) is its kernel transposed, as `self.dense.weight`."""
+        if node.attr.value != "weight" or self._targets or not isinstance(node.value, cst.Attribute):
+            return None
+        if not isinstance(updated.value, cst.Attribute):
+            return None
+        sub = sublayer_at(self.info, node.value, cls)
+        if sub is None or sub.kind != "Linear":
+            return None
+        return self.call("tf.transpose", cst.Attribute(value=updated.value, attr=cst.Name("kernel")))

@@ -452,7 +452,7 @@ class PromotionPass(NodePass):
             return "float"
         if func in PYTHON_FLOATS:
             return "float_number"
-        if func in ("max", "min") and node.args:
+        if func in ("max", "min", "scalar_max", "scalar_min") and node.args:
             kinds = {self.kind(a.value) for a in node.args}
             # a Python float among Python numbers (an int is unknown): the result is a number, a float if it wins
             return "float_number" if kinds == {"float_number"} or kinds == {"float_number", None} else None

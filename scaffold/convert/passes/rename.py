@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ..analysis import layer_class
 from ..names import dotted
 from ..pipeline import NodePass
 
@@ -26,7 +27,18 @@ class RenamePass(NodePass):
             new = cls.renamed.get(original.attr.value)
             if new is not None:
                 return updated.with_changes(attr=cst.Name(new))
+            return updated
+        # `self.encoder.layer[0].output`, `block.attention.output`: another layer's renamed attribute
+        owner = layer_class(self.info, original.value, cls) if self._any_renamed else None
+        if owner is not None and not isinstance(owner, list):
+            new = owner.renamed.get(original.attr.value)
+            if new is not None:
+                return updated.with_changes(attr=cst.Name(new))
         return updated
+
+    @property
+    def _any_renamed(self) -> bool:
+        return any(c.renamed for c in self.info.classes.values())
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         # `hasattr(self, "weights")` asks about the attribute renamed above

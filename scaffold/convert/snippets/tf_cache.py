@@ -199,6 +199,56 @@ def legacy_cache(past_key_values, stacked=False):
     return legacy
 
 
+def _holds_tensors(value):
+    """A tensor, or a list / tuple / dict of tensors (None entries allowed): a component of a TracedCache."""
+    leaves = tf.nest.flatten(value)
+    return any(tf.is_tensor(leaf) for leaf in leaves) and all(leaf is None or tf.is_tensor(leaf) for leaf in leaves)
+
+
+class _CacheAttributes:
+    """The attributes of a TracedCache that are not tensors (config, sizes, dtypes, layer types), carried unchanged
+    as tf.nest metadata: equal when they hold the same objects (a config compares by identity, not by value)."""
+
+    def __init__(self, items):
+        self.items = items
+
+    def __eq__(self, other):
+        return (
+            isinstance(other, _CacheAttributes)
+            and [k for k, _ in self.items] == [k for k, _ in other.items]
+            and all(
+                a is b or (type(a) is type(b) and isinstance(a, (int, float, str, bool, tuple)) and a == b)
+                for (_, a), (_, b) in zip(self.items, other.items)
+            )
+        )
+
+    def __hash__(self):
+        return hash(tuple(k for k, _ in self.items))
+
+
+class TracedCache:
+    """Base of a model file's own cache class (a plain Python object holding tensors: Mamba's conv and SSM
+    states, the hybrid models' key/value and state lists). It is a nested structure to tf.nest
+    (`__tf_flatten__` / `__tf_unflatten__`), as tuples and dicts of tensors are, so a traced `call` (tf.function,
+    keras) can return the cache in its output and take it back, where a plain Python object is refused
+    ("Python functions must return zero or more Tensors"). Components: the attributes holding tensors; every
+    other attribute rides along unchanged. Eagerly nothing changes: the object keeps torch's cache API."""
+
+    def __tf_flatten__(self):
+        state = vars(self)
+        names = tuple(sorted(name for name, value in state.items() if _holds_tensors(value)))
+        others = _CacheAttributes(tuple((name, value) for name, value in state.items() if name not in names))
+        return (names, others), tuple(state[name] for name in names)
+
+    @classmethod
+    def __tf_unflatten__(cls, metadata, components):
+        names, others = metadata
+        cache = cls.__new__(cls)
+        vars(cache).update(others.items)
+        vars(cache).update(zip(names, components))
+        return cache
+
+
 # what TF generate passes that `call` takes apart from the model inputs (or that no forward may get)
 GENERATION_CONTROLS = ("return_dict", "output_attentions", "output_hidden_states", "labels")
 

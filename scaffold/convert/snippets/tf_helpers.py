@@ -333,6 +333,29 @@ def torch_build_added_modules(module):
         _build_named(layer, layer.name)
 
 
+def _update_mamba_mask(attention_mask, cache_position):
+    """TF twin of the hybrid models' `_update_mamba_mask` (qwen3_next's `_update_linear_attn_mask`): the padding
+    mask the state-space layers multiply their states by, None where nothing is masked (a cached step, or no
+    padding). Eagerly exactly torch's. Traced, "nothing masked" is a tensor and a tensor-dependent branch cannot
+    make a value None: the mask is then `tf.cond`'s choice between the mask and ones for this step's tokens
+    (batch, len(cache_position)), which the layers multiply by as torch multiplies by no mask at all (x * 1 == x,
+    exactly; every consumer of this mask multiplies states by it)."""
+    if attention_mask is None:
+        return None
+    unmasked = tf.logical_or(
+        cache_position[0] > 0, tf.reduce_all(tf.equal(attention_mask, tf.cast(1, attention_mask.dtype)))
+    )
+    if tf.executing_eagerly():
+        return None if bool(unmasked) else attention_mask
+    ones = tf.ones([shape_list(attention_mask)[0], shape_list(cache_position)[0]], dtype=attention_mask.dtype)
+    return tf.cond(unmasked, lambda: ones, lambda: attention_mask)
+
+
+def _update_linear_attn_mask(attention_mask, cache_position):
+    """TF twin of qwen3_next's `_update_linear_attn_mask`: the same rule as `_update_mamba_mask`."""
+    return _update_mamba_mask(attention_mask, cache_position)
+
+
 def call_sequential(layers, hidden_states, training=False):
     """A torch nn.Sequential, kept as a list of layers (weights named `<attr>_._<i>`): apply them in order. One
     layer (what another branch of `__init__` made instead: an nn.Identity, a conv) is applied itself."""
@@ -412,6 +435,25 @@ def torch_list(x):
     """list(x): a tensor is split along its first dim, as torch iterates it (tf.unstack traces where that dim is
     static; iterating a symbolic tensor is refused); anything else as list() does."""
     return tf.unstack(x) if tf.is_tensor(x) else list(x)
+
+
+def _scalar_reduce(op, values):
+    tensors = [v for v in values if tf.is_tensor(v)]
+    result = tf.cast(values[0], tensors[0].dtype)
+    for value in values[1:]:
+        result = op(result, tf.cast(value, tensors[0].dtype))
+    return result
+
+
+def scalar_max(*values):
+    """builtins.max of numbers that may be 0-d tensors (keras makes the first argument of a layer's call a tensor):
+    tf.maximum where one is a tensor (Python's max calls bool() on it, refused under tf.function), else max."""
+    return _scalar_reduce(tf.maximum, values) if any(tf.is_tensor(v) for v in values) else max(values)
+
+
+def scalar_min(*values):
+    """builtins.min of numbers that may be 0-d tensors: tf.minimum where one is a tensor, else min."""
+    return _scalar_reduce(tf.minimum, values) if any(tf.is_tensor(v) for v in values) else min(values)
 
 
 def torch_tensor(data, dtype=None):
@@ -570,11 +612,26 @@ def _mask_among_basic(index):
     return apply
 
 
-def torch_unique_consecutive(tensor):
-    """torch.unique_consecutive(x) (no dim): the flattened values with each run of equal ones kept once."""
+def torch_tensor_unfold(tensor, dimension, size, step):
+    """torch's `Tensor.unfold(dimension, size, step)`: the windows of `size` elements every `step` along
+    `dimension` (as many as fit), that dim becoming the window count and the window a new last dim."""
+    rank = len(tensor.shape)
+    axis = dimension % rank
+    frames = tf.signal.frame(tensor, size, step, axis=axis)  # windows at axis, their elements at axis + 1
+    return tf.transpose(frames, [*range(axis + 1), *range(axis + 2, rank + 1), axis + 1])
+
+
+def torch_unique_consecutive(tensor, return_counts=False):
+    """torch.unique_consecutive(x) (no dim): the flattened values with each run of equal ones kept once; with
+    `return_counts`, also each run's length."""
     flat = tf.reshape(tensor, [-1])
     first = tf.ones([tf.minimum(tf.size(flat), 1)], dtype=tf.bool)
-    return tf.boolean_mask(flat, tf.concat([first, tf.math.not_equal(flat[1:], flat[:-1])], axis=0))
+    starts = tf.concat([first, tf.math.not_equal(flat[1:], flat[:-1])], axis=0)
+    values = tf.boolean_mask(flat, starts)
+    if not return_counts:
+        return values
+    positions = tf.concat([tf.where(starts)[:, 0], tf.cast(tf.size(flat), tf.int64)[None]], axis=0)
+    return values, tf.cast(positions[1:] - positions[:-1], tf.int32)
 
 
 def torch_masked_select(tensor, mask):

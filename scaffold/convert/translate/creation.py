@@ -50,8 +50,11 @@ table("torch.clone", to="tf.identity")  # roc_bert (memory_format= is dropped)
 def zeros_ones(a: Args, cx: Context) -> cst.BaseExpression:
     """`torch.zeros(2, 3)` -> `tf.zeros([2, 3])`: torch takes the dims as arguments too."""
     name = f"tf.{a.name[len('torch.') :]}".replace("empty", "zeros")  # torch.empty's values are any: zeros are
-    if len(a.positional) > 1:
-        shape = cst.List([cst.Element(x.value) for x in a.positional])
+    if len(a.positional) > 1 or any(x.star == "*" for x in a.positional):
+        # `torch.zeros(*shape)` (rwkv's states): the starred sizes inside the list
+        shape = cst.List(
+            [cst.StarredElement(x.value) if x.star == "*" else cst.Element(x.value) for x in a.positional]
+        )
         return cx.call(name, shape, *[x for x in a.args if x.keyword is not None])
     return renamed_call(cx, name, a.args)
 

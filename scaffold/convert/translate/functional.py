@@ -156,6 +156,14 @@ def interpolate(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call("torch_interpolate", *a.args) if a.args else None
 
 
+@method("unfold", signature=("dimension", "size", "step"))
+def tensor_unfold(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`x.unfold(dimension, size, step)` (patchtsmixer's and patchtst's patches): sliding windows, `torch_tensor_unfold`."""
+    if set(a.bound) != {"dimension", "size", "step"}:
+        return None
+    return cx.call("torch_tensor_unfold", a.receiver, a["dimension"], a["size"], a["step"])
+
+
 @function("torch.nn.functional.unfold", signature=("input", "kernel_size", "dilation", "padding", "stride"))
 def unfold(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call("torch_unfold", *a.args) if a.args else None
@@ -221,8 +229,18 @@ def linalg_norm(a: Args, cx: Context) -> cst.BaseExpression | None:
 
 @function("torch.unique_consecutive")
 def unique_consecutive(a: Args, cx: Context) -> cst.BaseExpression | None:
-    # no return_inverse / return_counts / dim
-    return cx.call("torch_unique_consecutive", *a.args) if len(a.args) == 1 and a.positional else None
+    # `return_counts=True` (xmod's language runs) also; no return_inverse / dim
+    if not a.positional or len(a.positional) != 1:
+        return None
+    keywords = {k.keyword.value: k.value for k in a.args if k.keyword is not None}
+    if not keywords:
+        return cx.call("torch_unique_consecutive", *a.args)
+    counts = keywords.pop("return_counts", None)
+    if keywords or not isinstance(counts, cst.Name) or counts.value not in ("True", "False"):
+        return None
+    if counts.value == "False":
+        return cx.call("torch_unique_consecutive", a.args[0].value)
+    return cx.call("torch_unique_consecutive", a.args[0].value, arg(counts, "return_counts"))
 
 
 table("torch.nn.functional.logsigmoid", to="tf.math.log_sigmoid")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..names import dotted
+from ..nodes import number_literal
 from .registry import Args, Context, arg, code, function, is_integer, method, renamed_call, table
 
 table("torch.matmul", "torch.bmm", to="tf.matmul")
@@ -131,6 +132,26 @@ def clamp_method(a: Args, cx: Context) -> cst.BaseExpression | None:
     return result
 
 
+def _one_bound(a: Args, cx: Context, name: str, tf_name: str) -> cst.BaseExpression | None:
+    bound = a.get(name)
+    if bound is None or set(a.bound) != {name}:
+        return None
+    if not isinstance(bound, (cst.Integer, cst.Float, cst.UnaryOperation)):
+        bound = cx.expr("tf.cast({bound}, {x}.dtype)", bound=bound, x=a.receiver)
+    return cx.call(tf_name, a.receiver, bound)
+
+
+@method("clamp_min", signature=("min",), tensor_only=True)
+def clamp_min(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`x.clamp_min(1.0)` (patchtsmixer's scaler): clamp with a lower bound only, as `clamp_method`."""
+    return _one_bound(a, cx, "min", "tf.math.maximum")
+
+
+@method("clamp_max", signature=("max",), tensor_only=True)
+def clamp_max(a: Args, cx: Context) -> cst.BaseExpression | None:
+    return _one_bound(a, cx, "max", "tf.math.minimum")
+
+
 @function("torch.tril", "torch.triu", signature=("input", "diagonal"))
 def tril_triu(a: Args, cx: Context) -> cst.BaseExpression | None:
     """The main diagonal and below (tril) / above (triu); with a diagonal offset (`torch.tril(x, -k)`) the twin
@@ -182,11 +203,22 @@ def comparison(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call(f"tf.math.{COMPARISONS[a.name]}", a.receiver, *a.positional)
 
 
+def _fill_value(value: cst.Arg | cst.BaseExpression, tensor: cst.BaseExpression, cx: Context) -> cst.BaseExpression:
+    """masked_fill's value as torch uses it, in the filled tensor's dtype: a number literal is cast (tf.where takes
+    `0` as int32 and `0.0` as float32 when traced, which a float, int64 or int32 tensor refuses; torch casts the
+    value to the tensor's dtype). Tensors stay as written."""
+    value = value.value if isinstance(value, cst.Arg) else value
+    plain = tensor.value if isinstance(tensor, cst.Subscript) else tensor  # `x[:, :n]`: x's dtype, read twice
+    if number_literal(value) and isinstance(plain, (cst.Name, cst.Attribute)):
+        return cx.expr("tf.cast({v}, {x}.dtype)", v=value, x=tensor)
+    return value
+
+
 @method("masked_fill")
 def masked_fill(a: Args, cx: Context) -> cst.BaseExpression | None:
     if len(a.positional) != 2:
         return None
-    return cx.call("tf.where", a.positional[0], a.positional[1], a.receiver)
+    return cx.call("tf.where", a.positional[0], _fill_value(a.positional[1], a.receiver, cx), a.receiver)
 
 
 @method("masked_scatter", tensor_only=True)
@@ -439,7 +471,7 @@ def masked_fill_function(a: Args, cx: Context) -> cst.BaseExpression | None:
     """`torch.masked_fill(x, mask, value)` (cpmant), as the method: value where mask, x elsewhere."""
     if set(a.bound) != {"input", "mask", "value"}:
         return None
-    return cx.call("tf.where", a["mask"], a["value"], a["input"])
+    return cx.call("tf.where", a["mask"], _fill_value(a["value"], a["input"], cx), a["input"])
 
 
 table("torch.fft.fft", to="torch_fft", axis="dim")  # numpy's axis=, which torch takes too

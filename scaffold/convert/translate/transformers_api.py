@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ..names import dotted
 from ..snippets import snippets
 from .registry import Args, Context, clean, function
 
@@ -46,11 +47,21 @@ def cache(a: Args, cx: Context) -> cst.BaseExpression | None:
     return a.call
 
 
+# torch-only types a TF value never is: `isinstance(attention_mask, BlockMask)` (flex attention) is False
+NEVER_IN_TF = {
+    "torch.nn.attention.flex_attention.BlockMask",
+    "transformers.integrations.flex_attention.BlockMask",
+}
+
+
 @function("isinstance")
 def isinstance_(a: Args, cx: Context) -> cst.BaseExpression:
-    """`isinstance(x, DynamicCache)` tests the TF twin; a cache class without one is never made in TF: False."""
+    """`isinstance(x, DynamicCache)` tests the TF twin; a cache class without one is never made in TF: False, as
+    for flex attention's BlockMask."""
     if len(a.original.args) == 2:
         qualified = cx.resolve(a.original.args[1].value) or ""
+        if qualified in NEVER_IN_TF:
+            return cst.Name("False")
         if qualified.startswith(CACHE_MODULE):
             twin = _cache_twin(qualified)
             return a.call.with_changes(args=[a.call.args[0], cst.Arg(cx.expr(twin))]) if twin else cst.Name("False")
@@ -71,6 +82,34 @@ def builtin_list(a: Args, cx: Context) -> cst.BaseExpression:
     if not isinstance(a.args[0].value, cst.Name):
         return a.call
     return cx.call("torch_list", a.args[0].value)
+
+
+@function("builtins.zip", "zip")
+def builtin_zip(a: Args, cx: Context) -> cst.BaseExpression:
+    """`zip(patch_embeds, image_sizes)` in a method: zip iterates each argument, and torch iterates a tensor along
+    its first dim, which a symbolic TF tensor refuses under tf.function; so each variable goes through `torch_list`
+    (tf.unstack for a tensor, the same items for a list, tuple or any other iterable)."""
+    if cx.function_name is None or any(arg.keyword or arg.star for arg in a.args):
+        return a.call
+    args = [
+        arg.with_changes(value=cx.call("torch_list", arg.value)) if isinstance(arg.value, cst.Name) else arg
+        for arg in a.call.args
+    ]
+    return a.call.with_changes(args=args)
+
+
+@function("builtins.max", "max", "builtins.min", "min")
+def builtin_max_min(a: Args, cx: Context) -> cst.BaseExpression:
+    """`max(height, width)` of numbers in a method: keras makes the first argument of a layer's call a tensor (an
+    int passed in arrives as a 0-d tensor), and Python's max compares with `bool(tensor)`, refused under
+    tf.function; `scalar_max` / `scalar_min` is tf.maximum / tf.minimum where one is a tensor, Python's otherwise.
+    One argument (an iterable) or `key=` / `default=` stay Python's."""
+    if cx.function_name in (None, "__init__", "build") or len(a.args) < 2:
+        return a.call
+    if any(arg.keyword or arg.star for arg in a.args):
+        return a.call
+    name = dotted(a.call.func) or ""
+    return a.call.with_changes(func=cx.expr("scalar_max" if name.endswith("max") else "scalar_min"))
 
 
 @function("transformers.pytorch_utils.apply_chunking_to_forward")
