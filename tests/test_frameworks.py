@@ -451,6 +451,51 @@ def test_transposed_convs_conv3d_and_1d_pooling_match_torch():
         assert np.max(np.abs(np.asarray(tf_pool(x)) - pt_pool(torch.tensor(x)).numpy())) < 1e-6
 
 
+def test_conv_twins_have_torchs_attributes_and_weight_layout():
+    """PyTorch code reads a conv's attributes off the layer (mobilenet's `apply_tf_padding(x, conv)`:
+    `conv.stride`, `conv.dilation`; vilt's `projection.weight.shape`): the twins answer as torch's modules do,
+    `weight` in torch's layout, equal to the torch weight it was loaded from."""
+    import numpy as np
+    import torch
+
+    from scaffold.convert.snippets import tf_helpers
+
+    torch.manual_seed(0)
+    cases = [
+        (
+            torch.nn.Conv2d(6, 4, kernel_size=(3, 2), stride=1, dilation=(1, 2), groups=2),
+            tf_helpers.ChannelsFirstConv2D(filters=4, kernel_size=(3, 2), strides=1, dilation_rate=(1, 2), groups=2),
+            (None, None, None, 6),
+        ),
+        (
+            torch.nn.Conv1d(3, 5, kernel_size=4, stride=3),
+            tf_helpers.ChannelsFirstConv1D(filters=5, kernel_size=4, strides=3),
+            (None, None, 3),
+        ),
+        (
+            torch.nn.ConvTranspose2d(3, 4, kernel_size=(2, 3), stride=2),
+            tf_helpers.ChannelsFirstConvTranspose2D(filters=4, kernel_size=(2, 3), strides=2),
+            (None, None, None, 3),
+        ),
+        (
+            torch.nn.Conv3d(3, 4, kernel_size=(2, 3, 4), stride=(2, 1, 2)),
+            tf_helpers.ChannelsFirstConv3D(filters=4, kernel_size=(2, 3, 4), strides=(2, 1, 2)),
+            (None, None, None, None, 3),
+        ),
+    ]
+    for module, layer, shape in cases:
+        layer.build(shape)
+        _load_like_from_pt(layer, module)
+        for name in ("stride", "dilation", "kernel_size", "in_channels", "out_channels", "groups"):
+            assert tuple(np.atleast_1d(getattr(layer, name))) == tuple(np.atleast_1d(getattr(module, name))), (
+                type(module).__name__,
+                name,
+            )
+        weight = np.asarray(layer.weight)
+        assert weight.shape == tuple(module.weight.shape), type(module).__name__
+        assert np.array_equal(weight, module.weight.detach().numpy()), type(module).__name__
+
+
 def test_glu_padding_upsample_and_adaptive_pooling_twins_match_torch():
     import numpy as np
     import torch

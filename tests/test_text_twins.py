@@ -331,6 +331,11 @@ SCORES = [[0.1, 0.9, 0.3, 0.7, 0.5], [0.6, 0.2, 0.8, 0.4, 0.0]]
         ("torch.fft.fftn(x)", {"x": X}),
         ("torch.logical_and(i, i > 1)", {"i": [[0, 4], [3, 1]]}),
         ("i.logical_not()", {"i": [[0, 4], [3, 1]]}),
+        ("x.clamp_min(0.5) + x.clamp_max(0.3)", {"x": SCORES}),
+        ("torch.clamp_min(x, 0.4) - torch.clamp_max(x, 0.2)", {"x": SCORES}),
+        ("x.clamp_min(x[0, 1])", {"x": SCORES}),
+        ("x.gather(dim=-1, index=i)", {"x": SCORES, "i": [[4, 0], [1, 1]]}),
+        ("x.gather(0, index=i)", {"x": SCORES, "i": [[1, 0, 1, 0, 0]]}),
     ],
 )
 def test_text_op_translations_match_torch(expression, inputs):

@@ -1403,7 +1403,43 @@ class _ChannelsFirstSpec:
         self.input_spec = keras.layers.InputSpec(min_ndim=self.rank + 2)
 
 
-class ChannelsFirstConv1D(_ChannelsFirstSpec, keras.layers.Conv1D):
+class _TorchConvAttributes:
+    """torch's attribute names on a keras conv twin, for PyTorch code that reads them off the layer (mobilenet's
+    `apply_tf_padding(features, conv)` reads `conv.stride`, vilt `projection.weight.shape`): `stride`,
+    `dilation`, `out_channels`, `in_channels` (once built) and `weight`, the kernel in torch's layout
+    ([out, in / groups, *kernel]; a transposed conv's [in, out, *kernel]). keras' own `padding` is left alone."""
+
+    _torch_kernel_perm = None  # the permutation from the keras kernel to torch's weight; None: the usual one
+    _torch_transposed = False
+
+    @property
+    def stride(self):
+        return tuple(self.strides)
+
+    @property
+    def dilation(self):
+        return tuple(self.dilation_rate)
+
+    @property
+    def out_channels(self):
+        return self.filters
+
+    @property
+    def in_channels(self):
+        if not self.built:
+            raise AttributeError("in_channels: keras knows a conv's input channels once it is built")
+        if self._torch_transposed:  # torch's [in, out / groups, *kernel]
+            return self.weight.shape[0]
+        return self.weight.shape[1] * self.groups
+
+    @property
+    def weight(self):
+        rank = len(self.kernel.shape)
+        perm = self._torch_kernel_perm or [rank - 1, rank - 2, *range(rank - 2)]
+        return tf.transpose(self.kernel, perm=perm)
+
+
+class ChannelsFirstConv1D(_ChannelsFirstSpec, _TorchConvAttributes, keras.layers.Conv1D):
     """keras Conv1D that takes and returns torch's [batch, channels, length] and pads like torch `padding=`."""
 
     def __init__(self, *args, torch_padding=0, **kwargs):
@@ -1435,7 +1471,7 @@ class _ChannelsFirst2D:
         return tf.transpose(super().call(hidden_states), perm=[0, 3, 1, 2])
 
 
-class ChannelsFirstConv2D(_ChannelsFirstSpec, _ChannelsFirst2D, keras.layers.Conv2D):
+class ChannelsFirstConv2D(_ChannelsFirstSpec, _TorchConvAttributes, _ChannelsFirst2D, keras.layers.Conv2D):
     """keras Conv2D on torch's channels-first layout, padded like torch."""
 
 
@@ -1467,6 +1503,8 @@ class _ChannelsFirstTranspose:
     `output_padding=` adds to its end (torch's output size), as nn.ConvTranspose<N>d. The kernel is torch's
     [in, out, *kernel] weight as from_pretrained(from_pt=True) transposes it for a 3-D/4-D kernel."""
 
+    _torch_transposed = True
+
     def __init__(self, *args, torch_padding=0, output_padding=0, groups=1, **kwargs):
         if groups != 1:
             raise NotImplementedError("scaffold: a transposed conv with groups has no keras twin yet")
@@ -1482,19 +1520,25 @@ class _ChannelsFirstTranspose:
         return _channels_first(outputs, self.rank)
 
 
-class ChannelsFirstConvTranspose1D(_ChannelsFirstSpec, _ChannelsFirstTranspose, keras.layers.Conv1DTranspose):
+class ChannelsFirstConvTranspose1D(
+    _ChannelsFirstSpec, _ChannelsFirstTranspose, _TorchConvAttributes, keras.layers.Conv1DTranspose
+):
     """torch's nn.ConvTranspose1d (groups=1) on [batch, channels, length]."""
 
 
-class ChannelsFirstConvTranspose2D(_ChannelsFirstSpec, _ChannelsFirstTranspose, keras.layers.Conv2DTranspose):
+class ChannelsFirstConvTranspose2D(
+    _ChannelsFirstSpec, _ChannelsFirstTranspose, _TorchConvAttributes, keras.layers.Conv2DTranspose
+):
     """torch's nn.ConvTranspose2d (groups=1) on [batch, channels, height, width]."""
 
 
-class ChannelsFirstConv3D(_ChannelsFirstSpec, keras.layers.Conv3D):
+class ChannelsFirstConv3D(_ChannelsFirstSpec, _TorchConvAttributes, keras.layers.Conv3D):
     """torch's nn.Conv3d on [batch, channels, depth, height, width], padded like torch's `padding=`.
 
     The kernel variable is [kw, kh, kd, in/groups, out]: from_pretrained(from_pt=True) transposes a 5-D torch
     weight [out, in/groups, kd, kh, kw] by reversing all its axes; the call puts the kernel dims back in order."""
+
+    _torch_kernel_perm = [4, 3, 2, 1, 0]
 
     def __init__(self, *args, torch_padding=0, **kwargs):
         super().__init__(*args, **kwargs)

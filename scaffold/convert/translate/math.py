@@ -120,6 +120,24 @@ def clamp_method(a: Args, cx: Context) -> cst.BaseExpression | None:
     return result
 
 
+@method("clamp_min", "clamp_max", signature=("bound",), tensor_only=True)
+def clamp_bound_method(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`x.clamp_min(b)` / `x.clamp_max(b)`: one bound of clamp (patchtsmixer's scalers), cast as clamp casts it."""
+    if set(a.bound) != {"bound"}:
+        return None
+    bound = a["bound"]
+    if not isinstance(bound, (cst.Integer, cst.Float, cst.UnaryOperation)):
+        bound = cx.expr("tf.cast({bound}, {x}.dtype)", bound=bound, x=a.receiver)
+    return cx.call("tf.math.maximum" if a.name == "clamp_min" else "tf.math.minimum", a.receiver, bound)
+
+
+@function("torch.clamp_min", "torch.clamp_max", signature=("input", "bound"))
+def clamp_bound(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if set(a.bound) != {"input", "bound"}:
+        return None
+    return cx.call("tf.math.maximum" if a.name.endswith("min") else "tf.math.minimum", a["input"], a["bound"])
+
+
 @function("torch.tril", "torch.triu", signature=("input", "diagonal"))
 def tril_triu(a: Args, cx: Context) -> cst.BaseExpression | None:
     """The main diagonal and below (tril) / above (triu); with a diagonal offset (`torch.tril(x, -k)`) the twin

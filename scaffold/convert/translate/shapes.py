@@ -263,12 +263,12 @@ def squeeze(a: Args, cx: Context) -> cst.BaseExpression:
     return cx.call("tf.squeeze", a.receiver, *[arg(x.value, "axis") for x in a.positional])
 
 
-@method("gather", tensor_only=True)
+@method("gather", signature=("dim", "index"), tensor_only=True)
 def gather(a: Args, cx: Context) -> cst.BaseExpression | None:
-    if len(a.positional) != 2 or a.keywords:
+    """`x.gather(dim, index)`, by position or keyword (phimoe's `gather(dim=-1, index=...)`)."""
+    if set(a.bound) != {"dim", "index"}:
         return None
-    dim, index = a.positional
-    return cx.call("tf.experimental.numpy.take_along_axis", a.receiver, index, arg(dim.value, "axis"))
+    return cx.call("tf.experimental.numpy.take_along_axis", a.receiver, a["index"], arg(a["dim"], "axis"))
 
 
 @method("masked_select", tensor_only=True)
