@@ -771,3 +771,53 @@ def test_prepare_4d_causal_attention_mask_window_matches_torch():
                     continue
                 pt = np.broadcast_to(pt.numpy(), tf.shape)
                 assert np.array_equal(pt == 0, tf.numpy() == 0), (pt_fn.__name__, past, window, length)
+
+
+def test_fold_pooling_and_histc_twins_match_torch():
+    """F.fold (mobilevitv2's folding), F.max_pool2d (superpoint's NMS, ceil_mode: funnel/sam2), F.avg_pool2d and
+    torch.histc (aria's tokens per expert) against torch, eagerly and under tf.function."""
+    import numpy as np
+    import tensorflow as tf
+    import torch
+
+    from scaffold.convert.snippets import tf_helpers as h
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 7, 6)).astype("float32")
+    cols = rng.standard_normal((2, 3 * 2 * 3, 6)).astype("float32")  # 2 x 3 blocks of 3 channels
+    cases = [
+        (lambda t, F: F(t, output_size=(4, 9), kernel_size=(2, 3), stride=(2, 3)), "fold", cols),
+        (
+            lambda t, F: F(t, (5, 6), 3, padding=1, stride=(1, 2)),
+            "fold",
+            rng.standard_normal((2, 27, 15)).astype("float32"),
+        ),
+        (
+            lambda t, F: F(t, (7, 6), (2, 3), dilation=(2, 1), stride=(2, 1)),
+            "fold",
+            rng.standard_normal((2, 18, 12)).astype("float32"),
+        ),
+        (lambda t, F: F(t, kernel_size=5, stride=1, padding=2), "max_pool2d", x),
+        (lambda t, F: F(t, 2, stride=2, ceil_mode=True), "max_pool2d", x),
+        (lambda t, F: F(t, 3, 2, 1, ceil_mode=True), "max_pool2d", x),
+        (lambda t, F: F(t, 2), "max_pool2d", x),
+        (lambda t, F: F(t, 3, stride=2, padding=1), "avg_pool2d", x),
+        (lambda t, F: F(t, (2, 3)), "avg_pool2d", x),
+    ]
+    for i, (call, name, data) in enumerate(cases):
+        expected = call(torch.tensor(data), getattr(torch.nn.functional, name)).numpy()
+        twin = getattr(h, f"torch_{name}")
+        for run in (lambda t: call(t, twin), tf.function(lambda t: call(t, twin))):
+            actual = np.asarray(run(tf.constant(data)))
+            assert actual.shape == expected.shape and np.max(np.abs(actual - expected)) < 1e-5, (i, name)
+    indices = np.asarray([[0, 3], [3, 1], [2, 3]], dtype="float32")
+    values = rng.standard_normal(50).astype("float32")
+    for data, kwargs in (
+        (indices, {"bins": 4, "min": 0, "max": 3}),
+        (values, {"bins": 7}),
+        (values, {"bins": 5, "min": -1, "max": 1}),
+    ):
+        expected = torch.histc(torch.tensor(data), **kwargs).numpy()
+        for run in (h.torch_histc, tf.function(h.torch_histc)):
+            actual = np.asarray(run(tf.constant(data), **kwargs))
+            assert actual.dtype == expected.dtype and np.array_equal(actual, expected), (kwargs, actual, expected)

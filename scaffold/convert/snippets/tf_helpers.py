@@ -959,6 +959,21 @@ def dynamic_rope_update(rope_forward):
     return wrapper
 
 
+def torch_histc(input, bins=100, min=0, max=0):
+    """torch.histc: counts of the flattened input in `bins` equal bins over [min, max] (the data's range where
+    min == max), values outside ignored, `max` itself in the last bin; the input's float dtype."""
+    values = tf.reshape(input, [-1])
+    low, high = tf.cast(min, values.dtype), tf.cast(max, values.dtype)
+    if min == max:
+        low, high = tf.reduce_min(values), tf.reduce_max(values)
+        same = tf.cast(tf.equal(low, high), values.dtype)
+        low, high = low - same, high + same
+    keep = tf.logical_and(values >= low, values <= high)
+    index = tf.cast(tf.floor((values - low) * bins / (high - low)), tf.int32)
+    index = tf.where(keep, tf.minimum(index, bins - 1), 0)
+    return tf.math.unsorted_segment_sum(tf.cast(keep, values.dtype), index, bins)
+
+
 def torch_pow(input, exponent):
     """torch.pow with torch's type promotion: where one side is floating (a tensor or a Python float), an integer
     side is cast to its dtype (float32 for a Python float); two tensors of one dtype are tf.math.pow's."""
@@ -1724,6 +1739,60 @@ def torch_unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     batch, channels = shape_list(input)[:2]
     patches = tf.reshape(patches, [batch, -1, kernel[0], kernel[1], channels])
     return tf.reshape(tf.transpose(patches, perm=[0, 4, 2, 3, 1]), [batch, channels * kernel[0] * kernel[1], -1])
+
+
+def torch_fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """torch.nn.functional.fold (col2im), unfold's adjoint: [batch, channels * kh * kw, blocks] -> [batch, channels,
+    height, width], overlapping values summed. The block grid is static (sizes known when traced)."""
+    import numpy as np  # a snippet: copied into files that may not import numpy
+
+    size, kernel, dilation, padding, stride = (
+        _spatial(v, 2) for v in (output_size, kernel_size, dilation, padding, stride)
+    )
+    grid = [(size[d] + 2 * padding[d] - dilation[d] * (kernel[d] - 1) - 1) // stride[d] + 1 for d in range(2)]
+    # the output row and column of each (kernel row, kernel column, block) column entry, in torch's order
+    ki, kj, bh, bw = np.meshgrid(*(np.arange(n) for n in (*kernel, *grid)), indexing="ij")
+    rows = (bh * stride[0] - padding[0] + ki * dilation[0]).reshape(-1)
+    cols = (bw * stride[1] - padding[1] + kj * dilation[1]).reshape(-1)
+    inside = np.flatnonzero((rows >= 0) & (rows < size[0]) & (cols >= 0) & (cols < size[1]))
+    batch = shape_list(input)[0]
+    values = tf.reshape(input, [batch, -1, kernel[0] * kernel[1] * grid[0] * grid[1]])
+    values = tf.gather(tf.transpose(values, perm=[2, 0, 1]), inside)
+    image = tf.math.unsorted_segment_sum(values, rows[inside] * size[1] + cols[inside], size[0] * size[1])
+    return tf.reshape(tf.transpose(image, perm=[1, 2, 0]), [batch, -1, size[0], size[1]])
+
+
+def torch_max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """torch.nn.functional.max_pool2d of [batch, channels, height, width]: padded with -inf as torch pads, and with
+    `ceil_mode` the last partial window kept (it starts inside the input or the left padding, as torch's)."""
+    kernel, padding = _spatial(kernel_size, 2), _spatial(padding, 2)
+    stride = _spatial(stride if stride is not None and stride != [] else kernel_size, 2)
+    if _spatial(dilation, 2) != (1, 1) or return_indices:
+        raise NotImplementedError("scaffold: max_pool2d with dilation or return_indices has no twin yet")
+    hidden_states = _channels_last(input, 2)
+    extra = [0, 0]
+    if ceil_mode:
+        for d, length in enumerate(shape_list(hidden_states)[1:3]):
+            out = -(-(length + 2 * padding[d] - kernel[d]) // stride[d]) + 1
+            if (out - 1) * stride[d] >= length + padding[d]:
+                out -= 1
+            extra[d] = max((out - 1) * stride[d] + kernel[d] - length - 2 * padding[d], 0)
+    pads = [[0, 0], [padding[0], padding[0] + extra[0]], [padding[1], padding[1] + extra[1]], [0, 0]]
+    hidden_states = tf.pad(hidden_states, pads, constant_values=float("-inf"))
+    pooled = tf.nn.max_pool2d(hidden_states, ksize=kernel, strides=stride, padding="VALID")
+    return _channels_first(pooled, 2)
+
+
+def torch_avg_pool2d(
+    input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
+):
+    """torch.nn.functional.avg_pool2d of [batch, channels, height, width] (zero padding counted, as torch's default)."""
+    if ceil_mode or not count_include_pad or divisor_override is not None:
+        raise NotImplementedError("scaffold: avg_pool2d with ceil_mode, count_include_pad=False or a divisor")
+    kernel, padding = _spatial(kernel_size, 2), _spatial(padding, 2)
+    stride = _spatial(stride if stride is not None and stride != [] else kernel_size, 2)
+    hidden_states = tf.pad(_channels_last(input, 2), [[0, 0], [padding[0]] * 2, [padding[1]] * 2, [0, 0]])
+    return _channels_first(tf.nn.avg_pool2d(hidden_states, ksize=kernel, strides=stride, padding="VALID"), 2)
 
 
 class TorchUnfold(keras.layers.Layer):

@@ -161,6 +161,24 @@ def unfold(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call("torch_unfold", *a.args) if a.args else None
 
 
+@function(
+    "torch.nn.functional.fold", signature=("input", "output_size", "kernel_size", "dilation", "padding", "stride")
+)
+def fold(a: Args, cx: Context) -> cst.BaseExpression | None:
+    return cx.call("torch_fold", *a.args) if a.args else None
+
+
+@function("torch.nn.functional.max_pool2d", "torch.max_pool2d")
+def max_pool2d(a: Args, cx: Context) -> cst.BaseExpression | None:
+    # a twin with torch's parameters (ceil_mode too); dilation / return_indices raise in it
+    return cx.call("torch_max_pool2d", *a.args) if a.args else None
+
+
+@function("torch.nn.functional.avg_pool2d")
+def avg_pool2d(a: Args, cx: Context) -> cst.BaseExpression | None:
+    return cx.call("torch_avg_pool2d", *a.args) if a.args else None
+
+
 @function("torch.nn.functional.linear", signature=("input", "weight", "bias"))
 def linear(a: Args, cx: Context) -> cst.BaseExpression | None:
     """`F.linear(x, w, b)` = x @ w.T + b, w in torch's (out, in) layout; batch dimensions broadcast."""

@@ -138,6 +138,13 @@ def clamp_bound(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call("tf.math.maximum" if a.name.endswith("min") else "tf.math.minimum", a["input"], a["bound"])
 
 
+@function("torch.histc", signature=("input", "bins", "min", "max"))
+def histc(a: Args, cx: Context) -> cst.BaseExpression | None:
+    return (
+        cx.call("torch_histc", *a.args) if "input" in a and set(a.bound) <= {"input", "bins", "min", "max"} else None
+    )
+
+
 @function("torch.tril", "torch.triu", signature=("input", "diagonal"))
 def tril_triu(a: Args, cx: Context) -> cst.BaseExpression | None:
     """The main diagonal and below (tril) / above (triu); with a diagonal offset (`torch.tril(x, -k)`) the twin
