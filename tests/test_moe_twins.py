@@ -190,6 +190,7 @@ def test_torch_device_type(helpers):
     tf = helpers.tf
     assert helpers.torch_device_type(tf.constant([1.0])) == "cpu"  # the test machine has no GPU for TF
     assert tf.function(lambda x: tf.constant(helpers.torch_device_type(x) == "cpu"))(tf.constant([1.0]))
+    assert helpers.torch_device_type(helpers.keras.layers.Dense(2)) == "cpu"  # modernbert's `self.device.type`
 
 
 def test_router_jitter_draws_from_torchs_distribution():

@@ -374,6 +374,33 @@ def test_torch_linear_base_takes_torchs_arguments_and_weight_layout(helpers):
     assert no_bias.bias is None and [w.shape for w in no_bias.weights] == [(3, 4)]
 
 
+def test_torch_embedding_base_takes_torchs_arguments_and_attributes(helpers):
+    """`class ProphetNetPositionalEmbeddings(nn.Embedding)`: `super().__init__(n, d, pad)`, reads `self.padding_idx`
+    and calls `super().forward(ids)`; the twin answers torch's attributes and looks rows up as torch does."""
+    import numpy as np
+    import torch
+
+    for padding_idx, expected_idx in ((1, 1), (-2, 4), (None, None)):
+        embedding = torch.nn.Embedding(6, 3, padding_idx)
+        layer = helpers.TorchEmbedding(6, 3, padding_idx, name="embed_positions")
+        layer.build(None)
+        assert [w.name.split("/")[-1] for w in layer.weights] == ["embeddings:0"]
+        layer.set_weights([embedding.weight.detach().numpy()])
+        assert (layer.padding_idx, layer.num_embeddings, layer.embedding_dim) == (
+            embedding.padding_idx,
+            embedding.num_embeddings,
+            embedding.embedding_dim,
+        )
+        assert layer.padding_idx == expected_idx
+        _close(layer.weight, embedding.weight.detach().numpy())
+        ids = np.asarray([[0, 5, 2], [1, 1, 3]])
+        with torch.no_grad():
+            expected = embedding(torch.tensor(ids)).numpy()
+        _close(layer(ids), expected)
+    with pytest.raises(NotImplementedError, match="max_norm"):
+        helpers.TorchEmbedding(6, 3, max_norm=1.0)
+
+
 def test_integer_range_division_is_float32_like_torch():
     tf_code, actual, expected = _twin("10000 ** (torch.arange(0, 8, 2, dtype=torch.int64) / 8)")
     assert actual.dtype.name == "float32" and str(expected.dtype) == "torch.float32", tf_code

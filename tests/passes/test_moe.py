@@ -212,6 +212,8 @@ def test_device_type():
             def forward(self, x):
                 if x.device.type == "cpu" or self.training:
                     return x
+                if self.device.type == "mps":
+                    return -x
                 return torch.device("cpu").type
         """,
         """\
@@ -219,6 +221,8 @@ def test_device_type():
             def forward(self, x):
                 if torch_device_type(x) == "cpu" or self.training:
                     return x
+                if torch_device_type(self) == "mps":
+                    return -x
                 return torch.device("cpu").type
         """,
         MoePass,

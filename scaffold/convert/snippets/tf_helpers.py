@@ -1975,6 +1975,38 @@ class TorchLinear(keras.layers.Dense):
         return tf.transpose(self.kernel)
 
 
+class TorchEmbedding(keras.layers.Embedding):
+    """torch's nn.Embedding as a base class (`class XPositionalEmbeddings(nn.Embedding)` with its own forward),
+    with torch's constructor arguments and attributes: `padding_idx` (prophetnet adds it to positions),
+    `num_embeddings`, `embedding_dim`, `weight` (the table). Weights: `embeddings`, as keras' Embedding."""
+
+    def __init__(
+        self,
+        num_embeddings,
+        embedding_dim,
+        padding_idx=None,
+        max_norm=None,
+        norm_type=2.0,
+        scale_grad_by_freq=False,
+        sparse=False,
+        _weight=None,
+        _freeze=False,
+        device=None,
+        dtype=None,
+        **kwargs,
+    ):
+        if max_norm is not None:
+            raise NotImplementedError("scaffold: nn.Embedding(max_norm=...) renormalises rows in place; no twin")
+        super().__init__(num_embeddings, embedding_dim, **kwargs)
+        if padding_idx is not None and padding_idx < 0:
+            padding_idx += num_embeddings
+        self.num_embeddings, self.embedding_dim, self.padding_idx = num_embeddings, embedding_dim, padding_idx
+
+    @property
+    def weight(self):
+        return self.embeddings
+
+
 class OutputRecorder:
     """TF twin of transformers.utils.generic.OutputRecorder: which layers' outputs a model records, and which
     item of their output tuple (`layer_name`: part of the layer's path, as torch names it, `layer.0.attention`)."""
@@ -2403,5 +2435,5 @@ def torch_tolist(tensor):
 
 def torch_device_type(tensor):
     """torch's `x.device.type` for a TF tensor: "cuda" on a GPU, else "cpu" (a traced tensor, which TF places
-    later, counts as on the CPU)."""
+    later, counts as on the CPU; so does a keras layer, `self.device.type`: TF places its weights per op)."""
     return "cuda" if "GPU" in (getattr(tensor, "device", "") or "") else "cpu"
