@@ -51,6 +51,61 @@ def _code(node: cst.CSTNode) -> str:
     return f"({code})" if "\n" in code else code
 
 
+# the prefix of an __init__ argument kept for build() whose own name is an attribute holding something else
+INIT_ARGUMENT = "_init_"
+
+
+class _Bindings(cst.CSTVisitor):
+    """The names a statement binds (assignment targets, augmented too) and the names it reads."""
+
+    def __init__(self) -> None:
+        self.bound: set[str] = set()
+        self.read: set[str] = set()
+        self.sets_self = False  # assigns a `self.` attribute (makes a sub-layer)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        if isinstance(node.target, cst.Name):
+            self.bound.add(node.target.value)
+        self.sets_self = self.sets_self or (dotted(node.target) or "").startswith("self.")
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.target, cst.Name):
+            self.bound.add(node.target.value)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.read.add(node.value)
+
+
+def _bindings(statement: cst.CSTNode) -> _Bindings:
+    names = _Bindings()
+    statement.visit(names)
+    return names
+
+
+def rebound_locals(cls: ClassInfo) -> dict[str, int]:
+    """`__init__` locals bound by more than one statement, under conditions (lfm2's `intermediate_size`, scaled
+    by `if config.block_auto_adjust_ff_dim:` and again inside), and read by no statement before the last that
+    binds them: name -> index of that last top-level statement. build() reads them off `self`, stored right after
+    it, instead of inlining one of their values."""
+    if cls.init is None or not isinstance(cls.init.body, cst.IndentedBlock):
+        return {}
+    body = cls.init.body.body
+    statements = [_bindings(statement) for statement in body]
+    result: dict[str, int] = {}
+    for name in set().union(*(n.bound for n in statements)) if statements else set():
+        binding = [i for i, n in enumerate(statements) if name in n.bound]
+        conditional = [i for i in binding if isinstance(body[i], cst.If)]
+        plain = all(isinstance(body[i], (cst.If, cst.SimpleStatementLine)) for i in binding)
+        if len(binding) < 2 or not conditional or not plain or name in cls.init_params or name in cls.self_attrs:
+            continue  # a loop's rebinding (`in_dim = out_dim`) differs per item: build() inlines those
+        if any(statements[i].sets_self for i in conditional):
+            continue
+        last = binding[-1]
+        if all(name in n.bound or name not in n.read for n in statements[:last]):
+            result[name] = last
+    return result
+
+
 def _lift(
     expr: cst.BaseExpression,
     cls: ClassInfo,
@@ -67,6 +122,9 @@ def _lift(
         if name == "config":
             stored.add("config")
             return fragment("self.config")
+        if name in rebound_locals(cls) and name not in params_only:
+            stored.add(name)
+            return fragment(f"self.{name}")
         local_value = cls.init_locals.get(name)
         if isinstance(local_value, cst.Call) and name not in params_only:
             held = held_at(name, cls, info)
@@ -77,6 +135,10 @@ def _lift(
             simple = isinstance(value, (cst.Name, cst.Attribute, cst.Integer, cst.Call, cst.Subscript))
             return value if simple else fragment(f"({_code(value)})")
         if name in cls.init_params and name != "self":
+            kept = cls.self_values.get(name)
+            if name in cls.self_attrs and not (isinstance(kept, cst.Name) and kept.value == name):
+                # pvt's `cls_token: bool` parameter beside its `self.cls_token` weight: kept apart
+                name = f"{INIT_ARGUMENT}{name}"
             stored.add(name)
             return fragment(f"self.{name}")
         return expr
@@ -534,12 +596,21 @@ def _store_params(init: cst.FunctionDef, cls: ClassInfo, stored: set[str]) -> cs
                 assigned.add(target[len("self.") :])
     # `self.<name>` already set in __init__ (to the parameter or to something else: the lifted shape reads
     # whatever torch's code put there) needs nothing more
-    missing = [statement_fragment(f"self.{name} = {name}") for name in sorted(stored - assigned - cls.self_attrs)]
-    if not missing:
-        return init
+    rebound = rebound_locals(cls)
+    missing = [
+        statement_fragment(f"self.{name} = {name.removeprefix(INIT_ARGUMENT)}")
+        for name in sorted(stored - assigned - cls.self_attrs)
+        if name not in rebound
+    ]
     body = list(init.body.body)
-    position = next((i + 1 for i, s in enumerate(body) if is_super_init(s)), 0)  # type: ignore[arg-type]
-    body[position:position] = missing
+    for name in sorted(stored & set(rebound), reverse=True):
+        # a local rebound under conditions: kept once its last binding statement (of the TF __init__) ran
+        last = max((i for i, statement in enumerate(body) if name in _bindings(statement).bound), default=None)
+        if last is not None:
+            body[last + 1 : last + 1] = [statement_fragment(f"self.{name} = {name}")]
+    if missing:
+        position = next((i + 1 for i, s in enumerate(body) if is_super_init(s)), 0)  # type: ignore[arg-type]
+        body[position:position] = missing
     return init.with_changes(body=init.body.with_changes(body=body))
 
 
