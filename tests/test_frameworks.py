@@ -494,6 +494,11 @@ def test_conv_twins_have_torchs_attributes_and_weight_layout():
         weight = np.asarray(layer.weight)
         assert weight.shape == tuple(module.weight.shape), type(module).__name__
         assert np.array_equal(weight, module.weight.detach().numpy()), type(module).__name__
+        # given torch's in_channels, build(None) (from_pretrained's build by name scope) makes the same kernel
+        config = {k: v for k, v in layer.get_config().items() if k not in ("name", "trainable", "dtype")}
+        unbuilt = type(layer)(in_channels=module.in_channels, **config)
+        unbuilt.build(None)
+        assert unbuilt.in_channels == module.in_channels and tuple(unbuilt.weight.shape) == tuple(module.weight.shape)
 
 
 def test_glu_padding_upsample_and_adaptive_pooling_twins_match_torch():

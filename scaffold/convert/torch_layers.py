@@ -214,6 +214,7 @@ def keras_constructor(
         if groups is not None and _number(groups) != 1:
             notes.append(f"{kind}(groups=...): keras' transposed convs have no groups; the layer raises")
             put("groups", groups)
+        put("in_channels", a.get("in_channels"))  # the twin builds from it where build() knows no input shape
         put("filters", a.get("out_channels"))
         put("kernel_size", a.get("kernel_size"))
         put("strides", a.get("stride"))
@@ -228,6 +229,7 @@ def keras_constructor(
     if kind in ("Conv1d", "Conv2d", "Conv3d"):
         _padding_mode(a, kind, notes)
         # torch convs are channels-first with numeric padding: the helper layers keep both at the call
+        put("in_channels", a.get("in_channels"))  # the twin builds from it where build() knows no input shape
         put("filters", a.get("out_channels"))
         put("kernel_size", a.get("kernel_size"))
         put("strides", a.get("stride"))

@@ -1414,6 +1414,9 @@ class _ChannelsFirstSpec:
     """Keras checks inputs against a channels-last spec before `call`; these layers take channels-first."""
 
     def build(self, input_shape):
+        if input_shape is None and getattr(self, "_in_channels", None) is not None:
+            # built by name scope with no input (from_pretrained): torch's in_channels gives the kernel's shape
+            input_shape = [None] * (self.rank + 1) + [self._in_channels]
         super().build(input_shape)
         self.input_spec = keras.layers.InputSpec(min_ndim=self.rank + 2)
 
@@ -1421,11 +1424,16 @@ class _ChannelsFirstSpec:
 class _TorchConvAttributes:
     """torch's attribute names on a keras conv twin, for PyTorch code that reads them off the layer (mobilenet's
     `apply_tf_padding(features, conv)` reads `conv.stride`, vilt `projection.weight.shape`): `stride`,
-    `dilation`, `out_channels`, `in_channels` (once built) and `weight`, the kernel in torch's layout
+    `dilation`, `out_channels`, `in_channels` (torch's argument, which also builds the layer with no input
+    shape, as from_pretrained builds by name scope) and `weight`, the kernel in torch's layout
     ([out, in / groups, *kernel]; a transposed conv's [in, out, *kernel]). keras' own `padding` is left alone."""
 
     _torch_kernel_perm = None  # the permutation from the keras kernel to torch's weight; None: the usual one
     _torch_transposed = False
+
+    def __init__(self, *args, in_channels=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._in_channels = in_channels
 
     @property
     def stride(self):
@@ -1441,6 +1449,8 @@ class _TorchConvAttributes:
 
     @property
     def in_channels(self):
+        if self._in_channels is not None:
+            return self._in_channels
         if not self.built:
             raise AttributeError("in_channels: keras knows a conv's input channels once it is built")
         if self._torch_transposed:  # torch's [in, out / groups, *kernel]
