@@ -336,6 +336,10 @@ SCORES = [[0.1, 0.9, 0.3, 0.7, 0.5], [0.6, 0.2, 0.8, 0.4, 0.0]]
         ("x.clamp_min(x[0, 1])", {"x": SCORES}),
         ("x.gather(dim=-1, index=i)", {"x": SCORES, "i": [[4, 0], [1, 1]]}),
         ("x.gather(0, index=i)", {"x": SCORES, "i": [[1, 0, 1, 0, 0]]}),
+        ("x.unfold(dimension=-2, size=1, step=1)", {"x": X}),
+        ("x.unfold(1, 2, 1)", {"x": SCORES}),
+        ("x.unfold(2, 2, 1).unfold(0, 1, 2)", {"x": X}),
+        ("x.unfold(-1, 2, 2)", {"x": SCORES}),
     ],
 )
 def test_text_op_translations_match_torch(expression, inputs):

@@ -97,6 +97,7 @@ def test_in_place_statements_and_fresh_tensors():
                 mask = torch.zeros_like(logits)
                 mask.scatter_(1, idx, 1)
                 self.buffer.index_add_(0, idx, values)
+                mask.index_copy_(0, idx, values)
                 scores = torch.zeros_like(logits).scatter_(1, idx, values)
                 return mask, scores, logits.scatter_(1, idx, values)
         """,
@@ -106,6 +107,7 @@ def test_in_place_statements_and_fresh_tensors():
                 mask = torch.zeros_like(logits)
                 mask = mask.scatter(1, idx, 1)
                 self.buffer = self.buffer.index_add(0, idx, values)
+                mask = mask.index_copy(0, idx, values)
                 scores = torch.zeros_like(logits).scatter(1, idx, values)
                 return mask, scores, logits.scatter_(1, idx, values)
         """,

@@ -112,7 +112,7 @@ def _names_loaded(node: cst.CSTNode) -> list[cst.Name]:
 
 
 # in-place tensor methods of MoE routing and dispatch -> their out-of-place twins (translate/ registers those)
-INPLACE = {"index_add_": "index_add", "scatter_": "scatter"}
+INPLACE = {"index_add_": "index_add", "scatter_": "scatter", "index_copy_": "index_copy"}
 
 
 @dataclass

@@ -1805,6 +1805,15 @@ def torch_avg_pool2d(
     return _channels_first(tf.nn.avg_pool2d(hidden_states, ksize=kernel, strides=stride, padding="VALID"), 2)
 
 
+def torch_tensor_unfold(tensor, dimension, size, step):
+    """torch's `x.unfold(dimension, size, step)`: `dimension` becomes the (length - size) // step + 1 windows,
+    each window's `size` values a new last dim."""
+    rank = tensor.shape.rank
+    dimension = dimension % rank
+    frames = tf.signal.frame(tensor, frame_length=size, frame_step=step, axis=dimension)
+    return tf.transpose(frames, perm=[*range(dimension + 1), *range(dimension + 2, rank + 1), dimension + 1])
+
+
 class TorchUnfold(keras.layers.Layer):
     """torch's nn.Unfold: torch_unfold with the layer's arguments."""
 
@@ -2390,6 +2399,21 @@ def moe_expert_indices(hit):
             f"scaffold: the experts' loop needs a 1-D expert mask of static length, got shape {hit.shape}"
         )
     return list(range(hit.shape[0]))
+
+
+def torch_index_copy(input, dim, index, source):
+    """torch's `input.index_copy(dim, index, source)` (and `index_copy_`, rebound): `source`'s slices along `dim`
+    written into `input` at the positions `index` names (aria's token unpermutation)."""
+    input = tf.convert_to_tensor(input)
+    source = tf.cast(source, input.dtype)
+    rank = input.shape.rank
+    dim = dim % rank
+    index = tf.reshape(tf.cast(index, tf.int64), [-1, 1])
+    if dim == 0:
+        return tf.tensor_scatter_nd_update(input, index, source)
+    perm = [dim, *[d for d in range(rank) if d != dim]]
+    moved = tf.tensor_scatter_nd_update(tf.transpose(input, perm), index, tf.transpose(source, perm))
+    return tf.transpose(moved, [perm.index(d) for d in range(rank)])
 
 
 def torch_index_add(input, dim, index, source, alpha=1):

@@ -271,6 +271,15 @@ def gather(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call("tf.experimental.numpy.take_along_axis", a.receiver, a["index"], arg(a["dim"], "axis"))
 
 
+@method("unfold", signature=("dimension", "size", "step"))
+def tensor_unfold(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`x.unfold(dimension, size, step)`: sliding windows along a dim, the window last (patchtsmixer's patches).
+    Not tensor-only: `self.unfold(x)` calls an nn.Unfold layer, left as it is."""
+    if set(a.bound) != {"dimension", "size", "step"}:
+        return None
+    return cx.call("torch_tensor_unfold", a.receiver, a["dimension"], a["size"], a["step"])
+
+
 @method("masked_select", tensor_only=True)
 def masked_select(a: Args, cx: Context) -> cst.BaseExpression | None:
     # the mask broadcasts against the tensor, the result is one-dimensional: the twin does both as torch does
