@@ -6,7 +6,21 @@ import libcst as cst
 
 from .registry import Args, Context, arg, function, method, renamed_call, table
 
-table("torch.arange", to="tf.range")
+
+@function("torch.arange")
+def arange(a: Args, cx: Context) -> cst.BaseExpression:
+    """`torch.arange(start, end, step, dtype=)` -> tf.range(start, limit, delta, dtype=): torch's `end=` /
+    `step=` keywords are TF's `limit` / `delta` (rt_detr's `torch.arange(end=height)`: tf.range's first
+    argument, alone, is the limit)."""
+    positional = [x.value for x in a.positional]
+    keywords = dict(a.keywords)
+    if not positional and "end" in keywords:
+        positional = [keywords.pop("start")] if "start" in keywords else []
+        positional.append(keywords.pop("end"))
+    renames = {"start": "start", "end": "limit", "step": "delta"}
+    return cx.call("tf.range", *positional, *[arg(v, renames.get(k, k)) for k, v in keywords.items()])
+
+
 table("torch.rand", to="tf.random.uniform")
 table("torch.randn", to="tf.random.normal")
 table("torch.zeros_like", "torch.empty_like", to="tf.zeros_like")  # empty: any values; zeros are some
