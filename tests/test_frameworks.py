@@ -781,6 +781,8 @@ def test_prepare_4d_causal_attention_mask_window_matches_torch():
 def test_fold_pooling_and_histc_twins_match_torch():
     """F.fold (mobilevitv2's folding), F.max_pool2d (superpoint's NMS, ceil_mode: funnel/sam2), F.avg_pool2d and
     torch.histc (aria's tokens per expert) against torch, eagerly and under tf.function."""
+    import functools
+
     import numpy as np
     import tensorflow as tf
     import torch
@@ -812,7 +814,8 @@ def test_fold_pooling_and_histc_twins_match_torch():
     for i, (call, name, data) in enumerate(cases):
         expected = call(torch.tensor(data), getattr(torch.nn.functional, name)).numpy()
         twin = getattr(h, f"torch_{name}")
-        for run in (lambda t: call(t, twin), tf.function(lambda t: call(t, twin))):
+        eager = functools.partial(lambda t, call, twin: call(t, twin), call=call, twin=twin)
+        for run in (eager, tf.function(eager)):
             actual = np.asarray(run(tf.constant(data)))
             assert actual.shape == expected.shape and np.max(np.abs(actual - expected)) < 1e-5, (i, name)
     indices = np.asarray([[0, 3], [3, 1], [2, 3]], dtype="float32")
