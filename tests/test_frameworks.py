@@ -808,6 +808,8 @@ def test_fold_pooling_and_histc_twins_match_torch():
         (lambda t, F: F(t, 2, stride=2, ceil_mode=True), "max_pool2d", x),
         (lambda t, F: F(t, 3, 2, 1, ceil_mode=True), "max_pool2d", x),
         (lambda t, F: F(t, 2), "max_pool2d", x),
+        (lambda t, F: F(t, kernel_size=3, stride=1, padding=1), "max_pool2d", x[0]),  # unbatched
+        (lambda t, F: F(t, 2), "avg_pool2d", x[0]),
         (lambda t, F: F(t, 3, stride=2, padding=1), "avg_pool2d", x),
         (lambda t, F: F(t, (2, 3)), "avg_pool2d", x),
     ]

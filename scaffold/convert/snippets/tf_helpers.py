@@ -1779,6 +1779,8 @@ def torch_max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, cei
     stride = _spatial(stride if stride is not None and stride != [] else kernel_size, 2)
     if _spatial(dilation, 2) != (1, 1) or return_indices:
         raise NotImplementedError("scaffold: max_pool2d with dilation or return_indices has no twin yet")
+    if input.shape.rank == 3:  # torch's unbatched [channels, height, width] (superpoint's score maps)
+        return torch_max_pool2d(input[None], kernel_size, stride, padding, dilation, ceil_mode)[0]
     hidden_states = _channels_last(input, 2)
     extra = [0, 0]
     if ceil_mode:
@@ -1799,6 +1801,8 @@ def torch_avg_pool2d(
     """torch.nn.functional.avg_pool2d of [batch, channels, height, width] (zero padding counted, as torch's default)."""
     if ceil_mode or not count_include_pad or divisor_override is not None:
         raise NotImplementedError("scaffold: avg_pool2d with ceil_mode, count_include_pad=False or a divisor")
+    if input.shape.rank == 3:  # torch's unbatched [channels, height, width]
+        return torch_avg_pool2d(input[None], kernel_size, stride, padding)[0]
     kernel, padding = _spatial(kernel_size, 2), _spatial(padding, 2)
     stride = _spatial(stride if stride is not None and stride != [] else kernel_size, 2)
     hidden_states = tf.pad(_channels_last(input, 2), [[0, 0], [padding[0]] * 2, [padding[1]] * 2, [0, 0]])
