@@ -831,3 +831,43 @@ def test_fold_pooling_and_histc_twins_match_torch():
         for run in (h.torch_histc, tf.function(h.torch_histc)):
             actual = np.asarray(run(tf.constant(data), **kwargs))
             assert actual.dtype == expected.dtype and np.array_equal(actual, expected), (kwargs, actual, expected)
+
+
+def test_conv2d_and_group_norm_base_twins_take_torchs_arguments_and_match_torch():
+    """`class XDepthwiseConv2d(nn.Conv2d)` (efficientnet, align) and `class XGroupNorm(nn.GroupNorm)` (poolformer)
+    subclass twins with torch's constructor arguments, built by name scope (no input shape) as from_pretrained
+    builds, loaded from the torch module's weights, and compute what torch computes."""
+    import numpy as np
+    import torch
+
+    from scaffold.convert.snippets import tf_helpers as h
+
+    torch.manual_seed(0)
+    x = np.random.default_rng(0).standard_normal((2, 6, 7, 5)).astype("float32")
+    cases = [
+        (
+            torch.nn.Conv2d(6, 12, 3, stride=2, padding=1, groups=6),
+            h.TorchConv2d(6, 12, 3, stride=2, padding=1, groups=6),
+        ),
+        (
+            torch.nn.Conv2d(6, 4, (3, 1), padding="same", bias=False),
+            h.TorchConv2d(6, 4, (3, 1), padding="same", bias=False),
+        ),
+        (torch.nn.GroupNorm(1, 6), h.TorchNNGroupNorm(1, 6)),
+        (torch.nn.GroupNorm(3, 6, eps=1e-3), h.TorchNNGroupNorm(3, 6, eps=1e-3)),
+    ]
+    for module, layer in cases:
+        with torch.no_grad():
+            for p in module.parameters():
+                p.add_(torch.randn_like(p) * 0.1)
+        layer.build(None)
+        _load_like_from_pt(layer, module)
+        with torch.no_grad():
+            expected = module(torch.tensor(x)).numpy()
+        actual = np.asarray(layer(x))
+        assert actual.shape == expected.shape and np.max(np.abs(actual - expected)) < 1e-5, module
+    norm = h.TorchNNGroupNorm(2, 6)
+    norm.build(None)
+    assert (norm.num_groups, norm.num_channels, norm.eps) == (2, 6, 1e-5) and norm.weight is norm.gamma
+    with pytest.raises(NotImplementedError, match="padding_mode"):
+        h.TorchConv2d(6, 4, 3, padding_mode="reflect")

@@ -12,9 +12,15 @@ from ..names import dotted
 from ..nodes import fragment
 from ..pipeline import NodePass
 
-KERAS_BASES = {"Embedding": "TorchEmbedding", "LayerNorm": "TorchLayerNorm", "Linear": "TorchLinear"}
+KERAS_BASES = {
+    "Embedding": "TorchEmbedding",
+    "LayerNorm": "TorchLayerNorm",
+    "Linear": "TorchLinear",
+    "Conv2d": "TorchConv2d",
+    "GroupNorm": "TorchNNGroupNorm",
+}
 # Bases that are snippets taking torch's own constructor arguments: `super().__init__(...)` keeps them all
-TORCH_SIGNATURE_BASES = {"TorchEmbedding", "TorchLayerNorm", "TorchLinear"}
+TORCH_SIGNATURE_BASES = set(KERAS_BASES.values())
 LAYER_ROLES = ("layer",)
 MODEL_ROLES = ("model",)
 

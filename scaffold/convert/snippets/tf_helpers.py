@@ -289,6 +289,26 @@ class TorchGroupNorm(keras.layers.GroupNormalization):
         self.input_spec = keras.layers.InputSpec(min_ndim=2, axes={self.axis: input_shape[self.axis]})
 
 
+class TorchNNGroupNorm(TorchGroupNorm):
+    """torch's nn.GroupNorm as a base class (poolformer's `PoolFormerGroupNorm(nn.GroupNorm)`), with torch's
+    constructor arguments and attributes; built from `num_channels` where build() knows no input shape."""
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, **kwargs):
+        super().__init__(groups=num_groups, epsilon=eps, center=affine, scale=affine, axis=1, **kwargs)
+        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
+
+    def build(self, input_shape=None):
+        super().build(input_shape if input_shape is not None else [None, self.num_channels, None])
+
+    @property
+    def weight(self):
+        return self.gamma
+
+    @property
+    def bias(self):
+        return self.beta
+
+
 class TorchSequential(keras.layers.Layer):
     """A torch nn.Sequential that is not an attribute of its own (an item of a list: focalnet's focal layers) as
     one layer: its items named by index ("0", "1", ...: torch's `<list>.<i>.<j>` weights), each built with the
@@ -1498,6 +1518,42 @@ class _ChannelsFirst2D:
 
 class ChannelsFirstConv2D(_ChannelsFirstSpec, _TorchConvAttributes, _ChannelsFirst2D, keras.layers.Conv2D):
     """keras Conv2D on torch's channels-first layout, padded like torch."""
+
+
+class TorchConv2d(ChannelsFirstConv2D):
+    """torch's nn.Conv2d as a base class (efficientnet's `DepthwiseConv2d(nn.Conv2d)`), with torch's constructor
+    arguments; weights kernel/bias as the twin's. A string padding ("same", "valid") is keras' own (torch's
+    "same" pads the extra at the end, as keras does, at stride 1, the only stride torch allows it with)."""
+
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+        **kwargs,
+    ):
+        if padding_mode != "zeros":
+            raise NotImplementedError(f"scaffold: nn.Conv2d(padding_mode={padding_mode!r}) has no twin yet")
+        padding_kwargs = {"padding": padding} if isinstance(padding, str) else {"torch_padding": padding}
+        super().__init__(
+            in_channels=in_channels,
+            filters=out_channels,
+            kernel_size=kernel_size,
+            strides=stride,
+            dilation_rate=dilation,
+            groups=groups,
+            use_bias=bias,
+            **padding_kwargs,
+            **kwargs,
+        )
 
 
 class ChannelsFirstMaxPool2D(_ChannelsFirst2D, keras.layers.MaxPool2D):
