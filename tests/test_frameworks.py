@@ -871,3 +871,31 @@ def test_conv2d_and_group_norm_base_twins_take_torchs_arguments_and_match_torch(
     assert (norm.num_groups, norm.num_channels, norm.eps) == (2, 6, 1e-5) and norm.weight is norm.gamma
     with pytest.raises(NotImplementedError, match="padding_mode"):
         h.TorchConv2d(6, 4, 3, padding_mode="reflect")
+
+
+def test_batch_norm_1d_twin_takes_two_and_three_dimensional_inputs_as_torch():
+    """levit's `self.batch_norm(hidden_state.flatten(0, 1))`: BatchNorm1d built for [None, channels, None] and
+    called on [batch, channels] too; inference statistics as torch's."""
+    import numpy as np
+    import torch
+
+    from scaffold.convert.snippets import tf_helpers as h
+
+    torch.manual_seed(0)
+    module = torch.nn.BatchNorm1d(6, eps=1e-3).eval()
+    with torch.no_grad():
+        module.running_mean.normal_()
+        module.running_var.uniform_(0.5, 2.0)
+        module.weight.normal_()
+        module.bias.normal_()
+    layer = h.TorchBatchNorm1d(epsilon=1e-3, momentum=0.9, axis=1)
+    layer.build([None, 6, None])
+    layer.set_weights(
+        [t.detach().numpy() for t in (module.weight, module.bias, module.running_mean, module.running_var)]
+    )
+    rng = np.random.default_rng(0)
+    for shape in ((4, 6), (2, 6, 5)):
+        x = rng.standard_normal(shape).astype("float32")
+        with torch.no_grad():
+            expected = module(torch.tensor(x)).numpy()
+        assert np.max(np.abs(np.asarray(layer(x, training=False)) - expected)) < 1e-5, shape

@@ -251,7 +251,8 @@ def keras_constructor(
             momentum = 0.1
         kw.append(("momentum", fragment(repr(round(1 - momentum, 10)))))
         kw.append(("axis", fragment("1")))  # torch normalises the channel axis of channels-first tensors
-        return "keras.layers.BatchNormalization", kw, notes
+        # BatchNorm1d takes [batch, channels] and [batch, channels, length] alike (levit flattens to 2-D)
+        return "TorchBatchNorm1d" if kind == "BatchNorm1d" else "keras.layers.BatchNormalization", kw, notes
     if kind == "GroupNorm":
         put("groups", a.get("num_groups"))
         put("epsilon", a.get("eps", fragment("1e-05")))

@@ -77,7 +77,7 @@ def init_line(statement: str, params: str = "config", initializer_range: bool | 
         ),
         pytest.param(
             "self.bn = nn.BatchNorm1d(8, eps=1e-3, momentum=0.01)",
-            'self.bn = keras.layers.BatchNormalization(epsilon=1e-3, momentum=0.99, axis=1, name="bn")',
+            'self.bn = TorchBatchNorm1d(epsilon=1e-3, momentum=0.99, axis=1, name="bn")',
             id="batchnorm-explicit",
         ),
         pytest.param(

@@ -289,6 +289,15 @@ class TorchGroupNorm(keras.layers.GroupNormalization):
         self.input_spec = keras.layers.InputSpec(min_ndim=2, axes={self.axis: input_shape[self.axis]})
 
 
+class TorchBatchNorm1d(keras.layers.BatchNormalization):
+    """torch's nn.BatchNorm1d (keras axis=1) over [batch, channels] or [batch, channels, length], as torch's: keras'
+    own accepts only the rank it was built with, and build() knows the channels only (`[None, channels, None]`)."""
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        self.input_spec = keras.layers.InputSpec(min_ndim=2, max_ndim=3, axes={1: input_shape[1]})
+
+
 class TorchNNGroupNorm(TorchGroupNorm):
     """torch's nn.GroupNorm as a base class (poolformer's `PoolFormerGroupNorm(nn.GroupNorm)`), with torch's
     constructor arguments and attributes; built from `num_channels` where build() knows no input shape."""
