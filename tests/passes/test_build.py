@@ -375,6 +375,32 @@ def test_a_local_rebound_under_conditions_is_read_off_self_once_it_is_settled():
     assert "self.in_dim" not in code
 
 
+def test_a_local_grown_by_augmented_assignments_is_kept_where_its_layer_is_made():
+    """roc_bert: `input_dim += pronunciation_dim` under `if`s inside `if config.concat_input:`, then the Linear
+    made from it: kept on `self` right before that statement (a keyword `input_dim=` of an Embedding is no read)."""
+    code = converted(
+        """
+        class TinyEmbeddings(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.words = nn.Embedding(config.vocab_size, config.hidden_size)
+                if config.concat_input:
+                    input_dim = config.hidden_size
+                    if config.enable_shape:
+                        input_dim += config.shape_embed_dim
+                    self.map_inputs_layer = nn.Linear(input_dim, config.hidden_size)
+                else:
+                    self.map_inputs_layer = None
+        """
+    )
+    assert (
+        "input_dim += config.shape_embed_dim\n            self.input_dim = input_dim\n            self.map_inputs_layer"
+        in code
+    )
+    assert "self.map_inputs_layer.build([None, None, self.input_dim])" in code
+    assert code.count("self.input_dim = input_dim") == 1
+
+
 def test_an_init_argument_named_like_an_attribute_holding_a_weight_is_kept_apart():
     """pvt: `cls_token: bool` decides `self.cls_token = nn.Parameter(...) if cls_token else None`; build() reads
     the argument, not the attribute (which holds the weight, or nothing yet)."""

@@ -55,55 +55,140 @@ def _code(node: cst.CSTNode) -> str:
 INIT_ARGUMENT = "_init_"
 
 
-class _Bindings(cst.CSTVisitor):
-    """The names a statement binds (assignment targets, augmented too) and the names it reads."""
+class _Statements(cst.CSTVisitor):
+    """The small statements of a function body in document order: (statement, inside a loop)."""
 
     def __init__(self) -> None:
-        self.bound: set[str] = set()
-        self.read: set[str] = set()
-        self.sets_self = False  # assigns a `self.` attribute (makes a sub-layer)
+        self.loops = 0
+        self.found: list[tuple[cst.BaseSmallStatement, bool]] = []
 
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        if isinstance(node.target, cst.Name):
-            self.bound.add(node.target.value)
-        self.sets_self = self.sets_self or (dotted(node.target) or "").startswith("self.")
+    def visit_For(self, node: cst.For) -> None:
+        self.loops += 1
 
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        if isinstance(node.target, cst.Name):
-            self.bound.add(node.target.value)
+    def leave_For(self, original_node: cst.For) -> None:
+        self.loops -= 1
+
+    def visit_While(self, node: cst.While) -> None:
+        self.loops += 1
+
+    def leave_While(self, original_node: cst.While) -> None:
+        self.loops -= 1
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False  # a function defined inside __init__ binds its own names
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
+        self.found.extend((small, self.loops > 0) for small in node.body)
+        return False
+
+
+class _Reads(cst.CSTVisitor):
+    def __init__(self, name: str) -> None:
+        self.name, self.found = name, False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)  # `Embedding(input_dim=...)`: a keyword is no read of a local of that name
+        return False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)  # `config.input_dim` neither
+        return False
 
     def visit_Name(self, node: cst.Name) -> None:
-        self.read.add(node.value)
+        self.found = self.found or node.value == self.name
 
 
-def _bindings(statement: cst.CSTNode) -> _Bindings:
-    names = _Bindings()
-    statement.visit(names)
-    return names
+def _reads(node: cst.CSTNode, name: str) -> bool:
+    reads = _Reads(name)
+    node.visit(reads)
+    return reads.found
 
 
-def rebound_locals(cls: ClassInfo) -> dict[str, int]:
-    """`__init__` locals bound by more than one statement, under conditions (lfm2's `intermediate_size`, scaled
-    by `if config.block_auto_adjust_ff_dim:` and again inside), and read by no statement before the last that
-    binds them: name -> index of that last top-level statement. build() reads them off `self`, stored right after
-    it, instead of inlining one of their values."""
-    if cls.init is None or not isinstance(cls.init.body, cst.IndentedBlock):
+def _binds(small: cst.BaseSmallStatement, name: str) -> bool:
+    if isinstance(small, cst.Assign):
+        return any(_reads(t.target, name) and not isinstance(t.target, cst.Attribute) for t in small.targets)
+    if isinstance(small, (cst.AugAssign, cst.AnnAssign)):
+        return isinstance(small.target, cst.Name) and small.target.value == name
+    return False
+
+
+def _sets_self_from(small: cst.BaseSmallStatement, name: str) -> bool:
+    """`self.<x> = <a value reading name>`: a sub-layer (or attribute) made from the local."""
+    return (
+        isinstance(small, cst.Assign)
+        and any((dotted(t.target) or "").startswith("self.") for t in small.targets)
+        and _reads(small.value, name)
+    )
+
+
+def rebound_locals(cls: ClassInfo) -> dict[str, str]:
+    """`__init__` locals bound more than once (`x += ...` too) under conditions, outside loops, before the first
+    `self.<attr> = ...` that reads them (lfm2's `intermediate_size`, scaled under `if
+    config.block_auto_adjust_ff_dim:`; roc_bert's `input_dim += pronunciation_dim` under `if`s). build() reads
+    them off `self`, kept right before that first statement, instead of inlining one of their values.
+    name -> the TF attribute that statement sets."""
+    if cls.init is None:
         return {}
-    body = cls.init.body.body
-    statements = [_bindings(statement) for statement in body]
-    result: dict[str, int] = {}
-    for name in set().union(*(n.bound for n in statements)) if statements else set():
-        binding = [i for i, n in enumerate(statements) if name in n.bound]
-        conditional = [i for i in binding if isinstance(body[i], cst.If)]
-        plain = all(isinstance(body[i], (cst.If, cst.SimpleStatementLine)) for i in binding)
-        if len(binding) < 2 or not conditional or not plain or name in cls.init_params or name in cls.self_attrs:
+    cached = _REBOUND.get(id(cls))
+    if cached is not None and cached[0] is cls:
+        return cached[1]
+    walker = _Statements()
+    cls.init.body.visit(walker)
+    statements = walker.found
+    names = {
+        t.target.value
+        for small, _ in statements
+        if isinstance(small, cst.Assign)
+        for t in small.targets
+        if isinstance(t.target, cst.Name)
+    } | {
+        small.target.value
+        for small, _ in statements
+        if isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name)
+    }
+    result: dict[str, str] = {}
+    for name in names - set(cls.init_params) - cls.self_attrs:
+        binding = [i for i, (small, _) in enumerate(statements) if _binds(small, name)]
+        readers = [i for i, (small, _) in enumerate(statements) if _sets_self_from(small, name)]
+        if len(binding) < 2 or not readers or any(statements[i][1] for i in binding + readers):
             continue  # a loop's rebinding (`in_dim = out_dim`) differs per item: build() inlines those
-        if any(statements[i].sets_self for i in conditional):
-            continue
-        last = binding[-1]
-        if all(name in n.bound or name not in n.read for n in statements[:last]):
-            result[name] = last
+        if max(binding) < min(readers):
+            first = statements[min(readers)][0]
+            assert isinstance(first, cst.Assign)
+            target = next(
+                dotted(t.target) or "" for t in first.targets if (dotted(t.target) or "").startswith("self.")
+            )
+            result[name] = "self." + cls.tf_attr(target[len("self.") :])
+    _REBOUND[id(cls)] = (cls, result)
     return result
+
+
+_REBOUND: dict[int, tuple[ClassInfo, dict[str, str]]] = {}  # per class: rebound_locals reads __init__ once
+
+
+class _KeepBefore(cst.CSTTransformer):
+    """Insert `self.<name> = <name>` before the first statement that sets `target` (the sub-layer made from it)."""
+
+    def __init__(self, name: str, target: str) -> None:
+        super().__init__()
+        self.name, self.target = name, target
+        self.done = False
+
+    def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
+        body = list(updated.body)
+        for i, statement in enumerate(body):
+            if self.done:
+                break
+            if isinstance(statement, cst.SimpleStatementLine) and any(
+                isinstance(small, cst.Assign) and any(dotted(t.target) == self.target for t in small.targets)
+                for small in statement.body
+            ):
+                body.insert(i, statement_fragment(f"self.{self.name} = {self.name}"))
+                self.done = True
+        return updated.with_changes(body=body)
 
 
 def _lift(
@@ -602,12 +687,10 @@ def _store_params(init: cst.FunctionDef, cls: ClassInfo, stored: set[str]) -> cs
         for name in sorted(stored - assigned - cls.self_attrs)
         if name not in rebound
     ]
+    for name in sorted(stored & set(rebound)):
+        # a local rebound under conditions: kept as the first sub-layer made from it sees it
+        init = init.visit(_KeepBefore(name, rebound[name]))  # type: ignore[assignment]
     body = list(init.body.body)
-    for name in sorted(stored & set(rebound), reverse=True):
-        # a local rebound under conditions: kept once its last binding statement (of the TF __init__) ran
-        last = max((i for i, statement in enumerate(body) if name in _bindings(statement).bound), default=None)
-        if last is not None:
-            body[last + 1 : last + 1] = [statement_fragment(f"self.{name} = {name}")]
     if missing:
         position = next((i + 1 for i, s in enumerate(body) if is_super_init(s)), 0)  # type: ignore[arg-type]
         body[position:position] = missing
