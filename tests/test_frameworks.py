@@ -899,3 +899,22 @@ def test_batch_norm_1d_twin_takes_two_and_three_dimensional_inputs_as_torch():
         with torch.no_grad():
             expected = module(torch.tensor(x)).numpy()
         assert np.max(np.abs(np.asarray(layer(x, training=False)) - expected)) < 1e-5, shape
+
+
+def test_a_pooling_twin_of_kernel_size_zero_is_made_and_raises_when_called_as_torch():
+    """gemma3's projector makes nn.AvgPool2d(kernel_size=0) at a tiny vision size and never calls it on text
+    inputs: torch builds it and raises only when called; so does the twin (keras alone refuses to build it)."""
+    import numpy as np
+    import torch
+
+    from scaffold.convert.snippets import tf_helpers as h
+
+    pool = torch.nn.AvgPool2d(kernel_size=0, stride=0)
+    layer = h.ChannelsFirstAvgPool2D(pool_size=0, strides=0)
+    x = np.ones((1, 2, 4, 4), dtype="float32")
+    with pytest.raises(RuntimeError):
+        pool(torch.tensor(x))
+    with pytest.raises(RuntimeError, match="kernel size 0"):
+        layer(x)
+    ok = h.ChannelsFirstMaxPool2D(pool_size=2, strides=2)
+    assert np.asarray(ok(x)).shape == (1, 2, 2, 2)

@@ -1507,6 +1507,23 @@ class ChannelsFirstConv1D(_ChannelsFirstSpec, _TorchConvAttributes, keras.layers
         return tf.transpose(super().call(hidden_states), perm=[0, 2, 1])
 
 
+def _pooling_size(kwargs):
+    """torch makes a pooling layer of kernel size 0 and fails only when it is called (gemma3's multimodal
+    projector at a tiny vision size, unused by text inputs); keras refuses it at construction. The twin is made
+    with size 1 and raises as torch does if called. Returns the torch size when it is invalid, else None."""
+
+    def invalid(value):
+        return any(isinstance(v, int) and v <= 0 for v in ((value,) if isinstance(value, int) else value or ()))
+
+    size = kwargs.get("pool_size")
+    if not invalid(size):
+        return None
+    kwargs["pool_size"] = 1
+    if invalid(kwargs.get("strides")):
+        kwargs["strides"] = 1
+    return size
+
+
 class _ChannelsFirst2D:
     """A keras 2-D layer taking and returning torch's [batch, channels, height, width], padded like torch's
     `padding=` (with `pad_value`: -inf for max pooling, as torch pads)."""
@@ -1514,10 +1531,13 @@ class _ChannelsFirst2D:
     pad_value = 0.0
 
     def __init__(self, *args, torch_padding=0, **kwargs):
+        self._torch_invalid_size = _pooling_size(kwargs)
         super().__init__(*args, **kwargs)
         self.torch_padding = torch_padding
 
     def call(self, inputs):
+        if getattr(self, "_torch_invalid_size", None) is not None:
+            raise RuntimeError(f"pooling with kernel size {self._torch_invalid_size}: torch raises here too")
         hidden_states = tf.transpose(inputs, perm=[0, 2, 3, 1])
         if self.torch_padding:
             padding = _torch_padding(self.torch_padding, 4)
