@@ -342,6 +342,9 @@ SCORES = [[0.1, 0.9, 0.3, 0.7, 0.5], [0.6, 0.2, 0.8, 0.4, 0.0]]
         ("x.unfold(-1, 2, 2)", {"x": SCORES}),
         ("torch.arange(end=4) + torch.arange(1, end=5) + torch.arange(start=2, end=9, step=2)", {}),
         ("torch.arange(0, 8, step=2, dtype=torch.float32)", {}),
+        ("(x > 0.2).all(-1, keepdim=True)", {"x": SCORES}),
+        ("(x > 0.8).any(dim=0)", {"x": SCORES}),
+        ("(x > 0.0).all()", {"x": SCORES}),
     ],
 )
 def test_text_op_translations_match_torch(expression, inputs):

@@ -238,11 +238,16 @@ def reduction(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call(f"tf.reduce_{a.name}", a.receiver, *renamed)
 
 
-@method("any", "all")
+@method("any", "all", signature=("dim", "keepdim"))
 def any_all(a: Args, cx: Context) -> cst.BaseExpression | None:
-    if a.args:
+    """`x.all()` / `x.any(dim, keepdim=)` (rt_detr's `valid_mask.all(-1, keepdim=True)`); not tensor-only (Python
+    has builtins of those names, never as methods with other arguments)."""
+    if not set(a.bound) <= {"dim", "keepdim"}:
         return None
-    return cx.call(f"tf.reduce_{a.name}", cx.call("tf.cast", a.receiver, cx.expr("tf.bool")))
+    rest = ([arg(a["dim"], "axis")] if "dim" in a else []) + (
+        [arg(a["keepdim"], "keepdims")] if "keepdim" in a else []
+    )
+    return cx.call(f"tf.reduce_{a.name}", cx.call("tf.cast", a.receiver, cx.expr("tf.bool")), *rest)
 
 
 @method("argmax", "argmin")
