@@ -345,6 +345,7 @@ SCORES = [[0.1, 0.9, 0.3, 0.7, 0.5], [0.6, 0.2, 0.8, 0.4, 0.0]]
         ("(x > 0.2).all(-1, keepdim=True)", {"x": SCORES}),
         ("(x > 0.8).any(dim=0)", {"x": SCORES}),
         ("(x > 0.0).all()", {"x": SCORES}),
+        ("x[tuple(torch.nonzero(x > 0.5).t())]", {"x": SCORES}),
     ],
 )
 def test_text_op_translations_match_torch(expression, inputs):
