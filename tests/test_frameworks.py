@@ -918,3 +918,30 @@ def test_a_pooling_twin_of_kernel_size_zero_is_made_and_raises_when_called_as_to
         layer(x)
     ok = h.ChannelsFirstMaxPool2D(pool_size=2, strides=2)
     assert np.asarray(ok(x)).shape == (1, 2, 2, 2)
+
+
+def test_average_pooling_twins_leave_the_padding_out_of_the_count_as_torch():
+    """poolformer's `nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)` (and AvgPool1d): the border
+    windows average their input entries only; count_include_pad=True (torch's default) counts the zeros."""
+    import numpy as np
+    import torch
+
+    from scaffold.convert.snippets import tf_helpers as h
+
+    x = np.random.default_rng(0).standard_normal((2, 3, 6, 5)).astype("float32")
+    for include in (False, True):
+        for torch_pool, twin, data in (
+            (
+                torch.nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=include),
+                h.ChannelsFirstAvgPool2D(pool_size=3, strides=1, torch_padding=1, count_include_pad=include),
+                x,
+            ),
+            (
+                torch.nn.AvgPool1d(4, stride=2, padding=2, count_include_pad=include),
+                h.ChannelsFirstAvgPool1D(pool_size=4, strides=2, torch_padding=2, count_include_pad=include),
+                x[:, :, 0],
+            ),
+        ):
+            expected = torch_pool(torch.tensor(data)).numpy()
+            actual = np.asarray(twin(data))
+            assert actual.shape == expected.shape and np.max(np.abs(actual - expected)) < 1e-6, (torch_pool, include)

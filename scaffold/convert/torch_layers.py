@@ -270,8 +270,8 @@ def keras_constructor(
             kw.append(("torch_padding", padding))
         if not _is_false(a.get("ceil_mode")) and "ceil_mode" in a:
             notes.append(f"{kind}(ceil_mode=True): keras pools with floor; pad the input to match")
-        if kind == "AvgPool1d" and "count_include_pad" in a and not _is_true(a["count_include_pad"]):
-            notes.append("AvgPool1d(count_include_pad=False): the twin counts the padding")
+        if kind.startswith("Avg") and "count_include_pad" in a and not _is_true(a["count_include_pad"]):
+            put("count_include_pad", a["count_include_pad"])  # poolformer's pooling: the padding not counted
         return f"ChannelsFirst{kind[:3]}Pool{kind[-2]}D", kw, notes
     if kind == "Upsample":
         for name in SIGNATURES["Upsample"]:

@@ -1591,8 +1591,23 @@ class ChannelsFirstMaxPool2D(_ChannelsFirst2D, keras.layers.MaxPool2D):
     pad_value = float("-inf")
 
 
-class ChannelsFirstAvgPool2D(_ChannelsFirst2D, keras.layers.AveragePooling2D):
-    """torch's nn.AvgPool2d (count_include_pad=True) on [batch, channels, height, width]."""
+class _CountIncludePad:
+    """torch's `count_include_pad=False`: a window's average over its input entries only (the padding left out of
+    the count): the zero-padded average divided by the average of a padded mask of ones."""
+
+    def __init__(self, *args, count_include_pad=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.count_include_pad = count_include_pad
+
+    def call(self, inputs):
+        outputs = super().call(inputs)
+        if self.count_include_pad or not self.torch_padding:
+            return outputs
+        return outputs / super().call(tf.ones_like(inputs[:1, :1]))
+
+
+class ChannelsFirstAvgPool2D(_CountIncludePad, _ChannelsFirst2D, keras.layers.AveragePooling2D):
+    """torch's nn.AvgPool2d on [batch, channels, height, width]."""
 
 
 def _spatial(value, rank):
@@ -1696,8 +1711,8 @@ class ChannelsFirstMaxPool1D(_ChannelsFirst1D, keras.layers.MaxPool1D):
     pad_value = float("-inf")
 
 
-class ChannelsFirstAvgPool1D(_ChannelsFirst1D, keras.layers.AveragePooling1D):
-    """torch's nn.AvgPool1d (count_include_pad=True) on [batch, channels, length]."""
+class ChannelsFirstAvgPool1D(_CountIncludePad, _ChannelsFirst1D, keras.layers.AveragePooling1D):
+    """torch's nn.AvgPool1d on [batch, channels, length]."""
 
 
 class TorchGLU(keras.layers.Layer):
