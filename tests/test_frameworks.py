@@ -920,7 +920,7 @@ def test_a_pooling_twin_of_kernel_size_zero_is_made_and_raises_when_called_as_to
     assert np.asarray(ok(x)).shape == (1, 2, 2, 2)
 
 
-def test_average_pooling_twins_leave_the_padding_out_of_the_count_as_torch():
+def test_average_pooling_twins_leave_the_padding_out_of_the_count_and_pool_in_ceil_mode_as_torch():
     """poolformer's `nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)` (and AvgPool1d): the border
     windows average their input entries only; count_include_pad=True (torch's default) counts the zeros."""
     import numpy as np
@@ -945,3 +945,25 @@ def test_average_pooling_twins_leave_the_padding_out_of_the_count_as_torch():
             expected = torch_pool(torch.tensor(data)).numpy()
             actual = np.asarray(twin(data))
             assert actual.shape == expected.shape and np.max(np.abs(actual - expected)) < 1e-6, (torch_pool, include)
+    # ceil_mode: the last partial window pooled too (efficientnet's `nn.AvgPool2d(config.hidden_dim, ceil_mode=True)`)
+    for torch_pool, twin in (
+        (
+            torch.nn.AvgPool2d(4, stride=4, ceil_mode=True),
+            h.ChannelsFirstAvgPool2D(pool_size=4, strides=4, ceil_mode=True),
+        ),
+        (torch.nn.AvgPool2d(8, ceil_mode=True), h.ChannelsFirstAvgPool2D(pool_size=8, strides=8, ceil_mode=True)),
+        (
+            torch.nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+            h.ChannelsFirstAvgPool2D(pool_size=3, strides=2, torch_padding=1, ceil_mode=True, count_include_pad=False),
+        ),
+        (
+            torch.nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True),
+            h.ChannelsFirstMaxPool2D(pool_size=3, strides=2, torch_padding=1, ceil_mode=True),
+        ),
+        (torch.nn.MaxPool2d(4, ceil_mode=True), h.ChannelsFirstMaxPool2D(pool_size=4, strides=4, ceil_mode=True)),
+    ):
+        expected = torch_pool(torch.tensor(x)).numpy()
+        actual = np.asarray(twin(x))
+        assert actual.shape == expected.shape and np.max(np.abs(actual - expected)) < 1e-6, torch_pool
+    with pytest.raises(NotImplementedError, match="ceil_mode"):
+        h.ChannelsFirstAvgPool2D(pool_size=3, strides=2, torch_padding=1, ceil_mode=True)

@@ -268,7 +268,9 @@ def keras_constructor(
         padding = a.get("padding")
         if padding is not None and _number(padding) != 0:
             kw.append(("torch_padding", padding))
-        if not _is_false(a.get("ceil_mode")) and "ceil_mode" in a:
+        if not _is_false(a.get("ceil_mode")) and "ceil_mode" in a and kind.endswith("2d"):
+            put("ceil_mode", a["ceil_mode"])  # the 2-D twins pool the last partial window as torch does
+        elif not _is_false(a.get("ceil_mode")) and "ceil_mode" in a:
             notes.append(f"{kind}(ceil_mode=True): keras pools with floor; pad the input to match")
         if kind.startswith("Avg") and "count_include_pad" in a and not _is_true(a["count_include_pad"]):
             put("count_include_pad", a["count_include_pad"])  # poolformer's pooling: the padding not counted

@@ -1530,19 +1530,34 @@ class _ChannelsFirst2D:
 
     pad_value = 0.0
 
-    def __init__(self, *args, torch_padding=0, **kwargs):
+    def __init__(self, *args, torch_padding=0, ceil_mode=False, **kwargs):
         self._torch_invalid_size = _pooling_size(kwargs)
         super().__init__(*args, **kwargs)
         self.torch_padding = torch_padding
+        self.ceil_mode = ceil_mode
 
     def call(self, inputs):
         if getattr(self, "_torch_invalid_size", None) is not None:
             raise RuntimeError(f"pooling with kernel size {self._torch_invalid_size}: torch raises here too")
         hidden_states = tf.transpose(inputs, perm=[0, 2, 3, 1])
-        if self.torch_padding:
+        if self.torch_padding or self.ceil_mode:
             padding = _torch_padding(self.torch_padding, 4)
+            if self.ceil_mode:  # torch's ceil_mode: the last partial window too, padded at the end
+                sizes = shape_list(hidden_states)[1:3]
+                for d in range(2):
+                    extra = _ceil_mode_extra(sizes[d], self.pool_size[d], self.strides[d], padding[d + 1][0])
+                    padding[d + 1] = [padding[d + 1][0], padding[d + 1][1] + extra]
             hidden_states = tf.pad(hidden_states, padding, constant_values=self.pad_value)
         return tf.transpose(super().call(hidden_states), perm=[0, 3, 1, 2])
+
+
+def _ceil_mode_extra(length, kernel, stride, padding):
+    """The end padding torch's ceil_mode pools over: one more window where the last one starts inside the input
+    or its left padding (efficientnet's `nn.AvgPool2d(config.hidden_dim, ceil_mode=True)`)."""
+    out = -(-(length + 2 * padding - kernel) // stride) + 1
+    if (out - 1) * stride >= length + padding:
+        out -= 1
+    return max((out - 1) * stride + kernel - length - 2 * padding, 0)
 
 
 class ChannelsFirstConv2D(_ChannelsFirstSpec, _TorchConvAttributes, _ChannelsFirst2D, keras.layers.Conv2D):
@@ -1598,10 +1613,13 @@ class _CountIncludePad:
     def __init__(self, *args, count_include_pad=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.count_include_pad = count_include_pad
+        if getattr(self, "ceil_mode", False) and self.torch_padding and count_include_pad:
+            raise NotImplementedError("scaffold: average pooling with ceil_mode, padding and count_include_pad")
 
     def call(self, inputs):
         outputs = super().call(inputs)
-        if self.count_include_pad or not self.torch_padding:
+        # torch divides a window by its entries inside the input (and its padding if counted, never the ceil part)
+        if (self.count_include_pad or not self.torch_padding) and not getattr(self, "ceil_mode", False):
             return outputs
         return outputs / super().call(tf.ones_like(inputs[:1, :1]))
 
