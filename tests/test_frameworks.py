@@ -953,6 +953,10 @@ def test_average_pooling_twins_leave_the_padding_out_of_the_count_and_pool_in_ce
         ),
         (torch.nn.AvgPool2d(8, ceil_mode=True), h.ChannelsFirstAvgPool2D(pool_size=8, strides=8, ceil_mode=True)),
         (
+            torch.nn.MaxPool2d(1280, ceil_mode=True),
+            h.ChannelsFirstMaxPool2D(pool_size=1280, strides=1280, ceil_mode=True),
+        ),
+        (
             torch.nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
             h.ChannelsFirstAvgPool2D(pool_size=3, strides=2, torch_padding=1, ceil_mode=True, count_include_pad=False),
         ),

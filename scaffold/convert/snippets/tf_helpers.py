@@ -1540,24 +1540,32 @@ class _ChannelsFirst2D:
         if getattr(self, "_torch_invalid_size", None) is not None:
             raise RuntimeError(f"pooling with kernel size {self._torch_invalid_size}: torch raises here too")
         hidden_states = tf.transpose(inputs, perm=[0, 2, 3, 1])
-        if self.torch_padding or self.ceil_mode:
+        if self.ceil_mode:
+            return tf.transpose(self._ceil_mode_pool(hidden_states), perm=[0, 3, 1, 2])
+        if self.torch_padding:
             padding = _torch_padding(self.torch_padding, 4)
-            if self.ceil_mode:  # torch's ceil_mode: the last partial window too, padded at the end
-                sizes = shape_list(hidden_states)[1:3]
-                for d in range(2):
-                    extra = _ceil_mode_extra(sizes[d], self.pool_size[d], self.strides[d], padding[d + 1][0])
-                    padding[d + 1] = [padding[d + 1][0], padding[d + 1][1] + extra]
             hidden_states = tf.pad(hidden_states, padding, constant_values=self.pad_value)
         return tf.transpose(super().call(hidden_states), perm=[0, 3, 1, 2])
 
-
-def _ceil_mode_extra(length, kernel, stride, padding):
-    """The end padding torch's ceil_mode pools over: one more window where the last one starts inside the input
-    or its left padding (efficientnet's `nn.AvgPool2d(config.hidden_dim, ceil_mode=True)`)."""
-    out = -(-(length + 2 * padding - kernel) // stride) + 1
-    if (out - 1) * stride >= length + padding:
-        out -= 1
-    return max((out - 1) * stride + kernel - length - 2 * padding, 0)
+    def _ceil_mode_pool(self, hidden_states):
+        """torch's ceil_mode: the last partial window pooled too (it starts inside the input or its left padding),
+        over padding at the end; one window over a whole dim (efficientnet's `nn.AvgPool2d(config.hidden_dim,
+        ceil_mode=True)`, a kernel far larger than the map) is that dim, not a kernel-sized padded copy."""
+        padding = _torch_padding(self.torch_padding, 4)
+        ksize, strides = list(self.pool_size), list(self.strides)
+        for d, length in enumerate(shape_list(hidden_states)[1:3]):
+            before = padding[d + 1][0]
+            out = -(-(length + 2 * before - ksize[d]) // strides[d]) + 1
+            if (out - 1) * strides[d] >= length + before:
+                out -= 1
+            if out == 1:
+                ksize[d] = strides[d] = min(ksize[d], length + 2 * before)
+            extra = max((out - 1) * strides[d] + ksize[d] - length - 2 * before, 0)
+            padding[d + 1] = [before, before + extra]
+        hidden_states = tf.pad(hidden_states, padding, constant_values=self.pad_value)
+        return self.pool_function(
+            hidden_states, ksize=[1, *ksize, 1], strides=[1, *strides, 1], padding="VALID", data_format="NHWC"
+        )
 
 
 class ChannelsFirstConv2D(_ChannelsFirstSpec, _TorchConvAttributes, _ChannelsFirst2D, keras.layers.Conv2D):
