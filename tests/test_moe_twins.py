@@ -40,6 +40,8 @@ def helpers():
         ("x.index_add(0, i, y)", {"x": ROWS, "i": [3, 0, 3], "y": ROWS[:3]}),
         ("x.index_add(1, i, y, alpha=2.0)", {"x": ROWS, "i": [2, 2], "y": [[1.0, 2.0]] * 4}),
         ("x.index_add(-1, i, y)", {"x": ROWS, "i": [0], "y": [[1.0]] * 4}),
+        ("x.index_copy(0, i, y)", {"x": ROWS, "i": [3, 0, 1], "y": ROWS[:3]}),
+        ("x.index_copy(-1, i, y)", {"x": ROWS, "i": [1, 0], "y": [[1.0, 2.0]] * 4}),
         ("torch.zeros_like(x).scatter_(1, i, 1.0)", {"x": SCORES, "i": [[0, 4], [3, 2]]}),
         # deepseek_v3's rotary keys: a starred size stays starred
         ("x.expand(*y.shape[:-1], -1)", {"x": [[[1.0, 2.0, 3.0]]], "y": [[[0.0] * 5] * 4] * 2}),
@@ -190,6 +192,7 @@ def test_torch_device_type(helpers):
     tf = helpers.tf
     assert helpers.torch_device_type(tf.constant([1.0])) == "cpu"  # the test machine has no GPU for TF
     assert tf.function(lambda x: tf.constant(helpers.torch_device_type(x) == "cpu"))(tf.constant([1.0]))
+    assert helpers.torch_device_type(helpers.keras.layers.Dense(2)) == "cpu"  # modernbert's `self.device.type`
 
 
 def test_router_jitter_draws_from_torchs_distribution():

@@ -339,6 +339,21 @@ SCORES = [[0.1, 0.9, 0.3, 0.7, 0.5], [0.6, 0.2, 0.8, 0.4, 0.0]]
         ("torch.fft.fftn(x)", {"x": X}),
         ("torch.logical_and(i, i > 1)", {"i": [[0, 4], [3, 1]]}),
         ("i.logical_not()", {"i": [[0, 4], [3, 1]]}),
+        ("x.clamp_min(0.5) + x.clamp_max(0.3)", {"x": SCORES}),
+        ("torch.clamp_min(x, 0.4) - torch.clamp_max(x, 0.2)", {"x": SCORES}),
+        ("x.clamp_min(x[0, 1])", {"x": SCORES}),
+        ("x.gather(dim=-1, index=i)", {"x": SCORES, "i": [[4, 0], [1, 1]]}),
+        ("x.gather(0, index=i)", {"x": SCORES, "i": [[1, 0, 1, 0, 0]]}),
+        ("x.unfold(dimension=-2, size=1, step=1)", {"x": X}),
+        ("x.unfold(1, 2, 1)", {"x": SCORES}),
+        ("x.unfold(2, 2, 1).unfold(0, 1, 2)", {"x": X}),
+        ("x.unfold(-1, 2, 2)", {"x": SCORES}),
+        ("torch.arange(end=4) + torch.arange(1, end=5) + torch.arange(start=2, end=9, step=2)", {}),
+        ("torch.arange(0, 8, step=2, dtype=torch.float32)", {}),
+        ("(x > 0.2).all(-1, keepdim=True)", {"x": SCORES}),
+        ("(x > 0.8).any(dim=0)", {"x": SCORES}),
+        ("(x > 0.0).all()", {"x": SCORES}),
+        ("x[tuple(torch.nonzero(x > 0.5).t())]", {"x": SCORES}),
     ],
 )
 def test_text_op_translations_match_torch(expression, inputs):
@@ -375,6 +390,33 @@ def test_torch_linear_base_takes_torchs_arguments_and_weight_layout(helpers):
     no_bias = helpers.TorchLinear(3, 4, bias=False)
     no_bias.build(None)
     assert no_bias.bias is None and [w.shape for w in no_bias.weights] == [(3, 4)]
+
+
+def test_torch_embedding_base_takes_torchs_arguments_and_attributes(helpers):
+    """`class ProphetNetPositionalEmbeddings(nn.Embedding)`: `super().__init__(n, d, pad)`, reads `self.padding_idx`
+    and calls `super().forward(ids)`; the twin answers torch's attributes and looks rows up as torch does."""
+    import numpy as np
+    import torch
+
+    for padding_idx, expected_idx in ((1, 1), (-2, 4), (None, None)):
+        embedding = torch.nn.Embedding(6, 3, padding_idx)
+        layer = helpers.TorchEmbedding(6, 3, padding_idx, name="embed_positions")
+        layer.build(None)
+        assert [w.name.split("/")[-1] for w in layer.weights] == ["embeddings:0"]
+        layer.set_weights([embedding.weight.detach().numpy()])
+        assert (layer.padding_idx, layer.num_embeddings, layer.embedding_dim) == (
+            embedding.padding_idx,
+            embedding.num_embeddings,
+            embedding.embedding_dim,
+        )
+        assert layer.padding_idx == expected_idx
+        _close(layer.weight, embedding.weight.detach().numpy())
+        ids = np.asarray([[0, 5, 2], [1, 1, 3]])
+        with torch.no_grad():
+            expected = embedding(torch.tensor(ids)).numpy()
+        _close(layer(ids), expected)
+    with pytest.raises(NotImplementedError, match="max_norm"):
+        helpers.TorchEmbedding(6, 3, max_norm=1.0)
 
 
 def test_integer_range_division_is_float32_like_torch():

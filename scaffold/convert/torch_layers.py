@@ -214,6 +214,7 @@ def keras_constructor(
         if groups is not None and _number(groups) != 1:
             notes.append(f"{kind}(groups=...): keras' transposed convs have no groups; the layer raises")
             put("groups", groups)
+        put("in_channels", a.get("in_channels"))  # the twin builds from it where build() knows no input shape
         put("filters", a.get("out_channels"))
         put("kernel_size", a.get("kernel_size"))
         put("strides", a.get("stride"))
@@ -228,6 +229,7 @@ def keras_constructor(
     if kind in ("Conv1d", "Conv2d", "Conv3d"):
         _padding_mode(a, kind, notes)
         # torch convs are channels-first with numeric padding: the helper layers keep both at the call
+        put("in_channels", a.get("in_channels"))  # the twin builds from it where build() knows no input shape
         put("filters", a.get("out_channels"))
         put("kernel_size", a.get("kernel_size"))
         put("strides", a.get("stride"))
@@ -249,7 +251,8 @@ def keras_constructor(
             momentum = 0.1
         kw.append(("momentum", fragment(repr(round(1 - momentum, 10)))))
         kw.append(("axis", fragment("1")))  # torch normalises the channel axis of channels-first tensors
-        return "keras.layers.BatchNormalization", kw, notes
+        # BatchNorm1d takes [batch, channels] and [batch, channels, length] alike (levit flattens to 2-D)
+        return "TorchBatchNorm1d" if kind == "BatchNorm1d" else "keras.layers.BatchNormalization", kw, notes
     if kind == "GroupNorm":
         put("groups", a.get("num_groups"))
         put("epsilon", a.get("eps", fragment("1e-05")))
@@ -265,13 +268,12 @@ def keras_constructor(
         padding = a.get("padding")
         if padding is not None and _number(padding) != 0:
             kw.append(("torch_padding", padding))
-        if not _is_false(a.get("ceil_mode")) and "ceil_mode" in a:
-            if kind.endswith("2d"):
-                put("ceil_mode", a["ceil_mode"])  # the 2-D twins pad for torch's ceil output size
-            else:
-                notes.append(f"{kind}(ceil_mode=True): keras pools with floor; pad the input to match")
-        if kind == "AvgPool1d" and "count_include_pad" in a and not _is_true(a["count_include_pad"]):
-            notes.append("AvgPool1d(count_include_pad=False): the twin counts the padding")
+        if not _is_false(a.get("ceil_mode")) and "ceil_mode" in a and kind.endswith("2d"):
+            put("ceil_mode", a["ceil_mode"])  # the 2-D twins pool the last partial window as torch does
+        elif not _is_false(a.get("ceil_mode")) and "ceil_mode" in a:
+            notes.append(f"{kind}(ceil_mode=True): keras pools with floor; pad the input to match")
+        if kind.startswith("Avg") and "count_include_pad" in a and not _is_true(a["count_include_pad"]):
+            put("count_include_pad", a["count_include_pad"])  # poolformer's pooling: the padding not counted
         return f"ChannelsFirst{kind[:3]}Pool{kind[-2]}D", kw, notes
     if kind == "Upsample":
         for name in SIGNATURES["Upsample"]:

@@ -48,3 +48,42 @@ def test_attention_implementation_stays_an_assignment_target_and_inside_fstrings
         """,
         AttributesPass,
     )
+
+
+def test_a_modules_own_dtype_is_its_compute_dtype_unless_the_class_sets_one():
+    """modernbert's `_prepare_4d_attention_mask(mask, self.dtype)`: torch's module dtype; keras' `dtype` is a
+    string. lfm2's `device=self.device` passed on: None. A class with its own `self.dtype = ...` keeps its
+    attribute."""
+    assert_codemod(
+        """
+        class TinyLayer(nn.Module):
+            def forward(self, x):
+                cache = Cache(x, dtype=self.dtype, device=self.device)
+                return x.to(self.dtype)
+
+
+        class TinyOther(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.dtype = config.dtype
+
+            def forward(self, x):
+                return x.to(self.dtype)
+        """,
+        """
+        class TinyLayer(nn.Module):
+            def forward(self, x):
+                cache = Cache(x, dtype=tf.as_dtype(self.compute_dtype), device=None)
+                return x.to(tf.as_dtype(self.compute_dtype))
+
+
+        class TinyOther(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.dtype = config.dtype
+
+            def forward(self, x):
+                return x.to(self.dtype)
+        """,
+        AttributesPass,
+    )

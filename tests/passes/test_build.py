@@ -347,6 +347,82 @@ def test_an_index_in_a_lifted_shape_is_lifted_too():
     assert "self.layer_idx = layer_idx" in code
 
 
+def test_a_local_rebound_under_conditions_is_read_off_self_once_it_is_settled():
+    """lfm2's MLP: `intermediate_size` scaled under `if config.block_auto_adjust_ff_dim:` (and again inside):
+    build() reads the value __init__ ended with, kept on `self` after the last statement binding it. A loop's
+    rebinding (`in_dim = out_dim`, different per item) is inlined as before."""
+    code = converted(
+        """
+        class TinyMLP(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                size = config.intermediate_size
+                if config.auto_adjust:
+                    size = int(2 * size / 3)
+                    if config.multiplier is not None:
+                        size = int(config.multiplier * size)
+                self.w1 = nn.Linear(config.hidden_size, size, bias=False)
+                self.w2 = nn.Linear(size, config.hidden_size, bias=False)
+
+
+        class TinyStack(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                in_dim = config.hidden_size
+                self.layers = nn.ModuleList()
+                for out_dim in config.sizes:
+                    self.layers.append(nn.Linear(in_dim, out_dim))
+                    in_dim = out_dim
+        """
+    )
+    assert "size = int(config.multiplier * size)\n        self.size = size\n        self.w1 = " in code
+    assert "self.w2.build([None, None, self.size])" in code
+    assert "self.in_dim" not in code
+
+
+def test_a_local_grown_by_augmented_assignments_is_kept_where_its_layer_is_made():
+    """roc_bert: `input_dim += pronunciation_dim` under `if`s inside `if config.concat_input:`, then the Linear
+    made from it: kept on `self` right before that statement (a keyword `input_dim=` of an Embedding is no read)."""
+    code = converted(
+        """
+        class TinyEmbeddings(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.words = nn.Embedding(config.vocab_size, config.hidden_size)
+                if config.concat_input:
+                    input_dim = config.hidden_size
+                    if config.enable_shape:
+                        input_dim += config.shape_embed_dim
+                    self.map_inputs_layer = nn.Linear(input_dim, config.hidden_size)
+                else:
+                    self.map_inputs_layer = None
+        """
+    )
+    assert (
+        "input_dim += config.shape_embed_dim\n            self.input_dim = input_dim\n            self.map_inputs_layer"
+        in code
+    )
+    assert "self.map_inputs_layer.build([None, None, self.input_dim])" in code
+    assert code.count("self.input_dim = input_dim") == 1
+
+
+def test_an_init_argument_named_like_an_attribute_holding_a_weight_is_kept_apart():
+    """pvt: `cls_token: bool` decides `self.cls_token = nn.Parameter(...) if cls_token else None`; build() reads
+    the argument, not the attribute (which holds the weight, or nothing yet)."""
+    code = converted(
+        """
+        class TinyEmbeddings(nn.Module):
+            def __init__(self, config, cls_token=False):
+                super().__init__()
+                self.position_embeddings = nn.Parameter(torch.zeros(1, 5 if cls_token else 4, config.hidden_size))
+                self.cls_token = nn.Parameter(torch.zeros(1, 1, config.hidden_size)) if cls_token else None
+        """
+    )
+    assert "self._init_cls_token = cls_token" in code
+    assert "5 if self._init_cls_token else 4" in code
+    assert "if self._init_cls_token:\n            self.cls_token = self.add_weight(" in code
+
+
 def test_module_dict_normal_parameter_and_activation_named_at_run_time_are_built():
     """olmo3's `nn.ModuleDict` of layers (built by key), diffllama's `nn.Parameter(torch.normal(0, std, size=...))`,
     an `ACT2FN[config.hidden_act]` that may be a layer with weights (apertus' xIELU: built in its name scope)."""

@@ -34,6 +34,7 @@ def statements(body: str, *passes) -> list[str]:
         pytest.param("x[y, 1:]", "x[y, 1:]", id="bounded-slice-untouched"),
         pytest.param("x[None, :]", "x[None, :]", id="new-axis-untouched"),
         pytest.param("x[:, 0]", "x[:, 0]", id="plain-index"),
+        pytest.param("x[tuple(y.t())]", "torch_index(x, tuple(tf.unstack(y.t())))", id="tuple-of-index-rows"),
     ],
 )
 def test_tensor_indexing(torch, tf):

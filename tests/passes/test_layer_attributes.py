@@ -58,8 +58,9 @@ def test_layer_attributes_in_keras_terms():
     )
 
 
-def test_a_dense_weight_is_its_kernel_transposed_and_a_conv_weight_is_marked():
-    """torch's Linear weight is (out, in), keras' Dense kernel (in, out): the transpose is torch's weight."""
+def test_a_dense_weight_is_its_kernel_transposed_and_a_conv_weight_stays():
+    """torch's Linear weight is (out, in), keras' Dense kernel (in, out): the transpose is torch's weight. The
+    conv twins have torch's `weight` (the kernel in torch's layout) themselves: the read stays."""
     assert_codemod(
         """
         class TinyLayer(nn.Module):
@@ -81,12 +82,9 @@ def test_a_dense_weight_is_its_kernel_transposed_and_a_conv_weight_is_marked():
 
             def forward(self, x):
                 slices = tf.transpose(self.dense.kernel).split(4, dim=0)
-                # TODO(scaffold): `self.conv.weight`: keras keeps this as `.kernel`, transposed from torch's layout
-                #   PyTorch: return x @ self.conv.weight
-                return x @ self.conv.kernel
+                return x @ self.conv.weight
         """,
         LayerAttributesPass,
-        todos=(Todo("`self.conv.weight`: keras keeps this as `.kernel`, transposed from torch's layout"),),
     )
 
 

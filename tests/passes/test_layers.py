@@ -77,17 +77,17 @@ def init_line(statement: str, params: str = "config", initializer_range: bool | 
         ),
         pytest.param(
             "self.bn = nn.BatchNorm1d(8, eps=1e-3, momentum=0.01)",
-            'self.bn = keras.layers.BatchNormalization(epsilon=1e-3, momentum=0.99, axis=1, name="bn")',
+            'self.bn = TorchBatchNorm1d(epsilon=1e-3, momentum=0.99, axis=1, name="bn")',
             id="batchnorm-explicit",
         ),
         pytest.param(
             "self.proj = nn.Conv2d(3, 8, kernel_size=4, stride=4)",
-            'self.proj = ChannelsFirstConv2D(filters=8, kernel_size=4, strides=4, name="proj")',
+            'self.proj = ChannelsFirstConv2D(in_channels=3, filters=8, kernel_size=4, strides=4, name="proj")',
             id="conv2d",
         ),
         pytest.param(
             "self.conv = nn.Conv1d(8, 8, kernel_size=3, padding=1, groups=2)",
-            'self.conv = ChannelsFirstConv1D(filters=8, kernel_size=3, groups=2, torch_padding=1, name="conv")',
+            'self.conv = ChannelsFirstConv1D(in_channels=8, filters=8, kernel_size=3, groups=2, torch_padding=1, name="conv")',
             id="conv1d-numeric-padding",
         ),
         pytest.param(
@@ -147,17 +147,17 @@ def init_line(statement: str, params: str = "config", initializer_range: bool | 
         ),
         pytest.param(
             "self.up = nn.ConvTranspose2d(8, 4, kernel_size=3, stride=2, padding=1, output_padding=1)",
-            'self.up = ChannelsFirstConvTranspose2D(filters=4, kernel_size=3, strides=2, torch_padding=1, output_padding=1, name="up")',
+            'self.up = ChannelsFirstConvTranspose2D(in_channels=8, filters=4, kernel_size=3, strides=2, torch_padding=1, output_padding=1, name="up")',
             id="conv-transpose2d",
         ),
         pytest.param(
             "self.up = nn.ConvTranspose1d(8, 4, 4, 2)",
-            'self.up = ChannelsFirstConvTranspose1D(filters=4, kernel_size=4, strides=2, name="up")',
+            'self.up = ChannelsFirstConvTranspose1D(in_channels=8, filters=4, kernel_size=4, strides=2, name="up")',
             id="conv-transpose1d",
         ),
         pytest.param(
             "self.proj = nn.Conv3d(3, 8, kernel_size=(2, 4, 4), stride=(2, 4, 4), bias=False)",
-            'self.proj = ChannelsFirstConv3D(filters=8, kernel_size=(2, 4, 4), strides=(2, 4, 4), use_bias=False, name="proj")',
+            'self.proj = ChannelsFirstConv3D(in_channels=3, filters=8, kernel_size=(2, 4, 4), strides=(2, 4, 4), use_bias=False, name="proj")',
             id="conv3d",
         ),
         pytest.param(
@@ -839,7 +839,7 @@ def test_torch_layers_no_attribute_names_are_still_keras_layers():
     )
     assert "nn." not in code.split("def __init__(self, config):")[1]
     assert "unused.append(torch_shaped(keras.layers.Dense(units=3), [None, None, 2]))" in code  # built later
-    assert 'ChannelsFirstConv2D(filters=8, kernel_size=1, name="0")' in code
+    assert 'ChannelsFirstConv2D(in_channels=4, filters=8, kernel_size=1, name="0")' in code
     assert "input_shapes=[[None, None, None, 4], None]" in code
     assert 'torch_add_module(self, "adapter_1", lateral)' in code
     assert 'self.block = TinyBlock(get_tf_activation("relu"), name="block")' in code

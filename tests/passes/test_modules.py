@@ -39,21 +39,22 @@ def test_pretrained_and_model_classes():
     assert "super().__init__(config, *inputs, **kwargs)" in code
 
 
-def test_subclass_of_torch_embedding_subclasses_keras_embedding():
+def test_subclass_of_torch_embedding_subclasses_its_torch_signature_twin():
+    """TorchEmbedding (a keras Embedding) takes torch's arguments: prophetnet's padding_idx is kept, and read."""
     code = run_passes(
         """
         class TinyPositions(nn.Embedding):
-            def __init__(self, num, dim):
-                super().__init__(num + 2, dim)
+            def __init__(self, num, dim, pad):
+                super().__init__(num + 2, dim, pad)
 
             def forward(self, ids):
-                return super().forward(ids + 2)
+                return super().forward(ids + self.padding_idx)
         """,
         ModulesPass,
     )
-    assert "class TinyPositions(keras.layers.Embedding):" in code
-    assert "super().__init__(num + 2, dim, **kwargs)" in code
-    assert "return super().call(ids + 2)" in code
+    assert "class TinyPositions(TorchEmbedding):" in code
+    assert "super().__init__(num + 2, dim, pad, **kwargs)" in code
+    assert "return super().call(ids + self.padding_idx)" in code
 
 
 def test_plain_classes_are_left_alone():

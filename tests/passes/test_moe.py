@@ -100,6 +100,7 @@ def test_in_place_statements_and_fresh_tensors():
                 mask = torch.zeros_like(logits)
                 mask.scatter_(1, idx, 1)
                 self.buffer.index_add_(0, idx, values)
+                mask.index_copy_(0, idx, values)
                 scores = torch.zeros_like(logits).scatter_(1, idx, values)
                 return mask, scores, logits.scatter_(1, idx, values)
         """,
@@ -109,6 +110,7 @@ def test_in_place_statements_and_fresh_tensors():
                 mask = torch.zeros_like(logits)
                 mask = mask.scatter(1, idx, 1)
                 self.buffer = self.buffer.index_add(0, idx, values)
+                mask = mask.index_copy(0, idx, values)
                 scores = torch.zeros_like(logits).scatter(1, idx, values)
                 return mask, scores, logits.scatter_(1, idx, values)
         """,
@@ -216,6 +218,8 @@ def test_device_type():
             def forward(self, x):
                 if x.device.type == "cpu" or self.training:
                     return x
+                if self.device.type == "mps":
+                    return -x
                 return torch.device("cpu").type
         """,
         """\
@@ -223,6 +227,8 @@ def test_device_type():
             def forward(self, x):
                 if torch_device_type(x) == "cpu" or self.training:
                     return x
+                if torch_device_type(self) == "mps":
+                    return -x
                 return torch.device("cpu").type
         """,
         MoePass,

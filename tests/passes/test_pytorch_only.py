@@ -179,10 +179,12 @@ def test_a_dropped_device_variable_passed_on_is_none():
                 target_device = input.device if input.device.type != "meta" else None
                 args = cast(device_type, input, device=device_type)
                 other = cast(target_device)
+                anchors = self.generate_anchors(args, device=target_device)
                 return args.to(device_type)
         """,
         PytorchOnlyPass,
     )
+    assert "anchors = self.generate_anchors(args, device=None)" in code  # rt_detr: the module's own method
     assert "device_type =" not in code
     assert "args = cast(None, input, device=None)" in code
     assert "target_device =" not in code and "other = cast(None)" in code  # longt5's `target_device`

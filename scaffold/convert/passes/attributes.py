@@ -85,6 +85,18 @@ class AttributesPass(NodePass):
         self._in_fstring -= 1
         return updated
 
+    def _module_dtype(self, attr: str = "dtype") -> bool:
+        """`self.dtype` is torch's module dtype: the class is a layer or model that sets no `self.dtype` itself."""
+        cls = self.ctx.current_class()
+        return cls is not None and cls.role in ("layer", "model", "pretrained") and attr not in cls.self_attrs
+
+    def leave_Arg(self, original: cst.Arg, updated: cst.Arg) -> cst.Arg:
+        """`Cache(config, ..., device=self.device)` (lfm2): torch's module device passed on is None in TF (TF places
+        tensors itself; a keras layer has no device)."""
+        if dotted(original.value) == "self.device" and self.cursor.in_body and self._module_dtype("device"):
+            return updated.with_changes(value=cst.Name("None"))
+        return updated
+
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
         finfo = original.value
         if (
@@ -98,6 +110,9 @@ class AttributesPass(NodePass):
             return cst.Attribute(value=self.call("tf.as_dtype", updated.value.args[0]), attr=original.attr)
         if original.attr.value == "dtype" and _is_first_parameter(original.value):
             # `next(self.parameters()).dtype`: the dtype the layer computes in
+            return self.call("tf.as_dtype", self.expr("self.compute_dtype"))
+        if dotted(original) == "self.dtype" and self.cursor.in_body and self._module_dtype():
+            # torch's module dtype (ModuleUtilsMixin: its parameters'); keras' `dtype` is the policy's name
             return self.call("tf.as_dtype", self.expr("self.compute_dtype"))
         if original.attr.value == "_attn_implementation" and not self._in_fstring:
             return cst.SimpleString('"eager"')  # TF ports have one attention path: eager

@@ -52,6 +52,146 @@ def _code(node: cst.CSTNode) -> str:
     return f"({code})" if "\n" in code else code
 
 
+# the prefix of an __init__ argument kept for build() whose own name is an attribute holding something else
+INIT_ARGUMENT = "_init_"
+
+
+class _Statements(cst.CSTVisitor):
+    """The small statements of a function body in document order: (statement, inside a loop)."""
+
+    def __init__(self) -> None:
+        self.loops = 0
+        self.found: list[tuple[cst.BaseSmallStatement, bool]] = []
+
+    def visit_For(self, node: cst.For) -> None:
+        self.loops += 1
+
+    def leave_For(self, original_node: cst.For) -> None:
+        self.loops -= 1
+
+    def visit_While(self, node: cst.While) -> None:
+        self.loops += 1
+
+    def leave_While(self, original_node: cst.While) -> None:
+        self.loops -= 1
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False  # a function defined inside __init__ binds its own names
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
+        self.found.extend((small, self.loops > 0) for small in node.body)
+        return False
+
+
+class _Reads(cst.CSTVisitor):
+    def __init__(self, name: str) -> None:
+        self.name, self.found = name, False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)  # `Embedding(input_dim=...)`: a keyword is no read of a local of that name
+        return False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)  # `config.input_dim` neither
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.found = self.found or node.value == self.name
+
+
+def _reads(node: cst.CSTNode, name: str) -> bool:
+    reads = _Reads(name)
+    node.visit(reads)
+    return reads.found
+
+
+def _binds(small: cst.BaseSmallStatement, name: str) -> bool:
+    if isinstance(small, cst.Assign):
+        return any(_reads(t.target, name) and not isinstance(t.target, cst.Attribute) for t in small.targets)
+    if isinstance(small, (cst.AugAssign, cst.AnnAssign)):
+        return isinstance(small.target, cst.Name) and small.target.value == name
+    return False
+
+
+def _sets_self_from(small: cst.BaseSmallStatement, name: str) -> bool:
+    """`self.<x> = <a value reading name>`: a sub-layer (or attribute) made from the local."""
+    return (
+        isinstance(small, cst.Assign)
+        and any((dotted(t.target) or "").startswith("self.") for t in small.targets)
+        and _reads(small.value, name)
+    )
+
+
+def rebound_locals(cls: ClassInfo) -> dict[str, str]:
+    """`__init__` locals bound more than once (`x += ...` too) under conditions, outside loops, before the first
+    `self.<attr> = ...` that reads them (lfm2's `intermediate_size`, scaled under `if
+    config.block_auto_adjust_ff_dim:`; roc_bert's `input_dim += pronunciation_dim` under `if`s). build() reads
+    them off `self`, kept right before that first statement, instead of inlining one of their values.
+    name -> the TF attribute that statement sets."""
+    if cls.init is None:
+        return {}
+    cached = _REBOUND.get(id(cls))
+    if cached is not None and cached[0] is cls:
+        return cached[1]
+    walker = _Statements()
+    cls.init.body.visit(walker)
+    statements = walker.found
+    names = {
+        t.target.value
+        for small, _ in statements
+        if isinstance(small, cst.Assign)
+        for t in small.targets
+        if isinstance(t.target, cst.Name)
+    } | {
+        small.target.value
+        for small, _ in statements
+        if isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name)
+    }
+    result: dict[str, str] = {}
+    for name in names - set(cls.init_params) - cls.self_attrs:
+        binding = [i for i, (small, _) in enumerate(statements) if _binds(small, name)]
+        readers = [i for i, (small, _) in enumerate(statements) if _sets_self_from(small, name)]
+        if len(binding) < 2 or not readers or any(statements[i][1] for i in binding + readers):
+            continue  # a loop's rebinding (`in_dim = out_dim`) differs per item: build() inlines those
+        if max(binding) < min(readers):
+            first = statements[min(readers)][0]
+            assert isinstance(first, cst.Assign)
+            target = next(
+                dotted(t.target) or "" for t in first.targets if (dotted(t.target) or "").startswith("self.")
+            )
+            result[name] = "self." + cls.tf_attr(target[len("self.") :])
+    _REBOUND[id(cls)] = (cls, result)
+    return result
+
+
+_REBOUND: dict[int, tuple[ClassInfo, dict[str, str]]] = {}  # per class: rebound_locals reads __init__ once
+
+
+class _KeepBefore(cst.CSTTransformer):
+    """Insert `self.<name> = <name>` before the first statement that sets `target` (the sub-layer made from it)."""
+
+    def __init__(self, name: str, target: str) -> None:
+        super().__init__()
+        self.name, self.target = name, target
+        self.done = False
+
+    def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
+        body = list(updated.body)
+        for i, statement in enumerate(body):
+            if self.done:
+                break
+            if isinstance(statement, cst.SimpleStatementLine) and any(
+                isinstance(small, cst.Assign) and any(dotted(t.target) == self.target for t in small.targets)
+                for small in statement.body
+            ):
+                body.insert(i, statement_fragment(f"self.{self.name} = {self.name}"))
+                self.done = True
+        return updated.with_changes(body=body)
+
+
 def _lift(
     expr: cst.BaseExpression,
     cls: ClassInfo,
@@ -68,6 +208,9 @@ def _lift(
         if name == "config":
             stored.add("config")
             return fragment("self.config")
+        if name in rebound_locals(cls) and name not in params_only:
+            stored.add(name)
+            return fragment(f"self.{name}")
         local_value = cls.init_locals.get(name)
         if isinstance(local_value, cst.Call) and name not in params_only:
             held = held_at(name, cls, info)
@@ -78,6 +221,10 @@ def _lift(
             simple = isinstance(value, (cst.Name, cst.Attribute, cst.Integer, cst.Call, cst.Subscript))
             return value if simple else fragment(f"({_code(value)})")
         if name in cls.init_params and name != "self":
+            kept = cls.self_values.get(name)
+            if name in cls.self_attrs and not (isinstance(kept, cst.Name) and kept.value == name):
+                # pvt's `cls_token: bool` parameter beside its `self.cls_token` weight: kept apart
+                name = f"{INIT_ARGUMENT}{name}"
             stored.add(name)
             return fragment(f"self.{name}")
         return expr
@@ -578,12 +725,19 @@ def _store_params(init: cst.FunctionDef, cls: ClassInfo, stored: set[str]) -> cs
                 assigned.add(target[len("self.") :])
     # `self.<name>` already set in __init__ (to the parameter or to something else: the lifted shape reads
     # whatever torch's code put there) needs nothing more
-    missing = [statement_fragment(f"self.{name} = {name}") for name in sorted(stored - assigned - cls.self_attrs)]
-    if not missing:
-        return init
+    rebound = rebound_locals(cls)
+    missing = [
+        statement_fragment(f"self.{name} = {name.removeprefix(INIT_ARGUMENT)}")
+        for name in sorted(stored - assigned - cls.self_attrs)
+        if name not in rebound
+    ]
+    for name in sorted(stored & set(rebound)):
+        # a local rebound under conditions: kept as the first sub-layer made from it sees it
+        init = init.visit(_KeepBefore(name, rebound[name]))  # type: ignore[assignment]
     body = list(init.body.body)
-    position = next((i + 1 for i, s in enumerate(body) if is_super_init(s)), 0)  # type: ignore[arg-type]
-    body[position:position] = missing
+    if missing:
+        position = next((i + 1 for i, s in enumerate(body) if is_super_init(s)), 0)  # type: ignore[arg-type]
+        body[position:position] = missing
     return init.with_changes(body=init.body.with_changes(body=body))
 
 

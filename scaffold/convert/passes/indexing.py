@@ -130,6 +130,19 @@ def _tensor_index_key(elements: Sequence[cst.SubscriptElement]) -> cst.BaseExpre
     return _mask_key(elements)
 
 
+def _tuple_of_rows(elements: Sequence[cst.SubscriptElement]) -> bool:
+    """`x[tuple(t)]`: one index, `tuple(...)` of one argument."""
+    if len(elements) != 1 or not isinstance(elements[0].slice, cst.Index):
+        return False
+    value = elements[0].slice.value
+    return (
+        isinstance(value, cst.Call)
+        and dotted(value.func) == "tuple"
+        and len(value.args) == 1
+        and not value.args[0].star
+    )
+
+
 def _one_literal(element: cst.SubscriptElement) -> int | None:
     """`[k]` (a list of one integer literal) as an index: k, else None."""
     item = element.slice
@@ -202,6 +215,11 @@ class IndexingPass(NodePass):
             # `x[..., [-2], :]`: one index in a list keeps its dim, as the slice `-2:-1` does
             updated = updated.with_changes(slice=[_as_slice(e) for e in updated.slice])
         key = _tensor_index_key(updated.slice) if self.cursor.in_body and not self._targets else None
+        if key is None and self.cursor.in_body and not self._targets and _tuple_of_rows(updated.slice):
+            # superpoint's `scores[0][tuple(keypoints.t())]`: the rows of an index tensor, one per leading dim
+            # (torch's advanced indexing); tf.unstack splits them where iterating a traced tensor cannot
+            rows = updated.slice[0].slice.value.args[0].value  # type: ignore[attr-defined]
+            return self.call("torch_index", updated.value, self.expr("tuple(tf.unstack({rows}))", rows=rows))
         if key is not None:
             return self.call("torch_index", updated.value, key)
         return updated

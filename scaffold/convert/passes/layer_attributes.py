@@ -2,7 +2,9 @@
 
 `self.emb.weight` of an Embedding -> `self.emb.embeddings`; `self.x.weight.dtype` -> `self.x.compute_dtype`;
 a Dropout's `.p` -> `.rate`; an Embedding's `num_embeddings` / `embedding_dim` -> `input_dim` / `output_dim`;
-a Linear's `.weight` -> `tf.transpose(.kernel)` (torch's layout), a Conv's -> `.kernel` (marked: keras's layout). The layer knowledge comes from the
+a Linear's `.weight` -> `tf.transpose(.kernel)` (torch's layout); a Conv's `.weight` stays: the ChannelsFirstConv
+twins have torch's `weight` (the kernel in torch's layout), `stride`, `dilation`, `in_channels` and `out_channels`
+(read off layers passed around, as mobilenet's `apply_tf_padding(x, conv)` does). The layer knowledge comes from the
 analysis of each class's `__init__` (the sub-layers the layers pass swaps).
 """
 
@@ -66,6 +68,8 @@ class LayerAttributesPass(NodePass):
             # a Dense kernel is (in, out), torch's weight (out, in): its transpose is torch's weight, exactly
             # (4.46 llama's `pretraining_tp > 1` branches split it and call F.linear on the slices)
             return self.call("tf.transpose", self.expr(f"self.{cls.tf_attr(parts[1])}.kernel"))
+        if len(parts) == 3 and parts[2] == "weight" and conv and not self._targets:
+            return None  # the conv twins' `weight` is the kernel in torch's layout (a read-only view)
         if len(parts) == 3 and parts[2] == "weight" and sub is not None and sub.kind in ("Linear", "Conv1d", "Conv2d"):
             self.todo(f"`{name}`: keras keeps this as `.kernel`, transposed from torch's layout")
             return self.expr(f"self.{cls.tf_attr(parts[1])}.kernel")

@@ -12,12 +12,15 @@ from ..names import dotted
 from ..nodes import fragment
 from ..pipeline import NodePass
 
-KERAS_BASES = {"Embedding": "keras.layers.Embedding", "LayerNorm": "TorchLayerNorm", "Linear": "TorchLinear"}
+KERAS_BASES = {
+    "Embedding": "TorchEmbedding",
+    "LayerNorm": "TorchLayerNorm",
+    "Linear": "TorchLinear",
+    "Conv2d": "TorchConv2d",
+    "GroupNorm": "TorchNNGroupNorm",
+}
 # Bases that are snippets taking torch's own constructor arguments: `super().__init__(...)` keeps them all
-TORCH_SIGNATURE_BASES = {"TorchLayerNorm", "TorchLinear"}
-# How many positional constructor arguments the keras twin takes the same way as torch
-KERAS_BASE_POSITIONAL = {"Embedding": 2}
-KERAS_BASE_KEYWORDS = {"Embedding": ("num_embeddings", "embedding_dim")}
+TORCH_SIGNATURE_BASES = set(KERAS_BASES.values())
 LAYER_ROLES = ("layer",)
 MODEL_ROLES = ("model",)
 
@@ -169,22 +172,12 @@ class ModulesPass(NodePass):
             elif KERAS_BASES.get(cls.keras_base or "") in TORCH_SIGNATURE_BASES:
                 args = [a for a in args if a.star != "**"]  # torch's arguments, as they are
             elif cls.keras_base:
-                keep = KERAS_BASE_POSITIONAL.get(cls.keras_base, 0)
-                renames = KERAS_BASE_KEYWORDS.get(cls.keras_base, {})  # type: ignore[var-annotated]
-                # `super().__init__(num_embeddings=n, embedding_dim=d)`: keras takes them positionally too
-                by_keyword = {a.keyword.value: a for a in args if a.keyword is not None}
-                if all(name in by_keyword for name in renames) and renames:
-                    args = [
-                        by_keyword[name].with_changes(keyword=None, equal=cst.MaybeSentinel.DEFAULT)
-                        for name in renames
-                    ] + [a for a in args if a.keyword is None or a.keyword.value not in renames]
-                positional = [a for a in args if a.keyword is None and a.star == ""]
-                if len(positional) > keep or any(a.keyword is not None for a in args):
+                if any(a.star == "" for a in args):
                     self.todo(
                         f"{KERAS_BASES.get(cls.keras_base, cls.keras_base)} takes other "
                         "constructor arguments than torch: check the dropped ones"
                     )
-                args = positional[:keep]
+                args = []
             else:
                 args = []
             args.append(cst.Arg(cst.Name("kwargs"), star="**"))

@@ -270,14 +270,15 @@ class MoePass(NodePass):
         return updated
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
-        """`x.device.type` (gpt_oss picks its expert loop on the CPU) -> torch_device_type(x)."""
+        """`x.device.type` (gpt_oss picks its expert loop on the CPU) -> torch_device_type(x); `self.device.type`
+        (modernbert's compile check) too: a layer is not on a GPU by itself."""
         inner = updated.value
         if (
             self.cursor.in_body
             and updated.attr.value == "type"
             and isinstance(inner, cst.Attribute)
             and inner.attr.value == "device"
-            and dotted(inner.value) not in (None, "torch", "self")
+            and dotted(inner.value) not in (None, "torch")
         ):
             return self.call("torch_device_type", inner.value)
         return updated

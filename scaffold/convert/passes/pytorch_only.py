@@ -248,10 +248,13 @@ class PytorchOnlyPass(NodePass):
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
         """A function given a device variable whose assignment was dropped (nemotron's
-        `_cast_if_autocast_enabled(device_type, ...)`): None, TF places tensors itself. Methods (`x.to(device)`,
-        dropped as a device move) keep the name for the methods pass."""
+        `_cast_if_autocast_enabled(device_type, ...)`, rt_detr's `self.generate_anchors(..., device=device)`):
+        None, TF places tensors itself. Tensor methods (`x.to(device)`, dropped as a device move) keep the name for
+        the methods pass."""
         dropped = self._dropped_devices.get(tuple(self.cursor.functions), set())
-        if not dropped or not isinstance(updated.func, cst.Name):
+        func = updated.func
+        own_method = isinstance(func, cst.Attribute) and dotted(func.value) == "self" and func.attr.value != "to"
+        if not dropped or not (isinstance(func, cst.Name) or own_method):
             return updated
         return updated.with_changes(
             args=[

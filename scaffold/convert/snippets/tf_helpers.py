@@ -376,6 +376,35 @@ class TorchGroupNorm(keras.layers.GroupNormalization):
         self.input_spec = keras.layers.InputSpec(min_ndim=2, axes={self.axis: input_shape[self.axis]})
 
 
+class TorchBatchNorm1d(keras.layers.BatchNormalization):
+    """torch's nn.BatchNorm1d (keras axis=1) over [batch, channels] or [batch, channels, length], as torch's: keras'
+    own accepts only the rank it was built with, and build() knows the channels only (`[None, channels, None]`)."""
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        self.input_spec = keras.layers.InputSpec(min_ndim=2, max_ndim=3, axes={1: input_shape[1]})
+
+
+class TorchNNGroupNorm(TorchGroupNorm):
+    """torch's nn.GroupNorm as a base class (poolformer's `PoolFormerGroupNorm(nn.GroupNorm)`), with torch's
+    constructor arguments and attributes; built from `num_channels` where build() knows no input shape."""
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, **kwargs):
+        super().__init__(groups=num_groups, epsilon=eps, center=affine, scale=affine, axis=1, **kwargs)
+        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
+
+    def build(self, input_shape=None):
+        super().build(input_shape if input_shape is not None else [None, self.num_channels, None])
+
+    @property
+    def weight(self):
+        return self.gamma
+
+    @property
+    def bias(self):
+        return self.beta
+
+
 class TorchSequential(keras.layers.Layer):
     """A torch nn.Sequential that is not an attribute of its own (an item of a list: focalnet's focal layers) as
     one layer: its items named by index ("0", "1", ...: torch's `<list>.<i>.<j>` weights), each built with the
@@ -1097,6 +1126,21 @@ def dynamic_rope_update(rope_forward):
     return wrapper
 
 
+def torch_histc(input, bins=100, min=0, max=0):
+    """torch.histc: counts of the flattened input in `bins` equal bins over [min, max] (the data's range where
+    min == max), values outside ignored, `max` itself in the last bin; the input's float dtype."""
+    values = tf.reshape(input, [-1])
+    low, high = tf.cast(min, values.dtype), tf.cast(max, values.dtype)
+    if min == max:
+        low, high = tf.reduce_min(values), tf.reduce_max(values)
+        same = tf.cast(tf.equal(low, high), values.dtype)
+        low, high = low - same, high + same
+    keep = tf.logical_and(values >= low, values <= high)
+    index = tf.cast(tf.floor((values - low) * bins / (high - low)), tf.int32)
+    index = tf.where(keep, tf.minimum(index, bins - 1), 0)
+    return tf.math.unsorted_segment_sum(tf.cast(keep, values.dtype), index, bins)
+
+
 def torch_pow(input, exponent):
     """torch.pow with torch's type promotion: where one side is floating (a tensor or a Python float), an integer
     side is cast to its dtype (float32 for a Python float); two tensors of one dtype are tf.math.pow's."""
@@ -1616,11 +1660,57 @@ class _ChannelsFirstSpec:
     """Keras checks inputs against a channels-last spec before `call`; these layers take channels-first."""
 
     def build(self, input_shape):
+        if input_shape is None and getattr(self, "_in_channels", None) is not None:
+            # built by name scope with no input (from_pretrained): torch's in_channels gives the kernel's shape
+            input_shape = [None] * (self.rank + 1) + [self._in_channels]
         super().build(input_shape)
         self.input_spec = keras.layers.InputSpec(min_ndim=self.rank + 2)
 
 
-class ChannelsFirstConv1D(_ChannelsFirstSpec, keras.layers.Conv1D):
+class _TorchConvAttributes:
+    """torch's attribute names on a keras conv twin, for PyTorch code that reads them off the layer (mobilenet's
+    `apply_tf_padding(features, conv)` reads `conv.stride`, vilt `projection.weight.shape`): `stride`,
+    `dilation`, `out_channels`, `in_channels` (torch's argument, which also builds the layer with no input
+    shape, as from_pretrained builds by name scope) and `weight`, the kernel in torch's layout
+    ([out, in / groups, *kernel]; a transposed conv's [in, out, *kernel]). keras' own `padding` is left alone."""
+
+    _torch_kernel_perm = None  # the permutation from the keras kernel to torch's weight; None: the usual one
+    _torch_transposed = False
+
+    def __init__(self, *args, in_channels=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._in_channels = in_channels
+
+    @property
+    def stride(self):
+        return tuple(self.strides)
+
+    @property
+    def dilation(self):
+        return tuple(self.dilation_rate)
+
+    @property
+    def out_channels(self):
+        return self.filters
+
+    @property
+    def in_channels(self):
+        if self._in_channels is not None:
+            return self._in_channels
+        if not self.built:
+            raise AttributeError("in_channels: keras knows a conv's input channels once it is built")
+        if self._torch_transposed:  # torch's [in, out / groups, *kernel]
+            return self.weight.shape[0]
+        return self.weight.shape[1] * self.groups
+
+    @property
+    def weight(self):
+        rank = len(self.kernel.shape)
+        perm = self._torch_kernel_perm or [rank - 1, rank - 2, *range(rank - 2)]
+        return tf.transpose(self.kernel, perm=perm)
+
+
+class ChannelsFirstConv1D(_ChannelsFirstSpec, _TorchConvAttributes, keras.layers.Conv1D):
     """keras Conv1D that takes and returns torch's [batch, channels, length] and pads like torch `padding=`."""
 
     def __init__(self, *args, torch_padding=0, **kwargs):
@@ -1634,73 +1724,133 @@ class ChannelsFirstConv1D(_ChannelsFirstSpec, keras.layers.Conv1D):
         return tf.transpose(super().call(hidden_states), perm=[0, 2, 1])
 
 
+def _pooling_size(kwargs):
+    """torch makes a pooling layer of kernel size 0 and fails only when it is called (gemma3's multimodal
+    projector at a tiny vision size, unused by text inputs); keras refuses it at construction. The twin is made
+    with size 1 and raises as torch does if called. Returns the torch size when it is invalid, else None."""
+
+    def invalid(value):
+        return any(isinstance(v, int) and v <= 0 for v in ((value,) if isinstance(value, int) else value or ()))
+
+    size = kwargs.get("pool_size")
+    if not invalid(size):
+        return None
+    kwargs["pool_size"] = 1
+    if invalid(kwargs.get("strides")):
+        kwargs["strides"] = 1
+    return size
+
+
 class _ChannelsFirst2D:
     """A keras 2-D layer taking and returning torch's [batch, channels, height, width], padded like torch's
     `padding=` (with `pad_value`: -inf for max pooling, as torch pads)."""
 
     pad_value = 0.0
 
-    def __init__(self, *args, torch_padding=0, **kwargs):
+    def __init__(self, *args, torch_padding=0, ceil_mode=False, **kwargs):
+        self._torch_invalid_size = _pooling_size(kwargs)
         super().__init__(*args, **kwargs)
         self.torch_padding = torch_padding
+        self.ceil_mode = ceil_mode
 
     def call(self, inputs):
+        if getattr(self, "_torch_invalid_size", None) is not None:
+            raise RuntimeError(f"pooling with kernel size {self._torch_invalid_size}: torch raises here too")
         hidden_states = tf.transpose(inputs, perm=[0, 2, 3, 1])
+        if self.ceil_mode:
+            return tf.transpose(self._ceil_mode_pool(hidden_states), perm=[0, 3, 1, 2])
         if self.torch_padding:
             padding = _torch_padding(self.torch_padding, 4)
             hidden_states = tf.pad(hidden_states, padding, constant_values=self.pad_value)
         return tf.transpose(super().call(hidden_states), perm=[0, 3, 1, 2])
 
+    def _ceil_mode_pool(self, hidden_states):
+        """torch's ceil_mode: the last partial window pooled too (it starts inside the input or its left padding),
+        over padding at the end; one window over a whole dim (efficientnet's `nn.AvgPool2d(config.hidden_dim,
+        ceil_mode=True)`, a kernel far larger than the map) is that dim, not a kernel-sized padded copy."""
+        padding = _torch_padding(self.torch_padding, 4)
+        ksize, strides = list(self.pool_size), list(self.strides)
+        for d, length in enumerate(shape_list(hidden_states)[1:3]):
+            before = padding[d + 1][0]
+            out = -(-(length + 2 * before - ksize[d]) // strides[d]) + 1
+            if (out - 1) * strides[d] >= length + before:
+                out -= 1
+            if out == 1:
+                ksize[d] = strides[d] = min(ksize[d], length + 2 * before)
+            extra = max((out - 1) * strides[d] + ksize[d] - length - 2 * before, 0)
+            padding[d + 1] = [before, before + extra]
+        hidden_states = tf.pad(hidden_states, padding, constant_values=self.pad_value)
+        return self.pool_function(
+            hidden_states, ksize=[1, *ksize, 1], strides=[1, *strides, 1], padding="VALID", data_format="NHWC"
+        )
 
-class ChannelsFirstConv2D(_ChannelsFirstSpec, _ChannelsFirst2D, keras.layers.Conv2D):
+
+class ChannelsFirstConv2D(_ChannelsFirstSpec, _TorchConvAttributes, _ChannelsFirst2D, keras.layers.Conv2D):
     """keras Conv2D on torch's channels-first layout, padded like torch."""
 
 
-def _ceil_overflow(length, kernel, stride, padding):
-    """What torch's ceil_mode adds at the end of a padded dim: the last window may run past it, if it starts
-    inside the input or its left padding."""
-    outputs = -(-(length + 2 * padding - kernel) // stride) + 1
-    if (outputs - 1) * stride >= length + padding:
-        outputs -= 1
-    return max((outputs - 1) * stride + kernel - (length + 2 * padding), 0)
+class TorchConv2d(ChannelsFirstConv2D):
+    """torch's nn.Conv2d as a base class (efficientnet's `DepthwiseConv2d(nn.Conv2d)`), with torch's constructor
+    arguments; weights kernel/bias as the twin's. A string padding ("same", "valid") is keras' own (torch's
+    "same" pads the extra at the end, as keras does, at stride 1, the only stride torch allows it with)."""
+
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+        **kwargs,
+    ):
+        if padding_mode != "zeros":
+            raise NotImplementedError(f"scaffold: nn.Conv2d(padding_mode={padding_mode!r}) has no twin yet")
+        padding_kwargs = {"padding": padding} if isinstance(padding, str) else {"torch_padding": padding}
+        super().__init__(
+            in_channels=in_channels,
+            filters=out_channels,
+            kernel_size=kernel_size,
+            strides=stride,
+            dilation_rate=dilation,
+            groups=groups,
+            use_bias=bias,
+            **padding_kwargs,
+            **kwargs,
+        )
 
 
-class _ChannelsFirstPool2D(_ChannelsFirst2D):
-    """torch's 2-D pooling; `ceil_mode=True` pads the end of each spatial dim so that keras' floor pooling gives
-    torch's ceil output size (windows running past the input: maxima of what they cover, averages over what they
-    cover of the input and its `padding=`)."""
-
-    def __init__(self, *args, ceil_mode=False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.ceil_mode = ceil_mode
-
-    def call(self, inputs):
-        if not self.ceil_mode:
-            return super().call(inputs)
-        padding = _spatial(self.torch_padding, 2)
-        height, width = shape_list(inputs)[2:]
-        extra = [
-            _ceil_overflow(n, k, s, p) for n, k, s, p in zip((height, width), self.pool_size, self.strides, padding)
-        ]
-        hidden_states = tf.transpose(inputs, perm=[0, 2, 3, 1])
-        spec = [[0, 0], [padding[0], padding[0]], [padding[1], padding[1]], [0, 0]]
-        hidden_states = tf.pad(hidden_states, spec, constant_values=self.pad_value)
-        overflow = [[0, 0], [0, extra[0]], [0, extra[1]], [0, 0]]
-        pool = super(_ChannelsFirst2D, self).call  # keras' own pooling, on channels-last inputs
-        outputs = pool(tf.pad(hidden_states, overflow, constant_values=self.pad_value))
-        if self.pad_value == 0.0:  # an average: over the covered part only
-            outputs = outputs / pool(tf.pad(tf.ones_like(hidden_states[..., :1]), overflow))
-        return tf.transpose(outputs, perm=[0, 3, 1, 2])
-
-
-class ChannelsFirstMaxPool2D(_ChannelsFirstPool2D, keras.layers.MaxPool2D):
+class ChannelsFirstMaxPool2D(_ChannelsFirst2D, keras.layers.MaxPool2D):
     """torch's nn.MaxPool2d on [batch, channels, height, width]."""
 
     pad_value = float("-inf")
 
 
-class ChannelsFirstAvgPool2D(_ChannelsFirstPool2D, keras.layers.AveragePooling2D):
-    """torch's nn.AvgPool2d (count_include_pad=True) on [batch, channels, height, width]."""
+class _CountIncludePad:
+    """torch's `count_include_pad=False`: a window's average over its input entries only (the padding left out of
+    the count): the zero-padded average divided by the average of a padded mask of ones."""
+
+    def __init__(self, *args, count_include_pad=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.count_include_pad = count_include_pad
+        if getattr(self, "ceil_mode", False) and self.torch_padding and count_include_pad:
+            raise NotImplementedError("scaffold: average pooling with ceil_mode, padding and count_include_pad")
+
+    def call(self, inputs):
+        outputs = super().call(inputs)
+        # torch divides a window by its entries inside the input (and its padding if counted, never the ceil part)
+        if (self.count_include_pad or not self.torch_padding) and not getattr(self, "ceil_mode", False):
+            return outputs
+        return outputs / super().call(tf.ones_like(inputs[:1, :1]))
+
+
+class ChannelsFirstAvgPool2D(_CountIncludePad, _ChannelsFirst2D, keras.layers.AveragePooling2D):
+    """torch's nn.AvgPool2d on [batch, channels, height, width]."""
 
 
 def _spatial(value, rank):
@@ -1721,6 +1871,8 @@ class _ChannelsFirstTranspose:
     `output_padding=` adds to its end (torch's output size), as nn.ConvTranspose<N>d. The kernel is torch's
     [in, out, *kernel] weight as from_pretrained(from_pt=True) transposes it for a 3-D/4-D kernel."""
 
+    _torch_transposed = True
+
     def __init__(self, *args, torch_padding=0, output_padding=0, groups=1, **kwargs):
         if groups != 1:
             raise NotImplementedError("scaffold: a transposed conv with groups has no keras twin yet")
@@ -1736,19 +1888,25 @@ class _ChannelsFirstTranspose:
         return _channels_first(outputs, self.rank)
 
 
-class ChannelsFirstConvTranspose1D(_ChannelsFirstSpec, _ChannelsFirstTranspose, keras.layers.Conv1DTranspose):
+class ChannelsFirstConvTranspose1D(
+    _ChannelsFirstSpec, _ChannelsFirstTranspose, _TorchConvAttributes, keras.layers.Conv1DTranspose
+):
     """torch's nn.ConvTranspose1d (groups=1) on [batch, channels, length]."""
 
 
-class ChannelsFirstConvTranspose2D(_ChannelsFirstSpec, _ChannelsFirstTranspose, keras.layers.Conv2DTranspose):
+class ChannelsFirstConvTranspose2D(
+    _ChannelsFirstSpec, _ChannelsFirstTranspose, _TorchConvAttributes, keras.layers.Conv2DTranspose
+):
     """torch's nn.ConvTranspose2d (groups=1) on [batch, channels, height, width]."""
 
 
-class ChannelsFirstConv3D(_ChannelsFirstSpec, keras.layers.Conv3D):
+class ChannelsFirstConv3D(_ChannelsFirstSpec, _TorchConvAttributes, keras.layers.Conv3D):
     """torch's nn.Conv3d on [batch, channels, depth, height, width], padded like torch's `padding=`.
 
     The kernel variable is [kw, kh, kd, in/groups, out]: from_pretrained(from_pt=True) transposes a 5-D torch
     weight [out, in/groups, kd, kh, kw] by reversing all its axes; the call puts the kernel dims back in order."""
+
+    _torch_kernel_perm = [4, 3, 2, 1, 0]
 
     def __init__(self, *args, torch_padding=0, **kwargs):
         super().__init__(*args, **kwargs)
@@ -1796,8 +1954,8 @@ class ChannelsFirstMaxPool1D(_ChannelsFirst1D, keras.layers.MaxPool1D):
     pad_value = float("-inf")
 
 
-class ChannelsFirstAvgPool1D(_ChannelsFirst1D, keras.layers.AveragePooling1D):
-    """torch's nn.AvgPool1d (count_include_pad=True) on [batch, channels, length]."""
+class ChannelsFirstAvgPool1D(_CountIncludePad, _ChannelsFirst1D, keras.layers.AveragePooling1D):
+    """torch's nn.AvgPool1d on [batch, channels, length]."""
 
 
 class TorchGLU(keras.layers.Layer):
@@ -1934,6 +2092,64 @@ def torch_unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     batch, channels = shape_list(input)[:2]
     patches = tf.reshape(patches, [batch, -1, kernel[0], kernel[1], channels])
     return tf.reshape(tf.transpose(patches, perm=[0, 4, 2, 3, 1]), [batch, channels * kernel[0] * kernel[1], -1])
+
+
+def torch_fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """torch.nn.functional.fold (col2im), unfold's adjoint: [batch, channels * kh * kw, blocks] -> [batch, channels,
+    height, width], overlapping values summed. The block grid is static (sizes known when traced)."""
+    import numpy as np  # a snippet: copied into files that may not import numpy
+
+    size, kernel, dilation, padding, stride = (
+        _spatial(v, 2) for v in (output_size, kernel_size, dilation, padding, stride)
+    )
+    grid = [(size[d] + 2 * padding[d] - dilation[d] * (kernel[d] - 1) - 1) // stride[d] + 1 for d in range(2)]
+    # the output row and column of each (kernel row, kernel column, block) column entry, in torch's order
+    ki, kj, bh, bw = np.meshgrid(*(np.arange(n) for n in (*kernel, *grid)), indexing="ij")
+    rows = (bh * stride[0] - padding[0] + ki * dilation[0]).reshape(-1)
+    cols = (bw * stride[1] - padding[1] + kj * dilation[1]).reshape(-1)
+    inside = np.flatnonzero((rows >= 0) & (rows < size[0]) & (cols >= 0) & (cols < size[1]))
+    batch = shape_list(input)[0]
+    values = tf.reshape(input, [batch, -1, kernel[0] * kernel[1] * grid[0] * grid[1]])
+    values = tf.gather(tf.transpose(values, perm=[2, 0, 1]), inside)
+    image = tf.math.unsorted_segment_sum(values, rows[inside] * size[1] + cols[inside], size[0] * size[1])
+    return tf.reshape(tf.transpose(image, perm=[1, 2, 0]), [batch, -1, size[0], size[1]])
+
+
+def torch_max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """torch.nn.functional.max_pool2d of [batch, channels, height, width]: padded with -inf as torch pads, and with
+    `ceil_mode` the last partial window kept (it starts inside the input or the left padding, as torch's)."""
+    kernel, padding = _spatial(kernel_size, 2), _spatial(padding, 2)
+    stride = _spatial(stride if stride is not None and stride != [] else kernel_size, 2)
+    if _spatial(dilation, 2) != (1, 1) or return_indices:
+        raise NotImplementedError("scaffold: max_pool2d with dilation or return_indices has no twin yet")
+    if input.shape.rank == 3:  # torch's unbatched [channels, height, width] (superpoint's score maps)
+        return torch_max_pool2d(input[None], kernel_size, stride, padding, dilation, ceil_mode)[0]
+    hidden_states = _channels_last(input, 2)
+    extra = [0, 0]
+    if ceil_mode:
+        for d, length in enumerate(shape_list(hidden_states)[1:3]):
+            out = -(-(length + 2 * padding[d] - kernel[d]) // stride[d]) + 1
+            if (out - 1) * stride[d] >= length + padding[d]:
+                out -= 1
+            extra[d] = max((out - 1) * stride[d] + kernel[d] - length - 2 * padding[d], 0)
+    pads = [[0, 0], [padding[0], padding[0] + extra[0]], [padding[1], padding[1] + extra[1]], [0, 0]]
+    hidden_states = tf.pad(hidden_states, pads, constant_values=float("-inf"))
+    pooled = tf.nn.max_pool2d(hidden_states, ksize=kernel, strides=stride, padding="VALID")
+    return _channels_first(pooled, 2)
+
+
+def torch_avg_pool2d(
+    input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
+):
+    """torch.nn.functional.avg_pool2d of [batch, channels, height, width] (zero padding counted, as torch's default)."""
+    if ceil_mode or not count_include_pad or divisor_override is not None:
+        raise NotImplementedError("scaffold: avg_pool2d with ceil_mode, count_include_pad=False or a divisor")
+    if input.shape.rank == 3:  # torch's unbatched [channels, height, width]
+        return torch_avg_pool2d(input[None], kernel_size, stride, padding)[0]
+    kernel, padding = _spatial(kernel_size, 2), _spatial(padding, 2)
+    stride = _spatial(stride if stride is not None and stride != [] else kernel_size, 2)
+    hidden_states = tf.pad(_channels_last(input, 2), [[0, 0], [padding[0]] * 2, [padding[1]] * 2, [0, 0]])
+    return _channels_first(tf.nn.avg_pool2d(hidden_states, ksize=kernel, strides=stride, padding="VALID"), 2)
 
 
 class TorchUnfold(keras.layers.Layer):
@@ -2114,6 +2330,38 @@ class TorchLinear(keras.layers.Dense):
     @property
     def weight(self):
         return tf.transpose(self.kernel)
+
+
+class TorchEmbedding(keras.layers.Embedding):
+    """torch's nn.Embedding as a base class (`class XPositionalEmbeddings(nn.Embedding)` with its own forward),
+    with torch's constructor arguments and attributes: `padding_idx` (prophetnet adds it to positions),
+    `num_embeddings`, `embedding_dim`, `weight` (the table). Weights: `embeddings`, as keras' Embedding."""
+
+    def __init__(
+        self,
+        num_embeddings,
+        embedding_dim,
+        padding_idx=None,
+        max_norm=None,
+        norm_type=2.0,
+        scale_grad_by_freq=False,
+        sparse=False,
+        _weight=None,
+        _freeze=False,
+        device=None,
+        dtype=None,
+        **kwargs,
+    ):
+        if max_norm is not None:
+            raise NotImplementedError("scaffold: nn.Embedding(max_norm=...) renormalises rows in place; no twin")
+        super().__init__(num_embeddings, embedding_dim, **kwargs)
+        if padding_idx is not None and padding_idx < 0:
+            padding_idx += num_embeddings
+        self.num_embeddings, self.embedding_dim, self.padding_idx = num_embeddings, embedding_dim, padding_idx
+
+    @property
+    def weight(self):
+        return self.embeddings
 
 
 class OutputRecorder:
@@ -2534,6 +2782,21 @@ def moe_expert_indices(hit):
     return list(range(hit.shape[0]))
 
 
+def torch_index_copy(input, dim, index, source):
+    """torch's `input.index_copy(dim, index, source)` (and `index_copy_`, rebound): `source`'s slices along `dim`
+    written into `input` at the positions `index` names (aria's token unpermutation)."""
+    input = tf.convert_to_tensor(input)
+    source = tf.cast(source, input.dtype)
+    rank = input.shape.rank
+    dim = dim % rank
+    index = tf.reshape(tf.cast(index, tf.int64), [-1, 1])
+    if dim == 0:
+        return tf.tensor_scatter_nd_update(input, index, source)
+    perm = [dim, *[d for d in range(rank) if d != dim]]
+    moved = tf.tensor_scatter_nd_update(tf.transpose(input, perm), index, tf.transpose(source, perm))
+    return tf.transpose(moved, [perm.index(d) for d in range(rank)])
+
+
 def torch_index_add(input, dim, index, source, alpha=1):
     """torch's `input.index_add(dim, index, source, alpha=alpha)` (and `index_add_`, rebound): `source`'s slices
     along `dim` added to `input` at the positions `index` names, repeated indices accumulating."""
@@ -2587,5 +2850,5 @@ def torch_tolist(tensor):
 
 def torch_device_type(tensor):
     """torch's `x.device.type` for a TF tensor: "cuda" on a GPU, else "cpu" (a traced tensor, which TF places
-    later, counts as on the CPU)."""
+    later, counts as on the CPU; so does a keras layer, `self.device.type`: TF places its weights per op)."""
     return "cuda" if "GPU" in (getattr(tensor, "device", "") or "") else "cpu"

@@ -14,17 +14,22 @@ INTEGER_DTYPES = frozenset(
 
 @function("torch.arange")
 def arange(a: Args, cx: Context) -> cst.BaseExpression:
-    """`torch.arange(...)` -> `tf.range(...)`; with an integer dtype, whole float bounds are ints
+    """`torch.arange(start, end, step, dtype=)` -> tf.range(start, limit, delta, dtype=): torch's `end=` /
+    `step=` keywords are TF's `limit` / `delta` (rt_detr's `torch.arange(end=height)`: tf.range's first
+    argument, alone, is the limit); with an integer dtype, whole float bounds are ints
     (`torch.arange(0, n, 1.0, dtype=torch.int64)`: funnel's; tf.range refuses a float with an integer dtype)."""
-    dtype = next((x.value for x in a.args if x.keyword is not None and x.keyword.value == "dtype"), None)
-    integer = dotted(dtype) in INTEGER_DTYPES if dtype is not None else False
-    args = [
-        x.with_changes(value=cst.Integer(str(int(float(x.value.value)))))
-        if integer and isinstance(x.value, cst.Float) and float(x.value.value).is_integer()
-        else x
-        for x in a.args
-    ]
-    return renamed_call(cx, "tf.range", args)
+    positional = [x.value for x in a.positional]
+    keywords = dict(a.keywords)
+    if not positional and "end" in keywords:
+        positional = [keywords.pop("start")] if "start" in keywords else []
+        positional.append(keywords.pop("end"))
+    if dotted(keywords.get("dtype", cst.Name("None"))) in INTEGER_DTYPES:
+        positional = [
+            cst.Integer(str(int(float(x.value)))) if isinstance(x, cst.Float) and float(x.value).is_integer() else x
+            for x in positional
+        ]
+    renames = {"start": "start", "end": "limit", "step": "delta"}
+    return cx.call("tf.range", *positional, *[arg(v, renames.get(k, k)) for k, v in keywords.items()])
 
 
 table("torch.zeros_like", "torch.empty_like", to="tf.zeros_like")  # empty: any values; zeros are some

@@ -156,14 +156,6 @@ def interpolate(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call("torch_interpolate", *a.args) if a.args else None
 
 
-@method("unfold", signature=("dimension", "size", "step"))
-def tensor_unfold(a: Args, cx: Context) -> cst.BaseExpression | None:
-    """`x.unfold(dimension, size, step)` (patchtsmixer's and patchtst's patches): sliding windows, `torch_tensor_unfold`."""
-    if set(a.bound) != {"dimension", "size", "step"}:
-        return None
-    return cx.call("torch_tensor_unfold", a.receiver, a["dimension"], a["size"], a["step"])
-
-
 @function("torch.nn.functional.unfold", signature=("input", "kernel_size", "dilation", "padding", "stride"))
 def unfold(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call("torch_unfold", *a.args) if a.args else None
@@ -175,6 +167,24 @@ def grid_sample(a: Args, cx: Context) -> cst.BaseExpression | None:
     if not {"input", "grid"} <= set(a.bound) or not set(a.bound) <= set(a.signature):
         return None
     return cx.call("torch_grid_sample", *a.args)
+
+
+@function(
+    "torch.nn.functional.fold", signature=("input", "output_size", "kernel_size", "dilation", "padding", "stride")
+)
+def fold(a: Args, cx: Context) -> cst.BaseExpression | None:
+    return cx.call("torch_fold", *a.args) if a.args else None
+
+
+@function("torch.nn.functional.max_pool2d", "torch.max_pool2d")
+def max_pool2d(a: Args, cx: Context) -> cst.BaseExpression | None:
+    # a twin with torch's parameters (ceil_mode too); dilation / return_indices raise in it
+    return cx.call("torch_max_pool2d", *a.args) if a.args else None
+
+
+@function("torch.nn.functional.avg_pool2d")
+def avg_pool2d(a: Args, cx: Context) -> cst.BaseExpression | None:
+    return cx.call("torch_avg_pool2d", *a.args) if a.args else None
 
 
 @function("torch.nn.functional.linear", signature=("input", "weight", "bias"))

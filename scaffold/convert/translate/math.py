@@ -152,6 +152,20 @@ def clamp_max(a: Args, cx: Context) -> cst.BaseExpression | None:
     return _one_bound(a, cx, "max", "tf.math.minimum")
 
 
+@function("torch.clamp_min", "torch.clamp_max", signature=("input", "bound"))
+def clamp_bound(a: Args, cx: Context) -> cst.BaseExpression | None:
+    if set(a.bound) != {"input", "bound"}:
+        return None
+    return cx.call("tf.math.maximum" if a.name.endswith("min") else "tf.math.minimum", a["input"], a["bound"])
+
+
+@function("torch.histc", signature=("input", "bins", "min", "max"))
+def histc(a: Args, cx: Context) -> cst.BaseExpression | None:
+    return (
+        cx.call("torch_histc", *a.args) if "input" in a and set(a.bound) <= {"input", "bins", "min", "max"} else None
+    )
+
+
 @function("torch.tril", "torch.triu", signature=("input", "diagonal"))
 def tril_triu(a: Args, cx: Context) -> cst.BaseExpression | None:
     """The main diagonal and below (tril) / above (triu); with a diagonal offset (`torch.tril(x, -k)`) the twin
@@ -289,11 +303,16 @@ def spread_method(a: Args, cx: Context) -> cst.BaseExpression | None:
     return _spread(a, cx, a.receiver, a.name)
 
 
-@method("any", "all")
+@method("any", "all", signature=("dim", "keepdim"))
 def any_all(a: Args, cx: Context) -> cst.BaseExpression | None:
-    if a.args:
+    """`x.all()` / `x.any(dim, keepdim=)` (rt_detr's `valid_mask.all(-1, keepdim=True)`); not tensor-only (Python
+    has builtins of those names, never as methods with other arguments)."""
+    if not set(a.bound) <= {"dim", "keepdim"}:
         return None
-    return cx.call(f"tf.reduce_{a.name}", cx.call("tf.cast", a.receiver, cx.expr("tf.bool")))
+    rest = ([arg(a["dim"], "axis")] if "dim" in a else []) + (
+        [arg(a["keepdim"], "keepdims")] if "keepdim" in a else []
+    )
+    return cx.call(f"tf.reduce_{a.name}", cx.call("tf.cast", a.receiver, cx.expr("tf.bool")), *rest)
 
 
 @method("argmax", "argmin")

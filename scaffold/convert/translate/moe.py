@@ -16,7 +16,15 @@ def index_add(a: Args, cx: Context) -> cst.BaseExpression | None:
     return cx.call("torch_index_add", a.receiver, *a.args)
 
 
-@method("index_add_", "scatter_", tensor_only=True)
+@method("index_copy", signature=("dim", "index", "source"), tensor_only=True)
+def index_copy(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`x.index_copy(dim, index, source)` -> torch_index_copy (tf.tensor_scatter_nd_update)."""
+    if set(a.bound) != {"dim", "index", "source"}:
+        return None
+    return cx.call("torch_index_copy", a.receiver, a["dim"], a["index"], a["source"])
+
+
+@method("index_add_", "scatter_", "index_copy_", tensor_only=True)
 def in_place(a: Args, cx: Context) -> cst.BaseExpression | None:
     """In place: translated (passes/moe.py) as a statement of its own on a name, which is rebound, or on a fresh
     tensor; elsewhere TF has no tensor to update."""

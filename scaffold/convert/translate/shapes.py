@@ -263,12 +263,21 @@ def squeeze(a: Args, cx: Context) -> cst.BaseExpression:
     return cx.call("tf.squeeze", a.receiver, *[arg(x.value, "axis") for x in a.positional])
 
 
-@method("gather", tensor_only=True)
+@method("gather", signature=("dim", "index"), tensor_only=True)
 def gather(a: Args, cx: Context) -> cst.BaseExpression | None:
-    if len(a.positional) != 2 or a.keywords:
+    """`x.gather(dim, index)`, by position or keyword (phimoe's `gather(dim=-1, index=...)`)."""
+    if set(a.bound) != {"dim", "index"}:
         return None
-    dim, index = a.positional
-    return cx.call("tf.experimental.numpy.take_along_axis", a.receiver, index, arg(dim.value, "axis"))
+    return cx.call("tf.experimental.numpy.take_along_axis", a.receiver, a["index"], arg(a["dim"], "axis"))
+
+
+@method("unfold", signature=("dimension", "size", "step"))
+def tensor_unfold(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`x.unfold(dimension, size, step)`: sliding windows along a dim, the window last (patchtsmixer's patches).
+    Not tensor-only: `self.unfold(x)` calls an nn.Unfold layer, left as it is."""
+    if set(a.bound) != {"dimension", "size", "step"}:
+        return None
+    return cx.call("torch_tensor_unfold", a.receiver, a["dimension"], a["size"], a["step"])
 
 
 @method("masked_select", tensor_only=True)
