@@ -106,6 +106,7 @@ class LayersPass(NodePass):
     def __init__(self, ctx: ConvertContext, todos: Todos) -> None:
         super().__init__(ctx, todos)
         self._calls: list[bool] = []  # for each enclosing call: is it an isinstance/issubclass check?
+        self._indexed_loops = 0  # inside `for i, layer in enumerate(self.x): self.add_module(str(i), layer)`
 
     def _init_class(self):
         if self.cursor.function_name != "__init__" or not self.cursor.in_method:
@@ -115,9 +116,15 @@ class LayersPass(NodePass):
             return None
         return cls
 
+    def visit_For(self, node: cst.For) -> None:
+        cls = self._init_class()
+        if cls is not None and indexed_registration(node) in cls.indexed_lists:
+            self._indexed_loops += 1
+
     def leave_For(self, original: cst.For, updated: cst.For) -> cst.BaseStatement | cst.RemovalSentinel:
         cls = self._init_class()
         if cls is not None and indexed_registration(original) in cls.indexed_lists:
+            self._indexed_loops -= 1
             return cst.RemovalSentinel.REMOVE  # the items are named by index where they are made
         return self._parameters_after_build(original, updated)
 
@@ -426,7 +433,7 @@ class LayersPass(NodePass):
             # `self.embed_positions.requires_grad_(False)` (whisper): a frozen keras layer
             flag = call.args[0].value if call.args else cst.Name("True")
             return cst.Assign([cst.AssignTarget(fragment(f"{name[: -len('.requires_grad_')]}.trainable"))], flag)  # type: ignore[arg-type]
-        if name == "self.add_module" and len(call.args) == 2:
+        if name == "self.add_module" and len(call.args) == 2 and not self._indexed_loops:
             # torch registers the layer under a name computed at run time (mask2former's `adapter_{i}`): the twin
             # names it so and keeps it where build() finds it
             key, value = call.args[0].value, call.args[1].value
