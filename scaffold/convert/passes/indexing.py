@@ -263,7 +263,8 @@ class IndexingPass(NodePass):
         if not self.cursor.in_body or not isinstance(updated.func, cst.Attribute):
             return updated
         statement = id(original) in self._in_place_statements
-        fresh = isinstance(updated.func.value, cst.Call)
+        # a fresh tensor in torch's code (`torch.zeros_like(x).scatter_(...)`), not one a translation made a call
+        fresh = isinstance(original.func, cst.Attribute) and isinstance(original.func.value, cst.Call)
         method = in_place_method(original) if statement or fresh else None
         if method is None or (fresh and not statement and method in IN_PLACE_VALUES):
             return updated
