@@ -252,8 +252,9 @@ class IndexingPass(NodePass):
     def visit_Expr(self, node: cst.Expr) -> None:
         call = node.value
         if self.cursor.in_body and isinstance(call, cst.Call) and in_place_method(call) is not None:
-            weight = isinstance(call.func, cst.Attribute) and dotted(call.func.value) is not None
-            if weight and call.func.attr.value in SCALED and dotted(call.func.value).endswith(".weight"):  # type: ignore[union-attr]
+            func = call.func
+            receiver = dotted(func.value) if isinstance(func, cst.Attribute) else None
+            if isinstance(func, cst.Attribute) and func.attr.value in SCALED and (receiver or "").endswith(".weight"):
                 return  # a Linear's weight scaled in place: _scaled_kernel
             self._in_place_statements.add(id(call))
 
@@ -274,7 +275,7 @@ class IndexingPass(NodePass):
             right = updated.args[0].value
             if not isinstance(right, (cst.Name, cst.Attribute, cst.Integer, cst.Float, cst.Call, cst.Subscript)):
                 right = right.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-            return cst.BinaryOperation(  # type: ignore[return-value]
+            return cst.BinaryOperation(
                 left=updated.func.value,
                 operator=IN_PLACE_OPERATORS[method](),
                 right=right,
