@@ -2782,36 +2782,34 @@ def moe_expert_indices(hit):
     return list(range(hit.shape[0]))
 
 
-def torch_index_copy(input, dim, index, source):
-    """torch's `input.index_copy(dim, index, source)` (and `index_copy_`, rebound): `source`'s slices along `dim`
-    written into `input` at the positions `index` names (aria's token unpermutation)."""
+def _scatter_along(input, dim, index, source, scatter):
+    """`source`'s slices along `dim` scattered into `input` at the positions `index` names, by `scatter`
+    (tf.tensor_scatter_nd_update / _add), which works on the first dim: `dim` is moved there and back."""
     input = tf.convert_to_tensor(input)
     source = tf.cast(source, input.dtype)
     rank = input.shape.rank
     dim = dim % rank
     index = tf.reshape(tf.cast(index, tf.int64), [-1, 1])
     if dim == 0:
-        return tf.tensor_scatter_nd_update(input, index, source)
+        return scatter(input, index, source)
     perm = [dim, *[d for d in range(rank) if d != dim]]
-    moved = tf.tensor_scatter_nd_update(tf.transpose(input, perm), index, tf.transpose(source, perm))
+    moved = scatter(tf.transpose(input, perm), index, tf.transpose(source, perm))
     return tf.transpose(moved, [perm.index(d) for d in range(rank)])
+
+
+def torch_index_copy(input, dim, index, source):
+    """torch's `input.index_copy(dim, index, source)` (and `index_copy_`, rebound): `source`'s slices along `dim`
+    written into `input` at the positions `index` names (aria's token unpermutation)."""
+    return _scatter_along(input, dim, index, source, tf.tensor_scatter_nd_update)
 
 
 def torch_index_add(input, dim, index, source, alpha=1):
     """torch's `input.index_add(dim, index, source, alpha=alpha)` (and `index_add_`, rebound): `source`'s slices
     along `dim` added to `input` at the positions `index` names, repeated indices accumulating."""
-    input = tf.convert_to_tensor(input)
-    source = tf.cast(source, input.dtype)
     if alpha != 1:
-        source = source * tf.cast(alpha, input.dtype)
-    rank = input.shape.rank
-    dim = dim % rank
-    index = tf.reshape(tf.cast(index, tf.int64), [-1, 1])
-    if dim == 0:
-        return tf.tensor_scatter_nd_add(input, index, source)
-    perm = [dim, *[d for d in range(rank) if d != dim]]
-    moved = tf.tensor_scatter_nd_add(tf.transpose(input, perm), index, tf.transpose(source, perm))
-    return tf.transpose(moved, [perm.index(d) for d in range(rank)])
+        input = tf.convert_to_tensor(input)
+        source = tf.cast(source, input.dtype) * tf.cast(alpha, input.dtype)
+    return _scatter_along(input, dim, index, source, tf.tensor_scatter_nd_add)
 
 
 def torch_argsort(input, dim=-1, descending=False):
