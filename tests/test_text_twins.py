@@ -807,6 +807,7 @@ def test_isin_matches_torch(helpers, test_elements):
         ("torch.log(torch.arange(1, 4))", {}),
         ("torch.exp(-position_ids)", {"position_ids": [[0, 1, 2]]}),
         ("torch.cat([torch.ones(1, 2), attention_mask], dim=1)", {"attention_mask": [[0, 1, 1]]}),
+        ("torch.stack([attention_mask.float() * 0.5, attention_mask], dim=0)", {"attention_mask": [[0, 1, 1]]}),
         ("torch.arange(4) * -(math.log(10000.0) / 8)", {}),
         ("torch.arange(3) * max(x.size(-1) / 4, 1.0)", {"x": [0.5, -1.0, 2.0]}),
     ],

@@ -251,7 +251,7 @@ PROMOTION_CASES = [
     # concatenation of a float tensor with integer masks (flava): the integer parts cast
     (
         "torch.cat([torch.ones(2, 3), attention_mask], dim=1)",
-        "tf.concat([tf.ones([2, 3]), tf.cast(attention_mask, tf.float32)], axis=1)",
+        "tf.concat(torch_promote_all([tf.ones([2, 3]), attention_mask]), axis=1)",
     ),
     ("torch.cat([attention_mask, key_mask], dim=1)", "tf.concat([attention_mask, key_mask], axis=1)"),
     ("x * observed_indicator", "torch_mul(x, observed_indicator)"),
@@ -310,6 +310,28 @@ def test_names_assigned_in_the_function_carry_their_kind():
     )
     assert "return torch_mul(slopes[..., None], arange_tensor)" in code
     assert "(tf.math.cumsum(attention_mask, axis=-1) - 1) * attention_mask" in code
+
+
+def test_a_dtype_the_function_binds_is_not_taken_for_a_float():
+    """cpmant: `dtype = input_ids.dtype` then `torch.cat((torch.arange(n, dtype=dtype), input_ids))`: both integer,
+    nothing promoted (the convention that a model's `dtype` is floating holds for names the function does not
+    bind)."""
+    from scaffold.convert.passes.promotion import PromotionPass
+    from tests.conftest import run_passes
+
+    code = run_passes(
+        """
+        class TinyPrompts(nn.Module):
+            def forward(self, input_ids):
+                dtype, device = input_ids.dtype, input_ids.device
+                prompts = torch.arange(3, dtype=dtype).repeat(input_ids.size(0), 1)
+                return torch.cat((prompts, input_ids), dim=1), torch.zeros(2, dtype=self.dtype) + input_ids
+        """,
+        *PASSES,
+        PromotionPass,
+    )
+    assert "tf.concat((prompts, input_ids), axis=1)" in code and "torch_promote_all" not in code
+    assert "torch_add(tf.zeros(2, dtype=tf.as_dtype(self.compute_dtype)), input_ids)" in code
 
 
 def test_augmented_assignments_promote_too():

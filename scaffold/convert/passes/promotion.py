@@ -162,6 +162,8 @@ def _integer_parameter(name: str) -> bool:
 
 
 def _dtype_kind(node: cst.BaseExpression, names: dict[str, Kind]) -> Kind:
+    if isinstance(node, cst.Call) and dotted(node.func) == "tf.as_dtype" and len(node.args) == 1:
+        node = node.args[0].value  # `tf.as_dtype(self.compute_dtype)`: a layer's dtype
     name = dotted(node)
     if name in INT_DTYPES:
         return "int"
@@ -171,8 +173,9 @@ def _dtype_kind(node: cst.BaseExpression, names: dict[str, Kind]) -> Kind:
         return "float"
     if name is not None and name.endswith(".dtype"):
         return _tensor_kind(names.get(name[: -len(".dtype")]))
-    if name is not None and (name.rpartition(".")[2] == "dtype" or name.endswith("_dtype")):
-        # `dtype`, `self.dtype`, `self.text_config_dtype`: a model's (floating) dtype by transformers' conventions
+    if name is not None and name not in names and (name.rpartition(".")[2] == "dtype" or name.endswith("_dtype")):
+        # `dtype`, `self.dtype`, `self.text_config_dtype`: a model's (floating) dtype by transformers' conventions,
+        # unless the function binds it (cpmant's `dtype = input_ids.dtype`)
         return "float"
     return None
 
@@ -331,26 +334,16 @@ class PromotionPass(NodePass):
 
     def _concatenated(self, updated: cst.Call) -> cst.Call:
         """`torch.cat([ones, attention_mask])` (flava's float image mask with integer text masks): torch promotes
-        the integer parts to the floating dtype; TF refuses mixed dtypes."""
+        the parts to one dtype; TF refuses mixed dtypes: the parts go through `torch_promote_all`, which decides
+        at run time (a wrong guess here costs a no-op)."""
         items = updated.args[0].value if updated.args else None
         if not isinstance(items, (cst.List, cst.Tuple)) or not items.elements:
             return updated
-        kinds = [_arith(_tensor_kind(self.kind(e.value))) for e in items.elements]
+        kinds = {_arith(_tensor_kind(self.kind(e.value))) for e in items.elements}
         if "float" not in kinds or "int" not in kinds:
             return updated
-        floating = next(e.value for e, k in zip(items.elements, kinds) if k == "float")
-        dtype = (
-            self.expr("{x}.dtype", x=floating)
-            if isinstance(floating, (cst.Name, cst.Attribute))
-            else self.expr("tf.float32")
-        )
-        elements = [
-            e.with_changes(value=self.call("tf.cast", e.value, dtype)) if k == "int" else e
-            for e, k in zip(items.elements, kinds)
-        ]
-        return updated.with_changes(
-            args=[updated.args[0].with_changes(value=items.with_changes(elements=elements)), *updated.args[1:]]
-        )
+        promoted = self.call("torch_promote_all", items)
+        return updated.with_changes(args=[updated.args[0].with_changes(value=promoted), *updated.args[1:]])
 
     def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison) -> cst.BaseExpression:
         """`attention_mask != 0.0`, `float_ids <= int_max`: torch compares in the promoted dtype."""
@@ -452,6 +445,9 @@ class PromotionPass(NodePass):
             return "float"
         if func in PYTHON_FLOATS:
             return "float_number"
+        if func == "torch_promote_all" and first is not None and isinstance(first, (cst.List, cst.Tuple)):
+            kinds = {_arith(_tensor_kind(self.kind(e.value))) for e in first.elements}
+            return "float" if "float" in kinds else None
         if func in ("max", "min", "scalar_max", "scalar_min") and node.args:
             kinds = {self.kind(a.value) for a in node.args}
             # a Python float among Python numbers (an int is unknown): the result is a number, a float if it wins

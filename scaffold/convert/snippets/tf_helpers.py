@@ -1162,6 +1162,18 @@ def _torch_category(dtype):
     return 0 if dtype == tf.bool else 2 if dtype.is_floating or dtype.is_complex else 1
 
 
+def torch_promote_all(values):
+    """The tensors torch.cat / torch.stack take, cast to the dtype torch's promotion gives them all (TF refuses
+    mixed dtypes): the highest category (bool < integer < floating) wins, then the widest dtype."""
+    tensors = [tf.convert_to_tensor(v) for v in values]
+    dtypes = {t.dtype for t in tensors}
+    if len(dtypes) < 2:
+        return tensors
+    top = max(_torch_category(d) for d in dtypes)
+    dtype = max((d for d in dtypes if _torch_category(d) == top), key=lambda d: d.size)
+    return [tf.cast(t, dtype) for t in tensors]
+
+
 def torch_promote(x, y):
     """x and y cast to the dtype torch's type promotion gives their arithmetic (TF refuses mixed dtypes): the
     higher category (bool < integer < floating) wins, a 0-d tensor's too; within one category a dimensioned tensor
