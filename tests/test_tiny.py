@@ -387,6 +387,9 @@ def test_model_inputs_for_query_formers_prompts_and_position_masks():
     from scaffold.checks.verify import built_from
 
     assert built_from(Blip2QFormerModel) is Blip2QFormerConfig  # not the inherited Blip2Config
+    from transformers import DistilBertConfig, DistilBertModel
+
+    assert built_from(DistilBertModel) is DistilBertConfig  # annotated `config: PretrainedConfig`
     qformer = tiny_config(Blip2QFormerConfig)
     inputs = model_inputs(qformer, Blip2QFormerModel.forward)
     assert inputs["query_embeds"].shape[-1] == qformer.hidden_size

@@ -89,9 +89,11 @@ def built_from(model_class):
         hint = typing.get_type_hints(model_class.__init__).get("config")
     except Exception:  # an annotation naming what the module does not import
         return declared
-    if isinstance(hint, type) and hasattr(hint, "model_type") and hasattr(hint, "to_dict") and hint is not declared:
-        return hint
-    return declared
+    if not (isinstance(hint, type) and getattr(hint, "model_type", "") and hasattr(hint, "to_dict")):
+        return declared  # no annotation, or PretrainedConfig itself (distilbert's `config: PretrainedConfig`)
+    if declared is not None and issubclass(declared, hint):
+        return declared
+    return hint
 
 
 def class_inputs(cls_name: str, config, forward) -> dict:
