@@ -55,6 +55,12 @@ def test_dtype_and_default_dtype():
     )
 
 
+def test_to_the_layers_own_device_is_a_no_op():
+    """idefics3's `embeddings(input_ids).to(self.device)`: a layer's device is dropped (None), and torch's
+    `.to(None)` changes nothing."""
+    assert translate("x.to(self.device)", AttributesPass, TensorMethodsPass) == "x"
+
+
 def test_a_tensor_only_method_without_translation_is_untranslated():
     assert_codemod(
         """

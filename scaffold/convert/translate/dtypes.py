@@ -43,7 +43,8 @@ def to(a: Args, cx: Context) -> cst.BaseExpression:
         text = code(argument.value)
         if text.startswith("tf.") or text.endswith(("dtype", "_type")):
             dtype = argument.value
-        elif not text.endswith(("device", "device)")) and "device" not in text:
+        elif not text.endswith(("device", "device)")) and "device" not in text and text != "None":
+            # (`None`: a device the attributes pass dropped, `.to(self.device)`: torch's `.to(None)` is a no-op)
             cx.untranslated(f".to({text})", f"`.to({text})`: a dtype (cast) or a device (drop)? scaffold cannot tell")
             return a.call
     if dtype is None:
