@@ -748,6 +748,8 @@ def test_elementwise_table_entries_match_torch(name):
         "x.var(dim=(0, 2), correction=0)",
         "torch.fft.irfft(torch.fft.rfft(x, n=4, dim=1) * torch.conj(torch.fft.rfft(x, n=4, dim=1)), n=4, dim=1)",
         "torch.fft.irfft(torch.fft.rfft(x, dim=-1))",
+        "torch.cosine_similarity(x[:1], x, dim=-1)",
+        "nn.functional.cosine_similarity(x, x * 0, dim=1)",
     ],
 )
 def test_elementwise_and_spread_methods_match_torch(expression):

@@ -246,7 +246,7 @@ def test_loss_type_follows_transformers_rule(class_name, expected):
             id="in-mixed-list",
         ),
         pytest.param("labels.dtype == torch.float", "labels.dtype == tf.float32", id="float-unchanged"),
-        pytest.param("labels.dtype == torch.int16", "labels.dtype == torch.int16", id="int16-not-an-index-dtype"),
+        pytest.param("labels.dtype == torch.int16", "labels.dtype == tf.int16", id="int16-not-an-index-dtype"),
         pytest.param("x < y", "x < y", id="no-dtype"),
     ],
 )

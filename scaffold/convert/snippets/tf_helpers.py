@@ -435,6 +435,13 @@ def torch_sum(tensor, axis=None, keepdims=False, dtype=None):
     return tf.reduce_sum(tensor, axis=axis, keepdims=keepdims)
 
 
+def torch_cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """torch.cosine_similarity: x1 . x2 over `dim` (broadcast) divided by each norm clamped below at `eps`."""
+    x1, x2 = torch_promote(tf.convert_to_tensor(x1), tf.convert_to_tensor(x2))
+    norms = tf.maximum(tf.norm(x1, axis=dim), eps) * tf.maximum(tf.norm(x2, axis=dim), eps)
+    return tf.reduce_sum(x1 * x2, axis=dim) / norms
+
+
 def torch_var(tensor, axis=None, keepdims=False, correction=1):
     """torch's var: the squared deviations summed over `axis` (every dim: None) divided by N - `correction`
     (Bessel's 1 by default, 0 for `unbiased=False`); tf.math.reduce_variance always divides by N."""

@@ -21,6 +21,8 @@ DTYPES = {
     "torch.int32": "tf.int32",
     "torch.bool": "tf.bool",
     "torch.uint8": "tf.uint8",
+    "torch.int8": "tf.int8",  # t5's `self.wo.weight.dtype != torch.int8` (a quantised checkpoint's check)
+    "torch.int16": "tf.int16",
     "torch.complex64": "tf.complex64",
     "torch.cfloat": "tf.complex64",
     "torch.complex128": "tf.complex128",

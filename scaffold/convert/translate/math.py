@@ -289,6 +289,15 @@ def _spread(a: Args, cx: Context, tensor: cst.BaseExpression, name: str) -> cst.
     return cx.call(f"torch_{name}", tensor, *rest)
 
 
+@function("torch.cosine_similarity", "torch.nn.functional.cosine_similarity", signature=("x1", "x2", "dim", "eps"))
+def cosine_similarity(a: Args, cx: Context) -> cst.BaseExpression | None:
+    """`torch.cosine_similarity(x1, x2, dim=-1)` (wav2vec2's contrastive logits) -> torch_cosine_similarity."""
+    if not {"x1", "x2"} <= set(a.bound) or not set(a.bound) <= {"x1", "x2", "dim", "eps"}:
+        return None
+    rest = [arg(a[k], k) for k in ("dim", "eps") if k in a]
+    return cx.call("torch_cosine_similarity", a["x1"], a["x2"], *rest)
+
+
 @function("torch.std", "torch.var", signature=("input", "dim", "unbiased", "keepdim"))
 def spread_function(a: Args, cx: Context) -> cst.BaseExpression | None:
     """`torch.std(x, dim=-1, keepdim=True, unbiased=False)` -> torch_std (Bessel's correction unless told)."""
