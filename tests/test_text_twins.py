@@ -319,7 +319,7 @@ SCORES = [[0.1, 0.9, 0.3, 0.7, 0.5], [0.6, 0.2, 0.8, 0.4, 0.0]]
         ("x.norm(dim=1)", {"x": X}),
         ("x.norm()", {"x": X}),
         ("nn.Softmax(dim=-1)(x)", {"x": X}),
-        ("torch.zeros_like(torch.empty(2, 5)) + torch.empty_like(x) * 0", {"x": SCORES}),
+        ("torch.zeros_like(torch.empty(2, 5)) + torch.zeros_like(torch.empty_like(x))", {"x": SCORES}),
         ("torch.masked_fill(x, x > 0.5, 0.0)", {"x": SCORES}),
         ("nn.functional.embedding(i, x)", {"i": [[0, 1], [1, 0]], "x": SCORES}),
         ("torch.arange(5).repeat(2, 1)", {}),
