@@ -176,6 +176,19 @@ SCALED = {"mul_": "*", "div_": "/"}  # a Linear's weight scaled in place (rwkv)
 IN_PLACE_MARK = "_scaffold_in_place_"
 
 
+def _scales_a_weight(call: cst.Call) -> bool:
+    """`<layer>.weight.mul_(k)` / `.div_(k)`: a weight scaled in place (rwkv), which `_scaled_kernel` rewrites."""
+    func = call.func
+    return (
+        isinstance(func, cst.Attribute)
+        and func.attr.value in SCALED
+        and isinstance(func.value, cst.Attribute)
+        and func.value.attr.value == "weight"
+        and len(call.args) == 1
+        and call.args[0].keyword is None
+    )
+
+
 def in_place_method(call: cst.Call) -> str | None:
     """`x.<name>_(...)` when scaffold rewrites it out of place: the method's name."""
     if not isinstance(call.func, cst.Attribute):
@@ -231,12 +244,11 @@ class IndexingPass(NodePass):
         call, new = original.value, updated.value
         if not (self.cursor.in_body and isinstance(call, cst.Call) and isinstance(new, cst.Call)):
             return None
-        if not (isinstance(call.func, cst.Attribute) and call.func.attr.value in SCALED and len(call.args) == 1):
+        if not _scales_a_weight(call):
             return None
-        weight, new_weight = call.func.value, new.func.value if isinstance(new.func, cst.Attribute) else None
-        if not (isinstance(weight, cst.Attribute) and weight.attr.value == "weight" and call.args[0].keyword is None):
-            return None
-        owner = weight.value
+        func = call.func
+        assert isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute)
+        owner, new_weight = func.value.value, new.func.value if isinstance(new.func, cst.Attribute) else None
         sub = sublayer_at(self.info, owner, self.ctx.current_class()) if isinstance(owner, cst.Attribute) else None
         if sub is None or sub.kind != "Linear":
             return None
@@ -246,15 +258,13 @@ class IndexingPass(NodePass):
         kernel = new_weight.args[0].value
         if not (isinstance(kernel, cst.Attribute) and kernel.attr.value == "kernel"):
             return None
-        value = self.expr(f"{{k}} {SCALED[call.func.attr.value]} {{s}}", k=kernel, s=_parenthesized(new.args[0].value))
+        value = self.expr(f"{{k}} {SCALED[func.attr.value]} {{s}}", k=kernel, s=_parenthesized(new.args[0].value))
         return updated.with_changes(value=self.expr("{k}.assign({v})", k=kernel, v=value))
 
     def visit_Expr(self, node: cst.Expr) -> None:
         call = node.value
         if self.cursor.in_body and isinstance(call, cst.Call) and in_place_method(call) is not None:
-            func = call.func
-            receiver = dotted(func.value) if isinstance(func, cst.Attribute) else None
-            if isinstance(func, cst.Attribute) and func.attr.value in SCALED and (receiver or "").endswith(".weight"):
+            if _scales_a_weight(call):
                 return  # a Linear's weight scaled in place: _scaled_kernel
             self._in_place_statements.add(id(call))
 
